@@ -1,0 +1,5 @@
+# domain: what a bot container is and its rules (authorization, lifecycle, snapshots, skills).
+noinst_LIBRARIES += app/domain/libberth_domain.a
+app_domain_libberth_domain_a_SOURCES = \
+	app/domain/authz.c
+BERTH_LIBS += app/domain/libberth_domain.a

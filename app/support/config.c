@@ -1,0 +1,244 @@
+/* config.c: INI configuration with defaults and environment overrides (see include/berth/config.h). */
+#include "berth/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum key_type { KEY_STRING, KEY_INT, KEY_LONG, KEY_OCTAL };
+
+struct key_spec {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	const char *default_value;
+};
+
+#define K(sec, name, type, field, def) { sec, name, type, offsetof(struct berth_config, field), def }
+
+static const struct key_spec keys[] = {
+	K("server", "fcgi_socket", KEY_STRING, fcgi_socket, "/run/berth/fcgi.sock"),
+	K("server", "fcgi_listen", KEY_STRING, fcgi_listen, ""),
+	K("server", "fcgi_socket_mode", KEY_OCTAL, fcgi_socket_mode, "0660"),
+	K("server", "workers", KEY_INT, workers, "4"),
+	K("server", "max_requests", KEY_INT, max_requests, "10000"),
+	K("server", "request_timeout_ms", KEY_INT, request_timeout_ms, "60000"),
+	K("server", "max_body_bytes", KEY_LONG, max_body_bytes, "4194304"),
+	K("server", "graceful_timeout_ms", KEY_INT, graceful_timeout_ms, "15000"),
+	K("server", "log_level", KEY_STRING, log_level, "info"),
+	K("server", "pid_file", KEY_STRING, pid_file, ""),
+	K("database", "conninfo", KEY_STRING, db_conninfo, "dbname=berth"),
+	K("database", "statement_timeout_ms", KEY_INT, db_statement_timeout_ms, "10000"),
+	K("containerd", "socket", KEY_STRING, ctd_socket, "/run/containerd/containerd.sock"),
+	K("containerd", "namespace", KEY_STRING, ctd_namespace, "default"),
+	K("containerd", "timeout_ms", KEY_INT, ctd_timeout_ms, "15000"),
+	K("bots", "image", KEY_STRING, bot_image, "docker.io/library/berth-bot:latest"),
+	K("bots", "snapshotter", KEY_STRING, snapshotter, "overlayfs"),
+	K("bots", "data_root", KEY_STRING, data_root, "/var/lib/berth/data"),
+	K("bots", "state_root", KEY_STRING, state_root, "/var/lib/berth/state"),
+	K("bots", "data_mount", KEY_STRING, data_mount, "/data"),
+	K("bots", "init_command", KEY_STRING, init_command, ""),
+	K("bots", "stop_timeout_s", KEY_INT, stop_timeout_s, "10"),
+	K("bots", "host_resolv_conf", KEY_STRING, host_resolv_conf, "/etc/resolv.conf"),
+	K("bots", "fallback_nameservers", KEY_STRING, fallback_nameservers, ""),
+	K("bots", "node", KEY_STRING, node, "local"),
+	K("cni", "bin_dir", KEY_STRING, cni_bin_dir, "/usr/lib/cni"),
+	K("cni", "conf_dir", KEY_STRING, cni_conf_dir, "/etc/berth/cni"),
+	K("cni", "timeout_ms", KEY_INT, cni_timeout_ms, "10000"),
+	K("skills", "max_count", KEY_INT, skills_max_count, "256"),
+	K("skills", "max_bytes", KEY_LONG, skill_max_bytes, "1048576"),
+	K("reconcile", "interval_s", KEY_INT, reconcile_interval_s, "30"),
+	K("reconcile", "parallel", KEY_INT, reconcile_parallel, "4"),
+};
+
+static const struct {
+	const char *env;
+	const char *section;
+	const char *name;
+} env_overrides[] = {
+	{ "BERTH_DATABASE", "database", "conninfo" },
+	{ "BERTH_CONTAINERD_SOCKET", "containerd", "socket" },
+	{ "BERTH_CONTAINERD_NAMESPACE", "containerd", "namespace" },
+	{ "BERTH_FCGI_SOCKET", "server", "fcgi_socket" },
+	{ "BERTH_WORKERS", "server", "workers" },
+	{ "BERTH_LOG_LEVEL", "server", "log_level" },
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const struct key_spec *find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int parse_number(const char *value, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, base);
+	if (errno || end == value || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Stores one value; returns 0, or -1 with a message in err. */
+static int set_key(struct berth_config *cfg, const struct key_spec *k, const char *value,
+		   berth_err *err)
+{
+	char *base = (char *)cfg + k->offset;
+	long n;
+
+	switch (k->type) {
+	case KEY_STRING: {
+		char *copy = strdup(value);
+		if (!copy)
+			return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		free(*(char **)base);
+		*(char **)base = copy;
+		return 0;
+	}
+	case KEY_INT:
+		if (parse_number(value, 10, 0, INT_MAX, &n) < 0)
+			return berth_err_set(err, BERTH_E_INVALID, "[%s] %s: '%s' is not a whole number >= 0",
+					     k->section, k->name, value);
+		*(int *)base = (int)n;
+		return 0;
+	case KEY_LONG:
+		if (parse_number(value, 10, 0, LONG_MAX, &n) < 0)
+			return berth_err_set(err, BERTH_E_INVALID, "[%s] %s: '%s' is not a whole number >= 0",
+					     k->section, k->name, value);
+		*(long *)base = n;
+		return 0;
+	case KEY_OCTAL:
+		if (parse_number(value, 8, 0, 07777, &n) < 0)
+			return berth_err_set(err, BERTH_E_INVALID, "[%s] %s: '%s' is not an octal mode",
+					     k->section, k->name, value);
+		*(int *)base = (int)n;
+		return 0;
+	}
+	return berth_err_set(err, BERTH_E_INTERNAL, "unknown key type");
+}
+
+struct parse_state {
+	struct berth_config *cfg;
+	berth_err *err;
+	int failed;
+};
+
+static int on_ini_value(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	const struct key_spec *k = find_key(section, name);
+
+	if (st->failed)
+		return 0;
+	if (!k) {
+		berth_err_set(st->err, BERTH_E_INVALID, "unknown key [%s] %s", section, name);
+		st->failed = 1;
+		return 0;
+	}
+	if (set_key(st->cfg, k, value, st->err) < 0) {
+		st->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+void berth_config_free(struct berth_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].type == KEY_STRING) {
+			char **p = (char **)((char *)cfg + keys[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}
+
+int berth_config_defaults(struct berth_config *cfg, berth_err *err)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (set_key(cfg, &keys[i], keys[i].default_value, err) < 0) {
+			berth_config_free(cfg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int validate(const struct berth_config *cfg, berth_err *err)
+{
+	if (cfg->workers < 1 || cfg->workers > 512)
+		return berth_err_set(err, BERTH_E_INVALID, "[server] workers must be 1..512");
+	if (cfg->request_timeout_ms < 100)
+		return berth_err_set(err, BERTH_E_INVALID, "[server] request_timeout_ms must be >= 100");
+	if (cfg->data_root[0] != '/' || cfg->state_root[0] != '/')
+		return berth_err_set(err, BERTH_E_INVALID, "[bots] data_root and state_root must be absolute paths");
+	if (cfg->data_mount[0] != '/')
+		return berth_err_set(err, BERTH_E_INVALID, "[bots] data_mount must be an absolute path");
+	if (cfg->ctd_namespace[0] == '\0')
+		return berth_err_set(err, BERTH_E_INVALID, "[containerd] namespace must not be empty");
+	return 0;
+}
+
+int berth_config_load(const char *path, struct berth_config *cfg, berth_err *err)
+{
+	struct parse_state st = { cfg, err, 0 };
+	int explicit_path = 1;
+	int rc;
+
+	if (berth_config_defaults(cfg, err) < 0)
+		return -1;
+	if (!path || !*path) {
+		path = getenv("BERTH_CONFIG");
+		if (!path || !*path) {
+			path = BERTH_CONFIG_DEFAULT_PATH;
+			explicit_path = 0;
+		}
+	}
+	if (access(path, F_OK) == 0 || explicit_path) {
+		rc = ini_parse(path, on_ini_value, &st);
+		if (rc == -1) {
+			berth_err_set(err, BERTH_E_INVALID, "cannot open config file %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (rc != 0 || st.failed) {
+			if (!st.failed)
+				berth_err_set(err, BERTH_E_INVALID, "syntax error");
+			berth_err_prefix(err, "config %s line %d", path, rc);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < sizeof env_overrides / sizeof env_overrides[0]; i++) {
+		const char *v = getenv(env_overrides[i].env);
+		if (v && *v) {
+			if (set_key(cfg, find_key(env_overrides[i].section, env_overrides[i].name), v, err) < 0) {
+				berth_err_prefix(err, "environment %s", env_overrides[i].env);
+				goto fail;
+			}
+		}
+	}
+	if (validate(cfg, err) < 0) {
+		berth_err_prefix(err, "config %s", path);
+		goto fail;
+	}
+	return 0;
+fail:
+	berth_config_free(cfg);
+	return -1;
+}

@@ -1,0 +1,8 @@
+# support: config, logging, errors, UUIDs, safe filesystem access. Knows nothing of the layers above.
+noinst_LIBRARIES += app/support/libberth_support.a
+app_support_libberth_support_a_SOURCES = \
+	app/support/err.c \
+	app/support/log.c \
+	app/support/config.c \
+	app/support/uuid.c
+BERTH_LIBS += app/support/libberth_support.a

@@ -1,0 +1,41 @@
+/* authz.h: who may act on a bot (the original's AuthorizeBotAccess, reference §1).
+ *
+ * Pure decision over facts the caller loaded from the store: no I/O, nothing allocated.
+ * Access is granted to global admins and to the bot's owner. For a public bot, and only when the
+ * route's policy allows it, also to bot members (any role) and, when the bot allows guests, to any
+ * authenticated user. Everything else is denied. Every container, skills and snapshot route uses
+ * the owner/admin policy; only the tools gateway allows members and guests.
+ */
+#ifndef BERTH_AUTHZ_H
+#define BERTH_AUTHZ_H
+
+#include <stdbool.h>
+
+struct authz_caller {
+	const char *user_id; /* canonical UUID */
+	bool is_admin;
+};
+
+struct authz_bot {
+	const char *owner_user_id; /* canonical UUID */
+	bool is_public;            /* bots.type = 'public' */
+	bool allow_guest;
+	bool caller_is_member;     /* a bot_members row exists for (bot, caller) */
+};
+
+struct authz_policy {
+	bool allow_public_member;
+	bool allow_guest;
+};
+
+enum authz_decision { AUTHZ_DENY = 0, AUTHZ_ALLOW_ADMIN, AUTHZ_ALLOW_OWNER, AUTHZ_ALLOW_MEMBER, AUTHZ_ALLOW_GUEST };
+
+/* The policy of container, skills and snapshot routes: admins and owners only. */
+extern const struct authz_policy AUTHZ_OWNER_OR_ADMIN;
+/* The policy of the tools gateway: also public-bot members and guests. */
+extern const struct authz_policy AUTHZ_WITH_GUEST;
+
+enum authz_decision authz_decide(const struct authz_caller *caller, const struct authz_bot *bot,
+				 const struct authz_policy *policy);
+
+#endif
