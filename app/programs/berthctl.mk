@@ -1,1 +1,20 @@
-# fragment: see Makefile.am
+# berthctl: the operator's tool (migrate, users, identities, bots, members, image, doctor).
+# Built as app/berthctl (scripts/stack.sh and test/lib run it from there).
+bin_PROGRAMS += app/berthctl
+app_berthctl_SOURCES = \
+	app/programs/berthctl.h \
+	app/programs/berthctl.c \
+	app/programs/berthctl_args.c \
+	app/programs/berthctl_db.c \
+	app/programs/berthctl_doctor.c \
+	app/programs/berthctl_image.c
+app_berthctl_LDADD = $(BERTH_LINK)
+app_berthctl_DEPENDENCIES = $(BERTH_LIBS)
+
+# Unit test of berthctl's argument parsing.
+check_PROGRAMS += test/unit/test_store_berthctl_args
+TESTS += test/unit/test_store_berthctl_args
+test_unit_test_store_berthctl_args_SOURCES = test/unit/test_store_berthctl_args.c app/programs/berthctl_args.c
+test_unit_test_store_berthctl_args_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/app/programs
+test_unit_test_store_berthctl_args_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
+test_unit_test_store_berthctl_args_DEPENDENCIES = $(BERTH_LIBS)

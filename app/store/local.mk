@@ -1,1 +1,42 @@
-# fragment: see Makefile.am
+# store: the PostgreSQL client (libpq, prepared statements) and the embedded schema migrations.
+noinst_LIBRARIES += app/store/libberth_store.a
+app_store_libberth_store_a_SOURCES = \
+	app/store/store_internal.h \
+	app/store/conn.c \
+	app/store/rows.c \
+	app/store/users.c \
+	app/store/bots.c \
+	app/store/containers.c \
+	app/store/snapshots.c \
+	app/store/events.c \
+	app/store/locks.c \
+	app/store/migrate.c
+nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
+BERTH_LIBS += app/store/libberth_store.a
+
+# db/ is the one source of the schema: every db/NNNN_name.sql, listed here, is embedded into the
+# programs (test_store_migrations checks that this list and db/ agree).
+STORE_MIGRATIONS = \
+	$(top_srcdir)/db/0001_init.sql
+EXTRA_DIST += db app/store/embed-migrations.sh
+BUILT_SOURCES += app/store/migrations_gen.c
+CLEANFILES += app/store/migrations_gen.c
+app/store/migrations_gen.c: $(STORE_MIGRATIONS) $(top_srcdir)/app/store/embed-migrations.sh
+	$(AM_V_GEN)$(MKDIR_P) app/store && $(SHELL) $(top_srcdir)/app/store/embed-migrations.sh $@ $(STORE_MIGRATIONS)
+
+# Unit: the embedded migrations (order, names, agreement with db/).
+check_PROGRAMS += test/unit/test_store_migrations
+TESTS += test/unit/test_store_migrations
+test_unit_test_store_migrations_SOURCES = test/unit/test_store_migrations.c
+test_unit_test_store_migrations_CFLAGS = $(TEST_CFLAGS) -DBERTH_DB_DIR='"$(abs_top_srcdir)/db"'
+test_unit_test_store_migrations_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
+test_unit_test_store_migrations_DEPENDENCIES = $(BERTH_LIBS)
+
+# Integration: every store function against the stack's PostgreSQL (BERTH_DATABASE), constraint
+# mapping, the per-bot lock, reconnect after a PostgreSQL restart, migrate idempotence.
+check_PROGRAMS += test/integration/it_store
+INTEGRATION_TESTS += test/integration/it_store
+test_integration_it_store_SOURCES = test/integration/it_store.c
+test_integration_it_store_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
+test_integration_it_store_LDADD = $(TEST_LINK)
+test_integration_it_store_DEPENDENCIES = $(BERTH_LIBS) test/lib/libberth_test.a

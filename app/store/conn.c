@@ -1,0 +1,270 @@
+/* conn.c: the store's one libpq connection: lazy connect, prepared statements, reconnect after a
+ * lost connection, SQLSTATE -> berth_err mapping (see include/berth/store.h). */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth/log.h"
+
+static const struct store_stmt S_SET_STATEMENT_TIMEOUT = {
+	STMT_SET_STATEMENT_TIMEOUT, "set_statement_timeout",
+	"SELECT set_config('statement_timeout', $1, false)", 1, true,
+};
+
+static const struct store_stmt S_PING = { STMT_PING, "ping", "SELECT 1", 0, true };
+
+/* libpq messages end with a newline and may span lines; keep the first line. */
+static void first_line(char *dst, size_t size, const char *msg)
+{
+	size_t n;
+
+	if (!msg)
+		msg = "";
+	n = strcspn(msg, "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, msg, n);
+	dst[n] = '\0';
+}
+
+void store_disconnect(berth_store *store)
+{
+	if (!store->conn)
+		return;
+	PQfinish(store->conn);
+	store->conn = NULL;
+	memset(store->prepared, 0, sizeof store->prepared);
+	if (store->held_bot_locks > 0)
+		blog(BLOG_WARN, "database connection lost while holding %d bot lock(s); the server released them",
+		     store->held_bot_locks);
+	store->held_bot_locks = 0;
+}
+
+static int unavailable(berth_err *err, const char *msg)
+{
+	char line[BERTH_ERR_MSG_MAX];
+
+	first_line(line, sizeof line, msg);
+	return berth_err_set(err, BERTH_E_UNAVAILABLE, "database unavailable: %s", line[0] ? line : "connection lost");
+}
+
+/* Prepares (once per connection) and runs stmt on the current connection. */
+static PGresult *run_prepared(berth_store *store, const struct store_stmt *stmt, const char *const *values)
+{
+	if (!store->prepared[stmt->id]) {
+		PGresult *res = PQprepare(store->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+
+		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
+		PQclear(res);
+		store->prepared[stmt->id] = true;
+	}
+	return PQexecPrepared(store->conn, stmt->name, stmt->nparams, values, NULL, NULL, 0);
+}
+
+static bool result_ok(const PGresult *res)
+{
+	ExecStatusType st;
+
+	if (!res)
+		return false;
+	st = PQresultStatus(res);
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/* True when the failure means the connection is gone (the next call must reconnect). */
+static bool connection_lost(berth_store *store, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (PQstatus(store->conn) != CONNECTION_OK)
+		return true;
+	if (!state)
+		return res == NULL;
+	/* class 08: connection exception; 57P01-57P03: server shutting down / restarting */
+	return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	       strcmp(state, "57P03") == 0;
+}
+
+int store_result_error(berth_store *store, const PGresult *res, berth_err *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char msg[BERTH_ERR_MSG_MAX];
+	berth_errkind kind = BERTH_E_INTERNAL;
+
+	first_line(msg, sizeof msg, primary ? primary : PQerrorMessage(store->conn));
+	if (!state)
+		return berth_err_set(err, BERTH_E_INTERNAL, "%s", msg[0] ? msg : "query failed");
+	if (strcmp(state, "23505") == 0)
+		kind = BERTH_E_ALREADY_EXISTS; /* unique_violation */
+	else if (strcmp(state, "23503") == 0)
+		kind = BERTH_E_NOT_FOUND; /* foreign_key_violation: what it refers to is missing */
+	else if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 || strncmp(state, "22", 2) == 0)
+		kind = BERTH_E_INVALID; /* check / not null / data exception (bad uuid, inet, json, enum) */
+	else if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+		kind = BERTH_E_TIMEOUT; /* statement_timeout, lock_timeout */
+	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 || strcmp(state, "53300") == 0)
+		kind = BERTH_E_UNAVAILABLE;
+	if (kind == BERTH_E_UNAVAILABLE)
+		return unavailable(err, msg);
+	return berth_err_set(err, kind, "%s", msg);
+}
+
+static int set_statement_timeout(berth_store *store, berth_err *err)
+{
+	char value[32];
+	const char *values[1] = { value };
+	PGresult *res;
+	int rc = 0;
+
+	if (store->statement_timeout_ms <= 0)
+		return 0;
+	snprintf(value, sizeof value, "%d", store->statement_timeout_ms);
+	res = run_prepared(store, &S_SET_STATEMENT_TIMEOUT, values);
+	if (!result_ok(res))
+		rc = store_result_error(store, res, err);
+	PQclear(res);
+	return rc;
+}
+
+static int relisten(berth_store *store, berth_err *err)
+{
+	for (size_t i = 0; i < store->listen_count; i++) {
+		char *ident = PQescapeIdentifier(store->conn, store->listen[i], strlen(store->listen[i]));
+		char sql[128];
+		PGresult *res;
+		int rc = 0;
+
+		if (!ident)
+			return unavailable(err, PQerrorMessage(store->conn));
+		snprintf(sql, sizeof sql, "LISTEN %s", ident);
+		PQfreemem(ident);
+		res = PQexec(store->conn, sql);
+		if (!result_ok(res))
+			rc = store_result_error(store, res, err);
+		PQclear(res);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Server notices ("relation ... already exists, skipping") are not errors: debug lines, not stderr. */
+static void log_notice(void *arg, const PGresult *res)
+{
+	char line[BERTH_ERR_MSG_MAX];
+
+	(void)arg;
+	first_line(line, sizeof line, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	blog(BLOG_DEBUG, "database notice: %s", line);
+}
+
+int store_connect(berth_store *store, berth_err *err)
+{
+	/* connect_timeout comes first so that a value in the conninfo (expanded from "dbname") wins */
+	const char *const keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
+	const char *const values[] = { "5", "berth", store->conninfo, NULL };
+
+	if (store->conn && PQstatus(store->conn) == CONNECTION_OK)
+		return 0;
+	store_disconnect(store);
+	store->conn = PQconnectdbParams(keys, values, 1);
+	if (!store->conn)
+		return berth_err_set(err, BERTH_E_UNAVAILABLE, "database unavailable: out of memory");
+	if (PQstatus(store->conn) != CONNECTION_OK) {
+		unavailable(err, PQerrorMessage(store->conn));
+		store_disconnect(store);
+		return -1;
+	}
+	PQsetNoticeReceiver(store->conn, log_notice, NULL);
+	if (set_statement_timeout(store, err) != 0 || relisten(store, err) != 0) {
+		store_disconnect(store);
+		return -1;
+	}
+	return 0;
+}
+
+PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values, berth_err *err)
+{
+	for (int attempt = 0;; attempt++) {
+		bool reused = store->conn && PQstatus(store->conn) == CONNECTION_OK;
+		PGresult *res;
+
+		if (store_connect(store, err) != 0)
+			return NULL;
+		res = run_prepared(store, stmt, values);
+		if (result_ok(res))
+			return res;
+		if (!connection_lost(store, res)) {
+			store_result_error(store, res, err);
+			PQclear(res);
+			return NULL;
+		}
+		/* The connection is gone: report it, or try once on a new one when the old one went
+		 * stale between calls and running the statement again is harmless. */
+		const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+		unavailable(err, primary && primary[0] ? primary : PQerrorMessage(store->conn));
+		PQclear(res);
+		store_disconnect(store);
+		if (!(reused && stmt->retry_safe && attempt == 0))
+			return NULL;
+		blog(BLOG_INFO, "database connection lost; reconnecting");
+	}
+}
+
+PGresult *store_exec_simple(berth_store *store, const char *sql, berth_err *err)
+{
+	PGresult *res;
+
+	if (store_connect(store, err) != 0)
+		return NULL;
+	res = PQexec(store->conn, sql);
+	if (result_ok(res))
+		return res;
+	if (connection_lost(store, res)) {
+		unavailable(err, PQerrorMessage(store->conn));
+		PQclear(res);
+		store_disconnect(store);
+		return NULL;
+	}
+	store_result_error(store, res, err);
+	PQclear(res);
+	return NULL;
+}
+
+berth_store *store_open(const char *conninfo, int statement_timeout_ms, berth_err *err)
+{
+	berth_store *store = calloc(1, sizeof *store);
+
+	if (!store || !(store->conninfo = strdup(conninfo ? conninfo : ""))) {
+		free(store);
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	store->statement_timeout_ms = statement_timeout_ms;
+	return store;
+}
+
+void store_close(berth_store *store)
+{
+	if (!store)
+		return;
+	if (store->conn)
+		PQfinish(store->conn);
+	free(store->conninfo);
+	free(store);
+}
+
+int store_ping(berth_store *store, berth_err *err)
+{
+	PGresult *res = store_exec(store, &S_PING, NULL, err);
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* store_internal.h: what the store's files share (connection, prepared statements, row copying).
+ * Not part of the interface: only app/store/ includes it. */
+#ifndef BERTH_STORE_INTERNAL_H
+#define BERTH_STORE_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "berth/err.h"
+#include "berth/store.h"
+
+/* Every prepared statement has an id: the store remembers per connection which are prepared. */
+enum store_stmt_id {
+	STMT_PING,
+	STMT_SET_STATEMENT_TIMEOUT,
+	STMT_USER_CREATE,
+	STMT_USER_GET,
+	STMT_USER_BY_NAME,
+	STMT_USER_LIST,
+	STMT_USER_BY_IDENTITY,
+	STMT_IDENTITY_ADD,
+	STMT_BOT_CREATE,
+	STMT_BOT_CREATE_WITH_ID,
+	STMT_BOT_GET,
+	STMT_BOT_LIST,
+	STMT_BOT_LIST_BY_OWNER,
+	STMT_BOT_IS_MEMBER,
+	STMT_MEMBER_ADD,
+	STMT_NODE_ENSURE,
+	STMT_CONTAINER_UPSERT,
+	STMT_CONTAINER_GET,
+	STMT_CONTAINER_GET_BY_CID,
+	STMT_CONTAINER_LIST,
+	STMT_CONTAINER_LIST_BY_OWNER,
+	STMT_CONTAINER_LIST_BY_NODE,
+	STMT_CONTAINER_MARK_RUNNING,
+	STMT_CONTAINER_MARK_STOPPED,
+	STMT_CONTAINER_MARK_ERROR,
+	STMT_CONTAINER_SET_IP,
+	STMT_CONTAINER_SET_DESIRED,
+	STMT_CONTAINER_CLEAR_ERROR,
+	STMT_CONTAINER_COUNT_RESTART,
+	STMT_CONTAINER_DELETE,
+	STMT_SNAPSHOT_INSERT,
+	STMT_SNAPSHOT_LIST,
+	STMT_SNAPSHOT_GET,
+	STMT_SNAPSHOT_GET_BY_RUNTIME,
+	STMT_SNAPSHOT_DELETE,
+	STMT_EVENT_ADD,
+	STMT_EVENT_LIST,
+	STMT_BOT_TRY_LOCK,
+	STMT_BOT_UNLOCK,
+	STMT_NODE_TRY_LOCK,
+	STMT_NODE_UNLOCK,
+	STMT_NOTIFY,
+	STMT_MIGRATIONS_LOCK,
+	STMT_MIGRATION_APPLIED,
+	STMT_MIGRATION_RECORD,
+	STMT_SCHEMA_TABLE_EXISTS,
+	STMT_SCHEMA_VERSION,
+	STMT_COUNT
+};
+
+struct store_stmt {
+	enum store_stmt_id id;
+	const char *name;  /* server-side statement name */
+	const char *sql;
+	int nparams;
+	bool retry_safe;   /* may run again on a fresh connection after the old one was lost */
+};
+
+#define STORE_MAX_LISTEN 8
+
+struct berth_store {
+	char *conninfo;
+	int statement_timeout_ms;
+	PGconn *conn;
+	bool prepared[STMT_COUNT];
+	int held_bot_locks; /* advisory locks this session holds, to report their loss on reconnect */
+	char listen[STORE_MAX_LISTEN][64];
+	size_t listen_count;
+};
+
+/* Connects when there is no usable connection. UNAVAILABLE on failure. */
+int store_connect(berth_store *store, berth_err *err);
+
+/* Drops the connection (a lost one, or one in an unknown state); the next call reconnects. */
+void store_disconnect(berth_store *store);
+
+/* Runs a prepared statement (preparing it on this connection first if needed). Returns a result
+ * of status PGRES_TUPLES_OK or PGRES_COMMAND_OK that the caller PQclear()s, or NULL with err set
+ * (kind from the SQLSTATE; UNAVAILABLE with the connection dropped when it was lost). values may
+ * hold NULL for SQL NULL. */
+PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values, berth_err *err);
+
+/* Runs a simple-protocol statement with no parameters (migrations, transaction control: text from
+ * the program, never from input). Same result rules as store_exec. */
+PGresult *store_exec_simple(berth_store *store, const char *sql, berth_err *err);
+
+/* Maps a failed result to err (with "context: " in front of the server's message). Returns -1. */
+int store_result_error(berth_store *store, const PGresult *res, berth_err *err);
+
+/* Copies a text column into a fixed-size field; NULL becomes "". INTERNAL if it does not fit. */
+int store_copy(char *dst, size_t size, const PGresult *res, int row, int col, berth_err *err);
+bool store_bool(const PGresult *res, int row, int col);
+
+/* Fills one item from row `row` of res. */
+typedef int (*store_row_fn)(const PGresult *res, int row, void *item, berth_err *err);
+
+/* Runs stmt and fills *item from its first row: NOT_FOUND "<what>: <missing> not found" if none.
+ * Errors are prefixed with what. */
+int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const char *const *values, void *item,
+		    store_row_fn fill, const char *what, const char *missing, berth_err *err);
+/* Runs stmt and fills a new calloc'ed array of item_size items, one per row (*items NULL when
+ * none). On failure nothing is left to free. */
+int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+		     size_t item_size, store_row_fn fill, void **items, size_t *count, const char *what, berth_err *err);
+/* Runs a statement whose result is not needed; *rows (may be NULL) = rows affected. */
+int store_run(berth_store *store, const struct store_stmt *stmt, const char *const *values, long *rows,
+	      const char *what, berth_err *err);
+
+/* INVALID unless s is a canonical UUID; what names the argument in the message. */
+int store_check_uuid(const char *s, const char *what, berth_err *err);
+/* INVALID when s is NULL or empty. */
+int store_check_text(const char *s, const char *what, berth_err *err);
+
+/* SQL that formats a timestamptz column as RFC 3339 UTC with microseconds, "" for NULL. */
+#define STORE_TIME(col) \
+	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
+
+#endif
