@@ -1,5 +1,8 @@
 # domain: what a bot container is and its rules (authorization, lifecycle, snapshots, skills).
 noinst_LIBRARIES += app/domain/libberth_domain.a
 app_domain_libberth_domain_a_SOURCES = \
-	app/domain/authz.c
+	app/domain/authz.c \
+	app/domain/skills.c \
+	app/domain/resolv.c \
+	app/domain/botdir.c
 BERTH_LIBS += app/domain/libberth_domain.a

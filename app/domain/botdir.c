@@ -1,0 +1,135 @@
+/* botdir.c: a bot's data and state directories (see include/berth/botdir.h). */
+#define _GNU_SOURCE /* asprintf, memrchr */
+#include "berth/botdir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "berth/safefs.h"
+#include "berth/uuid.h"
+
+/* mkdir -p for an administrator's path (links followed: it is not bot-controlled). */
+static int mkdir_parents(const char *path, mode_t mode, berth_err *err)
+{
+	char *copy = strdup(path);
+	int rc = 0;
+
+	if (!copy)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	for (char *p = copy + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
+				rc = berth_err_set(err, BERTH_E_INTERNAL, "mkdir %s: %s", copy,
+						   strerror(errno));
+				break;
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/* Creates <root>/bots/<uuid> beneath the root without following links; returns its fd. */
+static int prepare_one(const char *root, const char *uuid, mode_t mode, int *fd_out,
+		       char **path_out, berth_err *err)
+{
+	char rel[64];
+	int root_fd = -1, fd = -1;
+
+	*fd_out = -1;
+	*path_out = NULL;
+	if (!root || root[0] != '/')
+		return berth_err_set(err, BERTH_E_INVALID, "root \"%s\" is not an absolute path",
+				     root ? root : "");
+	if (mkdir_parents(root, 0755, err) != 0)
+		return -1;
+	if (safefs_open_root(root, &root_fd, err) != 0)
+		return -1;
+	if (safefs_mkdirs(root_fd, "bots", mode, NULL, err) != 0)
+		goto fail;
+	snprintf(rel, sizeof rel, "bots/%s", uuid);
+	if (safefs_mkdirs(root_fd, rel, mode, &fd, err) != 0)
+		goto fail;
+	if (asprintf(path_out, "%s/%s", root, rel) < 0) {
+		*path_out = NULL;
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	close(root_fd);
+	*fd_out = fd;
+	return 0;
+fail:
+	berth_err_prefix(err, "%s", root);
+	if (fd >= 0)
+		close(fd);
+	close(root_fd);
+	return -1;
+}
+
+int botdir_prepare(const char *data_root, const char *state_root, const char *uuid,
+		   struct botdir *out, berth_err *err)
+{
+	out->data_path = out->state_path = NULL;
+	out->data_fd = out->state_fd = -1;
+	if (!uuid || !berth_uuid_is_canonical(uuid))
+		return berth_err_set(err, BERTH_E_INVALID, "bot id is not a canonical UUID");
+	if (prepare_one(data_root, uuid, 0755, &out->data_fd, &out->data_path, err) != 0)
+		goto fail;
+	if (safefs_mkdirs(out->data_fd, ".skills", 0755, NULL, err) != 0) {
+		berth_err_prefix(err, "%s", out->data_path);
+		goto fail;
+	}
+	if (prepare_one(state_root, uuid, 0700, &out->state_fd, &out->state_path, err) != 0)
+		goto fail;
+	/* host-only: whatever created it, nobody but root may look inside */
+	if (fchmod(out->state_fd, 0700) != 0) {
+		berth_err_set(err, BERTH_E_INTERNAL, "chmod %s: %s", out->state_path,
+			      strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	botdir_release(out);
+	return -1;
+}
+
+int botdir_open_data(const char *data_root, const char *uuid, int *fd_out, berth_err *err)
+{
+	char rel[64];
+	int root_fd, rc;
+
+	*fd_out = -1;
+	if (!uuid || !berth_uuid_is_canonical(uuid))
+		return berth_err_set(err, BERTH_E_INVALID, "bot id is not a canonical UUID");
+	if (safefs_open_root(data_root, &root_fd, err) != 0)
+		return -1;
+	snprintf(rel, sizeof rel, "bots/%s", uuid);
+	rc = safefs_open_dir(root_fd, rel, fd_out, err);
+	close(root_fd);
+	return rc;
+}
+
+void botdir_release(struct botdir *dir)
+{
+	if (!dir)
+		return;
+	if (dir->data_fd >= 0)
+		close(dir->data_fd);
+	if (dir->state_fd >= 0)
+		close(dir->state_fd);
+	free(dir->data_path);
+	free(dir->state_path);
+	dir->data_path = dir->state_path = NULL;
+	dir->data_fd = dir->state_fd = -1;
+}

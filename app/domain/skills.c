@@ -1,0 +1,908 @@
+/* skills.c: a bot's skills on the host filesystem (see include/berth/skills.h). */
+#define _GNU_SOURCE /* asprintf, memrchr */
+#include "berth/skills.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "berth/log.h"
+#include "berth/safefs.h"
+
+#define SKILLS_DIR ".skills"
+#define SKILL_FILE "SKILL.md"
+#define SKILL_NAME_MAX 255
+#define YAML_MAX_DEPTH 64
+
+/* ---- small string helpers ---------------------------------------------------------------- */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	int ok;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (!b->ok)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t ncap = (b->len + n + 1) * 2;
+		char *ns = realloc(b->s, ncap);
+		if (!ns) {
+			b->ok = 0;
+			return;
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void trim(const char **s, size_t *len)
+{
+	while (*len > 0 && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
+		(*len)--;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t k;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (k == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return k;
+}
+
+/* A JSON string of arbitrary bytes: invalid UTF-8 becomes U+FFFD (files are the bot's). */
+static json_t *json_text(const char *s, size_t n)
+{
+	struct sbuf b = {NULL, 0, 0, 1};
+	json_t *j = json_stringn(s, n);
+
+	if (j)
+		return j;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
+
+		if (k == 0) {
+			sb_str(&b, "\xef\xbf\xbd");
+			i++;
+		} else {
+			sb_add(&b, s + i, k);
+			i += k;
+		}
+	}
+	j = b.ok ? json_stringn(b.s ? b.s : "", b.len) : NULL;
+	free(b.s);
+	return j;
+}
+
+/* ---- YAML front matter -> JSON ----------------------------------------------------------- */
+
+static int match_int(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+static int match_float(const char *s)
+{
+	int digits = 0;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	while (isdigit((unsigned char)*s))
+		s++, digits++;
+	if (*s == '.') {
+		s++;
+		while (isdigit((unsigned char)*s))
+			s++, digits++;
+	}
+	if (!digits)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '-' || *s == '+')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return 0;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* YAML 1.2 core schema resolution of a scalar. */
+static json_t *yaml_scalar(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+	size_t n = ev->data.scalar.length;
+	const char *tag = (const char *)ev->data.scalar.tag;
+
+	if (tag && strcmp(tag, YAML_STR_TAG) == 0)
+		return json_text(v, n);
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || strlen(v) != n)
+		return json_text(v, n);
+	if (n == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
+	    strcmp(v, "NULL") == 0)
+		return json_null();
+	if (strcmp(v, "true") == 0 || strcmp(v, "True") == 0 || strcmp(v, "TRUE") == 0)
+		return json_true();
+	if (strcmp(v, "false") == 0 || strcmp(v, "False") == 0 || strcmp(v, "FALSE") == 0)
+		return json_false();
+	if (match_int(v)) {
+		char *end;
+		long long x;
+
+		errno = 0;
+		x = strtoll(v, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return json_integer(x);
+		return json_text(v, n);
+	}
+	if (match_float(v)) {
+		double d = strtod(v, NULL);
+		return json_real(d);
+	}
+	return json_text(v, n);
+}
+
+/* Converts the node that starts with ev (already parsed; consumed here) and its children.
+ * Aliases are refused: they let a few bytes expand into huge documents. */
+static json_t *yaml_node(yaml_parser_t *p, yaml_event_t *ev, int depth)
+{
+	json_t *j = NULL;
+	yaml_event_t e;
+
+	if (depth > YAML_MAX_DEPTH) {
+		yaml_event_delete(ev);
+		return NULL;
+	}
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		j = yaml_scalar(ev);
+		yaml_event_delete(ev);
+		return j;
+	case YAML_SEQUENCE_START_EVENT:
+		yaml_event_delete(ev);
+		j = json_array();
+		for (;;) {
+			json_t *item;
+
+			if (!yaml_parser_parse(p, &e))
+				goto fail;
+			if (e.type == YAML_SEQUENCE_END_EVENT) {
+				yaml_event_delete(&e);
+				return j;
+			}
+			item = yaml_node(p, &e, depth + 1);
+			if (!item || json_array_append_new(j, item) != 0)
+				goto fail;
+		}
+	case YAML_MAPPING_START_EVENT:
+		yaml_event_delete(ev);
+		j = json_object();
+		for (;;) {
+			json_t *val;
+			char *key;
+
+			if (!yaml_parser_parse(p, &e))
+				goto fail;
+			if (e.type == YAML_MAPPING_END_EVENT) {
+				yaml_event_delete(&e);
+				return j;
+			}
+			if (e.type != YAML_SCALAR_EVENT ||
+			    strlen((const char *)e.data.scalar.value) != e.data.scalar.length) {
+				yaml_event_delete(&e);
+				goto fail;
+			}
+			key = strdup((const char *)e.data.scalar.value);
+			yaml_event_delete(&e);
+			if (!key)
+				goto fail;
+			if (!yaml_parser_parse(p, &e)) {
+				free(key);
+				goto fail;
+			}
+			val = yaml_node(p, &e, depth + 1);
+			if (!val || json_object_set_new(j, key, val) != 0) {
+				free(key);
+				goto fail;
+			}
+			free(key);
+		}
+	default:
+		yaml_event_delete(ev);
+		return NULL;
+	}
+fail:
+	json_decref(j);
+	return NULL;
+}
+
+/* Parses front matter; NEW object, or NULL when it is not valid YAML or not a mapping. */
+static json_t *parse_front_matter(const char *text, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	json_t *root = NULL;
+
+	if (!yaml_parser_initialize(&p))
+		return NULL;
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	if (!yaml_parser_parse(&p, &e))
+		goto out;
+	yaml_event_delete(&e); /* STREAM-START */
+	if (!yaml_parser_parse(&p, &e))
+		goto out;
+	if (e.type == YAML_STREAM_END_EVENT) { /* empty front matter */
+		yaml_event_delete(&e);
+		root = json_object();
+		goto out;
+	}
+	yaml_event_delete(&e); /* DOCUMENT-START */
+	if (!yaml_parser_parse(&p, &e))
+		goto out;
+	root = yaml_node(&p, &e, 0);
+	if (root && json_is_null(root)) { /* a document of comments only */
+		json_decref(root);
+		root = json_object();
+	}
+	if (root && !json_is_object(root)) {
+		json_decref(root);
+		root = NULL;
+		goto out;
+	}
+	/* the document must end cleanly (a later syntax error makes the whole YAML invalid) */
+	if (root) {
+		if (!yaml_parser_parse(&p, &e)) {
+			json_decref(root);
+			root = NULL;
+			goto out;
+		}
+		yaml_event_delete(&e);
+	}
+out:
+	yaml_parser_delete(&p);
+	return root;
+}
+
+/* ---- parsing SKILL.md -------------------------------------------------------------------- */
+
+static const char *find_mem(const char *h, size_t hn, const char *needle)
+{
+	size_t nn = strlen(needle);
+
+	for (size_t i = 0; i + nn <= hn; i++)
+		if (memcmp(h + i, needle, nn) == 0)
+			return h + i;
+	return NULL;
+}
+
+json_t *skills_parse(const char *dir_name, const char *text, size_t len)
+{
+	const char *t = text, *body = NULL, *fm = NULL;
+	size_t tn = len, body_n = 0, fm_n = 0;
+	json_t *meta = NULL, *fmj = NULL, *res, *name_j = NULL, *desc_j = NULL, *content_j = NULL;
+
+	trim(&t, &tn);
+	if (tn >= 3 && memcmp(t, "---", 3) == 0) {
+		size_t i = 3;
+
+		while (i < tn && (t[i] == ' ' || t[i] == '\t'))
+			i++;
+		if (i < tn && t[i] == '\n')
+			i++;
+		else if (i + 1 < tn && t[i] == '\r' && t[i + 1] == '\n')
+			i += 2;
+		else
+			i = 0; /* "---something": not front matter */
+		if (i > 0) {
+			const char *close = NULL;
+
+			if (tn - i >= 3 && memcmp(t + i, "---", 3) == 0)
+				close = t + i - 1; /* empty front matter */
+			else
+				close = find_mem(t + i, tn - i, "\n---");
+			if (close) {
+				fm = t + i;
+				fm_n = close >= fm ? (size_t)(close - fm) : 0;
+				body = close + 4;
+				body_n = tn - (size_t)(body - t);
+				while (body_n > 0 && (*body == '\r' || *body == '\n'))
+					body++, body_n--;
+			}
+		}
+	}
+
+	if (fm)
+		fmj = parse_front_matter(fm, fm_n);
+	if (fmj) {
+		json_t *v = json_object_get(fmj, "name");
+
+		if (json_is_string(v)) {
+			const char *s = json_string_value(v);
+			size_t n = json_string_length(v);
+			trim(&s, &n);
+			if (n > 0)
+				name_j = json_stringn(s, n);
+		}
+		v = json_object_get(fmj, "description");
+		if (json_is_string(v)) {
+			const char *s = json_string_value(v);
+			size_t n = json_string_length(v);
+			trim(&s, &n);
+			desc_j = json_stringn(s, n);
+		}
+		v = json_object_get(fmj, "metadata");
+		if (json_is_object(v) && json_object_size(v) > 0)
+			meta = json_incref(v);
+	}
+	if (!name_j)
+		name_j = json_text(dir_name, strlen(dir_name));
+	if (!desc_j)
+		desc_j = json_string("");
+	content_j = fm ? json_text(body, body_n) : json_text(t, tn);
+
+	/* 3aea635e4's normalisation */
+	if (name_j && json_string_length(name_j) == 0) {
+		json_decref(name_j);
+		name_j = json_string("default");
+	}
+	if (desc_j && name_j && json_string_length(desc_j) == 0) {
+		json_decref(desc_j);
+		desc_j = json_incref(name_j);
+	}
+	if (content_j && desc_j && json_string_length(content_j) == 0) {
+		json_decref(content_j);
+		content_j = json_incref(desc_j);
+	}
+	json_decref(fmj);
+	res = json_object();
+	if (!res || !name_j || !desc_j || !content_j) {
+		json_decref(res);
+		json_decref(name_j);
+		json_decref(desc_j);
+		json_decref(content_j);
+		json_decref(meta);
+		return NULL;
+	}
+	json_object_set_new(res, "name", name_j);
+	json_object_set_new(res, "description", desc_j);
+	json_object_set_new(res, "content", content_j);
+	if (meta)
+		json_object_set_new(res, "metadata", meta);
+	return res;
+}
+
+/* ---- validation --------------------------------------------------------------------------- */
+
+int skills_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || len > SKILL_NAME_MAX)
+		return 0;
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static void limits_or_default(const struct skills_limits *in, struct skills_limits *out)
+{
+	out->max_count = (in && in->max_count > 0) ? in->max_count : 256;
+	out->max_bytes = (in && in->max_bytes > 0) ? in->max_bytes : 1048576L;
+}
+
+/* Trimmed, validated name of a JSON value; NEW string, or NULL when invalid. */
+static char *valid_name(const json_t *v)
+{
+	const char *s;
+	size_t n;
+
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	n = json_string_length(v);
+	trim(&s, &n);
+	if (!skills_name_valid(s, n))
+		return NULL;
+	return strndup(s, n);
+}
+
+/* ---- generating SKILL.md with proper YAML quoting ----------------------------------------- */
+
+/* A YAML double-quoted scalar: escapes '"', '\\' and every non-printable character. */
+static void yaml_quote(struct sbuf *b, const char *s, size_t n)
+{
+	sb_str(b, "\"");
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
+		char esc[16];
+
+		if (k == 0) { /* cannot happen for jansson strings; be safe anyway */
+			sb_str(b, "\\uFFFD");
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)cp;
+			sb_add(b, esc, 2);
+		} else if (cp == '\n') {
+			sb_str(b, "\\n");
+		} else if (cp == '\t') {
+			sb_str(b, "\\t");
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0xfeff ||
+			   cp == 0xfffe || cp == 0xffff) {
+			snprintf(esc, sizeof esc, "\\u%04X", (unsigned)cp);
+			sb_str(b, esc);
+		} else {
+			sb_add(b, s + i, k);
+		}
+		i += k;
+	}
+	sb_str(b, "\"");
+}
+
+/* JSON value as YAML flow syntax, every string quoted. */
+static void yaml_flow(struct sbuf *b, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *val;
+		int first = 1;
+
+		sb_str(b, "{");
+		json_object_foreach((json_t *)v, key, val) {
+			if (!first)
+				sb_str(b, ", ");
+			first = 0;
+			yaml_quote(b, key, strlen(key));
+			sb_str(b, ": ");
+			yaml_flow(b, val);
+		}
+		sb_str(b, "}");
+		break;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *val;
+
+		sb_str(b, "[");
+		json_array_foreach(v, i, val) {
+			if (i)
+				sb_str(b, ", ");
+			yaml_flow(b, val);
+		}
+		sb_str(b, "]");
+		break;
+	}
+	case JSON_STRING:
+		yaml_quote(b, json_string_value(v), json_string_length(v));
+		break;
+	default: {
+		char *num = json_dumps(v, JSON_ENCODE_ANY);
+		if (num)
+			sb_str(b, num);
+		else
+			b->ok = 0;
+		free(num);
+	}
+	}
+}
+
+static char *generate_skill(const char *name, const char *desc, size_t desc_n,
+			    const json_t *metadata, size_t *len_out)
+{
+	struct sbuf b = {NULL, 0, 0, 1};
+
+	if (desc_n == 0) {
+		desc = name;
+		desc_n = strlen(name);
+	}
+	sb_str(&b, "---\nname: ");
+	yaml_quote(&b, name, strlen(name));
+	sb_str(&b, "\ndescription: ");
+	yaml_quote(&b, desc, desc_n);
+	if (json_is_object(metadata) && json_object_size(metadata) > 0) {
+		sb_str(&b, "\nmetadata: ");
+		yaml_flow(&b, metadata);
+	}
+	sb_str(&b, "\n---\n\n# ");
+	sb_str(&b, name);
+	sb_str(&b, "\n\n");
+	sb_add(&b, desc, desc_n);
+	sb_str(&b, "\n");
+	if (!b.ok) {
+		free(b.s);
+		return NULL;
+	}
+	*len_out = b.len;
+	return b.s;
+}
+
+/* ---- list ---------------------------------------------------------------------------------- */
+
+/* Reads one SKILL.md (relative to the data dir) into the list; a planted link fails the request,
+ * anything else unreadable is skipped. */
+static int list_one(int data_fd, const char *rel, const char *skill_name, size_t max_bytes,
+		    json_t *arr, berth_err *err)
+{
+	enum safefs_type t;
+	berth_err rerr;
+	size_t len;
+	char *text;
+	int exists;
+	json_t *s;
+
+	if (safefs_stat(data_fd, rel, &exists, &t, err) != 0)
+		return -1;
+	if (!exists || t == SAFEFS_DIR || t == SAFEFS_OTHER)
+		return 0;
+	if (t == SAFEFS_LINK)
+		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link", rel);
+	berth_err_clear(&rerr);
+	if (safefs_read(data_fd, rel, max_bytes, &text, &len, &rerr) != 0) {
+		if (rerr.kind == BERTH_E_PRECONDITION && strstr(rerr.msg, "symbolic link")) {
+			*err = rerr;
+			return -1;
+		}
+		blog(BLOG_WARN, "skills: %s skipped: %s", rel, rerr.msg);
+		return 0;
+	}
+	s = skills_parse(skill_name, text, len);
+	free(text);
+	if (!s || json_array_append_new(arr, s) != 0)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	return 0;
+}
+
+int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **out, berth_err *err)
+{
+	struct skills_limits lim;
+	struct safefs_entry *v = NULL;
+	size_t n = 0;
+	json_t *arr = NULL;
+
+	*out = NULL;
+	limits_or_default(limits, &lim);
+	if (safefs_mkdirs(data_dir_fd, SKILLS_DIR, 0755, NULL, err) != 0 ||
+	    safefs_list(data_dir_fd, SKILLS_DIR, &v, &n, err) != 0)
+		return -1;
+	arr = json_array();
+	if (!arr) {
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < n && json_array_size(arr) < (size_t)lim.max_count; i++) {
+		char *rel = NULL;
+		int rc;
+
+		if (v[i].type == SAFEFS_LINK) {
+			berth_err_set(err, BERTH_E_PRECONDITION, SKILLS_DIR "/%s is a symbolic link",
+				      v[i].name);
+			goto fail;
+		}
+		if (v[i].type == SAFEFS_DIR) {
+			if (asprintf(&rel, SKILLS_DIR "/%s/" SKILL_FILE, v[i].name) < 0)
+				rel = NULL;
+		} else if (v[i].type == SAFEFS_REG && strcmp(v[i].name, SKILL_FILE) == 0) {
+			rel = strdup(SKILLS_DIR "/" SKILL_FILE);
+		} else {
+			continue;
+		}
+		if (!rel) {
+			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+			goto fail;
+		}
+		rc = list_one(data_dir_fd, rel, v[i].type == SAFEFS_DIR ? v[i].name : "default",
+			      (size_t)lim.max_bytes, arr, err);
+		free(rel);
+		if (rc != 0)
+			goto fail;
+	}
+	safefs_entries_free(v, n);
+	*out = json_pack("{s:o}", "skills", arr);
+	if (!*out)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	return 0;
+fail:
+	safefs_entries_free(v, n);
+	json_decref(arr);
+	return -1;
+}
+
+/* ---- upsert -------------------------------------------------------------------------------- */
+
+struct pending_skill {
+	char *name;
+	char *data;
+	size_t len;
+};
+
+static void pending_free(struct pending_skill *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].data);
+	}
+	free(p);
+}
+
+/* Optional string member: absent/null -> "" ; anything but a string -> error. */
+static int opt_string(const json_t *obj, const char *key, const char **s, size_t *n,
+		      berth_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*s = "";
+	*n = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return berth_err_set(err, BERTH_E_INVALID, "invalid skill %s", key);
+	*s = json_string_value(v);
+	*n = json_string_length(v);
+	trim(s, n);
+	return 0;
+}
+
+static int build_pending(const json_t *item, const struct skills_limits *lim,
+			 struct pending_skill *p, berth_err *err)
+{
+	const char *desc, *content;
+	size_t desc_n, content_n;
+	const json_t *meta;
+
+	if (!json_is_object(item))
+		return berth_err_set(err, BERTH_E_INVALID, "invalid skill entry");
+	p->name = valid_name(json_object_get(item, "name"));
+	if (!p->name)
+		return berth_err_set(err, BERTH_E_INVALID, "invalid skill name");
+	if (opt_string(item, "description", &desc, &desc_n, err) != 0 ||
+	    opt_string(item, "content", &content, &content_n, err) != 0)
+		return -1;
+	meta = json_object_get(item, "metadata");
+	if (meta && !json_is_null(meta) && !json_is_object(meta))
+		return berth_err_set(err, BERTH_E_INVALID, "invalid skill metadata");
+	if (content_n > 0) {
+		p->data = malloc(content_n + 1);
+		if (!p->data)
+			return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		memcpy(p->data, content, content_n);
+		p->data[content_n] = '\0';
+		p->len = content_n;
+	} else {
+		p->data = generate_skill(p->name, desc, desc_n, meta, &p->len);
+		if (!p->data)
+			return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	}
+	if (p->len > (size_t)lim->max_bytes)
+		return berth_err_set(err, BERTH_E_TOO_LARGE,
+				     "skill \"%.64s\": SKILL.md is larger than %ld bytes", p->name,
+				     lim->max_bytes);
+	return 0;
+}
+
+/* The paths an upsert of name writes must be link-free: .skills/<name> a directory (or absent),
+ * .skills/<name>/SKILL.md a regular file (or absent). */
+static int check_target(int data_fd, const char *name, int *exists_out, berth_err *err)
+{
+	char rel[sizeof SKILLS_DIR + SKILL_NAME_MAX + sizeof SKILL_FILE + 4];
+	enum safefs_type t;
+	int exists;
+
+	snprintf(rel, sizeof rel, SKILLS_DIR "/%s", name);
+	if (safefs_stat(data_fd, rel, &exists, &t, err) != 0)
+		return -1;
+	*exists_out = exists && t == SAFEFS_DIR;
+	if (!exists)
+		return 0;
+	if (t == SAFEFS_LINK)
+		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link", rel);
+	if (t != SAFEFS_DIR)
+		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is not a directory", rel);
+	snprintf(rel, sizeof rel, SKILLS_DIR "/%s/" SKILL_FILE, name);
+	if (safefs_stat(data_fd, rel, &exists, &t, err) != 0)
+		return -1;
+	if (exists && t == SAFEFS_LINK)
+		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link", rel);
+	if (exists && t != SAFEFS_REG)
+		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is not a regular file", rel);
+	return 0;
+}
+
+static size_t count_skill_dirs(const struct safefs_entry *v, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == SAFEFS_DIR)
+			c++;
+	return c;
+}
+
+int skills_upsert(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
+		  berth_err *err)
+{
+	struct skills_limits lim;
+	struct pending_skill *p = NULL;
+	struct safefs_entry *v = NULL;
+	size_t n, nv = 0, added = 0;
+	const json_t *skills = json_is_object(body) ? json_object_get(body, "skills") : NULL;
+
+	limits_or_default(limits, &lim);
+	if (!json_is_array(skills) || json_array_size(skills) == 0)
+		return berth_err_set(err, BERTH_E_INVALID, "skills is required");
+	n = json_array_size(skills);
+	if (n > (size_t)lim.max_count)
+		return berth_err_set(err, BERTH_E_TOO_LARGE, "too many skills: at most %d",
+				     lim.max_count);
+	p = calloc(n, sizeof *p);
+	if (!p)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (build_pending(json_array_get(skills, i), &lim, &p[i], err) != 0)
+			goto fail;
+
+	/* every path is checked before anything is written */
+	if (safefs_mkdirs(data_dir_fd, SKILLS_DIR, 0755, NULL, err) != 0 ||
+	    safefs_list(data_dir_fd, SKILLS_DIR, &v, &nv, err) != 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		int exists, dup = 0;
+
+		if (check_target(data_dir_fd, p[i].name, &exists, err) != 0)
+			goto fail;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(p[k].name, p[i].name) == 0)
+				dup = 1;
+		if (!exists && !dup)
+			added++;
+	}
+	if (count_skill_dirs(v, nv) + added > (size_t)lim.max_count) {
+		berth_err_set(err, BERTH_E_TOO_LARGE, "too many skills: %zu, at most %d",
+			      count_skill_dirs(v, nv) + added, lim.max_count);
+		goto fail;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		char rel[sizeof SKILLS_DIR + SKILL_NAME_MAX + sizeof SKILL_FILE + 4];
+
+		snprintf(rel, sizeof rel, SKILLS_DIR "/%s", p[i].name);
+		if (safefs_mkdirs(data_dir_fd, rel, 0755, NULL, err) != 0)
+			goto fail;
+		snprintf(rel, sizeof rel, SKILLS_DIR "/%s/" SKILL_FILE, p[i].name);
+		if (safefs_write_atomic(data_dir_fd, rel, p[i].data, p[i].len, 0644, err) != 0)
+			goto fail;
+	}
+	safefs_entries_free(v, nv);
+	pending_free(p, n);
+	return 0;
+fail:
+	safefs_entries_free(v, nv);
+	pending_free(p, n);
+	return -1;
+}
+
+/* ---- delete -------------------------------------------------------------------------------- */
+
+int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
+		  berth_err *err)
+{
+	const json_t *names = json_is_object(body) ? json_object_get(body, "names") : NULL;
+	char **valid = NULL;
+	enum safefs_type t;
+	size_t n;
+	int exists, rc = -1;
+
+	(void)limits;
+	if (!json_is_array(names) || json_array_size(names) == 0)
+		return berth_err_set(err, BERTH_E_INVALID, "names is required");
+	n = json_array_size(names);
+	valid = calloc(n, sizeof *valid);
+	if (!valid)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		valid[i] = valid_name(json_array_get(names, i));
+		if (!valid[i]) {
+			berth_err_set(err, BERTH_E_INVALID, "invalid skill name");
+			goto out;
+		}
+	}
+	if (safefs_stat(data_dir_fd, SKILLS_DIR, &exists, &t, err) != 0)
+		goto out;
+	if (!exists) {
+		rc = 0;
+		goto out;
+	}
+	if (t == SAFEFS_LINK) {
+		berth_err_set(err, BERTH_E_PRECONDITION, SKILLS_DIR " is a symbolic link");
+		goto out;
+	}
+	if (t != SAFEFS_DIR) {
+		berth_err_set(err, BERTH_E_PRECONDITION, SKILLS_DIR " is not a directory");
+		goto out;
+	}
+	/* a link anywhere in what would be removed fails the request before anything is removed */
+	for (size_t i = 0; i < n; i++) {
+		char rel[sizeof SKILLS_DIR + SKILL_NAME_MAX + 2];
+		char *link = NULL;
+		int found;
+
+		snprintf(rel, sizeof rel, SKILLS_DIR "/%s", valid[i]);
+		if (safefs_find_link(data_dir_fd, rel, &found, &link, err) != 0)
+			goto out;
+		if (found) {
+			berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link",
+				      link ? link : rel);
+			free(link);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		char rel[sizeof SKILLS_DIR + SKILL_NAME_MAX + 2];
+
+		snprintf(rel, sizeof rel, SKILLS_DIR "/%s", valid[i]);
+		if (safefs_remove_tree(data_dir_fd, rel, err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(valid[i]);
+	free(valid);
+	return rc;
+}

@@ -1,0 +1,62 @@
+/* cni.h: CNI client (spec 1.0.0) for one container's network namespace. Knows nothing of bots.
+ *
+ * Runs the "loopback" plugin for interface "lo" and the lexically first network config (.conf,
+ * .conflist or .json) of conf_dir for the given interface (normally "eth0"). A conflist runs its
+ * plugins in order on ADD (name and cniVersion injected, prevResult chained), in reverse order on
+ * DEL, and in order on CHECK with the cached prevResult. Plugins are found in bin_dir (also passed
+ * as CNI_PATH; may be a ':'-separated list), spawned with posix_spawn (no fork, no shell), each
+ * with a deadline of timeout_ms: a plugin that overruns is killed (its process group, SIGKILL) and
+ * the call fails with BERTH_E_TIMEOUT. The ADD result of the network is cached in
+ * <cache_dir>/<network>-<container id>-<ifname> (as libcni does) for CHECK and DEL.
+ *
+ * Errors: a plugin's error JSON becomes "cni <network>/<plugin> <CMD>: <msg>: <details> (code N)"
+ * (BERTH_E_INTERNAL); missing conf dir / no config / unparsable config / missing plugin binary ->
+ * BERTH_E_INTERNAL naming the file or plugin; bad arguments -> BERTH_E_INVALID; deadline ->
+ * BERTH_E_TIMEOUT. Strings in opts and arguments are borrowed.
+ *
+ * The caller must reap only its own children: a SIGCHLD handler doing waitpid(-1) in the same
+ * process would steal the plugin's exit status.
+ */
+#ifndef BERTH_CNI_H
+#define BERTH_CNI_H
+
+#include "berth/err.h"
+
+struct cni_net_opts {
+	const char *bin_dir;   /* plugin executables, e.g. /usr/lib/cni */
+	const char *conf_dir;  /* network configs */
+	const char *cache_dir; /* result cache (host-only state), created if missing */
+	int timeout_ms;        /* per plugin invocation; <= 0 means 10000 */
+};
+
+struct cni_result {
+	char network[128]; /* name of the network the config declares */
+	char ip[64];       /* first IPv4 address of the interface, without prefix ("10.88.0.5") */
+	char cidr[68];     /* the same with its prefix length ("10.88.0.5/24") */
+	char gateway[64];  /* its gateway, "" when none */
+};
+
+/* ADD: loopback on "lo", then the network on ifname inside netns_path (e.g.
+ * /proc/<pid>/ns/net). Fills *out (may be NULL) and caches the result. container_id: letters,
+ * digits, '_', '.', '-' (CNI spec). The network result must carry an IPv4 address. */
+int cni_add(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
+	    const char *ifname, struct cni_result *out, berth_err *err);
+
+/* CHECK of the network with the cached ADD result (no cached result -> BERTH_E_NOT_FOUND).
+ * A conflist with "disableCheck": true checks nothing. Fills *out (may be NULL) from the cache. */
+int cni_check(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
+	      const char *ifname, struct cni_result *out, berth_err *err);
+
+/* DEL of the network (reverse plugin order, cached prevResult when present) and of loopback;
+ * removes the cache entry. DEL of what is absent is success; netns_path may be NULL or "" when
+ * the namespace is gone (the plugins then only release IPAM). */
+int cni_del(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
+	    const char *ifname, berth_err *err);
+
+/* Re-apply: loopback ADD; if a cached result exists and CHECK passes, that result; otherwise
+ * ADD, and when CHECK failed or ADD reports "duplicate allocation" / "already exists": DEL
+ * (its error ignored) then ADD once more. Fills *out (may be NULL). */
+int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
+	       const char *ifname, struct cni_result *out, berth_err *err);
+
+#endif
