@@ -120,7 +120,7 @@ static void write_line(const char *text)
 
 void blog_fields(enum blog_level level, const char *msg, json_t *fields)
 {
-	char now[40];
+	char now[64];
 	json_t *line;
 	char *text;
 

@@ -1,0 +1,149 @@
+/* containers.c: Containers service (container records). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "containerd/services/containers/v1/containers.pb-c.h"
+#include "google/protobuf/any.pb-c.h"
+#include "google/protobuf/field_mask.pb-c.h"
+#include "internal.h"
+
+#define SVC (&containerd__services__containers__v1__containers__descriptor)
+
+int ctd_nomem(berth_err *err, const char *what)
+{
+	return berth_err_set(err, BERTH_E_INTERNAL, "%s: out of memory", what);
+}
+
+int ctd_label_paths(const ctd_label *labels, size_t n, char ***paths_out, berth_err *err)
+{
+	*paths_out = NULL;
+	if (n == 0)
+		return 0;
+	char **paths = calloc(n, sizeof(*paths));
+	if (!paths)
+		return ctd_nomem(err, "label update");
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(labels[i].key) + sizeof("labels.");
+		if (!(paths[i] = malloc(len))) {
+			ctd_paths_free(paths, i);
+			return ctd_nomem(err, "label update");
+		}
+		snprintf(paths[i], len, "labels.%s", labels[i].key);
+	}
+	*paths_out = paths;
+	return 0;
+}
+
+void ctd_paths_free(char **paths, size_t n)
+{
+	if (!paths)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+int ctd_container_create(ctd_conn *c, const ctd_container_opts *o, berth_err *err)
+{
+	Containerd__Services__Containers__V1__Container ctr =
+		CONTAINERD__SERVICES__CONTAINERS__V1__CONTAINER__INIT;
+	Containerd__Services__Containers__V1__Container__Runtime rt =
+		CONTAINERD__SERVICES__CONTAINERS__V1__CONTAINER__RUNTIME__INIT;
+	Google__Protobuf__Any spec = GOOGLE__PROTOBUF__ANY__INIT;
+	Containerd__Services__Containers__V1__CreateContainerRequest req =
+		CONTAINERD__SERVICES__CONTAINERS__V1__CREATE_CONTAINER_REQUEST__INIT;
+	if (!o->id || !o->spec_json)
+		return berth_err_set(err, BERTH_E_INVALID, "Containers.Create: id and spec required");
+	rt.name = CTD_STR(o->runtime ? o->runtime : CTD_RUNTIME_RUNC_V2);
+	spec.type_url = CTD_STR(CTD_SPEC_TYPE_URL);
+	spec.value.data = (uint8_t *)o->spec_json;
+	spec.value.len = strlen(o->spec_json);
+	ctr.id = CTD_STR(o->id);
+	ctr.image = CTD_STR(o->image);
+	ctr.runtime = &rt;
+	ctr.spec = &spec;
+	ctr.snapshotter = CTD_STR(o->snapshotter);
+	ctr.snapshot_key = CTD_STR(o->snapshot_key);
+	if (CTD_MAP_BUILD(&containerd__services__containers__v1__container__labels_entry__descriptor,
+			  o->labels, o->n_labels, ctr.labels, ctr.n_labels) != 0)
+		return ctd_nomem(err, "Containers.Create");
+	req.container = &ctr;
+	int rc = CTD_UNARY(c, SVC, "Create", &req, NULL, 0, err);
+	CTD_MAP_FREE(ctr.labels, ctr.n_labels);
+	return rc;
+}
+
+int ctd_container_get(ctd_conn *c, const char *id, ctd_container_get_reply **out, berth_err *err)
+{
+	Containerd__Services__Containers__V1__GetContainerRequest req =
+		CONTAINERD__SERVICES__CONTAINERS__V1__GET_CONTAINER_REQUEST__INIT;
+	req.id = CTD_STR(id);
+	return CTD_UNARY(c, SVC, "Get", &req, out, CTD_IDEMPOTENT, err);
+}
+
+int ctd_container_list(ctd_conn *c, const char *const *filters, size_t n_filters,
+		       ctd_container_list_reply **out, berth_err *err)
+{
+	Containerd__Services__Containers__V1__ListContainersRequest req =
+		CONTAINERD__SERVICES__CONTAINERS__V1__LIST_CONTAINERS_REQUEST__INIT;
+	req.n_filters = n_filters;
+	req.filters = (char **)filters;
+	return CTD_UNARY(c, SVC, "List", &req, out, CTD_IDEMPOTENT, err);
+}
+
+int ctd_container_list_by_label(ctd_conn *c, const char *key, const char *value,
+				ctd_container_list_reply **out, berth_err *err)
+{
+	char filter[1024];
+	if (ctd_filter_label(filter, sizeof(filter), key, value, err) != 0)
+		return berth_err_prefix(err, "Containers.List");
+	const char *filters[] = { filter };
+	return ctd_container_list(c, filters, 1, out, err);
+}
+
+int ctd_container_update_labels(ctd_conn *c, const char *id, const ctd_label *labels,
+				size_t n_labels, berth_err *err)
+{
+	Containerd__Services__Containers__V1__Container ctr =
+		CONTAINERD__SERVICES__CONTAINERS__V1__CONTAINER__INIT;
+	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
+	Containerd__Services__Containers__V1__UpdateContainerRequest req =
+		CONTAINERD__SERVICES__CONTAINERS__V1__UPDATE_CONTAINER_REQUEST__INIT;
+	if (n_labels == 0)
+		return 0;
+	ctr.id = CTD_STR(id);
+	if (CTD_MAP_BUILD(&containerd__services__containers__v1__container__labels_entry__descriptor,
+			  labels, n_labels, ctr.labels, ctr.n_labels) != 0)
+		return ctd_nomem(err, "Containers.Update");
+	int rc = ctd_label_paths(labels, n_labels, &mask.paths, err);
+	if (rc == 0) {
+		mask.n_paths = n_labels;
+		req.container = &ctr;
+		req.update_mask = &mask;
+		rc = CTD_UNARY(c, SVC, "Update", &req, NULL, 0, err);
+	}
+	ctd_paths_free(mask.paths, mask.n_paths);
+	CTD_MAP_FREE(ctr.labels, ctr.n_labels);
+	return rc;
+}
+
+int ctd_container_delete(ctd_conn *c, const char *id, berth_err *err)
+{
+	/* containerd 1.6 deletes a record whose task still runs, orphaning the shim: refuse. */
+	ctd_task_info ti;
+	berth_err terr;
+	if (ctd_task_get(c, id, NULL, &ti, &terr) == 0)
+		return berth_err_set(err, BERTH_E_PRECONDITION,
+				     "Containers.Delete: container %s still has a task (%s)", id,
+				     ctd_task_status_name(ti.status));
+	if (terr.kind != BERTH_E_NOT_FOUND) {
+		if (err)
+			*err = terr;
+		return berth_err_prefix(err, "Containers.Delete");
+	}
+	Containerd__Services__Containers__V1__DeleteContainerRequest req =
+		CONTAINERD__SERVICES__CONTAINERS__V1__DELETE_CONTAINER_REQUEST__INIT;
+	req.id = CTD_STR(id);
+	return CTD_UNARY(c, SVC, "Delete", &req, NULL, 0, err);
+}

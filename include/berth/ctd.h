@@ -1,0 +1,381 @@
+/* ctd.h: the containerd client (gRPC C core + protobuf-c), one thin function per operation.
+ *
+ * It knows containerd's API and nothing of bots. Every function takes plain C arguments; strings
+ * passed in are BORROWED for the duration of the call. Functions return 0 on success and -1 on
+ * failure with err filled: the kind comes from the gRPC status (NOT_FOUND -> BERTH_E_NOT_FOUND,
+ * ALREADY_EXISTS -> BERTH_E_ALREADY_EXISTS, FAILED_PRECONDITION -> BERTH_E_PRECONDITION,
+ * UNAVAILABLE -> BERTH_E_UNAVAILABLE, DEADLINE_EXCEEDED and UNKNOWN "context deadline exceeded" ->
+ * BERTH_E_TIMEOUT, INVALID_ARGUMENT -> BERTH_E_INVALID, anything else -> BERTH_E_INTERNAL) and the
+ * message is containerd's text prefixed with the method ("Tasks.Get: ..."). The raw gRPC status
+ * code of the last call is ctd_conn_last_status().
+ *
+ * Replies that are returned as protobuf-c structs (the ctd_*_reply types below) are NEW: the caller
+ * frees them with ctd_reply_free(). Callbacks of streaming calls get BORROWED messages, valid only
+ * during the callback.
+ *
+ * Connections: one ctd_conn per process or per thread, created AFTER fork and never used across
+ * fork (gRPC state does not survive fork). A connection holds one channel and one completion queue;
+ * after containerd restarts, the channel is re-created on UNAVAILABLE and idempotent calls (Get,
+ * List, Stat, Version, Mounts, Read, Info, Usage, Wait) are retried once.
+ */
+#ifndef BERTH_CTD_H
+#define BERTH_CTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "berth/err.h"
+#include "containerd/events/task.pb-c.h"
+#include "containerd/services/containers/v1/containers.pb-c.h"
+#include "containerd/services/content/v1/content.pb-c.h"
+#include "containerd/services/diff/v1/diff.pb-c.h"
+#include "containerd/services/events/v1/events.pb-c.h"
+#include "containerd/services/images/v1/images.pb-c.h"
+#include "containerd/services/leases/v1/leases.pb-c.h"
+#include "containerd/services/namespaces/v1/namespace.pb-c.h"
+#include "containerd/services/snapshots/v1/snapshots.pb-c.h"
+#include "containerd/services/tasks/v1/tasks.pb-c.h"
+#include "containerd/types/mount.pb-c.h"
+
+/* Any type URLs of OCI runtime-spec JSON (the Any's value is the JSON bytes, not protobuf). */
+#define CTD_SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
+#define CTD_PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
+#define CTD_RUNTIME_RUNC_V2 "io.containerd.runc.v2"
+/* Label containerd reads as a lease's expiry (RFC 3339). */
+#define CTD_LABEL_GC_EXPIRE "containerd.io/gc.expire"
+
+/* Reply types the caller frees with ctd_reply_free(). */
+typedef Containerd__Services__Containers__V1__Container ctd_container;
+typedef Containerd__Services__Containers__V1__GetContainerResponse ctd_container_get_reply;
+typedef Containerd__Services__Containers__V1__ListContainersResponse ctd_container_list_reply;
+typedef Containerd__Services__Snapshots__V1__Info ctd_snapshot_info;
+typedef Containerd__Services__Snapshots__V1__StatSnapshotResponse ctd_snapshot_stat_reply;
+typedef Containerd__Services__Tasks__V1__ListTasksResponse ctd_task_list_reply;
+typedef Containerd__Services__Tasks__V1__MetricsResponse ctd_task_metrics_reply;
+typedef Containerd__Services__Images__V1__Image ctd_image;
+typedef Containerd__Services__Images__V1__GetImageResponse ctd_image_get_reply;
+typedef Containerd__Services__Images__V1__ListImagesResponse ctd_image_list_reply;
+typedef Containerd__Services__Content__V1__InfoResponse ctd_content_info_reply;
+typedef Containerd__Services__Diff__V1__DiffResponse ctd_diff_reply;
+typedef Containerd__Services__Namespaces__V1__ListNamespacesResponse ctd_namespace_list_reply;
+typedef Containerd__Services__Events__V1__Envelope ctd_envelope;
+typedef Containerd__Events__TaskExit ctd_task_exit_event;
+
+/* protobuf_c_message_free_unpacked for any reply above; NULL is fine. */
+void ctd_reply_free(void *reply);
+
+/* ---- connection ---------------------------------------------------------------------------- */
+
+typedef struct ctd_conn ctd_conn;
+
+/* A connection to the containerd socket at socket_path (a file path, not a URI) for namespace ns.
+ * default_timeout_ms is the deadline of every call that has no explicit one (> 0). Calls
+ * grpc_init() the first time. The channel connects lazily: an absent socket shows as
+ * BERTH_E_UNAVAILABLE on the first call, not here. NULL on failure (err filled). */
+ctd_conn *ctd_conn_new(const char *socket_path, const char *ns, int default_timeout_ms,
+		       berth_err *err);
+/* NULL is fine. */
+void ctd_conn_free(ctd_conn *c);
+/* Sends `containerd-lease: <lease_id>` with every following call; NULL clears. Copied. */
+int ctd_conn_set_lease(ctd_conn *c, const char *lease_id);
+/* Sets the deadline of following calls (ms > 0; 0 restores the default) and returns the previous
+ * value, so that `int old = ctd_conn_set_timeout(c, 60000); ...; ctd_conn_set_timeout(c, old);`. */
+int ctd_conn_set_timeout(ctd_conn *c, int timeout_ms);
+/* Makes the call in progress on c (and the next one, if none is running) end soon with
+ * BERTH_E_TIMEOUT "cancelled" (a subscription ends with 0). Async-signal-safe and callable from
+ * another thread: the only function here that may be. */
+void ctd_conn_cancel(ctd_conn *c);
+/* The grpc_status_code of the last call on c (0 = OK), for callers that need the raw code. */
+int ctd_conn_last_status(const ctd_conn *c);
+/* The namespace c was made for (borrowed). */
+const char *ctd_conn_namespace(const ctd_conn *c);
+/* For tools and tests: after every ctd_conn is freed, shut gRPC down completely
+ * (grpc_shutdown_blocking), e.g. before fork() or at exit. A later ctd_conn_new initialises again. */
+void ctd_shutdown(void);
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+/* A label, or any map<string,string> entry. Borrowed strings. In an update, value NULL deletes. */
+typedef struct ctd_label {
+	const char *key;
+	const char *value;
+} ctd_label;
+
+/* Looks key up in a map<string,string> field of a reply, e.g.
+ * ctd_map_get(ctr->n_labels, (ProtobufCMessage **)ctr->labels, "mcp.bot_id").
+ * Returns the borrowed value or NULL. */
+const char *ctd_map_get(size_t n_entries, ProtobufCMessage *const *entries, const char *key);
+
+/* Builds the entry array of a map<string,string> field whose entry message is entry_desc
+ * (any *_LabelsEntry descriptor) from labels; the entries borrow the strings. NEW array: free with
+ * ctd_map_free(). Entries with value NULL are skipped. Returns 0, or -1 on allocation failure. */
+int ctd_map_build(const ProtobufCMessageDescriptor *entry_desc, const ctd_label *labels,
+		  size_t n_labels, ProtobufCMessage ***entries_out, size_t *n_out);
+void ctd_map_free(ProtobufCMessage **entries, size_t n);
+
+/* A set of mounts as Snapshots.Prepare/View/Mounts return them and Tasks.Create/Diff.Apply/
+ * Diff.Diff take them. From ctd_snapshot_*: it owns `owner` (free with ctd_mounts_free). A caller
+ * may also fill mounts/n itself with owner NULL (then ctd_mounts_free does nothing). */
+typedef struct ctd_mounts {
+	size_t n;
+	Containerd__Types__Mount **mounts;
+	ProtobufCMessage *owner;
+} ctd_mounts;
+void ctd_mounts_free(ctd_mounts *m);
+
+/* A content descriptor; borrowed strings. */
+typedef struct ctd_descriptor {
+	const char *media_type;
+	const char *digest;
+	int64_t size;
+} ctd_descriptor;
+
+/* The status of a task or process. */
+typedef enum ctd_task_status {
+	CTD_TASK_UNKNOWN = 0,
+	CTD_TASK_CREATED,
+	CTD_TASK_RUNNING,
+	CTD_TASK_STOPPED,
+	CTD_TASK_PAUSED, /* also containerd's PAUSING */
+} ctd_task_status;
+/* Maps containerd's containerd.v1.types.Status value. */
+ctd_task_status ctd_task_status_from_proto(int proto_status);
+/* "created", "running", "stopped", "paused", "unknown". */
+const char *ctd_task_status_name(ctd_task_status s);
+
+/* How a process ended. status is containerd's exit_status: the exit code, or 128 + signal. */
+typedef struct ctd_exit {
+	uint32_t status;
+	int64_t exited_at_ns; /* UNIX time in ns; 0 if unknown */
+} ctd_exit;
+
+/* Builds a containerd filter `labels."<key>"==<value>` (quoted, escaped) into buf.
+ * -1 with BERTH_E_INVALID if it does not fit. */
+int ctd_filter_label(char *buf, size_t cap, const char *key, const char *value, berth_err *err);
+
+/* Maps a gRPC status code and message to a berth_err kind (pure). */
+berth_errkind ctd_status_kind(int grpc_code, const char *message);
+
+/* ---- version, namespaces --------------------------------------------------------------------- */
+
+/* Writes containerd's version ("1.6.20~ds1") into version (truncated to cap). */
+int ctd_version(ctd_conn *c, char *version, size_t cap, berth_err *err);
+int ctd_namespace_list(ctd_conn *c, ctd_namespace_list_reply **out, berth_err *err);
+int ctd_namespace_create(ctd_conn *c, const char *name, const ctd_label *labels, size_t n_labels,
+			 berth_err *err);
+
+/* ---- containers -------------------------------------------------------------------------------- */
+
+typedef struct ctd_container_opts {
+	const char *id;
+	const char *image;        /* image name recorded on the container (may be NULL) */
+	const ctd_label *labels;
+	size_t n_labels;
+	const char *runtime;      /* NULL: io.containerd.runc.v2 */
+	const char *spec_json;    /* the OCI runtime spec as JSON (NUL-terminated) */
+	const char *snapshotter;  /* e.g. "overlayfs" */
+	const char *snapshot_key; /* the rootfs snapshot's key (usually the id) */
+} ctd_container_opts;
+
+int ctd_container_create(ctd_conn *c, const ctd_container_opts *o, berth_err *err);
+int ctd_container_get(ctd_conn *c, const char *id, ctd_container_get_reply **out, berth_err *err);
+/* filters: containerd filter strings (may be NULL/0 for all). */
+int ctd_container_list(ctd_conn *c, const char *const *filters, size_t n_filters,
+		       ctd_container_list_reply **out, berth_err *err);
+int ctd_container_list_by_label(ctd_conn *c, const char *key, const char *value,
+				ctd_container_list_reply **out, berth_err *err);
+/* Sets (value != NULL) or removes (value == NULL) each label; other labels stay. */
+int ctd_container_update_labels(ctd_conn *c, const char *id, const ctd_label *labels,
+				size_t n_labels, berth_err *err);
+/* Deletes the container record. Refuses with BERTH_E_PRECONDITION while the container has a task
+ * (containerd 1.6 itself would delete it and orphan the shim). Remove the snapshot FIRST. */
+int ctd_container_delete(ctd_conn *c, const char *id, berth_err *err);
+
+/* ---- snapshots -------------------------------------------------------------------------------- */
+
+/* parent may be NULL or "" (no parent). out receives the mounts (NEW; ctd_mounts_free). */
+int ctd_snapshot_prepare(ctd_conn *c, const char *snapshotter, const char *key, const char *parent,
+			 const ctd_label *labels, size_t n_labels, ctd_mounts *out, berth_err *err);
+int ctd_snapshot_view(ctd_conn *c, const char *snapshotter, const char *key, const char *parent,
+		      const ctd_label *labels, size_t n_labels, ctd_mounts *out, berth_err *err);
+int ctd_snapshot_mounts(ctd_conn *c, const char *snapshotter, const char *key, ctd_mounts *out,
+			berth_err *err);
+/* Commits active snapshot key as name; the key disappears. */
+int ctd_snapshot_commit(ctd_conn *c, const char *snapshotter, const char *name, const char *key,
+			const ctd_label *labels, size_t n_labels, berth_err *err);
+int ctd_snapshot_remove(ctd_conn *c, const char *snapshotter, const char *key, berth_err *err);
+/* out may be NULL (existence check). */
+int ctd_snapshot_stat(ctd_conn *c, const char *snapshotter, const char *key,
+		      ctd_snapshot_stat_reply **out, berth_err *err);
+/* Calls fn once per snapshot (borrowed info). fn returns 0 to go on, 1 to stop (the list then
+ * returns 0), -1 to stop with an error it put in err. */
+typedef int (*ctd_snapshot_fn)(const ctd_snapshot_info *info, void *ud, berth_err *err);
+int ctd_snapshot_list(ctd_conn *c, const char *snapshotter, const char *const *filters,
+		      size_t n_filters, ctd_snapshot_fn fn, void *ud, berth_err *err);
+int ctd_snapshot_usage(ctd_conn *c, const char *snapshotter, const char *key, int64_t *size,
+		       int64_t *inodes, berth_err *err);
+
+/* ---- tasks -------------------------------------------------------------------------------------- */
+
+/* Stdio of a task or exec. NULL pointer or NULL fields: null IO. A plain path must exist already
+ * (regular file or FIFO, the shim opens it O_WRONLY|O_APPEND); "file:///abs" is created by the
+ * shim (stdout and stderr then share the file). */
+typedef struct ctd_stdio {
+	const char *in;
+	const char *out;
+	const char *err;
+	bool terminal;
+} ctd_stdio;
+
+int ctd_task_create(ctd_conn *c, const char *container_id, const ctd_mounts *rootfs,
+		    const ctd_stdio *io, uint32_t *pid, berth_err *err);
+/* exec_id NULL: the task's init process. pid may be NULL. */
+int ctd_task_start(ctd_conn *c, const char *container_id, const char *exec_id, uint32_t *pid,
+		   berth_err *err);
+
+typedef struct ctd_task_info {
+	uint32_t pid;
+	ctd_task_status status;
+	uint32_t exit_status;
+} ctd_task_info;
+/* BERTH_E_NOT_FOUND when the container has no task (or no such exec). exec_id may be NULL. */
+int ctd_task_get(ctd_conn *c, const char *container_id, const char *exec_id, ctd_task_info *out,
+		 berth_err *err);
+/* all: signal every process of the task (init only). exec_id may be NULL. */
+int ctd_task_kill(ctd_conn *c, const char *container_id, const char *exec_id, uint32_t signal,
+		  bool all, berth_err *err);
+/* Waits for the task (exec_id NULL) or exec to exit. timeout_ms > 0: BERTH_E_TIMEOUT when it
+ * passes; timeout_ms < 0: no deadline (ctd_conn_cancel ends it). out may be NULL. */
+int ctd_task_wait(ctd_conn *c, const char *container_id, const char *exec_id, int timeout_ms,
+		  ctd_exit *out, berth_err *err);
+/* Deletes a stopped task. out may be NULL. */
+int ctd_task_delete(ctd_conn *c, const char *container_id, ctd_exit *out, berth_err *err);
+/* Adds exec process exec_id with the OCI Process JSON process_json. */
+int ctd_task_exec(ctd_conn *c, const char *container_id, const char *exec_id,
+		  const char *process_json, const ctd_stdio *io, berth_err *err);
+int ctd_task_delete_process(ctd_conn *c, const char *container_id, const char *exec_id,
+			    ctd_exit *out, berth_err *err);
+int ctd_task_list(ctd_conn *c, ctd_task_list_reply **out, berth_err *err);
+/* Metrics of one container's task (the Any holds containerd's cgroups metrics protobuf). */
+int ctd_task_metrics(ctd_conn *c, const char *container_id, ctd_task_metrics_reply **out,
+		     berth_err *err);
+
+/* Exec and wait, with output captured through files under io_dir. */
+typedef struct ctd_exec_opts {
+	const char *process_json; /* OCI Process JSON (args, env, cwd, user, ...) */
+	const char *io_dir;       /* host directory the shim can open; files are made and removed */
+	int timeout_ms;           /* > 0; on expiry the process is SIGKILLed and BERTH_E_TIMEOUT returned */
+	size_t capture_max;       /* bytes kept of each stream (0: 1 MiB); the rest is dropped */
+} ctd_exec_opts;
+
+typedef struct ctd_exec_result {
+	uint32_t exit_status;
+	char *out;      /* NEW, NUL-terminated (binary data possible: use out_len) */
+	size_t out_len;
+	char *err;      /* NEW */
+	size_t err_len;
+	bool truncated; /* a stream was longer than capture_max */
+} ctd_exec_result;
+
+/* Runs process exec_id in the task: Exec, Start, Wait (deadline), Kill on timeout, DeleteProcess
+ * always. On success res holds the exit status and output (free with ctd_exec_result_free); a
+ * non-zero exit status is still success. On BERTH_E_TIMEOUT res also holds the output so far. */
+int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
+		  const ctd_exec_opts *o, ctd_exec_result *res, berth_err *err);
+void ctd_exec_result_free(ctd_exec_result *res);
+
+/* ---- images ------------------------------------------------------------------------------------- */
+
+int ctd_image_get(ctd_conn *c, const char *name, ctd_image_get_reply **out, berth_err *err);
+int ctd_image_list(ctd_conn *c, const char *const *filters, size_t n_filters,
+		   ctd_image_list_reply **out, berth_err *err);
+int ctd_image_create(ctd_conn *c, const char *name, const ctd_descriptor *target,
+		     const ctd_label *labels, size_t n_labels, berth_err *err);
+/* Replaces the target and labels of an existing image (e.g. a re-import). */
+int ctd_image_update(ctd_conn *c, const char *name, const ctd_descriptor *target,
+		     const ctd_label *labels, size_t n_labels, berth_err *err);
+/* sync: garbage collection runs before the reply. */
+int ctd_image_delete(ctd_conn *c, const char *name, bool sync, berth_err *err);
+
+/* ---- content ------------------------------------------------------------------------------------ */
+
+int ctd_content_info(ctd_conn *c, const char *digest, ctd_content_info_reply **out,
+		     berth_err *err);
+/* Streams the blob from offset (size 0: to the end). fn gets each chunk (borrowed) and returns 0
+ * to go on, 1 to stop (read returns 0), -1 to stop with an error it put in err. */
+typedef int (*ctd_read_fn)(const uint8_t *data, size_t len, int64_t offset, void *ud,
+			   berth_err *err);
+int ctd_content_read(ctd_conn *c, const char *digest, int64_t offset, int64_t size, ctd_read_fn fn,
+		     void *ud, berth_err *err);
+/* Reads a whole blob of at most max bytes into a NEW buffer (free()); *len gets its size; the
+ * buffer is NUL-terminated for convenience. BERTH_E_TOO_LARGE beyond max. */
+int ctd_content_read_all(ctd_conn *c, const char *digest, size_t max, uint8_t **data, size_t *len,
+			 berth_err *err);
+
+/* Where Content.Write takes its bytes. read fills buf with up to cap bytes, sets *got (0 = end)
+ * and returns 0, or -1 with err filled. seek (may be NULL) repositions to offset, used to resume an
+ * ingest another writer left half done; without it such an ingest is aborted and restarted. */
+typedef struct ctd_content_source {
+	int (*read)(void *ud, uint8_t *buf, size_t cap, size_t *got, berth_err *err);
+	int (*seek)(void *ud, int64_t offset, berth_err *err);
+	void *ud;
+} ctd_content_source;
+
+/* Writes a blob of total bytes with digest expected under ingest ref (unique per blob, e.g. the
+ * digest), in 1 MiB chunks, and commits it with labels; containerd checks size and digest and
+ * the committed digest is checked again here. BERTH_E_ALREADY_EXISTS if the blob is already in
+ * the store (callers usually treat that as success). Work under a lease or give the blob a GC
+ * reference label, or GC may remove it. */
+int ctd_content_write(ctd_conn *c, const char *ref, const char *expected, int64_t total,
+		      const ctd_label *labels, size_t n_labels, const ctd_content_source *src,
+		      berth_err *err);
+/* Same, from memory. */
+int ctd_content_write_buf(ctd_conn *c, const char *ref, const char *expected, const void *data,
+			  size_t len, const ctd_label *labels, size_t n_labels, berth_err *err);
+/* Sets (value != NULL) or removes (value == NULL) labels of a blob; others stay. */
+int ctd_content_update_labels(ctd_conn *c, const char *digest, const ctd_label *labels,
+			      size_t n_labels, berth_err *err);
+int ctd_content_delete(ctd_conn *c, const char *digest, berth_err *err);
+/* Drops a half-written ingest (e.g. left by a killed writer). */
+int ctd_content_abort(ctd_conn *c, const char *ref, berth_err *err);
+
+/* ---- diff --------------------------------------------------------------------------------------- */
+
+/* Applies layer (a blob in the content store; tar or tar+gzip) onto mounts (an active snapshot's
+ * mounts) and writes the applied (uncompressed) digest, the diff ID, into applied (cap >= 72). */
+int ctd_diff_apply(ctd_conn *c, const ctd_descriptor *layer, const ctd_mounts *mounts,
+		   char *applied, size_t cap, berth_err *err);
+/* Computes the changes from lower to upper (e.g. a View of the parent and a running container's
+ * snapshot mounts) as a new blob in the content store. media_type NULL: uncompressed OCI layer
+ * tar; ref NULL: containerd picks one; labels go on the blob (give it a GC reference or a lease).
+ * out: NEW reply, out->diff is the blob's descriptor. */
+int ctd_diff_diff(ctd_conn *c, const ctd_mounts *lower, const ctd_mounts *upper,
+		  const char *media_type, const char *ref, const ctd_label *labels, size_t n_labels,
+		  ctd_diff_reply **out, berth_err *err);
+
+/* ---- leases ------------------------------------------------------------------------------------- */
+
+/* expire_s > 0 adds the containerd.io/gc.expire label (now + expire_s) so a lease left behind by a
+ * crash expires. */
+int ctd_lease_create(ctd_conn *c, const char *id, int expire_s, const ctd_label *labels,
+		     size_t n_labels, berth_err *err);
+/* sync: garbage collection runs before the reply. */
+int ctd_lease_delete(ctd_conn *c, const char *id, bool sync, berth_err *err);
+
+/* ---- events ------------------------------------------------------------------------------------- */
+
+/* Subscribes to events matching filters (e.g. `topic=="/tasks/exit"`; several filters are ORed),
+ * with no deadline, calling fn per envelope (borrowed). fn returns 0 to go on, 1 to stop (returns
+ * 0), -1 to stop with an error. ctd_conn_cancel also stops it (returns 0). containerd sends no
+ * acknowledgement: events published before the stream is set up are missed. Use a connection of
+ * its own (own thread or process). */
+typedef int (*ctd_event_fn)(const ctd_envelope *env, void *ud, berth_err *err);
+int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filters,
+			 ctd_event_fn fn, void *ud, berth_err *err);
+/* Decodes a /tasks/exit envelope's event. NEW: ctd_reply_free. BERTH_E_INVALID if it is not one. */
+int ctd_event_task_exit(const ctd_envelope *env, ctd_task_exit_event **out, berth_err *err);
+
+#endif

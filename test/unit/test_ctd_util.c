@@ -1,0 +1,267 @@
+/* Unit tests of the containerd client's pure parts: status mapping, map helpers, filters, task
+ * status, and the wire contract of proto/ against containerd's own protos (when installed). */
+#include <check.h>
+#include <dirent.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/status.h>
+
+#include "berth/ctd.h"
+#include "containerd/services/version/v1/version.pb-c.h"
+
+START_TEST(test_status_kind)
+{
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_NOT_FOUND, "x"), BERTH_E_NOT_FOUND);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_ALREADY_EXISTS, "x"), BERTH_E_ALREADY_EXISTS);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_FAILED_PRECONDITION, ""), BERTH_E_PRECONDITION);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNAVAILABLE, ""), BERTH_E_UNAVAILABLE);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_DEADLINE_EXCEEDED, ""), BERTH_E_TIMEOUT);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_INVALID_ARGUMENT, ""), BERTH_E_INVALID);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNKNOWN, "context deadline exceeded: unknown"),
+			 BERTH_E_TIMEOUT);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNKNOWN, "cannot start a running process"),
+			 BERTH_E_INTERNAL);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNIMPLEMENTED, NULL), BERTH_E_INTERNAL);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_OK, NULL), BERTH_OK);
+}
+END_TEST
+
+START_TEST(test_map_build_get)
+{
+	const ctd_label labels[] = { { "a", "1" }, { "gone", NULL }, { "mcp.bot_id", "x-y" } };
+	ProtobufCMessage **entries = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(ctd_map_build(&containerd__services__containers__v1__container__labels_entry__descriptor,
+				       labels, 3, &entries, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(ctd_map_get(n, entries, "a"), "1");
+	ck_assert_str_eq(ctd_map_get(n, entries, "mcp.bot_id"), "x-y");
+	ck_assert_ptr_null(ctd_map_get(n, entries, "gone"));
+
+	/* Round trip through the wire inside a real message. */
+	Containerd__Services__Containers__V1__Container ctr =
+		CONTAINERD__SERVICES__CONTAINERS__V1__CONTAINER__INIT;
+	ctr.id = "c1";
+	ctr.n_labels = n;
+	ctr.labels = (Containerd__Services__Containers__V1__Container__LabelsEntry **)entries;
+	uint8_t buf[256];
+	size_t len = containerd__services__containers__v1__container__pack(&ctr, buf);
+	Containerd__Services__Containers__V1__Container *back =
+		containerd__services__containers__v1__container__unpack(NULL, len, buf);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_str_eq(ctd_map_get(back->n_labels, (ProtobufCMessage **)back->labels, "a"), "1");
+	ctd_reply_free(back);
+	ctd_map_free(entries, n);
+
+	/* A descriptor that is not a string map entry is refused. */
+	ck_assert_int_eq(ctd_map_build(&containerd__services__images__v1__delete_image_request__descriptor,
+				       labels, 1, &entries, &n), 0 - 1);
+	ck_assert_int_eq(ctd_map_build(&containerd__services__images__v1__image__labels_entry__descriptor,
+				       NULL, 0, &entries, &n), 0);
+	ck_assert_ptr_null(entries);
+}
+END_TEST
+
+START_TEST(test_filter_label)
+{
+	char buf[64];
+	berth_err err;
+	ck_assert_int_eq(ctd_filter_label(buf, sizeof(buf), "mcp.bot_id", "abc-1", &err), 0);
+	ck_assert_str_eq(buf, "labels.\"mcp.bot_id\"==\"abc-1\"");
+	ck_assert_int_eq(ctd_filter_label(buf, sizeof(buf), "k", "a\"b\\c", &err), 0);
+	ck_assert_str_eq(buf, "labels.\"k\"==\"a\\\"b\\\\c\"");
+	char small[12];
+	ck_assert_int_eq(ctd_filter_label(small, sizeof(small), "mcp.bot_id", "v", &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_INVALID);
+	ck_assert_int_eq(ctd_filter_label(buf, 20, "k", "0123456789", &err), -1);
+}
+END_TEST
+
+START_TEST(test_task_status)
+{
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__RUNNING), CTD_TASK_RUNNING);
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__CREATED), CTD_TASK_CREATED);
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__STOPPED), CTD_TASK_STOPPED);
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__PAUSING), CTD_TASK_PAUSED);
+	ck_assert_int_eq(ctd_task_status_from_proto(99), CTD_TASK_UNKNOWN);
+	ck_assert_str_eq(ctd_task_status_name(CTD_TASK_STOPPED), "stopped");
+	ck_assert_str_eq(ctd_task_status_name(CTD_TASK_UNKNOWN), "unknown");
+}
+END_TEST
+
+START_TEST(test_mounts_free)
+{
+	ctd_mounts m = { 0, NULL, NULL };
+	ctd_mounts_free(&m); /* caller-built: nothing owned */
+	ctd_mounts_free(NULL);
+	ctd_reply_free(NULL);
+}
+END_TEST
+
+/* ---- wire contract: our subset against containerd's protos ---------------------------------- */
+
+#define UPSTREAM "/usr/share/gocode/src/github.com/containerd/containerd/api"
+
+struct upfield {
+	char msg[200];
+	char name[64];
+	int number;
+};
+static struct upfield *up;
+static size_t n_up, cap_up;
+
+/* Text scan of one .proto: records "package.Outer.Inner" + field name + number. */
+static void scan_proto(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[512], pkg[128] = "", stack[8][64];
+	int depth = 0, kinds[8]; /* 1 = message, 0 = other block */
+	regex_t field_re, msg_re, pkg_re;
+	ck_assert_int_eq(regcomp(&field_re,
+				 "^[[:space:]]*(repeated[[:space:]]+)?(map<[^>]*>|[A-Za-z0-9_.]+)[[:space:]]+([A-Za-z0-9_]+)[[:space:]]*=[[:space:]]*([0-9]+)",
+				 REG_EXTENDED), 0);
+	ck_assert_int_eq(regcomp(&msg_re, "^[[:space:]]*(message|enum|service|oneof)[[:space:]]+([A-Za-z0-9_]+)", REG_EXTENDED), 0);
+	ck_assert_int_eq(regcomp(&pkg_re, "^package[[:space:]]+([A-Za-z0-9_.]+)", REG_EXTENDED), 0);
+	while (fgets(line, sizeof(line), f)) {
+		regmatch_t m[5];
+		char *comment = strstr(line, "//");
+		if (comment)
+			*comment = '\0';
+		if (regexec(&pkg_re, line, 2, m, 0) == 0) {
+			snprintf(pkg, sizeof(pkg), "%.*s", (int)(m[1].rm_eo - m[1].rm_so), line + m[1].rm_so);
+		} else if (regexec(&msg_re, line, 3, m, 0) == 0 && strchr(line, '{')) {
+			if (depth < 8) {
+				snprintf(stack[depth], sizeof(stack[0]), "%.*s",
+					 (int)(m[2].rm_eo - m[2].rm_so), line + m[2].rm_so);
+				kinds[depth] = strncmp(line + m[1].rm_so, "message", 7) == 0;
+			}
+			depth++;
+			if (strchr(line, '}'))
+				depth--;
+			continue;
+		} else if (depth > 0 && depth <= 8 && kinds[depth - 1] &&
+			   regexec(&field_re, line, 5, m, 0) == 0) {
+			if (n_up == cap_up) {
+				cap_up = cap_up ? 2 * cap_up : 256;
+				up = realloc(up, cap_up * sizeof(*up));
+				ck_assert_ptr_nonnull(up);
+			}
+			struct upfield *u = &up[n_up++];
+			size_t pos = (size_t)snprintf(u->msg, sizeof(u->msg), "%s", pkg);
+			for (int i = 0; i < depth && pos < sizeof(u->msg); i++)
+				pos += (size_t)snprintf(u->msg + pos, sizeof(u->msg) - pos, ".%s", stack[i]);
+			snprintf(u->name, sizeof(u->name), "%.*s", (int)(m[3].rm_eo - m[3].rm_so), line + m[3].rm_so);
+			u->number = atoi(line + m[4].rm_so);
+		}
+		for (char *p = line; *p; p++)
+			if (*p == '}' && depth > 0)
+				depth--;
+	}
+	regfree(&field_re);
+	regfree(&msg_re);
+	regfree(&pkg_re);
+	fclose(f);
+}
+
+static void scan_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[1024];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		size_t len = strlen(e->d_name);
+		if (len > 6 && strcmp(e->d_name + len - 6, ".proto") == 0)
+			scan_proto(path);
+		else if (e->d_type == DT_DIR)
+			scan_tree(path);
+	}
+	closedir(d);
+}
+
+static int n_checked_fields;
+
+static void check_message(const ProtobufCMessageDescriptor *d, int depth)
+{
+	size_t nl = strlen(d->name);
+	if (depth > 6 || (nl > 5 && strcmp(d->name + nl - 5, "Entry") == 0))
+		return; /* map entries are synthesised by protoc, not written in the .proto */
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		int found = 0;
+		for (size_t j = 0; j < n_up; j++)
+			if (strcmp(up[j].msg, d->name) == 0 && strcmp(up[j].name, f->name) == 0) {
+				ck_assert_msg(up[j].number == (int)f->id, "%s.%s is %u here, %d upstream",
+					      d->name, f->name, f->id, up[j].number);
+				found = 1;
+			}
+		ck_assert_msg(found, "%s.%s not found upstream", d->name, f->name);
+		n_checked_fields++;
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+			check_message(f->descriptor, depth + 1);
+	}
+}
+
+START_TEST(test_wire_contract)
+{
+	DIR *d = opendir(UPSTREAM);
+	if (!d) {
+		printf("SKIP test_wire_contract: %s not installed\n", UPSTREAM);
+		return;
+	}
+	closedir(d);
+	scan_tree(UPSTREAM);
+	scan_proto("/usr/include/google/protobuf/any.proto");
+	scan_proto("/usr/include/google/protobuf/timestamp.proto");
+	scan_proto("/usr/include/google/protobuf/field_mask.proto");
+	ck_assert_uint_gt(n_up, 100);
+	const ProtobufCServiceDescriptor *svcs[] = {
+		&containerd__services__version__v1__version__descriptor,
+		&containerd__services__namespaces__v1__namespaces__descriptor,
+		&containerd__services__containers__v1__containers__descriptor,
+		&containerd__services__snapshots__v1__snapshots__descriptor,
+		&containerd__services__tasks__v1__tasks__descriptor,
+		&containerd__services__images__v1__images__descriptor,
+		&containerd__services__content__v1__content__descriptor,
+		&containerd__services__diff__v1__diff__descriptor,
+		&containerd__services__leases__v1__leases__descriptor,
+		&containerd__services__events__v1__events__descriptor,
+	};
+	for (size_t s = 0; s < sizeof(svcs) / sizeof(svcs[0]); s++)
+		for (unsigned m = 0; m < svcs[s]->n_methods; m++) {
+			check_message(svcs[s]->methods[m].input, 0);
+			check_message(svcs[s]->methods[m].output, 0);
+		}
+	check_message(&containerd__events__task_exit__descriptor, 0);
+	check_message(&containerd__events__task_start__descriptor, 0);
+	ck_assert_int_gt(n_checked_fields, 150);
+	free(up);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ctd_util");
+	TCase *tc = tcase_create("pure");
+	tcase_add_test(tc, test_status_kind);
+	tcase_add_test(tc, test_map_build_get);
+	tcase_add_test(tc, test_filter_label);
+	tcase_add_test(tc, test_task_status);
+	tcase_add_test(tc, test_mounts_free);
+	tcase_add_test(tc, test_wire_contract);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
