@@ -6,3 +6,8 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/resolv.c \
 	app/domain/botdir.c
 BERTH_LIBS += app/domain/libberth_domain.a
+app_domain_libberth_domain_a_SOURCES += \
+	app/domain/botctr_internal.h \
+	app/domain/botctr_op.c \
+	app/domain/botctr_lifecycle.c \
+	app/domain/botctr_snapshot.c

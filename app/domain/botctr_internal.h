@@ -1,0 +1,77 @@
+/* botctr_internal.h: pieces shared by the bot container operations (app/domain/botctr_*.c).
+ * Not an interface for other layers: see include/berth/botctr.h. */
+#ifndef BERTH_BOTCTR_INTERNAL_H
+#define BERTH_BOTCTR_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "berth/botctr.h"
+#include "berth/cni.h"
+#include "berth/ctd.h"
+
+/* Label every Berth container carries (the original's), and the labels of Berth's snapshots. */
+#define BOTCTR_LABEL_BOT "mcp.bot_id"
+#define BOTCTR_LABEL_SNAP_BOT "berth.bot_id"
+#define BOTCTR_LABEL_SNAP_NAME "berth.snapshot"
+#define BOTCTR_IFNAME "eth0"
+
+/* One operation on one bot, holding the bot's advisory lock while it runs. */
+struct botctr_op {
+	const struct botctr_env *env;
+	const char *bot_id;               /* borrowed, canonical UUID */
+	char ctr_id[BOTCTR_ID_MAX];       /* "mcp-<uuid>" */
+	bool locked;
+};
+
+/* Takes the bot's lock, waiting at most until the env's deadline (bounded). */
+int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err);
+/* Releases the lock (a failure is logged: the session ends the lock anyway). */
+void botctr_op_end(struct botctr_op *op);
+
+/* The snapshotter to use: the given one when non-empty, else the configured one. Borrowed. */
+const char *botctr_snapshotter(const struct botctr_env *env, const char *given);
+
+/* The container as containerd has it: NEW reply in *out (ctd_reply_free), NOT_FOUND when absent,
+ * PRECONDITION when a container of that id exists but is not this bot's (no mcp.bot_id label
+ * naming it): Berth never acts on a container it did not create. */
+int botctr_container_load(struct botctr_op *op, ctd_container_get_reply **out, berth_err *err);
+
+/* Makes sure the container exists, building it when absent: data and state dirs, resolv.conf,
+ * image unpacked, rootfs snapshot (an existing snapshot of the container's key is kept: that is
+ * how data survives a lost container record), spec, Containers.Create. *built (may be NULL) says
+ * whether it was created now. */
+int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool *built, berth_err *err);
+
+/* Makes sure the container's task runs: a running task is kept, any other is deleted and a new one
+ * created and started. *pid gets the task's pid. */
+int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err);
+
+/* The pid of the running task, 0 when there is no running task. -1 only for a containerd error. */
+int botctr_task_running_pid(struct botctr_op *op, uint32_t *pid, berth_err *err);
+
+/* SIGTERM, wait timeout_s, SIGKILL, wait, delete the task. No task: success. */
+int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err);
+
+/* CNI: (re)applies the network to the task with this pid; fills ip (cap >= 64). */
+int botctr_net_apply(struct botctr_op *op, uint32_t pid, char *ip, size_t ip_cap, berth_err *err);
+/* CNI DEL (pid 0: the namespace is gone; only IPAM is released). Failures are logged, not returned:
+ * releasing must never block stopping or deleting. */
+void botctr_net_release(struct botctr_op *op, uint32_t pid);
+
+/* Records an event for the bot (payload: a NEW json object, stolen; NULL for {}); failures logged. */
+void botctr_event(struct botctr_op *op, const char *type, json_t *payload);
+/* Records a failure in the database (status error, last_error = err's message); failures logged. */
+void botctr_record_error(struct botctr_op *op, const char *what, const berth_err *cause);
+
+/* A lease for multi-step work (1 h expiry in case of a crash), set on the connection. */
+int botctr_lease_begin(struct botctr_op *op, char *lease_id, size_t cap, berth_err *err);
+void botctr_lease_end(struct botctr_op *op, const char *lease_id);
+
+/* A name unique to this process and moment, for temporary snapshot keys: "<prefix>-<ns>-<pid>". */
+void botctr_unique(char *out, size_t cap, const char *prefix);
+/* RFC 3339 UTC with nanoseconds of a protobuf Timestamp (seconds, nanos); "" for none. */
+void botctr_format_time(int64_t seconds, int32_t nanos, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,301 @@
+/* botctr_lifecycle.c: create, get, start, stop and delete of a bot's container. */
+#include "botctr_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "berth/log.h"
+#include "berth/store.h"
+
+/* Upserts the bot's row for the container as it is configured now. */
+static int record_container(struct botctr_op *op, const char *snapshotter, berth_err *err)
+{
+	const struct berth_config *cfg = op->env->cfg;
+	char host_path[STORE_PATH_SIZE];
+	struct store_container_new row = {
+		.bot_id = op->bot_id,
+		.container_id = op->ctr_id,
+		.image = cfg->bot_image,
+		.snapshotter = snapshotter,
+		.namespace_ = ctd_conn_namespace(op->env->ctd),
+		.node = cfg->node,
+		.host_path = host_path,
+		.container_path = cfg->data_mount,
+	};
+
+	snprintf(host_path, sizeof host_path, "%s/bots/%s", cfg->data_root, op->bot_id);
+	if (store_container_upsert(op->env->store, &row, NULL, err) < 0)
+		return berth_err_prefix(err, "record container");
+	return 0;
+}
+
+/* Task running + network applied + outcome recorded. *ip gets the address. */
+static int run_and_connect(struct botctr_op *op, char *ip, size_t ip_cap, berth_err *err)
+{
+	uint32_t pid = 0;
+	berth_err db;
+
+	if (botctr_task_ensure(op, &pid, err) < 0) {
+		botctr_record_error(op, "task did not start", err);
+		return -1;
+	}
+	if (botctr_net_apply(op, pid, ip, ip_cap, err) < 0) {
+		/* The task keeps running (the original's choice), but the failure is not hidden. */
+		botctr_record_error(op, "network setup failed", err);
+		return -1;
+	}
+	if (store_container_mark_running(op->env->store, op->bot_id, ip, &db) < 0)
+		return *err = db, berth_err_prefix(err, "record running");
+	if (store_container_clear_error(op->env->store, op->bot_id, &db) < 0)
+		blog(BLOG_WARN, "clearing last_error of bot %s: %s", op->bot_id, db.msg);
+	return 0;
+}
+
+int botctr_create(const struct botctr_env *env, const char *bot_id, const char *snapshotter_in,
+		  json_t **out, berth_err *err)
+{
+	struct botctr_op op;
+	struct store_container row;
+	const char *snapshotter;
+	char ip[64] = "";
+	bool built = false, row_found;
+	int rc = -1;
+
+	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+		return -1;
+	/* An existing container keeps its snapshotter: naming another one cannot move it. */
+	row_found = store_container_get(env->store, bot_id, &row, err) == 0;
+	if (!row_found && err->kind != BERTH_E_NOT_FOUND)
+		goto done;
+	snapshotter = row_found && row.snapshotter[0] ? row.snapshotter : botctr_snapshotter(env, snapshotter_in);
+	if (botctr_container_ensure(&op, snapshotter, &built, err) < 0) {
+		if (row_found)
+			botctr_record_error(&op, "create", err);
+		goto done;
+	}
+	if (record_container(&op, snapshotter, err) < 0)
+		goto done;
+	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
+		goto done;
+	if (built)
+		botctr_event(&op, "create", json_pack("{s:s,s:s}", "image", env->cfg->bot_image, "snapshotter", snapshotter));
+	if (run_and_connect(&op, ip, sizeof ip, err) < 0)
+		goto done;
+	botctr_event(&op, "start", json_pack("{s:s}", "ip", ip));
+	*out = json_pack("{s:s,s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "image", env->cfg->bot_image,
+			 "snapshotter", snapshotter, "started", 1, "ip", ip);
+	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+done:
+	botctr_op_end(&op);
+	return rc;
+}
+
+/* null for "", else the string. */
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err)
+{
+	struct botctr_op op;
+	struct store_container row;
+	ctd_container_get_reply *reply = NULL;
+	ctd_task_info info;
+	const char *task_status = "absent";
+	json_t *body;
+
+	/* A read: no lock. */
+	memset(&op, 0, sizeof op);
+	op.env = env;
+	op.bot_id = bot_id;
+	botctr_container_id(bot_id, op.ctr_id);
+	if (ctd_task_get(env->ctd, op.ctr_id, NULL, &info, err) == 0)
+		task_status = ctd_task_status_name(info.status);
+	else if (err->kind != BERTH_E_NOT_FOUND)
+		return berth_err_prefix(err, "task status");
+	else
+		memset(&info, 0, sizeof info);
+
+	if (store_container_get(env->store, bot_id, &row, err) < 0) {
+		if (err->kind != BERTH_E_NOT_FOUND)
+			return -1;
+		/* No row: a container Berth made for this bot may still exist (row lost). */
+		if (botctr_container_load(&op, &reply, err) < 0) {
+			if (err->kind == BERTH_E_NOT_FOUND || err->kind == BERTH_E_PRECONDITION)
+				return berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
+			return -1;
+		}
+		body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "image",
+				 reply->container->image, "status", "unknown", "namespace",
+				 ctd_conn_namespace(env->ctd), "container_path", "", "task_running",
+				 info.status == CTD_TASK_RUNNING, "task_status", task_status);
+		ctd_reply_free(reply);
+		goto done;
+	}
+	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o}",
+			 "container_id", row.container_id, "image", row.image, "status", row.status,
+			 "desired_state", row.desired_state, "namespace", row.namespace_, "node", row.node,
+			 "snapshotter", row.snapshotter, "container_path", row.container_path,
+			 "task_running", info.status == CTD_TASK_RUNNING, "task_status", task_status,
+			 "ip", str_or_null(info.status == CTD_TASK_RUNNING ? row.ip_address : ""),
+			 "last_error", str_or_null(row.last_error), "restart_count", row.restart_count,
+			 "created_at", row.created_at, "updated_at", row.updated_at,
+			 "last_started_at", str_or_null(row.last_started_at),
+			 "last_stopped_at", str_or_null(row.last_stopped_at));
+	if (body && row.host_path[0])
+		json_object_set_new(body, "host_path", json_string(row.host_path));
+done:
+	if (!body)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	*out = body;
+	return 0;
+}
+
+/* The bot has a container (row or a container of ours in containerd)? NOT_FOUND if neither.
+ * *row_found tells whether the row exists (it is filled then). */
+static int find_container(struct botctr_op *op, struct store_container *row, bool *row_found, bool *ctr_found,
+			  berth_err *err)
+{
+	ctd_container_get_reply *reply = NULL;
+
+	*row_found = *ctr_found = false;
+	if (store_container_get(op->env->store, op->bot_id, row, err) == 0)
+		*row_found = true;
+	else if (err->kind != BERTH_E_NOT_FOUND)
+		return -1;
+	if (botctr_container_load(op, &reply, err) == 0) {
+		*ctr_found = true;
+		ctd_reply_free(reply);
+	} else if (err->kind != BERTH_E_NOT_FOUND) {
+		return -1;
+	}
+	if (!*row_found && !*ctr_found)
+		return berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
+	return 0;
+}
+
+int botctr_start(const struct botctr_env *env, const char *bot_id, bool *started, berth_err *err)
+{
+	struct botctr_op op;
+	struct store_container row;
+	bool row_found, ctr_found, built = false;
+	const char *snapshotter;
+	char ip[64] = "";
+	int rc = -1;
+
+	*started = false;
+	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+		return -1;
+	if (find_container(&op, &row, &row_found, &ctr_found, err) < 0)
+		goto done;
+	snapshotter = botctr_snapshotter(env, row_found ? row.snapshotter : NULL);
+	if (!ctr_found)
+		blog(BLOG_WARN, "container %s missing in containerd: rebuilding it (data dir kept)", op.ctr_id);
+	if (botctr_container_ensure(&op, snapshotter, &built, err) < 0) {
+		if (row_found)
+			botctr_record_error(&op, "rebuild", err);
+		goto done;
+	}
+	if (!row_found && record_container(&op, snapshotter, err) < 0)
+		goto done;
+	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
+		goto done;
+	if (built)
+		botctr_event(&op, "rebuild", json_pack("{s:s}", "image", env->cfg->bot_image));
+	if (run_and_connect(&op, ip, sizeof ip, err) < 0)
+		goto done;
+	{
+		uint32_t pid;
+		if (botctr_task_running_pid(&op, &pid, err) < 0)
+			goto done;
+		*started = pid != 0;
+	}
+	botctr_event(&op, "start", json_pack("{s:s,s:b}", "ip", ip, "started", *started));
+	rc = 0;
+done:
+	botctr_op_end(&op);
+	return rc;
+}
+
+int botctr_stop(const struct botctr_env *env, const char *bot_id, berth_err *err)
+{
+	struct botctr_op op;
+	struct store_container row;
+	bool row_found, ctr_found;
+	uint32_t pid = 0;
+	int rc = -1;
+
+	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+		return -1;
+	if (find_container(&op, &row, &row_found, &ctr_found, err) < 0)
+		goto done;
+	if (row_found && store_container_set_desired(env->store, bot_id, "stopped", err) < 0)
+		goto done;
+	if (botctr_task_running_pid(&op, &pid, err) < 0)
+		goto done;
+	botctr_net_release(&op, pid);
+	if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0) {
+		if (row_found)
+			botctr_record_error(&op, "stop", err);
+		goto done;
+	}
+	if (row_found && store_container_mark_stopped(env->store, bot_id, err) < 0)
+		goto done;
+	botctr_event(&op, "stop", NULL);
+	rc = 0;
+done:
+	botctr_op_end(&op);
+	return rc;
+}
+
+int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existed, berth_err *err)
+{
+	struct botctr_op op;
+	ctd_container_get_reply *reply = NULL;
+	bool row_deleted = false;
+	uint32_t pid = 0;
+	int rc = -1;
+
+	*existed = false;
+	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+		return -1;
+	if (botctr_container_load(&op, &reply, err) < 0) {
+		if (err->kind == BERTH_E_PRECONDITION)
+			goto done; /* not ours: never touch it */
+		if (err->kind != BERTH_E_NOT_FOUND)
+			goto done;
+		reply = NULL;
+	}
+	if (botctr_task_running_pid(&op, &pid, err) < 0)
+		goto done;
+	botctr_net_release(&op, pid);
+	if (reply) {
+		*existed = true;
+		if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0)
+			goto fail_recorded;
+		if (ctd_snapshot_remove(env->ctd, reply->container->snapshotter, reply->container->snapshot_key, err) < 0 &&
+		    err->kind != BERTH_E_NOT_FOUND) {
+			berth_err_prefix(err, "remove rootfs snapshot");
+			goto fail_recorded;
+		}
+		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND) {
+			berth_err_prefix(err, "delete container");
+			goto fail_recorded;
+		}
+	}
+	if (store_container_delete(env->store, bot_id, &row_deleted, err) < 0)
+		goto done;
+	if (row_deleted)
+		*existed = true;
+	if (*existed)
+		botctr_event(&op, "delete", NULL);
+	rc = 0;
+	goto done;
+fail_recorded:
+	botctr_record_error(&op, "delete", err);
+done:
+	ctd_reply_free(reply);
+	botctr_op_end(&op);
+	return rc;
+}

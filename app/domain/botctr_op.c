@@ -1,0 +1,475 @@
+/* botctr_op.c: the building blocks of the bot container operations: the per-bot lock, building the
+ * container, running and stopping its task, its network, and recording outcomes. */
+#include "botctr_internal.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "berth/botdir.h"
+#include "berth/image.h"
+#include "berth/log.h"
+#include "berth/oci_spec.h"
+#include "berth/resolv.h"
+#include "berth/store.h"
+
+/* Upper bound on waiting for another operation on the same bot. */
+#define LOCK_WAIT_MAX_MS 60000
+/* After SIGKILL, how long to wait for the task to be reaped. */
+#define KILL_WAIT_MS 5000
+#define LEASE_EXPIRE_S 3600
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX])
+{
+	snprintf(out, BOTCTR_ID_MAX, "mcp-%s", bot_id);
+}
+
+int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err)
+{
+	int wait_ms = LOCK_WAIT_MAX_MS;
+
+	memset(op, 0, sizeof *op);
+	op->env = env;
+	op->bot_id = bot_id;
+	botctr_container_id(bot_id, op->ctr_id);
+	if (env->deadline_ms > 0) {
+		int64_t left = env->deadline_ms - now_ms() - 1000; /* leave time to answer */
+		if (left < wait_ms)
+			wait_ms = left > 0 ? (int)left : 1;
+	}
+	if (store_bot_lock(env->store, bot_id, wait_ms, err) < 0) {
+		if (err && err->kind == BERTH_E_TIMEOUT)
+			berth_err_set(err, BERTH_E_TIMEOUT, "another operation on this bot is still running");
+		return -1;
+	}
+	op->locked = true;
+	return 0;
+}
+
+void botctr_op_end(struct botctr_op *op)
+{
+	berth_err err;
+
+	if (!op->locked)
+		return;
+	op->locked = false;
+	if (store_bot_unlock(op->env->store, op->bot_id, &err) < 0)
+		blog(BLOG_WARN, "releasing the lock of bot %s: %s", op->bot_id, err.msg);
+}
+
+const char *botctr_snapshotter(const struct botctr_env *env, const char *given)
+{
+	return given && *given ? given : env->cfg->snapshotter;
+}
+
+void botctr_unique(char *out, size_t cap, const char *prefix)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(out, cap, "%s-%lld%09ld-%d", prefix, (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+}
+
+void botctr_format_time(int64_t seconds, int32_t nanos, char *out, size_t cap)
+{
+	struct tm tm;
+	time_t t = (time_t)seconds;
+
+	if (seconds == 0 && nanos == 0) {
+		snprintf(out, cap, "%s", "");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)nanos);
+}
+
+int botctr_container_load(struct botctr_op *op, ctd_container_get_reply **out, berth_err *err)
+{
+	ctd_container_get_reply *reply = NULL;
+	const char *owner;
+
+	if (ctd_container_get(op->env->ctd, op->ctr_id, &reply, err) < 0)
+		return -1;
+	owner = reply->container ? ctd_map_get(reply->container->n_labels,
+						(ProtobufCMessage *const *)reply->container->labels,
+						BOTCTR_LABEL_BOT) : NULL;
+	if (!owner || strcmp(owner, op->bot_id) != 0) {
+		ctd_reply_free(reply);
+		return berth_err_set(err, BERTH_E_PRECONDITION,
+				     "container %s exists but was not created by Berth for this bot", op->ctr_id);
+	}
+	*out = reply;
+	return 0;
+}
+
+/* Single-quotes s for /bin/sh ('...' with each ' written as '\''). NEW string. */
+static char *shell_quote(const char *s)
+{
+	size_t n = 2;
+	char *out, *p;
+
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	*p++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *c;
+		}
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return out;
+}
+
+char *botctr_init_script(const struct berth_config *cfg)
+{
+	/* The original's bootstrap (reference §3.1) without its /app/mcp step, plus a PID 1 that
+	 * leaves at once on SIGTERM: `wait` returns when the trapped signal arrives. */
+	static const char body[] =
+		"tpl=/opt/bot-template\n"
+		"if [ -d \"$tpl\" ]; then\n"
+		"  mkdir -p \"$dst\"\n"
+		"  for f in \"$tpl\"/* \"$tpl\"/.[!.]*; do\n"
+		"    [ -e \"$f\" ] || continue\n"
+		"    b=${f##*/}\n"
+		"    [ -e \"$dst/$b\" ] || [ -L \"$dst/$b\" ] || cp -a \"$f\" \"$dst/$b\"\n"
+		"  done\n"
+		"fi\n"
+		"trap 'exit 0' TERM INT\n"
+		"while :; do sleep 3600 & wait $!; done\n";
+	char *quoted, *script;
+	size_t len;
+
+	if (cfg->init_command && cfg->init_command[0])
+		return strdup(cfg->init_command);
+	quoted = shell_quote(cfg->data_mount);
+	if (!quoted)
+		return NULL;
+	len = strlen("dst=\n") + strlen(quoted) + sizeof body;
+	script = malloc(len);
+	if (script)
+		snprintf(script, len, "dst=%s\n%s", quoted, body);
+	free(quoted);
+	return script;
+}
+
+int botctr_lease_begin(struct botctr_op *op, char *lease_id, size_t cap, berth_err *err)
+{
+	botctr_unique(lease_id, cap, "berth");
+	if (ctd_lease_create(op->env->ctd, lease_id, LEASE_EXPIRE_S, NULL, 0, err) < 0)
+		return berth_err_prefix(err, "lease");
+	ctd_conn_set_lease(op->env->ctd, lease_id);
+	return 0;
+}
+
+void botctr_lease_end(struct botctr_op *op, const char *lease_id)
+{
+	berth_err err;
+
+	ctd_conn_set_lease(op->env->ctd, NULL);
+	if (ctd_lease_delete(op->env->ctd, lease_id, false, &err) < 0)
+		blog(BLOG_WARN, "deleting lease %s: %s (it expires by itself)", lease_id, err.msg);
+}
+
+/* Builds and creates the container; the caller checked it is absent. */
+static int container_build(struct botctr_op *op, const char *snapshotter, berth_err *err)
+{
+	const struct berth_config *cfg = op->env->cfg;
+	ctd_conn *ctd = op->env->ctd;
+	struct botdir dir = { NULL, NULL, -1, -1 };
+	struct image_info img;
+	char *resolv_path = NULL, *script = NULL, *spec_text = NULL;
+	json_t *spec = NULL;
+	char lease[96];
+	bool leased = false, prepared = false;
+	int rc = -1;
+
+	memset(&img, 0, sizeof img);
+	if (botdir_prepare(cfg->data_root, cfg->state_root, op->bot_id, &dir, err) < 0) {
+		berth_err_prefix(err, "bot directories");
+		goto fail;
+	}
+	if (resolv_prepare_for_bot(cfg->host_resolv_conf, cfg->fallback_nameservers, dir.state_path,
+				   &resolv_path, err) < 0) {
+		berth_err_prefix(err, "resolv.conf");
+		goto fail;
+	}
+	if (image_ensure(ctd, cfg->bot_image, snapshotter, &img, err) < 0) {
+		berth_err_prefix(err, "image %s", cfg->bot_image);
+		goto fail;
+	}
+	if (botctr_lease_begin(op, lease, sizeof lease, err) < 0)
+		goto fail;
+	leased = true;
+
+	/* An existing rootfs snapshot under the container's key (left by a container record that was
+	 * lost) is kept: it holds the bot's root filesystem changes. Never remove it here. */
+	if (ctd_snapshot_stat(ctd, snapshotter, op->ctr_id, NULL, err) == 0) {
+		blog(BLOG_INFO, "container %s: reusing its existing rootfs snapshot", op->ctr_id);
+	} else if (err->kind == BERTH_E_NOT_FOUND) {
+		ctd_mounts mounts = { 0, NULL, NULL };
+		if (ctd_snapshot_prepare(ctd, snapshotter, op->ctr_id, img.top_chain_id, NULL, 0, &mounts, err) < 0) {
+			berth_err_prefix(err, "rootfs snapshot");
+			goto fail;
+		}
+		ctd_mounts_free(&mounts);
+		prepared = true;
+	} else {
+		goto fail;
+	}
+
+	script = botctr_init_script(cfg);
+	if (!script) {
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	{
+		const char *args[] = { "/bin/sh", "-c", script, NULL };
+		const struct oci_mount mounts[] = {
+			{ cfg->data_mount, "bind", dir.data_path, NULL, 0 },
+			{ "/etc/resolv.conf", "bind", resolv_path, NULL, 1 },
+		};
+		struct oci_spec_opts opts = {
+			.id = op->ctr_id,
+			.ns = ctd_conn_namespace(ctd),
+			.hostname = op->ctr_id,
+			.args = args,
+			.mounts = mounts,
+			.n_mounts = sizeof mounts / sizeof mounts[0],
+		};
+		spec = oci_spec_build(img.config, &opts, err);
+	}
+	if (!spec) {
+		berth_err_prefix(err, "runtime spec");
+		goto fail;
+	}
+	spec_text = json_dumps(spec, JSON_COMPACT);
+	if (!spec_text) {
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	{
+		const ctd_label labels[] = { { BOTCTR_LABEL_BOT, op->bot_id } };
+		const ctd_container_opts copts = {
+			.id = op->ctr_id,
+			.image = cfg->bot_image,
+			.labels = labels,
+			.n_labels = 1,
+			.spec_json = spec_text,
+			.snapshotter = snapshotter,
+			.snapshot_key = op->ctr_id,
+		};
+		if (ctd_container_create(ctd, &copts, err) < 0) {
+			berth_err_prefix(err, "create container");
+			goto fail;
+		}
+	}
+	blog(BLOG_INFO, "container %s created from %s (snapshotter %s)", op->ctr_id, cfg->bot_image, snapshotter);
+	rc = 0;
+fail:
+	if (rc < 0 && prepared) {
+		berth_err rm;
+		if (ctd_snapshot_remove(ctd, snapshotter, op->ctr_id, &rm) < 0)
+			blog(BLOG_WARN, "removing snapshot %s after a failed create: %s", op->ctr_id, rm.msg);
+	}
+	if (leased)
+		botctr_lease_end(op, lease);
+	free(spec_text);
+	json_decref(spec);
+	free(script);
+	free(resolv_path);
+	image_info_free(&img);
+	botdir_release(&dir);
+	return rc;
+}
+
+int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool *built, berth_err *err)
+{
+	ctd_container_get_reply *reply = NULL;
+
+	if (built)
+		*built = false;
+	if (botctr_container_load(op, &reply, err) == 0) {
+		ctd_reply_free(reply);
+		return 0;
+	}
+	if (err->kind != BERTH_E_NOT_FOUND)
+		return -1;
+	if (container_build(op, snapshotter, err) < 0)
+		return -1;
+	if (built)
+		*built = true;
+	return 0;
+}
+
+int botctr_task_running_pid(struct botctr_op *op, uint32_t *pid, berth_err *err)
+{
+	ctd_task_info info;
+
+	*pid = 0;
+	if (ctd_task_get(op->env->ctd, op->ctr_id, NULL, &info, err) < 0)
+		return err->kind == BERTH_E_NOT_FOUND ? 0 : -1;
+	if (info.status == CTD_TASK_RUNNING)
+		*pid = info.pid;
+	return 0;
+}
+
+/* Kills (SIGKILL) and deletes a task that is not running (or must go). */
+static int task_remove(struct botctr_op *op, berth_err *err)
+{
+	ctd_conn *ctd = op->env->ctd;
+	berth_err ignored;
+
+	if (ctd_task_kill(ctd, op->ctr_id, NULL, SIGKILL, true, &ignored) == 0)
+		(void)ctd_task_wait(ctd, op->ctr_id, NULL, KILL_WAIT_MS, NULL, &ignored);
+	if (ctd_task_delete(ctd, op->ctr_id, NULL, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+		return berth_err_prefix(err, "delete task");
+	return 0;
+}
+
+int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
+{
+	ctd_conn *ctd = op->env->ctd;
+	ctd_container_get_reply *reply = NULL;
+	ctd_mounts rootfs = { 0, NULL, NULL };
+	ctd_task_info info;
+	int rc = -1;
+
+	if (ctd_task_get(ctd, op->ctr_id, NULL, &info, err) == 0) {
+		if (info.status == CTD_TASK_RUNNING) {
+			*pid = info.pid;
+			return 0;
+		}
+		blog(BLOG_INFO, "container %s: replacing its %s task", op->ctr_id, ctd_task_status_name(info.status));
+		if (task_remove(op, err) < 0)
+			return -1;
+	} else if (err->kind != BERTH_E_NOT_FOUND) {
+		return -1;
+	}
+	if (botctr_container_load(op, &reply, err) < 0)
+		return -1;
+	if (ctd_snapshot_mounts(ctd, reply->container->snapshotter, reply->container->snapshot_key, &rootfs, err) < 0) {
+		berth_err_prefix(err, "rootfs mounts");
+		goto fail;
+	}
+	if (ctd_task_create(ctd, op->ctr_id, &rootfs, NULL, pid, err) < 0) {
+		berth_err_prefix(err, "create task");
+		goto fail;
+	}
+	if (ctd_task_start(ctd, op->ctr_id, NULL, pid, err) < 0) {
+		berth_err cleanup;
+		berth_err_prefix(err, "start task");
+		if (task_remove(op, &cleanup) < 0)
+			blog(BLOG_WARN, "container %s: removing the task that did not start: %s", op->ctr_id, cleanup.msg);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	ctd_mounts_free(&rootfs);
+	ctd_reply_free(reply);
+	return rc;
+}
+
+int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err)
+{
+	ctd_conn *ctd = op->env->ctd;
+	ctd_task_info info;
+	berth_err werr;
+
+	if (ctd_task_get(ctd, op->ctr_id, NULL, &info, err) < 0)
+		return err->kind == BERTH_E_NOT_FOUND ? 0 : -1;
+	if (info.status == CTD_TASK_RUNNING || info.status == CTD_TASK_PAUSED) {
+		/* SIGTERM to the init process only: it ends the container's pid namespace. */
+		if (ctd_task_kill(ctd, op->ctr_id, NULL, SIGTERM, false, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+			return berth_err_prefix(err, "SIGTERM");
+		if (ctd_task_wait(ctd, op->ctr_id, NULL, timeout_s > 0 ? timeout_s * 1000 : 1, NULL, &werr) < 0) {
+			if (werr.kind != BERTH_E_TIMEOUT && werr.kind != BERTH_E_NOT_FOUND) {
+				*err = werr;
+				return berth_err_prefix(err, "wait after SIGTERM");
+			}
+			if (werr.kind == BERTH_E_TIMEOUT)
+				blog(BLOG_WARN, "container %s did not stop within %d s of SIGTERM: SIGKILL", op->ctr_id, timeout_s);
+		}
+	}
+	return task_remove(op, err);
+}
+
+static void net_opts(const struct botctr_env *env, struct cni_net_opts *o, char *cache, size_t cap)
+{
+	snprintf(cache, cap, "%s/cni-cache", env->cfg->state_root);
+	o->bin_dir = env->cfg->cni_bin_dir;
+	o->conf_dir = env->cfg->cni_conf_dir;
+	o->cache_dir = cache;
+	o->timeout_ms = env->cfg->cni_timeout_ms;
+}
+
+int botctr_net_apply(struct botctr_op *op, uint32_t pid, char *ip, size_t ip_cap, berth_err *err)
+{
+	struct cni_net_opts o;
+	struct cni_result res;
+	char cache[PATH_MAX], netns[64];
+
+	net_opts(op->env, &o, cache, sizeof cache);
+	snprintf(netns, sizeof netns, "/proc/%u/ns/net", pid);
+	if (cni_ensure(&o, op->ctr_id, netns, BOTCTR_IFNAME, &res, err) < 0)
+		return berth_err_prefix(err, "network");
+	snprintf(ip, ip_cap, "%s", res.ip);
+	return 0;
+}
+
+void botctr_net_release(struct botctr_op *op, uint32_t pid)
+{
+	struct cni_net_opts o;
+	char cache[PATH_MAX], netns[64] = "";
+	berth_err err;
+
+	net_opts(op->env, &o, cache, sizeof cache);
+	if (pid)
+		snprintf(netns, sizeof netns, "/proc/%u/ns/net", pid);
+	if (cni_del(&o, op->ctr_id, netns, BOTCTR_IFNAME, &err) < 0)
+		blog(BLOG_WARN, "container %s: releasing the network: %s", op->ctr_id, err.msg);
+}
+
+void botctr_event(struct botctr_op *op, const char *type, json_t *payload)
+{
+	char *text;
+	berth_err err;
+
+	text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+	json_decref(payload);
+	if (store_event_add(op->env->store, op->bot_id, op->ctr_id, type, text, &err) < 0)
+		blog(BLOG_WARN, "recording event %s: %s", type, err.msg);
+	free(text);
+}
+
+void botctr_record_error(struct botctr_op *op, const char *what, const berth_err *cause)
+{
+	char msg[BERTH_ERR_MSG_MAX + 64];
+	berth_err err;
+
+	snprintf(msg, sizeof msg, "%s: %s", what, cause->msg);
+	blog(BLOG_ERROR, "container %s: %s", op->ctr_id, msg);
+	if (store_container_mark_error(op->env->store, op->bot_id, msg, &err) < 0 && err.kind != BERTH_E_NOT_FOUND)
+		blog(BLOG_WARN, "recording the error of bot %s: %s", op->bot_id, err.msg);
+	botctr_event(op, "error", json_pack("{s:s}", "error", msg));
+}

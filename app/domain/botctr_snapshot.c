@@ -1,0 +1,438 @@
+/* botctr_snapshot.c: snapshots of a bot container's root filesystem, and rollback to one.
+ *
+ * Taking a snapshot never touches the running task: committing the container's active snapshot
+ * would consume its key and break every later start (the original's defect, reference §3.6).
+ * Instead the changes of the live snapshot against its parent are computed by containerd's differ
+ * (which mounts the live snapshot read-only), applied onto a fresh snapshot of the same parent, and
+ * that one is committed under a name of the bot's own. */
+#include "botctr_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "berth/log.h"
+#include "berth/store.h"
+
+#define SNAP_NAME_MAX 128
+
+/* Names: [A-Za-z0-9][A-Za-z0-9._-]*, at most SNAP_NAME_MAX bytes. */
+static int snapshot_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SNAP_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return 0;
+	}
+	return 1;
+}
+
+static void runtime_name(const char *bot_id, const char *name, char *out, size_t cap)
+{
+	snprintf(out, cap, "berth/%s/%s", bot_id, name);
+}
+
+/* The Berth name of a committed snapshot of this bot, "" when it is not one (an image layer). */
+static void berth_name_of(struct botctr_op *op, const char *snapshotter, const char *runtime, char *out, size_t cap)
+{
+	struct store_snapshot snap;
+	berth_err err;
+
+	out[0] = '\0';
+	if (runtime[0] && store_snapshot_get_by_runtime_name(op->env->store, snapshotter, runtime, &snap, &err) == 0 &&
+	    strcmp(snap.bot_id, op->bot_id) == 0)
+		snprintf(out, cap, "%s", snap.name);
+}
+
+/* Diff of the live snapshot `key` against `parent`, applied and committed as `runtime`. */
+static int commit_copy(struct botctr_op *op, const char *snapshotter, const char *key, const char *parent,
+		       const char *runtime, const char *name, berth_err *err)
+{
+	ctd_conn *ctd = op->env->ctd;
+	ctd_mounts lower = { 0, NULL, NULL }, upper = { 0, NULL, NULL }, work = { 0, NULL, NULL };
+	ctd_diff_reply *diff = NULL;
+	char view_key[160], work_key[160], applied[80], stamp[40];
+	bool have_view = false, have_work = false;
+	berth_err cleanup;
+	int rc = -1;
+
+	botctr_unique(view_key, sizeof view_key, "berth-view");
+	botctr_unique(work_key, sizeof work_key, "berth-snap");
+	if (ctd_snapshot_view(ctd, snapshotter, view_key, parent, NULL, 0, &lower, err) < 0) {
+		berth_err_prefix(err, "view of the parent");
+		goto fail;
+	}
+	have_view = true;
+	if (ctd_snapshot_mounts(ctd, snapshotter, key, &upper, err) < 0) {
+		berth_err_prefix(err, "mounts of the live snapshot");
+		goto fail;
+	}
+	if (ctd_diff_diff(ctd, &lower, &upper, NULL, NULL, NULL, 0, &diff, err) < 0 || !diff->diff) {
+		berth_err_prefix(err, "diff");
+		goto fail;
+	}
+	if (ctd_snapshot_prepare(ctd, snapshotter, work_key, parent, NULL, 0, &work, err) < 0) {
+		berth_err_prefix(err, "prepare");
+		goto fail;
+	}
+	have_work = true;
+	{
+		const ctd_descriptor layer = { diff->diff->media_type, diff->diff->digest, diff->diff->size };
+		if (ctd_diff_apply(ctd, &layer, &work, applied, sizeof applied, err) < 0) {
+			berth_err_prefix(err, "apply");
+			goto fail;
+		}
+	}
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	{
+		/* gc.root keeps the snapshot although no container or image refers to it. */
+		const ctd_label labels[] = {
+			{ BOTCTR_LABEL_SNAP_BOT, op->bot_id },
+			{ BOTCTR_LABEL_SNAP_NAME, name },
+			{ "containerd.io/gc.root", stamp },
+		};
+		if (ctd_snapshot_commit(ctd, snapshotter, runtime, work_key, labels, 3, err) < 0) {
+			berth_err_prefix(err, "commit");
+			goto fail;
+		}
+	}
+	have_work = false; /* the commit consumed it */
+	rc = 0;
+fail:
+	if (have_work && ctd_snapshot_remove(ctd, snapshotter, work_key, &cleanup) < 0)
+		blog(BLOG_WARN, "removing %s: %s", work_key, cleanup.msg);
+	if (have_view && ctd_snapshot_remove(ctd, snapshotter, view_key, &cleanup) < 0)
+		blog(BLOG_WARN, "removing %s: %s", view_key, cleanup.msg);
+	/* The layer blob is only a vehicle; without a reference the lease's end frees it anyway. */
+	if (diff && diff->diff && ctd_content_delete(ctd, diff->diff->digest, &cleanup) < 0 &&
+	    cleanup.kind != BERTH_E_NOT_FOUND)
+		blog(BLOG_DEBUG, "deleting diff blob %s: %s", diff->diff->digest, cleanup.msg);
+	ctd_reply_free(diff);
+	ctd_mounts_free(&work);
+	ctd_mounts_free(&upper);
+	ctd_mounts_free(&lower);
+	return rc;
+}
+
+int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, const char *name_in,
+			   json_t **out, berth_err *err)
+{
+	struct botctr_op op;
+	struct store_container row;
+	struct store_snapshot existing, made;
+	ctd_container_get_reply *reply = NULL;
+	ctd_snapshot_stat_reply *stat = NULL;
+	char name[SNAP_NAME_MAX + 64], runtime[STORE_CTR_ID_SIZE], parent_name[STORE_NAME_SIZE];
+	char lease[96];
+	const char *snapshotter, *key, *parent;
+	bool leased = false;
+	int rc = -1;
+
+	if (name_in && *name_in) {
+		if (!snapshot_name_valid(name_in))
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "invalid snapshot name: use 1 to %d letters, digits, '.', '_' or '-', "
+					     "starting with a letter or digit", SNAP_NAME_MAX);
+		snprintf(name, sizeof name, "%s", name_in);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		char stamp[16];
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+		snprintf(name, sizeof name, "mcp-%s-%s", bot_id, stamp);
+	}
+	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+		return -1;
+	if (store_container_get(env->store, bot_id, &row, err) < 0) {
+		if (err->kind == BERTH_E_NOT_FOUND)
+			berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
+		goto done;
+	}
+	if (botctr_container_load(&op, &reply, err) < 0) {
+		if (err->kind == BERTH_E_NOT_FOUND)
+			berth_err_set(err, BERTH_E_NOT_FOUND, "container not found");
+		goto done;
+	}
+	if (store_snapshot_get(env->store, bot_id, name, &existing, err) == 0) {
+		berth_err_set(err, BERTH_E_ALREADY_EXISTS, "snapshot %s already exists", name);
+		goto done;
+	} else if (err->kind != BERTH_E_NOT_FOUND) {
+		goto done;
+	}
+	snapshotter = reply->container->snapshotter;
+	key = reply->container->snapshot_key;
+	if (ctd_snapshot_stat(env->ctd, snapshotter, key, &stat, err) < 0 || !stat->info) {
+		berth_err_prefix(err, "live snapshot");
+		goto done;
+	}
+	parent = stat->info->parent;
+	runtime_name(bot_id, name, runtime, sizeof runtime);
+	if (botctr_lease_begin(&op, lease, sizeof lease, err) < 0)
+		goto done;
+	leased = true;
+	if (commit_copy(&op, snapshotter, key, parent, runtime, name, err) < 0) {
+		berth_err_prefix(err, "snapshot %s", name);
+		goto done;
+	}
+	berth_name_of(&op, snapshotter, parent, parent_name, sizeof parent_name);
+	{
+		const struct store_snapshot_new in = {
+			.bot_id = bot_id,
+			.name = name,
+			.container_id = op.ctr_id,
+			.parent = parent_name[0] ? parent_name : NULL,
+			.snapshotter = snapshotter,
+			.runtime_snapshot_name = runtime,
+			.source = "manual",
+		};
+		if (store_snapshot_insert(env->store, &in, &made, err) < 0) {
+			berth_err rm;
+			if (ctd_snapshot_remove(env->ctd, snapshotter, runtime, &rm) < 0)
+				blog(BLOG_WARN, "removing unrecorded snapshot %s: %s", runtime, rm.msg);
+			goto done;
+		}
+	}
+	botctr_event(&op, "snapshot_create", json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name", runtime));
+	*out = json_pack("{s:s,s:s,s:s,s:o,s:s}", "container_id", op.ctr_id, "snapshot_name", name,
+			 "snapshotter", snapshotter, "parent", parent_name[0] ? json_string(parent_name) : json_null(),
+			 "created_at", made.created_at);
+	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+done:
+	if (leased)
+		botctr_lease_end(&op, lease);
+	ctd_reply_free(stat);
+	ctd_reply_free(reply);
+	botctr_op_end(&op);
+	return rc;
+}
+
+static const char *kind_name(int kind)
+{
+	switch (kind) {
+	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__VIEW: return "View";
+	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__ACTIVE: return "Active";
+	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__COMMITTED: return "Committed";
+	default: return "Unknown";
+	}
+}
+
+static void info_time(const Google__Protobuf__Timestamp *ts, char *out, size_t cap)
+{
+	if (ts)
+		botctr_format_time(ts->seconds, ts->nanos, out, cap);
+	else
+		out[0] = '\0';
+}
+
+/* One listed snapshot, from containerd's info; name is Berth's name. NEW object. */
+static json_t *snapshot_entry(struct botctr_op *op, const char *snapshotter, const char *name,
+			      const ctd_snapshot_info *info, const char *source)
+{
+	char created[48], updated[48], parent[STORE_NAME_SIZE];
+	json_t *e;
+
+	info_time(info->created_at, created, sizeof created);
+	info_time(info->updated_at, updated, sizeof updated);
+	berth_name_of(op, snapshotter, info->parent, parent, sizeof parent);
+	e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "snapshotter", snapshotter, "name", name, "kind",
+		      kind_name(info->kind), "created_at", created, "updated_at", updated, "source", source);
+	if (e && parent[0])
+		json_object_set_new(e, "parent", json_string(parent));
+	return e;
+}
+
+static int by_created_then_name(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(x, "created_at")),
+		       json_string_value(json_object_get(y, "created_at")));
+	return c ? c : strcmp(json_string_value(json_object_get(x, "name")),
+			      json_string_value(json_object_get(y, "name")));
+}
+
+int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const char *snapshotter_in,
+			 json_t **out, berth_err *err)
+{
+	struct botctr_op op;
+	struct store_container row;
+	struct store_snapshot_list snaps = { NULL, 0 };
+	ctd_container_get_reply *reply = NULL;
+	const char *snapshotter;
+	json_t **items = NULL, *list = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	memset(&op, 0, sizeof op);
+	op.env = env;
+	op.bot_id = bot_id;
+	botctr_container_id(bot_id, op.ctr_id);
+	if (store_container_get(env->store, bot_id, &row, err) < 0) {
+		if (err->kind != BERTH_E_NOT_FOUND)
+			return -1;
+		row.snapshotter[0] = '\0';
+	}
+	snapshotter = snapshotter_in && *snapshotter_in ? snapshotter_in : botctr_snapshotter(env, row.snapshotter);
+	if (store_snapshot_list(env->store, bot_id, &snaps, err) < 0)
+		return -1;
+	items = calloc(snaps.count + 1, sizeof *items);
+	if (!items) {
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		goto done;
+	}
+	/* The container's own live snapshot. */
+	if (botctr_container_load(&op, &reply, err) == 0) {
+		ctd_snapshot_stat_reply *stat = NULL;
+		if (strcmp(reply->container->snapshotter, snapshotter) == 0 &&
+		    ctd_snapshot_stat(env->ctd, snapshotter, reply->container->snapshot_key, &stat, err) == 0 &&
+		    stat->info)
+			items[n++] = snapshot_entry(&op, snapshotter, reply->container->snapshot_key, stat->info, "container");
+		ctd_reply_free(stat);
+	} else if (err->kind != BERTH_E_NOT_FOUND && err->kind != BERTH_E_PRECONDITION) {
+		goto done;
+	}
+	/* The snapshots Berth made for this bot, as containerd has them. */
+	for (size_t i = 0; i < snaps.count; i++) {
+		const struct store_snapshot *s = &snaps.items[i];
+		ctd_snapshot_stat_reply *stat = NULL;
+		if (strcmp(s->snapshotter, snapshotter) != 0)
+			continue;
+		if (ctd_snapshot_stat(env->ctd, snapshotter, s->runtime_snapshot_name, &stat, err) < 0) {
+			if (err->kind != BERTH_E_NOT_FOUND)
+				goto done;
+			blog(BLOG_WARN, "snapshot %s of bot %s is recorded but missing in containerd", s->name, bot_id);
+			continue;
+		}
+		if (stat->info)
+			items[n++] = snapshot_entry(&op, snapshotter, s->name, stat->info, s->source);
+		ctd_reply_free(stat);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!items[i]) {
+			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+			goto done;
+		}
+	qsort(items, n, sizeof *items, by_created_then_name);
+	list = json_array();
+	for (size_t i = 0; list && i < n; i++) {
+		json_array_append_new(list, items[i]);
+		items[i] = NULL;
+	}
+	*out = json_pack("{s:s,s:o}", "snapshotter", snapshotter, "snapshots", list ? list : json_array());
+	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+done:
+	for (size_t i = 0; items && i < n; i++)
+		json_decref(items[i]);
+	free(items);
+	ctd_reply_free(reply);
+	store_snapshot_list_free(&snaps);
+	return rc;
+}
+
+int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name, json_t **out,
+		    berth_err *err)
+{
+	struct botctr_op op;
+	struct store_snapshot snap;
+	struct store_container row;
+	ctd_container_get_reply *reply = NULL;
+	ctd_mounts mounts = { 0, NULL, NULL };
+	char lease[96], ip[64] = "", host_path[STORE_PATH_SIZE];
+	bool leased = false, row_found;
+	uint32_t pid = 0;
+	int rc = -1;
+
+	if (!name || !*name)
+		return berth_err_set(err, BERTH_E_INVALID, "snapshot_name is required");
+	if (!snapshot_name_valid(name))
+		return berth_err_set(err, BERTH_E_NOT_FOUND, "snapshot not found");
+	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+		return -1;
+	if (store_snapshot_get(env->store, bot_id, name, &snap, err) < 0) {
+		if (err->kind == BERTH_E_NOT_FOUND)
+			berth_err_set(err, BERTH_E_NOT_FOUND, "snapshot not found");
+		goto done;
+	}
+	if (ctd_snapshot_stat(env->ctd, snap.snapshotter, snap.runtime_snapshot_name, NULL, err) < 0) {
+		if (err->kind == BERTH_E_NOT_FOUND)
+			berth_err_set(err, BERTH_E_NOT_FOUND, "snapshot %s is recorded but missing in containerd", name);
+		goto done;
+	}
+	row_found = store_container_get(env->store, bot_id, &row, err) == 0;
+	if (!row_found && err->kind != BERTH_E_NOT_FOUND)
+		goto done;
+
+	/* Take the old container down: network, task, container record, its live snapshot. */
+	if (botctr_task_running_pid(&op, &pid, err) < 0)
+		goto done;
+	botctr_net_release(&op, pid);
+	if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0)
+		goto fail_recorded;
+	if (botctr_container_load(&op, &reply, err) == 0) {
+		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+			goto fail_recorded;
+		if (ctd_snapshot_remove(env->ctd, reply->container->snapshotter, reply->container->snapshot_key, err) < 0 &&
+		    err->kind != BERTH_E_NOT_FOUND)
+			goto fail_recorded;
+	} else if (err->kind != BERTH_E_NOT_FOUND) {
+		goto done;
+	}
+	/* The new live snapshot takes the container's key, so a rebuild finds it. */
+	if (ctd_snapshot_remove(env->ctd, snap.snapshotter, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+		goto fail_recorded;
+	if (botctr_lease_begin(&op, lease, sizeof lease, err) < 0)
+		goto done;
+	leased = true;
+	if (ctd_snapshot_prepare(env->ctd, snap.snapshotter, op.ctr_id, snap.runtime_snapshot_name, NULL, 0, &mounts, err) < 0) {
+		berth_err_prefix(err, "prepare from %s", name);
+		goto fail_recorded;
+	}
+	if (botctr_container_ensure(&op, snap.snapshotter, NULL, err) < 0)
+		goto fail_recorded;
+	botctr_lease_end(&op, lease);
+	leased = false;
+	if (!row_found) {
+		struct store_container_new in = {
+			.bot_id = bot_id, .container_id = op.ctr_id, .image = env->cfg->bot_image,
+			.snapshotter = snap.snapshotter, .namespace_ = ctd_conn_namespace(env->ctd),
+			.node = env->cfg->node, .host_path = host_path, .container_path = env->cfg->data_mount,
+		};
+		snprintf(host_path, sizeof host_path, "%s/bots/%s", env->cfg->data_root, bot_id);
+		if (store_container_upsert(env->store, &in, NULL, err) < 0)
+			goto done;
+	}
+	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
+		goto done;
+	if (botctr_task_ensure(&op, &pid, err) < 0) {
+		berth_err_prefix(err, "start after rollback");
+		goto fail_recorded;
+	}
+	if (botctr_net_apply(&op, pid, ip, sizeof ip, err) < 0)
+		goto fail_recorded;
+	if (store_container_mark_running(env->store, bot_id, ip, err) < 0)
+		goto done;
+	botctr_event(&op, "rollback", json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name", snap.runtime_snapshot_name));
+	*out = json_pack("{s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "snapshot_name", name, "started", 1, "ip", ip);
+	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	goto done;
+fail_recorded:
+	botctr_record_error(&op, "rollback", err);
+done:
+	if (leased)
+		botctr_lease_end(&op, lease);
+	ctd_mounts_free(&mounts);
+	ctd_reply_free(reply);
+	botctr_op_end(&op);
+	return rc;
+}

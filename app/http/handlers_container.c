@@ -1,0 +1,177 @@
+/* handlers_container.c: /bots/:bot_id/container and its start, stop and snapshot routes. The work
+ * is the domain's (include/berth/botctr.h); these map HTTP to it and back. */
+#include "handlers_bot_common.h"
+
+#include <string.h>
+
+#include "berth/http_bot_handlers.h"
+#include "berth/store.h"
+#include "berth/worker.h"
+
+int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *resp)
+{
+	berth_err err;
+
+	env->cfg = worker_config(req->ctx);
+	env->deadline_ms = req->deadline_ms;
+	env->store = worker_store(req->ctx, &err);
+	if (!env->store)
+		return http_resp_err(resp, &err);
+	env->ctd = worker_ctd(req->ctx, &err);
+	if (!env->ctd)
+		return http_resp_err(resp, &err);
+	return 0;
+}
+
+int body_string(const json_t *body, const char *field, const char **out, struct http_resp *resp)
+{
+	const json_t *v;
+
+	*out = NULL;
+	if (!body)
+		return 0;
+	if (!json_is_object(body))
+		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON object");
+	v = json_object_get(body, field);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return http_resp_error(resp, 400, "invalid_body", "%s must be a string", field);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* Snapshotter names as containerd's plugins are named: short, [a-z0-9_.-]. */
+static int snapshotter_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* Reads the optional snapshotter of a body or query; 400 when malformed. */
+static int snapshotter_arg(const char *value, struct http_resp *resp)
+{
+	if (value && *value && !snapshotter_valid(value))
+		return http_resp_error(resp, 400, "invalid_snapshotter", "invalid snapshotter name");
+	return 0;
+}
+
+int http_container_create(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	json_t *body = NULL, *out = NULL;
+	const char *snapshotter;
+	berth_err err;
+
+	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
+	    snapshotter_arg(snapshotter, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_create(&env, req->bot->id, snapshotter, &out, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, out);
+}
+
+int http_container_get(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	json_t *out = NULL;
+	berth_err err;
+
+	if (bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_get(&env, req->bot->id, &out, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, out);
+}
+
+int http_container_delete(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	bool existed;
+	berth_err err;
+
+	if (bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_delete(&env, req->bot->id, &existed, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_empty(resp, 204);
+}
+
+int http_container_start(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	bool started;
+	berth_err err;
+
+	if (bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_start(&env, req->bot->id, &started, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, json_pack("{s:b}", "started", started));
+}
+
+int http_container_stop(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	berth_err err;
+
+	if (bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_stop(&env, req->bot->id, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, json_pack("{s:b}", "stopped", 1));
+}
+
+int http_snapshot_create(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	json_t *body = NULL, *out = NULL;
+	const char *name;
+	berth_err err;
+
+	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshot_name", &name, resp) < 0 ||
+	    bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_snapshot_create(&env, req->bot->id, name, &out, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, out);
+}
+
+int http_snapshot_list(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	const char *snapshotter = http_req_query(req, "snapshotter");
+	json_t *out = NULL;
+	berth_err err;
+
+	if (snapshotter_arg(snapshotter, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_snapshot_list(&env, req->bot->id, snapshotter, &out, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, out);
+}
+
+int http_snapshot_rollback(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	json_t *body = NULL, *out = NULL;
+	const char *name;
+	berth_err err;
+
+	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshot_name", &name, resp) < 0)
+		return -1;
+	if (!name || !*name)
+		return http_resp_error(resp, 400, "invalid_argument", "snapshot_name is required");
+	if (bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (botctr_rollback(&env, req->bot->id, name, &out, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, out);
+}

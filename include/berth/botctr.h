@@ -1,0 +1,85 @@
+/* botctr.h: a bot's container, its lifecycle and its snapshots (the domain of issue #4).
+ *
+ * One bot has at most one container, id "mcp-<canonical uuid>", label mcp.bot_id=<uuid>, running
+ * the configured bot image with the bot's data dir bind-mounted read-write at the data mount and a
+ * host-built resolv.conf read-only at /etc/resolv.conf. The database row (containers) records the
+ * desired state and the observed outcome of every operation; containerd is asked, never assumed.
+ *
+ * Every mutating operation takes the bot's advisory lock in the store first, so two workers (or a
+ * worker and the reconciler) never interleave operations on one bot. Every function takes a bot id
+ * that the caller has already checked to be a canonical UUID and authorized.
+ *
+ * Ownership: struct botctr_env is borrowed for the duration of a call. json_t ** outputs are NEW
+ * references owned by the caller. Failures fill err (kind chosen for the HTTP mapping) and leave the
+ * database telling the truth (status error + last_error when the container is left broken).
+ */
+#ifndef BERTH_BOTCTR_H
+#define BERTH_BOTCTR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "berth/config.h"
+#include "berth/ctd.h"
+#include "berth/err.h"
+#include "berth/store.h"
+
+struct botctr_env {
+	const struct berth_config *cfg;
+	berth_store *store;
+	ctd_conn *ctd;
+	int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds; 0 = none beyond the clients' own */
+};
+
+/* Creates the container when absent (never touching an existing one or its snapshot), starts its
+ * task when not running, applies the network and records the outcome. snapshotter: NULL or "" for
+ * the configured one. *out: {"container_id","image","snapshotter","started","ip"}. */
+int botctr_create(const struct botctr_env *env, const char *bot_id, const char *snapshotter,
+		  json_t **out, berth_err *err);
+
+/* {"container_id","image","status","namespace","host_path","container_path","task_running","ip",
+ *  "last_error","created_at","updated_at",...}: the row plus the live state of THIS container's task.
+ * NOT_FOUND when the bot has no container. */
+int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
+
+/* Rebuilds a missing container (data dir intact), replaces a dead task, re-applies the network.
+ * *started is true only if the task runs afterwards. NOT_FOUND when the bot never had a container. */
+int botctr_start(const struct botctr_env *env, const char *bot_id, bool *started, berth_err *err);
+
+/* SIGTERM, wait stop_timeout_s, SIGKILL; deletes the task and releases the network. Stopping a
+ * stopped bot succeeds. NOT_FOUND when the bot has no container. */
+int botctr_stop(const struct botctr_env *env, const char *bot_id, berth_err *err);
+
+/* Releases the network, stops and deletes the task, deletes the container, its rootfs snapshot and
+ * the bot's snapshots, and the database rows; the host data dir is kept. *existed tells whether
+ * there was anything to delete (deleting nothing succeeds). */
+int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existed, berth_err *err);
+
+/* Takes a snapshot of the container's root filesystem WITHOUT stopping or disturbing the running
+ * task (diff of the live snapshot against its parent, applied onto a new committed snapshot).
+ * name: NULL/"" for the default "mcp-<uuid>-<YYYYMMDDhhmmss>". *out: {"container_id",
+ * "snapshot_name","snapshotter","parent","created_at"}. */
+int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, const char *name,
+			   json_t **out, berth_err *err);
+
+/* {"snapshotter","snapshots":[...]}: the container's active snapshot and the snapshots Berth made
+ * for this bot; never other bots' snapshots nor image layers. */
+int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const char *snapshotter,
+			 json_t **out, berth_err *err);
+
+/* Recreates the container from the named snapshot of THIS bot and starts it (data dir untouched).
+ * NOT_FOUND for a name this bot does not have. *out: {"container_id","snapshot_name","started","ip"}. */
+int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name, json_t **out,
+		    berth_err *err);
+
+/* The container id of a bot: "mcp-<uuid>". out must hold BOTCTR_ID_MAX bytes. */
+#define BOTCTR_ID_MAX 48
+void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX]);
+
+/* The first process of a bot container: config init_command, or the built-in bootstrap that copies
+ * /opt/bot-template/<entry> into the data mount when absent and then waits for SIGTERM (exits at
+ * once on it). Returns a NEW string (free()) with the shell script. */
+char *botctr_init_script(const struct berth_config *cfg);
+
+#endif
