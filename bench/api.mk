@@ -1,0 +1,1 @@
+# fragment: issue #4 API benchmark (see Makefile.am)

@@ -1,0 +1,1 @@
+# fragment: issue #4 integration tests (see Makefile.am)
