@@ -245,11 +245,10 @@ static int call_begin(struct call *k, ctd_conn *c, const ProtobufCServiceDescrip
 		k->md[1].value = grpc_slice_from_copied_string(c->lease);
 		k->n_md = 2;
 	}
-	size_t plen = strlen(svc->name) + strlen(method) + 3;
 	char path[256];
-	if (plen > sizeof(path))
+	int plen = snprintf(path, sizeof(path), "/%s/%s", svc->name, method);
+	if (plen < 0 || (size_t)plen >= sizeof(path))
 		return berth_err_set(err, BERTH_E_INTERNAL, "%s: method path too long", k->name);
-	snprintf(path, sizeof(path), "/%s/%s", svc->name, method);
 	grpc_slice spath = grpc_slice_from_copied_string(path);
 	k->gc = grpc_channel_create_call(c->ch, NULL, GRPC_PROPAGATE_DEFAULTS, c->cq, spath, NULL,
 					 deadline_for(c, timeout_ms), NULL);
