@@ -1,1 +1,6 @@
-# fragment: see Makefile.am
+# bench/ctd.sh: the containerd client library against ctr (issue #3 §6), on a private containerd.
+noinst_PROGRAMS += bench/ctd-bench
+bench_ctd_bench_SOURCES = bench/ctd-bench.c
+bench_ctd_bench_LDADD = $(BERTH_LINK)
+bench_ctd_bench_DEPENDENCIES = $(BERTH_LIBS)
+EXTRA_DIST += bench/ctd.sh

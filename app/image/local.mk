@@ -1,1 +1,43 @@
-# fragment: see Makefile.am
+# image: the OCI runtime spec builder, image resolve/unpack/import on top of the containerd client,
+# and the default bot image archive. Knows nothing of bots.
+noinst_LIBRARIES += app/image/libberth_image.a
+app_image_libberth_image_a_SOURCES = \
+	app/image/oci_spec.c \
+	app/image/image_json.c \
+	app/image/archive.c \
+	app/image/archive_walk.h \
+	app/image/resolve.c \
+	app/image/import.c
+BERTH_LIBS += app/image/libberth_image.a
+
+# The default bot image, an OCI archive built offline from Debian's busybox-static.
+BERTH_BOT_IMAGE_NAME = docker.io/library/berth-bot:latest
+noinst_DATA += berth-bot.tar
+dist_noinst_SCRIPTS += scripts/mkimage.sh
+CLEANFILES += berth-bot.tar
+berth-bot.tar: $(srcdir)/scripts/mkimage.sh
+	$(AM_V_GEN)$(SHELL) $(srcdir)/scripts/mkimage.sh $@ $(BERTH_BOT_IMAGE_NAME)
+
+# Unit tests (no containerd).
+check_PROGRAMS += test/unit/test_oci_spec test/unit/test_image_json test/unit/test_image_archive
+TESTS += test/unit/test_oci_spec test/unit/test_image_json test/unit/test_image_archive
+test_unit_test_oci_spec_SOURCES = test/unit/test_oci_spec.c
+test_unit_test_oci_spec_CFLAGS = $(TEST_CFLAGS)
+test_unit_test_oci_spec_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
+test_unit_test_oci_spec_DEPENDENCIES = $(BERTH_LIBS)
+test_unit_test_image_json_SOURCES = test/unit/test_image_json.c
+test_unit_test_image_json_CFLAGS = $(TEST_CFLAGS)
+test_unit_test_image_json_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
+test_unit_test_image_json_DEPENDENCIES = $(BERTH_LIBS)
+test_unit_test_image_archive_SOURCES = test/unit/test_image_archive.c
+test_unit_test_image_archive_CFLAGS = $(TEST_CFLAGS)
+test_unit_test_image_archive_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
+test_unit_test_image_archive_DEPENDENCIES = $(BERTH_LIBS) berth-bot.tar
+
+# Integration tests (the stack's containerd; ctr as the observer).
+check_PROGRAMS += test/integration/it_image
+INTEGRATION_TESTS += test/integration/it_image
+test_integration_it_image_SOURCES = test/integration/it_image.c
+test_integration_it_image_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
+test_integration_it_image_LDADD = $(TEST_LINK)
+test_integration_it_image_DEPENDENCIES = $(BERTH_LIBS) test/lib/libberth_test.a berth-bot.tar
