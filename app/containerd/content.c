@@ -121,7 +121,10 @@ int ctd_content_write(ctd_conn *c, const char *ref, const char *expected, int64_
 	ctd_bidi *b = write_open(c, ref, expected, total, &offset, err);
 	if (!b)
 		return -1;
-	if (offset > 0 && (!src->seek || offset > total || src->seek(src->ud, offset, err) != 0)) {
+	/* An ingest already holding every byte (another writer got that far) only needs its commit. */
+	bool complete = offset > 0 && offset == total;
+	if (offset > 0 && !complete &&
+	    (!src->seek || offset > total || src->seek(src->ud, offset, err) != 0)) {
 		/* A half-done ingest we cannot resume: drop it and start over. */
 		ctd_bidi_close(b, 1, NULL);
 		if (ctd_content_abort(c, ref, err) != 0 ||
@@ -138,7 +141,7 @@ int ctd_content_write(ctd_conn *c, const char *ref, const char *expected, int64_
 		goto fail;
 	}
 	req.ref = CTD_STR(ref);
-	for (;;) {
+	while (!complete) {
 		size_t got = 0;
 		if (src->read(src->ud, buf, CHUNK, &got, err) != 0)
 			goto fail;
