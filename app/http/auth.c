@@ -1,0 +1,80 @@
+/* auth.c: who is calling, from the client certificate nginx verified (see include/berth/http.h).
+ *
+ * Identity comes only from the params nginx itself sets (SSL_CLIENT_VERIFY, SSL_CLIENT_S_DN).
+ * Client headers arrive as HTTP_* params and are never read here.
+ */
+#include "berth/http.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "berth/store.h"
+#include "berth/worker.h"
+
+#define X509_CHANNEL "x509"
+#define MSG_INACTIVE "user is not active"
+
+int http_auth_subject(char *const *params, const char **subject, berth_err *err)
+{
+	const char *verify;
+	const char *dn;
+
+	*subject = NULL;
+	/* nginx sets each once; a repeated param means a configuration we cannot trust. */
+	if (http_param_count(params, "SSL_CLIENT_VERIFY") != 1 ||
+	    http_param_count(params, "SSL_CLIENT_S_DN") > 1)
+		return berth_err_set(err, BERTH_E_UNAUTHENTICATED, "client certificate required");
+	verify = http_param(params, "SSL_CLIENT_VERIFY");
+	if (strcmp(verify, "SUCCESS") != 0)
+		return berth_err_set(err, BERTH_E_UNAUTHENTICATED, "client certificate required");
+	dn = http_param(params, "SSL_CLIENT_S_DN");
+	if (!dn || !*dn)
+		return berth_err_set(err, BERTH_E_UNAUTHENTICATED, "client certificate has no subject");
+	*subject = dn;
+	return 0;
+}
+
+int http_identity_from_store(void *arg, const char *subject, struct http_caller *caller,
+			     berth_err *err)
+{
+	struct worker_ctx *ctx = arg;
+	struct store_user user;
+	berth_store *store = worker_store(ctx, err);
+
+	if (!store)
+		return -1;
+	if (store_user_by_identity(store, X509_CHANNEL, subject, &user, err) < 0) {
+		if (err && err->kind == BERTH_E_NOT_FOUND)
+			return berth_err_set(err, BERTH_E_UNAUTHENTICATED, "unknown identity");
+		return -1;
+	}
+	if (!user.is_active)
+		return berth_err_set(err, BERTH_E_UNAUTHENTICATED, MSG_INACTIVE);
+	memset(caller, 0, sizeof *caller);
+	caller->authenticated = true;
+	snprintf(caller->user_id, sizeof caller->user_id, "%s", user.id);
+	snprintf(caller->username, sizeof caller->username, "%s", user.username);
+	caller->is_admin = user.is_admin;
+	return 0;
+}
+
+const char *http_unavailable_detail(const char *msg, const char *what)
+{
+	const char *p = strstr(msg, what);
+
+	if (p && strncmp(p + strlen(what), ": ", 2) == 0)
+		return p + strlen(what) + 2;
+	return msg;
+}
+
+const char *http_auth_failure_code(const berth_err *err)
+{
+	switch (err->kind) {
+	case BERTH_E_UNAVAILABLE:
+		return "database_unavailable";
+	case BERTH_E_UNAUTHENTICATED:
+		return strcmp(err->msg, MSG_INACTIVE) == 0 ? "user_inactive" : "unknown_identity";
+	default:
+		return berth_errkind_code(err->kind);
+	}
+}

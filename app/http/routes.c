@@ -1,0 +1,32 @@
+/* routes.c: the one route table berth-fcgi serves. Add routes here; see include/berth/http.h.
+ * Bot-scoped routes set bot_policy (AUTHZ_OWNER_OR_ADMIN, or AUTHZ_WITH_GUEST for the tools
+ * gateway) and get req->bot already authorized. */
+#include "berth/http_bot_handlers.h"
+#include "berth/http_handlers.h"
+
+const struct http_route http_routes[] = {
+	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },
+	{ "GET", "/ready", http_get_ready, HTTP_AUTH_NONE, NULL },
+	{ "GET", "/me", http_get_me, HTTP_AUTH_USER, NULL },
+
+	/* A bot's container (issue #4): admins and the bot's owner. */
+	{ "POST", "/bots/:bot_id/container", http_container_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container", http_container_get, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "DELETE", "/bots/:bot_id/container", http_container_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/container/start", http_container_start, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/container/stop", http_container_stop, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/container/snapshots", http_snapshot_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/snapshots", http_snapshot_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/container/snapshots/rollback", http_snapshot_rollback, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/skills", http_skills_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/container/skills", http_skills_upsert, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "DELETE", "/bots/:bot_id/container/skills", http_skills_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+
+	/* The older version's routes, authorized per container. */
+	{ "GET", "/container/list", http_compat_container_list, HTTP_AUTH_USER, NULL },
+	{ "DELETE", "/container/:id", http_compat_container_delete, HTTP_AUTH_USER, NULL },
+	{ "POST", "/container/snapshots", http_compat_snapshot_create, HTTP_AUTH_USER, NULL },
+	{ "GET", "/container/snapshots", http_compat_snapshot_list, HTTP_AUTH_USER, NULL },
+};
+
+const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

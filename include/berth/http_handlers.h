@@ -1,0 +1,16 @@
+/* http_handlers.h: the handlers of the route table (app/http/routes.c). Each follows the
+ * http_handler contract of include/berth/http.h. */
+#ifndef BERTH_HTTP_HANDLERS_H
+#define BERTH_HTTP_HANDLERS_H
+
+#include "berth/http.h"
+
+/* GET /health: 200 {"status":"ok"} when the process answers; touches nothing else. */
+int http_get_health(struct http_req *req, struct http_resp *resp);
+/* GET /ready: 200 when a store ping and a containerd Version call both succeed, else 503
+ * {"status":"unavailable","database":...,"containerd":...,"code":"not_ready","message":...}. */
+int http_get_ready(struct http_req *req, struct http_resp *resp);
+/* GET /me (authenticated): {"user_id","username","role"}. */
+int http_get_me(struct http_req *req, struct http_resp *resp);
+
+#endif

@@ -1,0 +1,44 @@
+/* server.h: the berth-fcgi process model (program layer): listener, master, worker loop.
+ *
+ * The master binds the listener, forks the workers and supervises them; it never calls
+ * grpc_init and never connects to the database. Each worker runs worker_loop on the inherited
+ * listening socket. See app/programs/berth_fcgi_*.c.
+ */
+#ifndef BERTH_SERVER_H
+#define BERTH_SERVER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "berth/config.h"
+#include "berth/err.h"
+
+struct server_listener {
+	int fd;              /* listening socket, O_NONBLOCK (workers poll before accepting) */
+	bool is_unix;
+	char path[108];      /* unix socket path we bound ("" for TCP) */
+	dev_t dev;           /* identity of the socket file we created, so that we unlink only ours */
+	ino_t ino;
+	char where[160];     /* for logs: "unix:/run/berth/fcgi.sock" or "tcp:127.0.0.1:9000" */
+};
+
+/* Binds [server] fcgi_listen ("host:port", TCP) when set, else the unix socket fcgi_socket with
+ * mode fcgi_socket_mode. A stale socket file is removed first; a socket on which a live server
+ * answers, or a path that is not a socket, is an error (nothing is removed). */
+int server_listen(const struct berth_config *cfg, struct server_listener *l, berth_err *err);
+
+/* Closes the socket; with unlink_path, removes the unix socket file if it is still the one we
+ * created. */
+void server_listener_close(struct server_listener *l, bool unlink_path);
+
+/* Supervises workers until SIGTERM/SIGINT; SIGHUP reloads config_path (NULL: the default
+ * lookup of berth_config_load). *cfg is the loaded config; the master takes it over (frees it).
+ * Returns the process exit status. In a forked worker this function does not return: the
+ * worker exits with the worker loop's status. */
+int server_master_run(const char *config_path, struct berth_config *cfg, struct server_listener *l);
+
+/* The worker: serves requests on listen_fd until told to stop (SIGTERM/SIGINT/SIGHUP), after
+ * max_requests, or when the master dies. cfg is BORROWED. Returns the exit status (0: normal). */
+int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid);
+
+#endif

@@ -1,0 +1,34 @@
+/* worker.h: what one berth-fcgi worker holds: its configuration and, opened lazily on first use
+ * after fork, ONE store connection and ONE containerd connection.
+ *
+ * The master never creates a worker_ctx (it must hold no gRPC or libpq state when it forks).
+ * A failed open is not cached: the next call tries again. Once open, reconnection is the
+ * client's business (the store reconnects on its next call after a lost connection; the
+ * containerd library re-creates its channel).
+ */
+#ifndef BERTH_WORKER_H
+#define BERTH_WORKER_H
+
+#include "berth/config.h"
+#include "berth/err.h"
+
+typedef struct berth_store berth_store;  /* store.h */
+struct ctd_conn;                          /* ctd.h */
+struct worker_ctx;
+
+/* cfg is BORROWED and must outlive the context. Returns NULL only when out of memory. */
+struct worker_ctx *worker_ctx_new(const struct berth_config *cfg);
+/* Closes the connections that were opened. NULL is fine. */
+void worker_ctx_free(struct worker_ctx *ctx);
+
+const struct berth_config *worker_config(const struct worker_ctx *ctx);
+
+/* The store connection (BORROWED), opened on first use. NULL with err UNAVAILABLE
+ * ("database unavailable: ...") when it cannot be opened. */
+berth_store *worker_store(struct worker_ctx *ctx, berth_err *err);
+
+/* The containerd connection (BORROWED), created on first use (this is where the worker's
+ * grpc_init happens). NULL with err UNAVAILABLE ("containerd unavailable: ...") on failure. */
+struct ctd_conn *worker_ctd(struct worker_ctx *ctx, berth_err *err);
+
+#endif
