@@ -13,6 +13,7 @@
 
 #include "berth/log.h"
 #include "berth/safefs.h"
+#include "berth/strbuf.h"
 
 #define SKILLS_DIR ".skills"
 #define SKILL_FILE "SKILL.md"
@@ -20,36 +21,6 @@
 #define YAML_MAX_DEPTH 64
 
 /* ---- small string helpers ---------------------------------------------------------------- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int ok;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (!b->ok)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = (b->len + n + 1) * 2;
-		char *ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->ok = 0;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
 
 static void trim(const char **s, size_t *len)
 {
@@ -95,7 +66,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 /* A JSON string of arbitrary bytes: invalid UTF-8 becomes U+FFFD (files are the bot's). */
 static json_t *json_text(const char *s, size_t n)
 {
-	struct sbuf b = {NULL, 0, 0, 1};
+	struct strbuf b = STRBUF_INIT;
 	json_t *j = json_stringn(s, n);
 
 	if (j)
@@ -105,10 +76,10 @@ static json_t *json_text(const char *s, size_t n)
 		size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
 
 		if (k == 0) {
-			sb_str(&b, "\xef\xbf\xbd");
+			strbuf_str(&b, "\xef\xbf\xbd");
 			i++;
 		} else {
-			sb_add(&b, s + i, k);
+			strbuf_add(&b, s + i, k);
 			i += k;
 		}
 	}
@@ -462,41 +433,41 @@ static char *valid_name(const json_t *v)
 /* ---- generating SKILL.md with proper YAML quoting ----------------------------------------- */
 
 /* A YAML double-quoted scalar: escapes '"', '\\' and every non-printable character. */
-static void yaml_quote(struct sbuf *b, const char *s, size_t n)
+static void yaml_quote(struct strbuf *b, const char *s, size_t n)
 {
-	sb_str(b, "\"");
+	strbuf_str(b, "\"");
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
 		char esc[16];
 
 		if (k == 0) { /* cannot happen for jansson strings; be safe anyway */
-			sb_str(b, "\\uFFFD");
+			strbuf_str(b, "\\uFFFD");
 			i++;
 			continue;
 		}
 		if (cp == '"' || cp == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)cp;
-			sb_add(b, esc, 2);
+			strbuf_add(b, esc, 2);
 		} else if (cp == '\n') {
-			sb_str(b, "\\n");
+			strbuf_str(b, "\\n");
 		} else if (cp == '\t') {
-			sb_str(b, "\\t");
+			strbuf_str(b, "\\t");
 		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0xfeff ||
 			   cp == 0xfffe || cp == 0xffff) {
 			snprintf(esc, sizeof esc, "\\u%04X", (unsigned)cp);
-			sb_str(b, esc);
+			strbuf_str(b, esc);
 		} else {
-			sb_add(b, s + i, k);
+			strbuf_add(b, s + i, k);
 		}
 		i += k;
 	}
-	sb_str(b, "\"");
+	strbuf_str(b, "\"");
 }
 
 /* JSON value as YAML flow syntax, every string quoted. */
-static void yaml_flow(struct sbuf *b, const json_t *v)
+static void yaml_flow(struct strbuf *b, const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
@@ -504,29 +475,29 @@ static void yaml_flow(struct sbuf *b, const json_t *v)
 		json_t *val;
 		int first = 1;
 
-		sb_str(b, "{");
+		strbuf_str(b, "{");
 		json_object_foreach((json_t *)v, key, val) {
 			if (!first)
-				sb_str(b, ", ");
+				strbuf_str(b, ", ");
 			first = 0;
 			yaml_quote(b, key, strlen(key));
-			sb_str(b, ": ");
+			strbuf_str(b, ": ");
 			yaml_flow(b, val);
 		}
-		sb_str(b, "}");
+		strbuf_str(b, "}");
 		break;
 	}
 	case JSON_ARRAY: {
 		size_t i;
 		json_t *val;
 
-		sb_str(b, "[");
+		strbuf_str(b, "[");
 		json_array_foreach(v, i, val) {
 			if (i)
-				sb_str(b, ", ");
+				strbuf_str(b, ", ");
 			yaml_flow(b, val);
 		}
-		sb_str(b, "]");
+		strbuf_str(b, "]");
 		break;
 	}
 	case JSON_STRING:
@@ -535,7 +506,7 @@ static void yaml_flow(struct sbuf *b, const json_t *v)
 	default: {
 		char *num = json_dumps(v, JSON_ENCODE_ANY);
 		if (num)
-			sb_str(b, num);
+			strbuf_str(b, num);
 		else
 			b->ok = 0;
 		free(num);
@@ -546,25 +517,25 @@ static void yaml_flow(struct sbuf *b, const json_t *v)
 static char *generate_skill(const char *name, const char *desc, size_t desc_n,
 			    const json_t *metadata, size_t *len_out)
 {
-	struct sbuf b = {NULL, 0, 0, 1};
+	struct strbuf b = STRBUF_INIT;
 
 	if (desc_n == 0) {
 		desc = name;
 		desc_n = strlen(name);
 	}
-	sb_str(&b, "---\nname: ");
+	strbuf_str(&b, "---\nname: ");
 	yaml_quote(&b, name, strlen(name));
-	sb_str(&b, "\ndescription: ");
+	strbuf_str(&b, "\ndescription: ");
 	yaml_quote(&b, desc, desc_n);
 	if (json_is_object(metadata) && json_object_size(metadata) > 0) {
-		sb_str(&b, "\nmetadata: ");
+		strbuf_str(&b, "\nmetadata: ");
 		yaml_flow(&b, metadata);
 	}
-	sb_str(&b, "\n---\n\n# ");
-	sb_str(&b, name);
-	sb_str(&b, "\n\n");
-	sb_add(&b, desc, desc_n);
-	sb_str(&b, "\n");
+	strbuf_str(&b, "\n---\n\n# ");
+	strbuf_str(&b, name);
+	strbuf_str(&b, "\n\n");
+	strbuf_add(&b, desc, desc_n);
+	strbuf_str(&b, "\n");
 	if (!b.ok) {
 		free(b.s);
 		return NULL;

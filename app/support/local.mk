@@ -5,5 +5,6 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/log.c \
 	app/support/config.c \
 	app/support/uuid.c \
+	app/support/strbuf.c \
 	app/support/safefs.c
 BERTH_LIBS += app/support/libberth_support.a
