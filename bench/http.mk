@@ -1,1 +1,6 @@
-# fragment: see Makefile.am
+# bench/http.sh: Berth's authenticated database route against a hello-world FastCGI responder
+# behind the same nginx (issue #2 §9).
+noinst_PROGRAMS += bench/hello-fcgi
+bench_hello_fcgi_SOURCES = bench/hello-fcgi.c
+bench_hello_fcgi_LDADD = $(FCGI_LIBS)
+EXTRA_DIST += bench/http.sh

@@ -1,0 +1,400 @@
+/* it_foundation.c: integration tests of the foundation (issue #2 §8), on the real stack that
+ * test/run-integration starts, all through nginx with real client certificates.
+ *
+ * The disruptive cases (worker kill, reload, database restart) come last and each leaves the stack
+ * as it found it.
+ */
+#define _GNU_SOURCE /* vasprintf, pipe2, strcasestr */
+#include "bt.h"
+
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* A key's value in the stack's berth.conf (for the configured limits). Aborts if absent. */
+static long config_long(const char *key)
+{
+	FILE *f = fopen(bt_env("BERTH_CONFIG"), "re");
+	ck_assert_msg(f != NULL, "cannot open %s", bt_env("BERTH_CONFIG"));
+	char line[512];
+	long value = -1;
+	size_t klen = strlen(key);
+	while (fgets(line, sizeof line, f)) {
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, key, klen) != 0)
+			continue;
+		p += klen;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '=')
+			value = strtol(p + 1, NULL, 0);
+	}
+	fclose(f);
+	ck_assert_msg(value >= 0, "%s not found in %s", key, bt_env("BERTH_CONFIG"));
+	return value;
+}
+
+/* Polls GET path with identity until it answers want, at most timeout_ms. Returns the last status. */
+static long wait_status(const char *path, bt_identity id, long want, int timeout_ms)
+{
+	long long deadline = bt_now_ms() + timeout_ms;
+	long status;
+	for (;;) {
+		bt_response r;
+		status = bt_request("GET", path, NULL, NULL, id, &r);
+		bt_response_free(&r);
+		if (status == want || bt_now_ms() > deadline)
+			return status;
+		bt_sleep_ms(200);
+	}
+}
+
+START_TEST(no_client_certificate_is_refused_by_nginx)
+{
+	bt_response r;
+	long s = bt_request("GET", "/me", NULL, NULL, BT_NO_IDENTITY, &r);
+	ck_assert_msg(s == 400, "GET /me without a client certificate: %ld %s (want nginx's 400)", s, r.error);
+	bt_response_free(&r);
+}
+END_TEST
+
+START_TEST(certificate_of_another_ca_is_refused_by_nginx)
+{
+	char *dir = NULL;
+	char *stack = (char *)bt_env("BERTH_STACK");
+	char *name = bt_unique("rogue");
+	char key[512], crt[512];
+	snprintf(key, sizeof key, "%s/pki/%s.key", stack, name);
+	snprintf(crt, sizeof crt, "%s/pki/%s.crt", stack, name);
+	/* Self-signed: same subject as the admin, but not signed by the stack CA. */
+	char *argv[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+			"ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+			"/O=Berth development/OU=operators/CN=admin", "-keyout", key, "-out", crt, NULL};
+	char *err = NULL;
+	int rc = bt_run(argv, NULL, &err, 60);
+	ck_assert_msg(rc == 0, "openssl failed: %s", err);
+	free(err);
+	bt_response r;
+	long s = bt_request("GET", "/me", NULL, NULL, (bt_identity){crt, key}, &r);
+	ck_assert_msg(s == 400 || s == 0, "certificate of a foreign CA: %ld (want 400 or a TLS failure)", s);
+	bt_response_free(&r);
+	free(name);
+	free(dir);
+}
+END_TEST
+
+START_TEST(known_identity_gets_health_and_ready)
+{
+	bt_response r;
+	long s = bt_request("GET", "/health", NULL, NULL, bt_admin(), &r);
+	ck_assert_msg(s == 200, "GET /health as admin: %ld %s %.300s", s, r.error, r.body);
+	bt_response_free(&r);
+	s = bt_request("GET", "/ready", NULL, NULL, bt_admin(), &r);
+	ck_assert_msg(s == 200, "GET /ready as admin: %ld %s %.300s", s, r.error, r.body);
+	json_decref(bt_json(&r));
+	bt_response_free(&r);
+	s = bt_request("GET", "/me", NULL, NULL, bt_admin(), &r);
+	ck_assert_msg(s == 200, "GET /me as admin: %ld %s %.300s", s, r.error, r.body);
+	json_decref(bt_json(&r));
+	bt_response_free(&r);
+}
+END_TEST
+
+START_TEST(unknown_identity_gets_401)
+{
+	char *cn = bt_unique("nobody-known");
+	char subject[256];
+	snprintf(subject, sizeof subject, "/O=Berth test/OU=strangers/CN=%s", cn);
+	free(cn);
+	bt_user stranger = bt_cert_new("stranger", subject);
+	bt_response r;
+	long s = bt_request("GET", "/me", NULL, NULL, stranger.ident, &r);
+	ck_assert_msg(s == 401, "GET /me with a valid but unknown certificate: %ld %.300s", s, r.body);
+	bt_expect_error(&r);
+	bt_response_free(&r);
+	bt_user_free(&stranger);
+}
+END_TEST
+
+/* Whatever headers say, identity comes only from the verified certificate. */
+START_TEST(forged_identity_headers_change_nothing)
+{
+	bt_user stranger = bt_cert_new("forger", "/O=Berth test/OU=strangers/CN=forger");
+	char *admin_dn = NULL;
+	char *argv[] = {"openssl", "x509", "-in", (char *)bt_env("BERTH_ADMIN_CERT"), "-noout",
+			"-subject", "-nameopt", "RFC2253", NULL};
+	ck_assert_int_eq(bt_run(argv, &admin_dn, NULL, 30), 0);
+	admin_dn[strcspn(admin_dn, "\n")] = '\0';
+	const char *dn = strncmp(admin_dn, "subject=", 8) == 0 ? admin_dn + 8 : admin_dn;
+
+	char h1[1024], h2[1024], h3[1024], h4[1024];
+	snprintf(h1, sizeof h1, "X-SSL-Client-S-DN: %s", dn);
+	snprintf(h2, sizeof h2, "SSL-Client-S-DN: %s", dn);
+	snprintf(h3, sizeof h3, "X-Client-DN: %s", dn);
+	snprintf(h4, sizeof h4, "Ssl-Client-Verify: SUCCESS");
+	const char *forged[] = {h1, h2, h3, h4, "X-User-Id: 00000000-0000-0000-0000-000000000001",
+				"X-Remote-User: admin", "Authorization: Bearer admin", NULL};
+
+	bt_response r;
+	long s = bt_request_ex("GET", "/me", NULL, 0, NULL, forged, stranger.ident, &r);
+	ck_assert_msg(s == 401, "unknown certificate + forged admin headers: %ld %.300s (want 401)", s, r.body);
+	bt_expect_error(&r);
+	bt_response_free(&r);
+
+	/* A known user forging the admin's headers stays who the certificate says. */
+	bt_user plain = bt_user_new("plain", 0);
+	bt_response mine, forged_r;
+	ck_assert_int_eq(bt_request("GET", "/me", NULL, NULL, plain.ident, &mine), 200);
+	s = bt_request_ex("GET", "/me", NULL, 0, NULL, forged, plain.ident, &forged_r);
+	ck_assert_msg(s == 200, "known user + forged headers: %ld %.300s", s, forged_r.body);
+	ck_assert_str_eq(mine.body, forged_r.body);
+	ck_assert_msg(strstr(forged_r.body, plain.name) != NULL, "GET /me does not name %s: %.300s",
+		      plain.name, forged_r.body);
+	bt_response_free(&mine);
+	bt_response_free(&forged_r);
+	bt_user_free(&plain);
+	bt_user_free(&stranger);
+	free(admin_dn);
+}
+END_TEST
+
+START_TEST(subject_dn_longer_than_127_bytes_authenticates)
+{
+	bt_user u = bt_user_new("longdn", 0);
+	char subject[512];
+	snprintf(subject, sizeof subject,
+		 "/O=Berth test organisation with a deliberately long name"
+		 "/OU=a unit whose name pushes the subject past the limit"
+		 "/OU=and another organisational unit for good measure"
+		 "/CN=%s",
+		 u.name);
+	bt_user cert = bt_cert_new("longdn-cert", subject);
+	ck_assert_msg(strlen(cert.subject_dn) > 127, "subject DN is only %zu bytes", strlen(cert.subject_dn));
+	bt_identity_add(u.name, cert.subject_dn);
+	bt_response r;
+	long s = bt_request("GET", "/me", NULL, NULL, cert.ident, &r);
+	ck_assert_msg(s == 200, "GET /me with a %zu-byte subject DN: %ld %.300s", strlen(cert.subject_dn), s, r.body);
+	ck_assert_msg(strstr(r.body, u.name) != NULL, "GET /me does not name %s: %.300s", u.name, r.body);
+	bt_response_free(&r);
+	bt_user_free(&cert);
+	bt_user_free(&u);
+}
+END_TEST
+
+START_TEST(oversized_body_gets_413)
+{
+	long max = config_long("max_body_bytes");
+	size_t len = (size_t)max + 1;
+	char *body = malloc(len);
+	ck_assert(body != NULL);
+	memset(body, ' ', len);
+	body[0] = '{';
+	body[len - 1] = '}';
+	bt_response r;
+	/* Just over the app's limit: nginx lets it through, the app refuses it. */
+	long s = bt_request_ex("POST", "/me", body, len, "application/json", NULL, bt_admin(), &r);
+	ck_assert_msg(s == 413, "POST of %zu bytes (limit %ld): %ld %.300s", len, max, s, r.body);
+	bt_expect_error(&r);
+	bt_response_free(&r);
+	free(body);
+
+	/* Far over it: nginx refuses it before the app. */
+	len = (size_t)max * 3;
+	body = malloc(len);
+	ck_assert(body != NULL);
+	memset(body, 'x', len);
+	s = bt_request_ex("POST", "/me", body, len, "application/json", NULL, bt_admin(), &r);
+	ck_assert_msg(s == 413, "POST of %zu bytes: %ld", len, s);
+	bt_response_free(&r);
+	free(body);
+}
+END_TEST
+
+/* ---- request loops against process events ---- */
+
+struct loop {
+	volatile int stop;
+	int ok;
+	int failed;
+	long fail_status[32];
+	char fail_error[256];
+};
+
+static void *loop_main(void *arg)
+{
+	struct loop *l = arg;
+	bt_identity admin = bt_admin();
+	while (!l->stop) {
+		bt_response r;
+		long s = bt_request("GET", "/health", NULL, NULL, admin, &r);
+		if (s == 200) {
+			l->ok++;
+		} else {
+			if (l->failed < 32)
+				l->fail_status[l->failed] = s;
+			if (s == 0)
+				snprintf(l->fail_error, sizeof l->fail_error, "%s", r.error);
+			l->failed++;
+		}
+		bt_response_free(&r);
+	}
+	return NULL;
+}
+
+static void loop_start(struct loop *l, pthread_t *t)
+{
+	memset(l, 0, sizeof *l);
+	ck_assert_int_eq(pthread_create(t, NULL, loop_main, l), 0);
+}
+
+static void loop_stop(struct loop *l, pthread_t t)
+{
+	l->stop = 1;
+	pthread_join(t, NULL);
+}
+
+static int live_workers(int master)
+{
+	int pids[256];
+	return bt_children(master, pids, 256);
+}
+
+static void wait_workers(int master, int want, int timeout_ms)
+{
+	long long deadline = bt_now_ms() + timeout_ms;
+	int n;
+	while ((n = live_workers(master)) != want && bt_now_ms() < deadline)
+		bt_sleep_ms(100);
+	ck_assert_msg(n == want, "berth-fcgi master %d has %d workers, want %d", master, n, want);
+}
+
+START_TEST(killed_worker_is_replaced_and_the_loop_goes_on)
+{
+	int master = bt_stack_pid("fcgi");
+	int workers = (int)config_long("workers");
+	wait_workers(master, workers, 10000);
+
+	struct loop l;
+	pthread_t t;
+	loop_start(&l, &t);
+	const int kills = 3;
+	for (int k = 0; k < kills; k++) {
+		bt_sleep_ms(700);
+		int pids[256];
+		int n = bt_children(master, pids, 256);
+		ck_assert_msg(n > 0, "berth-fcgi master %d has no workers", master);
+		ck_assert_int_eq(kill(pids[k % n], SIGKILL), 0);
+	}
+	bt_sleep_ms(1500);
+	loop_stop(&l, t);
+
+	ck_assert_msg(bt_stack_pid("fcgi") == master, "the master was replaced");
+	wait_workers(master, workers, 10000);
+	ck_assert_msg(l.ok > 20, "only %d requests succeeded", l.ok);
+	/* At most the in-flight request of each killed worker fails, and nginx answers 502 for it. */
+	ck_assert_msg(l.failed <= kills, "%d requests failed (%d killed workers; last error %s)", l.failed,
+		      kills, l.fail_error);
+	for (int i = 0; i < l.failed && i < 32; i++)
+		ck_assert_msg(l.fail_status[i] == 502, "a request failed with %ld (want 502)", l.fail_status[i]);
+	long s = wait_status("/health", bt_admin(), 200, 5000);
+	ck_assert_int_eq(s, 200);
+}
+END_TEST
+
+START_TEST(sighup_reload_fails_no_request)
+{
+	int master = bt_stack_pid("fcgi");
+	int workers = (int)config_long("workers");
+	int before[256];
+	int nbefore = bt_children(master, before, 256);
+
+	struct loop l;
+	pthread_t t;
+	loop_start(&l, &t);
+	for (int k = 0; k < 2; k++) {
+		bt_sleep_ms(1000);
+		ck_assert_int_eq(kill(master, SIGHUP), 0);
+	}
+	bt_sleep_ms(2000);
+	loop_stop(&l, t);
+
+	ck_assert_msg(l.failed == 0, "%d of %d requests failed during reload (first status %ld, %s)", l.failed,
+		      l.ok + l.failed, l.fail_status[0], l.fail_error);
+	ck_assert_msg(l.ok > 20, "only %d requests succeeded", l.ok);
+	ck_assert_msg(bt_stack_pid("fcgi") == master, "the master was replaced");
+	wait_workers(master, workers, 20000);
+	/* The workers were replaced. */
+	int after[256];
+	int nafter = bt_children(master, after, 256);
+	int same = 0;
+	for (int i = 0; i < nbefore; i++)
+		for (int j = 0; j < nafter; j++)
+			same += before[i] == after[j];
+	ck_assert_msg(same == 0, "%d workers survived two reloads", same);
+}
+END_TEST
+
+START_TEST(database_restart_gives_503_then_recovers)
+{
+	ck_assert_int_eq(wait_status("/me", bt_admin(), 200, 5000), 200);
+	ck_assert_int_eq(bt_stack("stop-service", "postgres"), 0);
+
+	bt_response r;
+	long s = bt_request("GET", "/ready", NULL, NULL, bt_admin(), &r);
+	ck_assert_msg(s == 503, "GET /ready with the database down: %ld %.300s", s, r.body);
+	bt_expect_error(&r);
+	ck_assert_msg(strcasestr(r.body, "database") != NULL, "503 does not name the database: %.300s", r.body);
+	bt_response_free(&r);
+	s = bt_request("GET", "/me", NULL, NULL, bt_admin(), &r);
+	ck_assert_msg(s == 503, "GET /me with the database down: %ld %.300s", s, r.body);
+	bt_expect_error(&r);
+	bt_response_free(&r);
+
+	int master = bt_stack_pid("fcgi");
+	ck_assert_int_eq(bt_stack("start-service", "postgres"), 0);
+	s = wait_status("/me", bt_admin(), 200, 30000);
+	ck_assert_msg(s == 200, "GET /me 30 s after the database came back: %ld", s);
+	s = wait_status("/ready", bt_admin(), 200, 30000);
+	ck_assert_msg(s == 200, "GET /ready 30 s after the database came back: %ld", s);
+	ck_assert_msg(bt_stack_pid("fcgi") == master, "berth-fcgi was restarted");
+}
+END_TEST
+
+static Suite *foundation_suite(void)
+{
+	Suite *s = suite_create("foundation");
+	TCase *auth = tcase_create("auth");
+	tcase_set_timeout(auth, 120);
+	tcase_add_test(auth, no_client_certificate_is_refused_by_nginx);
+	tcase_add_test(auth, certificate_of_another_ca_is_refused_by_nginx);
+	tcase_add_test(auth, known_identity_gets_health_and_ready);
+	tcase_add_test(auth, unknown_identity_gets_401);
+	tcase_add_test(auth, forged_identity_headers_change_nothing);
+	tcase_add_test(auth, subject_dn_longer_than_127_bytes_authenticates);
+	tcase_add_test(auth, oversized_body_gets_413);
+	suite_add_tcase(s, auth);
+
+	TCase *proc = tcase_create("process");
+	tcase_set_timeout(proc, 180);
+	tcase_add_test(proc, killed_worker_is_replaced_and_the_loop_goes_on);
+	tcase_add_test(proc, sighup_reload_fails_no_request);
+	tcase_add_test(proc, database_restart_gives_503_then_recovers);
+	suite_add_tcase(s, proc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(foundation_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
