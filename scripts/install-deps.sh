@@ -14,7 +14,7 @@ PACKAGES=(
 	containerd runc containernetworking-plugins postgresql-15 nginx-light busybox-static
 	golang-github-containerd-containerd-dev
 	# the harness and the bench
-	openssl curl ca-certificates iproute2 procps util-linux wrk
+	openssl curl ca-certificates iproute2 procps util-linux wrk valgrind
 )
 
 missing=()

@@ -94,6 +94,7 @@ pid_of() { # SERVICE -> prints the pid if the process runs (and is that program,
 	pid=$(cat "$f")
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
 	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+	exe=${exe% (deleted)} # the program was rebuilt while it ran: still the service
 	[ "${exe##*/}" = "$(exe_name "$1")" ] || return 1
 	echo "$pid"
 }

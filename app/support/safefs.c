@@ -21,10 +21,65 @@ static const char *shown(const char *relpath)
 	return (relpath && *relpath) ? relpath : ".";
 }
 
+/* The same resolution as openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) by walking path one
+ * component at a time with O_NOFOLLOW, for kernels (before 5.6) and tools (valgrind 3.19) without
+ * openat2: an absolute path or ".." fails with EXDEV, a link anywhere with ELOOP. */
+static int openat_walk(int dirfd, const char *path, int flags, mode_t mode)
+{
+	char *copy, *save = NULL, *comp, *next_comp;
+	int cur = dirfd, fd = -1, saved;
+
+	if (path[0] == '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	copy = strdup(path);
+	if (!copy)
+		return -1;
+	comp = strtok_r(copy, "/", &save);
+	while (comp && strcmp(comp, ".") == 0)
+		comp = strtok_r(NULL, "/", &save);
+	if (!comp) {
+		fd = openat(dirfd, ".", flags | O_CLOEXEC, mode);
+		goto done;
+	}
+	for (;;) {
+		next_comp = strtok_r(NULL, "/", &save);
+		while (next_comp && strcmp(next_comp, ".") == 0)
+			next_comp = strtok_r(NULL, "/", &save);
+		if (strcmp(comp, "..") == 0) {
+			errno = EXDEV;
+			break;
+		}
+		if (!next_comp) {
+			fd = openat(cur, comp, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+			break;
+		}
+		fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			break;
+		if (cur != dirfd)
+			close(cur);
+		cur = fd;
+		fd = -1;
+		comp = next_comp;
+	}
+done:
+	saved = errno;
+	if (cur != dirfd)
+		close(cur);
+	free(copy);
+	errno = saved;
+	return fd;
+}
+
 static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode)
 {
+	static int openat2_missing;
 	struct open_how how;
 
+	if (openat2_missing)
+		return openat_walk(dirfd, path, flags, mode);
 	memset(&how, 0, sizeof how);
 	how.flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW);
 	/* the kernel refuses a mode without O_CREAT/O_TMPFILE */
@@ -33,6 +88,10 @@ static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode)
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	for (;;) {
 		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+		if (fd < 0 && errno == ENOSYS) {
+			openat2_missing = 1;
+			return openat_walk(dirfd, path, flags, mode);
+		}
 		if (fd >= 0 || errno != EAGAIN)
 			return (int)fd;
 	}
