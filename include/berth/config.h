@@ -1,0 +1,68 @@
+/* config.h: the one configuration file shared by berth-fcgi, berth-reconcile and berthctl.
+ *
+ * Format: INI (libinih), sections [server] [database] [containerd] [bots] [cni] [skills]
+ * [reconcile]; conf/berth.conf.example documents every key and its default. A few environment
+ * variables override the file (listed in that example). Strings in a loaded config are owned by the
+ * config and freed by berth_config_free; callers borrow them.
+ */
+#ifndef BERTH_CONFIG_H
+#define BERTH_CONFIG_H
+
+#include "berth/err.h"
+
+#define BERTH_CONFIG_DEFAULT_PATH "/etc/berth/berth.conf"
+
+struct berth_config {
+	/* [server] */
+	char *fcgi_socket;         /* unix socket the master binds */
+	char *fcgi_listen;         /* optional "host:port" TCP listener instead of the socket */
+	int fcgi_socket_mode;      /* octal permission bits of the socket */
+	int workers;               /* pre-forked FastCGI workers */
+	int max_requests;          /* a worker is recycled after this many requests (0: never) */
+	int request_timeout_ms;    /* deadline of one request */
+	long max_body_bytes;       /* larger request bodies get 413 */
+	int graceful_timeout_ms;   /* bound on draining in-flight requests at stop/reload */
+	char *log_level;           /* debug, info, warn, error */
+	char *pid_file;            /* master pid file ("" for none) */
+	/* [database] */
+	char *db_conninfo;         /* libpq connection string */
+	int db_statement_timeout_ms;
+	/* [containerd] */
+	char *ctd_socket;
+	char *ctd_namespace;
+	int ctd_timeout_ms;        /* default deadline of a containerd call */
+	/* [bots] */
+	char *bot_image;           /* image every bot container runs */
+	char *snapshotter;
+	char *data_root;           /* <data_root>/bots/<uuid> is mounted at data_mount */
+	char *state_root;          /* host-only per-bot state: <state_root>/bots/<uuid> */
+	char *data_mount;
+	char *init_command;        /* first process of the bot container ("" = built-in bootstrap) */
+	int stop_timeout_s;        /* SIGTERM -> SIGKILL escalation delay */
+	char *host_resolv_conf;    /* resolver config the bots' resolv.conf is built from */
+	char *fallback_nameservers;/* space-separated, used when the host has no usable nameserver */
+	char *node;                /* this containerd node's name */
+	/* [cni] */
+	char *cni_bin_dir;
+	char *cni_conf_dir;
+	int cni_timeout_ms;
+	/* [skills] */
+	int skills_max_count;
+	long skill_max_bytes;
+	/* [reconcile] */
+	int reconcile_interval_s;
+	int reconcile_parallel;
+};
+
+/* Fills *cfg with defaults, then the file, then environment overrides.
+ * path == NULL: $BERTH_CONFIG, else BERTH_CONFIG_DEFAULT_PATH, and a missing default file is not an
+ * error. An explicitly named file that is missing or malformed (unknown key, bad number) is an
+ * error naming the file and line. On failure *cfg holds nothing to free. */
+int berth_config_load(const char *path, struct berth_config *cfg, berth_err *err);
+
+/* Defaults only (no file, no environment): for tests and tools. */
+int berth_config_defaults(struct berth_config *cfg, berth_err *err);
+
+void berth_config_free(struct berth_config *cfg);
+
+#endif
