@@ -211,8 +211,14 @@ static int unpack_layer(ctd_conn *c, const struct image_layer *l, const char *pa
 
 	unique_id(id, sizeof id, "extract");
 	snprintf(key, sizeof key, "%s %s", id, l->chain_id);
-	if (ctd_snapshot_prepare(c, snapshotter, key, parent, &ref_label, 1, &mounts, err) != 0)
+	if (ctd_snapshot_prepare(c, snapshotter, key, parent, &ref_label, 1, &mounts, err) != 0) {
+		/* containerd refuses the Prepare when the snapshot.ref target exists: another unpacker
+		 * committed this layer since our Stat. Use its snapshot, as containerd's unpacker does. */
+		if (err && err->kind == BERTH_E_ALREADY_EXISTS &&
+		    ctd_snapshot_stat(c, snapshotter, l->chain_id, NULL, &cleanup_err) == 0)
+			return 0;
 		return -1;
+	}
 	if (ctd_diff_apply(c, &desc, &mounts, applied, sizeof applied, err) != 0)
 		goto remove;
 	if (strcmp(applied, l->diff_id) != 0) {
