@@ -11,3 +11,10 @@ app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_op.c \
 	app/domain/botctr_lifecycle.c \
 	app/domain/botctr_snapshot.c
+
+check_PROGRAMS += test/unit/test_authz
+TESTS += test/unit/test_authz
+test_unit_test_authz_SOURCES = test/unit/test_authz.c
+test_unit_test_authz_CFLAGS = $(TEST_CFLAGS)
+test_unit_test_authz_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
+test_unit_test_authz_DEPENDENCIES = $(BERTH_LIBS)
