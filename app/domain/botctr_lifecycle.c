@@ -249,13 +249,45 @@ done:
 	return rc;
 }
 
+/* Removes the snapshots Berth made for the bot, in containerd and their rows. Newest first: a
+ * snapshot taken after a rollback is the child of the one rolled back to, and containerd refuses to
+ * remove a parent before its children. A snapshot that cannot be removed keeps its row (so it stays
+ * visible) and is logged; it does not fail the delete. *removed counts the rows deleted. */
+static int remove_bot_snapshots(struct botctr_op *op, int *removed, berth_err *err)
+{
+	struct store_snapshot_list snaps = { NULL, 0 };
+
+	*removed = 0;
+	if (store_snapshot_list(op->env->store, op->bot_id, &snaps, err) < 0)
+		return berth_err_prefix(err, "list snapshots");
+	for (size_t i = snaps.count; i-- > 0;) {
+		const struct store_snapshot *s = &snaps.items[i];
+		berth_err e;
+		bool deleted = false;
+
+		if (ctd_snapshot_remove(op->env->ctd, s->snapshotter, s->runtime_snapshot_name, &e) < 0 &&
+		    e.kind != BERTH_E_NOT_FOUND) {
+			blog(BLOG_WARN, "bot %s: removing snapshot %s: %s (kept)", op->bot_id, s->name, e.msg);
+			continue;
+		}
+		if (store_snapshot_delete(op->env->store, op->bot_id, s->name, &deleted, &e) < 0) {
+			blog(BLOG_WARN, "bot %s: deleting the row of snapshot %s: %s", op->bot_id, s->name, e.msg);
+			continue;
+		}
+		if (deleted)
+			(*removed)++;
+	}
+	store_snapshot_list_free(&snaps);
+	return 0;
+}
+
 int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existed, berth_err *err)
 {
 	struct botctr_op op;
 	ctd_container_get_reply *reply = NULL;
 	bool row_deleted = false;
 	uint32_t pid = 0;
-	int rc = -1;
+	int snaps_removed = 0, rc = -1;
 
 	*existed = false;
 	if (botctr_op_begin(&op, env, bot_id, err) < 0)
@@ -283,10 +315,23 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existe
 			berth_err_prefix(err, "delete container");
 			goto fail_recorded;
 		}
+	} else {
+		/* No container, but its rootfs snapshot may have outlived it (a lost container record, a
+		 * rollback stopped half-way): a delete takes it too, and it may hold a snapshot's child. */
+		struct store_container row;
+		berth_err e;
+		const char *snapshotter = botctr_snapshotter(env, store_container_get(env->store, bot_id, &row, &e) == 0 ?
+									 row.snapshotter : NULL);
+		if (ctd_snapshot_remove(env->ctd, snapshotter, op.ctr_id, &e) == 0)
+			*existed = true;
+		else if (e.kind != BERTH_E_NOT_FOUND)
+			blog(BLOG_WARN, "container %s: removing its leftover rootfs snapshot: %s", op.ctr_id, e.msg);
 	}
+	if (remove_bot_snapshots(&op, &snaps_removed, err) < 0)
+		goto done;
 	if (store_container_delete(env->store, bot_id, &row_deleted, err) < 0)
 		goto done;
-	if (row_deleted)
+	if (row_deleted || snaps_removed > 0)
 		*existed = true;
 	if (*existed)
 		botctr_event(&op, "delete", NULL);

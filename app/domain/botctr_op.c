@@ -469,7 +469,10 @@ void botctr_record_error(struct botctr_op *op, const char *what, const berth_err
 
 	snprintf(msg, sizeof msg, "%s: %s", what, cause->msg);
 	blog(BLOG_ERROR, "container %s: %s", op->ctr_id, msg);
-	if (store_container_mark_error(op->env->store, op->bot_id, msg, &err) < 0 && err.kind != BERTH_E_NOT_FOUND)
+	/* The status is what Berth last observed: when containerd could not be reached nothing was
+	 * observed (nor done), so the status stays; the event still records the failure. */
+	if (cause->kind != BERTH_E_UNAVAILABLE &&
+	    store_container_mark_error(op->env->store, op->bot_id, msg, &err) < 0 && err.kind != BERTH_E_NOT_FOUND)
 		blog(BLOG_WARN, "recording the error of bot %s: %s", op->bot_id, err.msg);
 	botctr_event(op, "error", json_pack("{s:s}", "error", msg));
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "berth/botdir.h"
 #include "berth/log.h"
 #include "berth/store.h"
 
@@ -372,6 +373,18 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	row_found = store_container_get(env->store, bot_id, &row, err) == 0;
 	if (!row_found && err->kind != BERTH_E_NOT_FOUND)
 		goto done;
+
+	/* What the rebuild needs and the bot can break (its data dir, e.g. a link planted at .skills)
+	 * is checked before the old container is taken down, so that a rollback that cannot finish
+	 * leaves the bot running as it was. */
+	{
+		struct botdir dir = { NULL, NULL, -1, -1 };
+		if (botdir_prepare(env->cfg->data_root, env->cfg->state_root, bot_id, &dir, err) < 0) {
+			berth_err_prefix(err, "bot directories");
+			goto done;
+		}
+		botdir_release(&dir);
+	}
 
 	/* Take the old container down: network, task, container record, its live snapshot. */
 	if (botctr_task_running_pid(&op, &pid, err) < 0)

@@ -60,8 +60,9 @@ int http_compat_container_list(struct http_req *req, struct http_resp *resp)
 		return http_resp_err(resp, &err);
 	if (store_container_list(store, req->caller.is_admin ? NULL : req->caller.user_id, &rows, &err) < 0)
 		return http_resp_err(resp, &err);
-	/* Sorted by id, as the original. */
-	qsort(rows.items, rows.count, sizeof rows.items[0], by_container_id);
+	/* Sorted by id, as the original. (An empty list has no items array: qsort needs one.) */
+	if (rows.count > 1)
+		qsort(rows.items, rows.count, sizeof rows.items[0], by_container_id);
 	list = json_array();
 	for (size_t i = 0; list && i < rows.count; i++) {
 		const struct store_container *c = &rows.items[i];
