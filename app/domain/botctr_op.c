@@ -215,6 +215,12 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		goto fail;
 	}
 	if (image_ensure(ctd, cfg->bot_image, snapshotter, &img, err) < 0) {
+		/* The bot image is the operator's business: a client never caused its absence. */
+		if (err->kind == BERTH_E_NOT_FOUND)
+			berth_err_set(err, BERTH_E_INTERNAL, "the bot image %s is not in containerd "
+				      "(an operator imports it with `berthctl image import`)", cfg->bot_image);
+		else if (err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT)
+			err->kind = BERTH_E_INTERNAL;
 		berth_err_prefix(err, "image %s", cfg->bot_image);
 		goto fail;
 	}
