@@ -25,6 +25,9 @@
 #   BERTH_STACK_PROFILE     test (default) or dev: chooses the defaults below
 #   BERTH_STACK_BRIDGE      CNI bridge            (test: berthtest0, dev: berth0)
 #   BERTH_STACK_SUBNET      CNI subnet            (test: 10.88.214.0/24, dev: 10.88.213.0/24)
+#                           A bridge belongs to one running stack at a time: its owner is recorded
+#                           in /run/lock/berth-bridge-<bridge> (under flock); a start refuses while
+#                           another live stack owns it, and only the owner's stop deletes it.
 #   BERTH_STACK_NAMESPACE   containerd namespace  (test: berth-test, dev: berth)
 #   BERTH_STACK_WORKERS     berth-fcgi workers    (default 4)
 #   BERTH_STACK_PORT        nginx HTTPS port on 127.0.0.1 (default: a free port)
@@ -35,6 +38,7 @@ SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGBIN=/usr/lib/postgresql/15/bin
 SERVICES=(postgres containerd fcgi nginx)
 PG_PORT=5432 # names the socket file only: listen_addresses is empty
+BRIDGE_LOCK_DIR=/run/lock
 # Variables the Berth programs read as config overrides: services started here take their settings
 # from DIR/berth.conf alone, whatever the caller's environment says.
 CONFIG_ENV=(BERTH_CONFIG BERTH_DATABASE BERTH_CONTAINERD_SOCKET BERTH_CONTAINERD_NAMESPACE
@@ -61,6 +65,15 @@ set_paths() {
 	FCGI_SOCK=$RUN/fcgi/berth.sock
 	CONF=$DIR/berth.conf
 	ENVFILE=$DIR/stack.env
+	CTD_CONFIG=$DIR/containerd/config.toml
+}
+
+# The containerd socket as recorded in the stack's containerd config: containerd passes exactly
+# that spelling to its shims (-address), whatever spelling of DIR this invocation got.
+recorded_ctd_sock() {
+	[ -f "$CTD_CONFIG" ] || return 1
+	awk '/^\[/ { section = $0 } section == "[grpc]" && $1 == "address" {
+		v = $0; sub(/^[^"]*"/, "", v); sub(/".*$/, "", v); print v; exit }' "$CTD_CONFIG"
 }
 
 load_env() {
@@ -68,6 +81,9 @@ load_env() {
 	# shellcheck disable=SC1090
 	. "$ENVFILE"
 	BUILDDIR=${BERTH_BUILDDIR_OVERRIDE:-$STACK_BUILDDIR}
+	local sock
+	sock=$(recorded_ctd_sock) && [ -n "$sock" ] && CTD_SOCK=$sock
+	return 0
 }
 
 # A program of the build: BUILDDIR/NAME, else BUILDDIR/app/NAME (prints the first path if neither).
@@ -88,14 +104,42 @@ exe_name() { # SERVICE -> the executable's file name
 	esac
 }
 
-pid_of() { # SERVICE -> prints the pid if the process runs (and is that program, not a reused pid)
-	local f=$RUN/$1.pid pid exe
+# The option and this stack's own file that the service's command line names (start_SERVICE).
+service_arg() { # SERVICE -> "OPTION PATH"
+	case $1 in
+	postgres) echo "-D $PGDATA" ;;
+	containerd) echo "--config $CTD_CONFIG" ;;
+	fcgi) echo "-c $CONF" ;;
+	nginx) echo "-c $DIR/nginx/nginx.conf" ;;
+	esac
+}
+
+# True when the command line of PID passes OPTION with PATH (any spelling of it). Words are split
+# on NULs and blanks alike: nginx rewrites its command line into one blank-separated title, and
+# stack paths hold no blanks (init_stack refuses them).
+cmdline_names() { # PID OPTION PATH
+	local line w prev= words=()
+	line=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	read -r -a words <<<"$line"
+	for w in "${words[@]}"; do
+		if [ "$prev" = "$2" ] && [ "$(realpath -m -- "$w")" = "$(realpath -m -- "$3")" ]; then
+			return 0
+		fi
+		prev=$w
+	done
+	return 1
+}
+
+pid_of() { # SERVICE -> prints the pid if the process runs and is this stack's service (not a reused pid)
+	local f=$RUN/$1.pid pid exe arg
 	[ -f "$f" ] || return 1
 	pid=$(cat "$f")
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
 	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
 	exe=${exe% (deleted)} # the program was rebuilt while it ran: still the service
 	[ "${exe##*/}" = "$(exe_name "$1")" ] || return 1
+	arg=$(service_arg "$1")
+	cmdline_names "$pid" "${arg%% *}" "${arg#* }" || return 1
 	echo "$pid"
 }
 
@@ -109,7 +153,7 @@ start_bg() { # NAME LOG CMD...
 	shift 2
 	local unset_args=()
 	for v in "${CONFIG_ENV[@]}"; do unset_args+=(-u "$v"); done
-	setsid env "${unset_args[@]}" "$@" >>"$log" 2>&1 </dev/null 9>&- &
+	setsid env "${unset_args[@]}" "$@" >>"$log" 2>&1 </dev/null 8>&- 9>&- &
 	echo $! >"$RUN/$name.pid"
 }
 
@@ -190,9 +234,15 @@ init_stack() {
 	dev) bridge=berth0 subnet=10.88.213.0/24 ns=berth ;;
 	*) die "BERTH_STACK_PROFILE must be test or dev, not $profile" ;;
 	esac
+	bridge=${BERTH_STACK_BRIDGE:-$bridge}
+	subnet=${BERTH_STACK_SUBNET:-$subnet}
+	[[ $bridge =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "BERTH_STACK_BRIDGE must be an interface name ([A-Za-z0-9_.-], at most 15 characters): $bridge"
+	[[ $DIR != *[[:space:]]* ]] || die "the stack directory path must not contain blanks: $DIR"
 	local builddir=${BERTH_BUILDDIR:-$SRCDIR/_build}
 	builddir=$(cd "$builddir" 2>/dev/null && pwd) || die "build directory ${BERTH_BUILDDIR:-$SRCDIR/_build} does not exist; build first"
 	[ ${#DIR} -le 70 ] || die "stack directory path too long for unix sockets (max 70 characters): $DIR"
+	# before anything is recorded: a refused first start can be repeated with another bridge
+	claim_bridge "$bridge"
 
 	mkdir -p "$DIR"
 	# postgres and nginx's workers (www-data) must traverse the stack directory.
@@ -211,8 +261,8 @@ init_stack() {
 # Written by scripts/stack.sh at the first start of this stack.
 STACK_PROFILE=$(printf %q "$profile")
 STACK_BUILDDIR=$(printf %q "$builddir")
-STACK_BRIDGE=$(printf %q "${BERTH_STACK_BRIDGE:-$bridge}")
-STACK_SUBNET=$(printf %q "${BERTH_STACK_SUBNET:-$subnet}")
+STACK_BRIDGE=$(printf %q "$bridge")
+STACK_SUBNET=$(printf %q "$subnet")
 STACK_NAMESPACE=$(printf %q "${BERTH_STACK_NAMESPACE:-$ns}")
 STACK_WORKERS=$(printf %q "${BERTH_STACK_WORKERS:-4}")
 STACK_PORT=$(printf %q "${BERTH_STACK_PORT:-$(free_port)}")
@@ -535,8 +585,8 @@ stop_nginx() { stop_group nginx QUIT 10; }
 kill_tasks() {
 	pid_of containerd >/dev/null || return 0
 	local ns id
-	for ns in $(ctr --address "$CTD_SOCK" namespaces ls -q 2>/dev/null); do
-		for id in $(ctr --address "$CTD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
+	for ns in $(timeout 10 ctr --address "$CTD_SOCK" namespaces ls -q 2>/dev/null); do
+		for id in $(timeout 10 ctr --address "$CTD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
 			timeout 10 ctr --address "$CTD_SOCK" -n "$ns" tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true
 			timeout 10 ctr --address "$CTD_SOCK" -n "$ns" tasks rm -f "$id" >/dev/null 2>&1 || true
 		done
@@ -565,13 +615,71 @@ unmount_all() { # every mount under DIR, deepest first
 	done
 }
 
+# ---- bridge ownership ----
+# /run/lock/berth-bridge-<bridge> names the stack dir that owns the bridge; it is read and written
+# under flock (fd 8), and its content, not the lock, records the owner while the stack runs.
+
+bridge_lock_file() { echo "$BRIDGE_LOCK_DIR/berth-bridge-$1"; }
+
+lock_bridge() { # BRIDGE
+	local lock
+	lock=$(bridge_lock_file "$1")
+	mkdir -p "$BRIDGE_LOCK_DIR"
+	exec 8<>"$lock" || die "cannot open $lock"
+	flock -w 60 8 || die "cannot lock $lock (held by another stack.sh for 60s)"
+}
+unlock_bridge() { exec 8>&-; }
+
+# A stack is live while any of its services runs or a stack.sh holds its directory lock (it is
+# being started or stopped).
+stack_live() { # DIR
+	(
+		set_paths "$1"
+		[ -f "$ENVFILE" ] || exit 1
+		if [ -f "$DIR/.lock" ] && ! flock -n "$DIR/.lock" true 2>/dev/null; then exit 0; fi
+		for s in "${SERVICES[@]}"; do pid_of "$s" >/dev/null && exit 0; done
+		exit 1
+	)
+}
+
+claim_bridge() { # BRIDGE
+	local lock owner
+	lock=$(bridge_lock_file "$1")
+	lock_bridge "$1"
+	owner=$(cat "$lock")
+	if [ -n "$owner" ] && [ "$owner" != "$DIR" ] && stack_live "$owner"; then
+		unlock_bridge
+		die "bridge $1 belongs to the running stack in $owner (recorded in $lock): two stacks on one bridge would hand out the same addresses. Stop that stack ($0 stop $owner), or start this one in a new directory with a bridge and subnet of its own, e.g. BERTH_STACK_BRIDGE=berthx0 BERTH_STACK_SUBNET=10.88.230.0/24"
+	fi
+	printf '%s\n' "$DIR" >"$lock"
+	unlock_bridge
+}
+
+# Deletes the bridge when this stack owns it (or nobody is recorded) and no port is left once the
+# containers' interfaces are gone (their namespaces go asynchronously: up to 5 s).
 remove_bridge() {
-	ip link show "$STACK_BRIDGE" >/dev/null 2>&1 || return 0
-	if [ -n "$(ip -o link show master "$STACK_BRIDGE" 2>/dev/null)" ]; then
-		say "bridge $STACK_BRIDGE still has ports (another stack?); left in place"
+	local lock owner i
+	lock=$(bridge_lock_file "$STACK_BRIDGE")
+	lock_bridge "$STACK_BRIDGE"
+	owner=$(cat "$lock")
+	if [ -n "$owner" ] && [ "$owner" != "$DIR" ]; then
+		say "bridge $STACK_BRIDGE belongs to the stack in $owner; left in place"
+		unlock_bridge
 		return 0
 	fi
-	ip link del "$STACK_BRIDGE" 2>/dev/null || say "cannot delete bridge $STACK_BRIDGE"
+	if ip link show "$STACK_BRIDGE" >/dev/null 2>&1; then
+		for ((i = 0; i < 50; i++)); do
+			[ -z "$(ip -o link show master "$STACK_BRIDGE" 2>/dev/null)" ] && break
+			sleep 0.1
+		done
+		if [ -n "$(ip -o link show master "$STACK_BRIDGE" 2>/dev/null)" ]; then
+			say "bridge $STACK_BRIDGE still has ports after 5s; left in place"
+		else
+			ip link del "$STACK_BRIDGE" 2>/dev/null || say "cannot delete bridge $STACK_BRIDGE"
+		fi
+	fi
+	: >"$lock" # this stack no longer owns it
+	unlock_bridge
 }
 
 # ---- verbs ----
@@ -616,7 +724,12 @@ cmd_start() {
 	mkdir -p "$DIR"
 	exec 9>"$DIR/.lock"
 	flock -w 120 9 || die "another stack.sh holds $DIR/.lock"
-	if [ -f "$ENVFILE" ]; then load_env; else init_stack; fi
+	if [ -f "$ENVFILE" ]; then
+		load_env
+		claim_bridge "$STACK_BRIDGE"
+	else
+		init_stack
+	fi
 	local all=1 s
 	for s in "${SERVICES[@]}"; do pid_of "$s" >/dev/null || all=0; done
 	if [ $all = 1 ]; then
@@ -709,8 +822,10 @@ main() {
 		;;
 	esac
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
-	[[ $dir == /* ]] || dir=$(pwd)/$dir
-	set_paths "${dir%/}"
+	# one spelling per stack (./x, x//, a symlinked parent): pid files, shims and mounts are
+	# matched against paths of this spelling
+	dir=$(realpath -m -- "$dir")
+	set_paths "$dir"
 	case $verb in
 	start) cmd_start ;;
 	stop) cmd_stop ;;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "berth/log.h"
 #include "berth/safefs.h"
 #include "cni_exec.h"
 
@@ -581,7 +582,51 @@ static int loopback(const struct cni_net_opts *opts, const char *cmd, const char
 	return rc;
 }
 
-/* ADD of the network's plugin chain; caches and returns the final result (NEW). */
+/* DEL of every plugin of the network in reverse order with prev_result (may be NULL; passed
+ * from spec 0.4.0 on), going on past failures so that what can be released is released. The
+ * first failure is reported. */
+static int del_chain(const struct call *c, const struct netconf *nc, const json_t *prev_result,
+		     berth_err *err)
+{
+	json_t *plugins = json_object_get(nc->list, "plugins");
+	int rc = 0;
+
+	for (size_t i = json_array_size(plugins); i-- > 0;) {
+		berth_err perr;
+
+		berth_err_clear(&perr);
+		if (run_plugin(c, nc->name, nc->version, json_array_get(plugins, i),
+			       version_at_least_040(nc->version) ? prev_result : NULL, NULL,
+			       &perr) != 0 && rc == 0) {
+			if (err)
+				*err = perr;
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* A chain that failed part-way (a plugin after the first, or caching the result) leaves the
+ * earlier plugins' interface and IPAM lease behind: DEL the whole chain with what ADD returned so
+ * far and forget any cached result. (A failing first plugin created nothing of this ADD and
+ * cleans up after itself; a DEL then would tear down an attachment that was there before, e.g.
+ * on "already exists".) The ADD's error is what the caller reports. */
+static void roll_back_add(const struct call *add, const struct netconf *nc,
+			  const json_t *partial_result)
+{
+	struct call del = *add;
+	berth_err derr;
+
+	del.cmd = "DEL";
+	berth_err_clear(&derr);
+	if (del_chain(&del, nc, partial_result, &derr) != 0 ||
+	    cache_remove(&del, nc->name, &derr) != 0)
+		blog(BLOG_WARN, "cni %s: DEL after a failed ADD of %s/%s failed too: %s", nc->name,
+		     add->container_id, add->ifname, derr.msg);
+}
+
+/* ADD of the network's plugin chain; caches and returns the final result (NEW). On failure the
+ * chain is rolled back. */
 static int add_network(const struct call *c, const struct netconf *nc, json_t **result_out,
 		       berth_err *err)
 {
@@ -593,40 +638,37 @@ static int add_network(const struct call *c, const struct netconf *nc, json_t **
 		json_t *res;
 
 		if (run_plugin(c, nc->name, nc->version, p, prev, &res, err) != 0) {
-			json_decref(prev);
-			return -1;
+			if (i == 0)
+				return -1;
+			goto fail;
 		}
 		json_decref(prev);
 		prev = res;
 	}
-	if (cache_store(c, nc->name, prev, err) != 0) {
-		json_decref(prev);
-		return -1;
-	}
+	if (cache_store(c, nc->name, prev, err) != 0)
+		goto fail;
 	*result_out = prev;
 	return 0;
+fail:
+	roll_back_add(c, nc, prev);
+	json_decref(prev);
+	return -1;
 }
 
 static int del_network(const struct call *c, const struct netconf *nc, berth_err *err)
 {
-	json_t *plugins = json_object_get(nc->list, "plugins"), *cached = NULL;
-	size_t n = json_array_size(plugins);
-	int rc = 0;
+	json_t *cached = NULL;
+	berth_err cerr;
+	int rc;
 
-	if (cache_load(c, nc->name, &cached, err) != 0)
-		return -1;
-	/* reverse order; keep going so that what can be released is released */
-	for (size_t i = n; i-- > 0;) {
-		berth_err perr;
-
-		berth_err_clear(&perr);
-		if (run_plugin(c, nc->name, nc->version, json_array_get(plugins, i),
-			       version_at_least_040(nc->version) ? cached : NULL, NULL,
-			       &perr) != 0 && rc == 0) {
-			*err = perr;
-			rc = -1;
-		}
+	berth_err_clear(&cerr);
+	if (cache_load(c, nc->name, &cached, &cerr) != 0) {
+		/* the spec allows DEL without prevResult: the IPAM lease is still released */
+		blog(BLOG_WARN, "cni %s: DEL of %s/%s without the cached result: %s", nc->name,
+		     c->container_id, c->ifname, cerr.msg);
+		cached = NULL;
 	}
+	rc = del_chain(c, nc, cached, err);
 	json_decref(cached);
 	if (rc == 0)
 		rc = cache_remove(c, nc->name, err);
@@ -770,6 +812,8 @@ int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const 
 		}
 		json_decref(res);
 		res = NULL;
+		blog(BLOG_WARN, "cni %s: CHECK of %s/%s failed, attaching again: %s", nc.name,
+		     container_id, ifname, cerr.msg);
 		reset = 1; /* attached once, broken now: start over */
 	}
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berth/log.h"
 #include "berth/safefs.h"
 #include "berth/strbuf.h"
 
@@ -199,18 +200,27 @@ int resolv_prepare_for_bot(const char *host_resolv_path, const char *fallback,
 		return berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", host_resolv_path,
 				     strerror(errno));
 	if (f) {
-		host = malloc(HOST_RESOLV_MAX + 1);
+		/* one byte more than the bound tells a file that is longer */
+		host = malloc(HOST_RESOLV_MAX + 2);
 		if (!host) {
 			fclose(f);
 			return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		}
-		len = fread(host, 1, HOST_RESOLV_MAX, f);
+		len = fread(host, 1, HOST_RESOLV_MAX + 1, f);
 		if (ferror(f)) {
 			fclose(f);
 			free(host);
 			return berth_err_set(err, BERTH_E_INTERNAL, "read %s failed", host_resolv_path);
 		}
 		fclose(f);
+		if (len > HOST_RESOLV_MAX) {
+			/* a cut line could parse as another address: keep whole lines only */
+			const char *nl = memrchr(host, '\n', HOST_RESOLV_MAX);
+
+			len = nl ? (size_t)(nl - host) + 1 : 0;
+			blog(BLOG_WARN, "resolv: %s is larger than %d bytes: only its first %zu "
+			     "bytes (whole lines) are used", host_resolv_path, HOST_RESOLV_MAX, len);
+		}
 		host[len] = '\0';
 	}
 	rc = resolv_build(host, fallback, &content, err);

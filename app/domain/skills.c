@@ -63,6 +63,31 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 	return k;
 }
 
+#define UTF8_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+
+/* Appends n bytes of s as valid UTF-8 (each invalid byte becomes U+FFFD), at most max bytes, cut
+ * at a character boundary. Returns 1 when something was cut off. */
+static int utf8_clean(struct strbuf *b, const char *s, size_t n, size_t max)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
+		size_t out = k ? k : sizeof UTF8_REPLACEMENT - 1;
+
+		if (used + out > max)
+			return 1;
+		if (k)
+			strbuf_add(b, s + i, k);
+		else
+			strbuf_str(b, UTF8_REPLACEMENT);
+		used += out;
+		i += k ? k : 1;
+	}
+	return 0;
+}
+
 /* A JSON string of arbitrary bytes: invalid UTF-8 becomes U+FFFD (files are the bot's). */
 static json_t *json_text(const char *s, size_t n)
 {
@@ -71,21 +96,48 @@ static json_t *json_text(const char *s, size_t n)
 
 	if (j)
 		return j;
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
-
-		if (k == 0) {
-			strbuf_str(&b, "\xef\xbf\xbd");
-			i++;
-		} else {
-			strbuf_add(&b, s + i, k);
-			i += k;
-		}
-	}
+	utf8_clean(&b, s, n, SIZE_MAX);
 	j = b.ok ? json_stringn(b.s ? b.s : "", b.len) : NULL;
 	free(b.s);
 	return j;
+}
+
+/* Names in messages: valid UTF-8 (directory names are the bot's and may be any bytes), at most
+ * SHOWN_NAME_MAX bytes cut at a character boundary, "..." marking a cut. */
+#define SHOWN_NAME_MAX 64
+struct shown_name {
+	char s[SHOWN_NAME_MAX + 4];
+};
+
+static const char *shown_name(struct shown_name *out, const char *name)
+{
+	struct strbuf b = STRBUF_INIT;
+	int cut = utf8_clean(&b, name, strlen(name), SHOWN_NAME_MAX);
+
+	snprintf(out->s, sizeof out->s, "%s%s", b.ok && b.s ? b.s : "?", cut ? "..." : "");
+	free(b.s);
+	return out->s;
+}
+
+/* Makes a message valid UTF-8 in place (messages of lower layers name the bot's paths as they
+ * are), cut at a character boundary to fit size. */
+static void utf8_fix_msg(char *msg, size_t size)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	utf8_clean(&b, msg, strlen(msg), size - 1);
+	if (b.ok)
+		snprintf(msg, size, "%s", b.s ? b.s : "");
+	else
+		snprintf(msg, size, "(message not shown: out of memory)");
+	free(b.s);
+}
+
+static int fail_utf8(berth_err *err)
+{
+	if (err)
+		utf8_fix_msg(err->msg, sizeof err->msg);
+	return -1;
 }
 
 /* ---- YAML front matter -> JSON ----------------------------------------------------------- */
@@ -546,18 +598,33 @@ static char *generate_skill(const char *name, const char *desc, size_t desc_n,
 
 /* ---- list ---------------------------------------------------------------------------------- */
 
-/* Reads one SKILL.md (relative to the data dir) into the list; a planted link fails the request,
- * anything else unreadable is skipped. */
-static int list_one(int data_fd, const char *rel, const char *skill_name, size_t max_bytes,
-		    json_t *arr, berth_err *err)
+/* How many entries .skills may hold before list and upsert refuse to read it: room for max_count
+ * skill directories and some other files, never millions of names in a worker's memory. */
+static size_t skills_dir_max_entries(const struct skills_limits *lim)
+{
+	return (size_t)lim->max_count * 4 + 64;
+}
+
+/* Bound of the listing's encoded JSON (see skills.h). */
+static size_t skills_list_max_json(const struct skills_limits *lim)
+{
+	if ((unsigned long)lim->max_bytes > SIZE_MAX / 8)
+		return SIZE_MAX;
+	return (size_t)lim->max_bytes * 8;
+}
+
+/* Reads one SKILL.md (relative to the data dir): *skill_out is NEW, or NULL when the file is
+ * absent or skipped (unreadable, oversized, not regular); a planted link fails the request. */
+static int read_one(int data_fd, const char *rel, const char *skill_name, size_t max_bytes,
+		    json_t **skill_out, berth_err *err)
 {
 	enum safefs_type t;
 	berth_err rerr;
 	size_t len;
 	char *text;
 	int exists;
-	json_t *s;
 
+	*skill_out = NULL;
 	if (safefs_stat(data_fd, rel, &exists, &t, err) != 0)
 		return -1;
 	if (!exists || t == SAFEFS_DIR || t == SAFEFS_OTHER)
@@ -570,12 +637,13 @@ static int list_one(int data_fd, const char *rel, const char *skill_name, size_t
 			*err = rerr;
 			return -1;
 		}
-		blog(BLOG_WARN, "skills: %s skipped: %s", rel, rerr.msg);
+		utf8_fix_msg(rerr.msg, sizeof rerr.msg);
+		blog(BLOG_WARN, "skills: skipped: %s", rerr.msg);
 		return 0;
 	}
-	s = skills_parse(skill_name, text, len);
+	*skill_out = skills_parse(skill_name, text, len);
 	free(text);
-	if (!s || json_array_append_new(arr, s) != 0)
+	if (!*skill_out)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	return 0;
 }
@@ -584,21 +652,26 @@ int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **ou
 {
 	struct skills_limits lim;
 	struct safefs_entry *v = NULL;
-	size_t n = 0;
+	size_t n = 0, json_total = 0, json_max;
 	json_t *arr = NULL;
 
 	*out = NULL;
 	limits_or_default(limits, &lim);
+	json_max = skills_list_max_json(&lim);
 	if (safefs_mkdirs(data_dir_fd, SKILLS_DIR, 0755, NULL, err) != 0 ||
-	    safefs_list(data_dir_fd, SKILLS_DIR, &v, &n, err) != 0)
-		return -1;
+	    safefs_list_max(data_dir_fd, SKILLS_DIR, skills_dir_max_entries(&lim), &v, &n,
+			    err) != 0)
+		return fail_utf8(err);
 	arr = json_array();
 	if (!arr) {
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < n && json_array_size(arr) < (size_t)lim.max_count; i++) {
+		struct shown_name sn;
+		json_t *skill;
 		char *rel = NULL;
+		size_t size;
 		int rc;
 
 		if (v[i].type == SAFEFS_LINK) {
@@ -618,11 +691,27 @@ int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **ou
 			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 			goto fail;
 		}
-		rc = list_one(data_dir_fd, rel, v[i].type == SAFEFS_DIR ? v[i].name : "default",
-			      (size_t)lim.max_bytes, arr, err);
+		rc = read_one(data_dir_fd, rel, v[i].type == SAFEFS_DIR ? v[i].name : "default",
+			      (size_t)lim.max_bytes, &skill, err);
 		free(rel);
 		if (rc != 0)
 			goto fail;
+		if (!skill)
+			continue;
+		/* the encoded size: control characters grow sixfold as \uXXXX escapes */
+		size = json_dumpb(skill, NULL, 0, JSON_COMPACT) + 1;
+		if (size > json_max - json_total) {
+			blog(BLOG_WARN, "skills: the listing would exceed %zu bytes of JSON: "
+			     SKILLS_DIR "/%s and the entries after it are left out",
+			     json_max, shown_name(&sn, v[i].name));
+			json_decref(skill);
+			break;
+		}
+		json_total += size;
+		if (json_array_append_new(arr, skill) != 0) {
+			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+			goto fail;
+		}
 	}
 	safefs_entries_free(v, n);
 	*out = json_pack("{s:o}", "skills", arr);
@@ -632,7 +721,7 @@ int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **ou
 fail:
 	safefs_entries_free(v, n);
 	json_decref(arr);
-	return -1;
+	return fail_utf8(err);
 }
 
 /* ---- upsert -------------------------------------------------------------------------------- */
@@ -700,10 +789,13 @@ static int build_pending(const json_t *item, const struct skills_limits *lim,
 		if (!p->data)
 			return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	}
-	if (p->len > (size_t)lim->max_bytes)
+	if (p->len > (size_t)lim->max_bytes) {
+		struct shown_name sn;
+
 		return berth_err_set(err, BERTH_E_TOO_LARGE,
-				     "skill \"%.64s\": SKILL.md is larger than %ld bytes", p->name,
-				     lim->max_bytes);
+				     "skill \"%s\": SKILL.md is larger than %ld bytes",
+				     shown_name(&sn, p->name), lim->max_bytes);
+	}
 	return 0;
 }
 
@@ -770,7 +862,8 @@ int skills_upsert(int data_dir_fd, const json_t *body, const struct skills_limit
 
 	/* every path is checked before anything is written */
 	if (safefs_mkdirs(data_dir_fd, SKILLS_DIR, 0755, NULL, err) != 0 ||
-	    safefs_list(data_dir_fd, SKILLS_DIR, &v, &nv, err) != 0)
+	    safefs_list_max(data_dir_fd, SKILLS_DIR, skills_dir_max_entries(&lim), &v, &nv,
+			    err) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		int exists, dup = 0;
@@ -805,7 +898,7 @@ int skills_upsert(int data_dir_fd, const json_t *body, const struct skills_limit
 fail:
 	safefs_entries_free(v, nv);
 	pending_free(p, n);
-	return -1;
+	return fail_utf8(err);
 }
 
 /* ---- delete -------------------------------------------------------------------------------- */
@@ -875,5 +968,5 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free(valid[i]);
 	free(valid);
-	return rc;
+	return rc == 0 ? 0 : fail_utf8(err);
 }

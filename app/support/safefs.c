@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@ static int openat_walk(int dirfd, const char *path, int flags, mode_t mode)
 		goto done;
 	}
 	for (;;) {
+		/* anything after the component ("name/", "name/.") makes it a directory path */
+		int dir_only = path[(size_t)(comp - copy) + strlen(comp)] != '\0';
+
 		next_comp = strtok_r(NULL, "/", &save);
 		while (next_comp && strcmp(next_comp, ".") == 0)
 			next_comp = strtok_r(NULL, "/", &save);
@@ -52,7 +56,13 @@ static int openat_walk(int dirfd, const char *path, int flags, mode_t mode)
 			break;
 		}
 		if (!next_comp) {
-			fd = openat(cur, comp, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+			if (dir_only && (flags & O_CREAT)) {
+				errno = EISDIR; /* as open(2) answers "name/" with O_CREAT */
+				break;
+			}
+			fd = openat(cur, comp,
+				    flags | O_CLOEXEC | O_NOFOLLOW | (dir_only ? O_DIRECTORY : 0),
+				    mode);
 			break;
 		}
 		fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -103,7 +113,7 @@ static int explain_failure(int root_fd, const char *relpath, berth_err *err)
 {
 	char *copy = strdup(relpath);
 	char *save = NULL, *comp;
-	int fd = dup(root_fd);
+	int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
 	int rc = 0;
 
 	if (!copy || fd < 0) {
@@ -319,9 +329,9 @@ void safefs_entries_free(struct safefs_entry *entries, size_t count)
 	free(entries);
 }
 
-/* Reads every entry of an open directory fd (consumed). */
-static int list_fd(int fd, const char *shown_path, struct safefs_entry **entries_out,
-		   size_t *count_out, berth_err *err)
+/* Reads every entry of an open directory fd (consumed); more than max_entries fails. */
+static int list_fd(int fd, const char *shown_path, size_t max_entries,
+		   struct safefs_entry **entries_out, size_t *count_out, berth_err *err)
 {
 	struct safefs_entry *v = NULL;
 	size_t n = 0, cap = 0;
@@ -362,6 +372,11 @@ static int list_fd(int fd, const char *shown_path, struct safefs_entry **entries
 		}
 		default: t = SAFEFS_OTHER; break;
 		}
+		if (n == max_entries) {
+			berth_err_set(err, BERTH_E_TOO_LARGE, "%s has more than %zu entries",
+				      shown_path, max_entries);
+			goto fail;
+		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			struct safefs_entry *nv = realloc(v, ncap * sizeof *nv);
@@ -392,8 +407,8 @@ fail:
 	return -1;
 }
 
-int safefs_list(int root_fd, const char *relpath, struct safefs_entry **entries_out,
-		size_t *count_out, berth_err *err)
+int safefs_list_max(int root_fd, const char *relpath, size_t max_entries,
+		    struct safefs_entry **entries_out, size_t *count_out, berth_err *err)
 {
 	int fd;
 
@@ -401,7 +416,13 @@ int safefs_list(int root_fd, const char *relpath, struct safefs_entry **entries_
 	*count_out = 0;
 	if (safefs_open_dir(root_fd, relpath, &fd, err) != 0)
 		return -1;
-	return list_fd(fd, shown(relpath), entries_out, count_out, err);
+	return list_fd(fd, shown(relpath), max_entries, entries_out, count_out, err);
+}
+
+int safefs_list(int root_fd, const char *relpath, struct safefs_entry **entries_out,
+		size_t *count_out, berth_err *err)
+{
+	return safefs_list_max(root_fd, relpath, SIZE_MAX, entries_out, count_out, err);
 }
 
 /* Splits relpath into its parent (opened safely, caller closes) and its last component. */
@@ -416,6 +437,8 @@ static int open_parent(int root_fd, const char *relpath, int *parent_fd, const c
 	*parent_fd = -1;
 	if (!relpath || !*relpath)
 		return berth_err_set(err, BERTH_E_INVALID, "empty path");
+	if (relpath[0] == '/')
+		return berth_err_set(err, BERTH_E_PRECONDITION, "%s escapes its root", relpath);
 	len = strlen(relpath);
 	while (len > 1 && relpath[len - 1] == '/')
 		len--;
@@ -462,6 +485,44 @@ int safefs_stat(int root_fd, const char *relpath, int *exists_out, enum safefs_t
 	return 0;
 }
 
+/* Opens relpath for reading only once it is known to be a regular file: an O_PATH open runs no
+ * driver code (a device or fifo swapped in is never opened), and reopening that very inode through
+ * /proc/self/fd cannot land on anything else. */
+static int open_regular(int root_fd, const char *relpath, int *fd_out, struct stat *st,
+			berth_err *err)
+{
+	char proc_path[64];
+	int pfd, fd;
+
+	*fd_out = -1;
+	if (safefs_open(root_fd, relpath, O_PATH, 0, &pfd, err) != 0)
+		return -1;
+	if (fstat(pfd, st) != 0) {
+		berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", relpath, strerror(errno));
+		goto fail;
+	}
+	if (S_ISLNK(st->st_mode)) { /* O_PATH|O_NOFOLLOW opens a link at the last component */
+		berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link", relpath);
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		berth_err_set(err, BERTH_E_PRECONDITION, "%s is not a regular file", relpath);
+		goto fail;
+	}
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", pfd);
+	fd = open(proc_path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		berth_err_set(err, BERTH_E_INTERNAL, "reopen %s: %s", relpath, strerror(errno));
+		goto fail;
+	}
+	close(pfd);
+	*fd_out = fd;
+	return 0;
+fail:
+	close(pfd);
+	return -1;
+}
+
 int safefs_read(int root_fd, const char *relpath, size_t limit, char **data_out, size_t *len_out,
 		berth_err *err)
 {
@@ -472,17 +533,8 @@ int safefs_read(int root_fd, const char *relpath, size_t limit, char **data_out,
 
 	*data_out = NULL;
 	*len_out = 0;
-	/* O_NONBLOCK: a fifo planted at the name must not block the open */
-	if (safefs_open(root_fd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd, err) != 0)
+	if (open_regular(root_fd, relpath, &fd, &st, err) != 0)
 		return -1;
-	if (fstat(fd, &st) != 0) {
-		berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", relpath, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		berth_err_set(err, BERTH_E_PRECONDITION, "%s is not a regular file", relpath);
-		goto fail;
-	}
 	if ((unsigned long long)st.st_size > limit) {
 		berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes", relpath, limit);
 		goto fail;
@@ -632,7 +684,7 @@ static int find_link_in(int dfd, const char *path, int depth, int *found, char *
 	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", path, strerror(errno));
-	if (list_fd(fd, path, &v, &n, err) != 0)
+	if (list_fd(fd, path, SIZE_MAX, &v, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n && !*found && rc == 0; i++) {
 		char *child = NULL;
@@ -712,7 +764,7 @@ static int empty_dir(int dfd, const char *path, int depth, berth_err *err)
 	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", path, strerror(errno));
-	if (list_fd(fd, path, &v, &n, err) != 0)
+	if (list_fd(fd, path, SIZE_MAX, &v, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *name = v[i].name;

@@ -8,6 +8,8 @@
  * with a deadline of timeout_ms: a plugin that overruns is killed (its process group, SIGKILL) and
  * the call fails with BERTH_E_TIMEOUT. The ADD result of the network is cached in
  * <cache_dir>/<network>-<container id>-<ifname> (as libcni does) for CHECK and DEL.
+ * An ADD whose chain fails part-way (a plugin after the first, or storing the cache entry) is
+ * rolled back: DEL of the whole chain (its failure only logged), then the ADD's error.
  *
  * Errors: a plugin's error JSON becomes "cni <network>/<plugin> <CMD>: <msg>: <details> (code N)"
  * (BERTH_E_INTERNAL); missing conf dir / no config / unparsable config / missing plugin binary ->
@@ -49,13 +51,15 @@ int cni_check(const struct cni_net_opts *opts, const char *container_id, const c
 
 /* DEL of the network (reverse plugin order, cached prevResult when present) and of loopback;
  * removes the cache entry. DEL of what is absent is success; netns_path may be NULL or "" when
- * the namespace is gone (the plugins then only release IPAM). */
+ * the namespace is gone (the plugins then only release IPAM). A cache entry that cannot be read
+ * (not a regular file, too large, ...) is logged and the DEL runs without prevResult. */
 int cni_del(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
 	    const char *ifname, berth_err *err);
 
 /* Re-apply: loopback ADD; if a cached result exists and CHECK passes, that result; otherwise
- * ADD, and when CHECK failed or ADD reports "duplicate allocation" / "already exists": DEL
- * (its error ignored) then ADD once more. Fills *out (may be NULL). */
+ * ADD, and when CHECK failed (its reason logged as a warning) or ADD reports "duplicate
+ * allocation" / "already exists": DEL (its error ignored) then ADD once more. Fills *out (may be
+ * NULL). */
 int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
 	       const char *ifname, struct cni_result *out, berth_err *err);
 

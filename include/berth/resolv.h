@@ -26,8 +26,10 @@ int resolv_build(const char *host_text, const char *fallback, char **out, berth_
 int resolv_write_for_bot(const char *bot_state_dir, const char *content, char **path_out,
 			 berth_err *err);
 
-/* The two above in one: reads host_resolv_path (a missing file counts as empty; at most 64 KiB),
- * builds with fallback and writes <bot_state_dir>/resolv.conf. *path_out (may be NULL) is NEW. */
+/* The two above in one: reads host_resolv_path (a missing file counts as empty), builds with
+ * fallback and writes <bot_state_dir>/resolv.conf. Of a host file over 64 KiB only the whole
+ * lines within its first 64 KiB are used (a warning is logged): a line cut at the bound is
+ * dropped, never parsed as a shorter address. *path_out (may be NULL) is NEW. */
 int resolv_prepare_for_bot(const char *host_resolv_path, const char *fallback,
 			   const char *bot_state_dir, char **path_out, berth_err *err);
 

@@ -3,7 +3,8 @@
  * Every function takes a root directory fd (from safefs_open_root) and a path RELATIVE to it.
  * Paths are resolved with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS):
  * a symbolic link at any component, an absolute path or a ".." that climbs out of the root makes
- * the call fail; nothing outside the root is ever read, written, listed or deleted.
+ * the call fail; nothing outside the root is ever read, written, listed or deleted. A trailing
+ * slash ("name/") requires a directory, as open(2) does. Needs /proc mounted (safefs_read).
  *
  * Errors (berth_err kinds):
  *   BERTH_E_PRECONDITION  "<path> is a symbolic link", "<path> is not a directory",
@@ -52,6 +53,11 @@ struct safefs_entry {
  * *entries_out is NEW: free with safefs_entries_free. */
 int safefs_list(int root_fd, const char *relpath, struct safefs_entry **entries_out,
 		size_t *count_out, berth_err *err);
+/* The same, reading at most max_entries entries: a directory holding more (someone else can
+ * create millions) fails with BERTH_E_TOO_LARGE "<path> has more than <max> entries" before
+ * more memory is spent on it. */
+int safefs_list_max(int root_fd, const char *relpath, size_t max_entries,
+		    struct safefs_entry **entries_out, size_t *count_out, berth_err *err);
 void safefs_entries_free(struct safefs_entry *entries, size_t count);
 
 /* Type of the entry at relpath (links not followed; the parent path must be link-free).
@@ -59,7 +65,9 @@ void safefs_entries_free(struct safefs_entry *entries, size_t count);
 int safefs_stat(int root_fd, const char *relpath, int *exists_out, enum safefs_type *type_out,
 		berth_err *err);
 
-/* Reads a regular file beneath root_fd (never a link, fifo, device or directory). More than
+/* Reads a regular file beneath root_fd (never a link, fifo, device or directory: the entry is
+ * opened O_PATH, checked with fstat and only then reopened for reading through /proc/self/fd, so
+ * nothing else is ever opened for reading, not even for a moment). More than
  * limit bytes -> BERTH_E_TOO_LARGE. *data_out is NEW (malloc, free()), NUL-terminated;
  * *len_out excludes the NUL (the file may itself contain NULs). */
 int safefs_read(int root_fd, const char *relpath, size_t limit, char **data_out, size_t *len_out,

@@ -8,17 +8,24 @@
  *   list   -> {"skills":[{"name","description","content","metadata"?}]}, in name order:
  *             directories of .skills holding a SKILL.md, plus .skills/SKILL.md as "default".
  *             Unreadable, non-regular or oversized SKILL.md files are skipped. At most
- *             limits->max_count skills are returned (the first in name order).
+ *             limits->max_count skills are returned (the first in name order), and at most
+ *             8 x limits->max_bytes of encoded JSON: the skill that would pass that bound and
+ *             every one after it (name order) are left out, with a warning in the log (the
+ *             request succeeds with the skills that fit).
  *   upsert <- {"skills":[{"name","description"?,"content"?,"metadata"?}]}
  *   delete <- {"names":[...]}
  * Errors (kind -> intended HTTP status):
  *   BERTH_E_INVALID       "skills is required" / "names is required" / "invalid skill name" /
  *                         "invalid skill <field>" / "invalid request body"            -> 400
  *   BERTH_E_TOO_LARGE     a SKILL.md over limits->max_bytes; more than limits->max_count skills
- *                         after the upsert (existing + new names)                       -> 413
+ *                         after the upsert (existing + new names); list and upsert: .skills
+ *                         holding more than 4 x limits->max_count + 64 entries (not read
+ *                         further: the bot could create millions)                     -> 413
  *   BERTH_E_PRECONDITION  a symbolic link or a non-directory where Berth expects one    -> 409
  *   other                 I/O errors                                                    -> 500
  * Upsert and delete validate every entry (and the paths they touch) before changing anything.
+ * Error messages are valid UTF-8 whatever bytes the bot put in its file names (invalid bytes are
+ * shown as U+FFFD; names are cut at character boundaries).
  *
  * Parsing of SKILL.md: trimmed text; without a "---" front matter (or with an unclosed one) the
  * content is the whole text; otherwise the front matter is YAML (libyaml): "name" (non-blank

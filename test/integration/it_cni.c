@@ -4,6 +4,7 @@
  * Traffic goes only between the host and that namespace. Skipped (77) when not root. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "berth/cni.h"
+#include "berth/log.h"
 
 #define PLUGINS "/usr/lib/cni"
 #define BRIDGE "berthcni0"
@@ -101,16 +103,22 @@ static void write_conf(const char *file, const char *plugin_json)
 	write_file(path, text, 0644);
 }
 
-static void write_bridge_conf(void)
+/* The bridge plugin, then the plugins of extra (JSON objects, "" for none). */
+static void write_bridge_chain(const char *extra)
 {
 	char plugin[1024];
 
 	snprintf(plugin, sizeof plugin,
 		 "{\"type\":\"bridge\",\"bridge\":\"" BRIDGE "\",\"isGateway\":true,"
 		 "\"ipMasq\":false,\"ipam\":{\"type\":\"host-local\","
-		 "\"ranges\":[[{\"subnet\":\"10.88.216.0/24\"}]],\"dataDir\":\"%s\"}}",
-		 ipam_dir);
+		 "\"ranges\":[[{\"subnet\":\"10.88.216.0/24\"}]],\"dataDir\":\"%s\"}}%s%s",
+		 ipam_dir, *extra ? "," : "", extra);
 	write_conf("10-test.conflist", plugin);
+}
+
+static void write_bridge_conf(void)
+{
+	write_bridge_chain("");
 }
 
 static struct cni_net_opts opts(int timeout_ms)
@@ -142,6 +150,17 @@ static void setup(void)
 		snprintf(src, sizeof src, PLUGINS "/%s", plugins[i]);
 		snprintf(dst, sizeof dst, "%s/%s", bin_dir, plugins[i]);
 		ck_assert_int_eq(symlink(src, dst), 0);
+	}
+	/* a plugin that fails its ADD and records every command it gets */
+	snprintf(dst, sizeof dst, "%s/failer", bin_dir);
+	{
+		char script[512];
+		snprintf(script, sizeof script,
+			 "#!/bin/sh\necho \"$CNI_COMMAND\" >>%s/failer.log\n"
+			 "if [ \"$CNI_COMMAND\" = ADD ]; then\n"
+			 "  echo '{\"cniVersion\":\"1.0.0\",\"code\":999,\"msg\":\"planned failure\"}'\n"
+			 "  exit 1\nfi\nexit 0\n", base);
+		write_file(dst, script, 0755);
 	}
 	/* a plugin that never answers, and its child too (the process group is killed) */
 	snprintf(dst, sizeof dst, "%s/slow", bin_dir);
@@ -357,6 +376,134 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* Leases host-local holds in the test subnet. */
+static int lease_count(void)
+{
+	char path[256];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof path, "%s/" NETNAME, ipam_dir);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, SUBNET_PREFIX, strlen(SUBNET_PREFIX)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int netns_has_eth0(void)
+{
+	char out[4096];
+
+	ck_assert_int_eq(in_netns("ip", "link", "show", NULL, out, sizeof out), 0);
+	return strstr(out, "eth0") != NULL;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[16384];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A chain failing part-way is rolled back: the earlier plugin's interface and lease are gone. */
+START_TEST(test_partial_add_rolled_back)
+{
+	struct cni_net_opts o = opts(10000);
+	char path[320], blocker[256];
+	berth_err err;
+
+	write_bridge_chain("{\"type\":\"failer\"}");
+	ck_assert_int_eq(cni_add(&o, CID, netns_path, "eth0", NULL, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cni " NETNAME "/failer ADD: planned failure (code 999)"),
+		      "%s", err.msg);
+	snprintf(path, sizeof path, "%s/failer.log", base);
+	ck_assert_str_eq(slurp(path), "ADD\nDEL\n");
+	ck_assert_int_eq(lease_count(), 0);
+	ck_assert(!netns_has_eth0());
+	ck_assert(!cache_exists());
+
+	/* the result cannot be cached (the cache dir's parent is a file): rolled back as well */
+	write_bridge_conf();
+	snprintf(blocker, sizeof blocker, "%s/blocker", base);
+	write_file(blocker, "", 0644);
+	snprintf(path, sizeof path, "%s/cache", blocker);
+	o.cache_dir = path;
+	ck_assert_int_eq(cni_add(&o, CID, netns_path, "eth0", NULL, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cni cache dir"), "%s", err.msg);
+	ck_assert_int_eq(lease_count(), 0);
+	ck_assert(!netns_has_eth0());
+
+	/* the first plugin failing leaves an attachment that was there before alone */
+	o.cache_dir = cache_dir;
+	ck_assert_msg(cni_add(&o, CID, netns_path, "eth0", NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(cni_add(&o, CID, netns_path, "eth0", NULL, &err), -1);
+	ck_assert_int_eq(lease_count(), 1);
+	ck_assert(netns_has_eth0());
+	ck_assert_msg(cni_check(&o, CID, netns_path, "eth0", NULL, &err) == 0, "%s", err.msg);
+}
+END_TEST
+
+/* DEL goes on without prevResult when the cache entry cannot be read: the lease is released. */
+START_TEST(test_del_with_unreadable_cache)
+{
+	struct cni_net_opts o = opts(10000);
+	char entry[256], outside[256];
+	struct stat st;
+	berth_err err;
+
+	ck_assert_msg(cni_add(&o, CID, netns_path, "eth0", NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(lease_count(), 1);
+	snprintf(entry, sizeof entry, "%s/" NETNAME "-" CID "-eth0", cache_dir);
+	snprintf(outside, sizeof outside, "%s/outside", base);
+	write_file(outside, "keep", 0644);
+	ck_assert_int_eq(unlink(entry), 0);
+	ck_assert_int_eq(symlink(outside, entry), 0);
+	ck_assert_msg(cni_del(&o, CID, netns_path, "eth0", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(lease_count(), 0);
+	ck_assert(!netns_has_eth0());
+	ck_assert_int_ne(lstat(entry, &st), 0);
+	ck_assert_str_eq(slurp(outside), "keep");
+}
+END_TEST
+
+/* ensure logs why CHECK failed before it repairs. */
+START_TEST(test_ensure_logs_check_failure)
+{
+	struct cni_net_opts o = opts(10000);
+	char log_path[256], out[4096];
+	const char *text;
+	berth_err err;
+	int fd;
+
+	snprintf(log_path, sizeof log_path, "%s/log", base);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	blog_init("it_cni", BLOG_INFO, fd);
+	ck_assert_msg(cni_add(&o, CID, netns_path, "eth0", NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(in_netns("ip", "link", "del", "eth0", out, sizeof out), 0);
+	ck_assert_msg(cni_ensure(&o, CID, netns_path, "eth0", NULL, &err) == 0, "%s", err.msg);
+	blog_init("it_cni", BLOG_INFO, 2);
+	close(fd);
+	text = slurp(log_path);
+	ck_assert_msg(strstr(text, "\"level\":\"warn\"") &&
+		      strstr(text, "cni " NETNAME ": CHECK of " CID "/eth0 failed, attaching again: "
+				   "cni " NETNAME "/bridge CHECK: "), "%s", text);
+	ck_assert(netns_has_eth0());
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cni");
@@ -372,6 +519,9 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_add_check_ensure_del);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_partial_add_rolled_back);
+	tcase_add_test(tc, test_del_with_unreadable_cache);
+	tcase_add_test(tc, test_ensure_logs_check_failure);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -190,6 +190,49 @@ START_TEST(test_prepare_from_host_file)
 }
 END_TEST
 
+/* A host file over 64 KiB: the line cut at the bound is dropped, never read as a shorter address
+ * ("nameserver 192.0.2.77" cut after "192.0.2.7"). Exactly 64 KiB is read whole. */
+START_TEST(test_prepare_oversized_host_file)
+{
+	const char *first = "nameserver 192.0.2.1\n", *cut = "nameserver 192.0.2.77\n";
+	char dir[128], host[128], *path = NULL;
+	size_t used;
+	berth_err err;
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "%s/state", base);
+	snprintf(host, sizeof host, "%s/host-resolv.conf", base);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	f = fopen(host, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(first, f);
+	used = strlen(first);
+	while (used + 20 < 65536) { /* comment lines up to 20 bytes before the bound */
+		size_t n = 65536 - 20 - used > 80 ? 80 : 65536 - 20 - used;
+		fputc('#', f);
+		for (size_t i = 1; i + 1 < n; i++)
+			fputc('x', f);
+		fputc('\n', f);
+		used += n;
+	}
+	ck_assert_uint_eq(used, 65536 - 20);
+	fputs(cut, f);
+	fputs("nameserver 192.0.2.99\n", f);
+	fclose(f);
+	ck_assert_msg(resolv_prepare_for_bot(host, "", dir, &path, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(slurp(path), "\nnameserver 192.0.2.1\n"));
+	ck_assert_ptr_null(strstr(slurp(path), "192.0.2.7"));
+	ck_assert_ptr_null(strstr(slurp(path), "192.0.2.99"));
+	free(path);
+
+	/* exactly 64 KiB, the last line "nameserver 192.0.2.7" without a newline: all of it used */
+	ck_assert_int_eq(truncate(host, 65536), 0);
+	ck_assert_msg(resolv_prepare_for_bot(host, "", dir, &path, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(slurp(path), "\nnameserver 192.0.2.7\n"));
+	free(path);
+}
+END_TEST
+
 START_TEST(test_botdir_prepare)
 {
 	char data_root[128], state_root[128], p[256];
@@ -283,6 +326,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(fs, fs_setup, fs_teardown);
 	tcase_add_test(fs, test_write_replaces_planted_link);
 	tcase_add_test(fs, test_prepare_from_host_file);
+	tcase_add_test(fs, test_prepare_oversized_host_file);
 	tcase_add_test(fs, test_botdir_prepare);
 	tcase_add_test(fs, test_botdir_refuses_links_and_bad_ids);
 	suite_add_tcase(s, pure);

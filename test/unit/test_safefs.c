@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "berth/safefs.h"
@@ -300,6 +302,104 @@ START_TEST(test_remove_tree_depth_bound)
 }
 END_TEST
 
+/* A fifo or a device at the name is never opened (an open can block or run driver code): inotify
+ * reports every real open, an O_PATH open is not one. */
+START_TEST(test_read_never_opens_special_files)
+{
+	const char *names[] = {"fifo", "null"};
+	char evbuf[4096];
+	berth_err err;
+	size_t len;
+	char *data;
+	int ino;
+
+	ck_assert_int_eq(mkfifo(path_in(root_path, "fifo"), 0600), 0);
+	ck_assert_int_eq(mknod(path_in(root_path, "null"), S_IFCHR | 0600, makedev(1, 3)), 0);
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ck_assert_int_ge(ino, 0);
+	for (size_t i = 0; i < 2; i++)
+		ck_assert_int_ge(inotify_add_watch(ino, path_in(root_path, names[i]), IN_OPEN), 0);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(safefs_read(root_fd, names[i], 64, &data, &len, &err), -1);
+		ck_assert_ptr_null(data);
+		ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+		ck_assert_ptr_nonnull(strstr(err.msg, "is not a regular file"));
+	}
+	errno = 0;
+	ck_assert_int_eq(read(ino, evbuf, sizeof evbuf), -1);
+	ck_assert_int_eq(errno, EAGAIN); /* no IN_OPEN event */
+	/* a regular file is opened (and reported) */
+	ck_assert_int_ge(inotify_add_watch(ino, path_in(root_path, "a/b/file"), IN_OPEN), 0);
+	ck_assert_int_eq(safefs_read(root_fd, "a/b/file", 64, &data, &len, &err), 0);
+	free(data);
+	ck_assert_int_gt(read(ino, evbuf, sizeof evbuf), 0);
+	close(ino);
+}
+END_TEST
+
+/* Absolute paths fail everywhere (also where a parent is split off); a trailing slash requires a
+ * directory. */
+START_TEST(test_absolute_and_trailing_slash)
+{
+	enum safefs_type t;
+	struct stat st;
+	berth_err err;
+	size_t len;
+	char *data;
+	int fd, exists;
+
+	ck_assert_int_eq(safefs_remove_tree(root_fd, "/a", &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+	ck_assert_str_eq(err.msg, "/a escapes its root");
+	ck_assert_int_eq(stat(path_in(root_path, "a/b/file"), &st), 0);
+	ck_assert_int_eq(safefs_write_atomic(root_fd, "/a/b/file", "x", 1, 0644, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+	ck_assert_int_eq(safefs_stat(root_fd, "/a", &exists, &t, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+	ck_assert_int_eq(safefs_open(root_fd, "/a", O_RDONLY, 0, &fd, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+
+	ck_assert_int_eq(safefs_read(root_fd, "a/b/file/", 64, &data, &len, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a directory"));
+	ck_assert_int_eq(safefs_open(root_fd, "a/b/file/.", O_RDONLY, 0, &fd, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+	ck_assert_int_eq(safefs_open(root_fd, "a/b/new/", O_WRONLY | O_CREAT, 0644, &fd, &err), -1);
+	ck_assert_int_ne(stat(path_in(root_path, "a/b/new"), &st), 0);
+	ck_assert_int_eq(safefs_open(root_fd, "a/b/", O_RDONLY, 0, &fd, &err), 0);
+	close(fd);
+	ck_assert_int_eq(safefs_open(root_fd, "a/./b/.", O_RDONLY, 0, &fd, &err), 0);
+	close(fd);
+	ck_assert_int_eq(safefs_read(root_fd, "a/./b/file", 64, &data, &len, &err), 0);
+	ck_assert_str_eq(data, "hello");
+	free(data);
+}
+END_TEST
+
+START_TEST(test_list_max)
+{
+	struct safefs_entry *v;
+	berth_err err;
+	size_t n;
+
+	ck_assert_int_eq(safefs_mkdirs(root_fd, "many", 0755, NULL, &err), 0);
+	for (int i = 0; i < 5; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "many/f%d", i);
+		ck_assert_int_eq(safefs_write_atomic(root_fd, rel, "x", 1, 0644, &err), 0);
+	}
+	ck_assert_int_eq(safefs_list_max(root_fd, "many", 4, &v, &n, &err), -1);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(err.kind, BERTH_E_TOO_LARGE);
+	ck_assert_str_eq(err.msg, "many has more than 4 entries");
+	ck_assert_int_eq(safefs_list_max(root_fd, "many", 5, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(v[4].name, "f4");
+	safefs_entries_free(v, n);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("safefs");
@@ -315,6 +415,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_stat_and_find_link);
 	tcase_add_test(tc, test_remove_tree_never_follows);
 	tcase_add_test(tc, test_remove_tree_depth_bound);
+	tcase_add_test(tc, test_read_never_opens_special_files);
+	tcase_add_test(tc, test_absolute_and_trailing_slash);
+	tcase_add_test(tc, test_list_max);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -475,6 +475,130 @@ START_TEST(test_symlink_inside_skill)
 }
 END_TEST
 
+/* Messages are valid UTF-8: jansson refuses anything else as a string. */
+static void assert_msg_utf8(const berth_err *err)
+{
+	json_t *j = json_string(err->msg);
+	ck_assert_msg(j != NULL, "message is not valid UTF-8: %s", err->msg);
+	json_decref(j);
+}
+
+START_TEST(test_messages_utf8)
+{
+	char name[256] = "a", big[5000], want[128] = "skill \"a";
+	json_t *b, *out = NULL;
+	berth_err err;
+
+	/* a multi-byte name cut at a character boundary (a byte cut would split an "é") */
+	for (int i = 0; i < 100; i++)
+		strcat(name, "\xc3\xa9");
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	b = json_pack("{s:[{s:s,s:s}]}", "skills", "name", name, "content", big);
+	ck_assert_int_eq(skills_upsert(data_fd, b, &lim, &err), -1);
+	json_decref(b);
+	ck_assert_int_eq(err.kind, BERTH_E_TOO_LARGE);
+	assert_msg_utf8(&err);
+	for (int i = 0; i < 31; i++)
+		strcat(want, "\xc3\xa9");
+	strcat(want, "...\": SKILL.md is larger than 4096 bytes");
+	ck_assert_str_eq(err.msg, want);
+
+	/* directory names the bot made are any bytes */
+	ck_assert_int_eq(mkdir(P(data, ".skills"), 0755), 0);
+	ck_assert_int_eq(mkdir(P(data, ".skills/bad\xff\xfe"), 0755), 0);
+	ck_assert_int_eq(symlink(P(outside, "sentinel"), P(data, ".skills/bad\xff\xfe/SKILL.md")), 0);
+	ck_assert_int_eq(skills_list(data_fd, &lim, &out, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+	assert_msg_utf8(&err);
+	ck_assert_str_eq(err.msg, ".skills/bad\xef\xbf\xbd\xef\xbf\xbd/SKILL.md is a symbolic link");
+	ck_assert_int_eq(unlink(P(data, ".skills/bad\xff\xfe/SKILL.md")), 0);
+	ck_assert_int_eq(symlink(outside, P(data, ".skills/link\xc3")), 0);
+	ck_assert_int_eq(skills_list(data_fd, &lim, &out, &err), -1);
+	assert_msg_utf8(&err);
+	ck_assert_str_eq(err.msg, ".skills/link\xef\xbf\xbd is a symbolic link");
+	ck_assert_int_eq(unlink(P(data, ".skills/link\xc3")), 0);
+
+	/* a link deep inside a skill, under a name that is not UTF-8: delete's message */
+	ck_assert_int_eq(mkdir(P(data, ".skills/good"), 0755), 0);
+	ck_assert_int_eq(mkdir(P(data, ".skills/good/\x80"), 0755), 0);
+	ck_assert_int_eq(symlink(outside, P(data, ".skills/good/\x80/up")), 0);
+	ck_assert_int_eq(del("{\"names\":[\"good\"]}", &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
+	assert_msg_utf8(&err);
+	ck_assert_str_eq(err.msg, ".skills/good/\xef\xbf\xbd/up is a symbolic link");
+	outside_intact();
+}
+END_TEST
+
+/* 5 x 4000 bytes of control characters would be ~120 KB of JSON (\u0001 each): the listing
+ * stops at 8 x max_bytes and leaves out the rest, in name order. */
+START_TEST(test_list_json_bound)
+{
+	char ctl[4001];
+	json_t *out, *arr;
+
+	memset(ctl, '\x01', sizeof ctl - 1);
+	ctl[sizeof ctl - 1] = '\0';
+	ck_assert_int_eq(mkdir(P(data, ".skills"), 0755), 0);
+	for (int i = 1; i <= 3; i++) {
+		char rel[64];
+		snprintf(rel, sizeof rel, ".skills/a%d", i);
+		ck_assert_int_eq(mkdir(P(data, rel), 0755), 0);
+		strcat(rel, "/SKILL.md");
+		put(P(data, rel), ctl);
+	}
+	ck_assert_int_eq(mkdir(P(data, ".skills/z"), 0755), 0);
+	put(P(data, ".skills/z/SKILL.md"), "small");
+	out = list();
+	arr = json_object_get(out, "skills");
+	ck_assert_uint_eq(json_array_size(arr), 1);
+	ck_assert_str_eq(sget(json_array_get(arr, 0), "name"), "a1");
+	{
+		char *text = json_dumps(out, JSON_COMPACT);
+		ck_assert_uint_le(strlen(text), 8 * 4096);
+		free(text);
+	}
+	json_decref(out);
+	/* small ones fit */
+	ck_assert_int_eq(rename(P(data, ".skills/a1"), P(data, ".skills/y")), 0);
+	ck_assert_int_eq(rename(P(data, ".skills/a2"), P(data, ".skills/yy")), 0);
+	ck_assert_int_eq(rename(P(data, ".skills/a3"), P(data, ".skills/yyy")), 0);
+	put(P(data, ".skills/y/SKILL.md"), "one");
+	put(P(data, ".skills/yy/SKILL.md"), "two");
+	out = list();
+	ck_assert_uint_eq(json_array_size(json_object_get(out, "skills")), 4);
+	json_decref(out);
+}
+END_TEST
+
+/* .skills may hold 4 x max_count + 64 entries (84 here); more are not read. */
+START_TEST(test_dir_entry_cap)
+{
+	json_t *out = NULL;
+	berth_err err;
+
+	ck_assert_int_eq(mkdir(P(data, ".skills"), 0755), 0);
+	for (int i = 0; i < 84; i++) {
+		char rel[64];
+		snprintf(rel, sizeof rel, ".skills/junk%03d", i);
+		put(P(data, rel), "x");
+	}
+	out = list();
+	ck_assert_uint_eq(json_array_size(json_object_get(out, "skills")), 0);
+	json_decref(out);
+	out = NULL;
+	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"s1\"}]}", &err), 0);
+	ck_assert_int_eq(skills_list(data_fd, &lim, &out, &err), -1);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(err.kind, BERTH_E_TOO_LARGE);
+	ck_assert_str_eq(err.msg, ".skills has more than 84 entries");
+	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"s2\"}]}", &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_TOO_LARGE);
+	ck_assert(!exists(P(data, ".skills/s2")));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("skills");
@@ -493,6 +617,9 @@ static Suite *suite(void)
 	tcase_add_test(fs, test_symlink_skills_dir);
 	tcase_add_test(fs, test_symlink_skill_entry);
 	tcase_add_test(fs, test_symlink_inside_skill);
+	tcase_add_test(fs, test_messages_utf8);
+	tcase_add_test(fs, test_list_json_bound);
+	tcase_add_test(fs, test_dir_entry_cap);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, fs);
 	return s;
