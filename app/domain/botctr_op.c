@@ -219,7 +219,8 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		if (err->kind == BERTH_E_NOT_FOUND)
 			berth_err_set(err, BERTH_E_INTERNAL, "the bot image %s is not in containerd "
 				      "(an operator imports it with `berthctl image import`)", cfg->bot_image);
-		else if (err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT)
+		else if (err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT &&
+			 err->kind != BERTH_E_INVALID) /* INVALID: containerd refused the request's snapshotter */
 			err->kind = BERTH_E_INTERNAL;
 		berth_err_prefix(err, "image %s", cfg->bot_image);
 		goto fail;

@@ -71,9 +71,11 @@ static int authenticate(const struct http_server *srv, struct http_req *req, str
 		const char *code = http_auth_failure_code(&err);
 		int status = http_status_for_kind(err.kind);
 
-		if (err.kind == BERTH_E_UNAVAILABLE)
-			return http_resp_error(resp, status, code, "database unavailable: %s",
-					       http_unavailable_detail(err.msg, "database unavailable"));
+		/* libpq's text names hosts and users: it goes to the log, not to the client. */
+		if (err.kind == BERTH_E_UNAVAILABLE) {
+			blog(BLOG_WARN, "authentication: %s", err.msg);
+			return http_resp_error(resp, status, code, "database unavailable");
+		}
 		if (status >= 500)
 			blog(BLOG_WARN, "authentication failed: %s", err.msg);
 		return http_resp_error(resp, status, code, "%s", err.msg);
@@ -120,7 +122,8 @@ static int dispatch(const struct http_server *srv, char *const *params, http_bod
 	if (req->match_.kind == HTTP_MATCH_METHOD_NOT_ALLOWED) {
 		http_resp_error(resp, 405, "method_not_allowed", "method %s is not allowed here; allowed: %s",
 				req->method, req->match_.allow);
-		http_resp_header(resp, "Allow", req->match_.allow);
+		if (http_resp_header(resp, "Allow", req->match_.allow) < 0)
+			return http_resp_error(resp, 500, "internal", "out of memory");
 		return -1;
 	}
 	route = &srv->routes[req->match_.route_index];

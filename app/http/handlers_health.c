@@ -1,10 +1,8 @@
 /* handlers_health.c: GET /health, GET /ready, GET /me. */
 #include "berth/http_handlers.h"
 
-#include <stdio.h>
-#include <string.h>
-
 #include "berth/ctd.h"
+#include "berth/log.h"
 #include "berth/store.h"
 #include "berth/worker.h"
 
@@ -26,17 +24,12 @@ static int check_budget(const struct http_req *req)
 	return left < READY_CHECK_MAX_MS ? left : READY_CHECK_MAX_MS;
 }
 
-static bool ok_ctd(const char *state)
-{
-	return strcmp(state, "ok") == 0;
-}
-
+/* GET /ready answers any certificate holder: it says which dependency is down, never the
+ * driver's text (libpq and gRPC messages name hosts, users and socket paths); that is logged. */
 int http_get_ready(struct http_req *req, struct http_resp *resp)
 {
-	char db_state[BERTH_ERR_MSG_MAX + 32] = "ok";
-	char ctd_state[BERTH_ERR_MSG_MAX + 32] = "ok";
 	char version[64] = "";
-	bool ok = true;
+	bool db_ok = true, ctd_ok = true;
 	berth_store *store;
 	ctd_conn *ctd;
 	berth_err err;
@@ -44,9 +37,8 @@ int http_get_ready(struct http_req *req, struct http_resp *resp)
 
 	store = worker_store(req->ctx, &err);
 	if (!store || store_ping(store, &err) < 0) {
-		snprintf(db_state, sizeof db_state, "unavailable: %s",
-			 http_unavailable_detail(err.msg, "database unavailable"));
-		ok = false;
+		blog(BLOG_WARN, "ready: %s", err.msg);
+		db_ok = false;
 	}
 	ctd = worker_ctd(req->ctx, &err);
 	if (ctd) {
@@ -58,28 +50,21 @@ int http_get_ready(struct http_req *req, struct http_resp *resp)
 			ctd = NULL;
 	}
 	if (!ctd) {
-		snprintf(ctd_state, sizeof ctd_state, "unavailable: %s",
-			 http_unavailable_detail(err.msg, "containerd unavailable"));
-		ok = false;
+		blog(BLOG_WARN, "ready: %s", err.msg);
+		ctd_ok = false;
 	}
-	if (ok)
+	if (db_ok && ctd_ok)
 		return http_resp_json(resp, 200,
 				      json_pack("{s:s, s:s, s:s, s:s}", "status", "ok", "database", "ok",
 						"containerd", "ok", "containerd_version", version));
-	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "unavailable", "database", db_state,
-			 "containerd", ctd_state, "code", "not_ready", "message", "");
-	if (body) {
-		char message[2 * sizeof db_state + 64];
-
-		bool db_ok = strcmp(db_state, "ok") == 0;
-
-		snprintf(message, sizeof message, "not ready: %s%s%s%s%s", db_ok ? "" : "database ",
-			 db_ok ? "" : db_state, db_ok || ok_ctd(ctd_state) ? "" : "; ",
-			 ok_ctd(ctd_state) ? "" : "containerd ", ok_ctd(ctd_state) ? "" : ctd_state);
-		json_object_set_new(body, "message", json_string(message));
-	}
-	http_resp_json(resp, 503, body);
-	resp->code = "not_ready";
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "unavailable", "database",
+			 db_ok ? "ok" : "unavailable", "containerd", ctd_ok ? "ok" : "unavailable", "code",
+			 "not_ready", "message",
+			 !db_ok && !ctd_ok ? "not ready: database and containerd unavailable"
+			 : !db_ok	   ? "not ready: database unavailable"
+					   : "not ready: containerd unavailable");
+	if (http_resp_json(resp, 503, body) < 0 && resp->status == 503)
+		resp->code = "not_ready";
 	return -1;
 }
 

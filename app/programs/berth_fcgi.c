@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	struct berth_config cfg;
 	struct server_listener listener;
 	enum blog_level level = BLOG_INFO;
-	berth_err err;
+	berth_err err = { BERTH_OK, "" };
 	int opt;
 
 	blog_init("berth-fcgi", BLOG_INFO, 2);
@@ -59,5 +59,7 @@ int main(int argc, char **argv)
 		berth_config_free(&cfg);
 		return 1;
 	}
+	if (listener.is_unix && cfg.fcgi_allowed_peers[0])
+		blog(BLOG_WARN, "[server] fcgi_allowed_peers has no effect on the unix socket %s", listener.where);
 	return server_master_run(config_path, &cfg, &listener);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -86,9 +87,12 @@ static int listen_unix(const struct berth_config *cfg, struct server_listener *l
 		unlink(sa.sun_path);
 		goto fail;
 	}
-	if (listen(fd, LISTEN_BACKLOG) < 0 || set_flags(fd, err) < 0) {
-		if (err && err->kind == BERTH_OK)
-			berth_err_set(err, BERTH_E_INTERNAL, "listen: %s", strerror(errno));
+	if (listen(fd, LISTEN_BACKLOG) < 0) {
+		berth_err_set(err, BERTH_E_INTERNAL, "listen %s: %s", sa.sun_path, strerror(errno));
+		unlink(sa.sun_path);
+		goto fail;
+	}
+	if (set_flags(fd, err) < 0) {
 		unlink(sa.sun_path);
 		goto fail;
 	}
@@ -104,9 +108,45 @@ fail:
 	return -1;
 }
 
-/* "host:port", "[v6]:port" or ":port" (all addresses). */
-static int listen_tcp(const char *spec, struct server_listener *l, berth_err *err)
+int server_listener_check_peers(const struct server_listener *l, const struct berth_config *cfg,
+				berth_err *err)
 {
+	bool peers = cfg->fcgi_allowed_peers && *cfg->fcgi_allowed_peers;
+
+	if (l->is_unix)
+		return 0;
+	if (!l->ipv4 && peers)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[server] fcgi_allowed_peers needs an IPv4 fcgi_listen address (libfcgi checks "
+				     "IPv4 peers only); %s is IPv6", l->where);
+	if (!l->loopback && !peers)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[server] fcgi_listen %s is not a loopback address: set [server] "
+				     "fcgi_allowed_peers to the IPv4 addresses of the web servers (the FastCGI "
+				     "params carry the client identity, so any other peer could impersonate "
+				     "any user)", l->where);
+	return 0;
+}
+
+static void classify_address(const struct sockaddr *sa, struct server_listener *l)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		l->ipv4 = true;
+		l->loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		l->ipv4 = false;
+		l->loopback = sa->sa_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+}
+
+/* "host:port", "[v6]:port" or ":port" (all addresses). */
+static int listen_tcp(const struct berth_config *cfg, struct server_listener *l, berth_err *err)
+{
+	const char *spec = cfg->fcgi_listen;
 	char host[128], port[16];
 	const char *colon = strrchr(spec, ':');
 	const char *host_start = spec;
@@ -135,6 +175,11 @@ static int listen_tcp(const char *spec, struct server_listener *l, berth_err *er
 	if (rc != 0)
 		return berth_err_set(err, BERTH_E_INVALID, "[server] fcgi_listen '%s': %s", spec,
 				     gai_strerror(rc));
+	l->is_unix = false;
+	snprintf(l->where, sizeof l->where, "tcp:%s", spec);
+	classify_address(res->ai_addr, l);
+	if (server_listener_check_peers(l, cfg, err) < 0)
+		goto fail;
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
@@ -145,9 +190,7 @@ static int listen_tcp(const char *spec, struct server_listener *l, berth_err *er
 		goto fail;
 	freeaddrinfo(res);
 	l->fd = fd;
-	l->is_unix = false;
 	l->path[0] = '\0';
-	snprintf(l->where, sizeof l->where, "tcp:%s", spec);
 	return 0;
 fail:
 	if (fd >= 0)
@@ -161,7 +204,7 @@ int server_listen(const struct berth_config *cfg, struct server_listener *l, ber
 	memset(l, 0, sizeof *l);
 	l->fd = -1;
 	if (cfg->fcgi_listen && *cfg->fcgi_listen)
-		return listen_tcp(cfg->fcgi_listen, l, err);
+		return listen_tcp(cfg, l, err);
 	return listen_unix(cfg, l, err);
 }
 

@@ -9,8 +9,10 @@
  *  - SIGTERM/SIGINT: the socket file is removed (a new instance can bind at once), workers get
  *    SIGTERM and finish their request; after graceful_timeout_ms the rest get SIGKILL;
  *  - SIGHUP: the config is read again (an invalid one is logged and ignored), workers of the new
- *    generation are started, then the old ones get SIGTERM and drain. The listening socket stays
- *    open throughout, so connections queue instead of failing.
+ *    generation are started, and old ones get SIGTERM and drain only as new ones are running: at
+ *    any time, old workers keep serving as long as fewer new ones run than configured (say,
+ *    when fork fails). The listening socket stays open throughout, so connections queue instead
+ *    of failing.
  */
 #include "berth/server.h"
 
@@ -36,7 +38,7 @@
 struct child {
 	pid_t pid;
 	unsigned generation;
-	bool stopping;          /* told to finish (SIGTERM sent) or to be told once replacements run */
+	bool stopping;          /* told to finish (SIGTERM sent) */
 	bool killed;            /* SIGKILL sent */
 	int64_t stop_deadline;  /* when stopping: SIGKILL after this */
 	int64_t started_ms;
@@ -144,12 +146,33 @@ static void ensure_workers(struct master *m)
 
 static void stop_child(struct child *c, int64_t deadline)
 {
-	if (c->stop_deadline && c->stopping)
+	if (c->stopping)
 		return; /* already told */
 	c->stopping = true;
 	c->stop_deadline = deadline;
 	if (kill(c->pid, SIGTERM) < 0 && errno != ESRCH)
 		blog(BLOG_WARN, "kill %d: %s", (int)c->pid, strerror(errno));
+}
+
+/* Tells old-generation workers to drain, as many as are no longer needed: old and new workers
+ * still serving together stay at cfg.workers while fewer new ones than that run. */
+static void retire_old_workers(struct master *m)
+{
+	size_t live_new = live_current(m), serving_old = 0, keep;
+	int64_t deadline = now_ms() + m->cfg.graceful_timeout_ms;
+
+	keep = live_new >= (size_t)m->cfg.workers ? 0 : (size_t)m->cfg.workers - live_new;
+	for (size_t i = 0; i < m->n_children; i++)
+		if (m->children[i].generation != m->generation && !m->children[i].stopping)
+			serving_old++;
+	for (size_t i = 0; i < m->n_children && serving_old > keep; i++) {
+		struct child *c = &m->children[i];
+
+		if (c->generation != m->generation && !c->stopping) {
+			stop_child(c, deadline);
+			serving_old--;
+		}
+	}
 }
 
 static void note_abnormal_death(struct master *m)
@@ -258,12 +281,16 @@ static void reload(struct master *m)
 	struct berth_config fresh;
 	enum blog_level level;
 	berth_err err;
-	int64_t deadline;
 
 	if (m->shutting_down)
 		return;
 	if (berth_config_load(m->config_path, &fresh, &err) < 0) {
 		blog(BLOG_ERROR, "reload: invalid configuration, keeping the running one: %s", err.msg);
+		return;
+	}
+	if (server_listener_check_peers(m->listener, &fresh, &err) < 0) {
+		blog(BLOG_ERROR, "reload: invalid configuration, keeping the running one: %s", err.msg);
+		berth_config_free(&fresh);
 		return;
 	}
 	if (!same_string(fresh.fcgi_socket, m->cfg.fcgi_socket) ||
@@ -284,19 +311,9 @@ static void reload(struct master *m)
 	blog_fields(BLOG_INFO, "reload: starting workers with the new configuration",
 		    json_pack("{s:i, s:i}", "generation", (int)m->generation, "workers", m->cfg.workers));
 
-	/* New workers first, then tell the old ones to drain. */
-	deadline = now_ms() + m->cfg.graceful_timeout_ms;
-	for (size_t i = 0; i < m->n_children; i++)
-		m->children[i].stopping = m->children[i].generation != m->generation;
+	/* New workers first; old ones drain as their replacements run. */
 	ensure_workers(m);
-	for (size_t i = 0; i < m->n_children; i++) {
-		struct child *c = &m->children[i];
-		if (c->generation != m->generation && !c->stop_deadline) {
-			c->stop_deadline = deadline;
-			if (kill(c->pid, SIGTERM) < 0 && errno != ESRCH)
-				blog(BLOG_WARN, "kill %d: %s", (int)c->pid, strerror(errno));
-		}
-	}
+	retire_old_workers(m);
 }
 
 static int poll_timeout(const struct master *m)
@@ -370,6 +387,8 @@ int server_master_run(const char *config_path, struct berth_config *cfg, struct 
 		struct signalfd_siginfo si;
 
 		ensure_workers(&m);
+		if (!m.shutting_down)
+			retire_old_workers(&m);
 		if (m.shutting_down && m.n_children == 0)
 			break;
 		if (poll(&pfd, 1, poll_timeout(&m)) < 0 && errno != EINTR) {

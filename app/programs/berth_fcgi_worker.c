@@ -3,12 +3,18 @@
  * The listening socket is non-blocking and shared by all workers. A worker waits in poll() on it
  * and on a self-pipe its signal handler writes to, so a worker idle in "accept" still stops at
  * once on SIGTERM; when another worker wins the race for a connection, FCGX_Accept_r fails with
- * EAGAIN and the worker simply waits again. The stop flag is checked only between requests: a
- * request in progress always finishes.
+ * EAGAIN and the worker simply waits again.
  *
- * Every request runs under a backstop timer (ITIMER_REAL, request_timeout_ms plus a margin).
- * SIGALRM keeps its default action, so a worker stuck far past a deadline dies and the master
- * replaces it (and logs why).
+ * A request in progress always finishes: the stop signals are blocked from FCGX_Accept_r to
+ * FCGX_Finish_r and the stop flag is checked only between requests. Blocking matters, not just
+ * SA_RESTART: some calls are never restarted, and one of them is libfcgi's own: after accept() on
+ * a unix socket it poll()s for the request's first bytes and, when that poll fails with EINTR,
+ * closes the accepted connection unanswered (nginx: 502).
+ *
+ * Every request, from accept to finish, runs under a backstop timer (ITIMER_REAL,
+ * request_timeout_ms plus a margin), so a peer that connects and never sends its params cannot
+ * hold a worker either. SIGALRM keeps its default action, so a worker stuck far past a deadline
+ * dies and the master replaces it (and logs why).
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "berth/server.h"
@@ -17,7 +23,11 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/time.h>
@@ -35,6 +45,7 @@ void OS_LibShutdown(void);
 
 static volatile sig_atomic_t stop_requested;
 static int wake_pipe[2] = { -1, -1 };
+static sigset_t stop_signals;
 
 static void on_stop_signal(int signo)
 {
@@ -54,6 +65,11 @@ static int setup_signals(void)
 
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -1;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGQUIT);
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_stop_signal;
@@ -71,12 +87,34 @@ static int setup_signals(void)
 	return 0;
 }
 
-static void arm_backstop(int ms)
+/* ms == 0 disarms. */
+static void arm_backstop(int64_t ms)
 {
 	struct itimerval it = { .it_interval = { 0, 0 },
-				.it_value = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 } };
+				.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000 } };
 
-	setitimer(ITIMER_REAL, &it, NULL);
+	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
+		blog(BLOG_ERROR, "worker: setitimer: %s (request backstop %s)", strerror(errno),
+		     ms ? "not armed" : "still armed");
+}
+
+/* While a request is in progress the stop signals stay pending (see the top of this file).
+ * Threads the request creates (gRPC's) inherit the mask, so the signal waits for this thread. */
+static void block_stop_signals(bool block)
+{
+	int rc = pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &stop_signals, NULL);
+
+	if (rc != 0)
+		blog(BLOG_ERROR, "worker: pthread_sigmask: %s", strerror(rc));
+}
+
+/* FastCGI peers libfcgi accepts: FCGX_Init reads FCGI_WEB_SERVER_ADDRS, the configured list is
+ * the only source (an inherited value is not kept when the list is empty). */
+static int set_allowed_peers(const struct berth_config *cfg)
+{
+	if (cfg->fcgi_allowed_peers && *cfg->fcgi_allowed_peers)
+		return setenv("FCGI_WEB_SERVER_ADDRS", cfg->fcgi_allowed_peers, 1);
+	return unsetenv("FCGI_WEB_SERVER_ADDRS");
 }
 
 /* Waits until fd is readable (1) or a stop was requested (0). -1 on a poll error. */
@@ -124,6 +162,10 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		blog(BLOG_ERROR, "worker: the master is gone");
 		return 1;
 	}
+	if (set_allowed_peers(cfg) < 0) {
+		blog(BLOG_ERROR, "worker: FCGI_WEB_SERVER_ADDRS: %s", strerror(errno));
+		return 1;
+	}
 	srv.ctx = worker_ctx_new(cfg);
 	srv.identify_arg = srv.ctx;
 	if (!srv.ctx || FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, 0) != 0) {
@@ -147,18 +189,23 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		}
 		if (ready == 0)
 			break;
+		/* From here to the finish the request runs to its end (see the top of this file). */
+		block_stop_signals(true);
+		arm_backstop((int64_t)cfg->request_timeout_ms + BACKSTOP_MARGIN_MS);
 		accepted = FCGX_Accept_r(&req);
 		if (accepted < 0) {
+			arm_backstop(0);
+			block_stop_signals(false);
 			if (accepted == -EAGAIN || accepted == -EWOULDBLOCK || accepted == -EINTR)
 				continue; /* another worker took the connection */
 			/* EMFILE, ENOMEM, ...: exit and let the master replace us (with backoff) */
 			blog(BLOG_ERROR, "worker: accept failed: %s", strerror(-accepted));
 			goto out;
 		}
-		arm_backstop(cfg->request_timeout_ms + BACKSTOP_MARGIN_MS);
 		http_serve_fcgi(&srv, &req);
 		FCGX_Finish_r(&req);
 		arm_backstop(0);
+		block_stop_signals(false);
 		served++;
 	}
 	rc = 0;

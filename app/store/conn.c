@@ -36,10 +36,20 @@ void store_disconnect(berth_store *store)
 	PQfinish(store->conn);
 	store->conn = NULL;
 	memset(store->prepared, 0, sizeof store->prepared);
-	if (store->held_bot_locks > 0)
-		blog(BLOG_WARN, "database connection lost while holding %d bot lock(s); the server released them",
-		     store->held_bot_locks);
-	store->held_bot_locks = 0;
+	if (store->held_bot_locks > 0) {
+		blog(BLOG_WARN, "database connection lost while holding %d bot lock level(s); the server released "
+		     "them: store calls fail until they are unlocked", store->held_bot_locks);
+		store->lost_bot_locks += store->held_bot_locks;
+		store->held_bot_locks = 0;
+	}
+}
+
+int store_check_lock_lost(const berth_store *store, berth_err *err)
+{
+	if (store->lost_bot_locks > 0)
+		return berth_err_set(err, BERTH_E_UNAVAILABLE,
+				     "database connection lost while holding the bot lock; operation aborted");
+	return 0;
 }
 
 static int unavailable(berth_err *err, const char *msg)
@@ -106,8 +116,10 @@ int store_result_error(berth_store *store, const PGresult *res, berth_err *err)
 		kind = BERTH_E_INVALID; /* check / not null / data exception (bad uuid, inet, json, enum) */
 	else if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
 		kind = BERTH_E_TIMEOUT; /* statement_timeout, lock_timeout */
-	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 || strcmp(state, "53300") == 0)
-		kind = BERTH_E_UNAVAILABLE;
+	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		kind = BERTH_E_UNAVAILABLE; /* connection exception, server shutting down */
+	else if (strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0)
+		kind = BERTH_E_UNAVAILABLE; /* serialization failure, deadlock; insufficient resources */
 	if (kind == BERTH_E_UNAVAILABLE)
 		return unavailable(err, msg);
 	return berth_err_set(err, kind, "%s", msg);
@@ -168,9 +180,13 @@ int store_connect(berth_store *store, berth_err *err)
 	const char *const keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
 	const char *const values[] = { "5", "berth", store->conninfo, NULL };
 
+	if (store_check_lock_lost(store, err) != 0)
+		return -1;
 	if (store->conn && PQstatus(store->conn) == CONNECTION_OK)
 		return 0;
 	store_disconnect(store);
+	if (store_check_lock_lost(store, err) != 0)
+		return -1;
 	store->conn = PQconnectdbParams(keys, values, 1);
 	if (!store->conn)
 		return berth_err_set(err, BERTH_E_UNAVAILABLE, "database unavailable: out of memory");
@@ -210,7 +226,8 @@ PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const ch
 		unavailable(err, primary && primary[0] ? primary : PQerrorMessage(store->conn));
 		PQclear(res);
 		store_disconnect(store);
-		if (!(reused && stmt->retry_safe && attempt == 0))
+		/* Never retry under a bot lock: the new connection would run without it. */
+		if (store_check_lock_lost(store, err) != 0 || !(reused && stmt->retry_safe && attempt == 0))
 			return NULL;
 		blog(BLOG_INFO, "database connection lost; reconnecting");
 	}
@@ -229,6 +246,7 @@ PGresult *store_exec_simple(berth_store *store, const char *sql, berth_err *err)
 		unavailable(err, PQerrorMessage(store->conn));
 		PQclear(res);
 		store_disconnect(store);
+		(void)store_check_lock_lost(store, err); /* if the lock went with it, that is the error */
 		return NULL;
 	}
 	store_result_error(store, res, err);

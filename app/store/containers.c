@@ -13,7 +13,7 @@
 	STORE_TIME("c.last_stopped_at")
 
 static const struct store_stmt S_NODE_ENSURE = {
-	STMT_NODE_ENSURE, "node_ensure", "INSERT INTO nodes (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", 1, true,
+	STMT_NODE_ENSURE, "node_ensure", "INSERT INTO nodes (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", 1, false,
 };
 static const struct store_stmt S_UPSERT = {
 	STMT_CONTAINER_UPSERT, "container_upsert",
@@ -24,7 +24,7 @@ static const struct store_stmt S_UPSERT = {
 	"namespace = EXCLUDED.namespace, node = EXCLUDED.node, host_path = EXCLUDED.host_path, "
 	"container_path = EXCLUDED.container_path, updated_at = now() RETURNING *) "
 	"SELECT " CONTAINER_COLUMNS " FROM c",
-	8, true,
+	8, false,
 };
 static const struct store_stmt S_GET = {
 	STMT_CONTAINER_GET, "container_get",
@@ -52,29 +52,29 @@ static const struct store_stmt S_MARK_RUNNING = {
 	STMT_CONTAINER_MARK_RUNNING, "container_mark_running",
 	"UPDATE containers SET status = 'running', ip_address = nullif($2, '')::inet, last_started_at = now(), "
 	"updated_at = now() WHERE bot_id = $1::uuid",
-	2, true,
+	2, false,
 };
 static const struct store_stmt S_MARK_STOPPED = {
 	STMT_CONTAINER_MARK_STOPPED, "container_mark_stopped",
 	"UPDATE containers SET status = 'stopped', ip_address = NULL, last_stopped_at = now(), updated_at = now() "
 	"WHERE bot_id = $1::uuid",
-	1, true,
+	1, false,
 };
 static const struct store_stmt S_MARK_ERROR = {
 	STMT_CONTAINER_MARK_ERROR, "container_mark_error",
-	"UPDATE containers SET status = 'error', last_error = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, true,
+	"UPDATE containers SET status = 'error', last_error = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
 };
 static const struct store_stmt S_SET_IP = {
 	STMT_CONTAINER_SET_IP, "container_set_ip",
-	"UPDATE containers SET ip_address = nullif($2, '')::inet, updated_at = now() WHERE bot_id = $1::uuid", 2, true,
+	"UPDATE containers SET ip_address = nullif($2, '')::inet, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
 };
 static const struct store_stmt S_SET_DESIRED = {
 	STMT_CONTAINER_SET_DESIRED, "container_set_desired",
-	"UPDATE containers SET desired_state = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, true,
+	"UPDATE containers SET desired_state = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
 };
 static const struct store_stmt S_CLEAR_ERROR = {
 	STMT_CONTAINER_CLEAR_ERROR, "container_clear_error",
-	"UPDATE containers SET last_error = NULL, updated_at = now() WHERE bot_id = $1::uuid", 1, true,
+	"UPDATE containers SET last_error = NULL, updated_at = now() WHERE bot_id = $1::uuid", 1, false,
 };
 static const struct store_stmt S_COUNT_RESTART = {
 	STMT_CONTAINER_COUNT_RESTART, "container_count_restart",
@@ -82,7 +82,7 @@ static const struct store_stmt S_COUNT_RESTART = {
 	false,
 };
 static const struct store_stmt S_DELETE = {
-	STMT_CONTAINER_DELETE, "container_delete", "DELETE FROM containers WHERE bot_id = $1::uuid", 1, true,
+	STMT_CONTAINER_DELETE, "container_delete", "DELETE FROM containers WHERE bot_id = $1::uuid", 1, false,
 };
 
 static int fill_container(const PGresult *res, int row, void *item, berth_err *err)

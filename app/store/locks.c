@@ -24,7 +24,7 @@ static const struct store_stmt S_NODE_UNLOCK = {
 	STMT_NODE_UNLOCK, "node_unlock", "SELECT pg_advisory_unlock(" NODE_LOCK_CLASS ", hashtext($1))", 1, false,
 };
 static const struct store_stmt S_NOTIFY = {
-	STMT_NOTIFY, "notify", "SELECT pg_notify($1, $2)", 2, true,
+	STMT_NOTIFY, "notify", "SELECT pg_notify($1, $2)", 2, false,
 };
 
 /* The lock key of a bot: the first 8 bytes of its UUID as a signed 64-bit number, in decimal. */
@@ -110,6 +110,15 @@ int store_bot_unlock(berth_store *store, const char *bot_id, berth_err *err)
 
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "unlock bot");
+	if (store->lost_bot_locks > 0) {
+		/* The server released it with the lost connection: nothing to release, but the
+		 * caller learns that its work did not run under the lock throughout. */
+		store->lost_bot_locks--;
+		return berth_err_set(err, BERTH_E_UNAVAILABLE,
+				     "unlock bot: the database connection was lost while holding the lock of %s; "
+				     "the server had released it",
+				     bot_id);
+	}
 	bot_lock_key(bot_id, key);
 	if (query_bool(store, &S_BOT_UNLOCK, key, &released, "unlock bot", err) != 0)
 		return -1;
@@ -220,6 +229,7 @@ int store_wait_notification(berth_store *store, int timeout_ms, struct store_not
 		if (PQconsumeInput(store->conn) == 0) {
 			berth_err_set(err, BERTH_E_UNAVAILABLE, "database unavailable: %s", PQerrorMessage(store->conn));
 			store_disconnect(store);
+			(void)store_check_lock_lost(store, err); /* if the lock went with it, that is the error */
 			return berth_err_prefix(err, "wait for notification");
 		}
 		if (take_notification(store, out)) {

@@ -36,7 +36,7 @@ static const struct store_stmt S_GET_BY_RUNTIME = {
 	2, true,
 };
 static const struct store_stmt S_DELETE = {
-	STMT_SNAPSHOT_DELETE, "snapshot_delete", "DELETE FROM snapshots WHERE bot_id = $1::uuid AND name = $2", 2, true,
+	STMT_SNAPSHOT_DELETE, "snapshot_delete", "DELETE FROM snapshots WHERE bot_id = $1::uuid AND name = $2", 2, false,
 };
 
 static int fill_snapshot(const PGresult *res, int row, void *item, berth_err *err)

@@ -67,7 +67,10 @@ struct store_stmt {
 	const char *name;  /* server-side statement name */
 	const char *sql;
 	int nparams;
-	bool retry_safe;   /* may run again on a fresh connection after the old one was lost */
+	/* A read (or a try-lock, whose result died with the lost session): may run once more on a
+	 * fresh connection when the old one went stale between calls. Never a write: the lost
+	 * reply may have followed a commit. */
+	bool retry_safe;
 };
 
 #define STORE_MAX_LISTEN 8
@@ -77,7 +80,11 @@ struct berth_store {
 	int statement_timeout_ms;
 	PGconn *conn;
 	bool prepared[STMT_COUNT];
-	int held_bot_locks; /* advisory locks this session holds, to report their loss on reconnect */
+	int held_bot_locks; /* bot lock levels this session holds */
+	/* Bot lock levels that were held when the connection was lost (the server released them):
+	 * while > 0 every call fails, so that work meant to run under the lock stops; each
+	 * store_bot_unlock takes one away. */
+	int lost_bot_locks;
 	char listen[STORE_MAX_LISTEN][64];
 	size_t listen_count;
 };
@@ -85,8 +92,13 @@ struct berth_store {
 /* Connects when there is no usable connection. UNAVAILABLE on failure. */
 int store_connect(berth_store *store, berth_err *err);
 
-/* Drops the connection (a lost one, or one in an unknown state); the next call reconnects. */
+/* Drops the connection (a lost one, or one in an unknown state); the next call reconnects,
+ * unless bot locks were held: they become lost_bot_locks. */
 void store_disconnect(berth_store *store);
+
+/* UNAVAILABLE "database connection lost while holding the bot lock; operation aborted" when
+ * lost_bot_locks > 0 (returns -1), else 0. */
+int store_check_lock_lost(const berth_store *store, berth_err *err);
 
 /* Runs a prepared statement (preparing it on this connection first if needed). Returns a result
  * of status PGRES_TUPLES_OK or PGRES_COMMAND_OK that the caller PQclear()s, or NULL with err set

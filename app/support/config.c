@@ -1,6 +1,7 @@
 /* config.c: INI configuration with defaults and environment overrides (see include/berth/config.h). */
 #include "berth/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -25,6 +26,7 @@ struct key_spec {
 static const struct key_spec keys[] = {
 	K("server", "fcgi_socket", KEY_STRING, fcgi_socket, "/run/berth/fcgi.sock"),
 	K("server", "fcgi_listen", KEY_STRING, fcgi_listen, ""),
+	K("server", "fcgi_allowed_peers", KEY_STRING, fcgi_allowed_peers, ""),
 	K("server", "fcgi_socket_mode", KEY_OCTAL, fcgi_socket_mode, "0660"),
 	K("server", "workers", KEY_INT, workers, "4"),
 	K("server", "max_requests", KEY_INT, max_requests, "10000"),
@@ -181,12 +183,63 @@ int berth_config_defaults(struct berth_config *cfg, berth_err *err)
 	return 0;
 }
 
+/* Rewrites [server] fcgi_allowed_peers as "a.b.c.d,e.f.g.h": blanks around entries dropped, each
+ * entry a dotted-quad IPv4 address (libfcgi compares them with inet_addr, which takes no blanks
+ * and no IPv6). */
+static int normalise_peers(struct berth_config *cfg, berth_err *err)
+{
+	const char *p = cfg->fcgi_allowed_peers;
+	size_t cap = strlen(p) + 1, used = 0;
+	char *out;
+
+	if (strspn(p, " \t") == strlen(p))
+		return set_key(cfg, find_key("server", "fcgi_allowed_peers"), "", err);
+	out = malloc(cap);
+	if (!out)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	for (;;) {
+		char addr[INET_ADDRSTRLEN];
+		struct in_addr in;
+		size_t len;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, ",");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof addr) {
+			free(out);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "[server] fcgi_allowed_peers: expected comma-separated IPv4 addresses");
+		}
+		memcpy(addr, p, len);
+		addr[len] = '\0';
+		if (inet_pton(AF_INET, addr, &in) != 1) {
+			berth_err_set(err, BERTH_E_INVALID, "[server] fcgi_allowed_peers: '%s' is not an IPv4 address",
+				      addr);
+			free(out);
+			return -1;
+		}
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? "," : "", addr);
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	free(cfg->fcgi_allowed_peers);
+	cfg->fcgi_allowed_peers = out;
+	return 0;
+}
+
 static int validate(const struct berth_config *cfg, berth_err *err)
 {
 	if (cfg->workers < 1 || cfg->workers > 512)
 		return berth_err_set(err, BERTH_E_INVALID, "[server] workers must be 1..512");
-	if (cfg->request_timeout_ms < 100)
-		return berth_err_set(err, BERTH_E_INVALID, "[server] request_timeout_ms must be >= 100");
+	if (cfg->request_timeout_ms < 100 || cfg->request_timeout_ms > CONFIG_REQUEST_TIMEOUT_MAX_MS)
+		return berth_err_set(err, BERTH_E_INVALID, "[server] request_timeout_ms must be 100..%d",
+				     CONFIG_REQUEST_TIMEOUT_MAX_MS);
+	if (cfg->max_body_bytes < 1 || cfg->max_body_bytes > CONFIG_MAX_BODY_BYTES_MAX)
+		return berth_err_set(err, BERTH_E_INVALID, "[server] max_body_bytes must be 1..%ld",
+				     CONFIG_MAX_BODY_BYTES_MAX);
 	if (cfg->data_root[0] != '/' || cfg->state_root[0] != '/')
 		return berth_err_set(err, BERTH_E_INVALID, "[bots] data_root and state_root must be absolute paths");
 	if (cfg->data_mount[0] != '/')
@@ -233,7 +286,7 @@ int berth_config_load(const char *path, struct berth_config *cfg, berth_err *err
 			}
 		}
 	}
-	if (validate(cfg, err) < 0) {
+	if (normalise_peers(cfg, err) < 0 || validate(cfg, err) < 0) {
 		berth_err_prefix(err, "config %s", path);
 		goto fail;
 	}

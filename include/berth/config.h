@@ -12,15 +12,20 @@
 
 #define BERTH_CONFIG_DEFAULT_PATH "/etc/berth/berth.conf"
 
+#define CONFIG_REQUEST_TIMEOUT_MAX_MS 3600000 /* one hour */
+#define CONFIG_MAX_BODY_BYTES_MAX (1L << 30)  /* 1 GiB */
+
 struct berth_config {
 	/* [server] */
 	char *fcgi_socket;         /* unix socket the master binds */
 	char *fcgi_listen;         /* optional "host:port" TCP listener instead of the socket */
+	char *fcgi_allowed_peers;  /* IPv4 addresses that may connect to fcgi_listen, normalised to
+				      "a.b.c.d,e.f.g.h" ("" = any; only for a loopback listener) */
 	int fcgi_socket_mode;      /* octal permission bits of the socket */
 	int workers;               /* pre-forked FastCGI workers */
 	int max_requests;          /* a worker is recycled after this many requests (0: never) */
-	int request_timeout_ms;    /* deadline of one request */
-	long max_body_bytes;       /* larger request bodies get 413 */
+	int request_timeout_ms;    /* deadline of one request: 100 .. CONFIG_REQUEST_TIMEOUT_MAX_MS */
+	long max_body_bytes;       /* larger request bodies get 413: 1 .. CONFIG_MAX_BODY_BYTES_MAX */
 	int graceful_timeout_ms;   /* bound on draining in-flight requests at stop/reload */
 	char *log_level;           /* debug, info, warn, error */
 	char *pid_file;            /* master pid file ("" for none) */

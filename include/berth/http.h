@@ -105,9 +105,11 @@ void http_resp_free(struct http_resp *resp);  /* frees the body and headers; res
  * is a success (status < 400), -1 when it is an error; so a handler can end with
  * `return http_resp_err(resp, &err);`. Out of memory degrades to a fixed 500. */
 
-/* body is STOLEN (NULL: "{}" is sent). Content-Type: application/json. */
+/* body is STOLEN. NULL means building it failed (json_pack returns NULL when out of memory or
+ * given text that is not UTF-8): 500 "internal" is sent instead. Content-Type: application/json. */
 int http_resp_json(struct http_resp *resp, int status, json_t *body);
-/* {"message": <printf>, "code": code}. code must be a static string. */
+/* {"message": <printf>, "code": code}. code must be a static string. Bytes of the message that are
+ * not well-formed UTF-8 (echoed input, a character cut by truncation) are sent as '?'. */
 int http_resp_error(struct http_resp *resp, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* status from err->kind (http_status_for_kind), code berth_errkind_code(kind), message err->msg. */

@@ -20,12 +20,23 @@ struct server_listener {
 	dev_t dev;           /* identity of the socket file we created, so that we unlink only ours */
 	ino_t ino;
 	char where[160];     /* for logs: "unix:/run/berth/fcgi.sock" or "tcp:127.0.0.1:9000" */
+	bool ipv4;           /* TCP: bound to an IPv4 address */
+	bool loopback;       /* TCP: bound to a loopback address (127.0.0.0/8, ::1) */
 };
 
 /* Binds [server] fcgi_listen ("host:port", TCP) when set, else the unix socket fcgi_socket with
  * mode fcgi_socket_mode. A stale socket file is removed first; a socket on which a live server
- * answers, or a path that is not a socket, is an error (nothing is removed). */
+ * answers, or a path that is not a socket, is an error (nothing is removed). A TCP address that
+ * server_listener_check_peers refuses is an error before anything is bound. */
 int server_listen(const struct berth_config *cfg, struct server_listener *l, berth_err *err);
+
+/* Whether cfg's [server] fcgi_allowed_peers can protect listener l. The FastCGI params carry the
+ * client's identity and are trusted, so any peer able to connect could claim any identity:
+ * INVALID for a TCP listener on a non-loopback address without fcgi_allowed_peers, and for
+ * fcgi_allowed_peers with an IPv6 listener (libfcgi checks the peers of IPv4 connections only).
+ * A unix socket is guarded by its permissions; the peer list does not apply to it. */
+int server_listener_check_peers(const struct server_listener *l, const struct berth_config *cfg,
+				berth_err *err);
 
 /* Closes the socket; with unlink_path, removes the unix socket file if it is still the one we
  * created. */
@@ -38,7 +49,8 @@ void server_listener_close(struct server_listener *l, bool unlink_path);
 int server_master_run(const char *config_path, struct berth_config *cfg, struct server_listener *l);
 
 /* The worker: serves requests on listen_fd until told to stop (SIGTERM/SIGINT/SIGHUP), after
- * max_requests, or when the master dies. cfg is BORROWED. Returns the exit status (0: normal). */
+ * max_requests, or when the master dies. Sets FCGI_WEB_SERVER_ADDRS from fcgi_allowed_peers (unset
+ * when empty) before libfcgi reads it. cfg is BORROWED. Returns the exit status (0: normal). */
 int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid);
 
 #endif

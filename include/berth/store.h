@@ -5,10 +5,18 @@
  * (PQprepare) and run with parameters (PQexecPrepared); no SQL is ever built from input.
  *
  * Connection failures: when the connection is lost (the server restarted, the socket broke), the
- * store drops it and reconnects on the next call, preparing its statements again; reads are retried
- * once on a fresh connection, so a restart between two calls is invisible to readers. While the
- * database cannot be reached every call fails at once with BERTH_E_UNAVAILABLE and the message
- * "database unavailable: <libpq message>". statement_timeout is set on every new connection.
+ * store drops it and reconnects on the next call, preparing its statements again. Only reads (and
+ * try-locks) are retried once on a fresh connection, so a restart between two calls is invisible
+ * to readers; a write is never run twice (its reply may have been lost after the commit): it fails
+ * UNAVAILABLE and the caller decides. While the database cannot be reached every call fails at once
+ * with BERTH_E_UNAVAILABLE and the message "database unavailable: <libpq message>".
+ * statement_timeout is set on every new connection.
+ *
+ * A connection lost while a bot lock is held (store_bot_lock) is not silently replaced: the server
+ * released the lock, so from then on every call fails at once with BERTH_E_UNAVAILABLE "database
+ * connection lost while holding the bot lock; operation aborted" (nothing is retried), until
+ * store_bot_unlock has been called for each lock level held; that unlock reports the loss
+ * (UNAVAILABLE) and the next call connects again.
  *
  * Errors (berth_err kinds):
  *   BERTH_E_NOT_FOUND       a named row does not exist (also: a referenced user/bot is missing)
@@ -16,7 +24,9 @@
  *   BERTH_E_INVALID         a value the schema refuses (not a canonical UUID, unknown role or state,
  *                           a name too long, a bad IP address)
  *   BERTH_E_TIMEOUT         statement_timeout passed, or store_bot_lock's wait ended
- *   BERTH_E_UNAVAILABLE     the database cannot be reached
+ *   BERTH_E_UNAVAILABLE     the database cannot be reached, or asks for a retry (SQLSTATE class 40:
+ *                           serialization failure, deadlock; class 53: insufficient resources),
+ *                           or the connection was lost under a bot lock (see above)
  *   BERTH_E_INTERNAL        anything else
  *
  * Ownership: every result is written into caller-owned structs of fixed-size, NUL-terminated
@@ -285,9 +295,12 @@ int store_event_list(berth_store *store, const char *bot_id, int limit, struct s
  * timeout_ms (TIMEOUT when another session keeps it). The key is the first 8 bytes of the bot's
  * UUID as a bigint (a name space apart from store_node_try_lock's two-int keys). Locks nest like
  * PostgreSQL's: every successful lock needs one unlock. If the connection is lost while the lock
- * is held, the server releases it; the store logs that. */
+ * is held, the server releases it: the store logs that and fails every call until it is unlocked
+ * (see "Connection failures" above). */
 int store_bot_lock(berth_store *store, const char *bot_id, int timeout_ms, berth_err *err);
-/* Releases one level of the bot's lock. PRECONDITION if this session did not hold it. */
+/* Releases one level of the bot's lock. PRECONDITION if this session did not hold it.
+ * UNAVAILABLE when the lock level was lost with the connection (then nothing is released, the
+ * level is forgotten, and once none is left later calls connect again). */
 int store_bot_unlock(berth_store *store, const char *bot_id, berth_err *err);
 
 /* Tries once to take the per-node lock (one active reconciler per node); *acquired says whether it

@@ -7,14 +7,22 @@
 #define _GNU_SOURCE /* vasprintf, pipe2, strcasestr */
 #include "bt.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* A key's value in the stack's berth.conf (for the configured limits). Aborts if absent. */
 static long config_long(const char *key)
@@ -341,6 +349,251 @@ START_TEST(sighup_reload_fails_no_request)
 }
 END_TEST
 
+/* ---- FastCGI spoken directly to berth-fcgi (what nginx does) ---- */
+
+static void fcgi_record(unsigned char *out, size_t *len, int type, const unsigned char *content, size_t clen)
+{
+	unsigned char h[8] = { 1, (unsigned char)type, 0, 1, (unsigned char)(clen >> 8), (unsigned char)clen, 0, 0 };
+
+	memcpy(out + *len, h, 8);
+	if (clen)
+		memcpy(out + *len + 8, content, clen);
+	*len += 8 + clen;
+}
+
+/* One GET request for path (no client certificate params: /health needs none). */
+static size_t fcgi_get_request(const char *path, unsigned char *out)
+{
+	static const unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 }; /* responder, no keep-alive */
+	const char *params[][2] = { { "REQUEST_METHOD", "GET" }, { "REQUEST_URI", path } };
+	unsigned char p[512];
+	size_t plen = 0, len = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t nl = strlen(params[i][0]), vl = strlen(params[i][1]);
+		ck_assert(nl < 128 && vl < 128 && plen + 2 + nl + vl <= sizeof p);
+		p[plen++] = (unsigned char)nl;
+		p[plen++] = (unsigned char)vl;
+		memcpy(p + plen, params[i][0], nl);
+		memcpy(p + plen + nl, params[i][1], vl);
+		plen += nl + vl;
+	}
+	fcgi_record(out, &len, 1, begin, sizeof begin);
+	fcgi_record(out, &len, 4, p, plen);
+	fcgi_record(out, &len, 4, NULL, 0);
+	fcgi_record(out, &len, 5, NULL, 0);
+	return len;
+}
+
+/* Sends the request on fd (after delay_ms), reads until the peer closes, and returns the HTTP
+ * status of the STDOUT stream: 0 when no response came (the connection was closed unanswered). */
+static int fcgi_exchange(int fd, const char *path, int delay_ms)
+{
+	unsigned char req[1024], all[65536];
+	char out[65536];
+	size_t len = fcgi_get_request(path, req), got = 0, out_len = 0, off = 0;
+	int status = 0;
+	ssize_t n;
+
+	if (delay_ms > 0)
+		bt_sleep_ms(delay_ms);
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return 0; /* closed by the server before the request was sent */
+	while (got < sizeof all && (n = read(fd, all + got, sizeof all - got)) > 0)
+		got += (size_t)n;
+	while (off + 8 <= got) {
+		size_t clen = (size_t)all[off + 4] << 8 | all[off + 5];
+		if (all[off + 1] == 6 && out_len + clen < sizeof out) {
+			memcpy(out + out_len, all + off + 8, clen);
+			out_len += clen;
+		}
+		off += 8 + clen + all[off + 6];
+	}
+	out[out_len] = '\0';
+	if (sscanf(out, "Status: %d", &status) != 1)
+		status = 0;
+	return status;
+}
+
+static int connect_tcp(const char *from, int port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &to.sin_addr), 1);
+	ck_assert_int_eq(inet_pton(AF_INET, from, &src.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
+	if (connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A loopback TCP port that was free a moment ago. */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* The stack's berth.conf with [server] fcgi_listen and fcgi_allowed_peers replaced and one
+ * worker, written next to it. NEW path. */
+static char *tcp_config(const char *listen, const char *peers)
+{
+	FILE *in = fopen(bt_env("BERTH_CONFIG"), "re"), *out;
+	char *name = bt_unique("fcgi-tcp"), *path, line[1024];
+
+	ck_assert(in != NULL);
+	ck_assert_int_ge(asprintf(&path, "%s/%s.conf", bt_env("BERTH_STACK"), name), 0);
+	free(name);
+	out = fopen(path, "we");
+	ck_assert(out != NULL);
+	while (fgets(line, sizeof line, in)) {
+		if (strncmp(line, "fcgi_listen", 11) == 0 || strncmp(line, "fcgi_allowed_peers", 18) == 0 ||
+		    strncmp(line, "workers", 7) == 0 || strncmp(line, "pid_file", 8) == 0)
+			continue;
+		fputs(line, out);
+		if (strncmp(line, "[server]", 8) == 0)
+			fprintf(out, "fcgi_listen = %s\nfcgi_allowed_peers = %s\nworkers = 1\npid_file =\n", listen,
+				peers);
+	}
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	return path;
+}
+
+static char *fcgi_binary(void)
+{
+	char *bin;
+
+	ck_assert_int_ge(asprintf(&bin, "%s/berth-fcgi", bt_env("BERTH_BUILDDIR")), 0);
+	return bin;
+}
+
+START_TEST(tcp_listener_off_loopback_needs_allowed_peers)
+{
+	char *bin = fcgi_binary();
+	struct {
+		const char *listen, *peers, *says;
+	} refused[] = {
+		{ "0.0.0.0:1", "", "fcgi_allowed_peers" },
+		{ "[::1]:1", "127.0.0.1", "IPv4" },
+		{ "127.0.0.1:1", "127.0.0.1, ::1", "not an IPv4 address" },
+	};
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		char *conf = tcp_config(refused[i].listen, refused[i].peers), *err = NULL;
+		char *argv[] = { bin, "-c", conf, NULL };
+		int rc = bt_run(argv, NULL, &err, 30);
+
+		ck_assert_msg(rc == 1, "berth-fcgi with fcgi_listen %s, peers '%s': exit %d (%s)", refused[i].listen,
+			      refused[i].peers, rc, err);
+		ck_assert_msg(strstr(err, refused[i].says) != NULL, "no '%s' in: %s", refused[i].says, err);
+		unlink(conf);
+		free(conf);
+		free(err);
+	}
+	free(bin);
+}
+END_TEST
+
+/* libfcgi closes connections from peers not in fcgi_allowed_peers before reading anything. */
+START_TEST(tcp_listener_serves_allowed_peers_only)
+{
+	int port = free_port();
+	char listen[64], *bin = fcgi_binary(), *conf, *log;
+	int fd = -1, logfd, status;
+	pid_t pid;
+	long long deadline = bt_now_ms() + 20000;
+
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+	conf = tcp_config(listen, " 127.0.0.3 ,127.0.0.1");
+	ck_assert_int_ge(asprintf(&log, "%s.log", conf), 0);
+	logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ck_assert_int_ge(logfd, 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(logfd, 2);
+		execl(bin, bin, "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	close(logfd);
+	while ((fd = connect_tcp("127.0.0.1", port)) < 0 && bt_now_ms() < deadline)
+		bt_sleep_ms(100);
+	ck_assert_msg(fd >= 0, "berth-fcgi did not listen on %s (log %s)", listen, log);
+	status = fcgi_exchange(fd, "/health", 0);
+	close(fd);
+	ck_assert_msg(status == 200, "GET /health from an allowed peer: %d (log %s)", status, log);
+
+	fd = connect_tcp("127.0.0.2", port);
+	ck_assert_int_ge(fd, 0);
+	status = fcgi_exchange(fd, "/health", 0);
+	close(fd);
+	ck_assert_msg(status == 0, "a peer not allowed got an answer: %d", status);
+
+	fd = connect_tcp("127.0.0.3", port);
+	ck_assert_int_ge(fd, 0);
+	status = fcgi_exchange(fd, "/health", 0);
+	close(fd);
+	ck_assert_msg(status == 200, "GET /health from the other allowed peer: %d (log %s)", status, log);
+
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "berth-fcgi ended with status %d", status);
+	unlink(conf);
+	unlink(log);
+	free(conf);
+	free(log);
+	free(bin);
+}
+END_TEST
+
+/* A worker told to stop after it accepted a connection, before the request's first bytes
+ * arrived, still answers it (libfcgi closed such a connection unanswered when its wait for those
+ * bytes was interrupted by the signal: nginx said 502). */
+START_TEST(reload_while_a_connection_waits_for_its_request)
+{
+	int master = bt_stack_pid("fcgi");
+	int workers = (int)config_long("workers");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *sock = NULL;
+	FILE *f = fopen(bt_env("BERTH_CONFIG"), "re");
+	char line[512];
+
+	ck_assert(f != NULL);
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "fcgi_socket = %107s", sa.sun_path) == 1)
+			sock = sa.sun_path;
+	fclose(f);
+	ck_assert_msg(sock != NULL, "no fcgi_socket in %s", bt_env("BERTH_CONFIG"));
+	wait_workers(master, workers, 20000);
+
+	for (int round = 0; round < 3; round++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+		bt_sleep_ms(300); /* a worker accepts it and waits for the request */
+		ck_assert_int_eq(kill(master, SIGHUP), 0);
+		int status = fcgi_exchange(fd, "/health", 300);
+		close(fd);
+		ck_assert_msg(status == 200, "round %d: the connection accepted before the reload got %d", round,
+			      status);
+		wait_workers(master, workers, 20000);
+	}
+}
+END_TEST
+
 START_TEST(database_restart_gives_503_then_recovers)
 {
 	ck_assert_int_eq(wait_status("/me", bt_admin(), 200, 5000), 200);
@@ -385,6 +638,9 @@ static Suite *foundation_suite(void)
 	tcase_set_timeout(proc, 180);
 	tcase_add_test(proc, killed_worker_is_replaced_and_the_loop_goes_on);
 	tcase_add_test(proc, sighup_reload_fails_no_request);
+	tcase_add_test(proc, reload_while_a_connection_waits_for_its_request);
+	tcase_add_test(proc, tcp_listener_off_loopback_needs_allowed_peers);
+	tcase_add_test(proc, tcp_listener_serves_allowed_peers_only);
 	tcase_add_test(proc, database_restart_gives_503_then_recovers);
 	suite_add_tcase(s, proc);
 	return s;

@@ -592,6 +592,127 @@ START_TEST(reconnect_after_restart)
 }
 END_TEST
 
+/* Terminates the backend that holds the advisory lock matching `match` (SQL over pg_locks, fixed
+ * text from the test) and waits until it is gone, as an administrator would with
+ * pg_terminate_backend. */
+static void terminate_lock_holder(const char *match)
+{
+	char *sql, *pid, *left;
+	long long deadline = bt_now_ms() + 10000;
+
+	ck_assert_int_ge(asprintf(&sql, "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND %s",
+				  match), 0);
+	pid = bt_sql(sql);
+	free(sql);
+	ck_assert_msg(pid[0] != '\0' && strchr(pid, '\n') == NULL, "lock holders: '%s'", pid);
+	ck_assert_int_ge(asprintf(&sql, "SELECT pg_terminate_backend(%s)", pid), 0);
+	free(bt_sql(sql));
+	free(sql);
+	ck_assert_int_ge(asprintf(&sql, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pid), 0);
+	while (strcmp(left = bt_sql(sql), "0") != 0 && bt_now_ms() < deadline) {
+		free(left);
+		bt_sleep_ms(50);
+	}
+	ck_assert_str_eq(left, "0");
+	free(left);
+	free(sql);
+	free(pid);
+}
+
+/* The backend holding a bot's lock: its key is the first 16 hex digits of the UUID. */
+static void terminate_bot_lock_holder(const char *bot_id)
+{
+	char hex[17], *match;
+	size_t n = 0;
+
+	for (const char *p = bot_id; *p && n < 16; p++)
+		if (*p != '-')
+			hex[n++] = *p;
+	hex[n] = '\0';
+	ck_assert_int_ge(asprintf(&match,
+				  "objsubid = 1 AND lpad(to_hex(classid::bigint), 8, '0') || "
+				  "lpad(to_hex(objid::bigint), 8, '0') = '%s'",
+				  hex),
+			 0);
+	terminate_lock_holder(match);
+	free(match);
+}
+
+#define LOCK_LOST_MSG "database connection lost while holding the bot lock; operation aborted"
+
+/* A connection lost under a bot lock is not silently replaced: calls fail (a read is not retried
+ * on a new, unlocked connection) until the lock is unlocked, which reports the loss. */
+START_TEST(bot_lock_lost_with_the_connection)
+{
+	berth_store *a = open_store(), *b = open_store();
+	struct store_user u = new_user(a, false), got;
+	char bot[BERTH_UUID_LEN + 1];
+	berth_err e = { 0 };
+
+	berth_uuid_generate(bot);
+	OK(store_bot_lock(a, bot, 0, err));
+	terminate_bot_lock_holder(bot);
+
+	/* the call that finds the connection gone: a read, which would otherwise be retried */
+	ck_assert_int_eq(store_user_get(a, u.id, &got, &e), -1);
+	ck_assert_int_eq(e.kind, BERTH_E_UNAVAILABLE);
+	ck_assert_msg(strstr(e.msg, LOCK_LOST_MSG) != NULL, "message: %s", e.msg);
+	/* the server released the lock: another session takes it at once */
+	OK(store_bot_lock(b, bot, 2000, err));
+	/* every later call of the session fails at once, reads, writes and locks alike */
+	ck_assert_int_eq(store_user_get(a, u.id, &got, &e), -1);
+	ck_assert_int_eq(e.kind, BERTH_E_UNAVAILABLE);
+	ck_assert_msg(strstr(e.msg, LOCK_LOST_MSG) != NULL, "message: %s", e.msg);
+	FAILS(BERTH_E_UNAVAILABLE, store_ping(a, err));
+	FAILS(BERTH_E_UNAVAILABLE, store_event_add(a, bot, NULL, "it", NULL, err));
+	FAILS(BERTH_E_UNAVAILABLE, store_bot_lock(a, u.id, 0, err));
+	/* the unlock reports the loss and clears it */
+	ck_assert_int_eq(store_bot_unlock(a, bot, &e), -1);
+	ck_assert_int_eq(e.kind, BERTH_E_UNAVAILABLE);
+	ck_assert_msg(strstr(e.msg, "lost") != NULL, "message: %s", e.msg);
+	OK(store_user_get(a, u.id, &got, err));
+	ck_assert_str_eq(got.username, u.username);
+	FAILS(BERTH_E_PRECONDITION, store_bot_unlock(a, bot, err));
+	FAILS(BERTH_E_TIMEOUT, store_bot_lock(a, bot, 0, err)); /* b still holds it */
+	OK(store_bot_unlock(b, bot, err));
+	OK(store_bot_lock(a, bot, 0, err));
+	OK(store_bot_unlock(a, bot, err));
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
+/* After the connection went stale between calls, a read is retried on a new one; a write is
+ * not (its reply may have been lost after the commit). A node lock marks the backend. */
+START_TEST(only_reads_are_retried_after_a_lost_connection)
+{
+	berth_store *s = open_store();
+	struct store_user u = new_user(s, false), got;
+	char *node = bt_unique("it-retry"), *match;
+	char bot[BERTH_UUID_LEN + 1];
+	bool acquired = false;
+
+	berth_uuid_generate(bot);
+	ck_assert_int_ge(asprintf(&match, "classid = 1112691784 AND objsubid = 2 AND objid = hashtext('%s')::oid",
+				  node),
+			 0);
+	OK(store_node_try_lock(s, node, &acquired, err));
+	ck_assert(acquired);
+	terminate_lock_holder(match);
+	OK(store_user_get(s, u.id, &got, err));
+
+	OK(store_node_try_lock(s, node, &acquired, err));
+	ck_assert(acquired);
+	terminate_lock_holder(match);
+	/* (retried, this would say NOT_FOUND: the bot has no container row) */
+	FAILS(BERTH_E_UNAVAILABLE, store_container_set_desired(s, bot, "stopped", err));
+	OK(store_user_get(s, u.id, &got, err));
+	free(match);
+	free(node);
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *suite = suite_create("store");
@@ -606,6 +727,8 @@ int main(void)
 	tcase_add_test(tc, snapshots);
 	tcase_add_test(tc, events);
 	tcase_add_test(tc, bot_lock);
+	tcase_add_test(tc, bot_lock_lost_with_the_connection);
+	tcase_add_test(tc, only_reads_are_retried_after_a_lost_connection);
 	tcase_add_test(tc, node_lock_and_notify);
 	tcase_add_test(tc, migrate_idempotent);
 	tcase_add_test(tc, migrate_concurrent_fresh_database);

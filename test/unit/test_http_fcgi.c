@@ -359,6 +359,28 @@ START_TEST(test_routing_errors)
 }
 END_TEST
 
+/* Bytes that are not UTF-8 in a param echoed by an error message keep the error what it is. */
+START_TEST(test_invalid_utf8_in_echoed_params)
+{
+	char *method[] = { "REQUEST_METHOD=G\xffT", "REQUEST_URI=/items/7", NULL };
+	char *media_type[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "CONTENT_TYPE=text/\xff",
+			       "CONTENT_LENGTH=2", "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=x", NULL };
+	struct reply rep;
+
+	roundtrip(method, "", 0, &rep);
+	ck_assert_int_eq(rep.status, 405);
+	ck_assert_str_eq(code_of(&rep), "method_not_allowed");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(rep.json, "message")), "method G?T "));
+	json_decref(rep.json);
+
+	roundtrip(media_type, "{}", 2, &rep);
+	ck_assert_int_eq(rep.status, 415);
+	ck_assert_str_eq(code_of(&rep), "unsupported_media_type");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(rep.json, "message")), "'text/?'"));
+	json_decref(rep.json);
+}
+END_TEST
+
 START_TEST(test_body_rules_end_to_end)
 {
 	char *too_large[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "CONTENT_TYPE=application/json",
@@ -437,6 +459,7 @@ int main(void)
 	tcase_add_test(tc, test_long_params_reach_the_handler);
 	tcase_add_test(tc, test_forged_headers_do_not_authenticate);
 	tcase_add_test(tc, test_routing_errors);
+	tcase_add_test(tc, test_invalid_utf8_in_echoed_params);
 	tcase_add_test(tc, test_body_rules_end_to_end);
 	tcase_add_test(tc, test_bot_id_must_be_canonical);
 	suite_add_tcase(s, tc);

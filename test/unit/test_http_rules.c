@@ -86,8 +86,66 @@ START_TEST(test_resp_err_and_error)
 	ck_assert_int_eq(resp.status, 201);
 	ck_assert_str_eq(resp.body, "{\"n\":1}");
 	ck_assert_ptr_null(resp.code);
-	ck_assert_int_eq(http_resp_json(&resp, 200, NULL), 0);
-	ck_assert_str_eq(resp.body, "{}");
+	/* NULL is a body that could not be built (json_pack failed): never a success */
+	ck_assert_int_eq(http_resp_json(&resp, 200, NULL), -1);
+	assert_error(&resp, 500, "internal");
+	ck_assert_str_eq(resp.code, "internal");
+	http_resp_free(&resp);
+}
+END_TEST
+
+static const char *message_of(const struct http_resp *resp, json_t **holder)
+{
+	*holder = body_json(resp);
+	return json_string_value(json_object_get(*holder, "message"));
+}
+
+START_TEST(test_error_messages_are_made_valid_utf8)
+{
+	struct http_resp resp;
+	json_t *j;
+
+	http_resp_init(&resp);
+	/* input echoed into a message (a Content-Type, a method) keeps its status and code */
+	ck_assert_int_eq(http_json_parse_body("text/\xff", "{}", 2, &j, &resp), -1);
+	assert_error(&resp, 415, "unsupported_media_type");
+	ck_assert_str_eq(message_of(&resp, &j),
+			 "unsupported media type 'text/?': the body must be application/json");
+	json_decref(j);
+
+	http_resp_error(&resp, 405, "method_not_allowed", "method %s is not allowed", "G\xffT");
+	assert_error(&resp, 405, "method_not_allowed");
+	ck_assert_str_eq(message_of(&resp, &j), "method G?T is not allowed");
+	json_decref(j);
+
+	/* valid multi-byte text is kept; stray continuation bytes, overlong forms, surrogates, code
+	 * points above U+10FFFF and bytes that never occur become one '?' per byte */
+	http_resp_error(&resp, 400, "x", "%s", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	ck_assert_str_eq(message_of(&resp, &j), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	json_decref(j);
+	http_resp_error(&resp, 400, "x", "%s", "a\x80" "b\xc0\xaf" "c\xed\xa0\x80" "d\xf4\x90\x80\x80" "e\xfe");
+	ck_assert_str_eq(message_of(&resp, &j), "a?b??c???d????e?");
+	json_decref(j);
+
+	/* a character cut at the end (truncation by vsnprintf or berth_err) */
+	{
+		berth_err err;
+		char name[BERTH_ERR_MSG_MAX];
+		const char *msg;
+		size_t len;
+
+		memset(name, 'n', sizeof name);
+		name[sizeof name - 1] = '\0';
+		memcpy(name + BERTH_ERR_MSG_MAX - 1 - 17, "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 15);
+		berth_err_set(&err, BERTH_E_NOT_FOUND, "bot %s", name); /* cut in the middle of a euro sign */
+		ck_assert_int_eq(http_resp_err(&resp, &err), -1);
+		assert_error(&resp, 404, "not_found");
+		msg = message_of(&resp, &j);
+		len = strlen(msg);
+		ck_assert_uint_eq(len, BERTH_ERR_MSG_MAX - 1);
+		ck_assert_str_eq(msg + len - 4, "\xe2\x82\xac?");
+		json_decref(j);
+	}
 	http_resp_free(&resp);
 }
 END_TEST
@@ -267,6 +325,7 @@ int main(void)
 
 	tcase_add_test(tc, test_kind_to_status);
 	tcase_add_test(tc, test_resp_err_and_error);
+	tcase_add_test(tc, test_error_messages_are_made_valid_utf8);
 	tcase_add_test(tc, test_resp_head);
 	tcase_add_test(tc, test_body_limits);
 	tcase_add_test(tc, test_json_body_rules);
