@@ -72,6 +72,20 @@ START_TEST(file_values_and_comments)
 }
 END_TEST
 
+START_TEST(allowed_peers_are_normalised)
+{
+	struct berth_config c;
+	berth_err err;
+
+	clear_env();
+	write_config("[server]\nfcgi_allowed_peers =  10.0.0.1 ,127.0.0.1  \n");
+	ck_assert_msg(berth_config_load(path, &c, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(c.fcgi_allowed_peers, "10.0.0.1,127.0.0.1");
+	berth_config_free(&c);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(environment_overrides_the_file)
 {
 	struct berth_config c;
@@ -107,6 +121,11 @@ START_TEST(errors_name_file_line_and_key)
 		{ "[bots]\ndata_root = relative/path\n", "absolute" },
 		{ "[containerd]\nnamespace =\n", "namespace" },
 		{ "[server\nworkers = 2\n", "line 1" },
+		{ "[server]\nmax_body_bytes = 0\n", "max_body_bytes" },
+		{ "[server]\nmax_body_bytes = 2147483648\n", "max_body_bytes" },
+		{ "[server]\nrequest_timeout_ms = 3600001\n", "request_timeout_ms" },
+		{ "[server]\nfcgi_allowed_peers = 10.0.0.1, example.org\n", "'example.org' is not an IPv4 address" },
+		{ "[server]\nfcgi_allowed_peers = ::1\n", "fcgi_allowed_peers" },
 	};
 
 	clear_env();
@@ -135,6 +154,7 @@ int main(void)
 
 	tcase_add_test(tc, defaults_follow_the_original);
 	tcase_add_test(tc, file_values_and_comments);
+	tcase_add_test(tc, allowed_peers_are_normalised);
 	tcase_add_test(tc, environment_overrides_the_file);
 	tcase_add_test(tc, errors_name_file_line_and_key);
 	suite_add_tcase(s, tc);
