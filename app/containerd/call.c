@@ -7,7 +7,9 @@
  *  - GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is also the minimum connect timeout: keep it >= 5 s;
  *  - after UNAVAILABLE the channel is destroyed and re-created (reconnects in ~50 ms instead of
  *    staying ~3 s in TRANSIENT_FAILURE), and idempotent calls are retried once.
- * Completion-queue waits are sliced so that ctd_conn_cancel can end unbounded calls.
+ * Completion-queue waits are sliced so that ctd_conn_cancel can end unbounded calls. A cancel is
+ * a flag on the connection: set by ctd_conn_cancel, acted on by the call in progress (or the next
+ * one), and cleared when that call ends, so it never reaches a later call.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,7 +38,7 @@ struct ctd_conn {
 	int default_timeout_ms;
 	int timeout_ms;
 	int last_status;
-	atomic_int cancel;
+	atomic_int cancel; /* a ctd_conn_cancel not yet used up by a call */
 	grpc_channel *ch;
 	grpc_completion_queue *cq;
 };
@@ -260,6 +262,8 @@ static int call_begin(struct call *k, ctd_conn *c, const ProtobufCServiceDescrip
 
 static void call_end(struct call *k)
 {
+	/* The cancel (if any) was meant for this call, which is over: it must not hit the next one. */
+	atomic_store(&k->c->cancel, 0);
 	if (k->gc)
 		grpc_call_unref(k->gc);
 	for (size_t i = 0; i < k->n_md; i++) {
@@ -275,14 +279,19 @@ static void call_end(struct call *k)
 	k->error_string = NULL;
 }
 
-/* Runs a batch and waits for it, in slices so that a pending ctd_conn_cancel is honoured.
- * Returns the batch's success flag (1/0), or -1 if the batch could not start. */
+/* Runs a batch and waits for it, in slices so that a ctd_conn_cancel (pending before the batch
+ * or arriving during it) is honoured. Returns the batch's success flag (1/0), or -1 if the batch
+ * could not start. */
 static int run_batch(struct call *k, const grpc_op *ops, size_t n)
 {
 	void *tag = (void *)ops;
 	if (grpc_call_start_batch(k->gc, ops, n, tag, NULL) != GRPC_CALL_OK)
 		return -1;
 	for (;;) {
+		if (!k->cancelled && atomic_load(&k->c->cancel)) {
+			k->cancelled = 1;
+			grpc_call_cancel(k->gc, NULL);
+		}
 		gpr_timespec t = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
 					      gpr_time_from_millis(POLL_SLICE_MS, GPR_TIMESPAN));
 		grpc_event ev = grpc_completion_queue_pluck(k->c->cq, tag, t, NULL);
@@ -290,10 +299,6 @@ static int run_batch(struct call *k, const grpc_op *ops, size_t n)
 			return ev.success ? 1 : 0;
 		if (ev.type == GRPC_QUEUE_SHUTDOWN)
 			return -1;
-		if (!k->cancelled && atomic_exchange(&k->c->cancel, 0)) {
-			k->cancelled = 1;
-			grpc_call_cancel(k->gc, NULL);
-		}
 	}
 }
 
@@ -478,7 +483,8 @@ int ctd_call_unary(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const cha
 /* Returns 0/-1; *delivered tells whether any message reached fn (then no retry). */
 static int stream_once(ctd_conn *c, const ProtobufCServiceDescriptor *svc,
 		       const ProtobufCMethodDescriptor *m, const ProtobufCMessage *req,
-		       ctd_stream_fn fn, void *ud, int timeout_ms, int *delivered, berth_err *err)
+		       ctd_stream_fn fn, void *ud, int timeout_ms, int flags, int *delivered,
+		       berth_err *err)
 {
 	struct call k;
 	grpc_byte_buffer *sbb = NULL;
@@ -520,11 +526,13 @@ static int stream_once(ctd_conn *c, const ProtobufCServiceDescriptor *svc,
 		c->last_status = k.status;
 		goto out;
 	}
-	if (stop > 0 || (k.cancelled && k.status == GRPC_STATUS_CANCELLED)) {
+	if (stop > 0 || (k.cancelled && k.status == GRPC_STATUS_CANCELLED &&
+			 (flags & CTD_CANCEL_ENDS_OK))) {
 		c->last_status = GRPC_STATUS_OK;
 		rc = 0;
 		goto out;
 	}
+	/* A cancelled stream that did not end OK is an error ("cancelled"): its data is partial. */
 	rc = status_result(&k, err);
 out:
 	if (sbb)
@@ -541,10 +549,10 @@ int ctd_call_server_stream(ctd_conn *c, const ProtobufCServiceDescriptor *svc, c
 	if (!m || check_request(m, req, svc->short_name, err) != 0)
 		return -1;
 	int delivered = 0;
-	int rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, &delivered, err);
+	int rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, err);
 	if (rc != 0 && !delivered && c->last_status == GRPC_STATUS_UNAVAILABLE &&
 	    (flags & CTD_IDEMPOTENT))
-		rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, &delivered, err);
+		rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, err);
 	return rc;
 }
 
@@ -622,14 +630,17 @@ int ctd_bidi_close(ctd_bidi *b, int abandon, berth_err *err)
 	struct call *k = &b->k;
 	int rc = 0;
 	if (!b->ended && k->first_batch_done) {
+		int closed = 0;
 		if (abandon) {
 			grpc_call_cancel(k->gc, NULL);
 		} else {
 			grpc_op op = op_plain(GRPC_OP_SEND_CLOSE_FROM_CLIENT);
-			run_batch(k, &op, 1);
+			closed = run_batch(k, &op, 1) == 1;
+			if (!closed)
+				grpc_call_cancel(k->gc, NULL); /* the stream is broken: end it */
 			/* containerd repeats its last reply after our half-close; the status comes
 			 * only once every message has been read. */
-			for (;;) {
+			while (closed) {
 				grpc_byte_buffer *rbb = NULL;
 				grpc_op rop = op_recv_msg(&rbb);
 				if (run_batch(k, &rop, 1) != 1 || !rbb)
@@ -638,8 +649,12 @@ int ctd_bidi_close(ctd_bidi *b, int abandon, berth_err *err)
 			}
 		}
 		read_status(k);
-		if (!abandon)
+		if (!abandon) {
 			rc = status_result(k, err);
+			if (rc == 0 && !closed)
+				rc = berth_err_set(err, BERTH_E_INTERNAL, "%s: half-close failed",
+						   k->name);
+		}
 	} else if (!k->first_batch_done) {
 		grpc_call_cancel(k->gc, NULL);
 	}

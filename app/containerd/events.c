@@ -27,7 +27,8 @@ int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filte
 	struct sub_ctx sc = { fn, ud };
 	req.n_filters = n_filters;
 	req.filters = (char **)filters;
-	return ctd_call_server_stream(c, SVC, "Subscribe", &req.base, sub_msg, &sc, -1, 0, err);
+	return ctd_call_server_stream(c, SVC, "Subscribe", &req.base, sub_msg, &sc, -1,
+				      CTD_CANCEL_ENDS_OK, err);
 }
 
 int ctd_event_task_exit(const ctd_envelope *env, ctd_task_exit_event **out, berth_err *err)

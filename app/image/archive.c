@@ -5,7 +5,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +70,22 @@ static const char *clean_name(const char *name)
 	}
 }
 
+/* True if name is exactly blobs/sha256/<64 lowercase hex> (nothing after it: "<hex>.partial" or
+ * "<hex>/x" is not a blob); digest gets "sha256:<hex>". */
+static int blob_digest(const char *name, char digest[IMAGE_DIGEST_SIZE])
+{
+	const char *hex;
+
+	if (strncmp(name, BLOB_DIR, strlen(BLOB_DIR)) != 0)
+		return 0;
+	hex = name + strlen(BLOB_DIR);
+	if (strlen(hex) != IMAGE_DIGEST_SIZE - 1 - strlen("sha256:"))
+		return 0;
+	memcpy(digest, "sha256:", strlen("sha256:"));
+	memcpy(digest + strlen("sha256:"), hex, strlen(hex) + 1);
+	return image_digest_valid(digest);
+}
+
 static int walk_entries(struct archive *a, struct archive_walk *w, berth_err *err)
 {
 	struct archive_entry *e;
@@ -102,10 +117,7 @@ static int walk_entries(struct archive *a, struct archive_walk *w, berth_err *er
 				return -1;
 		} else if (strcmp(name, "manifest.json") == 0) {
 			have_docker_manifest = 1;
-		} else if (strncmp(name, BLOB_DIR, strlen(BLOB_DIR)) == 0) {
-			snprintf(digest, sizeof digest, "sha256:%s", name + strlen(BLOB_DIR));
-			if (!image_digest_valid(digest))
-				continue;
+		} else if (blob_digest(name, digest)) {
 			w->n_blobs++;
 			if (w->on_blob && w->on_blob(a, digest, size, w->ud, err) != 0)
 				return -1;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #define DEFAULT_CPU_PERIOD_US 100000u
+/* The kernel's (and runc's) smallest CFS quota: 1 ms. */
+#define MIN_CPU_QUOTA_US 1000
 
 static const char *const default_caps[] = {
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
@@ -247,12 +249,17 @@ static int merge_image_config(json_t *process, const json_t *image_config,
 {
 	const json_t *cfg = image_config ? json_object_get(image_config, "config") : NULL;
 	const json_t *img_env = cfg ? json_object_get(cfg, "Env") : NULL;
-	json_t *env = json_array(), *args = json_array();
+	json_t *env, *args;
 	const char *cwd = NULL, *user = NULL;
 	const json_t *v;
 
-	if (!env || !args || json_object_set_new(process, "env", env) != 0 ||
-	    json_object_set_new(process, "args", args) != 0)
+	/* Each array is handed to process as soon as it exists (set_new steals it even on failure),
+	 * so none leaks when the other cannot be made. */
+	env = json_array();
+	if (!env || json_object_set_new(process, "env", env) != 0)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	args = json_array();
+	if (!args || json_object_set_new(process, "args", args) != 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	if (image_config && !json_is_object(image_config))
 		return berth_err_set(err, BERTH_E_INVALID, "image config is not an object");
@@ -377,11 +384,14 @@ static int add_limits(json_t *spec, const struct oci_limits *l, berth_err *err)
 		return berth_err_set(err, BERTH_E_INVALID, "resource limits must not be negative");
 	if (l->cpu_quota_us && l->cpu_millicores)
 		return berth_err_set(err, BERTH_E_INVALID, "give a CPU quota or millicores, not both");
+	if (l->cpu_quota_us && l->cpu_quota_us < MIN_CPU_QUOTA_US)
+		return berth_err_set(err, BERTH_E_INVALID, "CPU quota %lld us is below the minimum "
+				     "of %d us", (long long)l->cpu_quota_us, MIN_CPU_QUOTA_US);
 	if (l->cpu_millicores) {
 		period = DEFAULT_CPU_PERIOD_US;
 		quota = (int64_t)l->cpu_millicores * (int64_t)period / 1000;
-		if (quota < 1000) /* the kernel's minimum CFS quota is 1 ms */
-			quota = 1000;
+		if (quota < MIN_CPU_QUOTA_US) /* a tiny share rounds up to the minimum */
+			quota = MIN_CPU_QUOTA_US;
 	} else if (quota && !period) {
 		period = DEFAULT_CPU_PERIOD_US;
 	}

@@ -13,12 +13,25 @@
 #define MANIFEST_MAX (4u << 20) /* manifests and indexes are small; refuse anything absurd */
 #define CONFIG_MAX (16u << 20)
 #define UNPACK_LEASE_EXPIRE_S 3600
+/* Diff.Apply of a large layer takes far longer than a normal call's deadline (15 s in workers). */
+#define APPLY_TIMEOUT_MS (10 * 60 * 1000)
 #define LABEL_SNAPSHOT_REF "containerd.io/snapshot.ref"
 #define LABEL_UNCOMPRESSED "containerd.io/uncompressed"
 #define LABEL_GC_SNAPSHOT_PREFIX "containerd.io/gc.ref.snapshot."
 
 static const char *const platform_os = "linux";
 static const char *const platform_arch = "amd64";
+
+/* A fault in what containerd holds (a blob that is missing or not JSON, an unsupported or
+ * inconsistent manifest, a layer that applies to another diff ID) is the operator's problem, never
+ * the caller's input: BERTH_E_INTERNAL, so that it does not surface as a client error (400/404/415)
+ * of whoever asked for a container. Only containerd being away or slow keeps its kind. Returns -1. */
+static int stored_fault(berth_err *err)
+{
+	if (err && err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT)
+		err->kind = BERTH_E_INTERNAL;
+	return -1;
+}
 
 void image_info_free(struct image_info *info)
 {
@@ -45,7 +58,7 @@ static json_t *read_json_blob(ctd_conn *c, const char *digest, size_t max, berth
 	doc = json_loadb((const char *)data, len, 0, &jerr);
 	free(data);
 	if (!doc)
-		berth_err_set(err, BERTH_E_INVALID, "blob %s is not JSON: %s", digest, jerr.text);
+		berth_err_set(err, BERTH_E_INTERNAL, "blob %s is not JSON: %s", digest, jerr.text);
 	return doc;
 }
 
@@ -68,7 +81,7 @@ static json_t *load_manifest(ctd_conn *c, const ctd_descriptor *target, char *ou
 		if (!chosen || image_descriptor_parse(chosen, &d, err) != 0)
 			break;
 		if (image_media_kind(d.media_type) != 2) {
-			berth_err_set(err, BERTH_E_UNSUPPORTED, "nested index %s is not supported",
+			berth_err_set(err, BERTH_E_INTERNAL, "nested index %s is not supported",
 				      d.digest);
 			break;
 		}
@@ -76,7 +89,7 @@ static json_t *load_manifest(ctd_conn *c, const ctd_descriptor *target, char *ou
 		json_decref(doc);
 		return manifest;
 	default:
-		berth_err_set(err, BERTH_E_UNSUPPORTED, "unsupported image media type %s",
+		berth_err_set(err, BERTH_E_INTERNAL, "unsupported image media type %s",
 			      target->media_type);
 	}
 	json_decref(doc);
@@ -93,9 +106,9 @@ static int fill_layers(struct image_info *out, const json_t *manifest, berth_err
 	int rc = -1;
 
 	if (!json_is_array(layers) || !json_is_array(diff_ids))
-		return berth_err_set(err, BERTH_E_INVALID, "manifest layers or config diff_ids missing");
+		return berth_err_set(err, BERTH_E_INTERNAL, "manifest layers or config diff_ids missing");
 	if (json_array_size(diff_ids) != n)
-		return berth_err_set(err, BERTH_E_INVALID, "manifest has %zu layers, config %zu diff IDs",
+		return berth_err_set(err, BERTH_E_INTERNAL, "manifest has %zu layers, config %zu diff IDs",
 				     n, json_array_size(diff_ids));
 	out->layers = calloc(n + 1, sizeof *out->layers);
 	ids = calloc(n + 1, sizeof *ids);
@@ -146,17 +159,21 @@ int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_e
 	out->top_chain_id = "";
 	if (!name || !*name)
 		return berth_err_set(err, BERTH_E_INVALID, "image name is empty");
-	if (ctd_image_get(c, name, &reply, err) != 0)
+	if (ctd_image_get(c, name, &reply, err) != 0) {
+		/* NOT_FOUND: no such image (the one caller-facing failure); anything else is stored */
+		if (err && err->kind != BERTH_E_NOT_FOUND)
+			stored_fault(err);
 		goto done;
+	}
 	if (!reply->image || !reply->image->target) {
-		berth_err_set(err, BERTH_E_INVALID, "image has no target");
+		berth_err_set(err, BERTH_E_INTERNAL, "image has no target");
 		goto done;
 	}
 	target.media_type = reply->image->target->media_type;
 	target.digest = reply->image->target->digest;
 	target.size = reply->image->target->size;
 	if (!image_digest_valid(target.digest)) {
-		berth_err_set(err, BERTH_E_INVALID, "image target digest %s is not sha256", target.digest);
+		berth_err_set(err, BERTH_E_INTERNAL, "image target digest %s is not sha256", target.digest);
 		goto done;
 	}
 	out->name = strdup(name);
@@ -177,6 +194,8 @@ int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_e
 		goto done;
 	rc = 0;
 done:
+	if (rc != 0 && reply)
+		stored_fault(err); /* the image exists: what follows from it is stored data */
 	if (rc != 0)
 		berth_err_prefix(err, "resolve image %s", name ? name : "");
 	json_decref(manifest);
@@ -195,6 +214,21 @@ static void unique_id(char *buf, size_t cap, const char *prefix)
 		rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec;
 	snprintf(buf, cap, "%s-%lld%09ld-%016llx", prefix, (long long)ts.tv_sec, ts.tv_nsec,
 		 (unsigned long long)rnd);
+}
+
+/* Diff.Apply under a deadline long enough for a large layer (the connection's own if longer),
+ * restored afterwards. */
+static int apply_layer(ctd_conn *c, const ctd_descriptor *layer, const ctd_mounts *mounts,
+		       char *applied, size_t cap, berth_err *err)
+{
+	int old_timeout = ctd_conn_set_timeout(c, APPLY_TIMEOUT_MS);
+	int rc;
+
+	if (old_timeout > APPLY_TIMEOUT_MS)
+		ctd_conn_set_timeout(c, old_timeout);
+	rc = ctd_diff_apply(c, layer, mounts, applied, cap, err);
+	ctd_conn_set_timeout(c, old_timeout);
+	return rc;
 }
 
 /* One layer: Prepare, Apply, Commit. Returns 1 if this call applied it, 0 if another process
@@ -219,10 +253,10 @@ static int unpack_layer(ctd_conn *c, const struct image_layer *l, const char *pa
 			return 0;
 		return -1;
 	}
-	if (ctd_diff_apply(c, &desc, &mounts, applied, sizeof applied, err) != 0)
+	if (apply_layer(c, &desc, &mounts, applied, sizeof applied, err) != 0)
 		goto remove;
 	if (strcmp(applied, l->diff_id) != 0) {
-		berth_err_set(err, BERTH_E_INVALID, "layer %s applied as %s, expected diff ID %s",
+		berth_err_set(err, BERTH_E_INTERNAL, "layer %s applied as %s, expected diff ID %s",
 			      l->digest, applied, l->diff_id);
 		goto remove;
 	}
@@ -251,6 +285,12 @@ static int label_config(ctd_conn *c, const struct image_info *img, const char *s
 	return ctd_content_update_labels(c, img->config_digest, &label, 1, err);
 }
 
+static int unpack_failed(const struct image_info *img, berth_err *err)
+{
+	stored_fault(err);
+	return berth_err_prefix(err, "unpack %s", img->name);
+}
+
 int image_unpack(ctd_conn *c, const struct image_info *img, const char *snapshotter,
 		 size_t *unpacked, berth_err *err)
 {
@@ -263,18 +303,24 @@ int image_unpack(ctd_conn *c, const struct image_info *img, const char *snapshot
 		*unpacked = 0;
 	if (!snapshotter || !*snapshotter)
 		return berth_err_set(err, BERTH_E_INVALID, "unpack: no snapshotter");
-	if (img->n_layers == 0)
-		return berth_err_set(err, BERTH_E_INVALID, "unpack %s: image has no layers", img->name);
+	/* From here every failure concerns stored data or containerd: see stored_fault. */
+	if (img->n_layers == 0) {
+		berth_err_set(err, BERTH_E_INTERNAL, "image has no layers");
+		return unpack_failed(img, err);
+	}
 	/* Fast path: the top of the chain exists, so every layer below does. */
 	if (ctd_snapshot_stat(c, snapshotter, img->top_chain_id, NULL, err) == 0)
-		return label_config(c, img, snapshotter, err) == 0 ? 0 :
-			berth_err_prefix(err, "unpack %s", img->name);
-	if (err && err->kind != BERTH_E_NOT_FOUND)
+		return label_config(c, img, snapshotter, err) == 0 ? 0 : unpack_failed(img, err);
+	/* INVALID here is containerd refusing the snapshotter ("snapshotter not loaded"): the
+	 * caller's choice, so it keeps its kind. */
+	if (err && err->kind == BERTH_E_INVALID)
 		return berth_err_prefix(err, "unpack %s", img->name);
+	if (err && err->kind != BERTH_E_NOT_FOUND)
+		return unpack_failed(img, err);
 
 	unique_id(lease, sizeof lease, "berth-unpack");
 	if (ctd_lease_create(c, lease, UNPACK_LEASE_EXPIRE_S, NULL, 0, err) != 0)
-		return berth_err_prefix(err, "unpack %s", img->name);
+		return unpack_failed(img, err);
 	if (ctd_conn_set_lease(c, lease) != 0) {
 		berth_err_set(err, BERTH_E_INTERNAL, "cannot set the lease");
 		goto done;
@@ -306,7 +352,7 @@ done:
 		blog(BLOG_WARN, "unpack: deleting lease %s failed (it expires in %d s): %s", lease,
 		     UNPACK_LEASE_EXPIRE_S, lease_err.msg);
 	if (rc != 0)
-		return berth_err_prefix(err, "unpack %s", img->name);
+		return unpack_failed(img, err);
 	if (unpacked)
 		*unpacked = applied;
 	return 0;

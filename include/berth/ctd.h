@@ -84,9 +84,16 @@ int ctd_conn_set_lease(ctd_conn *c, const char *lease_id);
 /* Sets the deadline of following calls (ms > 0; 0 restores the default) and returns the previous
  * value, so that `int old = ctd_conn_set_timeout(c, 60000); ...; ctd_conn_set_timeout(c, old);`. */
 int ctd_conn_set_timeout(ctd_conn *c, int timeout_ms);
-/* Makes the call in progress on c (and the next one, if none is running) end soon with
- * BERTH_E_TIMEOUT "cancelled" (a subscription ends with 0). Async-signal-safe and callable from
- * another thread: the only function here that may be. */
+/* Makes the call in progress on c end soon with BERTH_E_TIMEOUT "<Service>.<Method>: cancelled"
+ * (streams too: a cancelled Content.Read or Snapshots.List never passes for complete; only an
+ * events subscription ends with 0). When no call is in progress, the cancel waits for the next
+ * call on c, so that a cancel racing with the start of a call is not lost. Either way the cancel
+ * is used up when that one call ends (whether it saw it or finished first): it never reaches a
+ * call after it. A caller that loops over calls keeps its own stop flag, sets it before
+ * cancelling and checks it between calls. A function of this header that makes several calls
+ * (ctd_exec_wait, ctd_content_write) fails with the cancelled call's error; its clean-up calls
+ * are not cancelled. Async-signal-safe and callable from another thread: the only function here
+ * that may be. */
 void ctd_conn_cancel(ctd_conn *c);
 /* The grpc_status_code of the last call on c (0 = OK), for callers that need the raw code. */
 int ctd_conn_last_status(const ctd_conn *c);
@@ -263,12 +270,17 @@ int ctd_task_list(ctd_conn *c, ctd_task_list_reply **out, berth_err *err);
 int ctd_task_metrics(ctd_conn *c, const char *container_id, ctd_task_metrics_reply **out,
 		     berth_err *err);
 
-/* Exec and wait, with output captured through files under io_dir. */
+/* The most ctd_exec_wait keeps of one stream; a larger capture_max is lowered to it. */
+#define CTD_EXEC_CAPTURE_LIMIT ((size_t)64 * 1024 * 1024)
+
+/* Exec and wait, with output captured through FIFOs under io_dir: the caller drains them while the
+ * process runs, so output beyond capture_max costs no disk space (it is read and dropped). */
 typedef struct ctd_exec_opts {
 	const char *process_json; /* OCI Process JSON (args, env, cwd, user, ...) */
-	const char *io_dir;       /* host directory the shim can open; files are made and removed */
+	const char *io_dir;       /* host directory the shim can open; two FIFOs are made and removed */
 	int timeout_ms;           /* > 0; on expiry the process is SIGKILLed and BERTH_E_TIMEOUT returned */
-	size_t capture_max;       /* bytes kept of each stream (0: 1 MiB); the rest is dropped */
+	size_t capture_max;       /* bytes kept of each stream (0: 1 MiB; at most
+	                             CTD_EXEC_CAPTURE_LIMIT); the rest is dropped */
 } ctd_exec_opts;
 
 typedef struct ctd_exec_result {
@@ -280,9 +292,13 @@ typedef struct ctd_exec_result {
 	bool truncated; /* a stream was longer than capture_max */
 } ctd_exec_result;
 
-/* Runs process exec_id in the task: Exec, Start, Wait (deadline), Kill on timeout, DeleteProcess
- * always. On success res holds the exit status and output (free with ctd_exec_result_free); a
- * non-zero exit status is still success. On BERTH_E_TIMEOUT res also holds the output so far. */
+/* Runs process exec_id in the task: Exec, Start, Wait (deadline) while a thread drains stdout and
+ * stderr, DeleteProcess always. When Start or Wait fails for any reason but NOT_FOUND (deadline,
+ * cancel, containerd error), the process is SIGKILLed and waited for (bounded) before the
+ * DeleteProcess, so it never outlives the call. After the exit, output still buffered is read for
+ * at most 1 s (a background child holding stdout open does not hold the call). On success res
+ * holds the exit status and output (free with ctd_exec_result_free); a non-zero exit status is
+ * still success. On BERTH_E_TIMEOUT res also holds the output so far. */
 int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 		  const ctd_exec_opts *o, ctd_exec_result *res, berth_err *err);
 void ctd_exec_result_free(ctd_exec_result *res);
@@ -294,7 +310,9 @@ int ctd_image_list(ctd_conn *c, const char *const *filters, size_t n_filters,
 		   ctd_image_list_reply **out, berth_err *err);
 int ctd_image_create(ctd_conn *c, const char *name, const ctd_descriptor *target,
 		     const ctd_label *labels, size_t n_labels, berth_err *err);
-/* Replaces the target and labels of an existing image (e.g. a re-import). */
+/* Replaces the target of an existing image (e.g. a re-import) and sets (value != NULL) or removes
+ * (value == NULL) each of labels; the image's other labels (e.g. another tool's) stay: the update
+ * sends the field mask "target", "labels.<key>"... */
 int ctd_image_update(ctd_conn *c, const char *name, const ctd_descriptor *target,
 		     const ctd_label *labels, size_t n_labels, berth_err *err);
 /* sync: garbage collection runs before the reply. */
@@ -369,7 +387,8 @@ int ctd_lease_delete(ctd_conn *c, const char *id, bool sync, berth_err *err);
 
 /* Subscribes to events matching filters (e.g. `topic=="/tasks/exit"`; several filters are ORed),
  * with no deadline, calling fn per envelope (borrowed). fn returns 0 to go on, 1 to stop (returns
- * 0), -1 to stop with an error. ctd_conn_cancel also stops it (returns 0). containerd sends no
+ * 0), -1 to stop with an error. ctd_conn_cancel also stops it and it then returns 0 (the only
+ * call that does). containerd sends no
  * acknowledgement: events published before the stream is set up are missed. Use a connection of
  * its own (own thread or process). */
 typedef int (*ctd_event_fn)(const ctd_envelope *env, void *ud, berth_err *err);

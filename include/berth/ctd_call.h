@@ -18,9 +18,14 @@
 enum ctd_call_flags {
 	/* Safe to send twice: retried once on a fresh channel after UNAVAILABLE. */
 	CTD_IDEMPOTENT = 1,
+	/* Server streams: a ctd_conn_cancel ends the call with 0 instead of BERTH_E_TIMEOUT
+	 * "cancelled". Only for streams without an end of their own (events subscriptions), whose
+	 * callers stop them by cancelling; a cancelled read must never pass for complete. */
+	CTD_CANCEL_ENDS_OK = 2,
 };
 
-/* timeout_ms: > 0 a deadline, 0 the connection's timeout, < 0 none (cancellable). */
+/* timeout_ms: > 0 a deadline, 0 the connection's timeout, < 0 none (ended only by
+ * ctd_conn_cancel). Every call can be cancelled; see ctd_conn_cancel for a cancel's lifetime. */
 
 /* Unary call. *resp (may be NULL to discard the reply) is NEW: protobuf_c_message_free_unpacked. */
 int ctd_call_unary(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const char *method,
@@ -28,7 +33,8 @@ int ctd_call_unary(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const cha
 		   berth_err *err);
 
 /* Server-streaming call: fn gets each reply (borrowed) and returns 0 to go on, 1 to stop (the call
- * then returns 0), -1 to stop with an error it put in err. A ctd_conn_cancel ends it with 0. */
+ * then returns 0), -1 to stop with an error it put in err. A ctd_conn_cancel ends it with
+ * BERTH_E_TIMEOUT "cancelled", or with 0 under CTD_CANCEL_ENDS_OK. */
 typedef int (*ctd_stream_fn)(const ProtobufCMessage *msg, void *ud, berth_err *err);
 int ctd_call_server_stream(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const char *method,
 			   const ProtobufCMessage *req, ctd_stream_fn fn, void *ud, int timeout_ms,

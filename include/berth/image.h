@@ -81,16 +81,28 @@ struct image_info {
 	const char *top_chain_id;        /* points into layers[n-1].chain_id; "" for no layers */
 };
 
+/* Error kinds of image_resolve, image_unpack and image_ensure. The data they read comes from
+ * containerd, not from their caller, so a fault in it is never a client error:
+ *   BERTH_E_NOT_FOUND    only when the image record itself is missing (Images.Get);
+ *   BERTH_E_UNAVAILABLE, BERTH_E_TIMEOUT   containerd unreachable or too slow;
+ *   BERTH_E_INTERNAL     anything else about stored data or containerd: a missing blob, a blob
+ *                        that is not JSON or too large, an image without target, an unsupported
+ *                        media type, an index without linux/amd64, a layer/diff-ID count
+ *                        mismatch, a layer applying to another diff ID, ...;
+ *   BERTH_E_INVALID      only for the caller's own arguments: an empty name, no snapshotter, or
+ *                        a snapshotter containerd does not have ("snapshotter not loaded").
+ *                        The snapshotter may come from an API request; the image never does.
+ * Messages start "resolve image <name>: " or "unpack <name>: ". */
+
 /* Resolves image name in c's namespace: Images.Get -> target; an index picks linux/amd64; the
  * manifest gives config and layers; the config gives diff IDs; chain IDs computed. Fills *out
- * (release with image_info_free, also after failure). NOT_FOUND if the image or a blob is
- * missing. */
+ * (release with image_info_free, also after failure). */
 int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_err *err);
 void image_info_free(struct image_info *info);
 
 /* Unpacks a resolved image into snapshotter unless already unpacked, under a lease of its own
  * (1 h expiry): per layer Stat (skip if present), Prepare "extract-<ns>-<rand> <chain>", Diff.Apply
- * (diff ID checked), Commit with containerd.io/snapshot.ref (ALREADY_EXISTS means another process
+ * (under a deadline of 10 min, or the connection's if longer; diff ID checked), Commit with containerd.io/snapshot.ref (ALREADY_EXISTS means another process
  * won: its snapshot is used), Remove of the key on any failure, Content.Update of the layer's
  * containerd.io/uncompressed label; then the config blob gets
  * containerd.io/gc.ref.snapshot.<snapshotter> = top chain ID (the GC root of the snapshot chain).
@@ -144,7 +156,9 @@ struct image_import_opts {
  * indexes get the containerd.io/gc.ref.content.* labels that keep their children, each named image
  * is created (or updated when it exists), then unpacked. *imported (may be NULL) gets the list of
  * images created (release with image_archive_list_free). Call it on a connection without a
- * lease: the connection's lease is cleared afterwards. */
+ * lease: the connection's lease is cleared afterwards. A malformed archive (its tar, layout,
+ * index.json, manifests) is BERTH_E_INVALID or BERTH_E_UNSUPPORTED; the unpack after the import
+ * fails with image_unpack's kinds. */
 int image_import(ctd_conn *c, const char *path, const struct image_import_opts *o,
 		 struct image_archive_list *imported, berth_err *err);
 

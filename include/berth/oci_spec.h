@@ -54,7 +54,7 @@ struct oci_annotation {
 /* Resource limits; zero means "no limit" for every field. */
 struct oci_limits {
 	int64_t memory_bytes;      /* linux.resources.memory.limit */
-	int64_t cpu_quota_us;      /* linux.resources.cpu.quota ... */
+	int64_t cpu_quota_us;      /* linux.resources.cpu.quota (>= 1000: runc refuses less) ... */
 	uint64_t cpu_period_us;    /* ... and period (default 100000 when quota is given) */
 	int cpu_millicores;        /* alternative to quota: 1000 = one CPU (period 100000) */
 	int64_t pids_max;          /* linux.resources.pids.limit */

@@ -2,8 +2,13 @@
  * containerd, success and error paths, and reconnection after a containerd restart. */
 #include "config.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include "bt.h"
 #include "it_ctd_common.h"
@@ -86,8 +91,8 @@ START_TEST(test_images)
 	char name[128], id[96];
 	test_id(id, sizeof(id), "alias");
 	snprintf(name, sizeof(name), "h-ctd.test/%s:1", id);
-	const ctd_label labels[] = { { "berth.test", "yes" } };
-	ck_assert_msg(ctd_image_create(c, name, &target, labels, 1, &err) == 0, "%s", err.msg);
+	const ctd_label labels[] = { { "berth.test", "yes" }, { "other.tool", "keep" } };
+	ck_assert_msg(ctd_image_create(c, name, &target, labels, 2, &err) == 0, "%s", err.msg);
 	expect_kind(ctd_image_create(c, name, &target, NULL, 0, &err), &err,
 		    BERTH_E_ALREADY_EXISTS, "image twice");
 	const ctd_label labels2[] = { { "berth.test", "updated" } };
@@ -96,8 +101,30 @@ START_TEST(test_images)
 	ck_assert_msg(ctd_image_get(c, name, &alias, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(ctd_map_get(alias->image->n_labels, (ProtobufCMessage **)alias->image->labels,
 				     "berth.test"), "updated");
+	/* The update's field mask leaves another tool's label alone. */
+	ck_assert_str_eq(ctd_map_get(alias->image->n_labels, (ProtobufCMessage **)alias->image->labels,
+				     "other.tool"), "keep");
 	ck_assert_str_eq(alias->image->target->digest, target.digest);
 	ctd_reply_free(alias);
+	/* A re-import's update: new target, no labels; a NULL value removes a label. */
+	ctd_descriptor target2 = { "application/vnd.oci.image.config.v1+json", NULL, 0 };
+	char manifest[72], chain[72];
+	image_chain(c, chain, manifest);
+	json_t *m = read_json_blob(c, manifest);
+	json_t *cfg = json_object_get(m, "config");
+	target2.digest = json_string_value(json_object_get(cfg, "digest"));
+	target2.size = json_integer_value(json_object_get(cfg, "size"));
+	ck_assert_msg(ctd_image_update(c, name, &target2, NULL, 0, &err) == 0, "%s", err.msg);
+	const ctd_label drop[] = { { "berth.test", NULL } };
+	ck_assert_msg(ctd_image_update(c, name, &target2, drop, 1, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ctd_image_get(c, name, &alias, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(alias->image->target->digest, target2.digest);
+	ck_assert_ptr_null(ctd_map_get(alias->image->n_labels,
+				       (ProtobufCMessage **)alias->image->labels, "berth.test"));
+	ck_assert_str_eq(ctd_map_get(alias->image->n_labels, (ProtobufCMessage **)alias->image->labels,
+				     "other.tool"), "keep");
+	ctd_reply_free(alias);
+	json_decref(m);
 
 	char filter[200];
 	snprintf(filter, sizeof(filter), "name==%s", name);
@@ -135,6 +162,32 @@ static int count_chunk(const uint8_t *data, size_t len, int64_t offset, void *ud
 	ch->total += len;
 	ch->calls++;
 	return ch->stop_after && ch->calls >= ch->stop_after ? 1 : 0;
+}
+
+/* A stream callback that cancels its own connection at the first message, then goes on
+ * (stop_after 0) or stops (stop_after 1). */
+struct cancelling {
+	ctd_conn *c;
+	int calls;
+	int stop_after;
+};
+
+static int cancel_chunk(const uint8_t *data, size_t len, int64_t offset, void *ud, berth_err *err)
+{
+	struct cancelling *k = ud;
+	(void)data;
+	(void)len;
+	(void)offset;
+	(void)err;
+	if (k->calls++ == 0)
+		ctd_conn_cancel(k->c);
+	return k->stop_after && k->calls >= k->stop_after ? 1 : 0;
+}
+
+static int cancel_snapshot(const ctd_snapshot_info *info, void *ud, berth_err *err)
+{
+	(void)info;
+	return cancel_chunk(NULL, 0, 0, ud, err);
 }
 
 START_TEST(test_content)
@@ -200,6 +253,34 @@ START_TEST(test_content)
 	ck_assert_msg(ctd_content_read(c, digest, 0, 0, count_chunk, &one, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_int_eq(one.calls, 1);
+
+	/* A cancelled read is an error, never a short blob passing for complete. */
+	struct cancelling k = { c, 0, 0 };
+	expect_kind(ctd_content_read(c, digest, 0, 0, cancel_chunk, &k, &err), &err,
+		    BERTH_E_TIMEOUT, "cancelled read");
+	ck_assert_str_eq(err.msg, "Content.Read: cancelled");
+	ck_assert_int_lt(k.calls, 4);
+	/* The cancel was used up by that read: the next call is not hit. */
+	ck_assert_msg(ctd_content_info(c, digest, &info, &err) == 0, "%s", err.msg);
+	ctd_reply_free(info);
+	/* Also when the call it came during ended by itself (the callback stopped it). */
+	struct cancelling k1 = { c, 0, 1 };
+	ck_assert_msg(ctd_content_read(c, digest, 0, 0, cancel_chunk, &k1, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_msg(ctd_content_info(c, digest, &info, &err) == 0, "%s", err.msg);
+	ctd_reply_free(info);
+	/* A cancel while no call runs ends the next call, and only that one. */
+	ctd_conn_cancel(c);
+	expect_kind(ctd_content_info(c, digest, &info, &err), &err, BERTH_E_TIMEOUT,
+		    "call after an idle cancel");
+	ck_assert_str_eq(err.msg, "Content.Info: cancelled");
+	ck_assert_msg(ctd_content_info(c, digest, &info, &err) == 0, "%s", err.msg);
+	ctd_reply_free(info);
+	/* Snapshots.List, the other stream. */
+	struct cancelling ks = { c, 0, 0 };
+	expect_kind(ctd_snapshot_list(c, SNAPSHOTTER, NULL, 0, cancel_snapshot, &ks, &err), &err,
+		    BERTH_E_TIMEOUT, "cancelled snapshot list");
+	ck_assert_int_ge(ks.calls, 1);
 
 	ck_assert_msg(ctd_content_delete(c, digest, &err) == 0, "%s", err.msg);
 	expect_kind(ctd_content_info(c, digest, &info, &err), &err, BERTH_E_NOT_FOUND,
@@ -481,6 +562,177 @@ START_TEST(test_lifecycle)
 }
 END_TEST
 
+/* Entries of dir besides . and .. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Samples the bytes stored under a directory while an exec runs; keeps the largest sum seen. */
+struct dir_watch {
+	const char *dir;
+	atomic_int stop;
+	long long max_bytes;
+};
+
+static void *watch_dir(void *arg)
+{
+	struct dir_watch *w = arg;
+	while (!atomic_load(&w->stop)) {
+		DIR *d = opendir(w->dir);
+		long long sum = 0;
+		for (struct dirent *e; d && (e = readdir(d));) {
+			struct stat st;
+			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    !S_ISDIR(st.st_mode))
+				sum += (long long)st.st_blocks * 512;
+		}
+		if (d)
+			closedir(d);
+		if (sum > w->max_bytes)
+			w->max_bytes = sum;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+struct delayed_cancel {
+	ctd_conn *c;
+	int after_ms;
+};
+
+static void *cancel_later(void *arg)
+{
+	struct delayed_cancel *dc = arg;
+	usleep((useconds_t)dc->after_ms * 1000);
+	ctd_conn_cancel(dc->c);
+	return NULL;
+}
+
+/* ctd_exec_wait's output goes through FIFOs drained during the run: output far beyond
+ * capture_max costs no disk space and does not hold the call; a timed-out, cancelled or
+ * background-holding exec ends cleanly. */
+START_TEST(test_exec_output)
+{
+	ctd_conn *c = test_conn();
+	berth_err err;
+	char id[96];
+	test_id(id, sizeof(id), "execout");
+	const char *args[] = { "/bin/sleep", "1000", NULL };
+	ctd_mounts rootfs = { 0 };
+	test_container_up(c, id, args, NULL, 0, &rootfs);
+	ck_assert_msg(ctd_task_create(c, id, &rootfs, NULL, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ctd_task_start(c, id, NULL, NULL, &err) == 0, "%s", err.msg);
+	char iodir[] = "/tmp/h-ctd-exo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(iodir));
+	ctd_exec_result res;
+	ctd_task_info ti;
+
+	/* 50 MB on stdout, 4 KiB kept; stderr intact. With files the shim would write all of it
+	 * into io_dir: a watcher checks io_dir never holds data. */
+	struct dir_watch w = { .dir = iodir };
+	pthread_t wt;
+	atomic_init(&w.stop, 0);
+	ck_assert_int_eq(pthread_create(&wt, NULL, watch_dir, &w), 0);
+	char *proc = test_process_json("yes | head -c 50000000; echo done >&2");
+	ctd_exec_opts eo = { .process_json = proc, .io_dir = iodir, .timeout_ms = 60000,
+			     .capture_max = 4096 };
+	ck_assert_msg(ctd_exec_wait(c, id, "big", &eo, &res, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(res.exit_status, 0);
+	ck_assert_uint_eq(res.out_len, 4096);
+	ck_assert(res.truncated);
+	ck_assert_int_eq(res.out[0], 'y');
+	ck_assert_str_eq(res.err, "done\n");
+	ck_assert_int_eq(dir_entries(iodir), 0);
+	ctd_exec_result_free(&res);
+	free(proc);
+
+	/* dd of 50 MiB with the default capture (1 MiB); an absurd capture_max is bounded. */
+	proc = test_process_json("dd if=/dev/zero bs=1M count=50 2>/dev/null");
+	eo.process_json = proc;
+	eo.capture_max = 0;
+	ck_assert_msg(ctd_exec_wait(c, id, "dd", &eo, &res, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(res.out_len, 1024 * 1024);
+	ck_assert(res.truncated);
+	ctd_exec_result_free(&res);
+	free(proc);
+	proc = test_process_json("echo small");
+	eo.process_json = proc;
+	eo.capture_max = SIZE_MAX;
+	ck_assert_msg(ctd_exec_wait(c, id, "max", &eo, &res, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(res.out, "small\n");
+	ck_assert(!res.truncated);
+	ctd_exec_result_free(&res);
+	free(proc);
+
+	/* Endless output past the deadline: killed, output so far kept, nothing left behind. */
+	proc = test_process_json("yes");
+	eo.process_json = proc;
+	eo.capture_max = 1000;
+	eo.timeout_ms = 1500;
+	long long t0 = mono_ms();
+	expect_kind(ctd_exec_wait(c, id, "endless", &eo, &res, &err), &err, BERTH_E_TIMEOUT,
+		    "endless output");
+	ck_assert_msg(mono_ms() - t0 < 10000, "took %lld ms", mono_ms() - t0);
+	ck_assert_uint_eq(res.out_len, 1000);
+	ck_assert(res.truncated);
+	ctd_exec_result_free(&res);
+	expect_kind(ctd_task_get(c, id, "endless", &ti, &err), &err, BERTH_E_NOT_FOUND,
+		    "timed-out exec deleted");
+	ck_assert_int_eq(dir_entries(iodir), 0);
+	atomic_store(&w.stop, 1);
+	pthread_join(wt, NULL);
+	ck_assert_msg(w.max_bytes == 0, "io_dir held %lld bytes during the execs", w.max_bytes);
+	free(proc);
+
+	/* A background child holding stdout open does not hold the call past the exit. */
+	proc = test_process_json("sleep 60 & echo hi");
+	eo.process_json = proc;
+	eo.timeout_ms = 30000;
+	t0 = mono_ms();
+	ck_assert_msg(ctd_exec_wait(c, id, "bg", &eo, &res, &err) == 0, "%s", err.msg);
+	ck_assert_msg(mono_ms() - t0 < 10000, "took %lld ms", mono_ms() - t0);
+	ck_assert_str_eq(res.out, "hi\n");
+	ctd_exec_result_free(&res);
+	free(proc);
+
+	/* A cancelled Wait (any failure but NOT_FOUND) kills and deletes the exec. */
+	proc = test_process_json("sleep 100");
+	eo.process_json = proc;
+	struct delayed_cancel dc = { c, 1500 };
+	pthread_t t;
+	t0 = mono_ms();
+	ck_assert_int_eq(pthread_create(&t, NULL, cancel_later, &dc), 0);
+	expect_kind(ctd_exec_wait(c, id, "cancelled", &eo, &res, &err), &err, BERTH_E_TIMEOUT,
+		    "cancelled exec");
+	pthread_join(t, NULL);
+	ck_assert_msg(strstr(err.msg, "cancelled") != NULL, "%s", err.msg);
+	ck_assert_msg(mono_ms() - t0 < 10000, "took %lld ms", mono_ms() - t0);
+	ctd_exec_result_free(&res);
+	expect_kind(ctd_task_get(c, id, "cancelled", &ti, &err), &err, BERTH_E_NOT_FOUND,
+		    "cancelled exec deleted");
+	free(proc);
+
+	rmdir(iodir);
+	test_container_down(c, id);
+	ctd_mounts_free(&rootfs);
+	ctd_conn_free(c);
+}
+END_TEST
+
 static char *slurp_file(const char *path)
 {
 	static char buf[256];
@@ -522,9 +774,11 @@ START_TEST(test_task_file_io)
 	ck_assert_msg(ctd_task_get(c, id, NULL, &ti, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(ti.status, CTD_TASK_STOPPED);
 	ck_assert_msg(ctd_task_delete(c, id, NULL, &err) == 0, "%s", err.msg);
-	/* With a file:// stdout the shim logs both streams into that one file. */
+	/* With a file:// stdout the shim logs both streams into that one file. Only stdout is
+	 * checked: the shim's two copies share one descriptor and the first to finish closes it, so
+	 * stderr is sometimes lost (containerd issue #3118, still in 1.6). */
 	const char *logged = slurp_file(out_uri + 7);
-	ck_assert_msg(strstr(logged, "hello-task\n") && strstr(logged, "to-err\n"), "log: %s", logged);
+	ck_assert_msg(strstr(logged, "hello-task\n") != NULL, "log: %s", logged);
 	unlink(out_uri + 7);
 	unlink(err_path);
 	rmdir(dir);
@@ -747,6 +1001,7 @@ int main(void)
 	tcase_add_test(tc, test_content);
 	tcase_add_test(tc, test_snapshots);
 	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_exec_output);
 	tcase_add_test(tc, test_task_file_io);
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_diff);

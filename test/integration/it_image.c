@@ -6,6 +6,7 @@
  * ctr is the independent observer. Check forks each test: every containerd connection is made
  * inside the test (gRPC state must not cross fork). */
 #include <check.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,6 +450,229 @@ START_TEST(concurrent_unpack)
 }
 END_TEST
 
+/* sha256 of text as "sha256:<hex>" into out. */
+static void digest_of(const char *text, size_t len, char out[IMAGE_DIGEST_SIZE])
+{
+	unsigned char md[32];
+	unsigned int md_len = 0;
+
+	ck_assert(EVP_Digest(text, len, md, &md_len, EVP_sha256(), NULL) == 1 && md_len == 32);
+	strcpy(out, "sha256:");
+	for (unsigned int i = 0; i < md_len; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Stores text as a blob (under the connection's lease) and fills d. */
+static void put_blob(ctd_conn *c, const char *text, char digest[IMAGE_DIGEST_SIZE],
+		     ctd_descriptor *d, const char *media_type)
+{
+	berth_err err = {0};
+	char ref[IMAGE_DIGEST_SIZE + 16];
+	size_t len = strlen(text);
+
+	digest_of(text, len, digest);
+	snprintf(ref, sizeof ref, "it-image-%s", digest + 7);
+	ck_assert_msg(ctd_content_write_buf(c, ref, digest, text, len, NULL, 0, &err) == 0 ||
+		      err.kind == BERTH_E_ALREADY_EXISTS, "%s", err.msg);
+	d->media_type = media_type;
+	d->digest = digest;
+	d->size = (int64_t)len;
+}
+
+/* Creates image name -> target; resolve (and ensure) of it must fail with kind. */
+static void expect_stored_fault(ctd_conn *c, const char *snap, const char *prefix, const char *tag,
+				const ctd_descriptor *target, berth_errkind kind, int resolves)
+{
+	char name[256];
+	struct image_info info;
+	berth_err err = {0};
+
+	snprintf(name, sizeof name, "%s:%s", prefix, tag);
+	ck_assert_msg(ctd_image_create(c, name, target, NULL, 0, &err) == 0, "%s", err.msg);
+	if (resolves) {
+		ck_assert_msg(image_resolve(c, name, &info, &err) == 0, "%s: %s", tag, err.msg);
+		image_info_free(&info);
+	} else {
+		ck_assert_int_eq(image_resolve(c, name, &info, &err), -1);
+		ck_assert_msg(err.kind == kind, "%s: resolve gave %s (%s)", tag,
+			      berth_errkind_code(err.kind), err.msg);
+		image_info_free(&info);
+	}
+	ck_assert_int_eq(image_ensure(c, name, snap, &info, &err), -1);
+	ck_assert_msg(err.kind == kind, "%s: ensure gave %s (%s)", tag, berth_errkind_code(err.kind),
+		      err.msg);
+	image_info_free(&info);
+	ck_assert_msg(ctd_image_delete(c, name, false, &err) == 0, "%s", err.msg);
+}
+
+/* Faults in what containerd holds are BERTH_E_INTERNAL, never a client error kind; only a missing
+ * image record is NOT_FOUND. */
+START_TEST(stored_image_faults_are_internal)
+{
+	ctd_conn *c = connect_ctd();
+	char *snap = snapshotter();
+	char *u = bt_unique("fault");
+	char prefix[128], lease[128], text[4096], name[256];
+	char d_junk[IMAGE_DIGEST_SIZE], d_index[IMAGE_DIGEST_SIZE], d_two[IMAGE_DIGEST_SIZE];
+	char d_cfg[IMAGE_DIGEST_SIZE], d_man[IMAGE_DIGEST_SIZE], absent[IMAGE_DIGEST_SIZE];
+	char fake_diff[IMAGE_DIGEST_SIZE];
+	struct image_info bot, info;
+	ctd_descriptor d;
+	berth_err err = {0};
+	json_t *cfg;
+	char *cfg_text;
+
+	snprintf(prefix, sizeof prefix, "berth.test/%s", u);
+	snprintf(lease, sizeof lease, "%s-lease", u);
+	ck_assert_msg(ctd_lease_create(c, lease, 600, NULL, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(ctd_conn_set_lease(c, lease), 0);
+	ck_assert_msg(image_resolve(c, bt_env("BERTH_BOT_IMAGE"), &bot, &err) == 0, "%s", err.msg);
+
+	/* the target blob is not JSON */
+	put_blob(c, "this is not JSON", d_junk, &d, IMAGE_MT_OCI_MANIFEST);
+	expect_stored_fault(c, snap, prefix, "junk", &d, BERTH_E_INTERNAL, 0);
+	/* the target's media type is not an image's */
+	d = (ctd_descriptor){"application/x-not-an-image", bot.manifest_digest, 1};
+	expect_stored_fault(c, snap, prefix, "mediatype", &d, BERTH_E_INTERNAL, 0);
+	/* the target blob is missing */
+	digest_of("never stored", 12, absent);
+	d = (ctd_descriptor){IMAGE_MT_OCI_MANIFEST, absent, 12};
+	expect_stored_fault(c, snap, prefix, "noblob", &d, BERTH_E_INTERNAL, 0);
+	/* an index without linux/amd64 */
+	snprintf(text, sizeof text, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":"
+		 "[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":10,\"platform\":"
+		 "{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}", IMAGE_MT_OCI_INDEX,
+		 IMAGE_MT_OCI_MANIFEST, bot.manifest_digest);
+	put_blob(c, text, d_index, &d, IMAGE_MT_OCI_INDEX);
+	expect_stored_fault(c, snap, prefix, "arm", &d, BERTH_E_INTERNAL, 0);
+	/* two layers in the manifest, one diff ID in the config */
+	snprintf(text, sizeof text, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":"
+		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld},\"layers\":["
+		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld},"
+		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld}]}",
+		 IMAGE_MT_OCI_MANIFEST, IMAGE_MT_OCI_CONFIG, bot.config_digest, 1LL,
+		 bot.layers[0].media_type,
+		 bot.layers[0].digest, (long long)bot.layers[0].size, bot.layers[0].media_type,
+		 bot.layers[0].digest, (long long)bot.layers[0].size);
+	put_blob(c, text, d_two, &d, IMAGE_MT_OCI_MANIFEST);
+	expect_stored_fault(c, snap, prefix, "count", &d, BERTH_E_INTERNAL, 0);
+	/* a config whose diff ID is not what the layer applies to: resolves, fails to unpack */
+	digest_of(u, strlen(u), fake_diff);
+	cfg = json_deep_copy(bot.config);
+	ck_assert(cfg != NULL);
+	ck_assert_int_eq(json_object_set_new(json_object_get(cfg, "rootfs"), "diff_ids",
+					     json_pack("[s]", fake_diff)), 0);
+	cfg_text = json_dumps(cfg, JSON_COMPACT);
+	ck_assert(cfg_text != NULL);
+	put_blob(c, cfg_text, d_cfg, &d, IMAGE_MT_OCI_CONFIG);
+	snprintf(text, sizeof text, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":"
+		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld},\"layers\":["
+		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld}]}",
+		 IMAGE_MT_OCI_MANIFEST, IMAGE_MT_OCI_CONFIG, d_cfg, (long long)strlen(cfg_text),
+		 bot.layers[0].media_type, bot.layers[0].digest, (long long)bot.layers[0].size);
+	put_blob(c, text, d_man, &d, IMAGE_MT_OCI_MANIFEST);
+	expect_stored_fault(c, snap, prefix, "diffid", &d, BERTH_E_INTERNAL, 1);
+	ck_assert_int_eq(ctd_snapshot_stat(c, snap, fake_diff, NULL, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_NOT_FOUND);
+
+	/* a missing image stays NOT_FOUND, with this message (the domain maps it) */
+	snprintf(name, sizeof name, "%s:absent", prefix);
+	ck_assert_int_eq(image_ensure(c, name, snap, &info, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_NOT_FOUND);
+	{
+		char want[1024];
+
+		snprintf(want, sizeof want, "resolve image %s: Images.Get: image \"%s\": not found",
+			 name, name);
+		ck_assert_str_eq(err.msg, want);
+	}
+	image_info_free(&info);
+	/* a snapshotter containerd does not have is the caller's choice: INVALID */
+	ck_assert_int_eq(image_ensure(c, bt_env("BERTH_BOT_IMAGE"), "nonexistent", &info, &err), -1);
+	ck_assert_msg(err.kind == BERTH_E_INVALID, "%s: %s", berth_errkind_code(err.kind), err.msg);
+	image_info_free(&info);
+
+	free(cfg_text);
+	json_decref(cfg);
+	image_info_free(&bot);
+	ck_assert_int_eq(ctd_conn_set_lease(c, NULL), 0);
+	ck_assert_msg(ctd_lease_delete(c, lease, false, &err) == 0, "%s", err.msg);
+	ctd_conn_free(c);
+
+	/* containerd away: UNAVAILABLE, not INTERNAL */
+	c = ctd_conn_new("/nonexistent/berth-it.sock", "x", 5000, &err);
+	ck_assert(c != NULL);
+	ck_assert_int_eq(image_resolve(c, name, &info, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_UNAVAILABLE);
+	image_info_free(&info);
+	ctd_conn_free(c);
+	free(u);
+	free(snap);
+}
+END_TEST
+
+/* A layer whose Diff.Apply takes longer than the connection's deadline still unpacks: the apply
+ * runs under a deadline of its own, and the connection's is restored afterwards. */
+START_TEST(large_layer_outlasts_the_call_deadline)
+{
+	ctd_conn *c = connect_ctd();
+	char *snap = snapshotter();
+	char *dir = make_tmpdir();
+	char *u = bt_unique("large");
+	char *tar = path_join(dir, "image.tar"), *extra = path_join(dir, "extra"), name[256];
+	struct image_import_opts no_unpack = {0};
+	struct image_info info;
+	size_t applied = 0;
+	berth_err err = {0};
+	long long t0;
+	char *big;
+
+	snprintf(name, sizeof name, "berth.test/%s:1", u);
+	ck_assert_int_eq(mkdir(extra, 0755), 0);
+	big = path_join(extra, "big.bin");
+	{
+		char of[4200];
+		char *const argv[] = {"dd", "if=/dev/urandom", of, "bs=1M", "count=256", NULL};
+
+		snprintf(of, sizeof of, "of=%s", big);
+		ck_assert_int_eq(bt_run(argv, NULL, NULL, 120), 0);
+	}
+	ck_assert_int_eq(setenv("MKIMAGE_EXTRA_LAYER", extra, 1), 0);
+	{
+		char *script = path_join(bt_env("BERTH_SRCDIR"), "scripts/mkimage.sh");
+		char *const argv[] = {"sh", script, tar, name, NULL};
+
+		ck_assert_int_eq(bt_run(argv, NULL, NULL, 300), 0);
+		free(script);
+	}
+	ck_assert_int_eq(unsetenv("MKIMAGE_EXTRA_LAYER"), 0);
+	ck_assert_msg(image_import(c, tar, &no_unpack, NULL, &err) == 0, "%s", err.msg);
+	ctd_conn_free(c);
+
+	c = ctd_conn_new(bt_env("BERTH_CONTAINERD_SOCKET"), bt_env("BERTH_CONTAINERD_NAMESPACE"), 250,
+			 &err);
+	ck_assert(c != NULL);
+	ck_assert_msg(image_resolve(c, name, &info, &err) == 0, "%s", err.msg);
+	t0 = bt_now_ms();
+	ck_assert_msg(image_unpack(c, &info, snap, &applied, &err) == 0, "%s", err.msg);
+	fprintf(stderr, "it_image: unpack of a 256 MiB layer took %lld ms (call deadline 250 ms)\n",
+		bt_now_ms() - t0);
+	ck_assert_int_eq(applied, 1);
+	ck_assert_int_eq(ctd_conn_set_timeout(c, 0), 250);
+	image_info_free(&info);
+	ctd_conn_free(c);
+
+	ck_assert_int_eq(bt_ctr(NULL, "images", "rm", name, NULL), 0);
+	remove_tree(dir);
+	free(big);
+	free(extra);
+	free(tar);
+	free(u);
+	free(dir);
+	free(snap);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("it_image");
@@ -461,6 +685,8 @@ int main(void)
 	tcase_add_test(tc, ctr_export_imports_in_berth);
 	tcase_add_test(tc, container_spec_and_labels_in_ctr_info);
 	tcase_add_test(tc, concurrent_unpack);
+	tcase_add_test(tc, stored_image_faults_are_internal);
+	tcase_add_test(tc, large_layer_outlasts_the_call_deadline);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -153,6 +153,32 @@ START_TEST(malformed_archives)
 }
 END_TEST
 
+/* Only blobs/sha256/<exactly 64 lowercase hex> is a blob: a longer name must not pass for the
+ * digest of its first 64 characters. */
+START_TEST(blob_names_exact)
+{
+	const struct file files[] = {
+		{"oci-layout", LAYOUT},
+		{"index.json", INDEX},
+		{"blobs/sha256/" HEX_A, "blob"},
+		{"blobs/sha256/" HEX_A ".partial", "half"},
+		{"blobs/sha256/" HEX_A "/x", "nested"},
+		{"blobs/sha256/" HEX_A "0", "65 hex"},
+		{"blobs/sha256/" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "upper"},
+		{"blobs/sha256/aaaa", "short"},
+		{"blobs/sha512/" HEX_A HEX_A, "other algorithm"},
+	};
+	struct image_archive_list l;
+	size_t n_blobs = 99;
+	berth_err err = {0};
+
+	write_archive(tmp_path, files, sizeof files / sizeof files[0], 0);
+	ck_assert_msg(image_archive_inspect(tmp_path, &l, &n_blobs, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(n_blobs, 1);
+	image_archive_list_free(&l);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image_archive");
@@ -165,6 +191,7 @@ int main(void)
 	tcase_add_test(tc, dot_slash_names_and_gzip);
 	tcase_add_test(tc, docker_archive_refused);
 	tcase_add_test(tc, malformed_archives);
+	tcase_add_test(tc, blob_names_exact);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -200,6 +200,20 @@ START_TEST(mounts_annotations_limits)
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(res, "cpu"), "period")), 100000);
 	ck_assert(json_object_get(res, "memory") == NULL);
 	json_decref(spec);
+
+	/* the minimum quota is taken; a tiny millicore share rounds up to it */
+	o.limits = (struct oci_limits){.cpu_quota_us = 1000};
+	spec = oci_spec_build(NULL, &o, &err);
+	ck_assert_msg(spec != NULL, "%s", err.msg);
+	res = json_object_get(json_object_get(spec, "linux"), "resources");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(res, "cpu"), "quota")), 1000);
+	json_decref(spec);
+	o.limits = (struct oci_limits){.cpu_millicores = 1};
+	spec = oci_spec_build(NULL, &o, &err);
+	ck_assert_msg(spec != NULL, "%s", err.msg);
+	res = json_object_get(json_object_get(spec, "linux"), "resources");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(res, "cpu"), "quota")), 1000);
+	json_decref(spec);
 }
 END_TEST
 
@@ -252,6 +266,11 @@ START_TEST(invalid_input)
 	expect_fail(NULL, &o, BERTH_E_INVALID);
 	o.limits = (struct oci_limits){.cpu_quota_us = 1000, .cpu_millicores = 100};
 	expect_fail(NULL, &o, BERTH_E_INVALID);
+	/* runc refuses a CFS quota below 1 ms: refused here, not at task start */
+	o.limits = (struct oci_limits){.cpu_quota_us = 999};
+	expect_fail(NULL, &o, BERTH_E_INVALID);
+	o.limits = (struct oci_limits){.cpu_quota_us = 1, .cpu_period_us = 100000};
+	expect_fail(NULL, &o, BERTH_E_INVALID);
 	o.limits = (struct oci_limits){0};
 	expect_fail(bad_img, &o, BERTH_E_INVALID);
 	json_decref(bad_img);
@@ -293,6 +312,64 @@ START_TEST(process_for_exec)
 }
 END_TEST
 
+/* An allocator for jansson that fails the fail_at-th allocation and counts live blocks. */
+static long alloc_count, alloc_fail_at, alloc_live;
+
+static void *counting_malloc(size_t n)
+{
+	void *p;
+
+	if (++alloc_count == alloc_fail_at)
+		return NULL;
+	p = malloc(n);
+	if (p)
+		alloc_live++;
+	return p;
+}
+
+static void counting_free(void *p)
+{
+	if (p)
+		alloc_live--;
+	free(p);
+}
+
+/* Every allocation failure in oci_spec_build ends in a clean error: nothing leaked (e.g. args
+ * when env cannot be allocated). */
+START_TEST(out_of_memory_leaks_nothing)
+{
+	json_t *img = image_config();
+	const char *const env[] = {"A=1", NULL};
+	struct oci_mount m = {.destination = "/mnt", .source = "/tmp"};
+	struct oci_annotation ann = {"k", "v"};
+	struct oci_spec_opts o = {.id = "c1", .ns = "ns", .hostname = "h", .env = env, .mounts = &m,
+				  .n_mounts = 1, .annotations = &ann, .n_annotations = 1,
+				  .limits = {.memory_bytes = 1 << 20, .cpu_millicores = 100}};
+	int succeeded = 0;
+
+	for (alloc_fail_at = 1; alloc_fail_at < 5000 && !succeeded; alloc_fail_at++) {
+		berth_err err = {0};
+		json_t *spec;
+
+		alloc_count = 0;
+		alloc_live = 0;
+		json_set_alloc_funcs(counting_malloc, counting_free);
+		spec = oci_spec_build(img, &o, &err);
+		if (spec) {
+			succeeded = 1;
+			json_decref(spec);
+		} else {
+			ck_assert_msg(err.msg[0] != '\0', "failure %ld without a message", alloc_fail_at);
+		}
+		json_set_alloc_funcs(malloc, free);
+		ck_assert_msg(alloc_live == 0, "%ld blocks leaked when allocation %ld failed",
+			      alloc_live, alloc_fail_at);
+	}
+	ck_assert(succeeded);
+	json_decref(img);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("oci_spec");
@@ -306,6 +383,7 @@ int main(void)
 	tcase_add_test(tc, mounts_annotations_limits);
 	tcase_add_test(tc, invalid_input);
 	tcase_add_test(tc, process_for_exec);
+	tcase_add_test(tc, out_of_memory_leaks_nothing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
