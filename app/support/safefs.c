@@ -671,20 +671,29 @@ fail:
 	return -1;
 }
 
-/* Depth-first search for a link in the directory dfd (borrowed). path: for messages. */
-static int find_link_in(int dfd, const char *path, int depth, int *found, char **link_path,
-			berth_err *err)
+/* Lists directory dfd (borrowed) for a recursive walk at depth (bounded by SAFEFS_MAX_DEPTH). */
+static int list_for_walk(int dfd, const char *path, int depth, struct safefs_entry **v, size_t *n,
+			 berth_err *err)
 {
-	struct safefs_entry *v = NULL;
-	size_t n = 0;
-	int fd, rc = 0;
+	int fd;
 
 	if (depth > SAFEFS_MAX_DEPTH)
 		return berth_err_set(err, BERTH_E_PRECONDITION, "%s: tree too deep", path);
 	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", path, strerror(errno));
-	if (list_fd(fd, path, SIZE_MAX, &v, &n, err) != 0)
+	return list_fd(fd, path, SIZE_MAX, v, n, err);
+}
+
+/* Depth-first search for a link in the directory dfd (borrowed). path: for messages. */
+static int find_link_in(int dfd, const char *path, int depth, int *found, char **link_path,
+			berth_err *err)
+{
+	struct safefs_entry *v = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (list_for_walk(dfd, path, depth, &v, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n && !*found && rc == 0; i++) {
 		char *child = NULL;
@@ -757,14 +766,9 @@ static int empty_dir(int dfd, const char *path, int depth, berth_err *err)
 {
 	struct safefs_entry *v = NULL;
 	size_t n = 0;
-	int fd, rc = 0;
+	int rc = 0;
 
-	if (depth > SAFEFS_MAX_DEPTH)
-		return berth_err_set(err, BERTH_E_PRECONDITION, "%s: tree too deep", path);
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", path, strerror(errno));
-	if (list_fd(fd, path, SIZE_MAX, &v, &n, err) != 0)
+	if (list_for_walk(dfd, path, depth, &v, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *name = v[i].name;
