@@ -65,6 +65,11 @@ void botctr_event(struct botctr_op *op, const char *type, json_t *payload);
 /* Records a failure in the database (status error, last_error = err's message); failures logged. */
 void botctr_record_error(struct botctr_op *op, const char *what, const berth_err *cause);
 
+/* Prepares the container's live rootfs snapshot (key = the container id) from parent. It carries
+ * containerd.io/gc.root, so it outlives a lost container record (its data is recovered when the
+ * container is rebuilt); Berth removes it explicitly on delete and rollback. */
+int botctr_prepare_rootfs(struct botctr_op *op, const char *snapshotter, const char *parent, berth_err *err);
+
 /* A lease for multi-step work (1 h expiry in case of a crash), set on the connection. */
 int botctr_lease_begin(struct botctr_op *op, char *lease_id, size_t cap, berth_err *err);
 void botctr_lease_end(struct botctr_op *op, const char *lease_id);

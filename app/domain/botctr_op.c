@@ -191,6 +191,24 @@ void botctr_lease_end(struct botctr_op *op, const char *lease_id)
 		blog(BLOG_WARN, "deleting lease %s: %s (it expires by itself)", lease_id, err.msg);
 }
 
+int botctr_prepare_rootfs(struct botctr_op *op, const char *snapshotter, const char *parent, berth_err *err)
+{
+	ctd_mounts mounts = { 0, NULL, NULL };
+	char stamp[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	{
+		const ctd_label labels[] = { { "containerd.io/gc.root", stamp }, { BOTCTR_LABEL_SNAP_BOT, op->bot_id } };
+		if (ctd_snapshot_prepare(op->env->ctd, snapshotter, op->ctr_id, parent, labels, 2, &mounts, err) < 0)
+			return berth_err_prefix(err, "rootfs snapshot");
+	}
+	ctd_mounts_free(&mounts);
+	return 0;
+}
+
 /* Builds and creates the container; the caller checked it is absent. */
 static int container_build(struct botctr_op *op, const char *snapshotter, berth_err *err)
 {
@@ -234,12 +252,8 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 	if (ctd_snapshot_stat(ctd, snapshotter, op->ctr_id, NULL, err) == 0) {
 		blog(BLOG_INFO, "container %s: reusing its existing rootfs snapshot", op->ctr_id);
 	} else if (err->kind == BERTH_E_NOT_FOUND) {
-		ctd_mounts mounts = { 0, NULL, NULL };
-		if (ctd_snapshot_prepare(ctd, snapshotter, op->ctr_id, img.top_chain_id, NULL, 0, &mounts, err) < 0) {
-			berth_err_prefix(err, "rootfs snapshot");
+		if (botctr_prepare_rootfs(op, snapshotter, img.top_chain_id, err) < 0)
 			goto fail;
-		}
-		ctd_mounts_free(&mounts);
 		prepared = true;
 	} else {
 		goto fail;

@@ -348,7 +348,6 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	struct store_snapshot snap;
 	struct store_container row;
 	ctd_container_get_reply *reply = NULL;
-	ctd_mounts mounts = { 0, NULL, NULL };
 	char lease[96], ip[64] = "", host_path[STORE_PATH_SIZE];
 	bool leased = false, row_found;
 	uint32_t pid = 0;
@@ -407,7 +406,7 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	if (botctr_lease_begin(&op, lease, sizeof lease, err) < 0)
 		goto done;
 	leased = true;
-	if (ctd_snapshot_prepare(env->ctd, snap.snapshotter, op.ctr_id, snap.runtime_snapshot_name, NULL, 0, &mounts, err) < 0) {
+	if (botctr_prepare_rootfs(&op, snap.snapshotter, snap.runtime_snapshot_name, err) < 0) {
 		berth_err_prefix(err, "prepare from %s", name);
 		goto fail_recorded;
 	}
@@ -444,7 +443,6 @@ fail_recorded:
 done:
 	if (leased)
 		botctr_lease_end(&op, lease);
-	ctd_mounts_free(&mounts);
 	ctd_reply_free(reply);
 	botctr_op_end(&op);
 	return rc;
