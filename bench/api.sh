@@ -33,33 +33,17 @@ CONNS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-1}
 NETCONF=$BERTH_BUILDDIR/bench/api-netconf
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+. "$SRCDIR/bench/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root"
 for tool in wrk curl ctr openssl; do command -v $tool >/dev/null || die "$tool is not installed"; done
 [ -x "$NETCONF" ] || die "$NETCONF is not built (make in $BERTH_BUILDDIR)"
 
-STARTED_STACK=0
-if [ $# -ge 1 ]; then
-	STACK=$(cd "$1" && pwd)
-else
-	STACK=$(mktemp -d /tmp/berth-bench.XXXXXX)
-	STARTED_STACK=1
-fi
-BENCH_CONF=$STACK/nginx/conf.d/api-bench.conf
-BENCH_PARAMS=$STACK/nginx/conf.d/api-bench-params
+bench_stack_open "$@"
 WORK=$(mktemp -d /tmp/berth-api-bench.XXXXXX)
 BOTS=()          # bots whose container may exist (deleted at the end)
 BASE_IDS=()      # baseline containers that may exist
 CNI_ADDED=()     # "id pid" of baseline containers with a CNI ADD not yet deleted
-
-nginx_reload() {
-	local pid
-	pid=$("$STACK_SH" pid "$STACK" nginx) || die "nginx is not running"
-	kill -HUP "$pid"
-	sleep 1
-}
 
 now_ns() { date +%s%N; }
 
@@ -89,29 +73,17 @@ baseline_remove() { # ID
 
 cleanup() {
 	set +e
-	if [ -f "$BENCH_CONF" ]; then
-		rm -f "$BENCH_CONF" "$BENCH_PARAMS"
-		nginx_reload
-		say "bench-only listener removed"
-	fi
+	bench_listener_remove
 	for b in "${BOTS[@]}"; do api DELETE "/bots/$b/container" >/dev/null; done
 	for entry in "${CNI_ADDED[@]}"; do baseline_remove $entry; done
 	for id in "${BASE_IDS[@]}"; do baseline_remove "$id"; done
 	rm -rf "$WORK"
-	if [ $STARTED_STACK = 1 ]; then
-		"$STACK_SH" stop "$STACK"
-		rm -rf "$STACK"
-	fi
+	bench_stack_close
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ $STARTED_STACK = 1 ]; then
-	say "starting a stack in $STACK"
-	BERTH_STACK_PROFILE=test "$STACK_SH" start "$STACK"
-fi
-"$STACK_SH" status "$STACK" >/dev/null || die "the stack in $STACK is not fully running"
-eval "$("$STACK_SH" env "$STACK")"
+bench_stack_start
 CNI_BIN=$(sed -n 's/^bin_dir *= *//p' "$BERTH_CONFIG")
 CTD_STATE=$(sed -n 's/^state *= *"\(.*\)"/\1/p' "$STACK/containerd/config.toml")
 CONFLIST=$(find "$BERTH_CNI_CONF_DIR" -maxdepth 1 \( -name '*.conflist' -o -name '*.conf' -o -name '*.json' \) | sort | head -n1)
@@ -192,39 +164,12 @@ say "ctr run -d + CNI ADD ms: $(tr '\n' ' ' <"$WORK/base-ms")"
 
 # ---- 2. GET container under load ----
 
-ADMIN_DN=$(openssl x509 -in "$BERTH_ADMIN_CERT" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
-BERTH_SOCK=$(sed -n 's/^fcgi_socket *= *//p' "$BERTH_CONFIG")
 b=$(new_bot)
 BOTS+=("$b")
 read -r code _ < <(api POST "/bots/$b/container")
 [ "$code" = 200 ] || die "POST /bots/$b/container answered $code"
-PORT=$(for ((i = 0; i < 100; i++)); do
-	p=$((20000 + RANDOM % 40000))
-	[ -z "$(ss -Hltn "( sport = :$p )")" ] && { echo $p; break; }
-done)
-[ -n "$PORT" ] || die "no free port"
-grep -v 'SSL_CLIENT_' "$STACK/nginx/fastcgi_params" >"$BENCH_PARAMS"
-dn_escaped=${ADMIN_DN//\\/\\\\}
-dn_escaped=${dn_escaped//\"/\\\"}
-cat >"$BENCH_CONF" <<EOF
-# !!! BENCH-ONLY plain-HTTP listener written by bench/api.sh: whoever reaches it is the admin.
-# Removed when the bench ends. Never in a real configuration.
-server {
-    listen 127.0.0.1:$PORT;
-    access_log off;
-    location /bots/ {
-        limit_except GET { deny all; }
-        fastcgi_pass unix:$BERTH_SOCK;
-        fastcgi_keep_conn off;
-        include $BENCH_PARAMS;
-        fastcgi_param SSL_CLIENT_VERIFY SUCCESS;
-        fastcgi_param SSL_CLIENT_S_DN "$dn_escaped";
-        fastcgi_param SSL_CLIENT_FINGERPRINT "";
-    }
-}
-EOF
-nginx_reload
-say "bench-only plain-HTTP listener on 127.0.0.1:$PORT (removed at the end)"
+bench_listener_add api.sh "/bots/ $BERTH_SOCK limit_except GET { deny all; }"
+PORT=$BENCH_PORT
 URL="http://127.0.0.1:$PORT/bots/$b/container"
 code=$(curl -s -o "$WORK/body" -w '%{http_code}' --max-time 5 "$URL")
 [ "$code" = 200 ] || die "GET through the bench listener answers $code: $(cat "$WORK/body")"

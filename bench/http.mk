@@ -3,4 +3,4 @@
 noinst_PROGRAMS += bench/hello-fcgi
 bench_hello_fcgi_SOURCES = bench/hello-fcgi.c
 bench_hello_fcgi_LDADD = $(FCGI_LIBS)
-EXTRA_DIST += bench/http.sh
+EXTRA_DIST += bench/http.sh bench/lib.sh

@@ -26,59 +26,30 @@ CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-1}
 HELLO=$BERTH_BUILDDIR/bench/hello-fcgi
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+. "$SRCDIR/bench/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root"
 command -v wrk >/dev/null || die "wrk is not installed (scripts/install-deps.sh)"
 [ -x "$HELLO" ] || die "$HELLO is not built (make in $BERTH_BUILDDIR)"
 
-STARTED_STACK=0
-if [ $# -ge 1 ]; then
-	STACK=$(cd "$1" && pwd)
-else
-	STACK=$(mktemp -d /tmp/berth-bench.XXXXXX)
-	STARTED_STACK=1
-fi
-BENCH_CONF=$STACK/nginx/conf.d/bench.conf
+bench_stack_open "$@"
 HELLO_SOCK=$STACK/run/fcgi/hello.sock
 HELLO_PID=
 
-nginx_reload() {
-	local pid
-	pid=$("$STACK_SH" pid "$STACK" nginx) || die "nginx is not running"
-	kill -HUP "$pid"
-	sleep 1 # nginx starts new workers and retires the old ones
-}
-
 cleanup() {
 	set +e
-	if [ -f "$BENCH_CONF" ]; then
-		rm -f "$BENCH_CONF" "$STACK/nginx/conf.d/bench-params"
-		nginx_reload
-		say "bench-only listener removed"
-	fi
+	bench_listener_remove
 	if [ -n "$HELLO_PID" ]; then
 		kill -TERM "$HELLO_PID" 2>/dev/null
 		wait "$HELLO_PID" 2>/dev/null
 	fi
-	if [ $STARTED_STACK = 1 ]; then
-		"$STACK_SH" stop "$STACK"
-		rm -rf "$STACK"
-	fi
+	bench_stack_close
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ $STARTED_STACK = 1 ]; then
-	say "starting a stack in $STACK"
-	BERTH_STACK_PROFILE=test "$STACK_SH" start "$STACK"
-fi
-"$STACK_SH" status "$STACK" >/dev/null || die "the stack in $STACK is not fully running"
-eval "$("$STACK_SH" env "$STACK")"
+bench_stack_start
 WORKERS=$(sed -n 's/^workers *= *\([0-9]*\).*/\1/p' "$BERTH_CONFIG")
-BERTH_SOCK=$(sed -n 's/^fcgi_socket *= *//p' "$BERTH_CONFIG")
-ADMIN_DN=$(openssl x509 -in "$BERTH_ADMIN_CERT" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
 
 say "starting hello-fcgi with $WORKERS workers"
 setsid "$HELLO" "$HELLO_SOCK" "$WORKERS" >>"$STACK/logs/hello-fcgi.log" 2>&1 </dev/null &
@@ -86,43 +57,8 @@ HELLO_PID=$!
 for ((i = 0; i < 50; i++)); do [ -S "$HELLO_SOCK" ] && break; sleep 0.1; done
 [ -S "$HELLO_SOCK" ] || die "hello-fcgi did not create $HELLO_SOCK"
 
-PORT=$(for ((i = 0; i < 100; i++)); do
-	p=$((20000 + RANDOM % 40000))
-	[ -z "$(ss -Hltn "( sport = :$p )")" ] && { echo $p; break; }
-done)
-[ -n "$PORT" ] || die "no free port"
-
-# The same params as the TLS server, except the identity, which is fixed.
-grep -v 'SSL_CLIENT_' "$STACK/nginx/fastcgi_params" >"$STACK/nginx/conf.d/bench-params"
-dn_escaped=${ADMIN_DN//\\/\\\\}
-dn_escaped=${dn_escaped//\"/\\\"}
-cat >"$BENCH_CONF" <<EOF
-# !!! BENCH-ONLY plain-HTTP listener written by bench/http.sh: whoever reaches it is the admin.
-# Removed when the bench ends. Never in a real configuration.
-server {
-    listen 127.0.0.1:$PORT;
-    access_log off;
-    location = /me {
-        fastcgi_pass unix:$BERTH_SOCK;
-        fastcgi_keep_conn off;
-        include $STACK/nginx/conf.d/bench-params;
-        fastcgi_param SSL_CLIENT_VERIFY SUCCESS;
-        fastcgi_param SSL_CLIENT_S_DN "$dn_escaped";
-        fastcgi_param SSL_CLIENT_FINGERPRINT "";
-    }
-    location = /hello {
-        fastcgi_pass unix:$HELLO_SOCK;
-        fastcgi_keep_conn off;
-        include $STACK/nginx/conf.d/bench-params;
-        fastcgi_param SSL_CLIENT_VERIFY SUCCESS;
-        fastcgi_param SSL_CLIENT_S_DN "$dn_escaped";
-        fastcgi_param SSL_CLIENT_FINGERPRINT "";
-    }
-}
-EOF
-# The bench listener logs nothing; the TLS server's access log is not on this path.
-nginx_reload
-say "bench-only plain-HTTP listener on 127.0.0.1:$PORT (removed at the end)"
+bench_listener_add http.sh "= /me $BERTH_SOCK" "= /hello $HELLO_SOCK"
+PORT=$BENCH_PORT
 
 for path in /me /hello; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT$path")
