@@ -2,5 +2,4 @@
 noinst_PROGRAMS += bench/ctd-bench
 bench_ctd_bench_SOURCES = bench/ctd-bench.c
 bench_ctd_bench_LDADD = $(BERTH_LINK)
-bench_ctd_bench_DEPENDENCIES = $(BERTH_LIBS)
 EXTRA_DIST += bench/ctd.sh

@@ -6,52 +6,31 @@
 noinst_LIBRARIES += test/integration/libit_container.a
 test_integration_libit_container_a_SOURCES = test/integration/it_container_common.c \
 	test/integration/it_container_common.h
-test_integration_libit_container_a_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
 
-IT_CONTAINER_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
 IT_CONTAINER_LDADD = test/integration/libit_container.a test/lib/libberth_test.a $(JANSSON_LIBS) \
 	$(CURL_LIBS) $(CHECK_LIBS) -lpthread
-IT_CONTAINER_DEPS = test/integration/libit_container.a test/lib/libberth_test.a
 
 check_PROGRAMS += test/integration/it_container_lifecycle
 INTEGRATION_TESTS += test/integration/it_container_lifecycle
 
-test_integration_it_container_lifecycle_SOURCES = test/integration/it_container_lifecycle.c
-test_integration_it_container_lifecycle_CFLAGS = $(IT_CONTAINER_CFLAGS)
 test_integration_it_container_lifecycle_LDADD = $(IT_CONTAINER_LDADD)
-test_integration_it_container_lifecycle_DEPENDENCIES = $(IT_CONTAINER_DEPS)
 
 check_PROGRAMS += test/integration/it_container_authz
 INTEGRATION_TESTS += test/integration/it_container_authz
-test_integration_it_container_authz_SOURCES = test/integration/it_container_authz.c
-test_integration_it_container_authz_CFLAGS = $(IT_CONTAINER_CFLAGS)
 test_integration_it_container_authz_LDADD = $(IT_CONTAINER_LDADD)
-test_integration_it_container_authz_DEPENDENCIES = $(IT_CONTAINER_DEPS)
 
 check_PROGRAMS += test/integration/it_container_snapshots
 INTEGRATION_TESTS += test/integration/it_container_snapshots
-test_integration_it_container_snapshots_SOURCES = test/integration/it_container_snapshots.c
-test_integration_it_container_snapshots_CFLAGS = $(IT_CONTAINER_CFLAGS)
 test_integration_it_container_snapshots_LDADD = $(IT_CONTAINER_LDADD)
-test_integration_it_container_snapshots_DEPENDENCIES = $(IT_CONTAINER_DEPS)
 
 check_PROGRAMS += test/integration/it_container_skills
 INTEGRATION_TESTS += test/integration/it_container_skills
-test_integration_it_container_skills_SOURCES = test/integration/it_container_skills.c
-test_integration_it_container_skills_CFLAGS = $(IT_CONTAINER_CFLAGS)
 test_integration_it_container_skills_LDADD = $(IT_CONTAINER_LDADD)
-test_integration_it_container_skills_DEPENDENCIES = $(IT_CONTAINER_DEPS)
 
 check_PROGRAMS += test/integration/it_container_compat
 INTEGRATION_TESTS += test/integration/it_container_compat
-test_integration_it_container_compat_SOURCES = test/integration/it_container_compat.c
-test_integration_it_container_compat_CFLAGS = $(IT_CONTAINER_CFLAGS)
 test_integration_it_container_compat_LDADD = $(IT_CONTAINER_LDADD)
-test_integration_it_container_compat_DEPENDENCIES = $(IT_CONTAINER_DEPS)
 
 check_PROGRAMS += test/integration/it_container_concurrency
 INTEGRATION_TESTS += test/integration/it_container_concurrency
-test_integration_it_container_concurrency_SOURCES = test/integration/it_container_concurrency.c
-test_integration_it_container_concurrency_CFLAGS = $(IT_CONTAINER_CFLAGS)
 test_integration_it_container_concurrency_LDADD = $(IT_CONTAINER_LDADD)
-test_integration_it_container_concurrency_DEPENDENCIES = $(IT_CONTAINER_DEPS)

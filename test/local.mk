@@ -5,14 +5,11 @@
 # with client certificates, berthctl/ctr/psql/stack.sh, users and bots as fixtures.
 noinst_LIBRARIES += test/lib/libberth_test.a
 test_lib_libberth_test_a_SOURCES = test/lib/bt.c test/lib/bt.h
-test_lib_libberth_test_a_CFLAGS = $(TEST_CFLAGS)
 
 # Foundation (issue #2 §8): authentication through nginx, worker crash, reload, database restart,
 # body limit.
 check_PROGRAMS += test/integration/it_foundation
 INTEGRATION_TESTS += test/integration/it_foundation
-test_integration_it_foundation_SOURCES = test/integration/it_foundation.c
-test_integration_it_foundation_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
 # Only the helper library: the test talks to the stack as a client does, never through Berth's code.
 test_integration_it_foundation_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lpthread
 

@@ -13,22 +13,6 @@ check_PROGRAMS += test/unit/test_safefs test/unit/test_skills test/unit/test_res
 TESTS += test/unit/test_safefs test/unit/test_skills test/unit/test_resolv
 INTEGRATION_TESTS += test/integration/it_cni
 
-test_unit_test_safefs_SOURCES = test/unit/test_safefs.c
-test_unit_test_safefs_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_safefs_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_safefs_DEPENDENCIES = $(BERTH_LIBS)
 
-test_unit_test_skills_SOURCES = test/unit/test_skills.c
-test_unit_test_skills_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_skills_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_skills_DEPENDENCIES = $(BERTH_LIBS)
 
-test_unit_test_resolv_SOURCES = test/unit/test_resolv.c
-test_unit_test_resolv_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_resolv_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_resolv_DEPENDENCIES = $(BERTH_LIBS)
 
-test_integration_it_cni_SOURCES = test/integration/it_cni.c
-test_integration_it_cni_CFLAGS = $(TEST_CFLAGS)
-test_integration_it_cni_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_integration_it_cni_DEPENDENCIES = $(BERTH_LIBS)

@@ -21,23 +21,13 @@ BERTH_LIBS += app/containerd/libberth_containerd.a
 # Tests of this area.
 check_PROGRAMS += test/unit/test_ctd_util
 TESTS += test/unit/test_ctd_util
-test_unit_test_ctd_util_SOURCES = test/unit/test_ctd_util.c
-test_unit_test_ctd_util_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_ctd_util_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_ctd_util_DEPENDENCIES = $(BERTH_LIBS)
 
 # Integration tests on a real containerd (test/run-integration starts the stack).
 check_PROGRAMS += test/integration/it_ctd_ops
 INTEGRATION_TESTS += test/integration/it_ctd_ops
 test_integration_it_ctd_ops_SOURCES = test/integration/it_ctd_ops.c test/integration/it_ctd_common.h
-test_integration_it_ctd_ops_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
-test_integration_it_ctd_ops_LDADD = $(TEST_LINK)
-test_integration_it_ctd_ops_DEPENDENCIES = $(BERTH_LIBS) test/lib/libberth_test.a
 check_PROGRAMS += test/integration/it_ctd_cycle
 INTEGRATION_TESTS += test/integration/it_ctd_cycle
 test_integration_it_ctd_cycle_SOURCES = test/integration/it_ctd_cycle.c test/integration/it_ctd_common.h
-test_integration_it_ctd_cycle_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
-test_integration_it_ctd_cycle_LDADD = $(TEST_LINK)
-test_integration_it_ctd_cycle_DEPENDENCIES = $(BERTH_LIBS) test/lib/libberth_test.a
 # Suppressions for the valgrind run of it_ctd_cycle (gRPC's own thread stacks).
 EXTRA_DIST += app/containerd/valgrind.supp

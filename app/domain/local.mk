@@ -14,7 +14,3 @@ app_domain_libberth_domain_a_SOURCES += \
 
 check_PROGRAMS += test/unit/test_authz
 TESTS += test/unit/test_authz
-test_unit_test_authz_SOURCES = test/unit/test_authz.c
-test_unit_test_authz_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_authz_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_authz_DEPENDENCIES = $(BERTH_LIBS)

@@ -21,23 +21,9 @@ berth-bot.tar: $(srcdir)/scripts/mkimage.sh
 # Unit tests (no containerd).
 check_PROGRAMS += test/unit/test_oci_spec test/unit/test_image_json test/unit/test_image_archive
 TESTS += test/unit/test_oci_spec test/unit/test_image_json test/unit/test_image_archive
-test_unit_test_oci_spec_SOURCES = test/unit/test_oci_spec.c
-test_unit_test_oci_spec_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_oci_spec_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_oci_spec_DEPENDENCIES = $(BERTH_LIBS)
-test_unit_test_image_json_SOURCES = test/unit/test_image_json.c
-test_unit_test_image_json_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_image_json_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_image_json_DEPENDENCIES = $(BERTH_LIBS)
-test_unit_test_image_archive_SOURCES = test/unit/test_image_archive.c
-test_unit_test_image_archive_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_image_archive_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_image_archive_DEPENDENCIES = $(BERTH_LIBS) berth-bot.tar
+EXTRA_test_unit_test_image_archive_DEPENDENCIES = berth-bot.tar
 
 # Integration tests (the stack's containerd; ctr as the observer).
 check_PROGRAMS += test/integration/it_image
 INTEGRATION_TESTS += test/integration/it_image
-test_integration_it_image_SOURCES = test/integration/it_image.c
-test_integration_it_image_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
-test_integration_it_image_LDADD = $(TEST_LINK)
-test_integration_it_image_DEPENDENCIES = $(BERTH_LIBS) test/lib/libberth_test.a berth-bot.tar
+EXTRA_test_integration_it_image_DEPENDENCIES = berth-bot.tar

@@ -9,12 +9,9 @@ app_berthctl_SOURCES = \
 	app/programs/berthctl_doctor.c \
 	app/programs/berthctl_image.c
 app_berthctl_LDADD = $(BERTH_LINK)
-app_berthctl_DEPENDENCIES = $(BERTH_LIBS)
 
 # Unit test of berthctl's argument parsing.
 check_PROGRAMS += test/unit/test_store_berthctl_args
 TESTS += test/unit/test_store_berthctl_args
 test_unit_test_store_berthctl_args_SOURCES = test/unit/test_store_berthctl_args.c app/programs/berthctl_args.c
-test_unit_test_store_berthctl_args_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/app/programs
-test_unit_test_store_berthctl_args_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_store_berthctl_args_DEPENDENCIES = $(BERTH_LIBS)
+test_unit_test_store_berthctl_args_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/programs

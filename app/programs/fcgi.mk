@@ -7,4 +7,3 @@ berth_fcgi_SOURCES = \
 	app/programs/berth_fcgi_master.c \
 	app/programs/berth_fcgi_worker.c
 berth_fcgi_LDADD = $(BERTH_LINK)
-berth_fcgi_DEPENDENCIES = $(BERTH_LIBS)

@@ -27,16 +27,9 @@ app/store/migrations_gen.c: $(STORE_MIGRATIONS) $(top_srcdir)/app/store/embed-mi
 # Unit: the embedded migrations (order, names, agreement with db/).
 check_PROGRAMS += test/unit/test_store_migrations
 TESTS += test/unit/test_store_migrations
-test_unit_test_store_migrations_SOURCES = test/unit/test_store_migrations.c
-test_unit_test_store_migrations_CFLAGS = $(TEST_CFLAGS) -DBERTH_DB_DIR='"$(abs_top_srcdir)/db"'
-test_unit_test_store_migrations_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_store_migrations_DEPENDENCIES = $(BERTH_LIBS)
+test_unit_test_store_migrations_CPPFLAGS = $(AM_CPPFLAGS) -DBERTH_DB_DIR='"$(abs_top_srcdir)/db"'
 
 # Integration: every store function against the stack's PostgreSQL (BERTH_DATABASE), constraint
 # mapping, the per-bot lock, reconnect after a PostgreSQL restart, migrate idempotence.
 check_PROGRAMS += test/integration/it_store
 INTEGRATION_TESTS += test/integration/it_store
-test_integration_it_store_SOURCES = test/integration/it_store.c
-test_integration_it_store_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/test/lib
-test_integration_it_store_LDADD = $(TEST_LINK)
-test_integration_it_store_DEPENDENCIES = $(BERTH_LIBS) test/lib/libberth_test.a

@@ -11,7 +11,3 @@ BERTH_LIBS += app/support/libberth_support.a
 
 check_PROGRAMS += test/unit/test_config
 TESTS += test/unit/test_config
-test_unit_test_config_SOURCES = test/unit/test_config.c
-test_unit_test_config_CFLAGS = $(TEST_CFLAGS)
-test_unit_test_config_LDADD = $(BERTH_LINK) $(CHECK_LIBS)
-test_unit_test_config_DEPENDENCIES = $(BERTH_LIBS)
