@@ -25,7 +25,8 @@ struct botctr_op {
 	bool locked;
 };
 
-/* Takes the bot's lock, waiting at most until the env's deadline (bounded). */
+/* Takes the bot's lock, waiting at most half of the time left before the env's deadline (and at
+ * most a minute): the operation keeps the other half. */
 int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err);
 /* Releases the lock (a failure is logged: the session ends the lock anyway). */
 void botctr_op_end(struct botctr_op *op);
@@ -56,12 +57,16 @@ int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err);
 
 /* CNI: (re)applies the network to the task with this pid; fills ip (cap >= 64). */
 int botctr_net_apply(struct botctr_op *op, uint32_t pid, char *ip, size_t ip_cap, berth_err *err);
-/* CNI DEL (pid 0: the namespace is gone; only IPAM is released). Failures are logged, not returned:
- * releasing must never block stopping or deleting. */
+/* CNI DEL (pid 0: the namespace is gone; only IPAM is released) and the recorded IP cleared.
+ * Failures are logged, not returned: releasing must never block stopping or deleting. */
 void botctr_net_release(struct botctr_op *op, uint32_t pid);
 
 /* Records an event for the bot (payload: a NEW json object, stolen; NULL for {}); failures logged. */
 void botctr_event(struct botctr_op *op, const char *type, json_t *payload);
+/* A failure of Berth's own work (a containerd, CNI or host step) is a server fault whatever the
+ * lower layer's kind: only UNAVAILABLE and TIMEOUT keep theirs (503, 504), the rest becomes
+ * INTERNAL (500), so no client sees a 4xx for something it did not cause. Returns -1. */
+int botctr_fault(berth_err *err);
 /* Records a failure in the database (status error, last_error = err's message); failures logged. */
 void botctr_record_error(struct botctr_op *op, const char *what, const berth_err *cause);
 

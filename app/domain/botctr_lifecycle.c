@@ -7,16 +7,22 @@
 #include "berth/log.h"
 #include "berth/store.h"
 
-/* Upserts the bot's row for the container as it is configured now. */
-static int record_container(struct botctr_op *op, const char *snapshotter, berth_err *err)
+/* Upserts the bot's row from the container as containerd has it (its image and snapshotter, which
+ * may differ from today's configuration or request). */
+static int record_container(struct botctr_op *op, berth_err *err)
 {
 	const struct berth_config *cfg = op->env->cfg;
+	ctd_container_get_reply *reply = NULL;
 	char host_path[STORE_PATH_SIZE];
+	int rc;
+
+	if (botctr_container_load(op, &reply, err) < 0)
+		return botctr_fault(err), berth_err_prefix(err, "record container");
 	struct store_container_new row = {
 		.bot_id = op->bot_id,
 		.container_id = op->ctr_id,
-		.image = cfg->bot_image,
-		.snapshotter = snapshotter,
+		.image = reply->container->image[0] ? reply->container->image : cfg->bot_image,
+		.snapshotter = reply->container->snapshotter,
 		.namespace_ = ctd_conn_namespace(op->env->ctd),
 		.node = cfg->node,
 		.host_path = host_path,
@@ -24,9 +30,9 @@ static int record_container(struct botctr_op *op, const char *snapshotter, berth
 	};
 
 	snprintf(host_path, sizeof host_path, "%s/bots/%s", cfg->data_root, op->bot_id);
-	if (store_container_upsert(op->env->store, &row, NULL, err) < 0)
-		return berth_err_prefix(err, "record container");
-	return 0;
+	rc = store_container_upsert(op->env->store, &row, NULL, err);
+	ctd_reply_free(reply);
+	return rc < 0 ? berth_err_prefix(err, "record container") : 0;
 }
 
 /* Task running + network applied + outcome recorded. *ip gets the address. */
@@ -40,7 +46,10 @@ static int run_and_connect(struct botctr_op *op, char *ip, size_t ip_cap, berth_
 		return -1;
 	}
 	if (botctr_net_apply(op, pid, ip, ip_cap, err) < 0) {
-		/* The task keeps running (the original's choice), but the failure is not hidden. */
+		/* The task keeps running (the original's choice), but the failure is not hidden, and the
+		 * row names no address the failed setup does not hold. */
+		if (store_container_set_ip(op->env->store, op->bot_id, NULL, &db) < 0 && db.kind != BERTH_E_NOT_FOUND)
+			blog(BLOG_WARN, "bot %s: clearing its recorded IP: %s", op->bot_id, db.msg);
 		botctr_record_error(op, "network setup failed", err);
 		return -1;
 	}
@@ -69,21 +78,21 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 		goto done;
 	snapshotter = row_found && row.snapshotter[0] ? row.snapshotter : botctr_snapshotter(env, snapshotter_in);
 	if (botctr_container_ensure(&op, snapshotter, &built, err) < 0) {
-		if (row_found)
-			botctr_record_error(&op, "create", err);
+		botctr_record_error(&op, "create", err);
 		goto done;
 	}
-	if (record_container(&op, snapshotter, err) < 0)
+	/* The row now says what containerd has (an existing container keeps its image and snapshotter). */
+	if (record_container(&op, err) < 0 || store_container_get(env->store, bot_id, &row, err) < 0)
 		goto done;
 	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
 		goto done;
 	if (built)
-		botctr_event(&op, "create", json_pack("{s:s,s:s}", "image", env->cfg->bot_image, "snapshotter", snapshotter));
+		botctr_event(&op, "create", json_pack("{s:s,s:s}", "image", row.image, "snapshotter", row.snapshotter));
 	if (run_and_connect(&op, ip, sizeof ip, err) < 0)
 		goto done;
 	botctr_event(&op, "start", json_pack("{s:s}", "ip", ip));
-	*out = json_pack("{s:s,s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "image", env->cfg->bot_image,
-			 "snapshotter", snapshotter, "started", 1, "ip", ip);
+	*out = json_pack("{s:s,s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "image", row.image,
+			 "snapshotter", row.snapshotter, "started", 1, "ip", ip);
 	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 done:
 	botctr_op_end(&op);
@@ -193,11 +202,10 @@ int botctr_start(const struct botctr_env *env, const char *bot_id, bool *started
 	if (!ctr_found)
 		blog(BLOG_WARN, "container %s missing in containerd: rebuilding it (data dir kept)", op.ctr_id);
 	if (botctr_container_ensure(&op, snapshotter, &built, err) < 0) {
-		if (row_found)
-			botctr_record_error(&op, "rebuild", err);
+		botctr_record_error(&op, "rebuild", err);
 		goto done;
 	}
-	if (!row_found && record_container(&op, snapshotter, err) < 0)
+	if (!row_found && record_container(&op, err) < 0)
 		goto done;
 	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
 		goto done;
@@ -236,12 +244,16 @@ int botctr_stop(const struct botctr_env *env, const char *bot_id, berth_err *err
 		goto done;
 	botctr_net_release(&op, pid);
 	if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0) {
-		if (row_found)
-			botctr_record_error(&op, "stop", err);
+		botctr_record_error(&op, "stop", err);
 		goto done;
 	}
-	if (row_found && store_container_mark_stopped(env->store, bot_id, err) < 0)
-		goto done;
+	if (row_found) {
+		berth_err db;
+		if (store_container_mark_stopped(env->store, bot_id, err) < 0)
+			goto done;
+		if (store_container_clear_error(env->store, bot_id, &db) < 0)
+			blog(BLOG_WARN, "clearing last_error of bot %s: %s", bot_id, db.msg);
+	}
 	botctr_event(&op, "stop", NULL);
 	rc = 0;
 done:
@@ -299,6 +311,9 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existe
 			goto done;
 		reply = NULL;
 	}
+	/* From here a failure leaves a bot that must not come back by itself. */
+	if (store_container_set_desired(env->store, bot_id, "stopped", err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+		goto done;
 	if (botctr_task_running_pid(&op, &pid, err) < 0)
 		goto done;
 	botctr_net_release(&op, pid);
@@ -306,13 +321,16 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existe
 		*existed = true;
 		if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0)
 			goto fail_recorded;
-		if (ctd_snapshot_remove(env->ctd, reply->container->snapshotter, reply->container->snapshot_key, err) < 0 &&
-		    err->kind != BERTH_E_NOT_FOUND) {
-			berth_err_prefix(err, "remove rootfs snapshot");
+		/* The container first: a container whose snapshot is gone could not run again. */
+		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND) {
+			botctr_fault(err);
+			berth_err_prefix(err, "delete container");
 			goto fail_recorded;
 		}
-		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND) {
-			berth_err_prefix(err, "delete container");
+		if (ctd_snapshot_remove(env->ctd, reply->container->snapshotter, reply->container->snapshot_key, err) < 0 &&
+		    err->kind != BERTH_E_NOT_FOUND) {
+			botctr_fault(err);
+			berth_err_prefix(err, "remove rootfs snapshot");
 			goto fail_recorded;
 		}
 	} else {
@@ -328,9 +346,9 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existe
 			blog(BLOG_WARN, "container %s: removing its leftover rootfs snapshot: %s", op.ctr_id, e.msg);
 	}
 	if (remove_bot_snapshots(&op, &snaps_removed, err) < 0)
-		goto done;
+		goto fail_recorded;
 	if (store_container_delete(env->store, bot_id, &row_deleted, err) < 0)
-		goto done;
+		goto fail_recorded;
 	if (row_deleted || snaps_removed > 0)
 		*existed = true;
 	if (*existed)

@@ -44,10 +44,13 @@ int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const ch
 	op->env = env;
 	op->bot_id = bot_id;
 	botctr_container_id(bot_id, op->ctr_id);
+	/* The lock wait gets at most half of the time left, so that the operation keeps the other
+	 * half and the request's deadline (and the worker's backstop behind it) does not cut it off
+	 * half-way. */
 	if (env->deadline_ms > 0) {
-		int64_t left = env->deadline_ms - now_ms() - 1000; /* leave time to answer */
-		if (left < wait_ms)
-			wait_ms = left > 0 ? (int)left : 1;
+		int64_t half = (env->deadline_ms - now_ms()) / 2;
+		if (half < wait_ms)
+			wait_ms = half > 0 ? (int)half : 1;
 	}
 	if (store_bot_lock(env->store, bot_id, wait_ms, err) < 0) {
 		if (err && err->kind == BERTH_E_TIMEOUT)
@@ -143,9 +146,11 @@ static char *shell_quote(const char *s)
 
 char *botctr_init_script(const struct berth_config *cfg)
 {
-	/* The original's bootstrap (reference §3.1) without its /app/mcp step, plus a PID 1 that
-	 * leaves at once on SIGTERM: `wait` returns when the trapped signal arrives. */
+	/* The original's bootstrap (reference §3.1) without its /app/mcp step, as a PID 1 that
+	 * leaves at once on SIGTERM (trapped first: PID 1 ignores signals it has no handler for, and
+	 * `wait` returns when the trapped signal arrives). */
 	static const char body[] =
+		"trap 'exit 0' TERM INT\n"
 		"tpl=/opt/bot-template\n"
 		"if [ -d \"$tpl\" ]; then\n"
 		"  mkdir -p \"$dst\"\n"
@@ -155,7 +160,6 @@ char *botctr_init_script(const struct berth_config *cfg)
 		"    [ -e \"$dst/$b\" ] || [ -L \"$dst/$b\" ] || cp -a \"$f\" \"$dst/$b\"\n"
 		"  done\n"
 		"fi\n"
-		"trap 'exit 0' TERM INT\n"
 		"while :; do sleep 3600 & wait $!; done\n";
 	char *quoted, *script;
 	size_t len;
@@ -178,7 +182,12 @@ int botctr_lease_begin(struct botctr_op *op, char *lease_id, size_t cap, berth_e
 	botctr_unique(lease_id, cap, "berth");
 	if (ctd_lease_create(op->env->ctd, lease_id, LEASE_EXPIRE_S, NULL, 0, err) < 0)
 		return berth_err_prefix(err, "lease");
-	ctd_conn_set_lease(op->env->ctd, lease_id);
+	if (ctd_conn_set_lease(op->env->ctd, lease_id) < 0) {
+		berth_err ignored;
+		if (ctd_lease_delete(op->env->ctd, lease_id, false, &ignored) < 0)
+			blog(BLOG_WARN, "deleting lease %s: %s (it expires by itself)", lease_id, ignored.msg);
+		return berth_err_set(err, BERTH_E_INTERNAL, "lease: out of memory");
+	}
 	return 0;
 }
 
@@ -186,7 +195,7 @@ void botctr_lease_end(struct botctr_op *op, const char *lease_id)
 {
 	berth_err err;
 
-	ctd_conn_set_lease(op->env->ctd, NULL);
+	(void)ctd_conn_set_lease(op->env->ctd, NULL); /* clearing allocates nothing: cannot fail */
 	if (ctd_lease_delete(op->env->ctd, lease_id, false, &err) < 0)
 		blog(BLOG_WARN, "deleting lease %s: %s (it expires by itself)", lease_id, err.msg);
 }
@@ -229,6 +238,7 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 	}
 	if (resolv_prepare_for_bot(cfg->host_resolv_conf, cfg->fallback_nameservers, dir.state_path,
 				   &resolv_path, err) < 0) {
+		botctr_fault(err);
 		berth_err_prefix(err, "resolv.conf");
 		goto fail;
 	}
@@ -243,8 +253,10 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		berth_err_prefix(err, "image %s", cfg->bot_image);
 		goto fail;
 	}
-	if (botctr_lease_begin(op, lease, sizeof lease, err) < 0)
+	if (botctr_lease_begin(op, lease, sizeof lease, err) < 0) {
+		botctr_fault(err);
 		goto fail;
+	}
 	leased = true;
 
 	/* An existing rootfs snapshot under the container's key (left by a container record that was
@@ -252,10 +264,13 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 	if (ctd_snapshot_stat(ctd, snapshotter, op->ctr_id, NULL, err) == 0) {
 		blog(BLOG_INFO, "container %s: reusing its existing rootfs snapshot", op->ctr_id);
 	} else if (err->kind == BERTH_E_NOT_FOUND) {
-		if (botctr_prepare_rootfs(op, snapshotter, img.top_chain_id, err) < 0)
+		if (botctr_prepare_rootfs(op, snapshotter, img.top_chain_id, err) < 0) {
+			botctr_fault(err);
 			goto fail;
+		}
 		prepared = true;
 	} else {
+		botctr_fault(err);
 		goto fail;
 	}
 
@@ -281,6 +296,7 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		spec = oci_spec_build(img.config, &opts, err);
 	}
 	if (!spec) {
+		botctr_fault(err);
 		berth_err_prefix(err, "runtime spec");
 		goto fail;
 	}
@@ -301,6 +317,17 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 			.snapshot_key = op->ctr_id,
 		};
 		if (ctd_container_create(ctd, &copts, err) < 0) {
+			/* Someone else made it meanwhile: the snapshot is theirs now, never remove it. */
+			if (err->kind == BERTH_E_ALREADY_EXISTS) {
+				ctd_container_get_reply *theirs = NULL;
+				prepared = false;
+				if (botctr_container_load(op, &theirs, err) == 0) {
+					ctd_reply_free(theirs);
+					rc = 0;
+					goto fail;
+				}
+			}
+			botctr_fault(err);
 			berth_err_prefix(err, "create container");
 			goto fail;
 		}
@@ -331,11 +358,21 @@ int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool 
 	if (built)
 		*built = false;
 	if (botctr_container_load(op, &reply, err) == 0) {
+		/* A container whose rootfs snapshot is gone (a delete stopped half-way) cannot run:
+		 * it is replaced, as a missing one is. */
+		int gone = ctd_snapshot_stat(op->env->ctd, reply->container->snapshotter,
+					     reply->container->snapshot_key, NULL, err) < 0;
 		ctd_reply_free(reply);
-		return 0;
-	}
-	if (err->kind != BERTH_E_NOT_FOUND)
+		if (!gone)
+			return 0;
+		if (err->kind != BERTH_E_NOT_FOUND)
+			return botctr_fault(err);
+		blog(BLOG_WARN, "container %s lost its rootfs snapshot: replacing the container", op->ctr_id);
+		if (ctd_container_delete(op->env->ctd, op->ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+			return botctr_fault(err);
+	} else if (err->kind != BERTH_E_NOT_FOUND) {
 		return -1;
+	}
 	if (container_build(op, snapshotter, err) < 0)
 		return -1;
 	if (built)
@@ -383,22 +420,25 @@ int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 		}
 		blog(BLOG_INFO, "container %s: replacing its %s task", op->ctr_id, ctd_task_status_name(info.status));
 		if (task_remove(op, err) < 0)
-			return -1;
+			return botctr_fault(err);
 	} else if (err->kind != BERTH_E_NOT_FOUND) {
 		return -1;
 	}
 	if (botctr_container_load(op, &reply, err) < 0)
 		return -1;
 	if (ctd_snapshot_mounts(ctd, reply->container->snapshotter, reply->container->snapshot_key, &rootfs, err) < 0) {
+		botctr_fault(err);
 		berth_err_prefix(err, "rootfs mounts");
 		goto fail;
 	}
 	if (ctd_task_create(ctd, op->ctr_id, &rootfs, NULL, pid, err) < 0) {
+		botctr_fault(err);
 		berth_err_prefix(err, "create task");
 		goto fail;
 	}
 	if (ctd_task_start(ctd, op->ctr_id, NULL, pid, err) < 0) {
 		berth_err cleanup;
+		botctr_fault(err);
 		berth_err_prefix(err, "start task");
 		if (task_remove(op, &cleanup) < 0)
 			blog(BLOG_WARN, "container %s: removing the task that did not start: %s", op->ctr_id, cleanup.msg);
@@ -422,17 +462,17 @@ int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err)
 	if (info.status == CTD_TASK_RUNNING || info.status == CTD_TASK_PAUSED) {
 		/* SIGTERM to the init process only: it ends the container's pid namespace. */
 		if (ctd_task_kill(ctd, op->ctr_id, NULL, SIGTERM, false, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
-			return berth_err_prefix(err, "SIGTERM");
+			return botctr_fault(err), berth_err_prefix(err, "SIGTERM");
 		if (ctd_task_wait(ctd, op->ctr_id, NULL, timeout_s > 0 ? timeout_s * 1000 : 1, NULL, &werr) < 0) {
 			if (werr.kind != BERTH_E_TIMEOUT && werr.kind != BERTH_E_NOT_FOUND) {
 				*err = werr;
-				return berth_err_prefix(err, "wait after SIGTERM");
+				return botctr_fault(err), berth_err_prefix(err, "wait after SIGTERM");
 			}
 			if (werr.kind == BERTH_E_TIMEOUT)
 				blog(BLOG_WARN, "container %s did not stop within %d s of SIGTERM: SIGKILL", op->ctr_id, timeout_s);
 		}
 	}
-	return task_remove(op, err);
+	return task_remove(op, err) < 0 ? botctr_fault(err) : 0;
 }
 
 static void net_opts(const struct botctr_env *env, struct cni_net_opts *o, char *cache, size_t cap)
@@ -453,7 +493,7 @@ int botctr_net_apply(struct botctr_op *op, uint32_t pid, char *ip, size_t ip_cap
 	net_opts(op->env, &o, cache, sizeof cache);
 	snprintf(netns, sizeof netns, "/proc/%u/ns/net", pid);
 	if (cni_ensure(&o, op->ctr_id, netns, BOTCTR_IFNAME, &res, err) < 0)
-		return berth_err_prefix(err, "network");
+		return botctr_fault(err), berth_err_prefix(err, "network");
 	snprintf(ip, ip_cap, "%s", res.ip);
 	return 0;
 }
@@ -469,6 +509,9 @@ void botctr_net_release(struct botctr_op *op, uint32_t pid)
 		snprintf(netns, sizeof netns, "/proc/%u/ns/net", pid);
 	if (cni_del(&o, op->ctr_id, netns, BOTCTR_IFNAME, &err) < 0)
 		blog(BLOG_WARN, "container %s: releasing the network: %s", op->ctr_id, err.msg);
+	/* The address may go to another bot now: the row must not keep naming it. */
+	if (store_container_set_ip(op->env->store, op->bot_id, NULL, &err) < 0 && err.kind != BERTH_E_NOT_FOUND)
+		blog(BLOG_WARN, "bot %s: clearing its recorded IP: %s", op->bot_id, err.msg);
 }
 
 void botctr_event(struct botctr_op *op, const char *type, json_t *payload)
@@ -481,6 +524,13 @@ void botctr_event(struct botctr_op *op, const char *type, json_t *payload)
 	if (store_event_add(op->env->store, op->bot_id, op->ctr_id, type, text, &err) < 0)
 		blog(BLOG_WARN, "recording event %s: %s", type, err.msg);
 	free(text);
+}
+
+int botctr_fault(berth_err *err)
+{
+	if (err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT)
+		err->kind = BERTH_E_INTERNAL;
+	return -1;
 }
 
 void botctr_record_error(struct botctr_op *op, const char *what, const berth_err *cause)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "berth/botdir.h"
+#include "berth/image.h"
 #include "berth/log.h"
 #include "berth/store.h"
 
@@ -74,8 +75,12 @@ static int commit_copy(struct botctr_op *op, const char *snapshotter, const char
 		berth_err_prefix(err, "mounts of the live snapshot");
 		goto fail;
 	}
-	if (ctd_diff_diff(ctd, &lower, &upper, NULL, NULL, NULL, 0, &diff, err) < 0 || !diff->diff) {
+	if (ctd_diff_diff(ctd, &lower, &upper, NULL, NULL, NULL, 0, &diff, err) < 0) {
 		berth_err_prefix(err, "diff");
+		goto fail;
+	}
+	if (!diff->diff) {
+		berth_err_set(err, BERTH_E_INTERNAL, "diff: Diff.Diff replied without a descriptor");
 		goto fail;
 	}
 	if (ctd_snapshot_prepare(ctd, snapshotter, work_key, parent, NULL, 0, &work, err) < 0) {
@@ -174,16 +179,28 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 	}
 	snapshotter = reply->container->snapshotter;
 	key = reply->container->snapshot_key;
-	if (ctd_snapshot_stat(env->ctd, snapshotter, key, &stat, err) < 0 || !stat->info) {
+	if (ctd_snapshot_stat(env->ctd, snapshotter, key, &stat, err) < 0) {
+		botctr_fault(err);
 		berth_err_prefix(err, "live snapshot");
+		goto done;
+	}
+	if (!stat->info) {
+		berth_err_set(err, BERTH_E_INTERNAL, "live snapshot: Snapshots.Stat replied without info");
 		goto done;
 	}
 	parent = stat->info->parent;
 	runtime_name(bot_id, name, runtime, sizeof runtime);
-	if (botctr_lease_begin(&op, lease, sizeof lease, err) < 0)
+	/* No row has this name, so a committed snapshot of that name was left by an operation cut off
+	 * between commit and record: it is nobody's, and would only block the name. */
+	if (ctd_snapshot_remove(env->ctd, snapshotter, runtime, err) == 0)
+		blog(BLOG_WARN, "bot %s: removed unrecorded snapshot %s left by an earlier failure", bot_id, runtime);
+	if (botctr_lease_begin(&op, lease, sizeof lease, err) < 0) {
+		botctr_fault(err);
 		goto done;
+	}
 	leased = true;
 	if (commit_copy(&op, snapshotter, key, parent, runtime, name, err) < 0) {
+		botctr_fault(err);
 		berth_err_prefix(err, "snapshot %s", name);
 		goto done;
 	}
@@ -373,9 +390,25 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	if (!row_found && err->kind != BERTH_E_NOT_FOUND)
 		goto done;
 
-	/* What the rebuild needs and the bot can break (its data dir, e.g. a link planted at .skills)
-	 * is checked before the old container is taken down, so that a rollback that cannot finish
-	 * leaves the bot running as it was. */
+	/* What the rebuild needs and can be missing (a container of that id that is not Berth's, the
+	 * bot image, the bot's data dir with e.g. a link planted at .skills) is checked before the old
+	 * container is taken down, so that a rollback that cannot finish leaves the bot as it was. */
+	if (botctr_container_load(&op, &reply, err) < 0) {
+		if (err->kind != BERTH_E_NOT_FOUND)
+			goto done;
+		reply = NULL;
+	}
+	{
+		struct image_info img;
+		memset(&img, 0, sizeof img);
+		if (image_resolve(env->ctd, env->cfg->bot_image, &img, err) < 0) {
+			image_info_free(&img);
+			botctr_fault(err);
+			berth_err_prefix(err, "bot image %s", env->cfg->bot_image);
+			goto done;
+		}
+		image_info_free(&img);
+	}
 	{
 		struct botdir dir = { NULL, NULL, -1, -1 };
 		if (botdir_prepare(env->cfg->data_root, env->cfg->state_root, bot_id, &dir, err) < 0) {
@@ -391,29 +424,29 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	botctr_net_release(&op, pid);
 	if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0)
 		goto fail_recorded;
-	if (botctr_container_load(&op, &reply, err) == 0) {
+	if (reply) {
 		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
-			goto fail_recorded;
+			goto fail_fault;
 		if (ctd_snapshot_remove(env->ctd, reply->container->snapshotter, reply->container->snapshot_key, err) < 0 &&
 		    err->kind != BERTH_E_NOT_FOUND)
-			goto fail_recorded;
-	} else if (err->kind != BERTH_E_NOT_FOUND) {
-		goto done;
+			goto fail_fault;
 	}
 	/* The new live snapshot takes the container's key, so a rebuild finds it. */
 	if (ctd_snapshot_remove(env->ctd, snap.snapshotter, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
-		goto fail_recorded;
+		goto fail_fault;
+	/* The new live snapshot is a GC root itself, so the lease need not outlive its Prepare (and
+	 * the container build below takes leases of its own). */
 	if (botctr_lease_begin(&op, lease, sizeof lease, err) < 0)
-		goto done;
+		goto fail_fault;
 	leased = true;
 	if (botctr_prepare_rootfs(&op, snap.snapshotter, snap.runtime_snapshot_name, err) < 0) {
 		berth_err_prefix(err, "prepare from %s", name);
-		goto fail_recorded;
+		goto fail_fault;
 	}
-	if (botctr_container_ensure(&op, snap.snapshotter, NULL, err) < 0)
-		goto fail_recorded;
 	botctr_lease_end(&op, lease);
 	leased = false;
+	if (botctr_container_ensure(&op, snap.snapshotter, NULL, err) < 0)
+		goto fail_recorded;
 	if (!row_found) {
 		struct store_container_new in = {
 			.bot_id = bot_id, .container_id = op.ctr_id, .image = env->cfg->bot_image,
@@ -434,10 +467,17 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 		goto fail_recorded;
 	if (store_container_mark_running(env->store, bot_id, ip, err) < 0)
 		goto done;
+	{
+		berth_err db;
+		if (store_container_clear_error(env->store, bot_id, &db) < 0)
+			blog(BLOG_WARN, "clearing last_error of bot %s: %s", bot_id, db.msg);
+	}
 	botctr_event(&op, "rollback", json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name", snap.runtime_snapshot_name));
 	*out = json_pack("{s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "snapshot_name", name, "started", 1, "ip", ip);
 	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	goto done;
+fail_fault:
+	botctr_fault(err);
 fail_recorded:
 	botctr_record_error(&op, "rollback", err);
 done:

@@ -21,9 +21,12 @@
 #include <stdint.h>
 
 #include "berth/config.h"
-#include "berth/ctd.h"
 #include "berth/err.h"
 #include "berth/store.h"
+
+/* The containerd connection (berth/ctd.h); declared here so that callers of the domain (the HTTP
+ * handlers) see nothing of containerd's protobuf types. */
+typedef struct ctd_conn ctd_conn;
 
 struct botctr_env {
 	const struct berth_config *cfg;

@@ -504,6 +504,23 @@ START_TEST(lost_container_record_keeps_rootfs_and_delete_cleans_it)
 }
 END_TEST
 
+/* A container whose rootfs snapshot was removed behind Berth's back (or by a delete cut off
+ * half-way) cannot run again: start replaces it instead of failing for ever. */
+START_TEST(container_without_its_snapshot_is_replaced)
+{
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	json_decref(it_create(b.bot_id, b.owner.ident));
+	json_decref(it_api_expect("POST", b.bot_id, "/stop", NULL, b.owner.ident, 200));
+	ck_assert_int_eq(bt_ctr(NULL, "snapshots", "--snapshotter", "overlayfs", "rm", b.ctr_id, NULL), 0);
+	json_t *started = it_api_expect("POST", b.bot_id, "/start", NULL, b.owner.ident, 200);
+	ck_assert(json_is_true(json_object_get(started, "started")));
+	json_decref(started);
+	free(it_exec_ok(b.ctr_id, "true"));
+	ck_assert_ptr_null(it_api_expect("DELETE", b.bot_id, "", NULL, b.owner.ident, 204));
+	it_owned_bot_done(&b);
+}
+END_TEST
+
 /* containerd goes away and comes back (disruptive: last). While it is away the routes answer a
  * clear 503 and change nothing; the bot's task survives (its shim does) and is found again. */
 START_TEST(containerd_outage_is_a_clear_503)
@@ -571,6 +588,7 @@ int main(void)
 	tcase_add_test(tc, stop_and_delete_after_a_kill_release_the_lease);
 	tcase_add_test(tc, lost_container_record_keeps_rootfs_and_delete_cleans_it);
 	tcase_add_test(tc, routes_without_a_container);
+	tcase_add_test(tc, container_without_its_snapshot_is_replaced);
 	tcase_add_test(tc, containerd_outage_is_a_clear_503);
 	suite_add_tcase(s, tc);
 	return it_run_suite(s);
