@@ -143,6 +143,22 @@ static void curl_global(void)
 	}
 }
 
+/* A libcurl call that must succeed: a failure would change what the test is testing. */
+#define BT_CURL_OK(call)                                                                       \
+	do {                                                                                   \
+		CURLcode rc_ = (call);                                                         \
+		ck_assert_msg(rc_ == CURLE_OK, "%s: %s", #call, curl_easy_strerror(rc_));      \
+	} while (0)
+#define BT_CURL_SET(c, option, value) BT_CURL_OK(curl_easy_setopt((c), option, (value)))
+
+static struct curl_slist *header_add(struct curl_slist *list, const char *line)
+{
+	struct curl_slist *grown = curl_slist_append(list, line);
+
+	ck_assert_msg(grown != NULL, "curl_slist_append: out of memory");
+	return grown;
+}
+
 long bt_request_ex(const char *method, const char *path, const char *body, size_t body_len,
 		   const char *content_type, const char *const *extra_headers, bt_identity id,
 		   bt_response *resp)
@@ -156,49 +172,49 @@ long bt_request_ex(const char *method, const char *path, const char *body, size_
 	curl_global();
 	CURL *c = curl_easy_init();
 	ck_assert_msg(c != NULL, "curl_easy_init failed");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CAINFO, bt_env("BERTH_CA"));
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)BT_HTTP_CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)BT_HTTP_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	BT_CURL_SET(c, CURLOPT_URL, url);
+	BT_CURL_SET(c, CURLOPT_CAINFO, bt_env("BERTH_CA"));
+	BT_CURL_SET(c, CURLOPT_NOSIGNAL, 1L);
+	BT_CURL_SET(c, CURLOPT_CONNECTTIMEOUT, (long)BT_HTTP_CONNECT_TIMEOUT_S);
+	BT_CURL_SET(c, CURLOPT_TIMEOUT, (long)BT_HTTP_TIMEOUT_S);
+	BT_CURL_SET(c, CURLOPT_ERRORBUFFER, resp->error);
+	BT_CURL_SET(c, CURLOPT_WRITEFUNCTION, on_body);
+	BT_CURL_SET(c, CURLOPT_WRITEDATA, &b);
+	BT_CURL_SET(c, CURLOPT_HEADERFUNCTION, on_header);
+	BT_CURL_SET(c, CURLOPT_HEADERDATA, &h);
 	if (id.cert != NULL) {
-		curl_easy_setopt(c, CURLOPT_SSLCERT, id.cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, id.key);
+		BT_CURL_SET(c, CURLOPT_SSLCERT, id.cert);
+		BT_CURL_SET(c, CURLOPT_SSLKEY, id.key);
 	}
 	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		BT_CURL_SET(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		BT_CURL_SET(c, CURLOPT_POSTFIELDS, body);
 		/* No curl default Content-Type (form-urlencoded) and no 100-continue round trip. */
 		ct = content_type ? xasprintf("Content-Type: %s", content_type) : xstrdup("Content-Type:");
-		hdrs = curl_slist_append(hdrs, ct);
-		hdrs = curl_slist_append(hdrs, "Expect:");
+		hdrs = header_add(hdrs, ct);
+		hdrs = header_add(hdrs, "Expect:");
 	} else if (content_type != NULL) {
 		ct = xasprintf("Content-Type: %s", content_type);
-		hdrs = curl_slist_append(hdrs, ct);
+		hdrs = header_add(hdrs, ct);
 	}
 	for (const char *const *e = extra_headers; e && *e; e++)
-		hdrs = curl_slist_append(hdrs, *e);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+		hdrs = header_add(hdrs, *e);
+	BT_CURL_SET(c, CURLOPT_HTTPHEADER, hdrs);
 	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		BT_CURL_SET(c, CURLOPT_NOBODY, 1L);
 	else
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		BT_CURL_SET(c, CURLOPT_CUSTOMREQUEST, method);
 
 	CURLcode rc = curl_easy_perform(c);
 	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+		BT_CURL_OK(curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status));
 		resp->error[0] = '\0';
 	} else {
 		resp->status = 0;
 		if (resp->error[0] == '\0')
 			snprintf(resp->error, sizeof resp->error, "%s", curl_easy_strerror(rc));
 	}
-	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &resp->total_s);
+	BT_CURL_OK(curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &resp->total_s));
 	resp->body = b.data ? b.data : xstrdup("");
 	resp->body_len = b.len;
 	resp->headers = h.data ? h.data : xstrdup("");
@@ -300,10 +316,11 @@ int bt_run(char *const argv[], char **out, char **err, int timeout_s)
 		timeout_s = BT_RUN_TIMEOUT_S;
 	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0)
 		ck_abort_msg("pipe: %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, po[1], 1) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, pe[1], 2) != 0)
+		ck_abort_msg("posix_spawn file actions: out of memory");
 	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(po[1]);
@@ -329,8 +346,11 @@ int bt_run(char *const argv[], char **out, char **err, int timeout_s)
 			break;
 		}
 		int n = poll(p, 2, (int)(left > 1000 ? 1000 : left));
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR) {
+			kill(pid, SIGKILL);
+			killed = 1;
 			break;
+		}
 		if (open_o && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			open_o = drain(po[0], &bo);
 		if (open_e && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -338,8 +358,18 @@ int bt_run(char *const argv[], char **out, char **err, int timeout_s)
 	}
 	close(po[0]);
 	close(pe[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* The deadline also covers a program that closed its output but goes on running. */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, killed ? 0 : WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (w == 0 && bt_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			killed = 1;
+		} else if (w == 0) {
+			bt_sleep_ms(20);
+		}
+	}
 	if (killed) {
 		const char *note = "\n[bt_run: killed after timeout]\n";
 		buf_append(&be, note, strlen(note));
