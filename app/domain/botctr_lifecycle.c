@@ -55,8 +55,6 @@ static int run_and_connect(struct botctr_op *op, char *ip, size_t ip_cap, berth_
 	}
 	if (store_container_mark_running(op->env->store, op->bot_id, ip, &db) < 0)
 		return *err = db, berth_err_prefix(err, "record running");
-	if (store_container_clear_error(op->env->store, op->bot_id, &db) < 0)
-		blog(BLOG_WARN, "clearing last_error of bot %s: %s", op->bot_id, db.msg);
 	return 0;
 }
 
@@ -247,13 +245,8 @@ int botctr_stop(const struct botctr_env *env, const char *bot_id, berth_err *err
 		botctr_record_error(&op, "stop", err);
 		goto done;
 	}
-	if (row_found) {
-		berth_err db;
-		if (store_container_mark_stopped(env->store, bot_id, err) < 0)
-			goto done;
-		if (store_container_clear_error(env->store, bot_id, &db) < 0)
-			blog(BLOG_WARN, "clearing last_error of bot %s: %s", bot_id, db.msg);
-	}
+	if (row_found && store_container_mark_stopped(env->store, bot_id, err) < 0)
+		goto done;
 	botctr_event(&op, "stop", NULL);
 	rc = 0;
 done:

@@ -467,11 +467,6 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 		goto fail_recorded;
 	if (store_container_mark_running(env->store, bot_id, ip, err) < 0)
 		goto done;
-	{
-		berth_err db;
-		if (store_container_clear_error(env->store, bot_id, &db) < 0)
-			blog(BLOG_WARN, "clearing last_error of bot %s: %s", bot_id, db.msg);
-	}
 	botctr_event(&op, "rollback", json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name", snap.runtime_snapshot_name));
 	*out = json_pack("{s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "snapshot_name", name, "started", 1, "ip", ip);
 	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");

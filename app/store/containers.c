@@ -50,14 +50,14 @@ static const struct store_stmt S_LIST_BY_NODE = {
 };
 static const struct store_stmt S_MARK_RUNNING = {
 	STMT_CONTAINER_MARK_RUNNING, "container_mark_running",
-	"UPDATE containers SET status = 'running', ip_address = nullif($2, '')::inet, last_started_at = now(), "
-	"updated_at = now() WHERE bot_id = $1::uuid",
+	"UPDATE containers SET status = 'running', ip_address = nullif($2, '')::inet, last_error = NULL, "
+	"last_started_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
 	2, false,
 };
 static const struct store_stmt S_MARK_STOPPED = {
 	STMT_CONTAINER_MARK_STOPPED, "container_mark_stopped",
-	"UPDATE containers SET status = 'stopped', ip_address = NULL, last_stopped_at = now(), updated_at = now() "
-	"WHERE bot_id = $1::uuid",
+	"UPDATE containers SET status = 'stopped', ip_address = NULL, last_error = NULL, last_stopped_at = now(), "
+	"updated_at = now() WHERE bot_id = $1::uuid",
 	1, false,
 };
 static const struct store_stmt S_MARK_ERROR = {
@@ -71,10 +71,6 @@ static const struct store_stmt S_SET_IP = {
 static const struct store_stmt S_SET_DESIRED = {
 	STMT_CONTAINER_SET_DESIRED, "container_set_desired",
 	"UPDATE containers SET desired_state = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
-};
-static const struct store_stmt S_CLEAR_ERROR = {
-	STMT_CONTAINER_CLEAR_ERROR, "container_clear_error",
-	"UPDATE containers SET last_error = NULL, updated_at = now() WHERE bot_id = $1::uuid", 1, false,
 };
 static const struct store_stmt S_COUNT_RESTART = {
 	STMT_CONTAINER_COUNT_RESTART, "container_count_restart",
@@ -269,11 +265,6 @@ int store_container_set_desired(berth_store *store, const char *bot_id, const ch
 	if (!desired || (strcmp(desired, "running") != 0 && strcmp(desired, "stopped") != 0))
 		return berth_err_set(err, BERTH_E_INVALID, "set desired state: must be running or stopped");
 	return update(store, &S_SET_DESIRED, bot_id, desired, "set desired state", err);
-}
-
-int store_container_clear_error(berth_store *store, const char *bot_id, berth_err *err)
-{
-	return update(store, &S_CLEAR_ERROR, bot_id, NULL, "clear container error", err);
 }
 
 int store_container_count_restart(berth_store *store, const char *bot_id, berth_err *err)

@@ -199,8 +199,9 @@ int store_container_list_by_node(berth_store *store, const char *node, struct st
 				 berth_err *err);
 
 /* Observed-status transitions; each sets updated_at and fails NOT_FOUND when the bot has no row.
- * running: ip_address (NULL or "": none), last_started_at = now().
- * stopped: ip_address cleared (the network was released), last_stopped_at = now().
+ * running: ip_address (NULL or "": none), last_started_at = now(), last_error cleared.
+ * stopped: ip_address cleared (the network was released), last_stopped_at = now(), last_error
+ *          cleared (the operation that got there succeeded).
  * error:   last_error = message (cut to STORE_ERROR_SIZE - 1 bytes at a character boundary). */
 int store_container_mark_running(berth_store *store, const char *bot_id, const char *ip_address, berth_err *err);
 int store_container_mark_stopped(berth_store *store, const char *bot_id, berth_err *err);
@@ -209,7 +210,6 @@ int store_container_mark_error(berth_store *store, const char *bot_id, const cha
 int store_container_set_ip(berth_store *store, const char *bot_id, const char *ip_address, berth_err *err);
 /* desired: "running" or "stopped". */
 int store_container_set_desired(berth_store *store, const char *bot_id, const char *desired, berth_err *err);
-int store_container_clear_error(berth_store *store, const char *bot_id, berth_err *err);
 /* restart_count += 1 (the reconciler restarted a dead task). */
 int store_container_count_restart(berth_store *store, const char *bot_id, berth_err *err);
 /* Deletes the bot's row; *deleted (may be NULL) tells whether there was one. Deleting nothing is
