@@ -10,27 +10,18 @@ test_integration_libit_container_a_SOURCES = test/integration/it_container_commo
 IT_CONTAINER_LDADD = test/integration/libit_container.a test/lib/libberth_test.a $(JANSSON_LIBS) \
 	$(CURL_LIBS) $(CHECK_LIBS) -lpthread
 
-check_PROGRAMS += test/integration/it_container_lifecycle
-INTEGRATION_TESTS += test/integration/it_container_lifecycle
-
+IT_CONTAINER_TESTS = test/integration/it_container_lifecycle \
+	test/integration/it_container_authz \
+	test/integration/it_container_snapshots \
+	test/integration/it_container_skills \
+	test/integration/it_container_compat \
+	test/integration/it_container_concurrency
+check_PROGRAMS += $(IT_CONTAINER_TESTS)
+INTEGRATION_TESTS += $(IT_CONTAINER_TESTS)
+# automake has no LDADD per group of programs: one line each.
 test_integration_it_container_lifecycle_LDADD = $(IT_CONTAINER_LDADD)
-
-check_PROGRAMS += test/integration/it_container_authz
-INTEGRATION_TESTS += test/integration/it_container_authz
 test_integration_it_container_authz_LDADD = $(IT_CONTAINER_LDADD)
-
-check_PROGRAMS += test/integration/it_container_snapshots
-INTEGRATION_TESTS += test/integration/it_container_snapshots
 test_integration_it_container_snapshots_LDADD = $(IT_CONTAINER_LDADD)
-
-check_PROGRAMS += test/integration/it_container_skills
-INTEGRATION_TESTS += test/integration/it_container_skills
 test_integration_it_container_skills_LDADD = $(IT_CONTAINER_LDADD)
-
-check_PROGRAMS += test/integration/it_container_compat
-INTEGRATION_TESTS += test/integration/it_container_compat
 test_integration_it_container_compat_LDADD = $(IT_CONTAINER_LDADD)
-
-check_PROGRAMS += test/integration/it_container_concurrency
-INTEGRATION_TESTS += test/integration/it_container_concurrency
 test_integration_it_container_concurrency_LDADD = $(IT_CONTAINER_LDADD)
