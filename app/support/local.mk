@@ -2,6 +2,7 @@
 noinst_LIBRARIES += app/support/libberth_support.a
 app_support_libberth_support_a_SOURCES = \
 	app/support/err.c \
+	app/support/deadline.c \
 	app/support/log.c \
 	app/support/config.c \
 	app/support/uuid.c \
