@@ -27,9 +27,13 @@
 
 #include "berth/ctd.h"
 #include "berth/ctd_call.h"
+#include "berth/deadline.h"
 
 #define MSG_LIMIT (16 * 1024 * 1024)
 #define POLL_SLICE_MS 200
+/* containerd derives its own context deadline from the grpc-timeout we send and may notice it
+ * first, answering UNKNOWN: within this much of the call's deadline that is the deadline. */
+#define DEADLINE_SLACK_MS 250
 
 struct ctd_conn {
 	char *target; /* "unix:<path>" */
@@ -37,6 +41,7 @@ struct ctd_conn {
 	char *lease;
 	int default_timeout_ms;
 	int timeout_ms;
+	berth_deadline deadline; /* bounds every call (0: none) */
 	int last_status;
 	atomic_int cancel; /* a ctd_conn_cancel not yet used up by a call */
 	grpc_channel *ch;
@@ -88,12 +93,13 @@ static int channel_open(ctd_conn *c, berth_err *err)
 	grpc_channel_args cargs = { sizeof(args) / sizeof(args[0]), args };
 	grpc_channel_credentials *creds = grpc_insecure_credentials_create();
 	if (!creds)
-		return berth_err_set(err, BERTH_E_INTERNAL, "containerd: no insecure credentials");
+		return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD,
+				      "containerd: no insecure credentials");
 	c->ch = grpc_channel_create(c->target, creds, &cargs);
 	grpc_channel_credentials_release(creds);
 	if (!c->ch)
-		return berth_err_set(err, BERTH_E_INTERNAL, "containerd: cannot create channel to %s",
-				     c->target);
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD,
+					"containerd: cannot create channel to %s", c->target);
 	return 0;
 }
 
@@ -176,6 +182,16 @@ int ctd_conn_set_timeout(ctd_conn *c, int timeout_ms)
 	return old;
 }
 
+void ctd_conn_set_deadline(ctd_conn *c, berth_deadline deadline)
+{
+	c->deadline = deadline;
+}
+
+berth_deadline ctd_conn_deadline(const ctd_conn *c)
+{
+	return c->deadline;
+}
+
 void ctd_conn_cancel(ctd_conn *c)
 {
 	atomic_store(&c->cancel, 1);
@@ -207,6 +223,7 @@ struct call {
 	int status_read;
 	int cancelled;
 	int first_batch_done;
+	int64_t deadline_ms; /* monotonic end of this call; 0 = none */
 };
 
 static const ProtobufCMethodDescriptor *find_method(const ProtobufCServiceDescriptor *svc,
@@ -218,14 +235,24 @@ static const ProtobufCMethodDescriptor *find_method(const ProtobufCServiceDescri
 	return m;
 }
 
-static gpr_timespec deadline_for(const ctd_conn *c, int timeout_ms)
+/* The call's timeout: its own (0: the connection's; < 0: none), never past the connection's
+ * deadline. Fails with BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED when that has passed. */
+static int deadline_for(struct call *k, int timeout_ms, gpr_timespec *out, berth_err *err)
 {
-	if (timeout_ms < 0)
-		return gpr_inf_future(GPR_CLOCK_MONOTONIC);
-	if (timeout_ms == 0)
-		timeout_ms = c->timeout_ms;
-	return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-			    gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+	int cap = timeout_ms < 0 ? 0 : timeout_ms == 0 ? k->c->timeout_ms : timeout_ms;
+	int ms;
+
+	if (berth_deadline_budget(k->c->deadline, cap, k->name, &ms, err) != 0) {
+		k->c->last_status = GRPC_STATUS_DEADLINE_EXCEEDED;
+		return -1;
+	}
+	if (ms < 0) {
+		*out = gpr_inf_future(GPR_CLOCK_MONOTONIC);
+		return 0;
+	}
+	k->deadline_ms = berth_now_ms() + ms;
+	*out = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(ms, GPR_TIMESPAN));
+	return 0;
 }
 
 static int call_begin(struct call *k, ctd_conn *c, const ProtobufCServiceDescriptor *svc,
@@ -250,13 +277,18 @@ static int call_begin(struct call *k, ctd_conn *c, const ProtobufCServiceDescrip
 	char path[256];
 	int plen = snprintf(path, sizeof(path), "/%s/%s", svc->name, method);
 	if (plen < 0 || (size_t)plen >= sizeof(path))
-		return berth_err_set(err, BERTH_E_INTERNAL, "%s: method path too long", k->name);
+		return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD, "%s: method path too long",
+				      k->name);
+	gpr_timespec deadline;
+	if (deadline_for(k, timeout_ms, &deadline, err) != 0)
+		return -1;
 	grpc_slice spath = grpc_slice_from_copied_string(path);
 	k->gc = grpc_channel_create_call(c->ch, NULL, GRPC_PROPAGATE_DEFAULTS, c->cq, spath, NULL,
-					 deadline_for(c, timeout_ms), NULL);
+					 deadline, NULL);
 	grpc_slice_unref(spath);
 	if (!k->gc)
-		return berth_err_set(err, BERTH_E_INTERNAL, "%s: cannot create call", k->name);
+		return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD, "%s: cannot create call",
+				      k->name);
 	return 0;
 }
 
@@ -386,8 +418,19 @@ static void read_status(struct call *k)
 	k->status_read = 1;
 }
 
+/* True when the call failed because its deadline passed: DEADLINE_EXCEEDED, or UNKNOWN at (or
+ * within DEADLINE_SLACK_MS of) the deadline, when containerd's own context noticed it first. */
+static bool out_of_time(const struct call *k)
+{
+	if (k->status == GRPC_STATUS_DEADLINE_EXCEEDED)
+		return true;
+	return k->status == GRPC_STATUS_UNKNOWN && k->deadline_ms > 0 &&
+	       berth_now_ms() + DEADLINE_SLACK_MS >= k->deadline_ms;
+}
+
 /* Turns the call's status into the return value: 0 for OK, else -1 with err filled. Records the
- * raw code, and re-creates the channel after UNAVAILABLE. */
+ * raw code, and re-creates the channel after UNAVAILABLE. containerd's text names sockets and host
+ * paths: the message is detail for the log (berth_err_driver). */
 static int status_result(struct call *k, berth_err *err)
 {
 	ctd_conn *c = k->c;
@@ -396,6 +439,11 @@ static int status_result(struct call *k, berth_err *err)
 		return 0;
 	if (k->cancelled)
 		return berth_err_set(err, BERTH_E_TIMEOUT, "%s: cancelled", k->name);
+	if (out_of_time(k)) {
+		c->last_status = GRPC_STATUS_DEADLINE_EXCEEDED;
+		return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+				      "%s: deadline exceeded", k->name);
+	}
 	if (k->status == GRPC_STATUS_UNAVAILABLE)
 		channel_reset(c);
 	char msg[BERTH_ERR_MSG_MAX];
@@ -410,7 +458,8 @@ static int status_result(struct call *k, berth_err *err)
 	} else {
 		snprintf(msg, sizeof(msg), "gRPC status %d", (int)k->status);
 	}
-	return berth_err_set(err, ctd_status_kind(k->status, msg), "%s: %s", k->name, msg);
+	return berth_err_driver(err, ctd_status_kind(k->status), BERTH_EC_CONTAINERD, "%s: %s", k->name,
+				msg);
 }
 
 /* ---- unary ----------------------------------------------------------------------------------- */

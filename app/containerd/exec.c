@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/deadline.h"
 #include "berth/log.h"
 #include "internal.h"
 
@@ -30,6 +31,8 @@
 /* After the process has ended, how long output still in flight is read (a background child that
  * keeps stdout open would otherwise hold the call). */
 #define DRAIN_GRACE_MS 1000
+/* How long the clean-up after a failed wait (SIGKILL, DeleteProcess) may run past the deadline. */
+#define CLEANUP_GRACE_MS 1000
 #define READ_CHUNK (64 * 1024)
 
 /* One captured stream. */
@@ -48,13 +51,6 @@ struct drain {
 	int wake[2];         /* write end closed: the process has ended, finish within the grace */
 	int error;           /* errno of a failed poll/read/allocation; 0 */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Keeps what fits under max of data; drops the rest. Grows the buffer as data arrives. */
 static int capture_keep(struct capture *s, const char *data, size_t n)
@@ -108,7 +104,7 @@ static void *drain_main(void *arg)
 	while (!(d->s[0].eof && d->s[1].eof)) {
 		int timeout = -1;
 		if (end >= 0) {
-			long long left = end - now_ms();
+			long long left = end - berth_now_ms();
 			if (left <= 0)
 				break;
 			timeout = (int)left;
@@ -125,7 +121,7 @@ static void *drain_main(void *arg)
 			break;
 		}
 		if (p[0].revents && end < 0)
-			end = now_ms() + DRAIN_GRACE_MS;
+			end = berth_now_ms() + DRAIN_GRACE_MS;
 		for (int i = 0; i < 2; i++) {
 			if (p[i + 1].revents && capture_read(&d->s[i], chunk) != 0) {
 				d->error = errno;
@@ -215,6 +211,7 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 	bool draining = false;
 	pthread_t thread;
 	int rc = -1;
+	berth_deadline saved_deadline = ctd_conn_deadline(c);
 
 	if (make_fifo(out_path, &d.s[0].fd, err) != 0 || make_fifo(err_path, &d.s[1].fd, err) != 0)
 		goto done;
@@ -223,9 +220,11 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 		goto done;
 	}
 	ctd_stdio io = { NULL, out_path, err_path, false };
+	int64_t started = berth_now_ms();
 	if (ctd_task_exec(c, container_id, exec_id, o->process_json, &io, err) != 0)
 		goto done;
-	long long deadline = now_ms() + o->timeout_ms;
+	/* The exec's own timeout, never past the connection's deadline. */
+	berth_deadline deadline = berth_deadline_min(berth_deadline_after(o->timeout_ms), saved_deadline);
 	if (ctd_task_start(c, container_id, exec_id, NULL, err) != 0)
 		goto stop;
 	int perr = pthread_create(&thread, NULL, drain_main, &d);
@@ -235,7 +234,7 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 		goto stop;
 	}
 	draining = true;
-	long long left = deadline - now_ms();
+	long long left = deadline - berth_now_ms();
 	ctd_exit ex = { 0, 0 };
 	if (ctd_task_wait(c, container_id, exec_id, left > 0 ? (int)left : 1, &ex, err) == 0) {
 		res->exit_status = ex.status;
@@ -246,10 +245,14 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 		goto delete; /* the process is gone already */
 stop:
 	/* Any other failure (deadline, cancel, containerd error) would leave the process running. */
+	/* The clean-up must run even when the deadline is what stopped the wait: it gets a short
+	 * grace of its own (restored below). */
+	ctd_conn_set_deadline(c, berth_deadline_after(CLEANUP_GRACE_MS));
 	kill_process(c, container_id, exec_id);
-	if (err->kind == BERTH_E_TIMEOUT && now_ms() >= deadline)
-		berth_err_set(err, BERTH_E_TIMEOUT, "exec %s in %s: no exit within %d ms", exec_id,
-			      container_id, o->timeout_ms);
+	if (err->kind == BERTH_E_TIMEOUT && berth_now_ms() >= deadline)
+		berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+			       "exec %s in %s: no exit within %lld ms", exec_id, container_id,
+			       (long long)(deadline - started));
 delete:;
 	/* Always drop the process, or the exec id stays taken and the shim keeps its state. */
 	berth_err derr;
@@ -262,6 +265,7 @@ delete:;
 		}
 	}
 done:
+	ctd_conn_set_deadline(c, saved_deadline);
 	if (draining) {
 		/* Closing the write end wakes the thread (POLLHUP): it ends within the grace. */
 		close(d.wake[1]);

@@ -12,7 +12,7 @@ void ctd_reply_free(void *reply)
 		protobuf_c_message_free_unpacked(reply, NULL);
 }
 
-berth_errkind ctd_status_kind(int grpc_code, const char *message)
+berth_errkind ctd_status_kind(int grpc_code)
 {
 	switch (grpc_code) {
 	case GRPC_STATUS_OK:
@@ -29,12 +29,6 @@ berth_errkind ctd_status_kind(int grpc_code, const char *message)
 		return BERTH_E_TIMEOUT;
 	case GRPC_STATUS_INVALID_ARGUMENT:
 		return BERTH_E_INVALID;
-	case GRPC_STATUS_UNKNOWN:
-		/* containerd turns grpc-timeout into its own context deadline; sometimes it notices
-		 * first and answers UNKNOWN. */
-		if (message && strstr(message, "context deadline exceeded"))
-			return BERTH_E_TIMEOUT;
-		return BERTH_E_INTERNAL;
 	default:
 		return BERTH_E_INTERNAL;
 	}

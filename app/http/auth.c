@@ -12,7 +12,6 @@
 #include "berth/worker.h"
 
 #define X509_CHANNEL "x509"
-#define MSG_INACTIVE "user is not active"
 
 int http_auth_subject(char *const *params, const char **subject, berth_err *err)
 {
@@ -45,11 +44,13 @@ int http_identity_from_store(void *arg, const char *subject, struct http_caller 
 		return -1;
 	if (store_user_by_identity(store, X509_CHANNEL, subject, &user, err) < 0) {
 		if (err && err->kind == BERTH_E_NOT_FOUND)
-			return berth_err_set(err, BERTH_E_UNAUTHENTICATED, "unknown identity");
+			return berth_err_setc(err, BERTH_E_UNAUTHENTICATED, BERTH_EC_UNKNOWN_IDENTITY,
+					      "unknown identity");
 		return -1;
 	}
 	if (!user.is_active)
-		return berth_err_set(err, BERTH_E_UNAUTHENTICATED, MSG_INACTIVE);
+		return berth_err_setc(err, BERTH_E_UNAUTHENTICATED, BERTH_EC_USER_INACTIVE,
+				      "user is not active");
 	memset(caller, 0, sizeof *caller);
 	caller->authenticated = true;
 	snprintf(caller->user_id, sizeof caller->user_id, "%s", user.id);
@@ -58,22 +59,13 @@ int http_identity_from_store(void *arg, const char *subject, struct http_caller 
 	return 0;
 }
 
-const char *http_unavailable_detail(const char *msg, const char *what)
-{
-	const char *p = strstr(msg, what);
-
-	if (p && strncmp(p + strlen(what), ": ", 2) == 0)
-		return p + strlen(what) + 2;
-	return msg;
-}
-
 const char *http_auth_failure_code(const berth_err *err)
 {
 	switch (err->kind) {
 	case BERTH_E_UNAVAILABLE:
 		return "database_unavailable";
 	case BERTH_E_UNAUTHENTICATED:
-		return strcmp(err->msg, MSG_INACTIVE) == 0 ? "user_inactive" : "unknown_identity";
+		return berth_err_is(err, BERTH_EC_USER_INACTIVE) ? "user_inactive" : "unknown_identity";
 	default:
 		return berth_errkind_code(err->kind);
 	}

@@ -54,9 +54,5 @@ int http_bot_access(struct http_req *req, const char *bot_id, const struct authz
 
 store_failed:
 	free(bot);
-	if (err.kind == BERTH_E_UNAVAILABLE)
-		return http_resp_error(resp, 503, "database_unavailable", "database unavailable: %s",
-				       http_unavailable_detail(err.msg, "database unavailable"));
-	blog(BLOG_ERROR, "bot access check failed: %s", err.msg);
 	return http_resp_err(resp, &err);
 }

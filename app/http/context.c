@@ -7,10 +7,17 @@
 #include "berth/log.h"
 #include "berth/store.h"
 
+/* The time kept back from a request's work for recording its outcome: a tenth of the request
+ * timeout, between RESERVE_MIN_MS and RESERVE_MAX_MS. */
+#define RESERVE_MIN_MS 200
+#define RESERVE_MAX_MS 2000
+
 struct worker_ctx {
 	const struct berth_config *cfg;
 	berth_store *store;
 	ctd_conn *ctd;
+	berth_deadline deadline;      /* the request's */
+	berth_deadline work_deadline; /* its work's */
 };
 
 struct worker_ctx *worker_ctx_new(const struct berth_config *cfg)
@@ -34,6 +41,27 @@ void worker_ctx_free(struct worker_ctx *ctx)
 	free(ctx);
 }
 
+void worker_begin_request(struct worker_ctx *ctx, berth_deadline deadline)
+{
+	int64_t reserve = ctx->cfg->request_timeout_ms / 10;
+
+	if (reserve < RESERVE_MIN_MS)
+		reserve = RESERVE_MIN_MS;
+	if (reserve > RESERVE_MAX_MS)
+		reserve = RESERVE_MAX_MS;
+	ctx->deadline = deadline;
+	ctx->work_deadline = deadline > 0 ? deadline - reserve : 0;
+	if (ctx->store)
+		store_set_deadline(ctx->store, ctx->deadline);
+	if (ctx->ctd)
+		ctd_conn_set_deadline(ctx->ctd, ctx->work_deadline);
+}
+
+berth_deadline worker_work_deadline(const struct worker_ctx *ctx)
+{
+	return ctx->work_deadline;
+}
+
 const struct berth_config *worker_config(const struct worker_ctx *ctx)
 {
 	return ctx->cfg;
@@ -45,10 +73,10 @@ berth_store *worker_store(struct worker_ctx *ctx, berth_err *err)
 		ctx->store = store_open(ctx->cfg->db_conninfo, ctx->cfg->db_statement_timeout_ms, err);
 		if (!ctx->store) {
 			berth_err_prefix(err, "database unavailable");
-			if (err)
-				err->kind = BERTH_E_UNAVAILABLE;
+			berth_err_recode(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE);
 			return NULL;
 		}
+		store_set_deadline(ctx->store, ctx->deadline);
 	}
 	return ctx->store;
 }
@@ -60,10 +88,10 @@ struct ctd_conn *worker_ctd(struct worker_ctx *ctx, berth_err *err)
 					ctx->cfg->ctd_timeout_ms, err);
 		if (!ctx->ctd) {
 			berth_err_prefix(err, "containerd unavailable");
-			if (err)
-				err->kind = BERTH_E_UNAVAILABLE;
+			berth_err_recode(err, BERTH_E_UNAVAILABLE, BERTH_EC_CONTAINERD);
 			return NULL;
 		}
+		ctd_conn_set_deadline(ctx->ctd, ctx->work_deadline);
 		blog(BLOG_DEBUG, "containerd connection created");
 	}
 	return ctx->ctd;

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/deadline.h"
 #include "berth/log.h"
 #include "berth/uuid.h"
+#include "berth/worker.h"
 
 _Static_assert(offsetof(struct http_route, method) == offsetof(struct http_route_key, method) &&
 		       offsetof(struct http_route, pattern) == offsetof(struct http_route_key, pattern),
@@ -72,13 +74,9 @@ static int authenticate(const struct http_server *srv, struct http_req *req, str
 		int status = http_status_for_kind(err.kind);
 
 		/* libpq's text names hosts and users: it goes to the log, not to the client. */
-		if (err.kind == BERTH_E_UNAVAILABLE) {
-			blog(BLOG_WARN, "authentication: %s", err.msg);
-			return http_resp_error(resp, status, code, "database unavailable");
-		}
-		if (status >= 500)
+		if (status >= 500 || err.detail_only)
 			blog(BLOG_WARN, "authentication failed: %s", err.msg);
-		return http_resp_error(resp, status, code, "%s", err.msg);
+		return http_resp_error(resp, status, code, "%s", berth_err_public_msg(&err));
 	}
 	return 0;
 }
@@ -160,8 +158,10 @@ void http_handle(const struct http_server *srv, char *const *params, http_body_r
 	req->params = params;
 	req->ctx = srv->ctx;
 	req->body = "";
-	req->start_ms = http_now_ms();
+	req->start_ms = berth_now_ms();
 	req->deadline_ms = req->start_ms + srv->request_timeout_ms;
+	if (srv->ctx)
+		worker_begin_request(srv->ctx, req->deadline_ms);
 	dispatch(srv, params, reader, reader_arg, req, resp);
 }
 
@@ -184,7 +184,7 @@ void http_log_access(const struct http_req *req, const struct http_resp *resp)
 	if (fields) {
 		json_object_set_new(fields, "status", json_integer(status));
 		json_object_set_new(fields, "duration_ms",
-				    json_integer((json_int_t)(http_now_ms() - req->start_ms)));
+				    json_integer((json_int_t)(berth_now_ms() - req->start_ms)));
 		if (!req->route && req->raw_path)
 			json_object_set_new(fields, "path", json_string(req->raw_path));
 		if (req->caller.authenticated)

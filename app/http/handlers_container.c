@@ -13,7 +13,7 @@ int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *
 	berth_err err;
 
 	env->cfg = worker_config(req->ctx);
-	env->deadline_ms = req->deadline_ms;
+	env->deadline_ms = worker_work_deadline(req->ctx);
 	env->store = worker_store(req->ctx, &err);
 	if (!env->store)
 		return http_resp_err(resp, &err);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/log.h"
+
 /* What is sent when even building an error response runs out of memory. */
 static const char OOM_BODY[] = "{\"message\":\"out of memory\",\"code\":\"internal\"}";
 
@@ -170,9 +172,15 @@ int http_resp_error(struct http_resp *resp, int status, const char *code, const 
 int http_resp_err(struct http_resp *resp, const berth_err *err)
 {
 	berth_errkind kind = err && err->kind != BERTH_OK ? err->kind : BERTH_E_INTERNAL;
+	int status = http_status_for_kind(kind);
 
-	return error_body(resp, http_status_for_kind(kind), berth_errkind_code(kind),
-			  err && err->msg[0] ? err->msg : "internal error");
+	/* The full message once, in the log (the log context carries the request id); the client
+	 * reads Berth's own sentence when the message holds driver or host text. */
+	if (err && (err->detail_only || status >= 500))
+		blog(status >= 500 ? BLOG_WARN : BLOG_INFO, "error %s: %s", berth_err_code_str(err),
+		     err->msg[0] ? err->msg : "(no message)");
+	return error_body(resp, status, err ? berth_err_code_str(err) : "internal",
+			  berth_err_public_msg(err));
 }
 
 int http_resp_empty(struct http_resp *resp, int status)

@@ -2,11 +2,19 @@
  * lost connection, SQLSTATE -> berth_err mapping (see include/berth/store.h). */
 #include "store_internal.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "berth/log.h"
+
+/* The client's bound on one statement is the server's statement_timeout plus this, so that the
+ * server's own error (57014) normally arrives first; the request's deadline can only shorten it. */
+#define STATEMENT_CAP_MARGIN_MS 1000
+/* Bound on opening a connection (libpq's connect_timeout, seconds), before the deadline's. */
+#define CONNECT_TIMEOUT_S 5
 
 static const struct store_stmt S_SET_STATEMENT_TIMEOUT = {
 	STMT_SET_STATEMENT_TIMEOUT, "set_statement_timeout",
@@ -47,31 +55,19 @@ void store_disconnect(berth_store *store)
 int store_check_lock_lost(const berth_store *store, berth_err *err)
 {
 	if (store->lost_bot_locks > 0)
-		return berth_err_set(err, BERTH_E_UNAVAILABLE,
-				     "database connection lost while holding the bot lock; operation aborted");
+		return berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_LOCK_LOST,
+				      "database connection lost while holding the bot lock; operation aborted");
 	return 0;
 }
 
+/* libpq's text names hosts, users and sockets: detail for the log, never for a client. */
 static int unavailable(berth_err *err, const char *msg)
 {
 	char line[BERTH_ERR_MSG_MAX];
 
 	first_line(line, sizeof line, msg);
-	return berth_err_set(err, BERTH_E_UNAVAILABLE, "database unavailable: %s", line[0] ? line : "connection lost");
-}
-
-/* Prepares (once per connection) and runs stmt on the current connection. */
-static PGresult *run_prepared(berth_store *store, const struct store_stmt *stmt, const char *const *values)
-{
-	if (!store->prepared[stmt->id]) {
-		PGresult *res = PQprepare(store->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
-
-		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-			return res;
-		PQclear(res);
-		store->prepared[stmt->id] = true;
-	}
-	return PQexecPrepared(store->conn, stmt->name, stmt->nparams, values, NULL, NULL, 0);
+	return berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE, "database unavailable: %s",
+				line[0] ? line : "connection lost");
 }
 
 static bool result_ok(const PGresult *res)
@@ -82,6 +78,97 @@ static bool result_ok(const PGresult *res)
 		return false;
 	st = PQresultStatus(res);
 	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/* Waits for every result of the query just sent, within what is left of the store's deadline
+ * (never more than the statement's cap). Returns the first failed result, else the last one, or
+ * NULL with err set: the libpq error when the connection broke (result_ok of NULL is false, so
+ * callers treat it as lost), BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED when the time ran out.
+ * Then the connection is dropped, its state being unknown: no PQcancel, which blocks without a
+ * bound when the server is frozen; the server's statement_timeout ends a statement still running
+ * there. *timed_out tells the two NULL cases apart. */
+static PGresult *await_results(berth_store *store, bool *timed_out, berth_err *err)
+{
+	int cap = store->statement_timeout_ms > 0 ? store->statement_timeout_ms + STATEMENT_CAP_MARGIN_MS : 0;
+	PGresult *kept = NULL;
+	int64_t end;
+	int budget;
+
+	*timed_out = false;
+	if (berth_deadline_budget(store->deadline, cap, "database statement", &budget, err) != 0)
+		goto timeout;
+	end = budget > 0 ? berth_now_ms() + budget : 0;
+	for (;;) {
+		PGresult *r;
+
+		while (PQisBusy(store->conn)) {
+			struct pollfd pfd = { .fd = PQsocket(store->conn), .events = POLLIN };
+			int wait = -1;
+
+			if (end) {
+				int64_t left = end - berth_now_ms();
+				if (left <= 0) {
+					berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+						       "database statement: no reply before the deadline");
+					goto timeout;
+				}
+				wait = (int)left;
+			}
+			if (poll(&pfd, 1, wait) < 0 && errno != EINTR) {
+				unavailable(err, strerror(errno));
+				goto fail;
+			}
+			if (PQconsumeInput(store->conn) == 0)
+				break; /* the connection broke: PQgetResult reports it */
+		}
+		r = PQgetResult(store->conn);
+		if (!r)
+			break;
+		if (kept && !result_ok(kept)) {
+			PQclear(r); /* the first failure is the one to report */
+		} else {
+			PQclear(kept);
+			kept = r;
+		}
+		if (PQstatus(store->conn) == CONNECTION_BAD)
+			break;
+	}
+	if (!kept)
+		unavailable(err, PQerrorMessage(store->conn));
+	return kept;
+timeout:
+	*timed_out = true;
+	blog(BLOG_WARN, "database: a statement ran out of time: dropping the connection");
+	store_disconnect(store);
+fail:
+	PQclear(kept);
+	return NULL;
+}
+
+/* Prepares (once per connection) and runs stmt on the current connection. */
+static PGresult *run_prepared(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+			      bool *timed_out, berth_err *err)
+{
+	*timed_out = false;
+	if (!store->prepared[stmt->id]) {
+		PGresult *res;
+
+		if (!PQsendPrepare(store->conn, stmt->name, stmt->sql, stmt->nparams, NULL))
+			return NULL;
+		res = await_results(store, timed_out, err);
+		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
+		PQclear(res);
+		store->prepared[stmt->id] = true;
+	}
+	if (!PQsendQueryPrepared(store->conn, stmt->name, stmt->nparams, values, NULL, NULL, 0))
+		return NULL;
+	return await_results(store, timed_out, err);
+}
+
+void store_set_deadline(berth_store *store, berth_deadline deadline)
+{
+	store->deadline = deadline;
 }
 
 /* True when the failure means the connection is gone (the next call must reconnect). */
@@ -107,7 +194,7 @@ int store_result_error(berth_store *store, const PGresult *res, berth_err *err)
 
 	first_line(msg, sizeof msg, primary ? primary : PQerrorMessage(store->conn));
 	if (!state)
-		return berth_err_set(err, BERTH_E_INTERNAL, "%s", msg[0] ? msg : "query failed");
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_DATABASE, "%s", msg[0] ? msg : "query failed");
 	if (strcmp(state, "23505") == 0)
 		kind = BERTH_E_ALREADY_EXISTS; /* unique_violation */
 	else if (strcmp(state, "23503") == 0)
@@ -122,24 +209,37 @@ int store_result_error(berth_store *store, const PGresult *res, berth_err *err)
 		kind = BERTH_E_UNAVAILABLE; /* serialization failure, deadlock; insufficient resources */
 	if (kind == BERTH_E_UNAVAILABLE)
 		return unavailable(err, msg);
-	return berth_err_set(err, kind, "%s", msg);
+	/* The server's text names constraints and values: the caller says what it means. */
+	return berth_err_driver(err, kind, kind == BERTH_E_INTERNAL ? BERTH_EC_DATABASE : BERTH_EC_NONE, "%s", msg);
 }
 
 static int set_statement_timeout(berth_store *store, berth_err *err)
 {
 	char value[32];
 	const char *values[1] = { value };
+	bool timed_out;
 	PGresult *res;
 	int rc = 0;
 
 	if (store->statement_timeout_ms <= 0)
 		return 0;
 	snprintf(value, sizeof value, "%d", store->statement_timeout_ms);
-	res = run_prepared(store, &S_SET_STATEMENT_TIMEOUT, values);
+	res = run_prepared(store, &S_SET_STATEMENT_TIMEOUT, values, &timed_out, err);
+	if (!res && timed_out)
+		return -1;
 	if (!result_ok(res))
 		rc = store_result_error(store, res, err);
 	PQclear(res);
 	return rc;
+}
+
+/* PQexec within the deadline (await_results). */
+static PGresult *exec_simple(berth_store *store, const char *sql, bool *timed_out, berth_err *err)
+{
+	*timed_out = false;
+	if (!PQsendQuery(store->conn, sql))
+		return NULL;
+	return await_results(store, timed_out, err);
 }
 
 static int relisten(berth_store *store, berth_err *err)
@@ -148,13 +248,16 @@ static int relisten(berth_store *store, berth_err *err)
 		char *ident = PQescapeIdentifier(store->conn, store->listen[i], strlen(store->listen[i]));
 		char sql[128];
 		PGresult *res;
+		bool timed_out;
 		int rc = 0;
 
 		if (!ident)
 			return unavailable(err, PQerrorMessage(store->conn));
 		snprintf(sql, sizeof sql, "LISTEN %s", ident);
 		PQfreemem(ident);
-		res = PQexec(store->conn, sql);
+		res = exec_simple(store, sql, &timed_out, err);
+		if (!res && timed_out)
+			return -1;
 		if (!result_ok(res))
 			rc = store_result_error(store, res, err);
 		PQclear(res);
@@ -178,7 +281,9 @@ int store_connect(berth_store *store, berth_err *err)
 {
 	/* connect_timeout comes first so that a value in the conninfo (expanded from "dbname") wins */
 	const char *const keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
-	const char *const values[] = { "5", "berth", store->conninfo, NULL };
+	char connect_timeout[16];
+	const char *const values[] = { connect_timeout, "berth", store->conninfo, NULL };
+	int budget;
 
 	if (store_check_lock_lost(store, err) != 0)
 		return -1;
@@ -187,9 +292,13 @@ int store_connect(berth_store *store, berth_err *err)
 	store_disconnect(store);
 	if (store_check_lock_lost(store, err) != 0)
 		return -1;
+	if (berth_deadline_budget(store->deadline, CONNECT_TIMEOUT_S * 1000, "database connect", &budget, err) != 0)
+		return -1;
+	/* whole seconds, rounded up; libpq takes 1 as 2 */
+	snprintf(connect_timeout, sizeof connect_timeout, "%d", (budget + 999) / 1000);
 	store->conn = PQconnectdbParams(keys, values, 1);
 	if (!store->conn)
-		return berth_err_set(err, BERTH_E_UNAVAILABLE, "database unavailable: out of memory");
+		return berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE, "database unavailable: out of memory");
 	if (PQstatus(store->conn) != CONNECTION_OK) {
 		unavailable(err, PQerrorMessage(store->conn));
 		store_disconnect(store);
@@ -209,11 +318,15 @@ PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const ch
 		bool reused = store->conn && PQstatus(store->conn) == CONNECTION_OK;
 		PGresult *res;
 
+		bool timed_out;
+
 		if (store_connect(store, err) != 0)
 			return NULL;
-		res = run_prepared(store, stmt, values);
+		res = run_prepared(store, stmt, values, &timed_out, err);
 		if (result_ok(res))
 			return res;
+		if (!res && timed_out)
+			return NULL; /* never run again: the deadline is gone */
 		if (!connection_lost(store, res)) {
 			store_result_error(store, res, err);
 			PQclear(res);
@@ -236,12 +349,15 @@ PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const ch
 PGresult *store_exec_simple(berth_store *store, const char *sql, berth_err *err)
 {
 	PGresult *res;
+	bool timed_out;
 
 	if (store_connect(store, err) != 0)
 		return NULL;
-	res = PQexec(store->conn, sql);
+	res = exec_simple(store, sql, &timed_out, err);
 	if (result_ok(res))
 		return res;
+	if (!res && timed_out)
+		return NULL;
 	if (connection_lost(store, res)) {
 		unavailable(err, PQerrorMessage(store->conn));
 		PQclear(res);
@@ -263,6 +379,7 @@ berth_store *store_open(const char *conninfo, int statement_timeout_ms, berth_er
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		return NULL;
 	}
+	store->deadline = 0;
 	store->statement_timeout_ms = statement_timeout_ms;
 	return store;
 }

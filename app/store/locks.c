@@ -56,14 +56,6 @@ static int query_bool(berth_store *store, const struct store_stmt *stmt, const c
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long long ms)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
@@ -75,11 +67,15 @@ static void sleep_ms(long long ms)
 int store_bot_lock(berth_store *store, const char *bot_id, int timeout_ms, berth_err *err)
 {
 	char key[24];
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	long long pause = 2;
+	long long deadline, pause = 2;
+	int wait_ms;
 
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "lock bot");
+	/* The wait is bounded by the caller's timeout and by the store's deadline, whichever ends first. */
+	if (berth_deadline_budget(store->deadline, timeout_ms > 0 ? timeout_ms : 1, "lock bot", &wait_ms, err) != 0)
+		return -1;
+	deadline = berth_now_ms() + wait_ms;
 	bot_lock_key(bot_id, key);
 	/* Polling try-lock rather than a blocking pg_advisory_lock: the wait stays bounded by our
 	 * deadline whatever statement_timeout is, and a lost connection ends it at once. */
@@ -93,10 +89,10 @@ int store_bot_lock(berth_store *store, const char *bot_id, int timeout_ms, berth
 			store->held_bot_locks++;
 			return 0;
 		}
-		left = deadline - now_ms();
+		left = deadline - berth_now_ms();
 		if (left <= 0)
-			return berth_err_set(err, BERTH_E_TIMEOUT, "lock bot: bot %s is busy (waited %d ms)", bot_id,
-					     timeout_ms > 0 ? timeout_ms : 0);
+			return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY, "lock bot: bot %s is busy (waited %d ms)",
+					      bot_id, wait_ms);
 		sleep_ms(pause < left ? pause : left);
 		if (pause < 50)
 			pause *= 2;
@@ -216,7 +212,7 @@ static bool take_notification(berth_store *store, struct store_notification *out
 int store_wait_notification(berth_store *store, int timeout_ms, struct store_notification *out, bool *got,
 			    berth_err *err)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = berth_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
 	*got = false;
 	if (store_connect(store, err) != 0)
@@ -227,7 +223,8 @@ int store_wait_notification(berth_store *store, int timeout_ms, struct store_not
 		int rc;
 
 		if (PQconsumeInput(store->conn) == 0) {
-			berth_err_set(err, BERTH_E_UNAVAILABLE, "database unavailable: %s", PQerrorMessage(store->conn));
+			berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE, "database unavailable: %s",
+					 PQerrorMessage(store->conn));
 			store_disconnect(store);
 			(void)store_check_lock_lost(store, err); /* if the lock went with it, that is the error */
 			return berth_err_prefix(err, "wait for notification");
@@ -236,7 +233,7 @@ int store_wait_notification(berth_store *store, int timeout_ms, struct store_not
 			*got = true;
 			return 0;
 		}
-		left = deadline - now_ms();
+		left = deadline - berth_now_ms();
 		if (left <= 0)
 			return 0;
 		rc = poll(&pfd, 1, (int)left);

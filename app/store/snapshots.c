@@ -64,20 +64,29 @@ int store_snapshot_insert(berth_store *store, const struct store_snapshot_new *i
 				  in->container_id ? in->container_id : "", in->parent, in->snapshotter,
 				  in->runtime_snapshot_name, in->source ? in->source : "manual" };
 	struct store_snapshot ignored;
+	PGresult *res;
+	int rc;
 
 	if (store_check_uuid(in->bot_id, "bot id", err) != 0 || store_check_text(in->name, "snapshot name", err) != 0 ||
 	    store_check_text(in->snapshotter, "snapshotter", err) != 0 ||
 	    store_check_text(in->runtime_snapshot_name, "runtime snapshot name", err) != 0)
 		return berth_err_prefix(err, "insert snapshot");
-	if (store_fetch_one(store, &S_INSERT, values, out ? out : &ignored, fill_snapshot, "insert snapshot",
-			    "parent snapshot", err) != 0) {
+	res = store_exec(store, &S_INSERT, values, err);
+	if (!res) {
 		if (err && err->kind == BERTH_E_ALREADY_EXISTS)
 			return berth_err_set(err, BERTH_E_ALREADY_EXISTS, "insert snapshot: snapshot '%s' exists", in->name);
-		if (err && err->kind == BERTH_E_NOT_FOUND && strstr(err->msg, "parent snapshot not found") == NULL)
+		if (err && err->kind == BERTH_E_NOT_FOUND) /* foreign key: the bot */
 			return berth_err_set(err, BERTH_E_NOT_FOUND, "insert snapshot: bot %s not found", in->bot_id);
-		return -1;
+		return berth_err_prefix(err, "insert snapshot");
 	}
-	return 0;
+	/* No row: the statement found no parent of that name (it inserts nothing then). */
+	if (PQntuples(res) == 0)
+		rc = berth_err_setc(err, BERTH_E_NOT_FOUND, BERTH_EC_PARENT_MISSING,
+				    "insert snapshot: parent snapshot '%s' not found", in->parent);
+	else if ((rc = fill_snapshot(res, 0, out ? out : &ignored, err)) != 0)
+		berth_err_prefix(err, "insert snapshot");
+	PQclear(res);
+	return rc;
 }
 
 int store_snapshot_list(berth_store *store, const char *bot_id, struct store_snapshot_list *out, berth_err *err)

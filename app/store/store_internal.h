@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "berth/deadline.h"
 #include "berth/err.h"
 #include "berth/store.h"
 
@@ -77,6 +78,7 @@ struct store_stmt {
 struct berth_store {
 	char *conninfo;
 	int statement_timeout_ms;
+	berth_deadline deadline; /* of the caller's request: bounds every statement (0: none) */
 	PGconn *conn;
 	bool prepared[STMT_COUNT];
 	int held_bot_locks; /* bot lock levels this session holds */

@@ -4,10 +4,12 @@
  * passed in are BORROWED for the duration of the call. Functions return 0 on success and -1 on
  * failure with err filled: the kind comes from the gRPC status (NOT_FOUND -> BERTH_E_NOT_FOUND,
  * ALREADY_EXISTS -> BERTH_E_ALREADY_EXISTS, FAILED_PRECONDITION -> BERTH_E_PRECONDITION,
- * UNAVAILABLE -> BERTH_E_UNAVAILABLE, DEADLINE_EXCEEDED and UNKNOWN "context deadline exceeded" ->
- * BERTH_E_TIMEOUT, INVALID_ARGUMENT -> BERTH_E_INVALID, anything else -> BERTH_E_INTERNAL) and the
- * message is containerd's text prefixed with the method ("Tasks.Get: ..."). The raw gRPC status
- * code of the last call is ctd_conn_last_status().
+ * UNAVAILABLE -> BERTH_E_UNAVAILABLE, INVALID_ARGUMENT -> BERTH_E_INVALID, anything else ->
+ * BERTH_E_INTERNAL), the sub-code is BERTH_EC_CONTAINERD and the message is containerd's text
+ * prefixed with the method ("Tasks.Get: ..."), marked detail_only (it names sockets and host
+ * paths). A call that ran out of time (DEADLINE_EXCEEDED, or UNKNOWN at its deadline, which is how
+ * containerd answers when its own copy of the deadline fires first) fails with BERTH_E_TIMEOUT /
+ * BERTH_EC_DEADLINE_EXCEEDED. The raw gRPC status code of the last call is ctd_conn_last_status().
  *
  * Replies that are returned as protobuf-c structs (the ctd_*_reply types below) are NEW: the caller
  * frees them with ctd_reply_free(). Callbacks of streaming calls get BORROWED messages, valid only
@@ -27,6 +29,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "berth/deadline.h"
 #include "berth/err.h"
 #include "containerd/events/task.pb-c.h"
 #include "containerd/services/containers/v1/containers.pb-c.h"
@@ -84,6 +87,11 @@ int ctd_conn_set_lease(ctd_conn *c, const char *lease_id);
 /* Sets the deadline of following calls (ms > 0; 0 restores the default) and returns the previous
  * value, so that `int old = ctd_conn_set_timeout(c, 60000); ...; ctd_conn_set_timeout(c, old);`. */
 int ctd_conn_set_timeout(ctd_conn *c, int timeout_ms);
+/* Bounds every following call on c by deadline (berth/deadline.h; 0: none): a call's timeout is
+ * what is left of it, never more than the call's own; a call made after it has passed fails at
+ * once with BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED. Set per request by its owner. */
+void ctd_conn_set_deadline(ctd_conn *c, berth_deadline deadline);
+berth_deadline ctd_conn_deadline(const ctd_conn *c);
 /* Makes the call in progress on c end soon with BERTH_E_TIMEOUT "<Service>.<Method>: cancelled"
  * (streams too: a cancelled Content.Read or Snapshots.List never passes for complete; only an
  * events subscription ends with 0). When no call is in progress, the cancel waits for the next
@@ -163,8 +171,8 @@ typedef struct ctd_exit {
  * -1 with BERTH_E_INVALID if it does not fit. */
 int ctd_filter_label(char *buf, size_t cap, const char *key, const char *value, berth_err *err);
 
-/* Maps a gRPC status code and message to a berth_err kind (pure). */
-berth_errkind ctd_status_kind(int grpc_code, const char *message);
+/* Maps a gRPC status code to a berth_err kind (pure). */
+berth_errkind ctd_status_kind(int grpc_code);
 
 /* ---- version, namespaces --------------------------------------------------------------------- */
 

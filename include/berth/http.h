@@ -55,7 +55,7 @@ struct http_req {
 	const char *content_type; /* CONTENT_TYPE or NULL */
 	const char *body;         /* request body (NUL-terminated for convenience), never NULL */
 	size_t body_len;
-	int64_t start_ms;         /* monotonic (http_now_ms) */
+	int64_t start_ms;         /* monotonic (berth_now_ms) */
 	int64_t deadline_ms;      /* monotonic ms by which the response must be written */
 	struct http_caller caller;
 	struct worker_ctx *ctx;
@@ -72,9 +72,6 @@ struct http_req {
 	bool json_parsed_;
 	struct store_bot *bot_;
 };
-
-/* Monotonic clock in milliseconds. */
-int64_t http_now_ms(void);
 
 /* Milliseconds left until req's deadline (0 when it passed). Pass this down to clients. */
 int http_req_remaining_ms(const struct http_req *req);
@@ -112,7 +109,9 @@ int http_resp_json(struct http_resp *resp, int status, json_t *body);
  * not well-formed UTF-8 (echoed input, a character cut by truncation) are sent as '?'. */
 int http_resp_error(struct http_resp *resp, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* status from err->kind (http_status_for_kind), code berth_errkind_code(kind), message err->msg. */
+/* status from err->kind (http_status_for_kind), code berth_err_code_str(err), message
+ * berth_err_public_msg(err): driver and host text (detail_only) never reaches the client; the full
+ * message is logged once (with the request id of the log context) for detail and 5xx errors. */
 int http_resp_err(struct http_resp *resp, const berth_err *err);
 /* No body (e.g. 204). */
 int http_resp_empty(struct http_resp *resp, int status);
@@ -172,10 +171,6 @@ int http_identity_from_store(void *arg, const char *subject, struct http_caller 
 /* The error code of a failed identity lookup: database_unavailable (UNAVAILABLE),
  * user_inactive, unknown_identity (UNAUTHENTICATED), else berth_errkind_code. */
 const char *http_auth_failure_code(const berth_err *err);
-
-/* The part of msg after "<what>: " (e.g. what = "database unavailable"), else msg: to report a
- * dependency failure once, without the layers of context. Borrowed from msg. */
-const char *http_unavailable_detail(const char *msg, const char *what);
 
 /* ---- routes and dispatch ---- */
 

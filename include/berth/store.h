@@ -9,7 +9,8 @@
  * try-locks) are retried once on a fresh connection, so a restart between two calls is invisible
  * to readers; a write is never run twice (its reply may have been lost after the commit): it fails
  * UNAVAILABLE and the caller decides. While the database cannot be reached every call fails at once
- * with BERTH_E_UNAVAILABLE and the message "database unavailable: <libpq message>".
+ * with BERTH_E_UNAVAILABLE / BERTH_EC_DATABASE and the message "database unavailable: <libpq
+ * message>". Messages that carry the server's or libpq's text are detail_only (berth/err.h).
  * statement_timeout is set on every new connection.
  *
  * A connection lost while a bot lock is held (store_bot_lock) is not silently replaced: the server
@@ -44,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "berth/deadline.h"
 #include "berth/err.h"
 
 /* Field sizes, including the terminating NUL. The schema (the migrations in db/) enforces the same bounds. */
@@ -63,6 +65,11 @@ typedef struct berth_store berth_store;
 /* Creates a store; does not connect (the first call does). conninfo is copied.
  * statement_timeout_ms <= 0 leaves the server's default. Returns NULL only on allocation failure. */
 berth_store *store_open(const char *conninfo, int statement_timeout_ms, berth_err *err);
+/* Every following statement (and connect) must end by deadline (berth/deadline.h; 0: none):
+ * its timeout is what is left of it, never more than statement_timeout + 1 s. A statement whose
+ * reply does not come in time fails with BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED and the
+ * connection is dropped (its state is unknown; under a bot lock that counts as a lost lock). */
+void store_set_deadline(berth_store *store, berth_deadline deadline);
 /* Closes the connection (releasing any advisory lock it held) and frees the store. NULL is fine. */
 void store_close(berth_store *store);
 /* Connects if needed and runs a trivial query: 0 when the database answers. */

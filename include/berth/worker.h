@@ -10,6 +10,7 @@
 #define BERTH_WORKER_H
 
 #include "berth/config.h"
+#include "berth/deadline.h"
 #include "berth/err.h"
 
 typedef struct berth_store berth_store;  /* store.h */
@@ -22,6 +23,15 @@ struct worker_ctx *worker_ctx_new(const struct berth_config *cfg);
 void worker_ctx_free(struct worker_ctx *ctx);
 
 const struct berth_config *worker_config(const struct worker_ctx *ctx);
+
+/* The request now served must be answered by deadline (0: none). Every store statement is
+ * bounded by it; the containerd connection and the domain's work (worker_work_deadline) stop a
+ * little earlier, so that an operation that ran out of time can still record the truth (status,
+ * last_error, event) in the database and answer before the deadline. Applies to the connections
+ * open now and to those opened later during the request. */
+void worker_begin_request(struct worker_ctx *ctx, berth_deadline deadline);
+/* The deadline of the request's work (see worker_begin_request); 0 when none. */
+berth_deadline worker_work_deadline(const struct worker_ctx *ctx);
 
 /* The store connection (BORROWED), opened on first use. NULL with err UNAVAILABLE
  * ("database unavailable: ...") when it cannot be opened. */

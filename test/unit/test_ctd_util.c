@@ -14,18 +14,17 @@
 
 START_TEST(test_status_kind)
 {
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_NOT_FOUND, "x"), BERTH_E_NOT_FOUND);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_ALREADY_EXISTS, "x"), BERTH_E_ALREADY_EXISTS);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_FAILED_PRECONDITION, ""), BERTH_E_PRECONDITION);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNAVAILABLE, ""), BERTH_E_UNAVAILABLE);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_DEADLINE_EXCEEDED, ""), BERTH_E_TIMEOUT);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_INVALID_ARGUMENT, ""), BERTH_E_INVALID);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNKNOWN, "context deadline exceeded: unknown"),
-			 BERTH_E_TIMEOUT);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNKNOWN, "cannot start a running process"),
-			 BERTH_E_INTERNAL);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNIMPLEMENTED, NULL), BERTH_E_INTERNAL);
-	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_OK, NULL), BERTH_OK);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_NOT_FOUND), BERTH_E_NOT_FOUND);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_ALREADY_EXISTS), BERTH_E_ALREADY_EXISTS);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_FAILED_PRECONDITION), BERTH_E_PRECONDITION);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNAVAILABLE), BERTH_E_UNAVAILABLE);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_DEADLINE_EXCEEDED), BERTH_E_TIMEOUT);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_INVALID_ARGUMENT), BERTH_E_INVALID);
+	/* UNKNOWN is a timeout only at the call's deadline, which the call layer decides by its
+	 * clock, never by containerd's text. */
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNKNOWN), BERTH_E_INTERNAL);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_UNIMPLEMENTED), BERTH_E_INTERNAL);
+	ck_assert_int_eq(ctd_status_kind(GRPC_STATUS_OK), BERTH_OK);
 }
 END_TEST
 
