@@ -90,7 +90,7 @@ static int first_conf_file(const char *conf_dir, char **path_out, berth_err *err
 	*path_out = NULL;
 	d = opendir(conf_dir);
 	if (!d)
-		return berth_err_set(err, BERTH_E_INTERNAL, "cni config dir %s: %s", conf_dir,
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config dir %s: %s", conf_dir,
 				     strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
@@ -110,7 +110,7 @@ static int first_conf_file(const char *conf_dir, char **path_out, berth_err *err
 		n++;
 	}
 	if (n == 0) {
-		berth_err_set(err, BERTH_E_INTERNAL,
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
 			      "cni config dir %s holds no network config (.conf, .conflist, .json)",
 			      conf_dir);
 		goto out;
@@ -144,18 +144,18 @@ static int load_netconf(const char *conf_dir, struct netconf *nc, berth_err *err
 	if (first_conf_file(conf_dir, &nc->file, err) != 0)
 		return -1;
 	if (stat(nc->file, &st) == 0 && st.st_size > (off_t)CNI_CONF_MAX_BYTES) {
-		berth_err_set(err, BERTH_E_INTERNAL, "cni config %s is larger than %u bytes",
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s is larger than %u bytes",
 			      nc->file, CNI_CONF_MAX_BYTES);
 		goto fail;
 	}
 	root = json_load_file(nc->file, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		berth_err_set(err, BERTH_E_INTERNAL, "cni config %s: line %d: %s", nc->file,
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: line %d: %s", nc->file,
 			      jerr.line, jerr.text);
 		goto fail;
 	}
 	if (!json_is_object(root)) {
-		berth_err_set(err, BERTH_E_INTERNAL, "cni config %s: not a JSON object", nc->file);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: not a JSON object", nc->file);
 		goto fail;
 	}
 	plugins = json_object_get(root, "plugins");
@@ -178,17 +178,17 @@ static int load_netconf(const char *conf_dir, struct netconf *nc, berth_err *err
 	nc->name = json_string_value(json_object_get(nc->list, "name"));
 	nc->version = json_string_value(json_object_get(nc->list, "cniVersion"));
 	if (!nc->name || !valid_id(nc->name, 100)) {
-		berth_err_set(err, BERTH_E_INTERNAL, "cni config %s: missing or invalid \"name\"",
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: missing or invalid \"name\"",
 			      nc->file);
 		goto fail;
 	}
 	if (!nc->version || !*nc->version) {
-		berth_err_set(err, BERTH_E_INTERNAL, "cni config %s: missing \"cniVersion\"",
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: missing \"cniVersion\"",
 			      nc->file);
 		goto fail;
 	}
 	if (!json_is_array(plugins) || json_array_size(plugins) == 0) {
-		berth_err_set(err, BERTH_E_INTERNAL, "cni config %s: no plugins", nc->file);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: no plugins", nc->file);
 		goto fail;
 	}
 	for (size_t i = 0; i < json_array_size(plugins); i++) {
@@ -196,7 +196,7 @@ static int load_netconf(const char *conf_dir, struct netconf *nc, berth_err *err
 		const char *type = json_string_value(json_object_get(p, "type"));
 
 		if (!json_is_object(p) || !type || !valid_id(type, 100)) {
-			berth_err_set(err, BERTH_E_INTERNAL,
+			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
 				      "cni config %s: plugin %zu has no valid \"type\"", nc->file, i);
 			goto fail;
 		}
@@ -232,7 +232,7 @@ static int find_plugin(const char *bin_dir, const char *type, char **path_out, b
 		if (*p == ':')
 			p++;
 	}
-	return berth_err_set(err, BERTH_E_INTERNAL, "cni plugin \"%s\" not found in %s", type,
+	return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni plugin \"%s\" not found in %s", type,
 			     bin_dir ? bin_dir : "(no bin dir)");
 }
 
@@ -264,7 +264,7 @@ static int plugin_error(const struct call *c, const char *net, const char *type,
 	json_t *code = json_object_get(j, "code");
 
 	if (msg) {
-		berth_err_set(err, BERTH_E_INTERNAL, "cni %s/%s %s: %s%s%s (code %lld)", net, type,
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s/%s %s: %s%s%s (code %lld)", net, type,
 			      c->cmd, msg, details && *details ? ": " : "", details ? details : "",
 			      json_is_integer(code) ? (long long)json_integer_value(code) : -1LL);
 	} else {
@@ -273,7 +273,7 @@ static int plugin_error(const struct call *c, const char *net, const char *type,
 
 		while (n > 0 && isspace((unsigned char)text[n - 1]))
 			n--;
-		berth_err_set(err, BERTH_E_INTERNAL, "cni %s/%s %s: exit status %d%s%.*s", net, type,
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s/%s %s: exit status %d%s%.*s", net, type,
 			      c->cmd, r->exit_code, n ? ": " : "", (int)(n > 300 ? 300 : n), text);
 	}
 	json_decref(j);
@@ -290,7 +290,7 @@ static int run_plugin(const struct call *c, const char *net, const char *version
 	char *path = NULL, *input = NULL;
 	struct cni_exec_result r = {0};
 	json_t *conf = NULL;
-	int rc = -1, ne = 0;
+	int rc = -1, ne = 0, budget;
 
 	if (result_out)
 		*result_out = NULL;
@@ -314,7 +314,15 @@ static int run_plugin(const struct call *c, const char *net, const char *version
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (cni_exec(path, env, input, strlen(input), c->timeout_ms, &r, err) != 0) {
+	if (berth_deadline_budget(c->opts->deadline, c->timeout_ms, "cni plugin", &budget, err) != 0)
+		goto out;
+	if (cni_exec(path, env, input, strlen(input), budget, &r, err) != 0) {
+		/* The plugin's output and paths are detail; a deadline that cut it is the request's. */
+		if (err->kind == BERTH_E_TIMEOUT && berth_deadline_passed(c->opts->deadline))
+			berth_err_recode(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED);
+		else
+			berth_err_recode(err, err->kind, BERTH_EC_NETWORK);
+		err->detail_only = true;
 		berth_err_prefix(err, "cni %s/%s %s", net, type, c->cmd);
 		goto out;
 	}
@@ -328,7 +336,7 @@ static int run_plugin(const struct call *c, const char *net, const char *version
 
 		if (!json_is_object(res)) {
 			json_decref(res);
-			berth_err_set(err, BERTH_E_INTERNAL, "cni %s/%s %s: unparsable result: %s",
+			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s/%s %s: unparsable result: %s",
 				      net, type, c->cmd, jerr.text);
 			goto out;
 		}
@@ -360,7 +368,7 @@ static int mkdir_p(const char *path, mode_t mode, berth_err *err)
 
 			*p = '\0';
 			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-				rc = berth_err_set(err, BERTH_E_INTERNAL, "cni cache dir %s: %s",
+				rc = berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni cache dir %s: %s",
 						   copy, strerror(errno));
 				break;
 			}
@@ -522,7 +530,7 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 		gw = json_string_value(json_object_get(ip4, "gateway"));
 	}
 	if (!addr)
-		return berth_err_set(err, BERTH_E_INTERNAL, "cni %s: result has no IPv4 address",
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: result has no IPv4 address",
 				     net);
 	if (!out)
 		return 0;
@@ -530,7 +538,7 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 	if (copy_field(out->network, sizeof out->network, net) != 0 ||
 	    copy_field(out->cidr, sizeof out->cidr, addr) != 0 ||
 	    copy_field(out->gateway, sizeof out->gateway, gw ? gw : "") != 0)
-		return berth_err_set(err, BERTH_E_INTERNAL, "cni %s: malformed result", net);
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: malformed result", net);
 	snprintf(out->ip, sizeof out->ip, "%.*s", (int)strcspn(addr, "/"), addr);
 	return 0;
 }
@@ -774,9 +782,14 @@ int cni_del(const struct cni_net_opts *opts, const char *container_id, const cha
 	return rc;
 }
 
+/* Whether an ADD that failed may succeed after a DEL: when a plugin ran and reported an error.
+ * host-local reports "duplicate allocation" (an address still leased to this container) with the
+ * generic code 999, as it does most failures, so neither the code nor (never) the text can tell
+ * that case apart; DEL of what is absent succeeds, so resetting after any plugin error is safe.
+ * A timeout (plugin overrun or deadline) is not retried: the time is gone. */
 static int needs_reset(const berth_err *e)
 {
-	return strstr(e->msg, "duplicate allocation") || strstr(e->msg, "already exists");
+	return e->kind != BERTH_E_TIMEOUT && berth_err_is(e, BERTH_EC_NETWORK);
 }
 
 int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,

@@ -23,6 +23,7 @@ struct botctr_op {
 	const char *bot_id;               /* borrowed, canonical UUID */
 	char ctr_id[BOTCTR_ID_MAX];       /* "mcp-<uuid>" */
 	bool locked;
+	bool recorded;                    /* a failure was recorded (botctr_record_error) */
 };
 
 /* Takes the bot's lock, waiting at most half of the time left before the env's deadline (and at
@@ -67,8 +68,14 @@ void botctr_event(struct botctr_op *op, const char *type, json_t *payload);
  * lower layer's kind: only UNAVAILABLE and TIMEOUT keep theirs (503, 504), the rest becomes
  * INTERNAL (500), so no client sees a 4xx for something it did not cause. Returns -1. */
 int botctr_fault(berth_err *err);
-/* Records a failure in the database (status error, last_error = err's message); failures logged. */
+/* Records a failure in the database (status error, last_error = err's public message, the
+ * detail logged) and an "error" event; failures logged. */
 void botctr_record_error(struct botctr_op *op, const char *what, const berth_err *cause);
+/* At the end of an operation under the lock that failed with BERTH_EC_DEADLINE_EXCEEDED and has
+ * recorded nothing yet: records it, so that the row tells that the operation stopped half-way
+ * (mark_status) or, for work that leaves the container as it was (a snapshot), only the event. */
+void botctr_record_timeout(struct botctr_op *op, const char *what, int rc, const berth_err *err,
+			   bool mark_status);
 
 /* Prepares the container's live rootfs snapshot (key = the container id) from parent. It carries
  * containerd.io/gc.root, so it outlives a lost container record (its data is recovered when the

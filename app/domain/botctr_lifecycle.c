@@ -93,6 +93,7 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 			 "snapshotter", row.snapshotter, "started", 1, "ip", ip);
 	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 done:
+	botctr_record_timeout(&op, "create", rc, err, true);
 	botctr_op_end(&op);
 	return rc;
 }
@@ -220,6 +221,7 @@ int botctr_start(const struct botctr_env *env, const char *bot_id, bool *started
 	botctr_event(&op, "start", json_pack("{s:s,s:b}", "ip", ip, "started", *started));
 	rc = 0;
 done:
+	botctr_record_timeout(&op, "start", rc, err, true);
 	botctr_op_end(&op);
 	return rc;
 }
@@ -250,6 +252,7 @@ int botctr_stop(const struct botctr_env *env, const char *bot_id, berth_err *err
 	botctr_event(&op, "stop", NULL);
 	rc = 0;
 done:
+	botctr_record_timeout(&op, "stop", rc, err, true);
 	botctr_op_end(&op);
 	return rc;
 }

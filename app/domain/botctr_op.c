@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "berth/botdir.h"
+#include "berth/deadline.h"
 #include "berth/image.h"
 #include "berth/log.h"
 #include "berth/oci_spec.h"
@@ -22,14 +23,6 @@
 /* After SIGKILL, how long to wait for the task to be reaped. */
 #define KILL_WAIT_MS 5000
 #define LEASE_EXPIRE_S 3600
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX])
 {
@@ -48,13 +41,13 @@ int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const ch
 	 * half and the request's deadline (and the worker's backstop behind it) does not cut it off
 	 * half-way. */
 	if (env->deadline_ms > 0) {
-		int64_t half = (env->deadline_ms - now_ms()) / 2;
+		int64_t half = berth_deadline_left_ms(env->deadline_ms) / 2;
 		if (half < wait_ms)
 			wait_ms = half > 0 ? (int)half : 1;
 	}
 	if (store_bot_lock(env->store, bot_id, wait_ms, err) < 0) {
-		if (err && err->kind == BERTH_E_TIMEOUT)
-			berth_err_set(err, BERTH_E_TIMEOUT, "another operation on this bot is still running");
+		if (berth_err_is(err, BERTH_EC_BUSY))
+			berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY, "another operation on this bot is still running");
 		return -1;
 	}
 	op->locked = true;
@@ -245,11 +238,17 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 	if (image_ensure(ctd, cfg->bot_image, snapshotter, &img, err) < 0) {
 		/* The bot image is the operator's business: a client never caused its absence. */
 		if (err->kind == BERTH_E_NOT_FOUND)
-			berth_err_set(err, BERTH_E_INTERNAL, "the bot image %s is not in containerd "
-				      "(an operator imports it with `berthctl image import`)", cfg->bot_image);
+			berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_IMAGE, "the bot image %s is not in containerd "
+				       "(an operator imports it with `berthctl image import`)", cfg->bot_image);
 		else if (err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT &&
 			 err->kind != BERTH_E_INVALID) /* INVALID: containerd refused the request's snapshotter */
 			err->kind = BERTH_E_INTERNAL;
+		/* An unpack failure names digests, snapshot keys and containerd's text: detail. */
+		if (!berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED) && err->kind != BERTH_E_UNAVAILABLE &&
+		    err->code != BERTH_EC_IMAGE) {
+			berth_err_recode(err, err->kind, BERTH_EC_IMAGE);
+			err->detail_only = true;
+		}
 		berth_err_prefix(err, "image %s", cfg->bot_image);
 		goto fail;
 	}
@@ -463,13 +462,26 @@ int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err)
 		/* SIGTERM to the init process only: it ends the container's pid namespace. */
 		if (ctd_task_kill(ctd, op->ctr_id, NULL, SIGTERM, false, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
 			return botctr_fault(err), berth_err_prefix(err, "SIGTERM");
-		if (ctd_task_wait(ctd, op->ctr_id, NULL, timeout_s > 0 ? timeout_s * 1000 : 1, NULL, &werr) < 0) {
+		/* The grace the task gets is stop_timeout_s, but never more than what the request has
+		 * left after the SIGKILL step's share (half of the rest): a stop that runs out of time
+		 * still ends with SIGKILL and a deleted task when containerd answers. */
+		int wait_ms = timeout_s > 0 ? timeout_s * 1000 : 1;
+		if (op->env->deadline_ms > 0) {
+			int64_t half = berth_deadline_left_ms(op->env->deadline_ms) / 2;
+			if (half < wait_ms)
+				wait_ms = half > 0 ? (int)half : 1;
+		}
+		if (ctd_task_wait(ctd, op->ctr_id, NULL, wait_ms, NULL, &werr) < 0) {
+			if (berth_err_is(&werr, BERTH_EC_DEADLINE_EXCEEDED) && berth_deadline_passed(op->env->deadline_ms)) {
+				*err = werr;
+				return berth_err_prefix(err, "wait after SIGTERM");
+			}
 			if (werr.kind != BERTH_E_TIMEOUT && werr.kind != BERTH_E_NOT_FOUND) {
 				*err = werr;
 				return botctr_fault(err), berth_err_prefix(err, "wait after SIGTERM");
 			}
 			if (werr.kind == BERTH_E_TIMEOUT)
-				blog(BLOG_WARN, "container %s did not stop within %d s of SIGTERM: SIGKILL", op->ctr_id, timeout_s);
+				blog(BLOG_WARN, "container %s did not stop within %d ms of SIGTERM: SIGKILL", op->ctr_id, wait_ms);
 		}
 	}
 	return task_remove(op, err) < 0 ? botctr_fault(err) : 0;
@@ -482,6 +494,7 @@ static void net_opts(const struct botctr_env *env, struct cni_net_opts *o, char 
 	o->conf_dir = env->cfg->cni_conf_dir;
 	o->cache_dir = cache;
 	o->timeout_ms = env->cfg->cni_timeout_ms;
+	o->deadline = env->deadline_ms;
 }
 
 int botctr_net_apply(struct botctr_op *op, uint32_t pid, char *ip, size_t ip_cap, berth_err *err)
@@ -538,12 +551,31 @@ void botctr_record_error(struct botctr_op *op, const char *what, const berth_err
 	char msg[BERTH_ERR_MSG_MAX + 64];
 	berth_err err;
 
-	snprintf(msg, sizeof msg, "%s: %s", what, cause->msg);
-	blog(BLOG_ERROR, "container %s: %s", op->ctr_id, msg);
+	/* last_error and the event are read by clients: Berth's own words, the detail is logged. */
+	op->recorded = true;
+	blog(BLOG_ERROR, "container %s: %s: %s", op->ctr_id, what, cause->msg);
+	snprintf(msg, sizeof msg, "%s: %s", what, berth_err_public_msg(cause));
 	/* The status is what Berth last observed: when containerd could not be reached nothing was
 	 * observed (nor done), so the status stays; the event still records the failure. */
 	if (cause->kind != BERTH_E_UNAVAILABLE &&
 	    store_container_mark_error(op->env->store, op->bot_id, msg, &err) < 0 && err.kind != BERTH_E_NOT_FOUND)
 		blog(BLOG_WARN, "recording the error of bot %s: %s", op->bot_id, err.msg);
+	botctr_event(op, "error", json_pack("{s:s}", "error", msg));
+}
+
+void botctr_record_timeout(struct botctr_op *op, const char *what, int rc, const berth_err *err,
+			   bool mark_status)
+{
+	char msg[BERTH_ERR_MSG_MAX + 64];
+
+	if (rc == 0 || !op->locked || op->recorded || !berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED))
+		return;
+	if (mark_status) {
+		botctr_record_error(op, what, err);
+		return;
+	}
+	op->recorded = true;
+	blog(BLOG_ERROR, "container %s: %s: %s", op->ctr_id, what, err->msg);
+	snprintf(msg, sizeof msg, "%s: %s", what, berth_err_public_msg(err));
 	botctr_event(op, "error", json_pack("{s:s}", "error", msg));
 }

@@ -232,6 +232,7 @@ done:
 		botctr_lease_end(&op, lease);
 	ctd_reply_free(stat);
 	ctd_reply_free(reply);
+	botctr_record_timeout(&op, "snapshot", rc, err, false);
 	botctr_op_end(&op);
 	return rc;
 }

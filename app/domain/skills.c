@@ -633,7 +633,7 @@ static int read_one(int data_fd, const char *rel, const char *skill_name, size_t
 		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link", rel);
 	berth_err_clear(&rerr);
 	if (safefs_read(data_fd, rel, max_bytes, &text, &len, &rerr) != 0) {
-		if (rerr.kind == BERTH_E_PRECONDITION && strstr(rerr.msg, "symbolic link")) {
+		if (berth_err_is(&rerr, BERTH_EC_SYMLINK)) {
 			*err = rerr;
 			return -1;
 		}

@@ -11,10 +11,12 @@
  * a unix socket it poll()s for the request's first bytes and, when that poll fails with EINTR,
  * closes the accepted connection unanswered (nginx: 502).
  *
- * Every request, from accept to finish, runs under a backstop timer (ITIMER_REAL,
- * request_timeout_ms plus a margin), so a peer that connects and never sends its params cannot
- * hold a worker either. SIGALRM keeps its default action, so a worker stuck far past a deadline
- * dies and the master replaces it (and logs why).
+ * Every call a request makes is bounded by the request's deadline (berth/deadline.h), so a slow
+ * dependency ends in a 504, not in a dead worker. Behind that, every request, from accept to
+ * finish, runs under a backstop timer (ITIMER_REAL, twice request_timeout_ms plus a margin): the
+ * last resort against a peer that connects and never sends its params or a call that ignores its
+ * deadline. When it fires, the worker logs what it interrupted (request id, route, bot) and dies
+ * by SIGALRM; the master replaces it (and logs why).
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "berth/server.h"
@@ -46,6 +48,16 @@ void OS_LibShutdown(void);
 static volatile sig_atomic_t stop_requested;
 static int wake_pipe[2] = { -1, -1 };
 static sigset_t stop_signals;
+
+static void on_backstop(int signo)
+{
+	blog_signal_line("worker backstop: the request in progress ran far past its deadline; "
+			 "the worker ends and the master replaces it");
+	/* Die of the signal itself, so that the master logs the cause: it is delivered again when
+	 * this handler returns. */
+	signal(signo, SIG_DFL);
+	raise(signo);
+}
 
 static void on_stop_signal(int signo)
 {
@@ -82,7 +94,10 @@ static int setup_signals(void)
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
 		return -1;
 	sa.sa_handler = SIG_DFL;
-	if (sigaction(SIGALRM, &sa, NULL) < 0 || sigaction(SIGCHLD, &sa, NULL) < 0)
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		return -1;
+	sa.sa_handler = on_backstop;
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -191,7 +206,7 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 			break;
 		/* From here to the finish the request runs to its end (see the top of this file). */
 		block_stop_signals(true);
-		arm_backstop((int64_t)cfg->request_timeout_ms + BACKSTOP_MARGIN_MS);
+		arm_backstop((int64_t)cfg->request_timeout_ms * 2 + BACKSTOP_MARGIN_MS);
 		accepted = FCGX_Accept_r(&req);
 		if (accepted < 0) {
 			arm_backstop(0);

@@ -70,6 +70,7 @@ static const struct {
 	{ "BERTH_FCGI_SOCKET", "server", "fcgi_socket" },
 	{ "BERTH_WORKERS", "server", "workers" },
 	{ "BERTH_LOG_LEVEL", "server", "log_level" },
+	{ "BERTH_REQUEST_TIMEOUT_MS", "server", "request_timeout_ms" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -10,5 +10,5 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/safefs.c
 BERTH_LIBS += app/support/libberth_support.a
 
-check_PROGRAMS += test/unit/test_config
-TESTS += test/unit/test_config
+check_PROGRAMS += test/unit/test_config test/unit/test_err_deadline
+TESTS += test/unit/test_config test/unit/test_err_deadline

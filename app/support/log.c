@@ -21,6 +21,13 @@ static __thread char ctx_method[16];
 static __thread char ctx_route[CTX_FIELD_MAX];
 static __thread char ctx_bot[64];
 
+/* The context most recently set by any thread of the process, for blog_signal_line (a signal may
+ * land on another thread than the one serving the request). */
+static char last_request_id[CTX_FIELD_MAX];
+static char last_method[16];
+static char last_route[CTX_FIELD_MAX];
+static char last_bot[64];
+
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 
 void blog_init(const char *program, enum blog_level min_level, int fd)
@@ -62,16 +69,70 @@ void blog_ctx_set(const char *request_id, const char *method, const char *route)
 	copy_field(ctx_method, sizeof ctx_method, method);
 	copy_field(ctx_route, sizeof ctx_route, route);
 	ctx_bot[0] = '\0';
+	memcpy(last_request_id, ctx_request_id, sizeof last_request_id);
+	memcpy(last_method, ctx_method, sizeof last_method);
+	memcpy(last_route, ctx_route, sizeof last_route);
+	last_bot[0] = '\0';
 }
 
 void blog_ctx_set_bot(const char *bot_id)
 {
 	copy_field(ctx_bot, sizeof ctx_bot, bot_id);
+	memcpy(last_bot, ctx_bot, sizeof last_bot);
 }
 
 void blog_ctx_clear(void)
 {
 	ctx_request_id[0] = ctx_method[0] = ctx_route[0] = ctx_bot[0] = '\0';
+	last_request_id[0] = last_method[0] = last_route[0] = last_bot[0] = '\0';
+}
+
+/* Appends s to buf (bounded), dropping what JSON would need escaped: async-signal-safe. */
+static size_t put_plain(char *buf, size_t pos, size_t cap, const char *s)
+{
+	for (; *s && pos + 1 < cap; s++)
+		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			buf[pos++] = *s;
+	return pos;
+}
+
+static size_t put_field(char *buf, size_t pos, size_t cap, const char *name, const char *value)
+{
+	if (!value[0])
+		return pos;
+	pos = put_plain(buf, pos, cap, ",\"");
+	pos = put_plain(buf, pos, cap, name);
+	pos = put_plain(buf, pos, cap, "\":\"");
+	pos = put_plain(buf, pos, cap, value);
+	return put_plain(buf, pos, cap, "\"");
+}
+
+void blog_signal_line(const char *msg)
+{
+	char buf[1024], pid[24];
+	size_t pos = 0;
+	int p = (int)getpid(), n = 0;
+	char digits[24];
+
+	do
+		digits[n++] = (char)('0' + p % 10);
+	while ((p /= 10) > 0 && n < (int)sizeof digits);
+	for (int i = 0; i < n; i++)
+		pid[i] = digits[n - 1 - i];
+	pid[n] = '\0';
+	pos = put_plain(buf, pos, sizeof buf, "{\"level\":\"error\",\"pid\":");
+	pos = put_plain(buf, pos, sizeof buf, pid);
+	pos = put_field(buf, pos, sizeof buf, "program", log_program);
+	pos = put_field(buf, pos, sizeof buf, "msg", msg);
+	pos = put_field(buf, pos, sizeof buf, "request_id", last_request_id);
+	pos = put_field(buf, pos, sizeof buf, "method", last_method);
+	pos = put_field(buf, pos, sizeof buf, "route", last_route);
+	pos = put_field(buf, pos, sizeof buf, "bot_id", last_bot);
+	pos = put_plain(buf, pos, sizeof buf - 1, "}");
+	buf[pos++] = '\n';
+	if (write(log_fd, buf, pos) < 0) {
+		/* nowhere left to report it */
+	}
 }
 
 const char *blog_ctx_request_id(void)

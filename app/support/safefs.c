@@ -136,13 +136,13 @@ static int explain_failure(int root_fd, const char *relpath, berth_err *err)
 		if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			break;
 		if (S_ISLNK(st.st_mode)) {
-			rc = berth_err_set(err, BERTH_E_PRECONDITION, "%.*s is a symbolic link",
+			rc = berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%.*s is a symbolic link",
 					   (int)end, relpath);
 			break;
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			if (save && *save)
-				rc = berth_err_set(err, BERTH_E_PRECONDITION,
+				rc = berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY,
 						   "%.*s is not a directory", (int)end, relpath);
 			break;
 		}
@@ -163,7 +163,7 @@ static int open_error(int root_fd, const char *relpath, int errnum, berth_err *e
 	case ELOOP:
 		if (explain_failure(root_fd, relpath, err) != 0)
 			return -1;
-		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link",
+		return berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%s is a symbolic link",
 				     shown(relpath));
 	case EXDEV:
 		return berth_err_set(err, BERTH_E_PRECONDITION, "%s escapes its root",
@@ -175,7 +175,7 @@ static int open_error(int root_fd, const char *relpath, int errnum, berth_err *e
 	case ENOTDIR:
 		if (explain_failure(root_fd, relpath, err) != 0)
 			return -1;
-		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is not a directory",
+		return berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY, "%s is not a directory",
 				     shown(relpath));
 	case EISDIR:
 		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a directory",
@@ -201,14 +201,14 @@ int safefs_open_root(const char *path, int *fd_out, berth_err *err)
 		struct stat st;
 
 		if ((e == ELOOP || e == ENOTDIR) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link",
+			return berth_err_driver(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%s is a symbolic link",
 					     path);
 		if (e == ENOENT)
-			return berth_err_set(err, BERTH_E_NOT_FOUND, "%s does not exist", path);
+			return berth_err_driver(err, BERTH_E_NOT_FOUND, BERTH_EC_NONE, "%s does not exist", path);
 		if (e == ENOTDIR)
-			return berth_err_set(err, BERTH_E_PRECONDITION, "%s is not a directory",
+			return berth_err_driver(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY, "%s is not a directory",
 					     path);
-		return berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", path, strerror(e));
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NONE, "%s: %s", path, strerror(e));
 	}
 	*fd_out = fd;
 	return 0;
@@ -272,10 +272,10 @@ int safefs_mkdirs(int root_fd, const char *relpath, mode_t mode, int *fd_out, be
 
 			if ((e == ELOOP || e == ENOTDIR) &&
 			    fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				berth_err_set(err, BERTH_E_PRECONDITION,
+				berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK,
 					      "%.*s is a symbolic link", (int)end, relpath);
 			else if (e == ENOTDIR || e == ELOOP)
-				berth_err_set(err, BERTH_E_PRECONDITION,
+				berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY,
 					      "%.*s is not a directory", (int)end, relpath);
 			else
 				berth_err_set(err, BERTH_E_INTERNAL, "open %.*s: %s", (int)end,
@@ -502,11 +502,11 @@ static int open_regular(int root_fd, const char *relpath, int *fd_out, struct st
 		goto fail;
 	}
 	if (S_ISLNK(st->st_mode)) { /* O_PATH|O_NOFOLLOW opens a link at the last component */
-		berth_err_set(err, BERTH_E_PRECONDITION, "%s is a symbolic link", relpath);
+		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%s is a symbolic link", relpath);
 		goto fail;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		berth_err_set(err, BERTH_E_PRECONDITION, "%s is not a regular file", relpath);
+		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_REGULAR, "%s is not a regular file", relpath);
 		goto fail;
 	}
 	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", pfd);

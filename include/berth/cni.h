@@ -13,8 +13,11 @@
  *
  * Errors: a plugin's error JSON becomes "cni <network>/<plugin> <CMD>: <msg>: <details> (code N)"
  * (BERTH_E_INTERNAL); missing conf dir / no config / unparsable config / missing plugin binary ->
- * BERTH_E_INTERNAL naming the file or plugin; bad arguments -> BERTH_E_INVALID; deadline ->
- * BERTH_E_TIMEOUT. Strings in opts and arguments are borrowed.
+ * BERTH_E_INTERNAL naming the file or plugin; all of these carry BERTH_EC_NETWORK and are
+ * detail_only (plugin output and host paths are for the log). Bad arguments -> BERTH_E_INVALID;
+ * a plugin overrunning timeout_ms -> BERTH_E_TIMEOUT (BERTH_EC_NETWORK), or BERTH_EC_DEADLINE_EXCEEDED
+ * when opts->deadline is what cut it (an invocation after the deadline is not started).
+ * Strings in opts and arguments are borrowed.
  *
  * The caller must reap only its own children: a SIGCHLD handler doing waitpid(-1) in the same
  * process would steal the plugin's exit status.
@@ -22,6 +25,7 @@
 #ifndef BERTH_CNI_H
 #define BERTH_CNI_H
 
+#include "berth/deadline.h"
 #include "berth/err.h"
 
 struct cni_net_opts {
@@ -29,6 +33,7 @@ struct cni_net_opts {
 	const char *conf_dir;  /* network configs */
 	const char *cache_dir; /* result cache (host-only state), created if missing */
 	int timeout_ms;        /* per plugin invocation; <= 0 means 10000 */
+	berth_deadline deadline; /* bounds every invocation too (berth/deadline.h; 0: none) */
 };
 
 struct cni_result {
@@ -57,9 +62,9 @@ int cni_del(const struct cni_net_opts *opts, const char *container_id, const cha
 	    const char *ifname, berth_err *err);
 
 /* Re-apply: loopback ADD; if a cached result exists and CHECK passes, that result; otherwise
- * ADD, and when CHECK failed (its reason logged as a warning) or ADD reports "duplicate
- * allocation" / "already exists": DEL (its error ignored) then ADD once more. Fills *out (may be
- * NULL). */
+ * ADD, and when CHECK failed (its reason logged as a warning) or a plugin reported an error on ADD
+ * (e.g. host-local's "duplicate allocation", which carries only the generic CNI code 999): DEL
+ * (its error ignored) then ADD once more. A timeout is not retried. Fills *out (may be NULL). */
 int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
 	       const char *ifname, struct cni_result *out, berth_err *err);
 

@@ -24,6 +24,9 @@ void blog_ctx_set(const char *request_id, const char *method, const char *route)
 void blog_ctx_set_bot(const char *bot_id);
 void blog_ctx_clear(void);
 const char *blog_ctx_request_id(void);
+/* An error line from a signal handler (async-signal-safe: no time field, no allocation), with the
+ * request context most recently set by any thread of the process. */
+void blog_signal_line(const char *msg);
 
 /* A line with a formatted message. */
 void blog(enum blog_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

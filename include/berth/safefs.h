@@ -13,6 +13,9 @@
  *   BERTH_E_TOO_LARGE     safefs_read of a file over the limit
  *   BERTH_E_INVALID       an empty path or a bad file name for a write
  *   BERTH_E_INTERNAL      any other system error (message names the path and errno text)
+ * with the sub-codes BERTH_EC_SYMLINK, BERTH_EC_NOT_DIRECTORY and BERTH_EC_NOT_REGULAR for the
+ * first three (callers decide on those, never on the text: the path is a name a bot chose).
+ * safefs_open_root's messages name a host path: they are detail_only.
  * Every returned fd is O_CLOEXEC and owned by the caller (close it). Strings are borrowed.
  */
 #ifndef BERTH_SAFEFS_H

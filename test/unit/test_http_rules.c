@@ -311,8 +311,33 @@ START_TEST(test_auth_failure_codes)
 	ck_assert_str_eq(http_auth_failure_code(&err), "database_unavailable");
 	berth_err_set(&err, BERTH_E_UNAUTHENTICATED, "unknown identity");
 	ck_assert_str_eq(http_auth_failure_code(&err), "unknown_identity");
+	/* decided by the sub-code: the text alone decides nothing */
 	berth_err_set(&err, BERTH_E_UNAUTHENTICATED, "user is not active");
+	ck_assert_str_eq(http_auth_failure_code(&err), "unknown_identity");
+	berth_err_setc(&err, BERTH_E_UNAUTHENTICATED, BERTH_EC_USER_INACTIVE, "user is not active");
 	ck_assert_str_eq(http_auth_failure_code(&err), "user_inactive");
+}
+END_TEST
+
+/* Driver text (detail_only) never reaches the body: Berth's sentence and the sub-code do. */
+START_TEST(test_resp_err_hides_detail)
+{
+	struct http_resp resp;
+	berth_err err;
+
+	http_resp_init(&resp);
+	berth_err_driver(&err, BERTH_E_UNAVAILABLE, BERTH_EC_CONTAINERD,
+			 "Tasks.Get: failed to connect to all addresses; last error: unix:/run/containerd/containerd.sock");
+	http_resp_err(&resp, &err);
+	ck_assert_int_eq(resp.status, 503);
+	ck_assert_str_eq(resp.body, "{\"message\":\"the container runtime failed\",\"code\":\"containerd_error\"}");
+	berth_err_setc(&err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED, "Tasks.Get: deadline exceeded");
+	err.detail_only = true;
+	http_resp_err(&resp, &err);
+	ck_assert_int_eq(resp.status, 504);
+	ck_assert_ptr_nonnull(strstr(resp.body, "\"code\":\"deadline_exceeded\""));
+	ck_assert_ptr_null(strstr(resp.body, "Tasks.Get"));
+	http_resp_free(&resp);
 }
 END_TEST
 
@@ -331,6 +356,7 @@ int main(void)
 	tcase_add_test(tc, test_json_body_rules);
 	tcase_add_test(tc, test_auth_subject);
 	tcase_add_test(tc, test_auth_failure_codes);
+	tcase_add_test(tc, test_resp_err_hides_detail);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
