@@ -42,7 +42,7 @@ BRIDGE_LOCK_DIR=/run/lock
 # Variables the Berth programs read as config overrides: services started here take their settings
 # from DIR/berth.conf alone, whatever the caller's environment says.
 CONFIG_ENV=(BERTH_CONFIG BERTH_DATABASE BERTH_CONTAINERD_SOCKET BERTH_CONTAINERD_NAMESPACE
-	BERTH_FCGI_SOCKET BERTH_WORKERS BERTH_LOG_LEVEL)
+	BERTH_FCGI_SOCKET BERTH_WORKERS BERTH_LOG_LEVEL BERTH_REQUEST_TIMEOUT_MS)
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }

@@ -25,3 +25,9 @@ test_integration_it_container_snapshots_LDADD = $(IT_CONTAINER_LDADD)
 test_integration_it_container_skills_LDADD = $(IT_CONTAINER_LDADD)
 test_integration_it_container_compat_LDADD = $(IT_CONTAINER_LDADD)
 test_integration_it_container_concurrency_LDADD = $(IT_CONTAINER_LDADD)
+
+# issue #7 §1-§2: deadlines and error bodies under real faults (frozen containerd and PostgreSQL
+# backends, outages, a broken CNI config, an unpack failure).
+check_PROGRAMS += test/integration/it_faults
+INTEGRATION_TESTS += test/integration/it_faults
+test_integration_it_faults_LDADD = $(IT_CONTAINER_LDADD)

@@ -441,8 +441,8 @@ static int status_result(struct call *k, berth_err *err)
 		return berth_err_set(err, BERTH_E_TIMEOUT, "%s: cancelled", k->name);
 	if (out_of_time(k)) {
 		c->last_status = GRPC_STATUS_DEADLINE_EXCEEDED;
-		return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
-				      "%s: deadline exceeded", k->name);
+		return berth_err_driver(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+					"%s: deadline exceeded", k->name);
 	}
 	if (k->status == GRPC_STATUS_UNAVAILABLE)
 		channel_reset(c);

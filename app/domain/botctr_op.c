@@ -243,9 +243,13 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		else if (err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT &&
 			 err->kind != BERTH_E_INVALID) /* INVALID: containerd refused the request's snapshotter */
 			err->kind = BERTH_E_INTERNAL;
-		/* An unpack failure names digests, snapshot keys and containerd's text: detail. */
-		if (!berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED) && err->kind != BERTH_E_UNAVAILABLE &&
-		    err->code != BERTH_EC_IMAGE) {
+		/* An unpack failure names digests, snapshot keys and containerd's text: detail. The
+		 * snapshotter is the request's own (validated) choice: the client may read it. */
+		if (err->kind == BERTH_E_INVALID)
+			berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_IMAGE,
+				       "the bot image cannot be unpacked with snapshotter %s", snapshotter);
+		else if (!berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED) && err->kind != BERTH_E_UNAVAILABLE &&
+			 err->code != BERTH_EC_IMAGE) {
 			berth_err_recode(err, err->kind, BERTH_EC_IMAGE);
 			err->detail_only = true;
 		}

@@ -67,6 +67,6 @@ const char *http_auth_failure_code(const berth_err *err)
 	case BERTH_E_UNAUTHENTICATED:
 		return berth_err_is(err, BERTH_EC_USER_INACTIVE) ? "user_inactive" : "unknown_identity";
 	default:
-		return berth_errkind_code(err->kind);
+		return berth_err_code_str(err);
 	}
 }

@@ -108,8 +108,8 @@ static PGresult *await_results(berth_store *store, bool *timed_out, berth_err *e
 			if (end) {
 				int64_t left = end - berth_now_ms();
 				if (left <= 0) {
-					berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
-						       "database statement: no reply before the deadline");
+					berth_err_driver(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+							 "database statement: no reply before the deadline");
 					goto timeout;
 				}
 				wait = (int)left;

@@ -52,8 +52,9 @@ int berth_deadline_budget(berth_deadline d, int cap_ms, const char *what, int *m
 	left = d - berth_now_ms();
 	if (left <= 0) {
 		*ms = 0;
-		return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
-				      "%s: deadline exceeded", what ? what : "call");
+		/* what names an internal call: detail for the log, the client reads the code's sentence */
+		return berth_err_driver(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+					"%s: deadline exceeded", what ? what : "call");
 	}
 	if (cap_ms > 0 && left > cap_ms)
 		left = cap_ms;

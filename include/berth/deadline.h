@@ -32,7 +32,8 @@ bool berth_deadline_passed(berth_deadline d);
 
 /* The timeout of one call: the smaller of cap_ms (<= 0: no cap) and what is left of d. On success
  * *ms is > 0, or -1 when there is neither a deadline nor a cap (unbounded). When d has passed it
- * fails with BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED, message "<what>: deadline exceeded". */
+ * fails with BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED, message "<what>: deadline exceeded"
+ * marked detail_only (what names an internal call; clients read the code's sentence). */
 int berth_deadline_budget(berth_deadline d, int cap_ms, const char *what, int *ms, berth_err *err);
 
 #endif

@@ -134,6 +134,8 @@ START_TEST(test_budget)
 	ck_assert_int_eq(err.kind, BERTH_E_TIMEOUT);
 	ck_assert(berth_err_is(&err, BERTH_EC_DEADLINE_EXCEEDED));
 	ck_assert_str_eq(err.msg, "Tasks.Get: deadline exceeded");
+	ck_assert(err.detail_only);
+	ck_assert_str_eq(berth_err_public_msg(&err), "the operation did not finish before the request's deadline");
 	ck_assert(berth_deadline_passed(d));
 	ck_assert(!berth_deadline_passed(0));
 	ck_assert_int_eq(berth_deadline_left_ms(d), 0);
