@@ -13,4 +13,5 @@ INTEGRATION_TESTS += test/integration/it_foundation
 # Only the helper library: the test talks to the stack as a client does, never through Berth's code.
 test_integration_it_foundation_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lpthread
 
-EXTRA_DIST += scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration
+EXTRA_DIST += scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration test/tally \
+	test/valgrind-checks
