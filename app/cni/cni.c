@@ -535,6 +535,23 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 	return 0;
 }
 
+int cni_result_parse(const char *text, size_t len, const char *net, const char *ifname,
+		     struct cni_result *out, berth_err *err)
+{
+	json_error_t jerr;
+	json_t *res = json_loadb(text, len, 0, &jerr);
+	int rc;
+
+	if (!json_is_object(res)) {
+		json_decref(res);
+		return berth_err_set(err, BERTH_E_INTERNAL, "cni %s: unparsable result: %s", net,
+				     res ? "not an object" : jerr.text);
+	}
+	rc = fill_result(res, net, ifname, out, err);
+	json_decref(res);
+	return rc;
+}
+
 /* ---- operations --------------------------------------------------------------------------- */
 
 static int check_args(const struct cni_net_opts *opts, const char *container_id,
