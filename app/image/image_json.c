@@ -124,6 +124,18 @@ const json_t *image_index_select(const json_t *index, const char *os, const char
 	return NULL;
 }
 
+void image_info_free(struct image_info *info)
+{
+	if (!info)
+		return;
+	for (size_t i = 0; i < info->n_layers; i++)
+		free(info->layers[i].media_type);
+	free(info->layers);
+	free(info->name);
+	json_decref(info->config);
+	memset(info, 0, sizeof *info);
+}
+
 int image_layers_parse(const json_t *manifest, const json_t *config, struct image_info *out,
 		       berth_err *err)
 {

@@ -33,18 +33,6 @@ static int stored_fault(berth_err *err)
 	return -1;
 }
 
-void image_info_free(struct image_info *info)
-{
-	if (!info)
-		return;
-	for (size_t i = 0; i < info->n_layers; i++)
-		free(info->layers[i].media_type);
-	free(info->layers);
-	free(info->name);
-	json_decref(info->config);
-	memset(info, 0, sizeof *info);
-}
-
 /* Reads a JSON blob from the content store. NEW reference or NULL with err set. */
 static json_t *read_json_blob(ctd_conn *c, const char *digest, size_t max, berth_err *err)
 {
