@@ -13,6 +13,8 @@ PACKAGES=(
 	# the stack
 	containerd runc containernetworking-plugins postgresql-15 nginx-light busybox-static
 	golang-github-containerd-containerd-dev
+	# the fuzz harnesses (test/run-fuzz): clang and its libFuzzer runtime
+	clang libclang-rt-14-dev
 	# the harness and the bench
 	openssl curl ca-certificates iproute2 procps util-linux wrk valgrind
 )

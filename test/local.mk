@@ -13,4 +13,13 @@ INTEGRATION_TESTS += test/integration/it_foundation
 # Only the helper library: the test talks to the stack as a client does, never through Berth's code.
 test_integration_it_foundation_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lpthread
 
-EXTRA_DIST += scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration
+EXTRA_DIST += scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration test/tally \
+	test/valgrind-checks
+
+# The invalid-input suites (test/suites/invalid/<area>/<case>/{input,expected,args}), each case run
+# through the real parser of its area (pure: no services).
+check_PROGRAMS += test/unit/test_invalid_suites
+TESTS += test/unit/test_invalid_suites
+test_unit_test_invalid_suites_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/http \
+	-DBERTH_SUITES_DIR='"$(abs_top_srcdir)/test/suites"'
+EXTRA_DIST += test/suites

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "berth/cni.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -490,6 +491,29 @@ static int copy_field(char *dst, size_t size, const char *src)
 	return 0;
 }
 
+/* "A.B.C.D" (with_prefix 0) or "A.B.C.D/N" with N in 0..32 (with_prefix 1). A plugin's result is
+ * outside input: anything else ("10/9.0.9/24", "1.2.3.4x") is not an address. */
+static int ipv4_text(const char *s, int with_prefix)
+{
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr in;
+	size_t n = strcspn(s, "/");
+	const char *p = s + n;
+
+	if (n >= sizeof addr)
+		return 0;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, &in) != 1)
+		return 0;
+	if (!with_prefix)
+		return *p == '\0';
+	if (*p != '/' || !isdigit((unsigned char)p[1]) ||
+	    (p[2] && (!isdigit((unsigned char)p[2]) || p[3])))
+		return 0;
+	return atoi(p + 1) <= 32;
+}
+
 static int fill_result(const json_t *res, const char *net, const char *ifname,
 		       struct cni_result *out, berth_err *err)
 {
@@ -515,7 +539,7 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 			const char *a = json_string_value(json_object_get(v, "address"));
 			json_t *idx = json_object_get(v, "interface");
 
-			if (!a || !strchr(a, '.') || strchr(a, ':'))
+			if (!a || !ipv4_text(a, 1))
 				continue;
 			if (pass == 0 && !(json_is_integer(idx) && json_integer_value(idx) == want))
 				continue;
@@ -529,9 +553,11 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 		addr = json_string_value(json_object_get(ip4, "ip"));
 		gw = json_string_value(json_object_get(ip4, "gateway"));
 	}
-	if (!addr)
+	if (!addr || !ipv4_text(addr, 1))
 		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: result has no IPv4 address",
 				     net);
+	if (gw && *gw && !ipv4_text(gw, 0))
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: malformed result", net);
 	if (!out)
 		return 0;
 	memset(out, 0, sizeof *out);
@@ -541,6 +567,23 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: malformed result", net);
 	snprintf(out->ip, sizeof out->ip, "%.*s", (int)strcspn(addr, "/"), addr);
 	return 0;
+}
+
+int cni_result_parse(const char *text, size_t len, const char *net, const char *ifname,
+		     struct cni_result *out, berth_err *err)
+{
+	json_error_t jerr;
+	json_t *res = json_loadb(text, len, 0, &jerr);
+	int rc;
+
+	if (!json_is_object(res)) {
+		json_decref(res);
+		return berth_err_set(err, BERTH_E_INTERNAL, "cni %s: unparsable result: %s", net,
+				     res ? "not an object" : jerr.text);
+	}
+	rc = fill_result(res, net, ifname, out, err);
+	json_decref(res);
+	return rc;
 }
 
 /* ---- operations --------------------------------------------------------------------------- */

@@ -33,18 +33,6 @@ static int stored_fault(berth_err *err)
 	return -1;
 }
 
-void image_info_free(struct image_info *info)
-{
-	if (!info)
-		return;
-	for (size_t i = 0; i < info->n_layers; i++)
-		free(info->layers[i].media_type);
-	free(info->layers);
-	free(info->name);
-	json_decref(info->config);
-	memset(info, 0, sizeof *info);
-}
-
 /* Reads a JSON blob from the content store. NEW reference or NULL with err set. */
 static json_t *read_json_blob(ctd_conn *c, const char *digest, size_t max, berth_err *err)
 {
@@ -96,58 +84,6 @@ static json_t *load_manifest(ctd_conn *c, const ctd_descriptor *target, char *ou
 	return NULL;
 }
 
-static int fill_layers(struct image_info *out, const json_t *manifest, berth_err *err)
-{
-	const json_t *layers = json_object_get(manifest, "layers");
-	const json_t *diff_ids = json_object_get(json_object_get(out->config, "rootfs"), "diff_ids");
-	const char **ids = NULL;
-	char (*chains)[IMAGE_DIGEST_SIZE] = NULL;
-	size_t n = json_array_size(layers);
-	int rc = -1;
-
-	if (!json_is_array(layers) || !json_is_array(diff_ids))
-		return berth_err_set(err, BERTH_E_INTERNAL, "manifest layers or config diff_ids missing");
-	if (json_array_size(diff_ids) != n)
-		return berth_err_set(err, BERTH_E_INTERNAL, "manifest has %zu layers, config %zu diff IDs",
-				     n, json_array_size(diff_ids));
-	out->layers = calloc(n + 1, sizeof *out->layers);
-	ids = calloc(n + 1, sizeof *ids);
-	chains = calloc(n + 1, sizeof *chains);
-	if (!out->layers || !ids || !chains) {
-		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		ctd_descriptor d;
-
-		ids[i] = json_string_value(json_array_get(diff_ids, i));
-		if (image_descriptor_parse(json_array_get(layers, i), &d, err) != 0) {
-			berth_err_prefix(err, "layer %zu", i);
-			goto done;
-		}
-		out->layers[i].media_type = strdup(d.media_type);
-		if (!out->layers[i].media_type) {
-			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-			goto done;
-		}
-		out->n_layers = i + 1;
-		snprintf(out->layers[i].digest, IMAGE_DIGEST_SIZE, "%s", d.digest);
-		out->layers[i].size = d.size;
-	}
-	if (image_chain_ids(ids, n, chains, err) != 0)
-		goto done;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(out->layers[i].diff_id, ids[i], IMAGE_DIGEST_SIZE);
-		memcpy(out->layers[i].chain_id, chains[i], IMAGE_DIGEST_SIZE);
-	}
-	out->top_chain_id = n ? out->layers[n - 1].chain_id : "";
-	rc = 0;
-done:
-	free(ids);
-	free(chains);
-	return rc;
-}
-
 int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_err *err)
 {
 	ctd_image_get_reply *reply = NULL;
@@ -190,7 +126,7 @@ int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_e
 	}
 	snprintf(out->config_digest, sizeof out->config_digest, "%s", config.digest);
 	out->config = read_json_blob(c, config.digest, CONFIG_MAX, err);
-	if (!out->config || fill_layers(out, manifest, err) != 0)
+	if (!out->config || image_layers_parse(manifest, out->config, out, err) != 0)
 		goto done;
 	rc = 0;
 done:

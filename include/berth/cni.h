@@ -43,6 +43,13 @@ struct cni_result {
 	char gateway[64];  /* its gateway, "" when none */
 };
 
+/* Reads a plugin's result (its stdout, len bytes of JSON) for the network net: the first IPv4
+ * address of ifname (else the first at all, else a spec 0.2.0 "ip4"). A text that is not a JSON
+ * object or names no IPv4 address is BERTH_E_INTERNAL (the plugin is at fault, not the caller).
+ * Pure; exposed for the invalid-input suites and the fuzzer. out may be NULL. */
+int cni_result_parse(const char *text, size_t len, const char *net, const char *ifname,
+		     struct cni_result *out, berth_err *err);
+
 /* ADD: loopback on "lo", then the network on ifname inside netns_path (e.g.
  * /proc/<pid>/ns/net). Fills *out (may be NULL) and caches the result. container_id: letters,
  * digits, '_', '.', '-' (CNI spec). The network result must carry an IPv4 address. */

@@ -81,6 +81,13 @@ struct image_info {
 	const char *top_chain_id;        /* points into layers[n-1].chain_id; "" for no layers */
 };
 
+/* The layers of a single-image manifest (parsed JSON) with their diff IDs from its config document
+ * and the chain IDs: fills out->layers, n_layers and top_chain_id (release with image_info_free,
+ * also after failure). Counts that differ, a bad descriptor or diff ID are BERTH_E_INVALID or
+ * BERTH_E_INTERNAL. Pure; image_resolve uses it on the blobs it reads. */
+int image_layers_parse(const json_t *manifest, const json_t *config, struct image_info *out,
+		       berth_err *err);
+
 /* Error kinds of image_resolve, image_unpack and image_ensure. The data they read comes from
  * containerd, not from their caller, so a fault in it is never a client error:
  *   BERTH_E_NOT_FOUND    only when the image record itself is missing (Images.Get);

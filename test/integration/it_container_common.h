@@ -75,9 +75,9 @@ void it_write_file(const char *path, const char *text);
 char *it_read_file(const char *path);
 
 /* Runs the suite (Check forks each test) and returns the process exit status. A failed test
- * aborts before its cleanup, so a last test deletes through the API every bot container created
- * while the suite ran (rows newer than its start; the programs run one after another), so that the
- * stack still stops cleanly. */
+ * aborts before its cleanup, so a fixture after the last tcase (not a test) deletes through the API
+ * every bot container created while the suite ran (rows newer than its start; the programs run one
+ * after another), so that the stack still stops cleanly. */
 int it_run_suite(Suite *suite);
 
 /* printf into a NEW string. */

@@ -958,10 +958,8 @@ static int restart_containerd(void)
 
 START_TEST(test_reconnect)
 {
-	if (!getenv("BERTH_STACK") && !getenv("CTD_TEST_RESTART")) {
-		printf("SKIP test_reconnect: no BERTH_STACK to restart containerd in\n");
-		return;
-	}
+	if (!getenv("BERTH_STACK") && !getenv("CTD_TEST_RESTART"))
+		bt_skip("no BERTH_STACK to restart containerd in");
 	ctd_conn *c = test_conn();
 	berth_err err;
 	char v[64];

@@ -59,6 +59,22 @@ static void rtrim(char *s)
 		s[--n] = '\0';
 }
 
+void bt_skip_note(const char *test_fn, const char *fmt, ...)
+{
+	size_t n = strlen(test_fn);
+	va_list ap;
+
+	if (n > 3 && strcmp(test_fn + n - 3, "_fn") == 0)
+		n -= 3;
+	/* One line, flushed now: a forked test's buffered output would be lost or doubled. */
+	printf("SKIP: %.*s: ", (int)n, test_fn);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 long long bt_now_ms(void)
 {
 	struct timespec ts;

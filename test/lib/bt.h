@@ -25,6 +25,22 @@
 #define BT_HTTP_TIMEOUT_S 120
 #define BT_RUN_TIMEOUT_S 300
 
+/* ---- verdicts ---- */
+
+/* Check has no "skipped" verdict, so a test that cannot run here says so on its own line,
+ * "SKIP: <test>: <reason>", and returns: the runners (test/tally, used by scripts/berth-dev and
+ * test/run-integration) count each such line as skipped and take it out of Check's passed count.
+ * Use it in a test body (START_TEST) before anything that could fail. A whole program that cannot
+ * run exits with BT_EXIT_SKIP (automake's SKIP). */
+#define BT_EXIT_SKIP 77
+#define bt_skip(...)                                  \
+	do {                                          \
+		bt_skip_note(__func__, __VA_ARGS__);  \
+		return;                               \
+	} while (0)
+/* Prints the SKIP line (test_fn: the test's function name, "<test>_fn" as START_TEST names it). */
+void bt_skip_note(const char *test_fn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- environment ---- */
 
 /* The value of a contract variable (BERTH_URL, ...). Aborts the test if unset or empty. Borrowed. */
