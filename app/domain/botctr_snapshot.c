@@ -391,7 +391,7 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 		goto done;
 
 	/* What the rebuild needs and can be missing (a container of that id that is not Berth's, the
-	 * bot image, the bot's data dir with e.g. a link planted at .skills) is checked before the old
+	 * bot image, the bot's data dir) is checked before the old
 	 * container is taken down, so that a rollback that cannot finish leaves the bot as it was. */
 	if (botctr_container_load(&op, &reply, err) < 0) {
 		if (err->kind != BERTH_E_NOT_FOUND)

@@ -76,6 +76,15 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name, json_t **out,
 		    berth_err *err);
 
+/* The skills routes of a bot (berth/skills.h: bodies, results and errors). The list reads the
+ * existing data dir and creates nothing (no data dir: no skills); upsert and delete prepare the
+ * bot's directories and hold the bot's lock (the one every container operation takes), so that
+ * concurrent upserts never pass the count limit together. env->ctd is not used (may be NULL).
+ * body is BORROWED, *out NEW. */
+int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
+int botctr_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
+int botctr_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
+
 /* The container id of a bot: "mcp-<uuid>". out must hold BOTCTR_ID_MAX bytes. */
 #define BOTCTR_ID_MAX 48
 void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX]);
