@@ -44,7 +44,8 @@ void it_owned_bot_done(it_owned_bot *b)
 {
 	if (b->bot_id) {
 		bt_response r;
-		long s = it_api("DELETE", b->bot_id, "", NULL, bt_admin(), &r);
+		/* the snapshots too: each is a GC root that would otherwise outlive the test */
+		long s = it_api("DELETE", b->bot_id, "?purge_snapshots=true", NULL, bt_admin(), &r);
 		ck_assert_msg(s == 204, "cleanup DELETE of %s: %ld %.300s", b->ctr_id, s, r.body);
 		bt_response_free(&r);
 		free(b->bot_id);
@@ -292,7 +293,7 @@ START_TEST(cleanup_after_failed_tests)
 	char *bots = bt_sql(sql);
 	for (char *id = strtok(bots, "\n"); id; id = strtok(NULL, "\n")) {
 		bt_response r;
-		long s = it_api("DELETE", id, "", NULL, bt_admin(), &r);
+		long s = it_api("DELETE", id, "?purge_snapshots=true", NULL, bt_admin(), &r);
 		fprintf(stderr, "cleanup: DELETE the container of bot %s left by a failed test: %ld\n", id, s);
 		bt_response_free(&r);
 	}

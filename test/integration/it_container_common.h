@@ -22,7 +22,8 @@ typedef struct it_owned_bot {
 } it_owned_bot;
 
 it_owned_bot it_owned_bot_new(const char *type, int allow_guest);
-/* Deletes the bot's container through the API (as admin; 204 expected) and frees. */
+/* Deletes the bot's container and its snapshots (purge_snapshots=true) through the API (as admin;
+ * 204 expected) and frees. */
 void it_owned_bot_done(it_owned_bot *b);
 
 /* method /bots/<bot>/container<suffix> with body (JSON, or NULL) as id. Fills *resp. */
