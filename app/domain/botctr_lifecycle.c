@@ -289,7 +289,8 @@ static int remove_bot_snapshots(struct botctr_op *op, int *removed, berth_err *e
 	return 0;
 }
 
-int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existed, berth_err *err)
+int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_snapshots, bool *existed,
+		  berth_err *err)
 {
 	struct botctr_op op;
 	ctd_container_get_reply *reply = NULL;
@@ -341,7 +342,9 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existe
 		else if (e.kind != BERTH_E_NOT_FOUND)
 			blog(BLOG_WARN, "container %s: removing its leftover rootfs snapshot: %s", op.ctr_id, e.msg);
 	}
-	if (remove_bot_snapshots(&op, &snaps_removed, err) < 0)
+	/* The snapshots belong to the bot, not to this container: kept (committed, each a GC root of
+	 * its own), a container created again can be rolled back to them. */
+	if (purge_snapshots && remove_bot_snapshots(&op, &snaps_removed, err) < 0)
 		goto fail_recorded;
 	if (store_container_delete(env->store, bot_id, &row_deleted, err) < 0)
 		goto fail_recorded;

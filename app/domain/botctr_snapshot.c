@@ -16,6 +16,7 @@
 #include "berth/image.h"
 #include "berth/log.h"
 #include "berth/store.h"
+#include "berth/uuid.h"
 
 #define SNAP_NAME_MAX 128
 
@@ -131,6 +132,21 @@ fail:
 	return rc;
 }
 
+/* "mcp-<uuid>-<YYYYMMDDhhmmss><mmm>-<6 hex>": the original's prefix, then milliseconds and a random
+ * suffix, so that two unnamed snapshots in one second (or one millisecond) do not collide. */
+static void default_name(const char *bot_id, char *out, size_t cap)
+{
+	struct timespec now;
+	struct tm tm;
+	char stamp[16], random[BERTH_UUID_LEN + 1];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+	berth_uuid_generate(random); /* version 4: its first 6 hex digits are random */
+	snprintf(out, cap, "mcp-%s-%s%03ld-%.6s", bot_id, stamp, now.tv_nsec / 1000000L, random);
+}
+
 int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, const char *name_in,
 			   json_t **out, berth_err *err)
 {
@@ -152,12 +168,7 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 					     "starting with a letter or digit", SNAP_NAME_MAX);
 		snprintf(name, sizeof name, "%s", name_in);
 	} else {
-		time_t now = time(NULL);
-		struct tm tm;
-		char stamp[16];
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-		snprintf(name, sizeof name, "mcp-%s-%s", bot_id, stamp);
+		default_name(bot_id, name, sizeof name);
 	}
 	if (botctr_op_begin(&op, env, bot_id, err) < 0)
 		return -1;
@@ -191,9 +202,21 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 	parent = stat->info->parent;
 	runtime_name(bot_id, name, runtime, sizeof runtime);
 	/* No row has this name, so a committed snapshot of that name was left by an operation cut off
-	 * between commit and record: it is nobody's, and would only block the name. */
-	if (ctd_snapshot_remove(env->ctd, snapshotter, runtime, err) == 0)
+	 * between commit and record: it is nobody's, and would only block the name. Only its absence
+	 * lets the snapshot go on; any other failure is reported. */
+	if (ctd_snapshot_remove(env->ctd, snapshotter, runtime, err) == 0) {
 		blog(BLOG_WARN, "bot %s: removed unrecorded snapshot %s left by an earlier failure", bot_id, runtime);
+	} else if (err->kind == BERTH_E_PRECONDITION) {
+		/* containerd keeps it (a container was built on it): the name stays taken. */
+		blog(BLOG_WARN, "bot %s: unrecorded snapshot %s cannot be removed: %s", bot_id, runtime, err->msg);
+		berth_err_set(err, BERTH_E_ALREADY_EXISTS,
+			      "snapshot %s already exists (unrecorded, and in use in containerd)", name);
+		goto done;
+	} else if (err->kind != BERTH_E_NOT_FOUND) {
+		botctr_fault(err);
+		berth_err_prefix(err, "removing the unrecorded snapshot %s", runtime);
+		goto done;
+	}
 	if (botctr_lease_begin(&op, lease, sizeof lease, err) < 0) {
 		botctr_fault(err);
 		goto done;
@@ -310,13 +333,31 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto done;
 	}
-	/* The container's own live snapshot. */
+	/* The container's own live snapshot. A failed stat is reported; a live snapshot containerd no
+	 * longer has is listed with what is known ("missing"): rolling back is how the bot recovers. */
 	if (botctr_container_load(&op, &reply, err) == 0) {
+		const char *key = reply->container->snapshot_key;
 		ctd_snapshot_stat_reply *stat = NULL;
-		if (strcmp(reply->container->snapshotter, snapshotter) == 0 &&
-		    ctd_snapshot_stat(env->ctd, snapshotter, reply->container->snapshot_key, &stat, err) == 0 &&
-		    stat->info)
-			items[n++] = snapshot_entry(&op, snapshotter, reply->container->snapshot_key, stat->info, "container");
+		bool same = strcmp(reply->container->snapshotter, snapshotter) == 0;
+		int stat_rc = same ? ctd_snapshot_stat(env->ctd, snapshotter, key, &stat, err) : 0;
+
+		if (!same) {
+			/* another snapshotter's listing */
+		} else if (stat_rc == 0 && stat->info) {
+			items[n++] = snapshot_entry(&op, snapshotter, key, stat->info, "container");
+		} else if (stat_rc < 0 && err->kind == BERTH_E_NOT_FOUND) {
+			blog(BLOG_WARN, "bot %s: the live snapshot %s of its container is missing in containerd", bot_id, key);
+			items[n++] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "snapshotter", snapshotter, "name", key,
+					       "kind", "Unknown", "created_at", "", "updated_at", "", "source", "container",
+					       "missing", 1);
+		} else {
+			if (stat_rc == 0)
+				berth_err_set(err, BERTH_E_INTERNAL, "Snapshots.Stat replied without info");
+			botctr_fault(err);
+			berth_err_prefix(err, "live snapshot %s", key);
+			ctd_reply_free(stat);
+			goto done;
+		}
 		ctd_reply_free(stat);
 	} else if (err->kind != BERTH_E_NOT_FOUND && err->kind != BERTH_E_PRECONDITION) {
 		goto done;
@@ -392,7 +433,7 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 		goto done;
 
 	/* What the rebuild needs and can be missing (a container of that id that is not Berth's, the
-	 * bot image, the bot's data dir with e.g. a link planted at .skills) is checked before the old
+	 * bot image, the bot's data dir) is checked before the old
 	 * container is taken down, so that a rollback that cannot finish leaves the bot as it was. */
 	if (botctr_container_load(&op, &reply, err) < 0) {
 		if (err->kind != BERTH_E_NOT_FOUND)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "berth/log.h"
 #include "berth/safefs.h"
 #include "berth/uuid.h"
 
@@ -80,15 +81,23 @@ fail:
 int botdir_prepare(const char *data_root, const char *state_root, const char *uuid,
 		   struct botdir *out, berth_err *err)
 {
+	berth_err skills_err;
+
 	out->data_path = out->state_path = NULL;
 	out->data_fd = out->state_fd = -1;
 	if (!uuid || !berth_uuid_is_canonical(uuid))
 		return berth_err_set(err, BERTH_E_INVALID, "bot id is not a canonical UUID");
 	if (prepare_one(data_root, uuid, 0755, &out->data_fd, &out->data_path, err) != 0)
 		goto fail;
-	if (safefs_mkdirs(out->data_fd, ".skills", 0755, NULL, err) != 0) {
-		berth_err_prefix(err, "%s", out->data_path);
-		goto fail;
+	/* .skills is the bot's to break: a link or a file planted there breaks its skills routes (they
+	 * refuse it), never the container's build, start or rollback. */
+	if (safefs_mkdirs(out->data_fd, ".skills", 0755, NULL, &skills_err) != 0) {
+		if (skills_err.kind != BERTH_E_PRECONDITION) {
+			*err = skills_err;
+			berth_err_prefix(err, "%s", out->data_path);
+			goto fail;
+		}
+		blog(BLOG_WARN, "bot %s: .skills left as the bot made it: %s", uuid, skills_err.msg);
 	}
 	if (prepare_one(state_root, uuid, 0700, &out->state_fd, &out->state_path, err) != 0)
 		goto fail;

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,11 @@ static json_t *yaml_scalar(const yaml_event_t *ev)
 	}
 	if (match_float(v)) {
 		double d = strtod(v, NULL);
+
+		/* JSON has no infinity: a number out of double's range stays the text it was, so
+		 * that one such value does not cost the rest of the front matter. */
+		if (!isfinite(d))
+			return json_text(v, n);
 		return json_real(d);
 	}
 	return json_text(v, n);
@@ -653,14 +659,22 @@ int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **ou
 	struct skills_limits lim;
 	struct safefs_entry *v = NULL;
 	size_t n = 0, json_total = 0, json_max;
+	enum safefs_type t;
 	json_t *arr = NULL;
+	int exists;
 
 	*out = NULL;
 	limits_or_default(limits, &lim);
 	json_max = skills_list_max_json(&lim);
-	if (safefs_mkdirs(data_dir_fd, SKILLS_DIR, 0755, NULL, err) != 0 ||
-	    safefs_list_max(data_dir_fd, SKILLS_DIR, skills_dir_max_entries(&lim), &v, &n,
-			    err) != 0)
+	/* A read creates nothing: no .skills is no skills. */
+	if (safefs_stat(data_dir_fd, SKILLS_DIR, &exists, &t, err) != 0)
+		return fail_utf8(err);
+	if (exists && t == SAFEFS_LINK)
+		return berth_err_set(err, BERTH_E_PRECONDITION, SKILLS_DIR " is a symbolic link");
+	if (exists && t != SAFEFS_DIR)
+		return berth_err_set(err, BERTH_E_PRECONDITION, SKILLS_DIR " is not a directory");
+	if (exists && safefs_list_max(data_dir_fd, SKILLS_DIR, skills_dir_max_entries(&lim), &v, &n,
+				      err) != 0)
 		return fail_utf8(err);
 	arr = json_array();
 	if (!arr) {

@@ -90,7 +90,7 @@ int http_compat_container_delete(struct http_req *req, struct http_resp *resp)
 
 	if (authorize_container(req, http_req_param(req, "id"), bot_id, resp) < 0 || bot_env_for(req, &env, resp) < 0)
 		return -1;
-	if (botctr_delete(&env, bot_id, &existed, &err) < 0)
+	if (botctr_delete(&env, bot_id, false, &existed, &err) < 0)
 		return http_resp_err(resp, &err);
 	return http_resp_empty(resp, 204);
 }

@@ -91,15 +91,24 @@ int http_container_get(struct http_req *req, struct http_resp *resp)
 	return http_resp_json(resp, 200, out);
 }
 
+/* ?purge_snapshots=true|false (absent: false): whether the bot's snapshots go with the container. */
+static int purge_arg(const char *value, bool *purge, struct http_resp *resp)
+{
+	*purge = value && strcmp(value, "true") == 0;
+	if (value && !*purge && strcmp(value, "false") != 0)
+		return http_resp_error(resp, 400, "invalid_argument", "purge_snapshots must be true or false");
+	return 0;
+}
+
 int http_container_delete(struct http_req *req, struct http_resp *resp)
 {
 	struct botctr_env env;
-	bool existed;
+	bool existed, purge;
 	berth_err err;
 
-	if (bot_env_for(req, &env, resp) < 0)
+	if (purge_arg(http_req_query(req, "purge_snapshots"), &purge, resp) < 0 || bot_env_for(req, &env, resp) < 0)
 		return -1;
-	if (botctr_delete(&env, req->bot->id, &existed, &err) < 0)
+	if (botctr_delete(&env, req->bot->id, purge, &existed, &err) < 0)
 		return http_resp_err(resp, &err);
 	return http_resp_empty(resp, 204);
 }

@@ -1,40 +1,37 @@
 /* handlers_skills.c: /bots/:bot_id/container/skills. Skills live in the bot's data dir on the host
- * and need no container (reference §10); the domain module keeps every path beneath that dir. */
+ * and need no container (reference §10); the domain keeps every path beneath that dir. */
 #include <jansson.h>
 
-#include "berth/botdir.h"
+#include "berth/botctr.h"
 #include "berth/http_bot_handlers.h"
-#include "berth/skills.h"
-#include "berth/store.h"
 #include "berth/worker.h"
 
 enum skills_op { SKILLS_LIST, SKILLS_UPSERT, SKILLS_DELETE };
 
 static int skills_route(struct http_req *req, struct http_resp *resp, enum skills_op op)
 {
-	const struct berth_config *cfg = worker_config(req->ctx);
-	const struct skills_limits limits = { cfg->skills_max_count, cfg->skill_max_bytes };
-	struct botdir dir = { NULL, NULL, -1, -1 };
+	/* No containerd connection: skills work while containerd is down. */
+	struct botctr_env env = { .cfg = worker_config(req->ctx), .deadline_ms = req->deadline_ms };
 	json_t *body = NULL, *out = NULL;
 	berth_err err;
 	int rc;
 
 	if (op != SKILLS_LIST && http_req_json(req, &body, resp) < 0)
 		return -1;
-	if (botdir_prepare(cfg->data_root, cfg->state_root, req->bot->id, &dir, &err) < 0)
+	env.store = worker_store(req->ctx, &err);
+	if (!env.store)
 		return http_resp_err(resp, &err);
 	switch (op) {
 	case SKILLS_LIST:
-		rc = skills_list(dir.data_fd, &limits, &out, &err);
+		rc = botctr_skills_list(&env, req->bot->id, &out, &err);
 		break;
 	case SKILLS_UPSERT:
-		rc = skills_upsert(dir.data_fd, body, &limits, &err);
+		rc = botctr_skills_upsert(&env, req->bot->id, body, &err);
 		break;
 	default:
-		rc = skills_delete(dir.data_fd, body, &limits, &err);
+		rc = botctr_skills_delete(&env, req->bot->id, body, &err);
 		break;
 	}
-	botdir_release(&dir);
 	if (rc < 0)
 		return http_resp_err(resp, &err);
 	return http_resp_json(resp, 200, op == SKILLS_LIST ? out : json_pack("{s:b}", "ok", 1));

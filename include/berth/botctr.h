@@ -55,19 +55,26 @@ int botctr_start(const struct botctr_env *env, const char *bot_id, bool *started
 int botctr_stop(const struct botctr_env *env, const char *bot_id, berth_err *err);
 
 /* Releases the network, stops and deletes the task, deletes the container, its rootfs snapshot and
- * the bot's snapshots, and the database rows; the host data dir is kept. *existed tells whether
- * there was anything to delete (deleting nothing succeeds). */
-int botctr_delete(const struct botctr_env *env, const char *bot_id, bool *existed, berth_err *err);
+ * its database row; the host data dir is kept, and so are the bot's snapshots (they belong to the
+ * bot: a container created again can be rolled back to them) unless purge_snapshots, which removes
+ * them too (in containerd and their rows). *existed tells whether there was anything to delete
+ * (deleting nothing succeeds). */
+int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_snapshots, bool *existed,
+		  berth_err *err);
 
 /* Takes a snapshot of the container's root filesystem WITHOUT stopping or disturbing the running
  * task (diff of the live snapshot against its parent, applied onto a new committed snapshot).
- * name: NULL/"" for the default "mcp-<uuid>-<YYYYMMDDhhmmss>". *out: {"container_id",
+ * name: NULL/"" for a default unique to this call: "mcp-<uuid>-<YYYYMMDDhhmmss><mmm>-<6 random hex>"
+ * (the original's "mcp-<uuid>-<YYYYMMDDhhmmss>", which collided within one second, then milliseconds
+ * and a random suffix). *out: {"container_id",
  * "snapshot_name","snapshotter","parent","created_at"}. */
 int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, const char *name,
 			   json_t **out, berth_err *err);
 
 /* {"snapshotter","snapshots":[...]}: the container's active snapshot and the snapshots Berth made
- * for this bot; never other bots' snapshots nor image layers. */
+ * for this bot; never other bots' snapshots nor image layers. A live snapshot containerd does not
+ * have is listed as {"name","kind":"Unknown","created_at":"","missing":true,...}; any other failure
+ * to read it fails the listing. */
 int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const char *snapshotter,
 			 json_t **out, berth_err *err);
 
@@ -75,6 +82,15 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
  * NOT_FOUND for a name this bot does not have. *out: {"container_id","snapshot_name","started","ip"}. */
 int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name, json_t **out,
 		    berth_err *err);
+
+/* The skills routes of a bot (berth/skills.h: bodies, results and errors). The list reads the
+ * existing data dir and creates nothing (no data dir: no skills); upsert and delete prepare the
+ * bot's directories and hold the bot's lock (the one every container operation takes), so that
+ * concurrent upserts never pass the count limit together. env->ctd is not used (may be NULL).
+ * body is BORROWED, *out NEW. */
+int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
+int botctr_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
+int botctr_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
 
 /* The container id of a bot: "mcp-<uuid>". out must hold BOTCTR_ID_MAX bytes. */
 #define BOTCTR_ID_MAX 48

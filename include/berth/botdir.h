@@ -1,12 +1,14 @@
 /* botdir.h: a bot's two host directories.
  *
  *   <data_root>/bots/<uuid>   bot-controlled (mounted read-write at the data mount), mode 0755,
- *                             with <data>/.skills
+ *                             with <data>/.skills (created when absent; whatever the bot put there
+ *                             instead, a link or a file, is left alone and logged: it breaks only
+ *                             the bot's skills routes, never its container's build)
  *   <state_root>/bots/<uuid>  host-only (resolv.conf source, ...), mode 0700
  *
  * data_root and state_root are the administrator's (created with their parents when missing);
  * from there on every component is created and opened without following links: a link at
- * bots, bots/<uuid> or .skills -> BERTH_E_PRECONDITION "... is a symbolic link".
+ * bots or bots/<uuid> -> BERTH_E_PRECONDITION "... is a symbolic link".
  */
 #ifndef BERTH_BOTDIR_H
 #define BERTH_BOTDIR_H

@@ -7,6 +7,7 @@
  * JSON in and out (bodies are BORROWED, results NEW):
  *   list   -> {"skills":[{"name","description","content","metadata"?}]}, in name order:
  *             directories of .skills holding a SKILL.md, plus .skills/SKILL.md as "default".
+ *             A read creates nothing: without .skills the list is empty.
  *             Unreadable, non-regular or oversized SKILL.md files are skipped. At most
  *             limits->max_count skills are returned (the first in name order), and at most
  *             8 x limits->max_bytes of encoded JSON: the skill that would pass that bound and
@@ -29,7 +30,8 @@
  *
  * Parsing of SKILL.md: trimmed text; without a "---" front matter (or with an unclosed one) the
  * content is the whole text; otherwise the front matter is YAML (libyaml): "name" (non-blank
- * overrides the directory name), "description" (trimmed), "metadata" (a mapping -> JSON object),
+ * overrides the directory name), "description" (trimmed), "metadata" (a mapping -> JSON object;
+ * a number out of double's range, which JSON cannot hold, stays a string),
  * the content is the body after the closing "---". Invalid YAML: name = directory name, content =
  * body. Then (3aea635e4): empty description -> the name; empty content -> the description;
  * empty name -> "default". Upsert with empty content generates front matter with proper YAML

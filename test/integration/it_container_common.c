@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 char *it_fmt(const char *fmt, ...)
 {
@@ -42,7 +44,8 @@ void it_owned_bot_done(it_owned_bot *b)
 {
 	if (b->bot_id) {
 		bt_response r;
-		long s = it_api("DELETE", b->bot_id, "", NULL, bt_admin(), &r);
+		/* the snapshots too: each is a GC root that would otherwise outlive the test */
+		long s = it_api("DELETE", b->bot_id, "?purge_snapshots=true", NULL, bt_admin(), &r);
 		ck_assert_msg(s == 204, "cleanup DELETE of %s: %ld %.300s", b->ctr_id, s, r.body);
 		bt_response_free(&r);
 		free(b->bot_id);
@@ -298,7 +301,7 @@ static void sweep_after_failed_tests(void)
 	}
 	for (char *id = strtok(bots, "\n"); id; id = strtok(NULL, "\n")) {
 		bt_response r;
-		long s = it_api("DELETE", id, "", NULL, bt_admin(), &r);
+		long s = it_api("DELETE", id, "?purge_snapshots=true", NULL, bt_admin(), &r);
 		fprintf(stderr, "sweep: DELETE the container of bot %s left by a failed test: %ld\n", id, s);
 		bt_response_free(&r);
 	}
@@ -321,4 +324,52 @@ int it_run_suite(Suite *suite)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+void it_run_concurrently(const char *bot_id, bt_identity id, const struct it_op *ops, int n, long *statuses)
+{
+	int gate[2], results[2];
+	pid_t pids[IT_MAX_CHILDREN];
+	ck_assert_int_le(n, IT_MAX_CHILDREN);
+	ck_assert_int_eq(pipe(gate), 0);
+	ck_assert_int_eq(pipe(results), 0);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			char c;
+			close(gate[1]);
+			close(results[0]);
+			/* Blocks until the parent closes its end: then every child goes at once. */
+			if (read(gate[0], &c, 1) < 0)
+				_exit(2);
+			bt_response r;
+			long s = it_api(ops[i].method, bot_id, ops[i].suffix, ops[i].body[0] ? ops[i].body : NULL, id, &r);
+			char line[64];
+			int len = snprintf(line, sizeof line, "%d %ld\n", i, s);
+			if (s != 200 && s != 204)
+				fprintf(stderr, "child %d: %s container%s: %ld %.300s\n", i, ops[i].method, ops[i].suffix, s,
+					r.body);
+			bt_response_free(&r);
+			/* Lines shorter than PIPE_BUF are written atomically. */
+			_exit(write(results[1], line, (size_t)len) == len ? 0 : 3);
+		}
+	}
+	close(gate[0]);
+	close(results[1]);
+	close(gate[1]); /* go */
+	for (int i = 0; i < n; i++)
+		statuses[i] = 0;
+	FILE *f = fdopen(results[0], "r");
+	ck_assert_ptr_nonnull(f);
+	int idx;
+	long s;
+	while (fscanf(f, "%d %ld", &idx, &s) == 2)
+		if (idx >= 0 && idx < n)
+			statuses[idx] = s;
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		int st;
+		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+	}
 }

@@ -22,7 +22,8 @@ typedef struct it_owned_bot {
 } it_owned_bot;
 
 it_owned_bot it_owned_bot_new(const char *type, int allow_guest);
-/* Deletes the bot's container through the API (as admin; 204 expected) and frees. */
+/* Deletes the bot's container and its snapshots (purge_snapshots=true) through the API (as admin;
+ * 204 expected) and frees. */
 void it_owned_bot_done(it_owned_bot *b);
 
 /* method /bots/<bot>/container<suffix> with body (JSON, or NULL) as id. Fills *resp. */
@@ -36,6 +37,18 @@ json_t *it_api_expect(const char *method, const char *bot_id, const char *suffix
 /* Asserts an error status with Berth's error body; returns nothing. */
 void it_api_expect_error(const char *method, const char *bot_id, const char *suffix, const char *body,
 			 bt_identity id, long want);
+
+/* One request of it_run_concurrently: method /bots/<bot>/container<suffix> with body ("" = none). */
+#define IT_MAX_CHILDREN 32
+struct it_op {
+	const char *method, *suffix;
+	char body[8192];
+};
+
+/* Runs ops[i] in forked child i (the test process holds no gRPC state), all released at the same
+ * moment through a pipe; statuses[i] gets each HTTP status (0 when the child failed before
+ * answering). At most IT_MAX_CHILDREN. */
+void it_run_concurrently(const char *bot_id, bt_identity id, const struct it_op *ops, int n, long *statuses);
 
 /* POST /bots/<bot>/container as id, asserts 200 and started == true; returns the body. */
 json_t *it_create(const char *bot_id, bt_identity id);

@@ -13,63 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_CHILDREN 32
-
-struct op {
-	const char *method, *suffix;
-	char body[128];
-};
-
-/* Runs ops[i] in child i, all released at the same moment; statuses[i] gets each HTTP status
- * (0 when the child failed before answering). */
-static void run_concurrently(const char *bot_id, bt_identity id, const struct op *ops, int n, long *statuses)
-{
-	int gate[2], results[2];
-	pid_t pids[MAX_CHILDREN];
-	ck_assert_int_le(n, MAX_CHILDREN);
-	ck_assert_int_eq(pipe(gate), 0);
-	ck_assert_int_eq(pipe(results), 0);
-	for (int i = 0; i < n; i++) {
-		pids[i] = fork();
-		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0) {
-			char c;
-			close(gate[1]);
-			close(results[0]);
-			/* Blocks until the parent closes its end: then every child goes at once. */
-			if (read(gate[0], &c, 1) < 0)
-				_exit(2);
-			bt_response r;
-			long s = it_api(ops[i].method, bot_id, ops[i].suffix, ops[i].body[0] ? ops[i].body : NULL, id, &r);
-			char line[64];
-			int len = snprintf(line, sizeof line, "%d %ld\n", i, s);
-			if (s != 200 && s != 204)
-				fprintf(stderr, "child %d: %s container%s: %ld %.300s\n", i, ops[i].method, ops[i].suffix, s,
-					r.body);
-			bt_response_free(&r);
-			/* Lines shorter than PIPE_BUF are written atomically. */
-			_exit(write(results[1], line, (size_t)len) == len ? 0 : 3);
-		}
-	}
-	close(gate[0]);
-	close(results[1]);
-	close(gate[1]); /* go */
-	for (int i = 0; i < n; i++)
-		statuses[i] = 0;
-	FILE *f = fdopen(results[0], "r");
-	ck_assert_ptr_nonnull(f);
-	int idx;
-	long s;
-	while (fscanf(f, "%d %ld", &idx, &s) == 2)
-		if (idx >= 0 && idx < n)
-			statuses[idx] = s;
-	fclose(f);
-	for (int i = 0; i < n; i++) {
-		int st;
-		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
-	}
-}
-
 static int count_lines_with(const char *text, const char *word)
 {
 	int n = 0;
@@ -81,12 +24,12 @@ static int count_lines_with(const char *text, const char *word)
 START_TEST(twenty_concurrent_creates_make_one_container)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
-	struct op ops[20];
+	struct it_op ops[20];
 	long statuses[20];
 	for (int i = 0; i < 20; i++)
-		ops[i] = (struct op){ "POST", "", "" };
+		ops[i] = (struct it_op){ "POST", "", "" };
 	long long t0 = bt_now_ms();
-	run_concurrently(b.bot_id, b.owner.ident, ops, 20, statuses);
+	it_run_concurrently(b.bot_id, b.owner.ident, ops, 20, statuses);
 	fprintf(stderr, "it_container_concurrency: 20 concurrent creates answered in %lld ms\n", bt_now_ms() - t0);
 	for (int i = 0; i < 20; i++)
 		ck_assert_msg(statuses[i] == 200, "create %d answered %ld", i, statuses[i]);
@@ -124,20 +67,20 @@ START_TEST(concurrent_mixed_operations_stay_consistent)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
 	json_decref(it_create(b.bot_id, b.owner.ident));
-	struct op ops[16];
+	struct it_op ops[16];
 	long statuses[16];
 	for (int i = 0; i < 16; i++) {
 		switch (i % 4) {
-		case 0: ops[i] = (struct op){ "POST", "/stop", "" }; break;
-		case 1: ops[i] = (struct op){ "POST", "/start", "" }; break;
-		case 2: ops[i] = (struct op){ "POST", "", "" }; break;
+		case 0: ops[i] = (struct it_op){ "POST", "/stop", "" }; break;
+		case 1: ops[i] = (struct it_op){ "POST", "/start", "" }; break;
+		case 2: ops[i] = (struct it_op){ "POST", "", "" }; break;
 		default:
-			ops[i] = (struct op){ "POST", "/snapshots", "" };
+			ops[i] = (struct it_op){ "POST", "/snapshots", "" };
 			snprintf(ops[i].body, sizeof ops[i].body, "{\"snapshot_name\":\"c%d\"}", i);
 			break;
 		}
 	}
-	run_concurrently(b.bot_id, b.owner.ident, ops, 16, statuses);
+	it_run_concurrently(b.bot_id, b.owner.ident, ops, 16, statuses);
 	for (int i = 0; i < 16; i++)
 		ck_assert_msg(statuses[i] == 200, "op %d (%s container%s) answered %ld", i, ops[i].method, ops[i].suffix,
 			      statuses[i]);
@@ -165,11 +108,11 @@ END_TEST
 START_TEST(concurrent_creates_and_deletes_leave_no_orphans)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
-	struct op ops[12];
+	struct it_op ops[12];
 	long statuses[12];
 	for (int i = 0; i < 12; i++)
-		ops[i] = (i % 2) ? (struct op){ "DELETE", "", "" } : (struct op){ "POST", "", "" };
-	run_concurrently(b.bot_id, b.owner.ident, ops, 12, statuses);
+		ops[i] = (i % 2) ? (struct it_op){ "DELETE", "", "" } : (struct it_op){ "POST", "", "" };
+	it_run_concurrently(b.bot_id, b.owner.ident, ops, 12, statuses);
 	for (int i = 0; i < 12; i++)
 		ck_assert_msg(statuses[i] == (i % 2 ? 204 : 200), "op %d answered %ld", i, statuses[i]);
 	/* Either there is one running container with its row and lease, or nothing at all. */

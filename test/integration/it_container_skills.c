@@ -259,11 +259,12 @@ END_TEST
 START_TEST(skills_dir_symlink_fails_everything)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
-	json_decref(it_api_expect("GET", b.bot_id, "/skills", NULL, b.owner.ident, 200));
 	char *outside = outside_dir();
 	char *data = it_data_dir(b.bot_id);
 	char *skills = it_fmt("%s/.skills", data);
-	remove_tree(skills);
+	char *mk = it_fmt("mkdir -p '%s'", data); /* the data dir, as a container build makes it */
+	run_sh(mk);
+	free(mk);
 	ck_assert_msg(symlink(outside, skills) == 0, "symlink: %s", strerror(errno));
 
 	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
@@ -276,10 +277,11 @@ START_TEST(skills_dir_symlink_fails_everything)
 	struct stat sb;
 	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode), "the planted link was replaced");
 
-	/* Building the container refuses it too (the bot dirs are prepared without following links). */
-	it_api_expect_error("POST", b.bot_id, "", NULL, b.owner.ident, 409);
+	/* The bot's own .skills breaks its skills, never its container: the build leaves the link
+	 * as it is and follows it nowhere. */
+	json_decref(it_create(b.bot_id, b.owner.ident));
 	assert_outside_untouched(outside);
-	ck_assert(!it_ctr_container_exists(b.ctr_id));
+	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode), "the build replaced the planted link");
 	remove_tree(outside);
 	free(outside);
 	free(skills);
@@ -364,6 +366,124 @@ START_TEST(bot_planted_link_is_refused)
 }
 END_TEST
 
+/* A GET changes nothing: listing the skills of a bot without a data dir creates no directory. */
+START_TEST(list_creates_no_directory)
+{
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	char *data = it_data_dir(b.bot_id), *state = it_state_dir(b.bot_id);
+	struct stat sb;
+
+	ck_assert_msg(lstat(data, &sb) != 0, "%s exists before the test", data);
+	json_t *l = it_api_expect("GET", b.bot_id, "/skills", NULL, b.owner.ident, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(l, "skills")), 0);
+	json_decref(l);
+	ck_assert_msg(lstat(data, &sb) != 0, "GET /skills created %s", data);
+	ck_assert_msg(lstat(state, &sb) != 0, "GET /skills created %s", state);
+	free(data);
+	free(state);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
+/* The stack's [skills] max_count (scripts/stack.sh). */
+#define STACK_SKILLS_MAX 256
+#define RACERS 8
+/* Each racer first rewrites this many existing skills, then adds its own: a wide window. */
+#define REWRITES 200
+
+static int count_skill_dirs(const char *data)
+{
+	char *dir = it_fmt("%s/.skills", data);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_msg(d != NULL, "opendir %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	free(dir);
+	return n;
+}
+
+/* Upserts hold the bot's lock: racing upserts at max_count - 1 skills, each adding one new name,
+ * end with exactly max_count skills: one success, the rest 413. */
+START_TEST(concurrent_upserts_respect_the_count_limit)
+{
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	json_decref(it_api_expect("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"s0\",\"content\":\"x\"}]}",
+				  b.owner.ident, 200));
+	char *data = it_data_dir(b.bot_id);
+	char *script = it_fmt("cd '%s/.skills' && i=1 && while [ $i -lt %d ]; do mkdir s$i && echo x > s$i/SKILL.md; "
+			      "i=$((i+1)); done", data, STACK_SKILLS_MAX - 1);
+	run_sh(script);
+	free(script);
+	ck_assert_int_eq(count_skill_dirs(data), STACK_SKILLS_MAX - 1);
+
+	struct it_op ops[RACERS];
+	long statuses[RACERS];
+	int ok = 0;
+	for (int i = 0; i < RACERS; i++) {
+		size_t off = 0;
+		ops[i] = (struct it_op){ "POST", "/skills", "" };
+		off += (size_t)snprintf(ops[i].body + off, sizeof ops[i].body - off, "{\"skills\":[");
+		for (int k = 0; k < REWRITES; k++)
+			off += (size_t)snprintf(ops[i].body + off, sizeof ops[i].body - off,
+						"{\"name\":\"s%d\",\"content\":\"y\"},", k);
+		off += (size_t)snprintf(ops[i].body + off, sizeof ops[i].body - off,
+					"{\"name\":\"racer%d\",\"content\":\"x\"}]}", i);
+		ck_assert_uint_lt(off, sizeof ops[i].body);
+	}
+	it_run_concurrently(b.bot_id, b.owner.ident, ops, RACERS, statuses);
+	for (int i = 0; i < RACERS; i++) {
+		ck_assert_msg(statuses[i] == 200 || statuses[i] == 413, "upsert %d: %ld", i, statuses[i]);
+		ok += statuses[i] == 200;
+	}
+	ck_assert_int_eq(count_skill_dirs(data), STACK_SKILLS_MAX);
+	ck_assert_int_eq(ok, 1);
+	free(data);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
+/* A bot that plants a link at /data/.skills breaks its skills listing, never its container: stop
+ * and start, rollback, delete and create all succeed and leave the link as it is. */
+START_TEST(planted_link_never_blocks_the_container)
+{
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	json_decref(it_create(b.bot_id, b.owner.ident));
+	json_decref(it_api_expect("POST", b.bot_id, "/snapshots", "{\"snapshot_name\":\"before-link\"}", b.owner.ident,
+				  200));
+	char *outside = outside_dir();
+	char *script = it_fmt("rm -rf /data/.skills && ln -s '%s' /data/.skills", outside);
+	free(it_exec_ok(b.ctr_id, script));
+	free(script);
+	char *data = it_data_dir(b.bot_id);
+	char *skills = it_fmt("%s/.skills", data);
+	struct stat sb;
+	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
+
+	json_decref(it_api_expect("POST", b.bot_id, "/stop", NULL, b.owner.ident, 200));
+	json_decref(it_api_expect("POST", b.bot_id, "/start", NULL, b.owner.ident, 200));
+	char *status = it_ctr_task_status(b.ctr_id);
+	ck_assert_str_eq(status, "RUNNING");
+	free(status);
+	json_decref(it_api_expect("POST", b.bot_id, "/snapshots/rollback", "{\"snapshot_name\":\"before-link\"}",
+				  b.owner.ident, 200));
+	json_decref(it_api_expect("DELETE", b.bot_id, "", NULL, b.owner.ident, 204));
+	json_decref(it_create(b.bot_id, b.owner.ident));
+	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode), "the planted link was replaced");
+	assert_outside_untouched(outside);
+	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
+	remove_tree(outside);
+	free(outside);
+	free(skills);
+	free(data);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("container_skills");
@@ -375,6 +495,9 @@ int main(void)
 	tcase_add_test(tc, skills_dir_symlink_fails_everything);
 	tcase_add_test(tc, links_inside_skills_fail_and_change_nothing);
 	tcase_add_test(tc, bot_planted_link_is_refused);
+	tcase_add_test(tc, list_creates_no_directory);
+	tcase_add_test(tc, concurrent_upserts_respect_the_count_limit);
+	tcase_add_test(tc, planted_link_never_blocks_the_container);
 	suite_add_tcase(s, tc);
 	return it_run_suite(s);
 }

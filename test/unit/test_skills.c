@@ -76,6 +76,26 @@ START_TEST(test_parse_front_matter)
 }
 END_TEST
 
+/* A number out of double's range (JSON has no infinity) costs neither the front matter nor the
+ * other fields: it stays the text it was. */
+START_TEST(test_parse_out_of_range_number)
+{
+	json_t *j = parse("dir", "---\nname: calc\ndescription: d\n"
+				 "metadata: {ratio: 1e999, low: -1e999, tiny: 1e-999, k: v}\n---\nbody");
+	json_t *m = json_object_get(j, "metadata");
+
+	ck_assert_str_eq(sget(j, "name"), "calc");
+	ck_assert_str_eq(sget(j, "description"), "d");
+	ck_assert_str_eq(sget(j, "content"), "body");
+	ck_assert(json_is_object(m));
+	ck_assert_str_eq(json_string_value(json_object_get(m, "ratio")), "1e999");
+	ck_assert_str_eq(json_string_value(json_object_get(m, "low")), "-1e999");
+	ck_assert(json_is_real(json_object_get(m, "tiny")));
+	ck_assert_str_eq(json_string_value(json_object_get(m, "k")), "v");
+	json_decref(j);
+}
+END_TEST
+
 START_TEST(test_parse_invalid_yaml_and_fallbacks)
 {
 	json_t *j = parse("dir", "---\nname: [unclosed\n---\nthe body");
@@ -249,6 +269,18 @@ static json_t *list(void)
 	ck_assert(json_is_array(json_object_get(out, "skills")));
 	return out;
 }
+
+/* A list is a read: without .skills it is empty and creates nothing. */
+START_TEST(test_list_creates_nothing)
+{
+	struct stat st;
+	json_t *out = list();
+
+	ck_assert_int_eq(json_array_size(json_object_get(out, "skills")), 0);
+	json_decref(out);
+	ck_assert_int_ne(lstat(P(data, ".skills"), &st), 0);
+}
+END_TEST
 
 START_TEST(test_upsert_list_delete)
 {
@@ -607,9 +639,11 @@ static Suite *suite(void)
 
 	tcase_add_test(pure, test_parse_no_front_matter);
 	tcase_add_test(pure, test_parse_front_matter);
+	tcase_add_test(pure, test_parse_out_of_range_number);
 	tcase_add_test(pure, test_parse_invalid_yaml_and_fallbacks);
 	tcase_add_test(pure, test_name_rules);
 	tcase_add_checked_fixture(fs, setup, teardown);
+	tcase_add_test(fs, test_list_creates_nothing);
 	tcase_add_test(fs, test_upsert_list_delete);
 	tcase_add_test(fs, test_generated_quoting_hostile_name);
 	tcase_add_test(fs, test_validation_changes_nothing);
