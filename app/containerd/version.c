@@ -1,6 +1,8 @@
 /* version.c: Version and Namespaces services. */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "containerd/services/namespaces/v1/namespace.pb-c.h"
 #include "containerd/services/version/v1/version.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "internal.h"
@@ -18,12 +20,42 @@ int ctd_version(ctd_conn *c, char *version, size_t cap, berth_err *err)
 	return 0;
 }
 
-int ctd_namespace_list(ctd_conn *c, ctd_namespace_list_reply **out, berth_err *err)
+void ctd_namespaces_free(ctd_namespaces *list)
+{
+	if (!list)
+		return;
+	free((void *)list->names);
+	ctd_reply_free(list->owner_);
+	free(list);
+}
+
+int ctd_namespace_list(ctd_conn *c, ctd_namespaces **out, berth_err *err)
 {
 	Containerd__Services__Namespaces__V1__ListNamespacesRequest req =
 		CONTAINERD__SERVICES__NAMESPACES__V1__LIST_NAMESPACES_REQUEST__INIT;
-	return CTD_UNARY(c, &containerd__services__namespaces__v1__namespaces__descriptor, "List",
-			 &req, out, CTD_IDEMPOTENT, err);
+	Containerd__Services__Namespaces__V1__ListNamespacesResponse *resp = NULL;
+	ctd_namespaces *list;
+	const char **names = NULL;
+	*out = NULL;
+	if (CTD_UNARY(c, &containerd__services__namespaces__v1__namespaces__descriptor, "List",
+		      &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	list = calloc(1, sizeof(*list));
+	if (resp->n_namespaces)
+		names = calloc(resp->n_namespaces, sizeof(*names));
+	if (!list || (resp->n_namespaces && !names)) {
+		free(list);
+		free(names);
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Namespaces.List");
+	}
+	for (size_t i = 0; i < resp->n_namespaces; i++)
+		names[i] = resp->namespaces[i]->name;
+	list->n = resp->n_namespaces;
+	list->names = names;
+	list->owner_ = resp;
+	*out = list;
+	return 0;
 }
 
 int ctd_namespace_create(ctd_conn *c, const char *name, const ctd_label *labels, size_t n_labels,
