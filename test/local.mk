@@ -13,4 +13,8 @@ INTEGRATION_TESTS += test/integration/it_foundation
 # Only the helper library: the test talks to the stack as a client does, never through Berth's code.
 test_integration_it_foundation_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lpthread
 
+# The layers of design.md §3 (who may include whom; protobuf only in app/containerd).
+TESTS += test/layers-check.sh
+EXTRA_DIST += test/layers-check.sh
+
 EXTRA_DIST += scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration
