@@ -16,7 +16,6 @@ app_containerd_libberth_containerd_a_SOURCES = \
 	app/containerd/diff.c \
 	app/containerd/leases.c \
 	app/containerd/events.c
-BERTH_LIBS += app/containerd/libberth_containerd.a
 
 # Tests of this area.
 check_PROGRAMS += test/unit/test_ctd_util

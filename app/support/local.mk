@@ -8,7 +8,6 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/uuid.c \
 	app/support/strbuf.c \
 	app/support/safefs.c
-BERTH_LIBS += app/support/libberth_support.a
 
 check_PROGRAMS += test/unit/test_config
 TESTS += test/unit/test_config
