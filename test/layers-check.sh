@@ -18,7 +18,7 @@ header_layer() {
 	case $1 in
 	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h) echo 1 ;;
 	ctd.h | cni.h | store.h | image.h | oci_spec.h) echo 2 ;;
-	authz.h | botctr.h | botdir.h | resolv.h | skills.h) echo 3 ;;
+	authz.h | botctr.h | botdir.h | resolv.h | skills.h | compat.h) echo 3 ;;
 	http.h | http_*.h | worker.h) echo 4 ;;
 	server.h) echo 5 ;;
 	*) echo 0 ;;

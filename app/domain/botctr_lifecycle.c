@@ -68,7 +68,7 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 	bool built = false, row_found;
 	int rc = -1;
 
-	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+	if (botctr_snapshotter_check(snapshotter_in, err) < 0 || botctr_op_begin(&op, env, bot_id, err) < 0)
 		return -1;
 	/* An existing container keeps its snapshotter: naming another one cannot move it. */
 	row_found = store_container_get(env->store, bot_id, &row, err) == 0;

@@ -72,6 +72,23 @@ void botctr_op_end(struct botctr_op *op)
 		blog(BLOG_WARN, "releasing the lock of bot %s: %s", op->bot_id, err.msg);
 }
 
+int botctr_snapshotter_check(const char *given, berth_err *err)
+{
+	size_t n = given ? strlen(given) : 0;
+
+	if (n == 0)
+		return 0;
+	if (n > 64)
+		goto invalid;
+	for (size_t i = 0; i < n; i++)
+		if (!((given[i] >= 'a' && given[i] <= 'z') || (given[i] >= '0' && given[i] <= '9') ||
+		      given[i] == '_' || given[i] == '-' || given[i] == '.'))
+			goto invalid;
+	return 0;
+invalid:
+	return berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_INVALID_SNAPSHOTTER, "invalid snapshotter name");
+}
+
 const char *botctr_snapshotter(const struct botctr_env *env, const char *given)
 {
 	return given && *given ? given : env->cfg->snapshotter;

@@ -280,6 +280,8 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 	size_t n = 0;
 	int rc = -1;
 
+	if (botctr_snapshotter_check(snapshotter_in, err) < 0)
+		return -1;
 	memset(&op, 0, sizeof op);
 	op.env = env;
 	op.bot_id = bot_id;

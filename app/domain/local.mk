@@ -2,7 +2,9 @@
 noinst_LIBRARIES += app/domain/libberth_domain.a
 app_domain_libberth_domain_a_SOURCES = \
 	app/domain/authz.c \
+	app/domain/compat.c \
 	app/domain/skills.c \
+	app/domain/skills_bot.c \
 	app/domain/resolv.c \
 	app/domain/botdir.c
 app_domain_libberth_domain_a_SOURCES += \

@@ -40,6 +40,7 @@
 
 #include <jansson.h>
 
+#include "berth/config.h"
 #include "berth/err.h"
 
 struct skills_limits {
@@ -56,6 +57,15 @@ int skills_upsert(int data_dir_fd, const json_t *body, const struct skills_limit
 		  berth_err *err);
 int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
 		  berth_err *err);
+
+/* The same for bot bot_id (canonical UUID) with the configured limits, on its data dir (prepared
+ * first with botdir_prepare; its failures as botdir.h says). What the skills routes call. */
+int skills_bot_list(const struct berth_config *cfg, const char *bot_id, json_t **out,
+		    berth_err *err);
+int skills_bot_upsert(const struct berth_config *cfg, const char *bot_id, const json_t *body,
+		      berth_err *err);
+int skills_bot_delete(const struct berth_config *cfg, const char *bot_id, const json_t *body,
+		      berth_err *err);
 
 /* Parses one SKILL.md text (len bytes) found in directory dir_name (rules above). NEW object
  * {"name","description","content","metadata"?}. Exposed for tests. */

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "berth/authz.h"
 #include "berth/http.h"
 #include "berth/http_fcgi.h"
 #include "berth/log.h"
