@@ -7,6 +7,7 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/config.c \
 	app/support/uuid.c \
 	app/support/strbuf.c \
+	app/support/utf8.c \
 	app/support/safefs.c
 
 check_PROGRAMS += test/unit/test_config
