@@ -14,16 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/deadline.h"
+
 #define OUT_MAX (4u << 20)
 #define ERR_MAX 8192u
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Appends what fd has to *buf (bounded by max, the rest is drained and dropped).
  * Returns 1 at EOF, 0 when more may come, -1 on error. */
@@ -72,7 +66,7 @@ int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_
 	posix_spawnattr_t attr;
 	char *argv[] = {(char *)path, NULL};
 	size_t out_cap = 0, err_cap = 0, err_len = 0, written = 0;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = berth_now_ms() + timeout_ms;
 	int fa_ok = 0, attr_ok = 0, out_eof = 0, err_eof = 0, status = 0, rc;
 	pid_t pid = -1;
 	sigset_t sigs;
@@ -128,7 +122,7 @@ int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_
 	while (!out_eof || !err_eof || in_sv[0] >= 0) {
 		struct pollfd pf[3];
 		int n = 0, iin = -1, iout = -1, ierr = -1;
-		long long left = deadline - now_ms();
+		long long left = deadline - berth_now_ms();
 
 		if (left <= 0)
 			goto timeout;
@@ -188,7 +182,7 @@ int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_
 			pid = -1;
 			goto fail;
 		}
-		if (now_ms() >= deadline)
+		if (berth_now_ms() >= deadline)
 			goto timeout;
 		usleep(2000);
 	}

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/deadline.h"
 #include "berth/log.h"
 #include "internal.h"
 
@@ -48,13 +49,6 @@ struct drain {
 	int wake[2];         /* write end closed: the process has ended, finish within the grace */
 	int error;           /* errno of a failed poll/read/allocation; 0 */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Keeps what fits under max of data; drops the rest. Grows the buffer as data arrives. */
 static int capture_keep(struct capture *s, const char *data, size_t n)
@@ -108,7 +102,7 @@ static void *drain_main(void *arg)
 	while (!(d->s[0].eof && d->s[1].eof)) {
 		int timeout = -1;
 		if (end >= 0) {
-			long long left = end - now_ms();
+			long long left = end - berth_now_ms();
 			if (left <= 0)
 				break;
 			timeout = (int)left;
@@ -125,7 +119,7 @@ static void *drain_main(void *arg)
 			break;
 		}
 		if (p[0].revents && end < 0)
-			end = now_ms() + DRAIN_GRACE_MS;
+			end = berth_now_ms() + DRAIN_GRACE_MS;
 		for (int i = 0; i < 2; i++) {
 			if (p[i + 1].revents && capture_read(&d->s[i], chunk) != 0) {
 				d->error = errno;
@@ -225,7 +219,7 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 	ctd_stdio io = { NULL, out_path, err_path, false };
 	if (ctd_task_exec(c, container_id, exec_id, o->process_json, &io, err) != 0)
 		goto done;
-	long long deadline = now_ms() + o->timeout_ms;
+	long long deadline = berth_now_ms() + o->timeout_ms;
 	if (ctd_task_start(c, container_id, exec_id, NULL, err) != 0)
 		goto stop;
 	int perr = pthread_create(&thread, NULL, drain_main, &d);
@@ -235,7 +229,7 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 		goto stop;
 	}
 	draining = true;
-	long long left = deadline - now_ms();
+	long long left = deadline - berth_now_ms();
 	ctd_exit ex = { 0, 0 };
 	if (ctd_task_wait(c, container_id, exec_id, left > 0 ? (int)left : 1, &ex, err) == 0) {
 		res->exit_status = ex.status;
@@ -247,7 +241,7 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 stop:
 	/* Any other failure (deadline, cancel, containerd error) would leave the process running. */
 	kill_process(c, container_id, exec_id);
-	if (err->kind == BERTH_E_TIMEOUT && now_ms() >= deadline)
+	if (err->kind == BERTH_E_TIMEOUT && berth_now_ms() >= deadline)
 		berth_err_set(err, BERTH_E_TIMEOUT, "exec %s in %s: no exit within %d ms", exec_id,
 			      container_id, o->timeout_ms);
 delete:;

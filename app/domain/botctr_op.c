@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "berth/botdir.h"
+#include "berth/deadline.h"
 #include "berth/image.h"
 #include "berth/log.h"
 #include "berth/oci_spec.h"
@@ -22,14 +23,6 @@
 /* After SIGKILL, how long to wait for the task to be reaped. */
 #define KILL_WAIT_MS 5000
 #define LEASE_EXPIRE_S 3600
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX])
 {
@@ -48,7 +41,7 @@ int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const ch
 	 * half and the request's deadline (and the worker's backstop behind it) does not cut it off
 	 * half-way. */
 	if (env->deadline_ms > 0) {
-		int64_t half = (env->deadline_ms - now_ms()) / 2;
+		int64_t half = (env->deadline_ms - berth_now_ms()) / 2;
 		if (half < wait_ms)
 			wait_ms = half > 0 ? (int)half : 1;
 	}

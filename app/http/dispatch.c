@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/deadline.h"
 #include "berth/log.h"
 #include "berth/uuid.h"
 
@@ -160,7 +161,7 @@ void http_handle(const struct http_server *srv, char *const *params, http_body_r
 	req->params = params;
 	req->ctx = srv->ctx;
 	req->body = "";
-	req->start_ms = http_now_ms();
+	req->start_ms = berth_now_ms();
 	req->deadline_ms = req->start_ms + srv->request_timeout_ms;
 	dispatch(srv, params, reader, reader_arg, req, resp);
 }
@@ -184,7 +185,7 @@ void http_log_access(const struct http_req *req, const struct http_resp *resp)
 	if (fields) {
 		json_object_set_new(fields, "status", json_integer(status));
 		json_object_set_new(fields, "duration_ms",
-				    json_integer((json_int_t)(http_now_ms() - req->start_ms)));
+				    json_integer((json_int_t)(berth_now_ms() - req->start_ms)));
 		if (!req->route && req->raw_path)
 			json_object_set_new(fields, "path", json_string(req->raw_path));
 		if (req->caller.authenticated)

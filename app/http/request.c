@@ -3,19 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-int64_t http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "berth/deadline.h"
 
 int http_req_remaining_ms(const struct http_req *req)
 {
-	int64_t left = req->deadline_ms - http_now_ms();
+	int64_t left = req->deadline_ms - berth_now_ms();
 
 	if (left <= 0)
 		return 0;

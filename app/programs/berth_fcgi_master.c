@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/deadline.h"
 #include "berth/log.h"
 
 #define STORM_WINDOW_MS 10000
@@ -62,14 +63,6 @@ struct master {
 	int backoff_ms;
 	int64_t next_spawn;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int storm_deaths(const struct master *m)
 {
@@ -124,7 +117,7 @@ static int spawn_worker(struct master *m)
 	if (pid == 0)
 		become_worker(m);
 	m->children[m->n_children++] = (struct child){
-		.pid = pid, .generation = m->generation, .started_ms = now_ms(),
+		.pid = pid, .generation = m->generation, .started_ms = berth_now_ms(),
 	};
 	blog_fields(BLOG_INFO, "worker started",
 		    json_pack("{s:i, s:i}", "worker_pid", (int)pid, "generation", (int)m->generation));
@@ -133,12 +126,12 @@ static int spawn_worker(struct master *m)
 
 static void ensure_workers(struct master *m)
 {
-	if (m->shutting_down || now_ms() < m->next_spawn)
+	if (m->shutting_down || berth_now_ms() < m->next_spawn)
 		return;
 	while (live_current(m) < (size_t)m->cfg.workers) {
 		if (spawn_worker(m) < 0) {
 			m->backoff_ms = m->backoff_ms ? m->backoff_ms : BACKOFF_MIN_MS;
-			m->next_spawn = now_ms() + m->backoff_ms;
+			m->next_spawn = berth_now_ms() + m->backoff_ms;
 			return;
 		}
 	}
@@ -159,7 +152,7 @@ static void stop_child(struct child *c, int64_t deadline)
 static void retire_old_workers(struct master *m)
 {
 	size_t live_new = live_current(m), serving_old = 0, keep;
-	int64_t deadline = now_ms() + m->cfg.graceful_timeout_ms;
+	int64_t deadline = berth_now_ms() + m->cfg.graceful_timeout_ms;
 
 	keep = live_new >= (size_t)m->cfg.workers ? 0 : (size_t)m->cfg.workers - live_new;
 	for (size_t i = 0; i < m->n_children; i++)
@@ -177,7 +170,7 @@ static void retire_old_workers(struct master *m)
 
 static void note_abnormal_death(struct master *m)
 {
-	int64_t now = now_ms();
+	int64_t now = berth_now_ms();
 
 	if (now - m->last_death > STORM_WINDOW_MS)
 		m->backoff_ms = 0; /* quiet long enough: forget the storm */
@@ -215,7 +208,7 @@ static void reap(struct master *m)
 		m->children[i] = m->children[--m->n_children];
 
 		f = json_pack("{s:i, s:i, s:I}", "worker_pid", (int)pid, "generation", (int)c.generation,
-			      "uptime_ms", (json_int_t)(now_ms() - c.started_ms));
+			      "uptime_ms", (json_int_t)(berth_now_ms() - c.started_ms));
 		if (WIFSIGNALED(status)) {
 			json_object_set_new(f, "signal", json_integer(WTERMSIG(status)));
 			json_object_set_new(f, "signal_name", json_string(strsignal(WTERMSIG(status))));
@@ -242,7 +235,7 @@ static void reap(struct master *m)
 
 static void kill_overdue(struct master *m)
 {
-	int64_t now = now_ms();
+	int64_t now = berth_now_ms();
 
 	for (size_t i = 0; i < m->n_children; i++) {
 		struct child *c = &m->children[i];
@@ -257,7 +250,7 @@ static void kill_overdue(struct master *m)
 
 static void begin_shutdown(struct master *m, int signo)
 {
-	int64_t deadline = now_ms() + m->cfg.graceful_timeout_ms;
+	int64_t deadline = berth_now_ms() + m->cfg.graceful_timeout_ms;
 
 	if (m->shutting_down)
 		return;
@@ -318,7 +311,7 @@ static void reload(struct master *m)
 
 static int poll_timeout(const struct master *m)
 {
-	int64_t now = now_ms(), next = -1;
+	int64_t now = berth_now_ms(), next = -1;
 
 	if (!m->shutting_down && live_current(m) < (size_t)m->cfg.workers)
 		next = m->next_spawn;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "berth/deadline.h"
+
 /* Class of the two-int advisory keys of node locks ("BRTH"); bot locks use one bigint key. */
 #define NODE_LOCK_CLASS "1112691784"
 
@@ -56,14 +58,6 @@ static int query_bool(berth_store *store, const struct store_stmt *stmt, const c
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long long ms)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
@@ -75,7 +69,7 @@ static void sleep_ms(long long ms)
 int store_bot_lock(berth_store *store, const char *bot_id, int timeout_ms, berth_err *err)
 {
 	char key[24];
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = berth_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	long long pause = 2;
 
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
@@ -93,7 +87,7 @@ int store_bot_lock(berth_store *store, const char *bot_id, int timeout_ms, berth
 			store->held_bot_locks++;
 			return 0;
 		}
-		left = deadline - now_ms();
+		left = deadline - berth_now_ms();
 		if (left <= 0)
 			return berth_err_set(err, BERTH_E_TIMEOUT, "lock bot: bot %s is busy (waited %d ms)", bot_id,
 					     timeout_ms > 0 ? timeout_ms : 0);
@@ -216,7 +210,7 @@ static bool take_notification(berth_store *store, struct store_notification *out
 int store_wait_notification(berth_store *store, int timeout_ms, struct store_notification *out, bool *got,
 			    berth_err *err)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = berth_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
 	*got = false;
 	if (store_connect(store, err) != 0)
@@ -236,7 +230,7 @@ int store_wait_notification(berth_store *store, int timeout_ms, struct store_not
 			*got = true;
 			return 0;
 		}
-		left = deadline - now_ms();
+		left = deadline - berth_now_ms();
 		if (left <= 0)
 			return 0;
 		rc = poll(&pfd, 1, (int)left);

@@ -55,7 +55,7 @@ struct http_req {
 	const char *content_type; /* CONTENT_TYPE or NULL */
 	const char *body;         /* request body (NUL-terminated for convenience), never NULL */
 	size_t body_len;
-	int64_t start_ms;         /* monotonic (http_now_ms) */
+	int64_t start_ms;         /* monotonic (berth_now_ms) */
 	int64_t deadline_ms;      /* monotonic ms by which the response must be written */
 	struct http_caller caller;
 	struct worker_ctx *ctx;
@@ -72,9 +72,6 @@ struct http_req {
 	bool json_parsed_;
 	struct store_bot *bot_;
 };
-
-/* Monotonic clock in milliseconds. */
-int64_t http_now_ms(void);
 
 /* Milliseconds left until req's deadline (0 when it passed). Pass this down to clients. */
 int http_req_remaining_ms(const struct http_req *req);
