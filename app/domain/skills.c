@@ -848,8 +848,7 @@ fail:
 
 /* ---- delete -------------------------------------------------------------------------------- */
 
-int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
-		  berth_err *err)
+int skills_delete(int data_dir_fd, const json_t *body, berth_err *err)
 {
 	const json_t *names = json_is_object(body) ? json_object_get(body, "names") : NULL;
 	char **valid = NULL;
@@ -857,7 +856,6 @@ int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limit
 	size_t n;
 	int exists, rc = -1;
 
-	(void)limits;
 	if (!json_is_array(names) || json_array_size(names) == 0)
 		return berth_err_set(err, BERTH_E_INVALID, "names is required");
 	n = json_array_size(names);

@@ -22,7 +22,7 @@ static int skills_bot(const struct berth_config *cfg, const char *bot_id, enum s
 		rc = skills_upsert(dir.data_fd, body, &limits, err);
 		break;
 	default:
-		rc = skills_delete(dir.data_fd, body, &limits, err);
+		rc = skills_delete(dir.data_fd, body, err);
 		break;
 	}
 	botdir_release(&dir);

@@ -46,11 +46,6 @@ int blog_level_parse(const char *name, enum blog_level *out)
 	return -1;
 }
 
-int blog_enabled(enum blog_level level)
-{
-	return level >= log_min;
-}
-
 static void copy_field(char *dst, size_t cap, const char *src)
 {
 	snprintf(dst, cap, "%s", src ? src : "");
@@ -72,11 +67,6 @@ void blog_ctx_set_bot(const char *bot_id)
 void blog_ctx_clear(void)
 {
 	ctx_request_id[0] = ctx_method[0] = ctx_route[0] = ctx_bot[0] = '\0';
-}
-
-const char *blog_ctx_request_id(void)
-{
-	return ctx_request_id;
 }
 
 static void put_ctx(json_t *line, const char *key, const char *value)

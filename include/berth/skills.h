@@ -55,8 +55,7 @@ int skills_name_valid(const char *name, size_t len);
 int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **out, berth_err *err);
 int skills_upsert(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
 		  berth_err *err);
-int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
-		  berth_err *err);
+int skills_delete(int data_dir_fd, const json_t *body, berth_err *err);
 
 /* The same for bot bot_id (canonical UUID) with the configured limits, on its data dir (prepared
  * first with botdir_prepare; its failures as botdir.h says). What the skills routes call. */
