@@ -3,7 +3,7 @@
 
 # The shared helper library of the integration tests (header test/lib/bt.h): HTTP through nginx
 # with client certificates, berthctl/ctr/psql/stack.sh, users and bots as fixtures.
-noinst_LIBRARIES += test/lib/libberth_test.a
+check_LIBRARIES += test/lib/libberth_test.a
 test_lib_libberth_test_a_SOURCES = test/lib/bt.c test/lib/bt.h
 
 # Foundation (issue #2 §8): authentication through nginx, worker crash, reload, database restart,
