@@ -187,21 +187,3 @@ int ctd_snapshot_list(ctd_conn *c, const char *snapshotter, const char *const *f
 	return ctd_call_server_stream(c, SVC, "List", &req.base, list_msg, &lc, 0, CTD_IDEMPOTENT,
 				      err);
 }
-
-int ctd_snapshot_usage(ctd_conn *c, const char *snapshotter, const char *key, int64_t *size,
-		       int64_t *inodes, berth_err *err)
-{
-	Containerd__Services__Snapshots__V1__UsageRequest req =
-		CONTAINERD__SERVICES__SNAPSHOTS__V1__USAGE_REQUEST__INIT;
-	Containerd__Services__Snapshots__V1__UsageResponse *resp = NULL;
-	req.snapshotter = CTD_STR(snapshotter);
-	req.key = CTD_STR(key);
-	if (CTD_UNARY(c, SVC, "Usage", &req, &resp, CTD_IDEMPOTENT, err) != 0)
-		return -1;
-	if (size)
-		*size = resp->size;
-	if (inodes)
-		*inodes = resp->inodes;
-	ctd_reply_free(resp);
-	return 0;
-}

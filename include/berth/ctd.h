@@ -141,13 +141,6 @@ typedef struct ctd_blob {
 } ctd_blob;
 void ctd_blob_free(ctd_blob *blob);
 
-typedef struct ctd_namespaces {
-	size_t n;
-	const char *const *names;
-	void *owner_;
-} ctd_namespaces;
-void ctd_namespaces_free(ctd_namespaces *list);
-
 /* The status of a task or process. */
 typedef enum ctd_task_status {
 	CTD_TASK_UNKNOWN = 0,
@@ -228,13 +221,10 @@ int ctd_filter_label(char *buf, size_t cap, const char *key, const char *value, 
 /* Maps a gRPC status code and message to a berth_err kind (pure). */
 berth_errkind ctd_status_kind(int grpc_code, const char *message);
 
-/* ---- version, namespaces --------------------------------------------------------------------- */
+/* ---- version --------------------------------------------------------------------------- */
 
 /* Writes containerd's version ("1.6.20~ds1") into version (truncated to cap). */
 int ctd_version(ctd_conn *c, char *version, size_t cap, berth_err *err);
-int ctd_namespace_list(ctd_conn *c, ctd_namespaces **out, berth_err *err);
-int ctd_namespace_create(ctd_conn *c, const char *name, const ctd_label *labels, size_t n_labels,
-			 berth_err *err);
 
 /* ---- containers -------------------------------------------------------------------------------- */
 
@@ -284,8 +274,6 @@ int ctd_snapshot_stat(ctd_conn *c, const char *snapshotter, const char *key,
 typedef int (*ctd_snapshot_fn)(const ctd_snapshot_info *info, void *ud, berth_err *err);
 int ctd_snapshot_list(ctd_conn *c, const char *snapshotter, const char *const *filters,
 		      size_t n_filters, ctd_snapshot_fn fn, void *ud, berth_err *err);
-int ctd_snapshot_usage(ctd_conn *c, const char *snapshotter, const char *key, int64_t *size,
-		       int64_t *inodes, berth_err *err);
 
 /* ---- tasks -------------------------------------------------------------------------------------- */
 
