@@ -47,7 +47,6 @@ noinst_LIBRARIES += proto/libberth_proto.a
 nodist_proto_libberth_proto_a_SOURCES = $(PROTO_GEN_C) $(PROTO_GEN_H)
 # Generated code: relaxed warnings, never edited by hand.
 proto_libberth_proto_a_CFLAGS = -std=gnu11 $(SAN_CFLAGS) -w
-BERTH_LIBS += proto/libberth_proto.a
 BUILT_SOURCES += $(PROTO_GEN_C) $(PROTO_GEN_H)
 EXTRA_DIST += $(PROTO_FILES)
 CLEANFILES += $(PROTO_GEN_C) $(PROTO_GEN_H)

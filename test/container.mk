@@ -3,7 +3,7 @@
 # Check suite; they share it_container_common.c (requests on the bot routes, ctr/IPAM observers).
 # Like it_foundation they link only the test helper library: they talk to the stack as clients do.
 
-noinst_LIBRARIES += test/integration/libit_container.a
+check_LIBRARIES += test/integration/libit_container.a
 test_integration_libit_container_a_SOURCES = test/integration/it_container_common.c \
 	test/integration/it_container_common.h
 

@@ -3,7 +3,7 @@
 
 # The shared helper library of the integration tests (header test/lib/bt.h): HTTP through nginx
 # with client certificates, berthctl/ctr/psql/stack.sh, users and bots as fixtures.
-noinst_LIBRARIES += test/lib/libberth_test.a
+check_LIBRARIES += test/lib/libberth_test.a
 test_lib_libberth_test_a_SOURCES = test/lib/bt.c test/lib/bt.h
 
 # Foundation (issue #2 §8): authentication through nginx, worker crash, reload, database restart,
@@ -12,6 +12,10 @@ check_PROGRAMS += test/integration/it_foundation
 INTEGRATION_TESTS += test/integration/it_foundation
 # Only the helper library: the test talks to the stack as a client does, never through Berth's code.
 test_integration_it_foundation_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lpthread
+
+# The layers of design.md §3 (who may include whom; protobuf only in app/containerd).
+TESTS += test/layers-check.sh
+EXTRA_DIST += test/layers-check.sh
 
 EXTRA_DIST += scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration test/tally \
 	test/valgrind-checks

@@ -356,32 +356,6 @@ out:
 
 /* ---- result cache ------------------------------------------------------------------------ */
 
-static int mkdir_p(const char *path, mode_t mode, berth_err *err)
-{
-	char *copy = strdup(path);
-	int rc = 0;
-
-	if (!copy)
-		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	for (char *p = copy + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char saved = *p;
-
-			*p = '\0';
-			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-				rc = berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni cache dir %s: %s",
-						   copy, strerror(errno));
-				break;
-			}
-			*p = saved;
-			if (saved == '\0')
-				break;
-		}
-	}
-	free(copy);
-	return rc;
-}
-
 static int cache_name(const char *net, const struct call *c, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s-%s-%s", net, c->container_id, c->ifname);
@@ -443,7 +417,7 @@ static int cache_store(const struct call *c, const char *net, const json_t *resu
 		return berth_err_set(err, BERTH_E_INVALID, "cni: no cache dir");
 	if (cache_name(net, c, name, sizeof name) != 0)
 		return berth_err_set(err, BERTH_E_INVALID, "cni: cache name too long");
-	if (mkdir_p(c->opts->cache_dir, 0700, err) != 0)
+	if (safefs_mkdir_p(c->opts->cache_dir, 0700, err) != 0)
 		return -1;
 	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "kind", CNI_CACHE_KIND, "containerId",
 		      c->container_id, "ifName", c->ifname, "networkName", net, "netns",

@@ -4,7 +4,6 @@ app_cni_libberth_cni_a_SOURCES = \
 	app/cni/cni.c \
 	app/cni/cni_exec.c \
 	app/cni/cni_exec.h
-BERTH_LIBS += app/cni/libberth_cni.a
 
 # Tests of this helper's modules (safefs, skills, resolv, botdir: unit; CNI: integration, root).
 # Kept here so that the test fragment stays free of per-module rules.

@@ -26,7 +26,7 @@
 #include <grpc/support/time.h>
 
 #include "berth/ctd.h"
-#include "berth/ctd_call.h"
+#include "ctd_call.h"
 #include "berth/deadline.h"
 
 #define MSG_LIMIT (16 * 1024 * 1024)

@@ -74,26 +74,103 @@ int ctd_container_create(ctd_conn *c, const ctd_container_opts *o, berth_err *er
 	return rc;
 }
 
-int ctd_container_get(ctd_conn *c, const char *id, ctd_container_get_reply **out, berth_err *err)
+typedef Containerd__Services__Containers__V1__Container pb_container;
+
+/* Fills dst from src (strings borrowed from src). -1 on allocation failure. */
+static int container_of(ctd_container *dst, const pb_container *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->id = src->id;
+	dst->image = src->image;
+	dst->runtime = src->runtime ? src->runtime->name : "";
+	dst->snapshotter = src->snapshotter;
+	dst->snapshot_key = src->snapshot_key;
+	dst->created_at = ctd_time_of(src->created_at);
+	dst->updated_at = ctd_time_of(src->updated_at);
+	return CTD_LABELS_OF(src->labels, src->n_labels, &dst->labels, &dst->n_labels);
+}
+
+void ctd_container_free(ctd_container *ctr)
+{
+	if (!ctr)
+		return;
+	free((void *)ctr->labels);
+	ctd_reply_free(ctr->owner_);
+	free(ctr);
+}
+
+void ctd_containers_free(ctd_containers *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->n; i++)
+		free((void *)list->items[i].labels);
+	free(list->items);
+	ctd_reply_free(list->owner_);
+	free(list);
+}
+
+int ctd_container_get(ctd_conn *c, const char *id, ctd_container **out, berth_err *err)
 {
 	Containerd__Services__Containers__V1__GetContainerRequest req =
 		CONTAINERD__SERVICES__CONTAINERS__V1__GET_CONTAINER_REQUEST__INIT;
+	Containerd__Services__Containers__V1__GetContainerResponse *resp = NULL;
+	ctd_container *ctr;
 	req.id = CTD_STR(id);
-	return CTD_UNARY(c, SVC, "Get", &req, out, CTD_IDEMPOTENT, err);
+	*out = NULL;
+	if (CTD_UNARY(c, SVC, "Get", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	if (!resp->container) {
+		ctd_reply_free(resp);
+		return berth_err_set(err, BERTH_E_INTERNAL, "Containers.Get: reply without container");
+	}
+	ctr = malloc(sizeof(*ctr));
+	if (!ctr || container_of(ctr, resp->container) != 0) {
+		free(ctr);
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Containers.Get");
+	}
+	ctr->owner_ = resp;
+	*out = ctr;
+	return 0;
 }
 
 int ctd_container_list(ctd_conn *c, const char *const *filters, size_t n_filters,
-		       ctd_container_list_reply **out, berth_err *err)
+		       ctd_containers **out, berth_err *err)
 {
 	Containerd__Services__Containers__V1__ListContainersRequest req =
 		CONTAINERD__SERVICES__CONTAINERS__V1__LIST_CONTAINERS_REQUEST__INIT;
+	Containerd__Services__Containers__V1__ListContainersResponse *resp = NULL;
+	ctd_containers *list;
 	req.n_filters = n_filters;
 	req.filters = (char **)filters;
-	return CTD_UNARY(c, SVC, "List", &req, out, CTD_IDEMPOTENT, err);
+	*out = NULL;
+	if (CTD_UNARY(c, SVC, "List", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	list = calloc(1, sizeof(*list));
+	if (!list) {
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Containers.List");
+	}
+	list->owner_ = resp;
+	if (resp->n_containers && !(list->items = calloc(resp->n_containers, sizeof(*list->items)))) {
+		ctd_containers_free(list);
+		return ctd_nomem(err, "Containers.List");
+	}
+	for (size_t i = 0; i < resp->n_containers; i++) {
+		int rc = container_of(&list->items[list->n], resp->containers[i]);
+		list->n++;
+		if (rc != 0) {
+			ctd_containers_free(list);
+			return ctd_nomem(err, "Containers.List");
+		}
+	}
+	*out = list;
+	return 0;
 }
 
 int ctd_container_list_by_label(ctd_conn *c, const char *key, const char *value,
-				ctd_container_list_reply **out, berth_err *err)
+				ctd_containers **out, berth_err *err)
 {
 	char filter[1024];
 	if (ctd_filter_label(filter, sizeof(filter), key, value, err) != 0)

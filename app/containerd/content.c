@@ -12,13 +12,43 @@
 typedef Containerd__Services__Content__V1__WriteContentRequest write_req;
 typedef Containerd__Services__Content__V1__WriteContentResponse write_resp;
 
-int ctd_content_info(ctd_conn *c, const char *digest, ctd_content_info_reply **out,
-		     berth_err *err)
+void ctd_blob_info_free(ctd_blob_info *info)
+{
+	if (!info)
+		return;
+	free((void *)info->labels);
+	ctd_reply_free(info->owner_);
+	free(info);
+}
+
+int ctd_content_info(ctd_conn *c, const char *digest, ctd_blob_info **out, berth_err *err)
 {
 	Containerd__Services__Content__V1__InfoRequest req =
 		CONTAINERD__SERVICES__CONTENT__V1__INFO_REQUEST__INIT;
+	Containerd__Services__Content__V1__InfoResponse *resp = NULL;
+	ctd_blob_info *info;
 	req.digest = CTD_STR(digest);
-	return CTD_UNARY(c, SVC, "Info", &req, out, CTD_IDEMPOTENT, err);
+	*out = NULL;
+	if (CTD_UNARY(c, SVC, "Info", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	if (!resp->info) {
+		ctd_reply_free(resp);
+		return berth_err_set(err, BERTH_E_INTERNAL, "Content.Info: reply without info");
+	}
+	info = calloc(1, sizeof(*info));
+	if (!info || CTD_LABELS_OF(resp->info->labels, resp->info->n_labels, &info->labels,
+				   &info->n_labels) != 0) {
+		free(info);
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Content.Info");
+	}
+	info->digest = resp->info->digest;
+	info->size = resp->info->size;
+	info->created_at = ctd_time_of(resp->info->created_at);
+	info->updated_at = ctd_time_of(resp->info->updated_at);
+	info->owner_ = resp;
+	*out = info;
+	return 0;
 }
 
 struct read_ctx {

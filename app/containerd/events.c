@@ -1,4 +1,5 @@
 /* events.c: Events service (subscription stream) and event decoding. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "containerd/events/task.pb-c.h"
@@ -15,8 +16,15 @@ struct sub_ctx {
 
 static int sub_msg(const ProtobufCMessage *msg, void *ud, berth_err *err)
 {
+	const Containerd__Services__Events__V1__Envelope *e = (const void *)msg;
 	struct sub_ctx *sc = ud;
-	return sc->fn((const ctd_envelope *)msg, sc->ud, err);
+	ctd_envelope env = { ctd_time_of(e->timestamp), e->namespace_, e->topic, "", NULL, 0 };
+	if (e->event) {
+		env.type_url = e->event->type_url;
+		env.data = e->event->value.data;
+		env.len = e->event->value.len;
+	}
+	return sc->fn(&env, sc->ud, err);
 }
 
 int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filters,
@@ -33,15 +41,32 @@ int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filte
 
 int ctd_event_task_exit(const ctd_envelope *env, ctd_task_exit_event **out, berth_err *err)
 {
-	const Google__Protobuf__Any *ev = env->event;
+	Containerd__Events__TaskExit *pb;
+	ctd_task_exit_event *ev;
 	/* The type URL may carry a host prefix ("types.containerd.io/..."): compare its tail. */
-	size_t ulen = ev && ev->type_url ? strlen(ev->type_url) : 0;
+	size_t ulen = env->type_url ? strlen(env->type_url) : 0;
 	size_t tlen = strlen(TASK_EXIT_TYPE);
-	if (ulen < tlen || strcmp(ev->type_url + ulen - tlen, TASK_EXIT_TYPE) != 0)
+	*out = NULL;
+	if (ulen < tlen || strcmp(env->type_url + ulen - tlen, TASK_EXIT_TYPE) != 0)
 		return berth_err_set(err, BERTH_E_INVALID, "event %s is not a task exit",
-				     ev && ev->type_url ? ev->type_url : "(none)");
-	*out = containerd__events__task_exit__unpack(NULL, ev->value.len, ev->value.data);
-	if (!*out)
+				     ulen ? env->type_url : "(none)");
+	pb = containerd__events__task_exit__unpack(NULL, env->len, env->data);
+	if (!pb)
 		return berth_err_set(err, BERTH_E_INVALID, "malformed TaskExit event");
+	if (!(ev = malloc(sizeof(*ev)))) {
+		ctd_reply_free(pb);
+		return ctd_nomem(err, "TaskExit event");
+	}
+	*ev = (ctd_task_exit_event){ pb->container_id, pb->id, pb->pid, pb->exit_status,
+				     ctd_time_of(pb->exited_at), pb };
+	*out = ev;
 	return 0;
+}
+
+void ctd_task_exit_event_free(ctd_task_exit_event *ev)
+{
+	if (!ev)
+		return;
+	ctd_reply_free(ev->owner_);
+	free(ev);
 }

@@ -1,5 +1,6 @@
 /* images.c: Images service (image records). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "containerd/services/images/v1/images.pb-c.h"
 #include "google/protobuf/field_mask.pb-c.h"
@@ -7,22 +8,100 @@
 
 #define SVC (&containerd__services__images__v1__images__descriptor)
 
-int ctd_image_get(ctd_conn *c, const char *name, ctd_image_get_reply **out, berth_err *err)
+typedef Containerd__Services__Images__V1__Image pb_image;
+
+/* Fills dst from src (strings borrowed from src). -1 on allocation failure. */
+static int image_of(ctd_image *dst, const pb_image *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->name = src->name;
+	if (src->target)
+		dst->target = (ctd_descriptor){ src->target->media_type, src->target->digest,
+						src->target->size };
+	else
+		dst->target = (ctd_descriptor){ "", "", 0 };
+	dst->created_at = ctd_time_of(src->created_at);
+	dst->updated_at = ctd_time_of(src->updated_at);
+	return CTD_LABELS_OF(src->labels, src->n_labels, &dst->labels, &dst->n_labels);
+}
+
+void ctd_image_free(ctd_image *img)
+{
+	if (!img)
+		return;
+	free((void *)img->labels);
+	ctd_reply_free(img->owner_);
+	free(img);
+}
+
+void ctd_images_free(ctd_images *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->n; i++)
+		free((void *)list->items[i].labels);
+	free(list->items);
+	ctd_reply_free(list->owner_);
+	free(list);
+}
+
+int ctd_image_get(ctd_conn *c, const char *name, ctd_image **out, berth_err *err)
 {
 	Containerd__Services__Images__V1__GetImageRequest req =
 		CONTAINERD__SERVICES__IMAGES__V1__GET_IMAGE_REQUEST__INIT;
+	Containerd__Services__Images__V1__GetImageResponse *resp = NULL;
+	ctd_image *img;
 	req.name = CTD_STR(name);
-	return CTD_UNARY(c, SVC, "Get", &req, out, CTD_IDEMPOTENT, err);
+	*out = NULL;
+	if (CTD_UNARY(c, SVC, "Get", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	if (!resp->image) {
+		ctd_reply_free(resp);
+		return berth_err_set(err, BERTH_E_INTERNAL, "Images.Get: reply without image");
+	}
+	img = malloc(sizeof(*img));
+	if (!img || image_of(img, resp->image) != 0) {
+		free(img);
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Images.Get");
+	}
+	img->owner_ = resp;
+	*out = img;
+	return 0;
 }
 
-int ctd_image_list(ctd_conn *c, const char *const *filters, size_t n_filters,
-		   ctd_image_list_reply **out, berth_err *err)
+int ctd_image_list(ctd_conn *c, const char *const *filters, size_t n_filters, ctd_images **out,
+		   berth_err *err)
 {
 	Containerd__Services__Images__V1__ListImagesRequest req =
 		CONTAINERD__SERVICES__IMAGES__V1__LIST_IMAGES_REQUEST__INIT;
+	Containerd__Services__Images__V1__ListImagesResponse *resp = NULL;
+	ctd_images *list;
 	req.n_filters = n_filters;
 	req.filters = (char **)filters;
-	return CTD_UNARY(c, SVC, "List", &req, out, CTD_IDEMPOTENT, err);
+	*out = NULL;
+	if (CTD_UNARY(c, SVC, "List", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	list = calloc(1, sizeof(*list));
+	if (!list) {
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Images.List");
+	}
+	list->owner_ = resp;
+	if (resp->n_images && !(list->items = calloc(resp->n_images, sizeof(*list->items)))) {
+		ctd_images_free(list);
+		return ctd_nomem(err, "Images.List");
+	}
+	for (size_t i = 0; i < resp->n_images; i++) {
+		int rc = image_of(&list->items[list->n], resp->images[i]);
+		list->n++;
+		if (rc != 0) {
+			ctd_images_free(list);
+			return ctd_nomem(err, "Images.List");
+		}
+	}
+	*out = list;
+	return 0;
 }
 
 /* Images.Update with the mask "target" + "labels.<key>" of each given label: without a mask

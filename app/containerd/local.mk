@@ -2,7 +2,7 @@
 noinst_LIBRARIES += app/containerd/libberth_containerd.a
 app_containerd_libberth_containerd_a_SOURCES = \
 	include/berth/ctd.h \
-	include/berth/ctd_call.h \
+	app/containerd/ctd_call.h \
 	app/containerd/internal.h \
 	app/containerd/call.c \
 	app/containerd/util.c \
@@ -16,11 +16,12 @@ app_containerd_libberth_containerd_a_SOURCES = \
 	app/containerd/diff.c \
 	app/containerd/leases.c \
 	app/containerd/events.c
-BERTH_LIBS += app/containerd/libberth_containerd.a
 
 # Tests of this area.
 check_PROGRAMS += test/unit/test_ctd_util
 TESTS += test/unit/test_ctd_util
+# A white-box test: it sees the client's private headers.
+test_unit_test_ctd_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/containerd
 
 # Integration tests on a real containerd (test/run-integration starts the stack).
 check_PROGRAMS += test/integration/it_ctd_ops

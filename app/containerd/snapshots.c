@@ -1,16 +1,45 @@
 /* snapshots.c: Snapshots service. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "containerd/services/snapshots/v1/snapshots.pb-c.h"
 #include "internal.h"
 
 #define SVC (&containerd__services__snapshots__v1__snapshots__descriptor)
 
-/* Prepare, View and Mounts replies all have mounts = 1, so they share one layout. */
-static void take_mounts(ctd_mounts *out, ProtobufCMessage *reply, size_t n,
-			Containerd__Types__Mount **mounts)
+typedef Containerd__Services__Snapshots__V1__Info pb_info;
+
+/* Fills dst from src (strings borrowed from src). -1 on allocation failure. */
+static int info_of(ctd_snapshot_info *dst, const pb_info *src)
 {
-	out->owner = reply;
-	out->n = n;
-	out->mounts = mounts;
+	memset(dst, 0, sizeof(*dst));
+	dst->name = src->name;
+	dst->parent = src->parent;
+	switch (src->kind) {
+	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__VIEW:
+		dst->kind = CTD_SNAPSHOT_VIEW;
+		break;
+	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__ACTIVE:
+		dst->kind = CTD_SNAPSHOT_ACTIVE;
+		break;
+	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__COMMITTED:
+		dst->kind = CTD_SNAPSHOT_COMMITTED;
+		break;
+	default:
+		dst->kind = CTD_SNAPSHOT_UNKNOWN;
+	}
+	dst->created_at = ctd_time_of(src->created_at);
+	dst->updated_at = ctd_time_of(src->updated_at);
+	return CTD_LABELS_OF(src->labels, src->n_labels, &dst->labels, &dst->n_labels);
+}
+
+void ctd_snapshot_info_free(ctd_snapshot_info *info)
+{
+	if (!info)
+		return;
+	free((void *)info->labels);
+	ctd_reply_free(info->owner_);
+	free(info);
 }
 
 int ctd_snapshot_prepare(ctd_conn *c, const char *snapshotter, const char *key, const char *parent,
@@ -29,7 +58,7 @@ int ctd_snapshot_prepare(ctd_conn *c, const char *snapshotter, const char *key, 
 	int rc = CTD_UNARY(c, SVC, "Prepare", &req, &resp, 0, err);
 	CTD_MAP_FREE(req.labels, req.n_labels);
 	if (rc == 0)
-		take_mounts(out, &resp->base, resp->n_mounts, resp->mounts);
+		rc = ctd_mounts_take(out, &resp->base, resp->n_mounts, resp->mounts, err);
 	return rc;
 }
 
@@ -49,7 +78,7 @@ int ctd_snapshot_view(ctd_conn *c, const char *snapshotter, const char *key, con
 	int rc = CTD_UNARY(c, SVC, "View", &req, &resp, 0, err);
 	CTD_MAP_FREE(req.labels, req.n_labels);
 	if (rc == 0)
-		take_mounts(out, &resp->base, resp->n_mounts, resp->mounts);
+		rc = ctd_mounts_take(out, &resp->base, resp->n_mounts, resp->mounts, err);
 	return rc;
 }
 
@@ -63,8 +92,7 @@ int ctd_snapshot_mounts(ctd_conn *c, const char *snapshotter, const char *key, c
 	req.key = CTD_STR(key);
 	if (CTD_UNARY(c, SVC, "Mounts", &req, &resp, CTD_IDEMPOTENT, err) != 0)
 		return -1;
-	take_mounts(out, &resp->base, resp->n_mounts, resp->mounts);
-	return 0;
+	return ctd_mounts_take(out, &resp->base, resp->n_mounts, resp->mounts, err);
 }
 
 int ctd_snapshot_commit(ctd_conn *c, const char *snapshotter, const char *name, const char *key,
@@ -94,13 +122,35 @@ int ctd_snapshot_remove(ctd_conn *c, const char *snapshotter, const char *key, b
 }
 
 int ctd_snapshot_stat(ctd_conn *c, const char *snapshotter, const char *key,
-		      ctd_snapshot_stat_reply **out, berth_err *err)
+		      ctd_snapshot_info **out, berth_err *err)
 {
 	Containerd__Services__Snapshots__V1__StatSnapshotRequest req =
 		CONTAINERD__SERVICES__SNAPSHOTS__V1__STAT_SNAPSHOT_REQUEST__INIT;
+	Containerd__Services__Snapshots__V1__StatSnapshotResponse *resp = NULL;
+	ctd_snapshot_info *info;
 	req.snapshotter = CTD_STR(snapshotter);
 	req.key = CTD_STR(key);
-	return CTD_UNARY(c, SVC, "Stat", &req, out, CTD_IDEMPOTENT, err);
+	if (out)
+		*out = NULL;
+	if (CTD_UNARY(c, SVC, "Stat", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	if (!out) {
+		ctd_reply_free(resp);
+		return 0;
+	}
+	if (!resp->info) {
+		ctd_reply_free(resp);
+		return berth_err_set(err, BERTH_E_INTERNAL, "Snapshots.Stat: reply without info");
+	}
+	info = malloc(sizeof(*info));
+	if (!info || info_of(info, resp->info) != 0) {
+		free(info);
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Snapshots.Stat");
+	}
+	info->owner_ = resp;
+	*out = info;
+	return 0;
 }
 
 struct list_ctx {
@@ -113,7 +163,12 @@ static int list_msg(const ProtobufCMessage *msg, void *ud, berth_err *err)
 	const Containerd__Services__Snapshots__V1__ListSnapshotsResponse *r = (const void *)msg;
 	struct list_ctx *lc = ud;
 	for (size_t i = 0; i < r->n_info; i++) {
-		int rc = lc->fn(r->info[i], lc->ud, err);
+		ctd_snapshot_info info;
+		int rc;
+		if (info_of(&info, r->info[i]) != 0)
+			return ctd_nomem(err, "Snapshots.List");
+		rc = lc->fn(&info, lc->ud, err);
+		free((void *)info.labels);
 		if (rc != 0)
 			return rc;
 	}
@@ -131,22 +186,4 @@ int ctd_snapshot_list(ctd_conn *c, const char *snapshotter, const char *const *f
 	req.filters = (char **)filters;
 	return ctd_call_server_stream(c, SVC, "List", &req.base, list_msg, &lc, 0, CTD_IDEMPOTENT,
 				      err);
-}
-
-int ctd_snapshot_usage(ctd_conn *c, const char *snapshotter, const char *key, int64_t *size,
-		       int64_t *inodes, berth_err *err)
-{
-	Containerd__Services__Snapshots__V1__UsageRequest req =
-		CONTAINERD__SERVICES__SNAPSHOTS__V1__USAGE_REQUEST__INIT;
-	Containerd__Services__Snapshots__V1__UsageResponse *resp = NULL;
-	req.snapshotter = CTD_STR(snapshotter);
-	req.key = CTD_STR(key);
-	if (CTD_UNARY(c, SVC, "Usage", &req, &resp, CTD_IDEMPOTENT, err) != 0)
-		return -1;
-	if (size)
-		*size = resp->size;
-	if (inodes)
-		*inodes = resp->inodes;
-	ctd_reply_free(resp);
-	return 0;
 }

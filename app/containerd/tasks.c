@@ -1,5 +1,6 @@
 /* tasks.c: Tasks service (task and process lifecycle). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "containerd/services/tasks/v1/tasks.pb-c.h"
@@ -20,17 +21,18 @@ int ctd_task_create(ctd_conn *c, const char *container_id, const ctd_mounts *roo
 		CONTAINERD__SERVICES__TASKS__V1__CREATE_TASK_REQUEST__INIT;
 	Containerd__Services__Tasks__V1__CreateTaskResponse *resp = NULL;
 	req.container_id = CTD_STR(container_id);
-	if (rootfs) {
-		req.n_rootfs = rootfs->n;
-		req.rootfs = rootfs->mounts;
-	}
+	if (ctd_mounts_proto(rootfs, &req.rootfs, err) != 0)
+		return -1;
+	req.n_rootfs = req.rootfs ? rootfs->n : 0;
 	if (io) {
 		req.stdin = CTD_STR(io->in);
 		req.stdout = CTD_STR(io->out);
 		req.stderr = CTD_STR(io->err);
 		req.terminal = io->terminal;
 	}
-	if (CTD_UNARY(c, SVC, "Create", &req, &resp, 0, err) != 0)
+	int rc = CTD_UNARY(c, SVC, "Create", &req, &resp, 0, err);
+	free(req.rootfs);
+	if (rc != 0)
 		return -1;
 	if (pid)
 		*pid = resp->pid;
@@ -167,23 +169,84 @@ int ctd_task_delete_process(ctd_conn *c, const char *container_id, const char *e
 	return delete_reply(resp, out);
 }
 
-int ctd_task_list(ctd_conn *c, ctd_task_list_reply **out, berth_err *err)
+void ctd_tasks_free(ctd_tasks *list)
+{
+	if (!list)
+		return;
+	free(list->items);
+	ctd_reply_free(list->owner_);
+	free(list);
+}
+
+int ctd_task_list(ctd_conn *c, ctd_tasks **out, berth_err *err)
 {
 	Containerd__Services__Tasks__V1__ListTasksRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__LIST_TASKS_REQUEST__INIT;
-	return CTD_UNARY(c, SVC, "List", &req, out, CTD_IDEMPOTENT, err);
+	Containerd__Services__Tasks__V1__ListTasksResponse *resp = NULL;
+	ctd_tasks *list;
+	*out = NULL;
+	if (CTD_UNARY(c, SVC, "List", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	list = calloc(1, sizeof(*list));
+	if (!list || (resp->n_tasks && !(list->items = calloc(resp->n_tasks, sizeof(*list->items))))) {
+		free(list);
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Tasks.List");
+	}
+	list->owner_ = resp;
+	for (size_t i = 0; i < resp->n_tasks; i++) {
+		const Containerd__V1__Types__Process *p = resp->tasks[i];
+		list->items[i] = (ctd_process){ p->container_id, p->id, p->pid,
+						ctd_task_status_from_proto(p->status), p->exit_status };
+	}
+	list->n = resp->n_tasks;
+	*out = list;
+	return 0;
 }
 
-int ctd_task_metrics(ctd_conn *c, const char *container_id, ctd_task_metrics_reply **out,
-		     berth_err *err)
+void ctd_metrics_free(ctd_metrics *m)
+{
+	if (!m)
+		return;
+	ctd_reply_free(m->owner_);
+	free(m);
+}
+
+int ctd_task_metrics(ctd_conn *c, const char *container_id, ctd_metrics **out, berth_err *err)
 {
 	Containerd__Services__Tasks__V1__MetricsRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__METRICS_REQUEST__INIT;
+	Containerd__Services__Tasks__V1__MetricsResponse *resp = NULL;
+	const Containerd__Types__Metric *metric;
+	ctd_metrics *m;
 	char filter[256];
+	*out = NULL;
 	if ((size_t)snprintf(filter, sizeof(filter), "id==%s", container_id) >= sizeof(filter))
 		return berth_err_set(err, BERTH_E_INVALID, "Tasks.Metrics: id too long");
 	char *filters[] = { filter };
 	req.n_filters = 1;
 	req.filters = filters;
-	return CTD_UNARY(c, SVC, "Metrics", &req, out, CTD_IDEMPOTENT, err);
+	if (CTD_UNARY(c, SVC, "Metrics", &req, &resp, CTD_IDEMPOTENT, err) != 0)
+		return -1;
+	if (resp->n_metrics == 0) {
+		ctd_reply_free(resp);
+		return berth_err_set(err, BERTH_E_NOT_FOUND, "Tasks.Metrics: no task %s", container_id);
+	}
+	if (!(m = calloc(1, sizeof(*m)))) {
+		ctd_reply_free(resp);
+		return ctd_nomem(err, "Tasks.Metrics");
+	}
+	metric = resp->metrics[0];
+	m->id = metric->id;
+	m->timestamp = ctd_time_of(metric->timestamp);
+	if (metric->data) {
+		m->type_url = metric->data->type_url;
+		m->data = metric->data->value.data;
+		m->len = metric->data->value.len;
+	} else {
+		m->type_url = "";
+	}
+	m->owner_ = resp;
+	*out = m;
+	return 0;
 }

@@ -4,7 +4,8 @@
 
 #include <grpc/status.h>
 
-#include "berth/ctd.h"
+#include "containerd/types/task/task.pb-c.h"
+#include "internal.h"
 
 void ctd_reply_free(void *reply)
 {
@@ -100,14 +101,108 @@ void ctd_map_free(ProtobufCMessage **entries, size_t n)
 	free(entries);
 }
 
+const char *ctd_label_get(const ctd_label *labels, size_t n_labels, const char *key)
+{
+	for (size_t i = 0; i < n_labels; i++)
+		if (labels[i].key && strcmp(labels[i].key, key) == 0)
+			return labels[i].value;
+	return NULL;
+}
+
+int ctd_labels_of_map(size_t n_entries, ProtobufCMessage *const *entries, const ctd_label **out,
+		      size_t *n_out)
+{
+	ctd_label *v = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n_entries == 0)
+		return 0;
+	v = calloc(n_entries, sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n_entries; i++) {
+		unsigned koff, voff;
+		if (!entries[i] || entry_offsets(entries[i]->descriptor, &koff, &voff) != 0)
+			continue;
+		v[n].key = *(char *const *)((const char *)entries[i] + koff);
+		v[n].value = *(char *const *)((const char *)entries[i] + voff);
+		n++;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+ctd_time ctd_time_of(const Google__Protobuf__Timestamp *ts)
+{
+	ctd_time t = { 0, 0 };
+
+	if (ts) {
+		t.seconds = ts->seconds;
+		t.nanos = ts->nanos;
+	}
+	return t;
+}
+
+int ctd_mounts_take(ctd_mounts *out, ProtobufCMessage *reply, size_t n,
+		    Containerd__Types__Mount *const *mounts, berth_err *err)
+{
+	ctd_mount *v = n ? calloc(n, sizeof(*v)) : NULL;
+
+	if (n && !v) {
+		ctd_reply_free(reply);
+		return ctd_nomem(err, "mounts");
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i].type = mounts[i]->type;
+		v[i].source = mounts[i]->source;
+		v[i].target = mounts[i]->target;
+		v[i].options = (const char *const *)mounts[i]->options;
+		v[i].n_options = mounts[i]->n_options;
+	}
+	out->n = n;
+	out->mounts = v;
+	out->owner_ = reply;
+	return 0;
+}
+
 void ctd_mounts_free(ctd_mounts *m)
 {
-	if (!m)
+	if (!m || !m->owner_)
 		return;
-	ctd_reply_free(m->owner);
-	m->owner = NULL;
+	free(m->mounts);
+	ctd_reply_free(m->owner_);
+	m->owner_ = NULL;
 	m->mounts = NULL;
 	m->n = 0;
+}
+
+/* The Mount messages and the pointer array in one block: the pointers first. */
+int ctd_mounts_proto(const ctd_mounts *m, Containerd__Types__Mount ***out, berth_err *err)
+{
+	Containerd__Types__Mount **ptrs;
+	Containerd__Types__Mount *msgs;
+
+	*out = NULL;
+	if (!m || m->n == 0)
+		return 0;
+	ptrs = calloc(1, m->n * (sizeof(*ptrs) + sizeof(*msgs)));
+	if (!ptrs)
+		return ctd_nomem(err, "mounts");
+	msgs = (Containerd__Types__Mount *)(ptrs + m->n);
+	for (size_t i = 0; i < m->n; i++) {
+		containerd__types__mount__init(&msgs[i]);
+		msgs[i].type = CTD_STR(m->mounts[i].type);
+		msgs[i].source = CTD_STR(m->mounts[i].source);
+		msgs[i].target = CTD_STR(m->mounts[i].target);
+		msgs[i].n_options = m->mounts[i].n_options;
+		msgs[i].options = (char **)m->mounts[i].options;
+		ptrs[i] = &msgs[i];
+	}
+	*out = ptrs;
+	return 0;
 }
 
 ctd_task_status ctd_task_status_from_proto(int proto_status)

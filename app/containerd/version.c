@@ -1,4 +1,4 @@
-/* version.c: Version and Namespaces services. */
+/* version.c: Version service. */
 #include <stdio.h>
 
 #include "containerd/services/version/v1/version.pb-c.h"
@@ -16,30 +16,4 @@ int ctd_version(ctd_conn *c, char *version, size_t cap, berth_err *err)
 		snprintf(version, cap, "%s", resp->version);
 	ctd_reply_free(resp);
 	return 0;
-}
-
-int ctd_namespace_list(ctd_conn *c, ctd_namespace_list_reply **out, berth_err *err)
-{
-	Containerd__Services__Namespaces__V1__ListNamespacesRequest req =
-		CONTAINERD__SERVICES__NAMESPACES__V1__LIST_NAMESPACES_REQUEST__INIT;
-	return CTD_UNARY(c, &containerd__services__namespaces__v1__namespaces__descriptor, "List",
-			 &req, out, CTD_IDEMPOTENT, err);
-}
-
-int ctd_namespace_create(ctd_conn *c, const char *name, const ctd_label *labels, size_t n_labels,
-			 berth_err *err)
-{
-	Containerd__Services__Namespaces__V1__Namespace ns =
-		CONTAINERD__SERVICES__NAMESPACES__V1__NAMESPACE__INIT;
-	Containerd__Services__Namespaces__V1__CreateNamespaceRequest req =
-		CONTAINERD__SERVICES__NAMESPACES__V1__CREATE_NAMESPACE_REQUEST__INIT;
-	ns.name = CTD_STR(name);
-	if (CTD_MAP_BUILD(&containerd__services__namespaces__v1__namespace__labels_entry__descriptor,
-			  labels, n_labels, ns.labels, ns.n_labels) != 0)
-		return ctd_nomem(err, "Namespaces.Create");
-	req.namespace_ = &ns;
-	int rc = CTD_UNARY(c, &containerd__services__namespaces__v1__namespaces__descriptor,
-			   "Create", &req, NULL, 0, err);
-	CTD_MAP_FREE(ns.labels, ns.n_labels);
-	return rc;
 }

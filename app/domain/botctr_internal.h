@@ -35,10 +35,10 @@ void botctr_op_end(struct botctr_op *op);
 /* The snapshotter to use: the given one when non-empty, else the configured one. Borrowed. */
 const char *botctr_snapshotter(const struct botctr_env *env, const char *given);
 
-/* The container as containerd has it: NEW reply in *out (ctd_reply_free), NOT_FOUND when absent,
+/* The container as containerd has it: NEW record in *out (ctd_container_free), NOT_FOUND when absent,
  * PRECONDITION when a container of that id exists but is not this bot's (no mcp.bot_id label
  * naming it): Berth never acts on a container it did not create. */
-int botctr_container_load(struct botctr_op *op, ctd_container_get_reply **out, berth_err *err);
+int botctr_container_load(struct botctr_op *op, ctd_container **out, berth_err *err);
 
 /* Makes sure the container exists, building it when absent: data and state dirs, resolv.conf,
  * image unpacked, rootfs snapshot (an existing snapshot of the container's key is kept: that is

@@ -12,7 +12,7 @@
 static int record_container(struct botctr_op *op, berth_err *err)
 {
 	const struct berth_config *cfg = op->env->cfg;
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 	char host_path[STORE_PATH_SIZE];
 	int rc;
 
@@ -21,8 +21,8 @@ static int record_container(struct botctr_op *op, berth_err *err)
 	struct store_container_new row = {
 		.bot_id = op->bot_id,
 		.container_id = op->ctr_id,
-		.image = reply->container->image[0] ? reply->container->image : cfg->bot_image,
-		.snapshotter = reply->container->snapshotter,
+		.image = reply->image[0] ? reply->image : cfg->bot_image,
+		.snapshotter = reply->snapshotter,
 		.namespace_ = ctd_conn_namespace(op->env->ctd),
 		.node = cfg->node,
 		.host_path = host_path,
@@ -31,7 +31,7 @@ static int record_container(struct botctr_op *op, berth_err *err)
 
 	snprintf(host_path, sizeof host_path, "%s/bots/%s", cfg->data_root, op->bot_id);
 	rc = store_container_upsert(op->env->store, &row, NULL, err);
-	ctd_reply_free(reply);
+	ctd_container_free(reply);
 	return rc < 0 ? berth_err_prefix(err, "record container") : 0;
 }
 
@@ -68,7 +68,7 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 	bool built = false, row_found;
 	int rc = -1;
 
-	if (botctr_op_begin(&op, env, bot_id, err) < 0)
+	if (botctr_snapshotter_check(snapshotter_in, err) < 0 || botctr_op_begin(&op, env, bot_id, err) < 0)
 		return -1;
 	/* An existing container keeps its snapshotter: naming another one cannot move it. */
 	row_found = store_container_get(env->store, bot_id, &row, err) == 0;
@@ -108,7 +108,7 @@ int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, b
 {
 	struct botctr_op op;
 	struct store_container row;
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 	ctd_task_info info;
 	const char *task_status = "absent";
 	json_t *body;
@@ -135,10 +135,10 @@ int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, b
 			return -1;
 		}
 		body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "image",
-				 reply->container->image, "status", "unknown", "namespace",
+				 reply->image, "status", "unknown", "namespace",
 				 ctd_conn_namespace(env->ctd), "container_path", "", "task_running",
 				 info.status == CTD_TASK_RUNNING, "task_status", task_status);
-		ctd_reply_free(reply);
+		ctd_container_free(reply);
 		goto done;
 	}
 	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o}",
@@ -165,7 +165,7 @@ done:
 static int find_container(struct botctr_op *op, struct store_container *row, bool *row_found, bool *ctr_found,
 			  berth_err *err)
 {
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 
 	*row_found = *ctr_found = false;
 	if (store_container_get(op->env->store, op->bot_id, row, err) == 0)
@@ -174,7 +174,7 @@ static int find_container(struct botctr_op *op, struct store_container *row, boo
 		return -1;
 	if (botctr_container_load(op, &reply, err) == 0) {
 		*ctr_found = true;
-		ctd_reply_free(reply);
+		ctd_container_free(reply);
 	} else if (err->kind != BERTH_E_NOT_FOUND) {
 		return -1;
 	}
@@ -293,7 +293,7 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_s
 		  berth_err *err)
 {
 	struct botctr_op op;
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 	bool row_deleted = false;
 	uint32_t pid = 0;
 	int snaps_removed = 0, rc = -1;
@@ -324,7 +324,7 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_s
 			berth_err_prefix(err, "delete container");
 			goto fail_recorded;
 		}
-		if (ctd_snapshot_remove(env->ctd, reply->container->snapshotter, reply->container->snapshot_key, err) < 0 &&
+		if (ctd_snapshot_remove(env->ctd, reply->snapshotter, reply->snapshot_key, err) < 0 &&
 		    err->kind != BERTH_E_NOT_FOUND) {
 			botctr_fault(err);
 			berth_err_prefix(err, "remove rootfs snapshot");
@@ -357,7 +357,7 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_s
 fail_recorded:
 	botctr_record_error(&op, "delete", err);
 done:
-	ctd_reply_free(reply);
+	ctd_container_free(reply);
 	botctr_op_end(&op);
 	return rc;
 }

@@ -65,6 +65,23 @@ void botctr_op_end(struct botctr_op *op)
 		blog(BLOG_WARN, "releasing the lock of bot %s: %s", op->bot_id, err.msg);
 }
 
+int botctr_snapshotter_check(const char *given, berth_err *err)
+{
+	size_t n = given ? strlen(given) : 0;
+
+	if (n == 0)
+		return 0;
+	if (n > 64)
+		goto invalid;
+	for (size_t i = 0; i < n; i++)
+		if (!((given[i] >= 'a' && given[i] <= 'z') || (given[i] >= '0' && given[i] <= '9') ||
+		      given[i] == '_' || given[i] == '-' || given[i] == '.'))
+			goto invalid;
+	return 0;
+invalid:
+	return berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_INVALID_SNAPSHOTTER, "invalid snapshotter name");
+}
+
 const char *botctr_snapshotter(const struct botctr_env *env, const char *given)
 {
 	return given && *given ? given : env->cfg->snapshotter;
@@ -92,18 +109,16 @@ void botctr_format_time(int64_t seconds, int32_t nanos, char *out, size_t cap)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)nanos);
 }
 
-int botctr_container_load(struct botctr_op *op, ctd_container_get_reply **out, berth_err *err)
+int botctr_container_load(struct botctr_op *op, ctd_container **out, berth_err *err)
 {
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 	const char *owner;
 
 	if (ctd_container_get(op->env->ctd, op->ctr_id, &reply, err) < 0)
 		return -1;
-	owner = reply->container ? ctd_map_get(reply->container->n_labels,
-						(ProtobufCMessage *const *)reply->container->labels,
-						BOTCTR_LABEL_BOT) : NULL;
+	owner = ctd_label_get(reply->labels, reply->n_labels, BOTCTR_LABEL_BOT);
 	if (!owner || strcmp(owner, op->bot_id) != 0) {
-		ctd_reply_free(reply);
+		ctd_container_free(reply);
 		return berth_err_set(err, BERTH_E_PRECONDITION,
 				     "container %s exists but was not created by Berth for this bot", op->ctr_id);
 	}
@@ -322,10 +337,10 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		if (ctd_container_create(ctd, &copts, err) < 0) {
 			/* Someone else made it meanwhile: the snapshot is theirs now, never remove it. */
 			if (err->kind == BERTH_E_ALREADY_EXISTS) {
-				ctd_container_get_reply *theirs = NULL;
+				ctd_container *theirs = NULL;
 				prepared = false;
 				if (botctr_container_load(op, &theirs, err) == 0) {
-					ctd_reply_free(theirs);
+					ctd_container_free(theirs);
 					rc = 0;
 					goto fail;
 				}
@@ -356,16 +371,16 @@ fail:
 
 int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool *built, berth_err *err)
 {
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 
 	if (built)
 		*built = false;
 	if (botctr_container_load(op, &reply, err) == 0) {
 		/* A container whose rootfs snapshot is gone (a delete stopped half-way) cannot run:
 		 * it is replaced, as a missing one is. */
-		int gone = ctd_snapshot_stat(op->env->ctd, reply->container->snapshotter,
-					     reply->container->snapshot_key, NULL, err) < 0;
-		ctd_reply_free(reply);
+		int gone = ctd_snapshot_stat(op->env->ctd, reply->snapshotter,
+					     reply->snapshot_key, NULL, err) < 0;
+		ctd_container_free(reply);
 		if (!gone)
 			return 0;
 		if (err->kind != BERTH_E_NOT_FOUND)
@@ -411,7 +426,7 @@ static int task_remove(struct botctr_op *op, berth_err *err)
 int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 {
 	ctd_conn *ctd = op->env->ctd;
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 	ctd_mounts rootfs = { 0, NULL, NULL };
 	ctd_task_info info;
 	int rc = -1;
@@ -429,7 +444,7 @@ int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 	}
 	if (botctr_container_load(op, &reply, err) < 0)
 		return -1;
-	if (ctd_snapshot_mounts(ctd, reply->container->snapshotter, reply->container->snapshot_key, &rootfs, err) < 0) {
+	if (ctd_snapshot_mounts(ctd, reply->snapshotter, reply->snapshot_key, &rootfs, err) < 0) {
 		botctr_fault(err);
 		berth_err_prefix(err, "rootfs mounts");
 		goto fail;
@@ -450,7 +465,7 @@ int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 	rc = 0;
 fail:
 	ctd_mounts_free(&rootfs);
-	ctd_reply_free(reply);
+	ctd_container_free(reply);
 	return rc;
 }
 

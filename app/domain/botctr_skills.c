@@ -46,7 +46,7 @@ static int skills_write(const struct botctr_env *env, const char *bot_id, const 
 		return -1;
 	if (botdir_prepare(env->cfg->data_root, env->cfg->state_root, bot_id, &dir, err) < 0)
 		goto done;
-	rc = upsert ? skills_upsert(dir.data_fd, body, &lim, err) : skills_delete(dir.data_fd, body, &lim, err);
+	rc = upsert ? skills_upsert(dir.data_fd, body, &lim, err) : skills_delete(dir.data_fd, body, err);
 done:
 	botdir_release(&dir);
 	botctr_op_end(&op);

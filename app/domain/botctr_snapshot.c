@@ -59,7 +59,7 @@ static int commit_copy(struct botctr_op *op, const char *snapshotter, const char
 {
 	ctd_conn *ctd = op->env->ctd;
 	ctd_mounts lower = { 0, NULL, NULL }, upper = { 0, NULL, NULL }, work = { 0, NULL, NULL };
-	ctd_diff_reply *diff = NULL;
+	ctd_blob *diff = NULL;
 	char view_key[160], work_key[160], applied[80], stamp[40];
 	bool have_view = false, have_work = false;
 	berth_err cleanup;
@@ -80,18 +80,13 @@ static int commit_copy(struct botctr_op *op, const char *snapshotter, const char
 		berth_err_prefix(err, "diff");
 		goto fail;
 	}
-	if (!diff->diff) {
-		berth_err_set(err, BERTH_E_INTERNAL, "diff: Diff.Diff replied without a descriptor");
-		goto fail;
-	}
 	if (ctd_snapshot_prepare(ctd, snapshotter, work_key, parent, NULL, 0, &work, err) < 0) {
 		berth_err_prefix(err, "prepare");
 		goto fail;
 	}
 	have_work = true;
 	{
-		const ctd_descriptor layer = { diff->diff->media_type, diff->diff->digest, diff->diff->size };
-		if (ctd_diff_apply(ctd, &layer, &work, applied, sizeof applied, err) < 0) {
+		if (ctd_diff_apply(ctd, &diff->desc, &work, applied, sizeof applied, err) < 0) {
 			berth_err_prefix(err, "apply");
 			goto fail;
 		}
@@ -122,10 +117,10 @@ fail:
 	if (have_view && ctd_snapshot_remove(ctd, snapshotter, view_key, &cleanup) < 0)
 		blog(BLOG_WARN, "removing %s: %s", view_key, cleanup.msg);
 	/* The layer blob is only a vehicle; without a reference the lease's end frees it anyway. */
-	if (diff && diff->diff && ctd_content_delete(ctd, diff->diff->digest, &cleanup) < 0 &&
+	if (diff && ctd_content_delete(ctd, diff->desc.digest, &cleanup) < 0 &&
 	    cleanup.kind != BERTH_E_NOT_FOUND)
-		blog(BLOG_DEBUG, "deleting diff blob %s: %s", diff->diff->digest, cleanup.msg);
-	ctd_reply_free(diff);
+		blog(BLOG_DEBUG, "deleting diff blob %s: %s", diff->desc.digest, cleanup.msg);
+	ctd_blob_free(diff);
 	ctd_mounts_free(&work);
 	ctd_mounts_free(&upper);
 	ctd_mounts_free(&lower);
@@ -153,8 +148,8 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 	struct botctr_op op;
 	struct store_container row;
 	struct store_snapshot existing, made;
-	ctd_container_get_reply *reply = NULL;
-	ctd_snapshot_stat_reply *stat = NULL;
+	ctd_container *reply = NULL;
+	ctd_snapshot_info *stat = NULL;
 	char name[SNAP_NAME_MAX + 64], runtime[STORE_CTR_ID_SIZE], parent_name[STORE_NAME_SIZE];
 	char lease[96];
 	const char *snapshotter, *key, *parent;
@@ -188,18 +183,14 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 	} else if (err->kind != BERTH_E_NOT_FOUND) {
 		goto done;
 	}
-	snapshotter = reply->container->snapshotter;
-	key = reply->container->snapshot_key;
+	snapshotter = reply->snapshotter;
+	key = reply->snapshot_key;
 	if (ctd_snapshot_stat(env->ctd, snapshotter, key, &stat, err) < 0) {
 		botctr_fault(err);
 		berth_err_prefix(err, "live snapshot");
 		goto done;
 	}
-	if (!stat->info) {
-		berth_err_set(err, BERTH_E_INTERNAL, "live snapshot: Snapshots.Stat replied without info");
-		goto done;
-	}
-	parent = stat->info->parent;
+	parent = stat->parent;
 	runtime_name(bot_id, name, runtime, sizeof runtime);
 	/* No row has this name, so a committed snapshot of that name was left by an operation cut off
 	 * between commit and record: it is nobody's, and would only block the name. Only its absence
@@ -253,29 +244,26 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 done:
 	if (leased)
 		botctr_lease_end(&op, lease);
-	ctd_reply_free(stat);
-	ctd_reply_free(reply);
+	ctd_snapshot_info_free(stat);
+	ctd_container_free(reply);
 	botctr_record_timeout(&op, "snapshot", rc, err, false);
 	botctr_op_end(&op);
 	return rc;
 }
 
-static const char *kind_name(int kind)
+static const char *kind_name(ctd_snapshot_kind kind)
 {
 	switch (kind) {
-	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__VIEW: return "View";
-	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__ACTIVE: return "Active";
-	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__COMMITTED: return "Committed";
+	case CTD_SNAPSHOT_VIEW: return "View";
+	case CTD_SNAPSHOT_ACTIVE: return "Active";
+	case CTD_SNAPSHOT_COMMITTED: return "Committed";
 	default: return "Unknown";
 	}
 }
 
-static void info_time(const Google__Protobuf__Timestamp *ts, char *out, size_t cap)
+static void info_time(ctd_time ts, char *out, size_t cap)
 {
-	if (ts)
-		botctr_format_time(ts->seconds, ts->nanos, out, cap);
-	else
-		out[0] = '\0';
+	botctr_format_time(ts.seconds, ts.nanos, out, cap);
 }
 
 /* One listed snapshot, from containerd's info; name is Berth's name. NEW object. */
@@ -310,12 +298,14 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 	struct botctr_op op;
 	struct store_container row;
 	struct store_snapshot_list snaps = { NULL, 0 };
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 	const char *snapshotter;
 	json_t **items = NULL, *list = NULL;
 	size_t n = 0;
 	int rc = -1;
 
+	if (botctr_snapshotter_check(snapshotter_in, err) < 0)
+		return -1;
 	memset(&op, 0, sizeof op);
 	op.env = env;
 	op.bot_id = bot_id;
@@ -336,15 +326,15 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 	/* The container's own live snapshot. A failed stat is reported; a live snapshot containerd no
 	 * longer has is listed with what is known ("missing"): rolling back is how the bot recovers. */
 	if (botctr_container_load(&op, &reply, err) == 0) {
-		const char *key = reply->container->snapshot_key;
-		ctd_snapshot_stat_reply *stat = NULL;
-		bool same = strcmp(reply->container->snapshotter, snapshotter) == 0;
+		const char *key = reply->snapshot_key;
+		ctd_snapshot_info *stat = NULL;
+		bool same = strcmp(reply->snapshotter, snapshotter) == 0;
 		int stat_rc = same ? ctd_snapshot_stat(env->ctd, snapshotter, key, &stat, err) : 0;
 
 		if (!same) {
 			/* another snapshotter's listing */
-		} else if (stat_rc == 0 && stat->info) {
-			items[n++] = snapshot_entry(&op, snapshotter, key, stat->info, "container");
+		} else if (stat_rc == 0 && stat) {
+			items[n++] = snapshot_entry(&op, snapshotter, key, stat, "container");
 		} else if (stat_rc < 0 && err->kind == BERTH_E_NOT_FOUND) {
 			blog(BLOG_WARN, "bot %s: the live snapshot %s of its container is missing in containerd", bot_id, key);
 			items[n++] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "snapshotter", snapshotter, "name", key,
@@ -355,17 +345,17 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 				berth_err_set(err, BERTH_E_INTERNAL, "Snapshots.Stat replied without info");
 			botctr_fault(err);
 			berth_err_prefix(err, "live snapshot %s", key);
-			ctd_reply_free(stat);
+			ctd_snapshot_info_free(stat);
 			goto done;
 		}
-		ctd_reply_free(stat);
+		ctd_snapshot_info_free(stat);
 	} else if (err->kind != BERTH_E_NOT_FOUND && err->kind != BERTH_E_PRECONDITION) {
 		goto done;
 	}
 	/* The snapshots Berth made for this bot, as containerd has them. */
 	for (size_t i = 0; i < snaps.count; i++) {
 		const struct store_snapshot *s = &snaps.items[i];
-		ctd_snapshot_stat_reply *stat = NULL;
+		ctd_snapshot_info *stat = NULL;
 		if (strcmp(s->snapshotter, snapshotter) != 0)
 			continue;
 		if (ctd_snapshot_stat(env->ctd, snapshotter, s->runtime_snapshot_name, &stat, err) < 0) {
@@ -374,9 +364,8 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 			blog(BLOG_WARN, "snapshot %s of bot %s is recorded but missing in containerd", s->name, bot_id);
 			continue;
 		}
-		if (stat->info)
-			items[n++] = snapshot_entry(&op, snapshotter, s->name, stat->info, s->source);
-		ctd_reply_free(stat);
+		items[n++] = snapshot_entry(&op, snapshotter, s->name, stat, s->source);
+		ctd_snapshot_info_free(stat);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!items[i]) {
@@ -395,7 +384,7 @@ done:
 	for (size_t i = 0; items && i < n; i++)
 		json_decref(items[i]);
 	free(items);
-	ctd_reply_free(reply);
+	ctd_container_free(reply);
 	store_snapshot_list_free(&snaps);
 	return rc;
 }
@@ -406,7 +395,7 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	struct botctr_op op;
 	struct store_snapshot snap;
 	struct store_container row;
-	ctd_container_get_reply *reply = NULL;
+	ctd_container *reply = NULL;
 	char lease[96], ip[64] = "", host_path[STORE_PATH_SIZE];
 	bool leased = false, row_found;
 	uint32_t pid = 0;
@@ -469,7 +458,7 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	if (reply) {
 		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
 			goto fail_fault;
-		if (ctd_snapshot_remove(env->ctd, reply->container->snapshotter, reply->container->snapshot_key, err) < 0 &&
+		if (ctd_snapshot_remove(env->ctd, reply->snapshotter, reply->snapshot_key, err) < 0 &&
 		    err->kind != BERTH_E_NOT_FOUND)
 			goto fail_fault;
 	}
@@ -520,7 +509,7 @@ fail_recorded:
 done:
 	if (leased)
 		botctr_lease_end(&op, lease);
-	ctd_reply_free(reply);
+	ctd_container_free(reply);
 	botctr_op_end(&op);
 	return rc;
 }

@@ -14,33 +14,6 @@
 #include "berth/safefs.h"
 #include "berth/uuid.h"
 
-/* mkdir -p for an administrator's path (links followed: it is not bot-controlled). */
-static int mkdir_parents(const char *path, mode_t mode, berth_err *err)
-{
-	char *copy = strdup(path);
-	int rc = 0;
-
-	if (!copy)
-		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	for (char *p = copy + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char saved = *p;
-
-			*p = '\0';
-			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-				rc = berth_err_set(err, BERTH_E_INTERNAL, "mkdir %s: %s", copy,
-						   strerror(errno));
-				break;
-			}
-			*p = saved;
-			if (saved == '\0')
-				break;
-		}
-	}
-	free(copy);
-	return rc;
-}
-
 /* Creates <root>/bots/<uuid> beneath the root without following links; returns its fd. */
 static int prepare_one(const char *root, const char *uuid, mode_t mode, int *fd_out,
 		       char **path_out, berth_err *err)
@@ -53,7 +26,7 @@ static int prepare_one(const char *root, const char *uuid, mode_t mode, int *fd_
 	if (!root || root[0] != '/')
 		return berth_err_set(err, BERTH_E_INVALID, "root \"%s\" is not an absolute path",
 				     root ? root : "");
-	if (mkdir_parents(root, 0755, err) != 0)
+	if (safefs_mkdir_p(root, 0755, err) != 0)
 		return -1;
 	if (safefs_open_root(root, &root_fd, err) != 0)
 		return -1;

@@ -2,10 +2,10 @@
 noinst_LIBRARIES += app/domain/libberth_domain.a
 app_domain_libberth_domain_a_SOURCES = \
 	app/domain/authz.c \
+	app/domain/compat.c \
 	app/domain/skills.c \
 	app/domain/resolv.c \
 	app/domain/botdir.c
-BERTH_LIBS += app/domain/libberth_domain.a
 app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \

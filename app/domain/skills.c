@@ -15,6 +15,7 @@
 #include "berth/log.h"
 #include "berth/safefs.h"
 #include "berth/strbuf.h"
+#include "berth/utf8.h"
 
 #define SKILLS_DIR ".skills"
 #define SKILL_FILE "SKILL.md"
@@ -31,62 +32,6 @@ static void trim(const char **s, size_t *len)
 	}
 	while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
 		(*len)--;
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t k;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		k = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		k = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		k = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (k == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	*cp = c;
-	return k;
-}
-
-#define UTF8_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
-
-/* Appends n bytes of s as valid UTF-8 (each invalid byte becomes U+FFFD), at most max bytes, cut
- * at a character boundary. Returns 1 when something was cut off. */
-static int utf8_clean(struct strbuf *b, const char *s, size_t n, size_t max)
-{
-	size_t used = 0;
-
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
-		size_t out = k ? k : sizeof UTF8_REPLACEMENT - 1;
-
-		if (used + out > max)
-			return 1;
-		if (k)
-			strbuf_add(b, s + i, k);
-		else
-			strbuf_str(b, UTF8_REPLACEMENT);
-		used += out;
-		i += k ? k : 1;
-	}
-	return 0;
 }
 
 /* A JSON string of arbitrary bytes: invalid UTF-8 becomes U+FFFD (files are the bot's). */
@@ -917,8 +862,7 @@ fail:
 
 /* ---- delete -------------------------------------------------------------------------------- */
 
-int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
-		  berth_err *err)
+int skills_delete(int data_dir_fd, const json_t *body, berth_err *err)
 {
 	const json_t *names = json_is_object(body) ? json_object_get(body, "names") : NULL;
 	char **valid = NULL;
@@ -926,7 +870,6 @@ int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limit
 	size_t n;
 	int exists, rc = -1;
 
-	(void)limits;
 	if (!json_is_array(names) || json_array_size(names) == 0)
 		return berth_err_set(err, BERTH_E_INVALID, "names is required");
 	n = json_array_size(names);

@@ -1,84 +1,39 @@
-/* handlers_compat.c: the older version's /container routes (reference §5), with the authorization
- * the original lacked (§18.3): a container answers only when Berth created it (it has a containers
- * row) and the caller is an admin or the owner of its bot. */
+/* handlers_compat.c: the older version's /container routes (reference §5); which containers a
+ * caller may see is the domain's (include/berth/compat.h). */
 #include "handlers_bot_common.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-#include "berth/authz.h"
+#include "berth/compat.h"
 #include "berth/http_bot_handlers.h"
-#include "berth/store.h"
+#include "berth/log.h"
 #include "berth/worker.h"
 
-/* Finds the row of a Berth container by its containerd id and authorizes the caller on its bot.
- * Unknown ids and containers of bots the caller may not see are both 404, so that ids cannot be
- * probed. On success *bot_id gets the bot (cap STORE_ID_SIZE). */
+/* The bot of the container the caller names, authorized (include/berth/compat.h); resp holds
+ * the error otherwise. */
 static int authorize_container(struct http_req *req, const char *container_id, char *bot_id,
 			       struct http_resp *resp)
 {
-	struct store_container row;
-	struct store_bot *bot = NULL;
+	const struct authz_caller caller = { req->caller.user_id, req->caller.is_admin };
 	berth_store *store;
 	berth_err err;
 
-	if (!container_id || !*container_id)
-		return http_resp_error(resp, 400, "invalid_argument", "container_id is required");
 	store = worker_store(req->ctx, &err);
-	if (!store)
+	if (!store || compat_container_bot(store, &caller, container_id, bot_id, &err) < 0)
 		return http_resp_err(resp, &err);
-	if (store_container_get_by_container_id(store, container_id, &row, &err) < 0) {
-		if (err.kind == BERTH_E_NOT_FOUND || err.kind == BERTH_E_INVALID)
-			return http_resp_error(resp, 404, "not_found", "container not found");
-		return http_resp_err(resp, &err);
-	}
-	if (http_bot_access(req, row.bot_id, &AUTHZ_OWNER_OR_ADMIN, &bot, resp) < 0) {
-		if (resp->status == 403)
-			return http_resp_error(resp, 404, "not_found", "container not found");
-		return -1;
-	}
-	memcpy(bot_id, bot->id, STORE_ID_SIZE);
-	free(bot);
+	blog_ctx_set_bot(bot_id);
 	return 0;
-}
-
-static int by_container_id(const void *a, const void *b)
-{
-	return strcmp(((const struct store_container *)a)->container_id,
-		      ((const struct store_container *)b)->container_id);
 }
 
 int http_compat_container_list(struct http_req *req, struct http_resp *resp)
 {
-	struct store_container_list rows = { NULL, 0 };
+	const struct authz_caller caller = { req->caller.user_id, req->caller.is_admin };
 	berth_store *store;
 	berth_err err;
-	json_t *list;
+	json_t *out;
 
 	store = worker_store(req->ctx, &err);
-	if (!store)
+	if (!store || compat_container_list(store, &caller, &out, &err) < 0)
 		return http_resp_err(resp, &err);
-	if (store_container_list(store, req->caller.is_admin ? NULL : req->caller.user_id, &rows, &err) < 0)
-		return http_resp_err(resp, &err);
-	/* Sorted by id, as the original. (An empty list has no items array: qsort needs one.) */
-	if (rows.count > 1)
-		qsort(rows.items, rows.count, sizeof rows.items[0], by_container_id);
-	list = json_array();
-	for (size_t i = 0; list && i < rows.count; i++) {
-		const struct store_container *c = &rows.items[i];
-		json_t *item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "id", c->container_id, "bot_id",
-					 c->bot_id, "image", c->image, "snapshotter", c->snapshotter, "status",
-					 c->status, "created_at", c->created_at, "updated_at", c->updated_at,
-					 "labels", "mcp.bot_id", c->bot_id);
-		if (!item || json_array_append_new(list, item) < 0) {
-			json_decref(list);
-			list = NULL;
-		}
-	}
-	store_container_list_free(&rows);
-	if (!list)
-		return http_resp_error(resp, 500, "internal", "out of memory");
-	return http_resp_json(resp, 200, json_pack("{s:o}", "containers", list));
+	return http_resp_json(resp, 200, out);
 }
 
 int http_compat_container_delete(struct http_req *req, struct http_resp *resp)

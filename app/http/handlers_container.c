@@ -41,28 +41,6 @@ int body_string(const json_t *body, const char *field, const char **out, struct 
 	return 0;
 }
 
-/* Snapshotter names as containerd's plugins are named: short, [a-z0-9_.-]. */
-static int snapshotter_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-' || s[i] == '.'))
-			return 0;
-	return 1;
-}
-
-/* Reads the optional snapshotter of a body or query; 400 when malformed. */
-static int snapshotter_arg(const char *value, struct http_resp *resp)
-{
-	if (value && *value && !snapshotter_valid(value))
-		return http_resp_error(resp, 400, "invalid_snapshotter", "invalid snapshotter name");
-	return 0;
-}
-
 int http_container_create(struct http_req *req, struct http_resp *resp)
 {
 	struct botctr_env env;
@@ -71,7 +49,7 @@ int http_container_create(struct http_req *req, struct http_resp *resp)
 	berth_err err;
 
 	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
-	    snapshotter_arg(snapshotter, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+	    bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (botctr_create(&env, req->bot->id, snapshotter, &out, &err) < 0)
 		return http_resp_err(resp, &err);
@@ -160,7 +138,7 @@ int http_snapshot_list(struct http_req *req, struct http_resp *resp)
 	json_t *out = NULL;
 	berth_err err;
 
-	if (snapshotter_arg(snapshotter, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+	if (bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (botctr_snapshot_list(&env, req->bot->id, snapshotter, &out, &err) < 0)
 		return http_resp_err(resp, &err);

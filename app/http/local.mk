@@ -22,7 +22,6 @@ app_http_libberth_http_a_SOURCES = \
 	app/http/handlers_container.c \
 	app/http/handlers_skills.c \
 	app/http/handlers_compat.c
-BERTH_LIBS += app/http/libberth_http.a
 
 # Unit tests (no services).
 HTTP_UNIT_TESTS = test/unit/test_router test/unit/test_params test/unit/test_http_rules \

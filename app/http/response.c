@@ -3,10 +3,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "berth/log.h"
+#include "berth/strbuf.h"
+#include "berth/utf8.h"
 
 /* What is sent when even building an error response runs out of memory. */
 static const char OOM_BODY[] = "{\"message\":\"out of memory\",\"code\":\"internal\"}";
@@ -50,66 +53,6 @@ static int set_oom(struct http_resp *resp)
 	return -1;
 }
 
-/* Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF) at s, or 0 when the byte at s does not start one. */
-static size_t utf8_sequence_length(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0; /* overlong */
-		else if (c == 0xED)
-			hi = 0x9F; /* surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xF4)
-			hi = 0x8F; /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0; /* also stops at the terminating NUL */
-	return len;
-}
-
-/* Copies text into out (out_size >= 1) as valid UTF-8: every byte that does not belong to a
- * well-formed sequence (a stray byte from input, or a character cut by truncation) becomes '?'.
- * The result is never longer than the input: strlen(text) + 1 bytes always hold it. */
-static void utf8_sanitize(const char *text, char *out, size_t out_size)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t used = 0;
-
-	while (*s && used + 1 < out_size) {
-		size_t len = utf8_sequence_length(s);
-
-		if (len == 0) {
-			out[used++] = '?';
-			s++;
-			continue;
-		}
-		if (used + len >= out_size)
-			break; /* a character that does not fit is left out whole */
-		memcpy(out + used, s, len);
-		used += len;
-		s += len;
-	}
-	out[used] = '\0';
-}
-
 int http_resp_json(struct http_resp *resp, int status, json_t *body)
 {
 	char *text;
@@ -130,23 +73,23 @@ int http_resp_json(struct http_resp *resp, int status, json_t *body)
 }
 
 /* The message is made valid UTF-8 first (it may echo input, or end in a character vsnprintf
- * cut), so that only a real allocation failure ends in the fixed out-of-memory body. */
+ * cut: berth/utf8.h), so that only a real allocation failure ends in the fixed out-of-memory body. */
 static int error_body(struct http_resp *resp, int status, const char *code, const char *message)
 {
-	size_t size = (message ? strlen(message) : 0) + 1;
-	char *clean = malloc(size);
+	struct strbuf clean = STRBUF_INIT;
 	json_t *body = json_object();
 	int failed;
 
-	if (!clean || !body) {
-		free(clean);
+	if (message)
+		utf8_clean(&clean, message, strlen(message), SIZE_MAX);
+	if (!clean.ok || !body) {
+		free(clean.s);
 		json_decref(body);
 		return set_oom(resp);
 	}
-	utf8_sanitize(message ? message : "", clean, size);
-	failed = json_object_set_new(body, "message", json_string(clean)) ||
+	failed = json_object_set_new(body, "message", json_string(clean.s ? clean.s : "")) ||
 		 json_object_set_new(body, "code", json_string(code));
-	free(clean);
+	free(clean.s);
 	if (failed) {
 		json_decref(body);
 		return set_oom(resp);

@@ -1,6 +1,7 @@
 /* routes.c: the one route table berth-fcgi serves. Add routes here; see include/berth/http.h.
  * Bot-scoped routes set bot_policy (AUTHZ_OWNER_OR_ADMIN, or AUTHZ_WITH_GUEST for the tools
  * gateway) and get req->bot already authorized. */
+#include "berth/authz.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/http_handlers.h"
 

@@ -8,7 +8,6 @@ app_image_libberth_image_a_SOURCES = \
 	app/image/archive_walk.h \
 	app/image/resolve.c \
 	app/image/import.c
-BERTH_LIBS += app/image/libberth_image.a
 
 # The default bot image, an OCI archive built offline from Debian's busybox-static.
 BERTH_BOT_IMAGE_NAME = docker.io/library/berth-bot:latest

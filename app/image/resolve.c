@@ -86,7 +86,7 @@ static json_t *load_manifest(ctd_conn *c, const ctd_descriptor *target, char *ou
 
 int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_err *err)
 {
-	ctd_image_get_reply *reply = NULL;
+	ctd_image *reply = NULL;
 	json_t *manifest = NULL;
 	ctd_descriptor target, config;
 	int rc = -1;
@@ -101,13 +101,11 @@ int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_e
 			stored_fault(err);
 		goto done;
 	}
-	if (!reply->image || !reply->image->target) {
+	if (!reply->target.digest[0]) {
 		berth_err_set(err, BERTH_E_INTERNAL, "image has no target");
 		goto done;
 	}
-	target.media_type = reply->image->target->media_type;
-	target.digest = reply->image->target->digest;
-	target.size = reply->image->target->size;
+	target = reply->target;
 	if (!image_digest_valid(target.digest)) {
 		berth_err_set(err, BERTH_E_INTERNAL, "image target digest %s is not sha256", target.digest);
 		goto done;
@@ -135,7 +133,7 @@ done:
 	if (rc != 0)
 		berth_err_prefix(err, "resolve image %s", name ? name : "");
 	json_decref(manifest);
-	ctd_reply_free(reply);
+	ctd_image_free(reply);
 	return rc;
 }
 

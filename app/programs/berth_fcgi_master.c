@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/deadline.h"
 #include "berth/log.h"
 
 #define STORM_WINDOW_MS 10000

@@ -47,7 +47,7 @@ static int image_import_cmd(ctd_conn *c, const struct berth_config *cfg, int arg
 static int image_list_cmd(ctd_conn *c, int argc, char **argv)
 {
 	berth_err err = {0};
-	ctd_image_list_reply *list = NULL;
+	ctd_images *list = NULL;
 
 	if (berthctl_parse(argc, argv, NULL, 0, NULL, 0, 0, &err) != 0) {
 		berth_err_prefix(&err, "image list");
@@ -55,13 +55,12 @@ static int image_list_cmd(ctd_conn *c, int argc, char **argv)
 	}
 	if (ctd_image_list(c, NULL, 0, &list, &err) != 0)
 		return berthctl_fail(&err, 0);
-	for (size_t i = 0; i < list->n_images; i++) {
-		const ctd_image *img = list->images[i];
+	for (size_t i = 0; i < list->n; i++) {
+		const ctd_image *img = &list->items[i];
 
-		printf("%s\t%s\t%s\n", img->name, img->target ? img->target->digest : "",
-		       img->target ? img->target->media_type : "");
+		printf("%s\t%s\t%s\n", img->name, img->target.digest, img->target.media_type);
 	}
-	ctd_reply_free(list);
+	ctd_images_free(list);
 	return BERTHCTL_OK;
 }
 

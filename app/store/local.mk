@@ -12,7 +12,6 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/locks.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
-BERTH_LIBS += app/store/libberth_store.a
 
 # db/ is the one source of the schema: every db/NNNN_name.sql, listed here, is embedded into the
 # programs (test_store_migrations checks that this list and db/ agree).

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "berth/deadline.h"
+
 /* Class of the two-int advisory keys of node locks ("BRTH"); bot locks use one bigint key. */
 #define NODE_LOCK_CLASS "1112691784"
 

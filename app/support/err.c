@@ -141,6 +141,7 @@ static const struct {
 	[BERTH_EC_USER_INACTIVE] = { "user_inactive", "the user is inactive" },
 	[BERTH_EC_UNKNOWN_IDENTITY] = { "unknown_identity", "no user is bound to this identity" },
 	[BERTH_EC_LOCK_LOST] = { "lock_lost", "the operation lost its lock and was abandoned" },
+	[BERTH_EC_INVALID_SNAPSHOTTER] = { "invalid_snapshotter", "invalid snapshotter name" },
 };
 
 const char *berth_errcode_name(berth_errcode code)

@@ -7,8 +7,8 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/config.c \
 	app/support/uuid.c \
 	app/support/strbuf.c \
+	app/support/utf8.c \
 	app/support/safefs.c
-BERTH_LIBS += app/support/libberth_support.a
 
 check_PROGRAMS += test/unit/test_config test/unit/test_err_deadline
 TESTS += test/unit/test_config test/unit/test_err_deadline

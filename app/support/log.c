@@ -53,11 +53,6 @@ int blog_level_parse(const char *name, enum blog_level *out)
 	return -1;
 }
 
-int blog_enabled(enum blog_level level)
-{
-	return level >= log_min;
-}
-
 static void copy_field(char *dst, size_t cap, const char *src)
 {
 	snprintf(dst, cap, "%s", src ? src : "");
@@ -133,11 +128,6 @@ void blog_signal_line(const char *msg)
 	if (write(log_fd, buf, pos) < 0) {
 		/* nowhere left to report it */
 	}
-}
-
-const char *blog_ctx_request_id(void)
-{
-	return ctx_request_id;
 }
 
 static void put_ctx(json_t *line, const char *key, const char *value)

@@ -188,6 +188,32 @@ static int open_error(int root_fd, const char *relpath, int errnum, berth_err *e
 	}
 }
 
+int safefs_mkdir_p(const char *path, mode_t mode, berth_err *err)
+{
+	char *copy = strdup(path);
+	int rc = 0;
+
+	if (!copy)
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	for (char *p = copy + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
+				rc = berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NONE, "mkdir %s: %s",
+						      copy, strerror(errno));
+				break;
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
 int safefs_open_root(const char *path, int *fd_out, berth_err *err)
 {
 	int fd;

@@ -1,6 +1,7 @@
 /* authz.h: who may act on a bot (the original's AuthorizeBotAccess, reference §1).
  *
- * Pure decision over facts the caller loaded from the store: no I/O, nothing allocated.
+ * authz_decide is the pure decision over facts loaded from the store (no I/O, nothing allocated);
+ * authz_bot_access loads those facts for one bot and decides.
  * Access is granted to global admins and to the bot's owner. For a public bot, and only when the
  * route's policy allows it, also to bot members (any role) and, when the bot allows guests, to any
  * authenticated user. Everything else is denied. Every container, skills and snapshot route uses
@@ -10,6 +11,9 @@
 #define BERTH_AUTHZ_H
 
 #include <stdbool.h>
+
+#include "berth/err.h"
+#include "berth/store.h"
 
 struct authz_caller {
 	const char *user_id; /* canonical UUID */
@@ -37,5 +41,11 @@ extern const struct authz_policy AUTHZ_WITH_GUEST;
 
 enum authz_decision authz_decide(const struct authz_caller *caller, const struct authz_bot *bot,
 				 const struct authz_policy *policy);
+
+/* Whether caller may act on bot bot_id (a canonical UUID) under policy: loads the bot, and its
+ * membership when the policy could use it. On success *bot_out is the bot, NEW (free()). Fails with
+ * BERTH_E_NOT_FOUND (no such bot), BERTH_E_PERMISSION (denied), or the store's error. */
+int authz_bot_access(berth_store *store, const struct authz_caller *caller, const char *bot_id,
+		     const struct authz_policy *policy, struct store_bot **bot_out, berth_err *err);
 
 #endif

@@ -91,6 +91,10 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
 int botctr_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
 int botctr_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
+/* A snapshotter a caller named (NULL or "": the configured one) must be a plugin name: at most 64
+ * bytes of [a-z0-9_.-]; else BERTH_E_INVALID / BERTH_EC_INVALID_SNAPSHOTTER. Every operation that
+ * takes a snapshotter checks it with this, so that every route does. */
+int botctr_snapshotter_check(const char *given, berth_err *err);
 
 /* The container id of a bot: "mcp-<uuid>". out must hold BOTCTR_ID_MAX bytes. */
 #define BOTCTR_ID_MAX 48

@@ -11,9 +11,9 @@
  * containerd answers when its own copy of the deadline fires first) fails with BERTH_E_TIMEOUT /
  * BERTH_EC_DEADLINE_EXCEEDED. The raw gRPC status code of the last call is ctd_conn_last_status().
  *
- * Replies that are returned as protobuf-c structs (the ctd_*_reply types below) are NEW: the caller
- * frees them with ctd_reply_free(). Callbacks of streaming calls get BORROWED messages, valid only
- * during the callback.
+ * Results are Berth's own records (below; containerd's protobuf types stay inside app/containerd):
+ * NEW, freed with their *_free function. Callbacks of streaming calls get BORROWED records, valid
+ * only during the callback.
  *
  * Connections: one ctd_conn per process or per thread, created AFTER fork and never used across
  * fork (gRPC state does not survive fork). A connection holds one channel and one completion queue;
@@ -27,21 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <protobuf-c/protobuf-c.h>
-
 #include "berth/deadline.h"
 #include "berth/err.h"
-#include "containerd/events/task.pb-c.h"
-#include "containerd/services/containers/v1/containers.pb-c.h"
-#include "containerd/services/content/v1/content.pb-c.h"
-#include "containerd/services/diff/v1/diff.pb-c.h"
-#include "containerd/services/events/v1/events.pb-c.h"
-#include "containerd/services/images/v1/images.pb-c.h"
-#include "containerd/services/leases/v1/leases.pb-c.h"
-#include "containerd/services/namespaces/v1/namespace.pb-c.h"
-#include "containerd/services/snapshots/v1/snapshots.pb-c.h"
-#include "containerd/services/tasks/v1/tasks.pb-c.h"
-#include "containerd/types/mount.pb-c.h"
 
 /* Any type URLs of OCI runtime-spec JSON (the Any's value is the JSON bytes, not protobuf). */
 #define CTD_SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
@@ -50,25 +37,147 @@
 /* Label containerd reads as a lease's expiry (RFC 3339). */
 #define CTD_LABEL_GC_EXPIRE "containerd.io/gc.expire"
 
-/* Reply types the caller frees with ctd_reply_free(). */
-typedef Containerd__Services__Containers__V1__Container ctd_container;
-typedef Containerd__Services__Containers__V1__GetContainerResponse ctd_container_get_reply;
-typedef Containerd__Services__Containers__V1__ListContainersResponse ctd_container_list_reply;
-typedef Containerd__Services__Snapshots__V1__Info ctd_snapshot_info;
-typedef Containerd__Services__Snapshots__V1__StatSnapshotResponse ctd_snapshot_stat_reply;
-typedef Containerd__Services__Tasks__V1__ListTasksResponse ctd_task_list_reply;
-typedef Containerd__Services__Tasks__V1__MetricsResponse ctd_task_metrics_reply;
-typedef Containerd__Services__Images__V1__Image ctd_image;
-typedef Containerd__Services__Images__V1__GetImageResponse ctd_image_get_reply;
-typedef Containerd__Services__Images__V1__ListImagesResponse ctd_image_list_reply;
-typedef Containerd__Services__Content__V1__InfoResponse ctd_content_info_reply;
-typedef Containerd__Services__Diff__V1__DiffResponse ctd_diff_reply;
-typedef Containerd__Services__Namespaces__V1__ListNamespacesResponse ctd_namespace_list_reply;
-typedef Containerd__Services__Events__V1__Envelope ctd_envelope;
-typedef Containerd__Events__TaskExit ctd_task_exit_event;
+/* A label, or any map<string,string> entry. In arguments: borrowed strings, and in an update
+ * value NULL deletes. In the records below: owned by the record. */
+typedef struct ctd_label {
+	const char *key;
+	const char *value;
+} ctd_label;
 
-/* protobuf_c_message_free_unpacked for any reply above; NULL is fine. */
-void ctd_reply_free(void *reply);
+/* The value of key among labels, or NULL. Borrowed. */
+const char *ctd_label_get(const ctd_label *labels, size_t n_labels, const char *key);
+
+/* A point in time as containerd reports it (UNIX seconds and nanoseconds); all zero: unknown. */
+typedef struct ctd_time {
+	int64_t seconds;
+	int32_t nanos;
+} ctd_time;
+
+/* A content descriptor; borrowed strings. */
+typedef struct ctd_descriptor {
+	const char *media_type;
+	const char *digest;
+	int64_t size;
+} ctd_descriptor;
+
+/* Records that containerd returns are NEW (one allocation per call result, with the strings it
+ * points to) and freed with their own *_free function, which takes NULL. The hidden `owner_` field
+ * is the client's business. */
+
+/* A container record (Containers.Get/List). */
+typedef struct ctd_container {
+	const char *id;
+	const char *image;
+	const char *runtime;
+	const char *snapshotter;
+	const char *snapshot_key;
+	const ctd_label *labels;
+	size_t n_labels;
+	ctd_time created_at;
+	ctd_time updated_at;
+	void *owner_;
+} ctd_container;
+void ctd_container_free(ctd_container *ctr);
+
+typedef struct ctd_containers {
+	size_t n;
+	ctd_container *items; /* items[i] belong to the list (never ctd_container_free them) */
+	void *owner_;
+} ctd_containers;
+void ctd_containers_free(ctd_containers *list);
+
+typedef enum ctd_snapshot_kind {
+	CTD_SNAPSHOT_UNKNOWN = 0,
+	CTD_SNAPSHOT_VIEW,
+	CTD_SNAPSHOT_ACTIVE,
+	CTD_SNAPSHOT_COMMITTED,
+} ctd_snapshot_kind;
+
+/* A snapshot (Snapshots.Stat/List). parent "" for none. */
+typedef struct ctd_snapshot_info {
+	const char *name;
+	const char *parent;
+	ctd_snapshot_kind kind;
+	const ctd_label *labels;
+	size_t n_labels;
+	ctd_time created_at;
+	ctd_time updated_at;
+	void *owner_;
+} ctd_snapshot_info;
+void ctd_snapshot_info_free(ctd_snapshot_info *info);
+
+/* An image record (Images.Get/List). */
+typedef struct ctd_image {
+	const char *name;
+	ctd_descriptor target; /* digest "" when the record has none */
+	const ctd_label *labels;
+	size_t n_labels;
+	ctd_time created_at;
+	ctd_time updated_at;
+	void *owner_;
+} ctd_image;
+void ctd_image_free(ctd_image *img);
+
+typedef struct ctd_images {
+	size_t n;
+	ctd_image *items; /* belong to the list */
+	void *owner_;
+} ctd_images;
+void ctd_images_free(ctd_images *list);
+
+/* A blob in the content store (Content.Info). */
+typedef struct ctd_blob_info {
+	const char *digest;
+	int64_t size;
+	const ctd_label *labels;
+	size_t n_labels;
+	ctd_time created_at;
+	ctd_time updated_at;
+	void *owner_;
+} ctd_blob_info;
+void ctd_blob_info_free(ctd_blob_info *info);
+
+/* A blob Diff.Diff wrote: its descriptor (strings owned). */
+typedef struct ctd_blob {
+	ctd_descriptor desc;
+	void *owner_;
+} ctd_blob;
+void ctd_blob_free(ctd_blob *blob);
+
+/* The status of a task or process. */
+typedef enum ctd_task_status {
+	CTD_TASK_UNKNOWN = 0,
+	CTD_TASK_CREATED,
+	CTD_TASK_RUNNING,
+	CTD_TASK_STOPPED,
+	CTD_TASK_PAUSED, /* also containerd's PAUSING */
+} ctd_task_status;
+/* "created", "running", "stopped", "paused", "unknown". */
+const char *ctd_task_status_name(ctd_task_status s);
+
+/* How a process ended. status is containerd's exit_status: the exit code, or 128 + signal. */
+typedef struct ctd_exit {
+	uint32_t status;
+	int64_t exited_at_ns; /* UNIX time in ns; 0 if unknown */
+} ctd_exit;
+
+/* A set of mounts as Snapshots.Prepare/View/Mounts return them and Tasks.Create/Diff.Apply/
+ * Diff.Diff take them. From ctd_snapshot_*: it owns its array and strings (free with
+ * ctd_mounts_free). A caller may also fill mounts/n itself with owner_ NULL (then ctd_mounts_free
+ * does nothing). */
+typedef struct ctd_mount {
+	const char *type;
+	const char *source;
+	const char *target;
+	const char *const *options;
+	size_t n_options;
+} ctd_mount;
+typedef struct ctd_mounts {
+	size_t n;
+	ctd_mount *mounts;
+	void *owner_;
+} ctd_mounts;
+void ctd_mounts_free(ctd_mounts *m);
 
 /* ---- connection ---------------------------------------------------------------------------- */
 
@@ -113,60 +222,6 @@ void ctd_shutdown(void);
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-/* A label, or any map<string,string> entry. Borrowed strings. In an update, value NULL deletes. */
-typedef struct ctd_label {
-	const char *key;
-	const char *value;
-} ctd_label;
-
-/* Looks key up in a map<string,string> field of a reply, e.g.
- * ctd_map_get(ctr->n_labels, (ProtobufCMessage **)ctr->labels, "mcp.bot_id").
- * Returns the borrowed value or NULL. */
-const char *ctd_map_get(size_t n_entries, ProtobufCMessage *const *entries, const char *key);
-
-/* Builds the entry array of a map<string,string> field whose entry message is entry_desc
- * (any *_LabelsEntry descriptor) from labels; the entries borrow the strings. NEW array: free with
- * ctd_map_free(). Entries with value NULL are skipped. Returns 0, or -1 on allocation failure. */
-int ctd_map_build(const ProtobufCMessageDescriptor *entry_desc, const ctd_label *labels,
-		  size_t n_labels, ProtobufCMessage ***entries_out, size_t *n_out);
-void ctd_map_free(ProtobufCMessage **entries, size_t n);
-
-/* A set of mounts as Snapshots.Prepare/View/Mounts return them and Tasks.Create/Diff.Apply/
- * Diff.Diff take them. From ctd_snapshot_*: it owns `owner` (free with ctd_mounts_free). A caller
- * may also fill mounts/n itself with owner NULL (then ctd_mounts_free does nothing). */
-typedef struct ctd_mounts {
-	size_t n;
-	Containerd__Types__Mount **mounts;
-	ProtobufCMessage *owner;
-} ctd_mounts;
-void ctd_mounts_free(ctd_mounts *m);
-
-/* A content descriptor; borrowed strings. */
-typedef struct ctd_descriptor {
-	const char *media_type;
-	const char *digest;
-	int64_t size;
-} ctd_descriptor;
-
-/* The status of a task or process. */
-typedef enum ctd_task_status {
-	CTD_TASK_UNKNOWN = 0,
-	CTD_TASK_CREATED,
-	CTD_TASK_RUNNING,
-	CTD_TASK_STOPPED,
-	CTD_TASK_PAUSED, /* also containerd's PAUSING */
-} ctd_task_status;
-/* Maps containerd's containerd.v1.types.Status value. */
-ctd_task_status ctd_task_status_from_proto(int proto_status);
-/* "created", "running", "stopped", "paused", "unknown". */
-const char *ctd_task_status_name(ctd_task_status s);
-
-/* How a process ended. status is containerd's exit_status: the exit code, or 128 + signal. */
-typedef struct ctd_exit {
-	uint32_t status;
-	int64_t exited_at_ns; /* UNIX time in ns; 0 if unknown */
-} ctd_exit;
-
 /* Builds a containerd filter `labels."<key>"==<value>` (quoted, escaped) into buf.
  * -1 with BERTH_E_INVALID if it does not fit. */
 int ctd_filter_label(char *buf, size_t cap, const char *key, const char *value, berth_err *err);
@@ -174,13 +229,10 @@ int ctd_filter_label(char *buf, size_t cap, const char *key, const char *value, 
 /* Maps a gRPC status code to a berth_err kind (pure). */
 berth_errkind ctd_status_kind(int grpc_code);
 
-/* ---- version, namespaces --------------------------------------------------------------------- */
+/* ---- version --------------------------------------------------------------------------- */
 
 /* Writes containerd's version ("1.6.20~ds1") into version (truncated to cap). */
 int ctd_version(ctd_conn *c, char *version, size_t cap, berth_err *err);
-int ctd_namespace_list(ctd_conn *c, ctd_namespace_list_reply **out, berth_err *err);
-int ctd_namespace_create(ctd_conn *c, const char *name, const ctd_label *labels, size_t n_labels,
-			 berth_err *err);
 
 /* ---- containers -------------------------------------------------------------------------------- */
 
@@ -196,12 +248,12 @@ typedef struct ctd_container_opts {
 } ctd_container_opts;
 
 int ctd_container_create(ctd_conn *c, const ctd_container_opts *o, berth_err *err);
-int ctd_container_get(ctd_conn *c, const char *id, ctd_container_get_reply **out, berth_err *err);
+int ctd_container_get(ctd_conn *c, const char *id, ctd_container **out, berth_err *err);
 /* filters: containerd filter strings (may be NULL/0 for all). */
 int ctd_container_list(ctd_conn *c, const char *const *filters, size_t n_filters,
-		       ctd_container_list_reply **out, berth_err *err);
+		       ctd_containers **out, berth_err *err);
 int ctd_container_list_by_label(ctd_conn *c, const char *key, const char *value,
-				ctd_container_list_reply **out, berth_err *err);
+				ctd_containers **out, berth_err *err);
 /* Sets (value != NULL) or removes (value == NULL) each label; other labels stay. */
 int ctd_container_update_labels(ctd_conn *c, const char *id, const ctd_label *labels,
 				size_t n_labels, berth_err *err);
@@ -224,14 +276,12 @@ int ctd_snapshot_commit(ctd_conn *c, const char *snapshotter, const char *name, 
 int ctd_snapshot_remove(ctd_conn *c, const char *snapshotter, const char *key, berth_err *err);
 /* out may be NULL (existence check). */
 int ctd_snapshot_stat(ctd_conn *c, const char *snapshotter, const char *key,
-		      ctd_snapshot_stat_reply **out, berth_err *err);
+		      ctd_snapshot_info **out, berth_err *err);
 /* Calls fn once per snapshot (borrowed info). fn returns 0 to go on, 1 to stop (the list then
  * returns 0), -1 to stop with an error it put in err. */
 typedef int (*ctd_snapshot_fn)(const ctd_snapshot_info *info, void *ud, berth_err *err);
 int ctd_snapshot_list(ctd_conn *c, const char *snapshotter, const char *const *filters,
 		      size_t n_filters, ctd_snapshot_fn fn, void *ud, berth_err *err);
-int ctd_snapshot_usage(ctd_conn *c, const char *snapshotter, const char *key, int64_t *size,
-		       int64_t *inodes, berth_err *err);
 
 /* ---- tasks -------------------------------------------------------------------------------------- */
 
@@ -273,10 +323,35 @@ int ctd_task_exec(ctd_conn *c, const char *container_id, const char *exec_id,
 		  const char *process_json, const ctd_stdio *io, berth_err *err);
 int ctd_task_delete_process(ctd_conn *c, const char *container_id, const char *exec_id,
 			    ctd_exit *out, berth_err *err);
-int ctd_task_list(ctd_conn *c, ctd_task_list_reply **out, berth_err *err);
-/* Metrics of one container's task (the Any holds containerd's cgroups metrics protobuf). */
-int ctd_task_metrics(ctd_conn *c, const char *container_id, ctd_task_metrics_reply **out,
-		     berth_err *err);
+/* A task's init process as Tasks.List reports it. */
+typedef struct ctd_process {
+	const char *container_id;
+	const char *id;
+	uint32_t pid;
+	ctd_task_status status;
+	uint32_t exit_status;
+} ctd_process;
+typedef struct ctd_tasks {
+	size_t n;
+	ctd_process *items;
+	void *owner_;
+} ctd_tasks;
+void ctd_tasks_free(ctd_tasks *list);
+int ctd_task_list(ctd_conn *c, ctd_tasks **out, berth_err *err);
+
+/* Metrics of one container's task: data is containerd's cgroups metrics protobuf (type_url says
+ * which), to be decoded by whoever needs it. */
+typedef struct ctd_metrics {
+	const char *id;
+	ctd_time timestamp;
+	const char *type_url;
+	const uint8_t *data;
+	size_t len;
+	void *owner_;
+} ctd_metrics;
+void ctd_metrics_free(ctd_metrics *m);
+/* BERTH_E_NOT_FOUND when the container has no task. */
+int ctd_task_metrics(ctd_conn *c, const char *container_id, ctd_metrics **out, berth_err *err);
 
 /* The most ctd_exec_wait keeps of one stream; a larger capture_max is lowered to it. */
 #define CTD_EXEC_CAPTURE_LIMIT ((size_t)64 * 1024 * 1024)
@@ -313,9 +388,9 @@ void ctd_exec_result_free(ctd_exec_result *res);
 
 /* ---- images ------------------------------------------------------------------------------------- */
 
-int ctd_image_get(ctd_conn *c, const char *name, ctd_image_get_reply **out, berth_err *err);
+int ctd_image_get(ctd_conn *c, const char *name, ctd_image **out, berth_err *err);
 int ctd_image_list(ctd_conn *c, const char *const *filters, size_t n_filters,
-		   ctd_image_list_reply **out, berth_err *err);
+		   ctd_images **out, berth_err *err);
 int ctd_image_create(ctd_conn *c, const char *name, const ctd_descriptor *target,
 		     const ctd_label *labels, size_t n_labels, berth_err *err);
 /* Replaces the target of an existing image (e.g. a re-import) and sets (value != NULL) or removes
@@ -328,8 +403,7 @@ int ctd_image_delete(ctd_conn *c, const char *name, bool sync, berth_err *err);
 
 /* ---- content ------------------------------------------------------------------------------------ */
 
-int ctd_content_info(ctd_conn *c, const char *digest, ctd_content_info_reply **out,
-		     berth_err *err);
+int ctd_content_info(ctd_conn *c, const char *digest, ctd_blob_info **out, berth_err *err);
 /* Streams the blob from offset (size 0: to the end). fn gets each chunk (borrowed) and returns 0
  * to go on, 1 to stop (read returns 0), -1 to stop with an error it put in err. */
 typedef int (*ctd_read_fn)(const uint8_t *data, size_t len, int64_t offset, void *ud,
@@ -377,10 +451,10 @@ int ctd_diff_apply(ctd_conn *c, const ctd_descriptor *layer, const ctd_mounts *m
 /* Computes the changes from lower to upper (e.g. a View of the parent and a running container's
  * snapshot mounts) as a new blob in the content store. media_type NULL: uncompressed OCI layer
  * tar; ref NULL: containerd picks one; labels go on the blob (give it a GC reference or a lease).
- * out: NEW reply, out->diff is the blob's descriptor. */
+ * out: NEW, the blob's descriptor (ctd_blob_free). */
 int ctd_diff_diff(ctd_conn *c, const ctd_mounts *lower, const ctd_mounts *upper,
 		  const char *media_type, const char *ref, const ctd_label *labels, size_t n_labels,
-		  ctd_diff_reply **out, berth_err *err);
+		  ctd_blob **out, berth_err *err);
 
 /* ---- leases ------------------------------------------------------------------------------------- */
 
@@ -399,10 +473,30 @@ int ctd_lease_delete(ctd_conn *c, const char *id, bool sync, berth_err *err);
  * call that does). containerd sends no
  * acknowledgement: events published before the stream is set up are missed. Use a connection of
  * its own (own thread or process). */
+typedef struct ctd_envelope {
+	ctd_time timestamp;
+	const char *namespace_;
+	const char *topic;
+	const char *type_url; /* of the event; data holds it, encoded */
+	const uint8_t *data;
+	size_t len;
+} ctd_envelope;
 typedef int (*ctd_event_fn)(const ctd_envelope *env, void *ud, berth_err *err);
 int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filters,
 			 ctd_event_fn fn, void *ud, berth_err *err);
-/* Decodes a /tasks/exit envelope's event. NEW: ctd_reply_free. BERTH_E_INVALID if it is not one. */
+
+/* A task's (or exec's) exit, /tasks/exit. */
+typedef struct ctd_task_exit_event {
+	const char *container_id;
+	const char *id; /* the exec id, or the container id for the init process */
+	uint32_t pid;
+	uint32_t exit_status;
+	ctd_time exited_at;
+	void *owner_;
+} ctd_task_exit_event;
+void ctd_task_exit_event_free(ctd_task_exit_event *ev);
+/* Decodes a /tasks/exit envelope's event. NEW (ctd_task_exit_event_free). BERTH_E_INVALID if it
+ * is not one. */
 int ctd_event_task_exit(const ctd_envelope *env, ctd_task_exit_event **out, berth_err *err);
 
 #endif

@@ -56,6 +56,8 @@ typedef enum berth_errcode {
 	BERTH_EC_USER_INACTIVE,  /* the identity's user is disabled */
 	BERTH_EC_UNKNOWN_IDENTITY,
 	BERTH_EC_LOCK_LOST, /* the connection that held a lock was lost */
+	/* input rules */
+	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
 	BERTH_EC__COUNT
 } berth_errcode;
 

@@ -26,7 +26,6 @@
 
 #include <jansson.h>
 
-#include "berth/authz.h"
 #include "berth/err.h"
 #include "berth/http_params.h"
 #include "berth/http_router.h"
@@ -34,6 +33,7 @@
 
 struct worker_ctx;  /* worker.h: lazy store/containerd connections + config of this worker */
 struct store_bot;   /* store.h */
+struct authz_policy; /* authz.h: who may act on a bot */
 
 /* ---- the caller ---- */
 

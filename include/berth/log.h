@@ -17,13 +17,11 @@ void blog_init(const char *program, enum blog_level min_level, int fd);
 void blog_set_level(enum blog_level min_level);
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
 int blog_level_parse(const char *name, enum blog_level *out);
-int blog_enabled(enum blog_level level);
 
 /* Per-thread request context, added to every line until cleared. NULL leaves a field unset. */
 void blog_ctx_set(const char *request_id, const char *method, const char *route);
 void blog_ctx_set_bot(const char *bot_id);
 void blog_ctx_clear(void);
-const char *blog_ctx_request_id(void);
 /* An error line from a signal handler (async-signal-safe: no time field, no allocation), with the
  * request context most recently set by any thread of the process. */
 void blog_signal_line(const char *msg);

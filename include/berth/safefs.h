@@ -31,6 +31,10 @@
  * components belong to the host administrator and are resolved normally. */
 int safefs_open_root(const char *path, int *fd_out, berth_err *err);
 
+/* mkdir -p of an administrator's path (configured roots, caches): links are followed, as it is
+ * not bot-controlled; existing directories are fine. BERTH_E_INTERNAL (detail only) on failure. */
+int safefs_mkdir_p(const char *path, mode_t mode, berth_err *err);
+
 /* openat2 beneath root_fd with the rules above. flags are open(2) flags (O_CLOEXEC is added;
  * O_NOFOLLOW is implied); mode is used with O_CREAT. relpath "" or "." opens the root itself. */
 int safefs_open(int root_fd, const char *relpath, int flags, mode_t mode, int *fd_out,

@@ -42,6 +42,7 @@
 
 #include <jansson.h>
 
+#include "berth/config.h"
 #include "berth/err.h"
 
 struct skills_limits {
@@ -56,8 +57,7 @@ int skills_name_valid(const char *name, size_t len);
 int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **out, berth_err *err);
 int skills_upsert(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
 		  berth_err *err);
-int skills_delete(int data_dir_fd, const json_t *body, const struct skills_limits *limits,
-		  berth_err *err);
+int skills_delete(int data_dir_fd, const json_t *body, berth_err *err);
 
 /* Parses one SKILL.md text (len bytes) found in directory dir_name (rules above). NEW object
  * {"name","description","content","metadata"?}. Exposed for tests. */

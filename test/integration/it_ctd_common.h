@@ -73,11 +73,11 @@ static inline json_t *read_json_blob(ctd_conn *c, const char *digest)
 static inline void image_chain(ctd_conn *c, char chain[72], char manifest[72])
 {
 	berth_err err;
-	ctd_image_get_reply *img = NULL;
+	ctd_image *img = NULL;
 	ck_assert_msg(ctd_image_get(c, env_or_die("BERTH_BOT_IMAGE"), &img, &err) == 0, "%s",
 		      err.msg);
-	snprintf(manifest, 72, "%s", img->image->target->digest);
-	ctd_reply_free(img);
+	snprintf(manifest, 72, "%s", img->target.digest);
+	ctd_image_free(img);
 	json_t *m = read_json_blob(c, manifest);
 	const char *cfg = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
 	ck_assert_ptr_nonnull(cfg);

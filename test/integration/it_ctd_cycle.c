@@ -42,7 +42,7 @@ static void cycle(int round)
 	ck_assert_msg(ctd_task_delete(c, id, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_msg(ctd_snapshot_remove(c, SNAPSHOTTER, id, &err) == 0, "%s", err.msg);
 	ck_assert_msg(ctd_container_delete(c, id, &err) == 0, "%s", err.msg);
-	ctd_container_get_reply *g = NULL;
+	ctd_container *g = NULL;
 	ck_assert_int_eq(ctd_container_get(c, id, &g, &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_NOT_FOUND);
 	ctd_mounts_free(&rootfs);

@@ -1,5 +1,7 @@
 /* Unit tests of the containerd client's pure parts: status mapping, map helpers, filters, task
- * status, and the wire contract of proto/ against containerd's own protos (when installed). */
+ * status, and the wire contract of proto/ against containerd's own protos (when installed).
+ * A white-box test of app/containerd: it alone outside that directory sees protobuf (see
+ * test/layers-check.sh). */
 #include <check.h>
 #include <dirent.h>
 #include <regex.h>
@@ -11,7 +13,18 @@
 
 #include "berth/ctd.h"
 #include "bt.h"
+#include "containerd/events/task.pb-c.h"
+#include "containerd/services/containers/v1/containers.pb-c.h"
+#include "containerd/services/content/v1/content.pb-c.h"
+#include "containerd/services/diff/v1/diff.pb-c.h"
+#include "containerd/services/events/v1/events.pb-c.h"
+#include "containerd/services/images/v1/images.pb-c.h"
+#include "containerd/services/leases/v1/leases.pb-c.h"
+#include "containerd/services/namespaces/v1/namespace.pb-c.h"
+#include "containerd/services/snapshots/v1/snapshots.pb-c.h"
+#include "containerd/services/tasks/v1/tasks.pb-c.h"
 #include "containerd/services/version/v1/version.pb-c.h"
+#include "internal.h"
 
 START_TEST(test_status_kind)
 {
@@ -53,6 +66,14 @@ START_TEST(test_map_build_get)
 		containerd__services__containers__v1__container__unpack(NULL, len, buf);
 	ck_assert_ptr_nonnull(back);
 	ck_assert_str_eq(ctd_map_get(back->n_labels, (ProtobufCMessage **)back->labels, "a"), "1");
+	/* As Berth's own labels (what ctd.h's records carry). */
+	const ctd_label *plain = NULL;
+	size_t n_plain = 0;
+	ck_assert_int_eq(CTD_LABELS_OF(back->labels, back->n_labels, &plain, &n_plain), 0);
+	ck_assert_uint_eq(n_plain, 2);
+	ck_assert_str_eq(ctd_label_get(plain, n_plain, "mcp.bot_id"), "x-y");
+	ck_assert_ptr_null(ctd_label_get(plain, n_plain, "gone"));
+	free((void *)plain);
 	ctd_reply_free(back);
 	ctd_map_free(entries, n);
 
@@ -94,33 +115,20 @@ END_TEST
 
 START_TEST(test_mounts_free)
 {
-	/* caller-built: the caller's array is left alone, the struct is emptied */
-	Containerd__Types__Mount mount = CONTAINERD__TYPES__MOUNT__INIT, *list[1] = { &mount };
-	ctd_mounts m = { 1, list, NULL };
-
-	mount.type = "overlay";
-	ctd_mounts_free(&m);
-	ck_assert_uint_eq(m.n, 0);
-	ck_assert_ptr_null(m.mounts);
-	ck_assert_ptr_null(m.owner);
-	ck_assert_ptr_eq(list[0], &mount);
-	ck_assert_str_eq(mount.type, "overlay");
-
-	/* owned: the reply is freed (LeakSanitizer fails the test otherwise) and the struct emptied */
-	Containerd__Services__Version__V1__VersionResponse reply = CONTAINERD__SERVICES__VERSION__V1__VERSION_RESPONSE__INIT;
-	uint8_t wire[64];
-	reply.version = "1.6";
-	size_t len = containerd__services__version__v1__version_response__pack(&reply, wire);
-	m.owner = (ProtobufCMessage *)containerd__services__version__v1__version_response__unpack(NULL, len, wire);
-	ck_assert_ptr_nonnull(m.owner);
-	m.n = 1;
-	m.mounts = list;
-	ctd_mounts_free(&m);
-	ck_assert_uint_eq(m.n, 0);
-	ck_assert_ptr_null(m.mounts);
-	ck_assert_ptr_null(m.owner);
-
-	ctd_mounts_free(NULL); /* no-op, no crash */
+	const char *opts[] = { "ro" };
+	ctd_mount one = { "bind", "/src", "/dst", opts, 1 };
+	ctd_mounts m = { 1, &one, NULL };
+	ctd_mounts_free(&m); /* caller-built: nothing owned, nothing changed */
+	ck_assert_uint_eq(m.n, 1);
+	ck_assert_ptr_eq(m.mounts, &one);
+	/* ... and sent as containerd's Mount messages that borrow its strings. */
+	Containerd__Types__Mount **pb = NULL;
+	berth_err err;
+	ck_assert_int_eq(ctd_mounts_proto(&m, &pb, &err), 0);
+	ck_assert_str_eq(pb[0]->type, "bind");
+	ck_assert_ptr_eq(pb[0]->options, (char **)opts);
+	free(pb);
+	ctd_mounts_free(NULL);
 	ctd_reply_free(NULL);
 }
 END_TEST

@@ -155,7 +155,7 @@ static void run_body(const struct kase *k)
 		int fd = open(tmpl, O_RDONLY | O_DIRECTORY);
 		ck_assert_int_ge(fd, 0);
 		rc = strcmp(route, "skills_upsert") == 0 ? skills_upsert(fd, body, &lim, &err)
-							 : skills_delete(fd, body, &lim, &err);
+							 : skills_delete(fd, body, &err);
 		close(fd);
 		char *rm = NULL;
 		ck_assert_int_ne(asprintf(&rm, "rm -rf %s", tmpl), -1);

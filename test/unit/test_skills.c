@@ -255,7 +255,7 @@ static int upsert(const char *text, berth_err *err)
 static int del(const char *text, berth_err *err)
 {
 	json_t *b = body(text);
-	int rc = skills_delete(data_fd, b, &lim, err);
+	int rc = skills_delete(data_fd, b, err);
 	json_decref(b);
 	return rc;
 }
@@ -350,7 +350,7 @@ START_TEST(test_generated_quoting_hostile_name)
 		ck_assert_str_eq(sget(s, "description"), names[i]);
 		json_decref(out);
 		b = json_pack("{s:[s]}", "names", names[i]);
-		ck_assert_int_eq(skills_delete(data_fd, b, &lim, &err), 0);
+		ck_assert_int_eq(skills_delete(data_fd, b, &err), 0);
 		json_decref(b);
 	}
 }

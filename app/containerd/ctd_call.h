@@ -1,7 +1,7 @@
 /* ctd_call.h: the generic call layer under ctd.h (gRPC C core + protobuf-c service descriptors).
  *
- * Used by the per-service modules of app/containerd, and by anyone who needs a containerd method
- * that ctd.h does not wrap. The method path is "/" + svc->name + "/" + method; the request must be
+ * Private to app/containerd (its per-service modules): outside it, containerd is only ctd.h's plain
+ * functions and records, so that no other layer sees protobuf. The method path is "/" + svc->name + "/" + method; the request must be
  * of the method's input type. Every call sends `containerd-namespace` (and `containerd-lease` when
  * set) and has a deadline. Errors are mapped as ctd.h describes, prefixed "<Service>.<Method>: ".
  */
