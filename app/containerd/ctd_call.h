@@ -25,7 +25,8 @@ enum ctd_call_flags {
 };
 
 /* timeout_ms: > 0 a deadline, 0 the connection's timeout, < 0 none (ended only by
- * ctd_conn_cancel). Every call can be cancelled; see ctd_conn_cancel for a cancel's lifetime. */
+ * ctd_conn_cancel); never past the connection's deadline (ctd_conn_set_deadline). Every call can
+ * be cancelled; see ctd_conn_cancel for a cancel's lifetime. */
 
 /* Unary call. *resp (may be NULL to discard the reply) is NEW: protobuf_c_message_free_unpacked. */
 int ctd_call_unary(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const char *method,

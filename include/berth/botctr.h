@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "berth/config.h"
+#include "berth/deadline.h"
 #include "berth/err.h"
 #include "berth/store.h"
 
@@ -32,7 +33,12 @@ struct botctr_env {
 	const struct berth_config *cfg;
 	berth_store *store;
 	ctd_conn *ctd;
-	int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds; 0 = none beyond the clients' own */
+	/* The work's deadline (berth/deadline.h; 0 = none beyond the clients' own): bounds the lock
+	 * wait, the stop wait and every CNI plugin run. The store and containerd connections carry the
+	 * request's deadline themselves (worker_begin_request). An operation that runs out of time
+	 * stops at its next call, records that (status error, last_error, an "error" event) and fails
+	 * with BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED. */
+	berth_deadline deadline_ms;
 };
 
 /* Creates the container when absent (never touching an existing one or its snapshot), starts its

@@ -169,7 +169,8 @@ int http_identity_from_store(void *arg, const char *subject, struct http_caller 
 			     berth_err *err);
 
 /* The error code of a failed identity lookup: database_unavailable (UNAVAILABLE),
- * user_inactive, unknown_identity (UNAUTHENTICATED), else berth_errkind_code. */
+ * user_inactive (BERTH_EC_USER_INACTIVE), unknown_identity (other UNAUTHENTICATED), else
+ * berth_err_code_str (e.g. deadline_exceeded). Decided by kind and sub-code, never by text. */
 const char *http_auth_failure_code(const berth_err *err);
 
 /* ---- routes and dispatch ---- */
