@@ -124,11 +124,18 @@ bt_identity bt_admin(void)
 struct buf {
 	char *data;
 	size_t len;
+	size_t cap; /* grown by doubling: a large body must not cost one copy per chunk */
 };
 
 static void buf_append(struct buf *b, const char *p, size_t n)
 {
-	b->data = xrealloc(b->data, b->len + n + 1);
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
