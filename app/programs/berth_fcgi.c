@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	struct berth_config cfg;
 	struct server_listener listener;
 	enum blog_level level = BLOG_INFO;
-	berth_err err = { BERTH_OK, "" };
+	berth_err err = { .kind = BERTH_OK };
 	int opt;
 
 	blog_init("berth-fcgi", BLOG_INFO, 2);
