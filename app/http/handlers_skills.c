@@ -14,7 +14,7 @@ static int skills_route(struct http_req *req, struct http_resp *resp, enum skill
 {
 	const struct berth_config *cfg = worker_config(req->ctx);
 	const struct skills_limits limits = { cfg->skills_max_count, cfg->skill_max_bytes };
-	struct botdir dir = { NULL, NULL, -1, -1 };
+	struct botdir dir = { NULL, NULL, -1, -1, NULL };
 	json_t *body = NULL, *out = NULL;
 	berth_err err;
 	int rc;

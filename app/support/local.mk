@@ -12,3 +12,6 @@ BERTH_LIBS += app/support/libberth_support.a
 
 check_PROGRAMS += test/unit/test_config
 TESTS += test/unit/test_config
+
+# The installed berth-agent is the [agent] binary default.
+AM_CPPFLAGS += -DBERTH_AGENT_DEFAULT_PATH='"$(pkglibexecdir)/berth-agent"'
