@@ -149,7 +149,7 @@ static int send_all(int sock, const char *data, size_t len, berth_deadline end, 
 				return -1;
 			continue;
 		}
-		return berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT, "agent call: send: %s",
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "agent call: send: %s",
 					n < 0 ? strerror(errno) : "nothing sent");
 	}
 	return 0;
@@ -186,11 +186,11 @@ static int read_line(int sock, size_t max, berth_deadline end, char **out, size_
 			continue;
 		}
 		if (n < 0) {
-			berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT, "agent call: recv: %s", strerror(errno));
+			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "agent call: recv: %s", strerror(errno));
 			goto fail;
 		}
 		if (n == 0) {
-			berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
+			berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
 				       "the agent closed the connection before a whole reply (%zu bytes read)", used);
 			goto fail;
 		}

@@ -4,7 +4,8 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/authz.c \
 	app/domain/skills.c \
 	app/domain/resolv.c \
-	app/domain/botdir.c
+	app/domain/botdir.c \
+	app/domain/bottools.c
 BERTH_LIBS += app/domain/libberth_domain.a
 app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_internal.h \

@@ -7,7 +7,8 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/config.c \
 	app/support/uuid.c \
 	app/support/strbuf.c \
-	app/support/safefs.c
+	app/support/safefs.c \
+	app/support/base64.c
 BERTH_LIBS += app/support/libberth_support.a
 
 check_PROGRAMS += test/unit/test_config

@@ -12,11 +12,11 @@
  * Errors (sub-code BERTH_EC_AGENT; the message names host paths and is detail-only):
  *   BERTH_E_NOT_FOUND    no socket at the name (the agent has not started, or it was removed)
  *   BERTH_E_PRECONDITION something other than a socket is at the name (a link, a file, ...)
- *   BERTH_E_UNAVAILABLE  a socket nobody listens on (the agent is not running), or the agent
- *                        closed the connection without a full reply line
+ *   BERTH_E_UNAVAILABLE  a socket nobody listens on (the agent is not running)
  *   BERTH_E_TIMEOUT      the deadline (or the call's cap) passed
  *   BERTH_E_TOO_LARGE    the reply line is longer than max_reply
- *   BERTH_E_INTERNAL     any other system error
+ *   BERTH_E_INTERNAL     the agent closed the connection without a whole reply line, or any
+ *                        other system error
  * Strings are borrowed; *reply is NEW (free()).
  */
 #ifndef BERTH_AGENTC_H
