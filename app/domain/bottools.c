@@ -179,8 +179,10 @@ int bottools_call_tool(const struct botctr_env *env, const char *bot_id, const c
 	int rc = -1;
 
 	*result = NULL;
-	request = json_pack("{s:s,s:s,s:{s:s,s:O}}", "jsonrpc", "2.0", "id", "berth", "method", "tools/call",
-			    "params", "name", tool, "arguments", arguments ? (json_t *)arguments : json_object());
+	request = arguments ? json_pack("{s:s,s:s,s:s,s:{s:s,s:O}}", "jsonrpc", "2.0", "id", "berth", "method",
+					"tools/call", "params", "name", tool, "arguments", (json_t *)arguments)
+			    : json_pack("{s:s,s:s,s:s,s:{s:s,s:{}}}", "jsonrpc", "2.0", "id", "berth", "method",
+					"tools/call", "params", "name", tool, "arguments");
 	if (!request)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	if (bottools_call(env, bot_id, request, false, &reply, err) < 0)
