@@ -18,7 +18,7 @@
 #define EXEC_TIMEOUT_DEFAULT_S 60
 #define EXEC_REPLY_SLACK_MS 3000
 /* How long a freshly started container's agent gets to bind its socket. */
-#define AGENT_STARTUP_WAIT_MS 5000
+#define AGENT_STARTUP_WAIT_MS 2000
 
 /* The request as it goes to the agent: an exec's timeout_s set within the bounds. NEW. The
  * second return is the cap of the call. */
@@ -61,27 +61,31 @@ static json_t *bounded_request(const struct botctr_env *env, const json_t *reque
 	return copy;
 }
 
-/* Why the agent of the bot cannot be reached, told by the bot's state. Always -1. */
-static int diagnose(const struct botctr_env *env, const char *bot_id, const berth_err *cause, berth_err *err)
+/* Why the agent of the bot cannot be reached, told by the bot's state: fills err. */
+static void diagnose(const struct botctr_env *env, const char *bot_id, const berth_err *cause, berth_err *err)
 {
 	struct store_container row;
 	char ctr_id[BOTCTR_ID_MAX];
 	ctd_task_info info;
 
+	bool task_found;
+
 	if (store_container_get(env->store, bot_id, &row, err) < 0) {
 		if (err->kind == BERTH_E_NOT_FOUND)
-			return berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
-		return -1;
+			berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
+		return;
 	}
 	botctr_container_id(bot_id, ctr_id);
-	if (ctd_task_get(env->ctd, ctr_id, NULL, &info, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
-		return -1;
-	if (err->kind == BERTH_E_NOT_FOUND || info.status != CTD_TASK_RUNNING)
-		return berth_err_set(err, BERTH_E_PRECONDITION,
-				     "the bot's container is not running: start it with POST /bots/%s/container/start",
-				     bot_id);
+	task_found = ctd_task_get(env->ctd, ctr_id, NULL, &info, err) == 0;
+	if (!task_found && err->kind != BERTH_E_NOT_FOUND)
+		return;
+	if (!task_found || info.status != CTD_TASK_RUNNING) {
+		berth_err_set(err, BERTH_E_PRECONDITION,
+			      "the bot's container is not running: start it with POST /bots/%s/container/start", bot_id);
+		return;
+	}
 	blog(BLOG_WARN, "bot %s: its container runs but its agent cannot be reached: %s", bot_id, cause->msg);
-	return berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
+	berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
 			      "the bot's agent cannot be reached (its socket in /run/berth is missing, replaced or "
 			      "not served): restart the container with POST /bots/%s/container/stop, then "
 			      "POST /bots/%s/container/start",
@@ -98,6 +102,26 @@ static int call_once(const struct botctr_env *env, const char *dir, const char *
 		     char **out, size_t *out_len, berth_err *err)
 {
 	return agentc_call(dir, BOTDIR_AGENT_SOCKET, line, len, env->deadline_ms, cap_ms, 0, out, out_len, err);
+}
+
+/* Retries the call while nobody serves the socket, for at most AGENT_STARTUP_WAIT_MS. */
+static int wait_for_agent(const struct botctr_env *env, const char *dir, const char *line, int cap_ms, char **out,
+			  size_t *out_len)
+{
+	int64_t until = berth_now_ms() + AGENT_STARTUP_WAIT_MS;
+	berth_err cause;
+
+	for (;;) {
+		struct timespec ts = { 0, 20 * 1000000 };
+
+		nanosleep(&ts, NULL);
+		if (call_once(env, dir, line, strlen(line), cap_ms, out, out_len, &cause) == 0)
+			return 0;
+		if (!unreachable(&cause) || berth_now_ms() > until || berth_deadline_passed(env->deadline_ms)) {
+			blog(BLOG_WARN, "agent at %s still unreachable: %s", dir, cause.msg);
+			return -1;
+		}
+	}
 }
 
 int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
@@ -131,29 +155,21 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 					       "the bot's agent ended the call without a reply");
 			goto done;
 		}
-		if (diagnose(env, bot_id, &cause, err) < 0 && !(start_if_stopped && err->kind == BERTH_E_PRECONDITION))
-			goto done;
-		/* Started now: wait for the new agent's socket. */
-		{
+		diagnose(env, bot_id, &cause, err);
+		if (err->kind == BERTH_E_PRECONDITION && start_if_stopped) {
 			bool started = false;
-			int64_t until = berth_now_ms() + AGENT_STARTUP_WAIT_MS;
 
 			if (botctr_start(env, bot_id, &started, err) < 0)
 				goto done;
-			for (;;) {
-				if (call_once(env, dir, line, strlen(line), cap_ms, &out, &out_len, &cause) == 0)
-					break;
-				if (!unreachable(&cause) || berth_now_ms() > until ||
-				    berth_deadline_passed(env->deadline_ms)) {
-					blog(BLOG_WARN, "bot %s: agent call after start failed: %s", bot_id, cause.msg);
-					berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
-						       "the bot's agent did not come up after the container started");
-					goto done;
-				}
-				struct timespec ts = { 0, 20 * 1000000 };
-				nanosleep(&ts, NULL);
-			}
+			berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
+				       "the bot's agent did not come up after the container started");
+		} else if (!(err->kind == BERTH_E_UNAVAILABLE && berth_err_is(err, BERTH_EC_AGENT))) {
+			goto done;
 		}
+		/* A task that runs (or was just started) whose agent has not bound its socket yet: it
+		 * does within milliseconds of the start, so wait a little before saying it is broken. */
+		if (wait_for_agent(env, dir, line, cap_ms, &out, &out_len) < 0)
+			goto done;
 	}
 	*reply = json_loadb(out, out_len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(*reply)) {
