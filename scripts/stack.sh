@@ -20,7 +20,8 @@
 # SERVICE is postgres | containerd | fcgi | nginx ("stack.sh pid SERVICE DIR" is accepted too).
 #
 # Environment (read at the first start of DIR and recorded in DIR/stack.env):
-#   BERTH_BUILDDIR          build directory with berth-fcgi, berthctl (or app/...), berth-bot.tar
+#   BERTH_BUILDDIR          build directory with berth-fcgi, berthctl (or app/...), berth-bot.tar,
+#                           berth-agent
 #                           (default: <checkout>/_build)
 #   BERTH_STACK_PROFILE     test (default) or dev: chooses the defaults below
 #   BERTH_STACK_BRIDGE      CNI bridge            (test: berthtest0, dev: berth0)
@@ -440,6 +441,12 @@ max_bytes = 1048576
 [reconcile]
 interval_s = 30
 parallel = 4
+
+[agent]
+binary = $BUILDDIR/berth-agent
+call_timeout_ms = 30000
+exec_timeout_max_s = 600
+allowed_origins = https://allowed.example
 EOF
 	write_nginx_conf
 }

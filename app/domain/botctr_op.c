@@ -2,11 +2,13 @@
  * container, running and stopping its task, its network, and recording outcomes. */
 #include "botctr_internal.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,63 +128,24 @@ int botctr_container_load(struct botctr_op *op, ctd_container **out, berth_err *
 	return 0;
 }
 
-/* Single-quotes s for /bin/sh ('...' with each ' written as '\''). NEW string. */
-static char *shell_quote(const char *s)
+int botctr_init_args(const struct berth_config *cfg, const char *argv[BOTCTR_INIT_ARGS_MAX])
 {
-	size_t n = 2;
-	char *out, *p;
+	size_t n = 0;
 
-	for (const char *c = s; *c; c++)
-		n += *c == '\'' ? 4 : 1;
-	out = malloc(n + 1);
-	if (!out)
-		return NULL;
-	p = out;
-	*p++ = '\'';
-	for (const char *c = s; *c; c++) {
-		if (*c == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *c;
-		}
+	argv[n++] = BOTCTR_AGENT_PATH;
+	argv[n++] = "serve";
+	argv[n++] = "--socket";
+	argv[n++] = BOTCTR_AGENT_DIR "/" BOTDIR_AGENT_SOCKET;
+	argv[n++] = "--data";
+	argv[n++] = cfg->data_mount;
+	argv[n++] = "--template";
+	argv[n++] = BOTCTR_TEMPLATE_DIR;
+	if (cfg->init_command && cfg->init_command[0]) {
+		argv[n++] = "--init-command";
+		argv[n++] = cfg->init_command;
 	}
-	*p++ = '\'';
-	*p = '\0';
-	return out;
-}
-
-char *botctr_init_script(const struct berth_config *cfg)
-{
-	/* The original's bootstrap (reference §3.1) without its /app/mcp step, as a PID 1 that
-	 * leaves at once on SIGTERM (trapped first: PID 1 ignores signals it has no handler for, and
-	 * `wait` returns when the trapped signal arrives). */
-	static const char body[] =
-		"trap 'exit 0' TERM INT\n"
-		"tpl=/opt/bot-template\n"
-		"if [ -d \"$tpl\" ]; then\n"
-		"  mkdir -p \"$dst\"\n"
-		"  for f in \"$tpl\"/* \"$tpl\"/.[!.]*; do\n"
-		"    [ -e \"$f\" ] || continue\n"
-		"    b=${f##*/}\n"
-		"    [ -e \"$dst/$b\" ] || [ -L \"$dst/$b\" ] || cp -a \"$f\" \"$dst/$b\"\n"
-		"  done\n"
-		"fi\n"
-		"while :; do sleep 3600 & wait $!; done\n";
-	char *quoted, *script;
-	size_t len;
-
-	if (cfg->init_command && cfg->init_command[0])
-		return strdup(cfg->init_command);
-	quoted = shell_quote(cfg->data_mount);
-	if (!quoted)
-		return NULL;
-	len = strlen("dst=\n") + strlen(quoted) + sizeof body;
-	script = malloc(len);
-	if (script)
-		snprintf(script, len, "dst=%s\n%s", quoted, body);
-	free(quoted);
-	return script;
+	argv[n] = NULL;
+	return (int)n;
 }
 
 int botctr_lease_begin(struct botctr_op *op, char *lease_id, size_t cap, berth_err *err)
@@ -231,9 +194,11 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 {
 	const struct berth_config *cfg = op->env->cfg;
 	ctd_conn *ctd = op->env->ctd;
-	struct botdir dir = { NULL, NULL, -1, -1 };
+	struct botdir dir = { NULL, NULL, -1, -1, NULL };
 	struct image_info img;
-	char *resolv_path = NULL, *script = NULL, *spec_text = NULL;
+	char *resolv_path = NULL, *spec_text = NULL;
+	const char *args[BOTCTR_INIT_ARGS_MAX];
+	struct stat agent_st;
 	json_t *spec = NULL;
 	char lease[96];
 	bool leased = false, prepared = false;
@@ -292,16 +257,22 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		goto fail;
 	}
 
-	script = botctr_init_script(cfg);
-	if (!script) {
-		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	/* runc would fail the start with an obscure message: say what is missing. */
+	errno = 0;
+	if (stat(cfg->agent_binary, &agent_st) != 0 || !S_ISREG(agent_st.st_mode)) {
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "[agent] binary %s: %s",
+				 cfg->agent_binary, errno ? strerror(errno) : "not a regular file");
 		goto fail;
 	}
+	botctr_init_args(cfg, args);
 	{
-		const char *args[] = { "/bin/sh", "-c", script, NULL };
+		const char *const ro_bind[] = { "rbind", "ro", "nosuid", "nodev", NULL };
+		const char *const agent_dir_bind[] = { "rbind", "rw", "nosuid", "nodev", "noexec", NULL };
 		const struct oci_mount mounts[] = {
 			{ cfg->data_mount, "bind", dir.data_path, NULL, 0 },
 			{ "/etc/resolv.conf", "bind", resolv_path, NULL, 1 },
+			{ BOTCTR_AGENT_PATH, "bind", cfg->agent_binary, ro_bind, 1 },
+			{ BOTCTR_AGENT_DIR, "bind", dir.agent_path, agent_dir_bind, 0 },
 		};
 		struct oci_spec_opts opts = {
 			.id = op->ctr_id,
@@ -362,7 +333,6 @@ fail:
 		botctr_lease_end(op, lease);
 	free(spec_text);
 	json_decref(spec);
-	free(script);
 	free(resolv_path);
 	image_info_free(&img);
 	botdir_release(&dir);
@@ -444,6 +414,12 @@ int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 	}
 	if (botctr_container_load(op, &reply, err) < 0)
 		return -1;
+	/* A fresh agent socket for the new task, whatever the bot left in its place. */
+	if (botdir_agent_reset(op->env->cfg->state_root, op->bot_id, err) < 0) {
+		botctr_fault(err);
+		berth_err_prefix(err, "agent dir");
+		goto fail;
+	}
 	if (ctd_snapshot_mounts(ctd, reply->snapshotter, reply->snapshot_key, &rootfs, err) < 0) {
 		botctr_fault(err);
 		berth_err_prefix(err, "rootfs mounts");

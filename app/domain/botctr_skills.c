@@ -37,7 +37,7 @@ static int skills_write(const struct botctr_env *env, const char *bot_id, const 
 			berth_err *err)
 {
 	struct botctr_op op;
-	struct botdir dir = { NULL, NULL, -1, -1 };
+	struct botdir dir = { NULL, NULL, -1, -1, NULL };
 	struct skills_limits lim;
 	int rc = -1;
 

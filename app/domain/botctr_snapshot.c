@@ -441,7 +441,7 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 		image_info_free(&img);
 	}
 	{
-		struct botdir dir = { NULL, NULL, -1, -1 };
+		struct botdir dir = { NULL, NULL, -1, -1, NULL };
 		if (botdir_prepare(env->cfg->data_root, env->cfg->state_root, bot_id, &dir, err) < 0) {
 			berth_err_prefix(err, "bot directories");
 			goto done;

@@ -56,7 +56,7 @@ int botdir_prepare(const char *data_root, const char *state_root, const char *uu
 {
 	berth_err skills_err;
 
-	out->data_path = out->state_path = NULL;
+	out->data_path = out->state_path = out->agent_path = NULL;
 	out->data_fd = out->state_fd = -1;
 	if (!uuid || !berth_uuid_is_canonical(uuid))
 		return berth_err_set(err, BERTH_E_INVALID, "bot id is not a canonical UUID");
@@ -78,6 +78,15 @@ int botdir_prepare(const char *data_root, const char *state_root, const char *uu
 	if (fchmod(out->state_fd, 0700) != 0) {
 		berth_err_set(err, BERTH_E_INTERNAL, "chmod %s: %s", out->state_path,
 			      strerror(errno));
+		goto fail;
+	}
+	if (safefs_mkdirs(out->state_fd, "agent", 0700, NULL, err) != 0) {
+		berth_err_prefix(err, "%s", out->state_path);
+		goto fail;
+	}
+	if (asprintf(&out->agent_path, "%s/agent", out->state_path) < 0) {
+		out->agent_path = NULL;
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto fail;
 	}
 	return 0;
@@ -102,6 +111,29 @@ int botdir_open_data(const char *data_root, const char *uuid, int *fd_out, berth
 	return rc;
 }
 
+int botdir_agent_reset(const char *state_root, const char *uuid, berth_err *err)
+{
+	char *state_path = NULL;
+	int state_fd = -1, agent_fd = -1, rc = -1;
+
+	if (!uuid || !berth_uuid_is_canonical(uuid))
+		return berth_err_set(err, BERTH_E_INVALID, "bot id is not a canonical UUID");
+	if (prepare_one(state_root, uuid, 0700, &state_fd, &state_path, err) != 0)
+		return -1;
+	if (safefs_mkdirs(state_fd, "agent", 0700, &agent_fd, err) != 0 ||
+	    safefs_remove_tree(agent_fd, BOTDIR_AGENT_SOCKET, err) != 0) {
+		berth_err_prefix(err, "%s/agent", state_path);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	if (agent_fd >= 0)
+		close(agent_fd);
+	close(state_fd);
+	free(state_path);
+	return rc;
+}
+
 void botdir_release(struct botdir *dir)
 {
 	if (!dir)
@@ -112,6 +144,7 @@ void botdir_release(struct botdir *dir)
 		close(dir->state_fd);
 	free(dir->data_path);
 	free(dir->state_path);
-	dir->data_path = dir->state_path = NULL;
+	free(dir->agent_path);
+	dir->data_path = dir->state_path = dir->agent_path = NULL;
 	dir->data_fd = dir->state_fd = -1;
 }

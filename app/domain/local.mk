@@ -5,7 +5,8 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/compat.c \
 	app/domain/skills.c \
 	app/domain/resolv.c \
-	app/domain/botdir.c
+	app/domain/botdir.c \
+	app/domain/bottools.c
 app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \

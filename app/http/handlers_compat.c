@@ -2,6 +2,11 @@
  * caller may see is the domain's (include/berth/compat.h). */
 #include "handlers_bot_common.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth/authz.h"
+#include "berth/bottools.h"
 #include "berth/compat.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/log.h"
@@ -80,4 +85,71 @@ int http_compat_snapshot_list(struct http_req *req, struct http_resp *resp)
 	if (botctr_snapshot_list(&env, bot_id, http_req_query(req, "snapshotter"), &out, &err) < 0)
 		return http_resp_err(resp, &err);
 	return http_resp_json(resp, 200, out);
+}
+
+/* POST /container/fs/:id: the older version's JSON-RPC proxy to the in-container tools (reference
+ * §5), in its order of checks: the body (400), the JSON-RPC version (a 200 JSON-RPC error), the
+ * container (404), a stopped task started, then tools/list and tools/call relayed (its fs.* tool
+ * names map to today's) and any other method a 200 -32601 error. Authentication comes first, as
+ * for every Berth route (nginx asks for the client certificate before anything). */
+int http_compat_fs(struct http_req *req, struct http_resp *resp)
+{
+	struct botctr_env env;
+	char bot_id[STORE_ID_SIZE];
+	json_t *body = NULL, *request = NULL, *reply = NULL;
+	const json_t *id, *jsonrpc;
+	const char *method;
+	berth_err err;
+	int rc = -1;
+
+	if (http_req_json(req, &body, resp) < 0)
+		return -1;
+	if (body && !json_is_object(body))
+		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON-RPC request object");
+	id = json_object_get(body, "id");
+	jsonrpc = json_object_get(body, "jsonrpc");
+	if (jsonrpc && !(json_is_string(jsonrpc) && strcmp(json_string_value(jsonrpc), "2.0") == 0))
+		return http_resp_json(resp, 200, json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+							  id ? (json_t *)id : json_null(), "error", "code", -32600,
+							  "message", "invalid jsonrpc version"));
+	if (authorize_container(req, http_req_param(req, "id"), bot_id, resp) < 0)
+		return -1;
+	method = json_string_value(json_object_get(body, "method"));
+	if (!method || (strcmp(method, "tools/list") != 0 && strcmp(method, "tools/call") != 0))
+		return http_resp_json(resp, 200, json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+							  id ? (json_t *)id : json_null(), "error", "code", -32601,
+							  "message", "method not found"));
+	request = json_deep_copy(body);
+	if (!request || json_object_set_new(request, "jsonrpc", json_string("2.0")) < 0 ||
+	    (!id && json_object_set_new(request, "id", json_string("fs")) < 0)) {
+		rc = http_resp_error(resp, 500, "internal", "out of memory");
+		goto done;
+	}
+	{
+		json_t *params = json_object_get(request, "params");
+		const char *name = json_string_value(json_object_get(params, "name"));
+
+		/* The older tools were fs.read, fs.write, ...; fs.delete removed recursively. */
+		if (name && strncmp(name, "fs.", 3) == 0) {
+			bool is_delete = strcmp(name, "fs.delete") == 0;
+			json_t *args = json_object_get(params, "arguments");
+
+			json_object_set_new(params, "name", json_string(name + 3));
+			if (is_delete && json_is_object(args) && !json_object_get(args, "recursive"))
+				json_object_set_new(args, "recursive", json_true());
+		}
+	}
+	if (bot_env_for(req, &env, resp) < 0)
+		goto done;
+	if (bottools_call(&env, bot_id, request, true, &reply, &err) < 0) {
+		rc = http_resp_err(resp, &err);
+		goto done;
+	}
+	json_object_set(reply, "id", id ? (json_t *)id : json_null());
+	rc = http_resp_json(resp, 200, reply);
+	reply = NULL;
+done:
+	json_decref(reply);
+	json_decref(request);
+	return rc;
 }

@@ -26,6 +26,7 @@ static void clear_body(struct http_resp *resp)
 	resp->body = NULL;
 	resp->body_len = 0;
 	resp->code = NULL;
+	resp->content_type = NULL;
 }
 
 void http_resp_free(struct http_resp *resp)
@@ -126,6 +127,18 @@ int http_resp_err(struct http_resp *resp, const berth_err *err)
 			  berth_err_public_msg(err));
 }
 
+int http_resp_bytes(struct http_resp *resp, int status, const char *content_type, char *data, size_t len)
+{
+	clear_body(resp);
+	if (!data)
+		return set_oom(resp);
+	resp->status = status;
+	resp->body = data;
+	resp->body_len = len;
+	resp->content_type = content_type;
+	return outcome(status);
+}
+
 int http_resp_empty(struct http_resp *resp, int status)
 {
 	clear_body(resp);
@@ -223,7 +236,8 @@ char *http_resp_head(const struct http_resp *resp, const char *request_id)
 		return NULL;
 	fprintf(f, "Status: %d %s\r\n", status, http_status_text(status));
 	if (resp->body)
-		fprintf(f, "Content-Type: application/json\r\nContent-Length: %zu\r\n", resp->body_len);
+		fprintf(f, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+			resp->content_type ? resp->content_type : "application/json", resp->body_len);
 	else if (status != 204 && status != 304)
 		fputs("Content-Length: 0\r\n", f);
 	if (request_id && header_text_ok(request_id, false) && *request_id)

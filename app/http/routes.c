@@ -23,11 +23,21 @@ const struct http_route http_routes[] = {
 	{ "POST", "/bots/:bot_id/container/skills", http_skills_upsert, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "DELETE", "/bots/:bot_id/container/skills", http_skills_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
+	/* The bot's tools (issue #9): the MCP gateway also lets public-bot members and guests in; the
+	 * plain routes are the container's (admins and owners). */
+	{ "POST", "/bots/:bot_id/tools", http_tools_post, HTTP_AUTH_USER, &AUTHZ_WITH_GUEST },
+	{ "POST", "/bots/:bot_id/container/exec", http_container_exec, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/files", http_container_file_get, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "PUT", "/bots/:bot_id/container/files", http_container_file_put, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "DELETE", "/bots/:bot_id/container/files", http_container_file_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/files/list", http_container_file_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+
 	/* The older version's routes, authorized per container. */
 	{ "GET", "/container/list", http_compat_container_list, HTTP_AUTH_USER, NULL },
 	{ "DELETE", "/container/:id", http_compat_container_delete, HTTP_AUTH_USER, NULL },
 	{ "POST", "/container/snapshots", http_compat_snapshot_create, HTTP_AUTH_USER, NULL },
 	{ "GET", "/container/snapshots", http_compat_snapshot_list, HTTP_AUTH_USER, NULL },
+	{ "POST", "/container/fs/:id", http_compat_fs, HTTP_AUTH_USER, NULL },
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

@@ -11,6 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Where `make install` puts berth-agent (app/support/local.mk defines it from pkglibexecdir). */
+#ifndef BERTH_AGENT_DEFAULT_PATH
+#define BERTH_AGENT_DEFAULT_PATH "/usr/local/libexec/berth/berth-agent"
+#endif
+
 enum key_type { KEY_STRING, KEY_INT, KEY_LONG, KEY_OCTAL };
 
 struct key_spec {
@@ -57,6 +62,10 @@ static const struct key_spec keys[] = {
 	K("skills", "max_bytes", KEY_LONG, skill_max_bytes, "1048576"),
 	K("reconcile", "interval_s", KEY_INT, reconcile_interval_s, "30"),
 	K("reconcile", "parallel", KEY_INT, reconcile_parallel, "4"),
+	K("agent", "binary", KEY_STRING, agent_binary, BERTH_AGENT_DEFAULT_PATH),
+	K("agent", "call_timeout_ms", KEY_INT, agent_call_timeout_ms, "30000"),
+	K("agent", "exec_timeout_max_s", KEY_INT, agent_exec_timeout_max_s, "600"),
+	K("agent", "allowed_origins", KEY_STRING, agent_allowed_origins, ""),
 };
 
 static const struct {
@@ -245,6 +254,14 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 		return berth_err_set(err, BERTH_E_INVALID, "[bots] data_root and state_root must be absolute paths");
 	if (cfg->data_mount[0] != '/')
 		return berth_err_set(err, BERTH_E_INVALID, "[bots] data_mount must be an absolute path");
+	if (cfg->agent_binary[0] != '/')
+		return berth_err_set(err, BERTH_E_INVALID, "[agent] binary must be an absolute path");
+	if (cfg->agent_call_timeout_ms < 100 || cfg->agent_call_timeout_ms > CONFIG_REQUEST_TIMEOUT_MAX_MS)
+		return berth_err_set(err, BERTH_E_INVALID, "[agent] call_timeout_ms must be 100..%d",
+				     CONFIG_REQUEST_TIMEOUT_MAX_MS);
+	if (cfg->agent_exec_timeout_max_s < 1 || cfg->agent_exec_timeout_max_s > CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000)
+		return berth_err_set(err, BERTH_E_INVALID, "[agent] exec_timeout_max_s must be 1..%d",
+				     CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000);
 	if (cfg->ctd_namespace[0] == '\0')
 		return berth_err_set(err, BERTH_E_INVALID, "[containerd] namespace must not be empty");
 	return 0;

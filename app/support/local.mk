@@ -8,7 +8,11 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/uuid.c \
 	app/support/strbuf.c \
 	app/support/utf8.c \
-	app/support/safefs.c
+	app/support/safefs.c \
+	app/support/base64.c
 
 check_PROGRAMS += test/unit/test_config test/unit/test_err_deadline
 TESTS += test/unit/test_config test/unit/test_err_deadline
+
+# The installed berth-agent is the [agent] binary default.
+AM_CPPFLAGS += -DBERTH_AGENT_DEFAULT_PATH='"$(pkglibexecdir)/berth-agent"'

@@ -106,9 +106,17 @@ int botctr_snapshotter_check(const char *given, berth_err *err);
 #define BOTCTR_ID_MAX 48
 void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX]);
 
-/* The first process of a bot container: config init_command, or the built-in bootstrap that copies
- * /opt/bot-template/<entry> into the data mount when absent and then waits for SIGTERM (exits at
- * once on it). Returns a NEW string (free()) with the shell script. */
-char *botctr_init_script(const struct berth_config *cfg);
+/* Where the agent lives in every bot container: berth-agent (config [agent] binary) bind-mounted
+ * read-only, and the bot's agent dir (<state_root>/bots/<uuid>/agent, botdir.h) read-write. */
+#define BOTCTR_AGENT_PATH "/.berth/berth-agent"
+#define BOTCTR_AGENT_DIR "/run/berth"
+#define BOTCTR_TEMPLATE_DIR "/opt/bot-template"
+
+/* The first process of a bot container, berth-agent as PID 1:
+ *   /.berth/berth-agent serve --socket /run/berth/agent.sock --data <data_mount>
+ *       --template /opt/bot-template [--init-command <init_command>]
+ * Fills argv (NULL-terminated; strings borrowed from cfg or static) and returns its length. */
+#define BOTCTR_INIT_ARGS_MAX 12
+int botctr_init_args(const struct berth_config *cfg, const char *argv[BOTCTR_INIT_ARGS_MAX]);
 
 #endif

@@ -93,6 +93,7 @@ struct http_resp {
 	char *header_name[HTTP_RESP_MAX_HEADERS];  /* owned */
 	char *header_value[HTTP_RESP_MAX_HEADERS]; /* owned */
 	bool close_connection;   /* the request body was not fully read: do not reuse the connection */
+	const char *content_type;/* static; NULL: application/json (every body but http_resp_bytes') */
 };
 
 void http_resp_init(struct http_resp *resp);
@@ -113,6 +114,8 @@ int http_resp_error(struct http_resp *resp, int status, const char *code, const 
  * berth_err_public_msg(err): driver and host text (detail_only) never reaches the client; the full
  * message is logged once (with the request id of the log context) for detail and 5xx errors. */
 int http_resp_err(struct http_resp *resp, const berth_err *err);
+/* A body of raw bytes (NEW malloc'd data, STOLEN; len may be 0) with a static content type. */
+int http_resp_bytes(struct http_resp *resp, int status, const char *content_type, char *data, size_t len);
 /* No body (e.g. 204). */
 int http_resp_empty(struct http_resp *resp, int status);
 /* Adds a header (copied). Names/values with CR, LF or NUL, or too many headers: -1, not added. */

@@ -21,11 +21,20 @@ int http_skills_list(struct http_req *req, struct http_resp *resp);        /* GE
 int http_skills_upsert(struct http_req *req, struct http_resp *resp);      /* POST */
 int http_skills_delete(struct http_req *req, struct http_resp *resp);      /* DELETE */
 
+/* The bot's tools (issue #9): MCP Streamable HTTP, and the plain routes for scripts. */
+int http_tools_post(struct http_req *req, struct http_resp *resp);         /* POST /bots/:bot_id/tools */
+int http_container_exec(struct http_req *req, struct http_resp *resp);     /* POST .../container/exec */
+int http_container_file_get(struct http_req *req, struct http_resp *resp); /* GET .../container/files?path= */
+int http_container_file_put(struct http_req *req, struct http_resp *resp); /* PUT */
+int http_container_file_delete(struct http_req *req, struct http_resp *resp); /* DELETE */
+int http_container_file_list(struct http_req *req, struct http_resp *resp);   /* GET .../files/list?path= */
+
 /* Compatibility routes of the older version, authorized per container (admin, or owner of the
  * bot the container belongs to); only containers Berth created (a containers row) answer. */
 int http_compat_container_list(struct http_req *req, struct http_resp *resp);      /* GET /container/list */
 int http_compat_container_delete(struct http_req *req, struct http_resp *resp);    /* DELETE /container/:id */
 int http_compat_snapshot_create(struct http_req *req, struct http_resp *resp);     /* POST /container/snapshots */
 int http_compat_snapshot_list(struct http_req *req, struct http_resp *resp);       /* GET /container/snapshots */
+int http_compat_fs(struct http_req *req, struct http_resp *resp);                  /* POST /container/fs/:id */
 
 #endif

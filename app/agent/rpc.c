@@ -1,0 +1,267 @@
+/* rpc.c: JSON-RPC 2.0 framing and the MCP methods (initialize, ping, tools/list, tools/call).
+ * The agent keeps no session state: every request stands alone. */
+#include "agent.h"
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dump_line(json_t *msg, size_t *len)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+
+	*len = text ? strlen(text) : 0;
+	return text;
+}
+
+char *agent_rpc_error_line(json_t *id, int code, const char *message, size_t *len)
+{
+	json_t *msg = json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
+		id ? id : json_null(), "error", "code", code, "message", message);
+	char *text = msg ? dump_line(msg, len) : NULL;
+
+	json_decref(msg);
+	return text;
+}
+
+static json_t *rpc_error(int code, const char *message)
+{
+	return json_pack("{s:i, s:s}", "code", code, "message", message);
+}
+
+/* ---- initialize ---- */
+static json_t *method_initialize(json_t *params, json_t **error)
+{
+	static const char *const versions[] = AGENT_MCP_VERSIONS;
+	const char *want = json_string_value(json_object_get(params, "protocolVersion"));
+	const char *chosen = AGENT_MCP_VERSION_LATEST;
+	size_t i;
+
+	(void)error;
+	for (i = 0; want && i < sizeof versions / sizeof versions[0]; i++) {
+		if (!strcmp(want, versions[i]))
+			chosen = versions[i];
+	}
+	return json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", chosen,
+		"capabilities", "tools", "listChanged", 0, "serverInfo", "name", AGENT_SERVER_NAME,
+		"version", PACKAGE_VERSION);
+}
+
+/* ---- tools/list ---- */
+static json_t *tool_descriptor(const struct agent_tool *t)
+{
+	json_t *input = json_loads(t->input_schema, 0, NULL);
+	json_t *output = t->output_schema ? json_loads(t->output_schema, 0, NULL) : NULL;
+	json_t *d;
+
+	if (!input || (t->output_schema && !output)) {
+		agent_log("error", "tool %s: bad schema", t->name);
+		json_decref(input);
+		json_decref(output);
+		return NULL;
+	}
+	d = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b}}", "name", t->name, "title",
+		t->title, "description", t->description, "inputSchema", input, "annotations", "title",
+		t->title, "readOnlyHint", t->read_only, "destructiveHint", t->destructive,
+		"idempotentHint", t->read_only, "openWorldHint", 0);
+	if (d && output)
+		json_object_set_new(d, "outputSchema", output);
+	else
+		json_decref(output);
+	return d;
+}
+
+static json_t *method_tools_list(json_t *params, json_t **error)
+{
+	json_t *cursor = json_object_get(params, "cursor");
+	size_t count, start = 0, i;
+	const struct agent_tool *tools = agent_tools(&count);
+	json_t *result, *list;
+
+	if (cursor && !json_is_null(cursor)) {
+		const char *c = json_string_value(cursor);
+		char *end;
+		unsigned long v;
+
+		if (!c || c[0] != 't' || c[1] < '0' || c[1] > '9') {
+			*error = rpc_error(AGENT_RPC_INVALID_PARAMS, "invalid cursor");
+			return NULL;
+		}
+		v = strtoul(c + 1, &end, 10);
+		if (*end || v == 0 || v >= count) {
+			*error = rpc_error(AGENT_RPC_INVALID_PARAMS, "invalid cursor");
+			return NULL;
+		}
+		start = v;
+	}
+	list = json_array();
+	for (i = start; list && i < count && i < start + AGENT_TOOLS_PAGE_SIZE; i++) {
+		json_t *d = tool_descriptor(&tools[i]);
+
+		if (!d || json_array_append_new(list, d) < 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	if (!list) {
+		*error = rpc_error(AGENT_RPC_INTERNAL_ERROR, "out of memory");
+		return NULL;
+	}
+	result = json_pack("{s:o}", "tools", list);
+	if (result && i < count) {
+		char next[32];
+
+		snprintf(next, sizeof next, "t%zu", i);
+		json_object_set_new(result, "nextCursor", json_string(next));
+	}
+	return result;
+}
+
+/* ---- tools/call ---- */
+static json_t *tool_error_result(const char *message)
+{
+	return json_pack("{s:[{s:s, s:s}], s:{s:s}, s:b}", "content", "type", "text", "text", message,
+		"structuredContent", "error", message, "isError", 1);
+}
+
+static json_t *method_tools_call(json_t *params, json_t **error)
+{
+	const char *name = json_string_value(json_object_get(params, "name"));
+	json_t *args = json_object_get(params, "arguments");
+	const struct agent_tool *tool;
+	json_t *out = NULL, *result;
+	berth_err err;
+	char *text;
+
+	if (!name || !name[0]) {
+		*error = rpc_error(AGENT_RPC_INVALID_PARAMS, "tools/call: name is required");
+		return NULL;
+	}
+	tool = agent_tool_find(name);
+	if (!tool) {
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "unknown tool: %.64s", name);
+		*error = rpc_error(AGENT_RPC_INVALID_PARAMS, msg);
+		return NULL;
+	}
+	if (args && json_is_null(args))
+		args = NULL;
+	if (args && !json_is_object(args)) {
+		*error = rpc_error(AGENT_RPC_INVALID_PARAMS, "tools/call: arguments must be an object");
+		return NULL;
+	}
+	berth_err_clear(&err);
+	if (!args) {
+		json_t *empty = json_object();
+
+		if (tool->run(empty, &out, &err) < 0)
+			out = NULL;
+		json_decref(empty);
+	} else if (tool->run(args, &out, &err) < 0) {
+		out = NULL;
+	}
+	if (!out)
+		return tool_error_result(err.msg[0] ? err.msg : "tool execution failed");
+	text = json_dumps(out, JSON_COMPACT);
+	if (!text) {
+		json_decref(out);
+		return tool_error_result("result could not be encoded");
+	}
+	result = json_pack("{s:[{s:s, s:s}], s:o, s:b}", "content", "type", "text", "text", text,
+		"structuredContent", out, "isError", 0);
+	free(text);
+	return result;
+}
+
+/* ---- dispatch ---- */
+static const struct {
+	const char *name;
+	json_t *(*run)(json_t *params, json_t **error);
+} methods[] = {
+	{ "initialize", method_initialize },
+	{ "tools/list", method_tools_list },
+	{ "tools/call", method_tools_call },
+};
+
+void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *reply_len)
+{
+	json_t *msg, *id, *params, *result = NULL, *error = NULL, *resp;
+	const char *method;
+	json_error_t jerr;
+	size_t i;
+
+	*reply = NULL;
+	*reply_len = 0;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return; /* blank lines are ignored */
+	msg = json_loadb(line, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
+	if (!msg) {
+		*reply = agent_rpc_error_line(NULL, AGENT_RPC_PARSE_ERROR, "parse error", reply_len);
+		return;
+	}
+	id = json_object_get(msg, "id");
+	method = json_string_value(json_object_get(msg, "method"));
+	if (!json_is_object(msg) || (id && !json_is_string(id) && !json_is_integer(id) &&
+		!json_is_real(id) && !json_is_null(id)) ||
+		!json_is_string(json_object_get(msg, "jsonrpc")) ||
+		strcmp(json_string_value(json_object_get(msg, "jsonrpc")), "2.0")) {
+		*reply = agent_rpc_error_line(NULL, AGENT_RPC_INVALID_REQUEST, "invalid request",
+			reply_len);
+		goto done;
+	}
+	if (!method) {
+		/* A response from the peer, or garbage with an id. */
+		if (!json_object_get(msg, "result") && !json_object_get(msg, "error"))
+			*reply = agent_rpc_error_line(id, AGENT_RPC_INVALID_REQUEST, "invalid request",
+				reply_len);
+		goto done;
+	}
+	if (!id)
+		goto done; /* a notification: never answered */
+	params = json_object_get(msg, "params");
+	if (params && !json_is_object(params) && !json_is_null(params)) {
+		error = rpc_error(AGENT_RPC_INVALID_PARAMS, "params must be an object");
+		goto respond;
+	}
+	if (!strcmp(method, "ping")) {
+		result = json_object();
+		goto respond;
+	}
+	for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		if (!strcmp(method, methods[i].name)) {
+			result = methods[i].run(params, &error);
+			if (!result && !error)
+				error = rpc_error(AGENT_RPC_INTERNAL_ERROR, "out of memory");
+			goto respond;
+		}
+	}
+	error = rpc_error(AGENT_RPC_METHOD_NOT_FOUND, "method not found");
+respond:
+	resp = json_pack("{s:s, s:O}", "jsonrpc", "2.0", "id", id);
+	if (resp && error)
+		json_object_set_new(resp, "error", error);
+	else if (resp)
+		json_object_set_new(resp, "result", result);
+	else {
+		json_decref(error);
+		json_decref(result);
+	}
+	*reply = resp ? dump_line(resp, reply_len) : NULL;
+	if (*reply && *reply_len + 1 > AGENT_MAX_LINE) {
+		json_t *small;
+
+		free(*reply);
+		*reply = NULL;
+		small = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result",
+			tool_error_result("result larger than AGENT_MAX_LINE; ask for less (offset/limit)"));
+		*reply = small ? dump_line(small, reply_len) : NULL;
+		json_decref(small);
+	}
+	json_decref(resp);
+done:
+	json_decref(msg);
+}

@@ -1,0 +1,280 @@
+/* test_agent.c: berth-agent on the host as an ordinary process (and as PID 1 of a new PID
+ * namespace), spoken to over its socket as the host's agent client does. No containerd. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth/agent_wire.h"
+#include "harness.h"
+
+static struct agent ag;
+
+static void start(void) { agent_prepare(&ag); agent_start(&ag, NULL, NULL); }
+static void stop(void) { agent_stop(&ag); }
+
+START_TEST(initialize_negotiates)
+{
+	struct conn *c = conn_open(&ag);
+	json_t *r = rpc(c, "initialize", json_pack("{s:s}", "protocolVersion", "2025-03-26"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "result"), "protocolVersion")),
+			 "2025-03-26");
+	json_decref(r);
+	r = rpc(c, "initialize", json_pack("{s:s}", "protocolVersion", "1999-01-01"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "result"), "protocolVersion")),
+			 AGENT_MCP_VERSION_LATEST);
+	json_decref(r);
+	r = rpc(c, "ping", NULL);
+	ck_assert(json_is_object(json_object_get(r, "result")));
+	json_decref(r);
+	r = rpc(c, "no/such", NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "error"), "code")),
+			 AGENT_RPC_METHOD_NOT_FOUND);
+	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(tools_list_pages)
+{
+	struct conn *c = conn_open(&ag);
+	json_t *cursor = NULL;
+	int n = 0, pages = 0;
+	bool seen_exec = false;
+
+	do {
+		json_t *p = json_object();
+		if (cursor)
+			json_object_set(p, "cursor", cursor);
+		json_t *r = rpc(c, "tools/list", p);
+		json_t *res = json_object_get(r, "result");
+		size_t i;
+		json_t *t;
+		ck_assert_ptr_nonnull(res);
+		json_array_foreach(json_object_get(res, "tools"), i, t) {
+			ck_assert(json_is_object(json_object_get(t, "inputSchema")));
+			if (strcmp(json_string_value(json_object_get(t, "name")), "exec") == 0)
+				seen_exec = true;
+			n++;
+		}
+		json_decref(cursor);
+		cursor = json_incref(json_object_get(res, "nextCursor"));
+		json_decref(r);
+		pages++;
+	} while (cursor && pages < 10);
+	ck_assert_int_ge(n, 12);
+	ck_assert_int_ge(pages, 2);
+	ck_assert(seen_exec);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(write_read_roundtrip_exact)
+{
+	struct conn *c = conn_open(&ag);
+	const char *text = "  leading and trailing spaces kept  \r\n\tline two\n\n";
+	json_t *r = tool_ok(c, "write", json_pack("{s:s,s:s}", "path", "a/b/c.txt", "content", text));
+	json_decref(r);
+	r = tool_ok(c, "read", json_pack("{s:s}", "path", "a/b/c.txt"));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "content")), text);
+	ck_assert(json_is_false(json_object_get(r, "truncated")));
+	json_decref(r);
+	char *p = data_path(&ag, "a/b/c.txt");
+	size_t len;
+	char *got = get_file(p, &len);
+	ck_assert_uint_eq(len, strlen(text));
+	free(got);
+	free(p);
+	/* base64 binary */
+	r = tool_ok(c, "write", json_pack("{s:s,s:s,s:s}", "path", "bin", "content", "AAEC/w==", "encoding",
+					  "base64"));
+	json_decref(r);
+	r = tool_ok(c, "read_base64", json_pack("{s:s}", "path", "bin"));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "data")), "AAEC/w==");
+	json_decref(r);
+	char *e = tool_err(c, "read", json_pack("{s:s}", "path", "bin"));
+	ck_assert_ptr_nonnull(strstr(e, "read_base64"));
+	free(e);
+	e = tool_err(c, "read", json_pack("{s:s}", "path", "missing.txt"));
+	ck_assert_ptr_nonnull(e);
+	free(e);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(files_stat_mkdir_rename_delete)
+{
+	struct conn *c = conn_open(&ag);
+	json_decref(tool_ok(c, "mkdir", json_pack("{s:s}", "path", "d1/d2")));
+	json_decref(tool_ok(c, "write", json_pack("{s:s,s:s}", "path", "d1/f", "content", "x")));
+	json_decref(tool_ok(c, "write", json_pack("{s:s,s:s}", "path", "d1/g", "content", "y")));
+	char *e = tool_err(c, "rename", json_pack("{s:s,s:s}", "source", "d1/f", "destination", "d1/g"));
+	free(e);
+	json_decref(tool_ok(c, "rename", json_pack("{s:s,s:s}", "source", "d1/f", "destination", "d1/h")));
+	json_t *r = tool_ok(c, "stat", json_pack("{s:s}", "path", "d1/h"));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "type")), "file");
+	json_decref(r);
+	r = tool_ok(c, "list", json_pack("{s:s,s:b}", "path", "d1", "recursive", 1));
+	ck_assert_int_eq(json_array_size(json_object_get(r, "entries")), 3);
+	json_decref(r);
+	e = tool_err(c, "delete", json_pack("{s:s}", "path", "d1"));
+	free(e);
+	json_decref(tool_ok(c, "delete", json_pack("{s:s,s:b}", "path", "d1", "recursive", 1)));
+	char *p = data_path(&ag, "d1");
+	struct stat st;
+	ck_assert_int_ne(lstat(p, &st), 0);
+	free(p);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(exec_status_timeout_flood)
+{
+	struct conn *c = conn_open(&ag);
+	json_t *r = tool_ok(c, "exec", json_pack("{s:s,s:s}", "command", "read x; echo out:$x; echo err >&2; exit 7",
+					       "stdin", "abc\n"));
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "exit_code")), 7);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "stdout")), "out:abc\n");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "stderr")), "err\n");
+	json_decref(r);
+	long long t0 = now_ms();
+	r = tool_ok(c, "exec", json_pack("{s:s,s:i}", "command", "sleep 30 & sleep 30", "timeout_s", 1));
+	ck_assert(json_is_true(json_object_get(r, "timed_out")));
+	ck_assert_int_lt(now_ms() - t0, 5000);
+	json_decref(r);
+	r = tool_ok(c, "exec", json_pack("{s:s,s:i}", "command", "yes | head -c 5000000", "timeout_s", 20));
+	ck_assert(json_is_true(json_object_get(r, "stdout_truncated")));
+	ck_assert_uint_le(strlen(json_string_value(json_object_get(r, "stdout"))), AGENT_EXEC_OUTPUT_MAX);
+	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(concurrent_connections)
+{
+	struct conn *slow = conn_open(&ag), *fast = conn_open(&ag);
+	char req[] = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"exec\","
+		     "\"arguments\":{\"command\":\"sleep 2\"}}}\n";
+	conn_send(slow, req, strlen(req));
+	long long t0 = now_ms();
+	json_t *r = rpc(fast, "ping", NULL);
+	ck_assert_int_lt(now_ms() - t0, 1000);
+	json_decref(r);
+	char *line = conn_line(slow, 10000);
+	ck_assert_ptr_nonnull(line);
+	free(line);
+	conn_close(slow);
+	conn_close(fast);
+}
+END_TEST
+
+START_TEST(bad_lines)
+{
+	struct conn *c = conn_open(&ag);
+	conn_send(c, "{not json\n", 10);
+	char *line = conn_line(c, 5000);
+	json_t *r = json_loads(line, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "error"), "code")),
+			 AGENT_RPC_PARSE_ERROR);
+	json_decref(r);
+	free(line);
+	/* the connection is still usable */
+	r = rpc(c, "ping", NULL);
+	ck_assert(json_is_object(json_object_get(r, "result")));
+	json_decref(r);
+	/* a notification gets no answer: the next line answers the ping after it */
+	const char *note = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
+	conn_send(c, note, strlen(note));
+	r = rpc(c, "ping", NULL);
+	ck_assert(json_is_object(json_object_get(r, "result")));
+	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(idle_rss_small)
+{
+	/* the static binary, as containers run it */
+	struct agent st;
+	const char *bin = getenv("BERTH_AGENT_STATIC");
+	if (!bin || access(bin, X_OK) != 0) {
+		printf("SKIP: idle_rss_small: BERTH_AGENT_STATIC not set\n");
+		return;
+	}
+	setenv("BERTH_AGENT_BIN", bin, 1);
+	agent_prepare(&st);
+	agent_start(&st, NULL, NULL);
+	usleep(200000);
+	long kib = rss_kib(st.pid);
+	printf("berth-agent idle RSS: %ld KiB\n", kib);
+	ck_assert_int_le(kib, 2048);
+	agent_stop(&st);
+	unsetenv("BERTH_AGENT_BIN");
+}
+END_TEST
+
+START_TEST(pid1_reaps_and_stops)
+{
+	struct agent p1;
+	const char *wrapper[] = { "unshare", "--pid", "--fork", "--kill-child", NULL };
+	if (access("/usr/bin/unshare", X_OK) != 0 || geteuid() != 0) {
+		printf("SKIP: pid1_reaps_and_stops: needs root and unshare\n");
+		return;
+	}
+	agent_prepare(&p1);
+	agent_start(&p1, wrapper, NULL);
+	struct conn *c = conn_open(&p1);
+	/* an orphan: the shell exits at once, its background child is re-parented to PID 1 */
+	json_t *r = tool_ok(c, "exec", json_pack("{s:s}", "command", "(sleep 0.2 &) ; echo $$"));
+	json_decref(r);
+	usleep(600000);
+	r = tool_ok(c, "exec", json_pack("{s:s}", "command", "ps -o stat= -e 2>/dev/null | grep -c Z || true"));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "stdout")), "0\n");
+	json_decref(r);
+	conn_close(c);
+	/* SIGTERM to the agent itself (PID 1 inside), found as unshare's child: what containerd
+	 * sends at stop */
+	char path[64], buf[32] = "";
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)p1.pid, (int)p1.pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, f));
+	fclose(f);
+	long long t0 = now_ms();
+	ck_assert_int_eq(kill((pid_t)atoi(buf), SIGTERM), 0);
+	int status = agent_stop(&p1);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_lt(now_ms() - t0, AGENT_STOP_GRACE_MS + 2000);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("berth-agent");
+	TCase *tc = tcase_create("agent");
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, initialize_negotiates);
+	tcase_add_test(tc, tools_list_pages);
+	tcase_add_test(tc, write_read_roundtrip_exact);
+	tcase_add_test(tc, files_stat_mkdir_rename_delete);
+	tcase_add_test(tc, exec_status_timeout_flood);
+	tcase_add_test(tc, concurrent_connections);
+	tcase_add_test(tc, bad_lines);
+	suite_add_tcase(s, tc);
+	TCase *solo = tcase_create("process");
+	tcase_set_timeout(solo, 60);
+	tcase_add_test(solo, idle_rss_small);
+	tcase_add_test(solo, pid1_reaps_and_stops);
+	suite_add_tcase(s, solo);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
