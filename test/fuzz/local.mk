@@ -7,7 +7,7 @@ FUZZ_HARNESSES = test/fuzz/fuzz_route test/fuzz/fuzz_body test/fuzz/fuzz_skill t
 CLEANFILES += $(FUZZ_HARNESSES)
 EXTRA_DIST += test/fuzz/corpus test/run-fuzz
 
-FUZZ_ERR = app/support/err.c app/support/deadline.c
+FUZZ_ERR = app/support/err.c app/support/deadline.c app/support/utf8.c app/support/strbuf.c
 FUZZ_LOG = app/support/log.c
 test_fuzz_fuzz_route_SOURCES = test/fuzz/fuzz_route.c app/http/router.c app/http/params.c $(FUZZ_ERR)
 test_fuzz_fuzz_route_LDADD =
@@ -15,7 +15,7 @@ test_fuzz_fuzz_body_SOURCES = test/fuzz/fuzz_body.c app/http/request.c app/http/
 	app/http/router.c app/http/params.c $(FUZZ_LOG) $(FUZZ_ERR)
 test_fuzz_fuzz_body_LDADD = $(JANSSON_LIBS)
 test_fuzz_fuzz_skill_SOURCES = test/fuzz/fuzz_skill.c app/domain/skills.c app/support/safefs.c \
-	app/support/strbuf.c $(FUZZ_LOG) $(FUZZ_ERR)
+	$(FUZZ_LOG) $(FUZZ_ERR)
 test_fuzz_fuzz_skill_LDADD = $(JANSSON_LIBS) $(YAML_LIBS)
 test_fuzz_fuzz_cni_SOURCES = test/fuzz/fuzz_cni.c app/cni/cni.c app/cni/cni_exec.c \
 	app/support/safefs.c $(FUZZ_LOG) $(FUZZ_ERR)

@@ -186,7 +186,7 @@ long bt_request_ex(const char *method, const char *path, const char *body, size_
 		   const char *content_type, const char *const *extra_headers, bt_identity id,
 		   bt_response *resp)
 {
-	struct buf b = {NULL, 0}, h = {NULL, 0};
+	struct buf b = {NULL, 0, 0}, h = {NULL, 0, 0};
 	struct curl_slist *hdrs = NULL;
 	char *url = xasprintf("%s%s", bt_env("BERTH_URL"), path);
 	char *ct = NULL;
@@ -327,7 +327,7 @@ static int drain(int fd, struct buf *b)
 int bt_run(char *const argv[], char **out, char **err, int timeout_s)
 {
 	int po[2], pe[2], status = 0;
-	struct buf bo = {NULL, 0}, be = {NULL, 0};
+	struct buf bo = {NULL, 0, 0}, be = {NULL, 0, 0};
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 
