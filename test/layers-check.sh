@@ -16,9 +16,9 @@ cd "$top" || exit 99
 # The layer of a public header: 1 support, 2 clients, 3 domain, 4 http, 5 programs.
 header_layer() {
 	case $1 in
-	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h) echo 1 ;;
-	ctd.h | cni.h | store.h | image.h | oci_spec.h) echo 2 ;;
-	authz.h | botctr.h | botdir.h | resolv.h | skills.h | compat.h) echo 3 ;;
+	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h | base64.h | agent_wire.h) echo 1 ;;
+	ctd.h | cni.h | store.h | image.h | oci_spec.h | agentc.h) echo 2 ;;
+	authz.h | botctr.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h) echo 3 ;;
 	http.h | http_*.h | worker.h) echo 4 ;;
 	server.h) echo 5 ;;
 	*) echo 0 ;;
@@ -29,10 +29,10 @@ header_layer() {
 file_layer() {
 	case $1 in
 	app/support/*) echo 1 ;;
-	app/containerd/* | app/cni/* | app/store/* | app/image/*) echo 2 ;;
+	app/containerd/* | app/cni/* | app/store/* | app/image/* | app/agentc/*) echo 2 ;;
 	app/domain/*) echo 3 ;;
 	app/http/*) echo 4 ;;
-	app/programs/*) echo 5 ;;
+	app/programs/* | app/agent/*) echo 5 ;;
 	include/berth/*) header_layer "${1#include/berth/}" ;;
 	*) echo 0 ;; # tests and benches may use any layer
 	esac

@@ -221,7 +221,7 @@ END_TEST
 START_TEST(pid1_reaps_and_stops)
 {
 	struct agent p1;
-	const char *wrapper[] = { "unshare", "--pid", "--fork", "--kill-child", NULL };
+	const char *wrapper[] = { "unshare", "--pid", "--fork", "--kill-child", "--mount-proc", NULL };
 	if (access("/usr/bin/unshare", X_OK) != 0 || geteuid() != 0) {
 		printf("SKIP: pid1_reaps_and_stops: needs root and unshare\n");
 		return;
