@@ -417,8 +417,10 @@ static int cache_store(const struct call *c, const char *net, const json_t *resu
 		return berth_err_set(err, BERTH_E_INVALID, "cni: no cache dir");
 	if (cache_name(net, c, name, sizeof name) != 0)
 		return berth_err_set(err, BERTH_E_INVALID, "cni: cache name too long");
-	if (safefs_mkdir_p(c->opts->cache_dir, 0700, err) != 0)
-		return -1;
+	if (safefs_mkdir_p(c->opts->cache_dir, 0700, err) != 0) {
+		berth_err_recode(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK);
+		return berth_err_prefix(err, "cni cache dir");
+	}
 	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "kind", CNI_CACHE_KIND, "containerId",
 		      c->container_id, "ifName", c->ifname, "networkName", net, "netns",
 		      c->netns ? c->netns : "", "result", result);

@@ -2,6 +2,7 @@
 #include "berth/http_fcgi.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +36,16 @@ int http_serve_fcgi(const struct http_server *srv, FCGX_Request *r)
 	struct http_req req;
 	struct http_resp resp;
 	char *head;
+	bool head_only;
 	int rc = 0;
 
 	http_handle(srv, r->envp, read_stdin, r->in, &req, &resp);
+	/* HEAD: the GET's status and headers (Content-Length of its body included), no body */
+	head_only = req.method && strcmp(req.method, "HEAD") == 0;
 	head = http_resp_head(&resp, req.request_id);
 	if (!head || write_all(r->out, head, strlen(head)) < 0 ||
-	    (resp.body && write_all(r->out, resp.body, resp.body_len) < 0) || FCGX_FFlush(r->out) < 0) {
+	    (resp.body && !head_only && write_all(r->out, resp.body, resp.body_len) < 0) ||
+	    FCGX_FFlush(r->out) < 0) {
 		blog(BLOG_WARN, "could not write the response (client gone?)");
 		rc = -1;
 	}

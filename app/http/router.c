@@ -121,12 +121,14 @@ void http_route_match(const void *routes, size_t n_routes, size_t stride, const 
 	match->kind = HTTP_MATCH_NOT_FOUND;
 	for (size_t i = 0; i < n_routes; i++) {
 		struct http_route_key r;
+		bool is_get;
 
 		/* the caller's route struct begins with the two members of http_route_key */
 		memcpy(&r, (const char *)routes + i * stride, sizeof r);
+		is_get = strcmp(r.method, "GET") == 0;
 		if (!pattern_matches(r.pattern, path, &probe))
 			continue;
-		if (method && strcmp(r.method, method) == 0) {
+		if (method && (strcmp(r.method, method) == 0 || (is_get && strcmp(method, "HEAD") == 0))) {
 			*match = probe;
 			match->kind = HTTP_MATCH_FOUND;
 			match->route_index = i;
@@ -134,6 +136,8 @@ void http_route_match(const void *routes, size_t n_routes, size_t stride, const 
 		}
 		path_known = true;
 		allow_add(match->allow, sizeof match->allow, r.method);
+		if (is_get)
+			allow_add(match->allow, sizeof match->allow, "HEAD");
 	}
 	if (path_known)
 		match->kind = HTTP_MATCH_METHOD_NOT_ALLOWED;

@@ -5,8 +5,10 @@
  * percent-decoded, so "%2F" inside a segment never creates a new segment. Matching is exact per
  * segment: no trailing-slash folding ("/health/" is not "/health": 404), no empty segments
  * ("/bots//container" is 404). Routes are tried in table order; the first route whose pattern and
- * method match wins. A path matched by some pattern but with no route for the method is 405 and
- * the Allow list names every method that would match, in table order, without duplicates.
+ * method match wins; HEAD matches a GET route (the response is the GET's without its body, see
+ * http_fcgi.h). A path matched by some pattern but with no route for the method is 405 and the
+ * Allow list names every method that would match, in table order, without duplicates, HEAD right
+ * after GET.
  */
 #ifndef BERTH_HTTP_ROUTER_H
 #define BERTH_HTTP_ROUTER_H
@@ -45,7 +47,7 @@ struct http_match {
 	const char *param_name[HTTP_ROUTE_MAX_PARAMS];  /* borrowed from the pattern, without ':' */
 	size_t param_name_len[HTTP_ROUTE_MAX_PARAMS];
 	const char *param_value[HTTP_ROUTE_MAX_PARAMS]; /* borrowed from the path */
-	char allow[96];                      /* "GET, POST" when METHOD_NOT_ALLOWED */
+	char allow[96];                      /* "GET, HEAD, POST" when METHOD_NOT_ALLOWED */
 };
 
 /* Minimal view of a route for matching: an array of these (stride bytes apart, so the caller's

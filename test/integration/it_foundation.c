@@ -115,6 +115,34 @@ START_TEST(known_identity_gets_health_and_ready)
 }
 END_TEST
 
+/* HEAD of a GET route through nginx: the GET's status and Content-Length, no body; a path without
+ * a GET route lists HEAD nowhere, one with a GET lists it right after GET. */
+START_TEST(head_answers_like_get_without_body)
+{
+	bt_response g, h;
+	long s = bt_request("GET", "/me", NULL, NULL, bt_admin(), &g);
+	ck_assert_msg(s == 200, "GET /me: %ld %s %.300s", s, g.error, g.body);
+	s = bt_request("HEAD", "/me", NULL, NULL, bt_admin(), &h);
+	ck_assert_msg(s == 200, "HEAD /me: %ld %s", s, h.error);
+	char *len = bt_header(&h, "Content-Length");
+	char want[32];
+	snprintf(want, sizeof want, "%zu", g.body_len);
+	ck_assert_msg(len && strcmp(len, want) == 0, "HEAD /me Content-Length %s, GET's body has %s bytes",
+		      len ? len : "(none)", want);
+	ck_assert_uint_eq(h.body_len, 0);
+	free(len);
+	bt_response_free(&g);
+	bt_response_free(&h);
+
+	s = bt_request("POST", "/health", NULL, NULL, bt_admin(), &h);
+	ck_assert_int_eq(s, 405);
+	char *allow = bt_header(&h, "Allow");
+	ck_assert_msg(allow && strcmp(allow, "GET, HEAD") == 0, "Allow: %s", allow ? allow : "(none)");
+	free(allow);
+	bt_response_free(&h);
+}
+END_TEST
+
 START_TEST(unknown_identity_gets_401)
 {
 	char *cn = bt_unique("nobody-known");
@@ -628,6 +656,7 @@ static Suite *foundation_suite(void)
 	tcase_add_test(auth, no_client_certificate_is_refused_by_nginx);
 	tcase_add_test(auth, certificate_of_another_ca_is_refused_by_nginx);
 	tcase_add_test(auth, known_identity_gets_health_and_ready);
+	tcase_add_test(auth, head_answers_like_get_without_body);
 	tcase_add_test(auth, unknown_identity_gets_401);
 	tcase_add_test(auth, forged_identity_headers_change_nothing);
 	tcase_add_test(auth, subject_dn_longer_than_127_bytes_authenticates);

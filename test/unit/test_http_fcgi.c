@@ -330,7 +330,7 @@ START_TEST(test_routing_errors)
 	roundtrip(wrong_method, "", 0, &rep);
 	ck_assert_int_eq(rep.status, 405);
 	ck_assert_str_eq(code_of(&rep), "method_not_allowed");
-	ck_assert_ptr_nonnull(strstr(rep.head, "Allow: GET, DELETE\r\n"));
+	ck_assert_ptr_nonnull(strstr(rep.head, "Allow: GET, HEAD, DELETE\r\n"));
 	json_decref(rep.json);
 
 	roundtrip(bad_path, "", 0, &rep);
@@ -357,6 +357,45 @@ START_TEST(test_routing_errors)
 	ck_assert_int_eq(rep.status, 500);
 	ck_assert_str_eq(code_of(&rep), "internal");
 	json_decref(rep.json);
+}
+END_TEST
+
+/* HEAD of a GET route: the GET's status and headers, Content-Length of the GET's body, no body;
+ * HEAD of a path without a GET route is 405 (no body either). */
+START_TEST(test_head_answers_like_get_without_body)
+{
+	char *get[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/items/seven", NULL };
+	char *head[] = { "REQUEST_METHOD=HEAD", "REQUEST_URI=/items/seven", NULL };
+	char *head_post_only[] = { "REQUEST_METHOD=HEAD", "REQUEST_URI=/echo", NULL };
+	char *head_missing[] = { "REQUEST_METHOD=HEAD", "REQUEST_URI=/nope", NULL };
+	char get_length[64];
+	const char *cl;
+	struct reply rep;
+
+	roundtrip(get, "", 0, &rep);
+	ck_assert_int_eq(rep.status, 200);
+	cl = strstr(rep.head, "Content-Length: ");
+	ck_assert_ptr_nonnull(cl);
+	snprintf(get_length, sizeof get_length, "%.*s", (int)strcspn(cl, "\r"), cl);
+	ck_assert_str_ne(get_length, "Content-Length: 0");
+	json_decref(rep.json);
+
+	handler_calls = 0;
+	roundtrip(head, "", 0, &rep);
+	ck_assert_int_eq(rep.status, 200);
+	ck_assert_int_eq(handler_calls, 1);
+	ck_assert_ptr_nonnull(strstr(rep.head, get_length));
+	ck_assert_ptr_nonnull(strstr(rep.head, "Content-Type: application/json\r\n"));
+	ck_assert_str_eq(strstr(rep.raw, "\r\n\r\n") + 4, ""); /* no body */
+
+	roundtrip(head_post_only, "", 0, &rep);
+	ck_assert_int_eq(rep.status, 405);
+	ck_assert_ptr_nonnull(strstr(rep.head, "Allow: POST\r\n"));
+	ck_assert_str_eq(strstr(rep.raw, "\r\n\r\n") + 4, "");
+
+	roundtrip(head_missing, "", 0, &rep);
+	ck_assert_int_eq(rep.status, 404);
+	ck_assert_str_eq(strstr(rep.raw, "\r\n\r\n") + 4, "");
 }
 END_TEST
 
@@ -460,6 +499,7 @@ int main(void)
 	tcase_add_test(tc, test_long_params_reach_the_handler);
 	tcase_add_test(tc, test_forged_headers_do_not_authenticate);
 	tcase_add_test(tc, test_routing_errors);
+	tcase_add_test(tc, test_head_answers_like_get_without_body);
 	tcase_add_test(tc, test_invalid_utf8_in_echoed_params);
 	tcase_add_test(tc, test_body_rules_end_to_end);
 	tcase_add_test(tc, test_bot_id_must_be_canonical);

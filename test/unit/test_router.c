@@ -67,6 +67,29 @@ START_TEST(test_literal_and_params)
 }
 END_TEST
 
+/* HEAD is answered by the GET route of the path (first in table order, as GET itself). */
+START_TEST(test_head_matches_get)
+{
+	struct http_match m;
+	struct http_path p;
+
+	match("HEAD", "/health", &m, &p);
+	ck_assert_int_eq(m.kind, HTTP_MATCH_FOUND);
+	ck_assert_int_eq(routes[m.route_index].id, 1);
+	http_path_free(&p);
+
+	match("HEAD", "/bots/abc/container", &m, &p);
+	ck_assert_int_eq(m.kind, HTTP_MATCH_FOUND);
+	ck_assert_int_eq(routes[m.route_index].id, 2);
+	ck_assert_str_eq(http_match_param(&m, "bot_id"), "abc");
+	http_path_free(&p);
+
+	match("HEAD", "/nope", &m, &p);
+	ck_assert_int_eq(m.kind, HTTP_MATCH_NOT_FOUND);
+	http_path_free(&p);
+}
+END_TEST
+
 START_TEST(test_not_found)
 {
 	static const char *paths[] = {
@@ -105,12 +128,18 @@ START_TEST(test_method_not_allowed)
 
 	match("PUT", "/bots/x/container", &m, &p);
 	ck_assert_int_eq(m.kind, HTTP_MATCH_METHOD_NOT_ALLOWED);
-	ck_assert_str_eq(m.allow, "GET, POST, DELETE"); /* no duplicate GET from the shadowed route */
+	ck_assert_str_eq(m.allow, "GET, HEAD, POST, DELETE"); /* no duplicate GET from the shadowed route */
 	http_path_free(&p);
 
 	match("POST", "/health", &m, &p);
 	ck_assert_int_eq(m.kind, HTTP_MATCH_METHOD_NOT_ALLOWED);
-	ck_assert_str_eq(m.allow, "GET");
+	ck_assert_str_eq(m.allow, "GET, HEAD");
+	http_path_free(&p);
+
+	/* a POST-only path: HEAD is not allowed there */
+	match("HEAD", "/bots/x/container/snapshots/rollback", &m, &p);
+	ck_assert_int_eq(m.kind, HTTP_MATCH_METHOD_NOT_ALLOWED);
+	ck_assert_str_eq(m.allow, "POST");
 	http_path_free(&p);
 
 	match("get", "/health", &m, &p); /* methods are case-sensitive */
@@ -174,6 +203,7 @@ Suite *router_suite(void)
 	tcase_add_test(tc, test_not_found);
 	tcase_add_test(tc, test_trailing_slash_is_another_path);
 	tcase_add_test(tc, test_method_not_allowed);
+	tcase_add_test(tc, test_head_matches_get);
 	tcase_add_test(tc, test_segments_are_decoded_after_split);
 	tcase_add_test(tc, test_bad_paths);
 	suite_add_tcase(s, tc);
