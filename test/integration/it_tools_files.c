@@ -177,7 +177,7 @@ START_TEST(plain_routes)
 	ck_assert_int_eq(bt_request("POST", p, "{\"command\":\"cat /data/up/load.bin | wc -c\"}", "application/json",
 				    b.owner.ident, &r), 200);
 	json_t *j = bt_json(&r);
-	ck_assert_str_eq(it_str(j, "stdout"), "12\n");
+	ck_assert_str_eq(it_str(j, "stdout"), "11\n");
 	json_decref(j);
 	bt_response_free(&r);
 	ck_assert_int_eq(bt_request("POST", p, "{\"command\":\"true\",\"work_dir\":\"/nowhere\"}", "application/json",
