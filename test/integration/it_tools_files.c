@@ -98,8 +98,8 @@ START_TEST(every_tool_against_the_observer)
 
 	/* exec: output, exit code, signal, work_dir, env, stdin. */
 	sc = it_tool_ok(b.bot_id, me, "exec", json_pack("{s:s,s:s,s:{s:s},s:s}", "command", "pwd; echo $GREETING; cat; exit 7",
-							  "work_dir", "/data/g", "env", "GREETING", "hello", "stdin", "from stdin"));
-	ck_assert_str_eq(it_str(sc, "stdout"), "/data/g\nhello\nfrom stdin");
+							  "work_dir", "/data/dir", "env", "GREETING", "hello", "stdin", "from stdin"));
+	ck_assert_str_eq(it_str(sc, "stdout"), "/data/dir\nhello\nfrom stdin");
 	ck_assert_int_eq(json_integer_value(json_object_get(sc, "exit_code")), 7);
 	json_decref(sc);
 	sc = it_tool_ok(b.bot_id, me, "exec", json_pack("{s:s}", "command", "echo err >&2; kill -9 $$"));
