@@ -129,8 +129,10 @@ int http_container_file_get(struct http_req *req, struct http_resp *resp)
 	if (path_arg(req, &path, resp) < 0 || stat_path(req, path, &st, &type, resp) < 0)
 		return -1;
 	if (strcmp(type, "file") != 0) {
+		/* type is borrowed from st: answer before releasing it. */
+		http_resp_error(resp, 400, "not_a_file", "%s is not a regular file (%s)", path, type);
 		json_decref(st);
-		return http_resp_error(resp, 400, "not_a_file", "%s is not a regular file (%s)", path, type);
+		return -1;
 	}
 	json_decref(st);
 	if (call(req, "read_base64", json_pack("{s:s,s:i}", "path", path, "limit", (json_int_t)FILE_READ_MAX), &result,

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "berth/agent_wire.h"
 #include "berth/config.h"
 #include "berth/deadline.h"
 #include "berth/err.h"
@@ -108,9 +109,9 @@ void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX]);
 
 /* Where the agent lives in every bot container: berth-agent (config [agent] binary) bind-mounted
  * read-only, and the bot's agent dir (<state_root>/bots/<uuid>/agent, botdir.h) read-write. */
-#define BOTCTR_AGENT_PATH "/.berth/berth-agent"
-#define BOTCTR_AGENT_DIR "/run/berth"
-#define BOTCTR_TEMPLATE_DIR "/opt/bot-template"
+#define BOTCTR_AGENT_PATH AGENT_BIN_PATH
+#define BOTCTR_AGENT_DIR AGENT_RUN_DIR
+#define BOTCTR_TEMPLATE_DIR AGENT_TEMPLATE_DIR
 
 /* The first process of a bot container, berth-agent as PID 1:
  *   /.berth/berth-agent serve --socket /run/berth/agent.sock --data <data_mount>

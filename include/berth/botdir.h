@@ -17,6 +17,7 @@
 #ifndef BERTH_BOTDIR_H
 #define BERTH_BOTDIR_H
 
+#include "berth/agent_wire.h"
 #include "berth/err.h"
 
 struct botdir {
@@ -28,7 +29,7 @@ struct botdir {
 };
 
 /* The agent's socket file name inside the agent dir. */
-#define BOTDIR_AGENT_SOCKET "agent.sock"
+#define BOTDIR_AGENT_SOCKET AGENT_SOCKET_NAME
 
 
 /* Creates (when missing) and opens both directories of bot uuid (must be canonical, else

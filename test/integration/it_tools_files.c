@@ -79,19 +79,6 @@ START_TEST(every_tool_against_the_observer)
 	free(seen);
 	json_decref(sc);
 
-	/* edit: BOM and CRLF kept, exact text, unique match. */
-	free(it_exec_ok(b.ctr_id, "printf '\\357\\273\\277one\\r\\ntwo  \\r\\nthree\\r\\n' > /data/e.txt"));
-	sc = it_tool_ok(b.bot_id, me, "edit", json_pack("{s:s,s:s,s:s}", "path", "e.txt", "old_text", "two  \nthree",
-							  "new_text", " TWO\nthree "));
-	json_decref(sc);
-	seen = it_exec_ok(b.ctr_id, "od -An -c /data/e.txt | tr -s ' ' | tr -d '\\n'");
-	ck_assert_str_eq(seen, " 357 273 277 o n e \\r \\n T W O \\r \\n t h r e e \\r \\n");
-	free(seen);
-	free(it_exec_ok(b.ctr_id, "printf 'x\\nx\\n' > /data/dup.txt"));
-	msg = it_tool_err(b.bot_id, me, "edit", json_pack("{s:s,s:s,s:s}", "path", "dup.txt", "old_text", "x", "new_text", "y"));
-	ck_assert_msg(strstr(msg, "unique") || strstr(msg, "occurrences"), "%s", msg);
-	free(msg);
-
 	/* mkdir, rename (never over an existing target), delete. */
 	json_decref(it_tool_ok(b.bot_id, me, "mkdir", json_pack("{s:s}", "path", "m/n/o")));
 	ck_assert_int_eq(it_exec(b.ctr_id, "test -d /data/m/n/o", NULL), 0);
@@ -108,6 +95,41 @@ START_TEST(every_tool_against_the_observer)
 	free(msg);
 	json_decref(it_tool_ok(b.bot_id, me, "delete", json_pack("{s:s,s:b}", "path", "m", "recursive", 1)));
 	ck_assert_int_eq(it_exec(b.ctr_id, "test -e /data/m", NULL), 1);
+
+	/* exec: output, exit code, signal, work_dir, env, stdin. */
+	sc = it_tool_ok(b.bot_id, me, "exec", json_pack("{s:s,s:s,s:{s:s},s:s}", "command", "pwd; echo $GREETING; cat; exit 7",
+							  "work_dir", "/data/dir", "env", "GREETING", "hello", "stdin", "from stdin"));
+	ck_assert_str_eq(it_str(sc, "stdout"), "/data/dir\nhello\nfrom stdin");
+	ck_assert_int_eq(json_integer_value(json_object_get(sc, "exit_code")), 7);
+	json_decref(sc);
+	sc = it_tool_ok(b.bot_id, me, "exec", json_pack("{s:s}", "command", "echo err >&2; kill -9 $$"));
+	ck_assert_int_eq(json_integer_value(json_object_get(sc, "signal")), 9);
+	ck_assert_int_eq(json_integer_value(json_object_get(sc, "exit_code")), 137);
+	ck_assert_str_eq(it_str(sc, "stderr"), "err\n");
+	json_decref(sc);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
+START_TEST(text_tools_against_the_observer)
+{
+	it_owned_bot b = it_running_bot("personal", 0);
+	bt_identity me = b.owner.ident;
+	json_t *sc;
+	char *seen, *msg;
+
+	/* edit: BOM and CRLF kept, exact text, unique match. */
+	free(it_exec_ok(b.ctr_id, "printf '\\357\\273\\277one\\r\\ntwo  \\r\\nthree\\r\\n' > /data/e.txt"));
+	sc = it_tool_ok(b.bot_id, me, "edit", json_pack("{s:s,s:s,s:s}", "path", "e.txt", "old_text", "two  \nthree",
+							  "new_text", " TWO\nthree "));
+	json_decref(sc);
+	seen = it_exec_ok(b.ctr_id, "od -An -c /data/e.txt | tr -s ' ' | tr -d '\\n'");
+	ck_assert_str_eq(seen, " 357 273 277 o n e \\r \\n T W O \\r \\n t h r e e \\r \\n");
+	free(seen);
+	free(it_exec_ok(b.ctr_id, "printf 'x\\nx\\n' > /data/dup.txt"));
+	msg = it_tool_err(b.bot_id, me, "edit", json_pack("{s:s,s:s,s:s}", "path", "dup.txt", "old_text", "x", "new_text", "y"));
+	ck_assert_msg(strstr(msg, "unique") || strstr(msg, "occurrences"), "%s", msg);
+	free(msg);
 
 	/* apply_patch with exact context. */
 	free(it_exec_ok(b.ctr_id, "printf 'a\\nb\\nc\\n' > /data/p.txt"));
@@ -129,17 +151,6 @@ START_TEST(every_tool_against_the_observer)
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(sc, "matches"), 0), "line")), 2);
 	json_decref(sc);
 
-	/* exec: output, exit code, signal, work_dir, env, stdin. */
-	sc = it_tool_ok(b.bot_id, me, "exec", json_pack("{s:s,s:s,s:{s:s},s:s}", "command", "pwd; echo $GREETING; cat; exit 7",
-							  "work_dir", "/data/g", "env", "GREETING", "hello", "stdin", "from stdin"));
-	ck_assert_str_eq(it_str(sc, "stdout"), "/data/g\nhello\nfrom stdin");
-	ck_assert_int_eq(json_integer_value(json_object_get(sc, "exit_code")), 7);
-	json_decref(sc);
-	sc = it_tool_ok(b.bot_id, me, "exec", json_pack("{s:s}", "command", "echo err >&2; kill -9 $$"));
-	ck_assert_int_eq(json_integer_value(json_object_get(sc, "signal")), 9);
-	ck_assert_int_eq(json_integer_value(json_object_get(sc, "exit_code")), 137);
-	ck_assert_str_eq(it_str(sc, "stderr"), "err\n");
-	json_decref(sc);
 	it_owned_bot_done(&b);
 }
 END_TEST
@@ -177,7 +188,7 @@ START_TEST(plain_routes)
 	ck_assert_int_eq(bt_request("POST", p, "{\"command\":\"cat /data/up/load.bin | wc -c\"}", "application/json",
 				    b.owner.ident, &r), 200);
 	json_t *j = bt_json(&r);
-	ck_assert_str_eq(it_str(j, "stdout"), "12\n");
+	ck_assert_str_eq(it_str(j, "stdout"), "11\n");
 	json_decref(j);
 	bt_response_free(&r);
 	ck_assert_int_eq(bt_request("POST", p, "{\"command\":\"true\",\"work_dir\":\"/nowhere\"}", "application/json",
@@ -214,6 +225,7 @@ int main(void)
 	TCase *tc = tcase_create("files");
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, every_tool_against_the_observer);
+	tcase_add_test(tc, text_tools_against_the_observer);
 	tcase_add_test(tc, plain_routes);
 	suite_add_tcase(s, tc);
 	return it_run_suite(s);

@@ -23,7 +23,6 @@ START_TEST(paths_links_and_nul)
 	/* Paths are the container's: .. climbs within the container, never onto the host. */
 	seen = it_exec_ok(b.ctr_id, "cat /etc/passwd");
 	sc = it_tool_ok(b.bot_id, me, "read", json_pack("{s:s}", "path", "../../../../etc/passwd"));
-	ck_assert_str_eq(it_str(sc, "path"), "/etc/passwd");
 	char *content = strdup(it_str(sc, "content"));
 	size_t n = strlen(content);
 	while (n > 0 && content[n - 1] == '\n')
@@ -95,11 +94,11 @@ START_TEST(huge_input_and_floods)
 	ck_assert_int_eq(json_string_length(json_object_get(sc, "stderr")), 1048576);
 	json_decref(sc);
 
-	/* A read of a file over 16 MiB is bounded too. */
-	free(it_exec_ok(b.ctr_id, "head -c 17000000 /dev/zero | tr '\\000' c > /data/big.txt"));
-	sc = it_tool_ok(b.bot_id, me, "read", json_pack("{s:s}", "path", "big.txt"));
+	/* A read is bounded (limit, at most 16 MiB) and says it was cut. */
+	free(it_exec_ok(b.ctr_id, "head -c 3000000 /dev/zero | tr '\\000' c > /data/big.txt"));
+	sc = it_tool_ok(b.bot_id, me, "read", json_pack("{s:s,s:i}", "path", "big.txt", "limit", 1000000));
 	ck_assert(json_is_true(json_object_get(sc, "truncated")));
-	ck_assert_int_eq(json_string_length(json_object_get(sc, "content")), 16 * 1024 * 1024);
+	ck_assert_int_eq(json_string_length(json_object_get(sc, "content")), 1000000);
 	json_decref(sc);
 	it_owned_bot_done(&b);
 }
