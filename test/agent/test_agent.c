@@ -133,6 +133,107 @@ START_TEST(files_stat_mkdir_rename_delete)
 }
 END_TEST
 
+/* Files of the data dir, by relative path. */
+static void put(const char *rel, const char *data, size_t len)
+{
+	char *p = data_path(&ag, rel);
+	put_file(p, data, len);
+	free(p);
+}
+static void put_str(const char *rel, const char *text) { put(rel, text, strlen(text)); }
+static void expect_file(const char *rel, const char *expected)
+{
+	char *p = data_path(&ag, rel);
+	size_t len;
+	char *got = get_file(p, &len);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(len, strlen(expected));
+	ck_assert_mem_eq(got, expected, len);
+	free(got);
+	free(p);
+}
+static mode_t data_mode(const char *rel)
+{
+	char *p = data_path(&ag, rel);
+	struct stat st;
+	ck_assert_int_eq(stat(p, &st), 0);
+	free(p);
+	return st.st_mode & 07777;
+}
+static json_t *edit(struct conn *c, const char *path, const char *old_text, const char *new_text)
+{
+	return tool_ok(c, "edit", json_pack("{s:s,s:s,s:s}", "path", path, "old_text", old_text,
+					    "new_text", new_text));
+}
+static void edit_fails(struct conn *c, const char *path, const char *old_text, const char *new_text,
+		       const char *why)
+{
+	char *e = tool_err(c, "edit", json_pack("{s:s,s:s,s:s}", "path", path, "old_text", old_text,
+					       "new_text", new_text));
+	ck_assert_msg(strstr(e, why) != NULL, "edit error '%s' lacks '%s'", e, why);
+	free(e);
+}
+
+START_TEST(edit_exact_and_fuzzy)
+{
+	struct conn *c = conn_open(&ag);
+	put_str("e.txt", "hello world\nsecond line\n");
+	json_t *r = edit(c, "e.txt", "world", "there");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "replacements")), 1);
+	ck_assert(json_is_false(json_object_get(r, "fuzzy")));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r, "path")), "/e.txt"));
+	json_decref(r);
+	expect_file("e.txt", "hello there\nsecond line\n");
+
+	/* trailing whitespace and smart quotes, dashes, a no-break space: a fuzzy match, which
+	 * rewrites the whole file normalised */
+	put_str("f.txt", "a = 1;   \nb = \xe2\x80\x9cq\xe2\x80\x9d;\t\nc \xe2\x80\x94 d\xc2\xa0" "e \xe2\x80\x98s\xe2\x80\x99\n");
+	r = edit(c, "f.txt", "a = 1;\nb = \"q\";", "a = 2;\nb = \"q\";");
+	ck_assert(json_is_true(json_object_get(r, "fuzzy")));
+	json_decref(r);
+	expect_file("f.txt", "a = 2;\nb = \"q\";\nc - d e 's'\n");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(edit_keeps_crlf_bom_and_mode)
+{
+	struct conn *c = conn_open(&ag);
+	put_str("w.txt", "\xef\xbb\xbfone\r\ntwo\r\nthree\r\n");
+	char *p = data_path(&ag, "w.txt");
+	ck_assert_int_eq(chmod(p, 0600), 0);
+	free(p);
+	json_decref(edit(c, "w.txt", "two\nthree", "2\n3"));
+	expect_file("w.txt", "\xef\xbb\xbfone\r\n2\r\n3\r\n");
+	/* old_text written with CRLF matches too */
+	json_decref(edit(c, "w.txt", "one\r\n2", "1\r\ntwo"));
+	expect_file("w.txt", "\xef\xbb\xbf" "1\r\ntwo\r\n3\r\n");
+	ck_assert_uint_eq(data_mode("w.txt"), 0600);
+	/* an LF file stays LF */
+	put_str("lf.txt", "x\ny\r\n");
+	json_decref(edit(c, "lf.txt", "x", "z"));
+	expect_file("lf.txt", "z\ny\n");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(edit_errors_leave_file)
+{
+	struct conn *c = conn_open(&ag);
+	const char *text = "x = 1\nx = 1\ny \ny\n";
+	put_str("a.txt", text);
+	edit_fails(c, "a.txt", "x = 1", "x = 2", "found 2 occurrences");
+	/* exact once, but twice once normalised: still ambiguous */
+	edit_fails(c, "a.txt", "y \n", "z\n", "found 2 occurrences");
+	edit_fails(c, "a.txt", "x = 1\nx", "x = 1\nx", "no changes made");
+	edit_fails(c, "a.txt", "nowhere", "x", "could not find the exact text");
+	edit_fails(c, "a.txt", "", "x", "old_text");
+	edit_fails(c, "missing.txt", "a", "b", "missing.txt");
+	expect_file("a.txt", text);
+	conn_close(c);
+}
+END_TEST
+
 START_TEST(exec_status_timeout_flood)
 {
 	struct conn *c = conn_open(&ag);
@@ -263,6 +364,9 @@ int main(void)
 	tcase_add_test(tc, tools_list_pages);
 	tcase_add_test(tc, write_read_roundtrip_exact);
 	tcase_add_test(tc, files_stat_mkdir_rename_delete);
+	tcase_add_test(tc, edit_exact_and_fuzzy);
+	tcase_add_test(tc, edit_keeps_crlf_bom_and_mode);
+	tcase_add_test(tc, edit_errors_leave_file);
 	tcase_add_test(tc, exec_status_timeout_flood);
 	tcase_add_test(tc, concurrent_connections);
 	tcase_add_test(tc, bad_lines);
