@@ -234,6 +234,69 @@ START_TEST(edit_errors_leave_file)
 }
 END_TEST
 
+static json_t *patch(struct conn *c, const char *path, const char *diff)
+{
+	return tool_ok(c, "apply_patch", json_pack("{s:s,s:s}", "path", path, "patch", diff));
+}
+static void patch_fails(struct conn *c, const char *path, const char *diff, const char *why)
+{
+	char *e = tool_err(c, "apply_patch", json_pack("{s:s,s:s}", "path", path, "patch", diff));
+	ck_assert_msg(strstr(e, why) != NULL, "apply_patch error '%s' lacks '%s'", e, why);
+	free(e);
+}
+#define TEN_LINES "l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\n"
+
+START_TEST(patch_hunks_all_or_none)
+{
+	struct conn *c = conn_open(&ag);
+	put_str("p.txt", TEN_LINES);
+	char *p = data_path(&ag, "p.txt");
+	ck_assert_int_eq(chmod(p, 0640), 0);
+	free(p);
+	json_t *r = patch(c, "p.txt",
+			  "--- a/p.txt\n+++ b/p.txt\n"
+			  "@@ -1,3 +1,3 @@\n l1\n-l2\n+L2\n l3\n"
+			  "@@ -7,3 +7,4 @@\n l7\n l8\n+new\n l9\n"
+			  "@@ -10 +11,0 @@\n-l10\n");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "hunks")), 3);
+	json_decref(r);
+	expect_file("p.txt", "l1\nL2\nl3\nl4\nl5\nl6\nl7\nl8\nnew\nl9\n");
+	ck_assert_uint_eq(data_mode("p.txt"), 0640);
+
+	/* the first hunk applies, the second's context does not: nothing is written */
+	put_str("q.txt", TEN_LINES);
+	patch_fails(c, "q.txt", "@@ -1,2 +1,2 @@\n-l1\n+L1\n l2\n@@ -5,2 +5,2 @@\n l5\n-lX\n+l6\n",
+		    "hunk 2");
+	patch_fails(c, "q.txt", "@@ -10,2 +10,2 @@\n l10\n-l11\n+x\n", "out of range");
+	patch_fails(c, "q.txt", "@@ -1,3 +1,3 @@\n l1\n-l2\n+L2\n", "hunk 1");
+	patch_fails(c, "q.txt", "just text\n", "no hunks");
+	expect_file("q.txt", TEN_LINES);
+
+	/* "\ No newline at end of file" */
+	put_str("n.txt", "a\nb");
+	json_decref(patch(c, "n.txt", "@@ -2 +2,2 @@\n-b\n\\ No newline at end of file\n+b\n+c\n"));
+	expect_file("n.txt", "a\nb\nc\n");
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(patch_creates_file)
+{
+	struct conn *c = conn_open(&ag);
+	json_t *r = patch(c, "sub/new.txt", "--- /dev/null\n+++ b/sub/new.txt\n@@ -0,0 +1,2 @@\n+a\n+b\n");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "hunks")), 1);
+	json_decref(r);
+	expect_file("sub/new.txt", "a\nb\n");
+	ck_assert_uint_eq(data_mode("sub/new.txt"), 0644);
+	/* a missing file with a hunk that expects lines */
+	patch_fails(c, "absent.txt", "@@ -1 +1 @@\n-a\n+b\n", "absent.txt");
+	char *p = data_path(&ag, "absent.txt");
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	conn_close(c);
+}
+END_TEST
+
 START_TEST(exec_status_timeout_flood)
 {
 	struct conn *c = conn_open(&ag);
@@ -367,6 +430,8 @@ int main(void)
 	tcase_add_test(tc, edit_exact_and_fuzzy);
 	tcase_add_test(tc, edit_keeps_crlf_bom_and_mode);
 	tcase_add_test(tc, edit_errors_leave_file);
+	tcase_add_test(tc, patch_hunks_all_or_none);
+	tcase_add_test(tc, patch_creates_file);
 	tcase_add_test(tc, exec_status_timeout_flood);
 	tcase_add_test(tc, concurrent_connections);
 	tcase_add_test(tc, bad_lines);
