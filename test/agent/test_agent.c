@@ -297,6 +297,125 @@ START_TEST(patch_creates_file)
 }
 END_TEST
 
+static void mkdir_data(const char *rel)
+{
+	char *p = data_path(&ag, rel);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	free(p);
+}
+static json_t *grep(struct conn *c, json_t *args)
+{
+	return tool_ok(c, "grep", args);
+}
+static const char *match_path(json_t *r, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(r, "matches"), i), "path"));
+}
+static json_int_t match_line(json_t *r, size_t i)
+{
+	return json_integer_value(json_object_get(json_array_get(json_object_get(r, "matches"), i), "line"));
+}
+static const char *match_text(json_t *r, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(r, "matches"), i), "text"));
+}
+static size_t match_count(json_t *r) { return json_array_size(json_object_get(r, "matches")); }
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+START_TEST(grep_finds_lines)
+{
+	struct conn *c = conn_open(&ag);
+	mkdir_data("g");
+	mkdir_data("g/sub");
+	mkdir_data("outside");
+	put_str("g/a.txt", "Hello World\nfoo bar\r\nhello again\n");
+	put_str("g/sub/b.txt", "nested hello\n");
+	put("g/bin.dat", "hello\0binary\n", 13);
+	put_str("outside/c.txt", "hello outside\n");
+	char *link = data_path(&ag, "g/link");
+	ck_assert_int_eq(symlink("../outside", link), 0);
+	free(link);
+
+	/* fixed string, recursive by default: the binary file and the symlinked dir are skipped */
+	json_t *r = grep(c, json_pack("{s:s,s:s,s:b}", "pattern", "hello", "path", "g", "fixed_string", 1));
+	ck_assert_uint_eq(match_count(r), 2);
+	ck_assert(ends_with(match_path(r, 0), "/g/a.txt"));
+	ck_assert_int_eq(match_line(r, 0), 3);
+	ck_assert_str_eq(match_text(r, 0), "hello again");
+	ck_assert(ends_with(match_path(r, 1), "/g/sub/b.txt"));
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "files_scanned")), 2);
+	ck_assert(json_is_false(json_object_get(r, "truncated")));
+	json_decref(r);
+
+	/* extended regex, ignore case; the CR of a CRLF line is not part of it */
+	r = grep(c, json_pack("{s:s,s:s,s:b}", "pattern", "^(h|f)[a-z]+ ?[a-z]+$", "path", "g", "ignore_case", 1));
+	ck_assert_uint_eq(match_count(r), 3);
+	ck_assert_str_eq(match_text(r, 0), "Hello World");
+	ck_assert_str_eq(match_text(r, 1), "foo bar");
+	ck_assert_int_eq(match_line(r, 2), 3);
+	json_decref(r);
+
+	/* ignore case for a fixed string; not recursive */
+	r = grep(c, json_pack("{s:s,s:s,s:b,s:b,s:b}", "pattern", "HELLO", "path", "g", "fixed_string", 1,
+			      "ignore_case", 1, "recursive", 0));
+	ck_assert_uint_eq(match_count(r), 2);
+	ck_assert(ends_with(match_path(r, 1), "/g/a.txt"));
+	json_decref(r);
+
+	/* max_matches */
+	r = grep(c, json_pack("{s:s,s:s,s:b,s:i}", "pattern", "hello", "path", "g", "ignore_case", 1,
+			      "max_matches", 2));
+	ck_assert_uint_eq(match_count(r), 2);
+	ck_assert(json_is_true(json_object_get(r, "truncated")));
+	json_decref(r);
+
+	/* one file; the default path is the data dir; a symlink named as the path is followed */
+	r = grep(c, json_pack("{s:s,s:s}", "pattern", "o b", "path", "g/a.txt"));
+	ck_assert_uint_eq(match_count(r), 1);
+	ck_assert_int_eq(match_line(r, 0), 2);
+	json_decref(r);
+	r = grep(c, json_pack("{s:s}", "pattern", "outside"));
+	ck_assert_uint_eq(match_count(r), 1);
+	ck_assert(ends_with(match_path(r, 0), "/outside/c.txt"));
+	json_decref(r);
+	r = grep(c, json_pack("{s:s,s:s}", "pattern", "outside", "path", "g/link"));
+	ck_assert_uint_eq(match_count(r), 1);
+	json_decref(r);
+
+	char *e = tool_err(c, "grep", json_pack("{s:s}", "pattern", "("));
+	ck_assert_ptr_nonnull(strstr(e, "pattern"));
+	free(e);
+	e = tool_err(c, "grep", json_pack("{s:s,s:s}", "pattern", "x", "path", "nope"));
+	free(e);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(grep_cuts_long_lines)
+{
+	struct conn *c = conn_open(&ag);
+	size_t n = AGENT_GREP_LINE_MAX * 2;
+	char *line = malloc(n + 2);
+	memset(line, 'a', n);
+	/* a 2-byte character straddling the cut */
+	line[AGENT_GREP_LINE_MAX - 1] = '\xc3';
+	line[AGENT_GREP_LINE_MAX] = '\xa9';
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	put_str("long.txt", line);
+	free(line);
+	json_t *r = grep(c, json_pack("{s:s,s:s}", "pattern", "aaa", "path", "long.txt"));
+	ck_assert_uint_eq(match_count(r), 1);
+	ck_assert_uint_eq(strlen(match_text(r, 0)), AGENT_GREP_LINE_MAX - 1);
+	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
 START_TEST(exec_status_timeout_flood)
 {
 	struct conn *c = conn_open(&ag);
@@ -432,6 +551,8 @@ int main(void)
 	tcase_add_test(tc, edit_errors_leave_file);
 	tcase_add_test(tc, patch_hunks_all_or_none);
 	tcase_add_test(tc, patch_creates_file);
+	tcase_add_test(tc, grep_finds_lines);
+	tcase_add_test(tc, grep_cuts_long_lines);
 	tcase_add_test(tc, exec_status_timeout_flood);
 	tcase_add_test(tc, concurrent_connections);
 	tcase_add_test(tc, bad_lines);
