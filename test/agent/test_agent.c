@@ -17,7 +17,11 @@
 static struct agent ag;
 
 static void start(void) { agent_prepare(&ag); agent_start(&ag, NULL, NULL); }
-static void stop(void) { agent_stop(&ag); }
+static void stop(void)
+{
+	agent_stop(&ag);
+	agent_cleanup(&ag);
+}
 
 START_TEST(initialize_negotiates)
 {
@@ -567,6 +571,7 @@ START_TEST(pid1_reaps_and_stops)
 	int status = agent_stop(&p1);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_lt(now_ms() - t0, AGENT_STOP_GRACE_MS + 2000);
+	agent_cleanup(&p1);
 }
 END_TEST
 
