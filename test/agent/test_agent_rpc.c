@@ -3,6 +3,8 @@
  * tools/list pagination and schemas, over-long lines, concurrent connections. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -303,6 +305,91 @@ START_TEST(too_many_connections)
 }
 END_TEST
 
+
+/* Processes whose command line is exactly argv0 arg1 (from /proc). */
+static int count_procs(const char *argv0, const char *arg1)
+{
+	char want[128], path[300], buf[256];
+	size_t wlen = (size_t)snprintf(want, sizeof want, "%s%c%s", argv0, '\0', arg1) + 1;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		FILE *f;
+		size_t got;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		got = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		if (got == wlen && !memcmp(buf, want, wlen))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+START_TEST(hostile_input)
+{
+	struct conn *c = conn_open(&ag);
+	json_t *r, *e;
+	char *msg, *p;
+	size_t i;
+	bool found = false;
+
+	/* ".." resolves like the kernel does: here, next to the data dir (in the container, the
+	 * container's own tree; nothing reaches the host from there). */
+	r = tool_ok(c, "write", json_pack("{s:s, s:s}", "path", "../outside.txt", "content", "x"));
+	json_decref(r);
+	ck_assert_int_ge(asprintf(&p, "%s/outside.txt", ag.dir), 0);
+	msg = get_file(p, NULL);
+	ck_assert_ptr_nonnull(msg);
+	free(msg);
+	free(p);
+	/* A NUL in a path is refused. */
+	msg = tool_err(c, "read", json_pack("{s:s%}", "path", "a\0b", (size_t)3));
+	ck_assert_ptr_nonnull(strstr(msg, "NUL"));
+	free(msg);
+	/* A file name that is not UTF-8 is listed with U+FFFD and a flag. */
+	p = data_path(&ag, "bad\xff");
+	put_file(p, "z", 1);
+	free(p);
+	r = tool_ok(c, "list", json_pack("{s:s}", "path", "."));
+	json_array_foreach(json_object_get(r, "entries"), i, e) {
+		if (!strcmp(json_string_value(json_object_get(e, "name")), "bad\xef\xbf\xbd")) {
+			found = true;
+			ck_assert(json_is_true(json_object_get(e, "invalid_utf8")));
+		}
+	}
+	ck_assert(found);
+	json_decref(r);
+	/* A bounded fork bomb (2^6 shells, each leaving a sleep) dies with its group at the timeout. */
+	r = tool_ok(c, "exec", json_pack("{s:s, s:i}", "command",
+		"b(){ if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; exec sleep 97.25; }; b 5",
+		"timeout_s", 2));
+	ck_assert(json_is_true(json_object_get(r, "timed_out")));
+	json_decref(r);
+	usleep(300000);
+	ck_assert_int_eq(count_procs("sleep", "97.25"), 0);
+	/* An output flood is cut at the bound and the agent answers the next request. */
+	r = tool_ok(c, "exec", json_pack("{s:s, s:i}", "command", "yes flood | head -c 50000000",
+		"timeout_s", 30));
+	ck_assert(json_is_true(json_object_get(r, "stdout_truncated")));
+	ck_assert_int_eq(strlen(json_string_value(json_object_get(r, "stdout"))), AGENT_EXEC_OUTPUT_MAX);
+	json_decref(r);
+	r = rpc(c, "ping", NULL);
+	ck_assert_ptr_nonnull(json_object_get(r, "result"));
+	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent_rpc");
@@ -319,6 +406,7 @@ int main(void)
 	tcase_add_test(tc, over_long_line_closes);
 	tcase_add_test(tc, concurrent_connections);
 	tcase_add_test(tc, too_many_connections);
+	tcase_add_test(tc, hostile_input);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
