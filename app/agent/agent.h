@@ -145,6 +145,10 @@ int tool_apply_patch(json_t *args, json_t **result, berth_err *err);
 int tool_grep(json_t *args, json_t **result, berth_err *err);
 int tool_exec(json_t *args, json_t **result, berth_err *err);
 
+/* tool_list.c, shared with grep: the names in the directory dir_fd (not . and ..), sorted by
+ * strcmp. NEW array of NEW strings (*count of them). */
+char **dir_read_names(int dir_fd, size_t *count, berth_err *err);
+
 /* Shared by list, stat and grep: the entry fields of st (type, size, mode, mtime). */
 const char *file_type_name(mode_t mode);
 int entry_add_stat(json_t *obj, const struct stat *st);

@@ -15,7 +15,9 @@ AGENT_SOURCES = \
 	app/agent/tool_files.c \
 	app/agent/tool_list.c \
 	app/agent/tool_exec.c \
-	app/agent/tool_stubs.c \
+	app/agent/tool_edit.c \
+	app/agent/tool_patch.c \
+	app/agent/tool_grep.c \
 	app/agent/fileio.c \
 	app/agent/paths.c \
 	app/agent/text.c \

@@ -198,7 +198,7 @@ void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *r
 		len--;
 	if (len == 0)
 		return; /* blank lines are ignored */
-	msg = json_loadb(line, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
+	msg = json_loadb(line, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!msg) {
 		*reply = agent_rpc_error_line(NULL, AGENT_RPC_PARSE_ERROR, "parse error", reply_len);
 		return;

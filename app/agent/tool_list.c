@@ -21,8 +21,7 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names in the directory dir_fd, sorted. NEW array of NEW strings. */
-static char **read_names(int dir_fd, size_t *count, berth_err *err)
+char **dir_read_names(int dir_fd, size_t *count, berth_err *err)
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -73,7 +72,7 @@ oom:
 static int walk(struct list_walk *w, int dir_fd, const char *rel, bool recursive, int depth)
 {
 	size_t count = 0, i;
-	char **names = read_names(dir_fd, &count, w->err);
+	char **names = dir_read_names(dir_fd, &count, w->err);
 	int rc = 0;
 
 	if (!names)

@@ -25,8 +25,8 @@ void agent_prepare(struct agent *a);
 /* Starts `bin serve --socket --data --template [extra...]` (extra NULL-terminated, may be NULL)
  * under `wrapper` (NULL: none; else argv prefix such as unshare) and waits for its socket. */
 void agent_start(struct agent *a, const char *const *wrapper, const char *const *extra);
-/* SIGTERM, waits (at most 10 s), returns its wait status; then removes the temp dir. */
-int agent_stop(struct agent *a);
+/* SIGTERM, waits (at most 10 s), returns its wait status. */
+int agent_stop(struct agent *a); /* the temp dir stays: agent_cleanup() */
 void agent_cleanup(struct agent *a);
 
 /* A connection to the agent. */

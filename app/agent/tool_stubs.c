@@ -1,4 +1,0 @@
-#include "agent.h"
-int tool_edit(json_t *a, json_t **r, berth_err *e) { (void)a; (void)r; return berth_err_set(e, BERTH_E_UNSUPPORTED, "edit: not yet available"); }
-int tool_apply_patch(json_t *a, json_t **r, berth_err *e) { (void)a; (void)r; return berth_err_set(e, BERTH_E_UNSUPPORTED, "apply_patch: not yet available"); }
-int tool_grep(json_t *a, json_t **r, berth_err *e) { (void)a; (void)r; return berth_err_set(e, BERTH_E_UNSUPPORTED, "grep: not yet available"); }
