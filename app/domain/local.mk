@@ -6,7 +6,9 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/skills.c \
 	app/domain/resolv.c \
 	app/domain/botdir.c \
-	app/domain/bottools.c
+	app/domain/bottools.c \
+	app/domain/mcpconn.c \
+	app/domain/mcpconn_ops.c
 app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \
