@@ -3,6 +3,7 @@ noinst_LIBRARIES += app/domain/libberth_domain.a
 app_domain_libberth_domain_a_SOURCES = \
 	app/domain/authz.c \
 	app/domain/compat.c \
+	app/domain/compat_ops.c \
 	app/domain/skills.c \
 	app/domain/resolv.c \
 	app/domain/botdir.c \

@@ -3,6 +3,7 @@
  * gateway) and get req->bot already authorized. */
 #include "berth/authz.h"
 #include "berth/http_bot_handlers.h"
+#include "berth/http_compat_handlers.h"
 #include "berth/http_handlers.h"
 #include "berth/http_mcpconn_handlers.h"
 
@@ -44,7 +45,11 @@ const struct http_route http_routes[] = {
 	{ "POST", "/bots/:bot_id/mcp-ops/batch-delete", http_mcpconn_batch_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
 	/* The older version's routes, authorized per container. */
+	{ "POST", "/container", http_compat_container_create, HTTP_AUTH_USER, NULL },
 	{ "GET", "/container/list", http_compat_container_list, HTTP_AUTH_USER, NULL },
+	{ "GET", "/container/skills", http_compat_skills_list, HTTP_AUTH_USER, NULL },
+	{ "POST", "/container/skills", http_compat_skills_upsert, HTTP_AUTH_USER, NULL },
+	{ "DELETE", "/container/skills", http_compat_skills_delete, HTTP_AUTH_USER, NULL },
 	{ "DELETE", "/container/:id", http_compat_container_delete, HTTP_AUTH_USER, NULL },
 	{ "POST", "/container/snapshots", http_compat_snapshot_create, HTTP_AUTH_USER, NULL },
 	{ "GET", "/container/snapshots", http_compat_snapshot_list, HTTP_AUTH_USER, NULL },
