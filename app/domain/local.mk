@@ -19,3 +19,7 @@ app_domain_libberth_domain_a_SOURCES += \
 
 check_PROGRAMS += test/unit/test_authz
 TESTS += test/unit/test_authz
+
+# Unit: the MCP connections' pure rules (names, type inference, fields, import format, ids).
+check_PROGRAMS += test/unit/test_mcpconn
+TESTS += test/unit/test_mcpconn
