@@ -149,7 +149,8 @@ START_TEST(skills_per_container)
 			  json_is_string(json_object_get(s, "content")));
 	}
 	ck_assert_str_eq(it_str(json_array_get(skills, 0), "name"), "greet");
-	ck_assert_str_eq(it_str(json_array_get(skills, 0), "description"), "Say hello");
+	ck_assert_str_eq(it_str(json_array_get(skills, 1), "name"), "plain");
+	ck_assert_str_eq(it_str(json_array_get(skills, 1), "description"), "Plain one");
 	json_decref(l);
 	/* The same skills through the bot route (no metadata was written). */
 	l = it_api_expect("GET", a.bot_id, "/skills", NULL, o, 200);

@@ -189,7 +189,7 @@ START_TEST(access)
 	json_decref(call("DELETE", via_b, NULL, b.owner.ident, 404));
 	json_decref(call("POST", bd_b, ids, b.owner.ident, 404));
 	char *rows = rows_of(a.bot_id);
-	ck_assert_str_eq(rows, "c|stdio|{\"command\": \"x\"}|t");
+	ck_assert_str_eq(rows, "c|stdio|{\"command\": \"x\"}|true");
 	free(rows);
 
 	/* The admin may do everything. */
@@ -249,7 +249,7 @@ START_TEST(import_export_batch)
 	ck_assert_int_eq(json_array_size(json_object_get(r2, "items")), 2);
 	json_decref(r2);
 	char *rows = rows_of(a.bot_id);
-	ck_assert_msg(strstr(rows, "fs|http|{\"url\": \"https://h/fs\"}|f") && strstr(rows, "new|stdio|") &&
+	ck_assert_msg(strstr(rows, "fs|http|{\"url\": \"https://h/fs\"}|false") && strstr(rows, "new|stdio|") &&
 			      strstr(rows, "api|http|"),
 		      "%s", rows);
 	free(rows);
@@ -305,6 +305,7 @@ START_TEST(import_export_batch)
 	char *their_list = mcp_path(b.bot_id, "");
 	json_t *theirs = call("POST", their_list, "{\"name\":\"t\",\"command\":\"x\"}", b.owner.ident, 201);
 	free(their_list);
+	json_decref(r);
 	r = call("GET", list, NULL, o, 200);
 	char *all = strdup("{\"ids\":[");
 	json_array_foreach(json_object_get(r, "items"), i, e) {
