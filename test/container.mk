@@ -15,7 +15,9 @@ IT_CONTAINER_TESTS = test/integration/it_container_lifecycle \
 	test/integration/it_container_snapshots \
 	test/integration/it_container_skills \
 	test/integration/it_container_compat \
-	test/integration/it_container_concurrency
+	test/integration/it_container_concurrency \
+	test/integration/it_container_compat_create \
+	test/integration/it_mcp_conn
 check_PROGRAMS += $(IT_CONTAINER_TESTS)
 INTEGRATION_TESTS += $(IT_CONTAINER_TESTS)
 # automake has no LDADD per group of programs: one line each.
@@ -25,6 +27,9 @@ test_integration_it_container_snapshots_LDADD = $(IT_CONTAINER_LDADD)
 test_integration_it_container_skills_LDADD = $(IT_CONTAINER_LDADD)
 test_integration_it_container_compat_LDADD = $(IT_CONTAINER_LDADD)
 test_integration_it_container_concurrency_LDADD = $(IT_CONTAINER_LDADD)
+# issue #10: POST /container and /container/skills of the older version; a bot's MCP connections.
+test_integration_it_container_compat_create_LDADD = $(IT_CONTAINER_LDADD)
+test_integration_it_mcp_conn_LDADD = $(IT_CONTAINER_LDADD)
 
 # issue #7 §1-§2: deadlines and error bodies under real faults (frozen containerd and PostgreSQL
 # backends, outages, a broken CNI config, an unpack failure).

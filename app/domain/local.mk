@@ -3,10 +3,13 @@ noinst_LIBRARIES += app/domain/libberth_domain.a
 app_domain_libberth_domain_a_SOURCES = \
 	app/domain/authz.c \
 	app/domain/compat.c \
+	app/domain/compat_ops.c \
 	app/domain/skills.c \
 	app/domain/resolv.c \
 	app/domain/botdir.c \
-	app/domain/bottools.c
+	app/domain/bottools.c \
+	app/domain/mcpconn.c \
+	app/domain/mcpconn_ops.c
 app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \
@@ -16,3 +19,7 @@ app_domain_libberth_domain_a_SOURCES += \
 
 check_PROGRAMS += test/unit/test_authz
 TESTS += test/unit/test_authz
+
+# Unit: the MCP connections' pure rules (names, type inference, fields, import format, ids).
+check_PROGRAMS += test/unit/test_mcpconn
+TESTS += test/unit/test_mcpconn

@@ -9,6 +9,7 @@
 #include "berth/bottools.h"
 #include "berth/compat.h"
 #include "berth/http_bot_handlers.h"
+#include "berth/http_compat_handlers.h"
 #include "berth/log.h"
 #include "berth/worker.h"
 
@@ -152,4 +153,66 @@ done:
 	json_decref(reply);
 	json_decref(request);
 	return rc;
+}
+
+int http_compat_container_create(struct http_req *req, struct http_resp *resp)
+{
+	const struct authz_caller caller = { req->caller.user_id, req->caller.is_admin };
+	struct botctr_env env;
+	json_t *body = NULL, *out = NULL;
+	const char *container_id, *image, *snapshotter;
+	berth_err err;
+
+	if (http_req_json(req, &body, resp) < 0 || body_string(body, "container_id", &container_id, resp) < 0 ||
+	    body_string(body, "image", &image, resp) < 0 || body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
+	    bot_env_for(req, &env, resp) < 0)
+		return -1;
+	if (compat_container_create(&env, &caller, container_id, image, snapshotter, &out, &err) < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, out);
+}
+
+enum compat_skills_op { COMPAT_SKILLS_LIST, COMPAT_SKILLS_UPSERT, COMPAT_SKILLS_DELETE };
+
+/* The older skills routes: the container named by ?container_id= (else the caller's only one),
+ * then the skills domain as the bot routes use it (no containerd connection needed). */
+static int compat_skills_route(struct http_req *req, struct http_resp *resp, enum compat_skills_op op)
+{
+	const struct authz_caller caller = { req->caller.user_id, req->caller.is_admin };
+	struct botctr_env env = { .cfg = worker_config(req->ctx), .deadline_ms = req->deadline_ms };
+	char bot_id[STORE_ID_SIZE];
+	json_t *body = NULL, *out = NULL;
+	berth_err err;
+	int rc;
+
+	if (op != COMPAT_SKILLS_LIST && http_req_json(req, &body, resp) < 0)
+		return -1;
+	env.store = worker_store(req->ctx, &err);
+	if (!env.store || compat_skills_target(env.store, &caller, http_req_query(req, "container_id"), bot_id, &err) < 0)
+		return http_resp_err(resp, &err);
+	blog_ctx_set_bot(bot_id);
+	if (op == COMPAT_SKILLS_LIST)
+		rc = compat_skills_list(&env, bot_id, &out, &err);
+	else if (op == COMPAT_SKILLS_UPSERT)
+		rc = compat_skills_upsert(&env, bot_id, body, &err);
+	else
+		rc = compat_skills_delete(&env, bot_id, body, &err);
+	if (rc < 0)
+		return http_resp_err(resp, &err);
+	return http_resp_json(resp, 200, op == COMPAT_SKILLS_LIST ? out : json_pack("{s:b}", "ok", 1));
+}
+
+int http_compat_skills_list(struct http_req *req, struct http_resp *resp)
+{
+	return compat_skills_route(req, resp, COMPAT_SKILLS_LIST);
+}
+
+int http_compat_skills_upsert(struct http_req *req, struct http_resp *resp)
+{
+	return compat_skills_route(req, resp, COMPAT_SKILLS_UPSERT);
+}
+
+int http_compat_skills_delete(struct http_req *req, struct http_resp *resp)
+{
+	return compat_skills_route(req, resp, COMPAT_SKILLS_DELETE);
 }

@@ -23,7 +23,8 @@ app_http_libberth_http_a_SOURCES = \
 	app/http/handlers_skills.c \
 	app/http/handlers_compat.c \
 	app/http/handlers_tools.c \
-	app/http/handlers_files.c
+	app/http/handlers_files.c \
+	app/http/handlers_mcpconn.c
 
 # Unit tests (no services).
 HTTP_UNIT_TESTS = test/unit/test_router test/unit/test_params test/unit/test_http_rules \

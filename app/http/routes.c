@@ -3,7 +3,9 @@
  * gateway) and get req->bot already authorized. */
 #include "berth/authz.h"
 #include "berth/http_bot_handlers.h"
+#include "berth/http_compat_handlers.h"
 #include "berth/http_handlers.h"
+#include "berth/http_mcpconn_handlers.h"
 
 const struct http_route http_routes[] = {
 	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },
@@ -32,8 +34,22 @@ const struct http_route http_routes[] = {
 	{ "DELETE", "/bots/:bot_id/container/files", http_container_file_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "GET", "/bots/:bot_id/container/files/list", http_container_file_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
+	/* A bot's MCP connections (issue #10): admins and the bot's owner. */
+	{ "GET", "/bots/:bot_id/mcp", http_mcpconn_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/mcp", http_mcpconn_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp/:id", http_mcpconn_get, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "PUT", "/bots/:bot_id/mcp/:id", http_mcpconn_update, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "DELETE", "/bots/:bot_id/mcp/:id", http_mcpconn_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "PUT", "/bots/:bot_id/mcp-ops/import", http_mcpconn_import, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp-ops/export", http_mcpconn_export, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/mcp-ops/batch-delete", http_mcpconn_batch_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+
 	/* The older version's routes, authorized per container. */
+	{ "POST", "/container", http_compat_container_create, HTTP_AUTH_USER, NULL },
 	{ "GET", "/container/list", http_compat_container_list, HTTP_AUTH_USER, NULL },
+	{ "GET", "/container/skills", http_compat_skills_list, HTTP_AUTH_USER, NULL },
+	{ "POST", "/container/skills", http_compat_skills_upsert, HTTP_AUTH_USER, NULL },
+	{ "DELETE", "/container/skills", http_compat_skills_delete, HTTP_AUTH_USER, NULL },
 	{ "DELETE", "/container/:id", http_compat_container_delete, HTTP_AUTH_USER, NULL },
 	{ "POST", "/container/snapshots", http_compat_snapshot_create, HTTP_AUTH_USER, NULL },
 	{ "GET", "/container/snapshots", http_compat_snapshot_list, HTTP_AUTH_USER, NULL },

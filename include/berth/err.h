@@ -58,6 +58,7 @@ typedef enum berth_errcode {
 	BERTH_EC_LOCK_LOST, /* the connection that held a lock was lost */
 	/* input rules */
 	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
+	BERTH_EC_IMAGE_NOT_ALLOWED,   /* a caller named an image other than the configured bot image */
 	BERTH_EC__COUNT
 } berth_errcode;
 

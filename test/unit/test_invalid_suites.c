@@ -5,7 +5,8 @@
  *
  *   body   http_json_parse_body (application/json) then the route's body rules: args `route`
  *          container | snapshot | rollback (body_string of its field) or skills_upsert |
- *          skills_delete (the skills domain, on an empty data dir). expected: status, code,
+ *          skills_delete (the skills domain, on an empty data dir) or mcp_upsert | mcp_import |
+ *          mcp_batch_delete (the MCP connections' rules, berth/mcpconn.h). expected: status, code,
  *          message (a substring of the JSON message).
  *   route  the request URI "path[?query]" up to its first NUL (FastCGI params are C strings):
  *          http_path_parse, http_route_match on http_routes[] with args `method` (GET), then
@@ -35,6 +36,7 @@
 #include "berth/cni.h"
 #include "berth/http.h"
 #include "berth/image.h"
+#include "berth/mcpconn.h"
 #include "berth/oci_spec.h"
 #include "berth/skills.h"
 #include "handlers_bot_common.h"
@@ -161,6 +163,24 @@ static void run_body(const struct kase *k)
 		ck_assert_int_ne(asprintf(&rm, "rm -rf %s", tmpl), -1);
 		ck_assert_int_eq(system(rm), 0);
 		free(rm);
+		if (rc < 0)
+			http_resp_err(&resp, &err);
+	} else if (rc == 0 && strncmp(route, "mcp_", 4) == 0) {
+		berth_err err = { 0 };
+		struct mcpconn_spec spec;
+		json_t *parsed = NULL;
+		size_t n;
+		if (strcmp(route, "mcp_upsert") == 0) {
+			rc = mcpconn_parse_upsert(body, &spec, &err);
+			if (rc == 0)
+				mcpconn_spec_clear(&spec);
+		} else if (strcmp(route, "mcp_import") == 0) {
+			rc = mcpconn_parse_import(body, &parsed, &n, &err);
+		} else {
+			ck_assert_msg(strcmp(route, "mcp_batch_delete") == 0, "%s: unknown route %s", k->name, route);
+			rc = mcpconn_parse_ids(body, &parsed, &err);
+		}
+		json_decref(parsed);
 		if (rc < 0)
 			http_resp_err(&resp, &err);
 	}
