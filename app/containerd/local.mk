@@ -2,6 +2,8 @@
 noinst_LIBRARIES += app/containerd/libberth_containerd.a
 app_containerd_libberth_containerd_a_SOURCES = \
 	include/berth/ctd.h \
+	include/berth/ctd_resources.h \
+	include/berth/ctd_metrics.h \
 	app/containerd/ctd_call.h \
 	app/containerd/internal.h \
 	app/containerd/call.c \
@@ -10,6 +12,8 @@ app_containerd_libberth_containerd_a_SOURCES = \
 	app/containerd/containers.c \
 	app/containerd/snapshots.c \
 	app/containerd/tasks.c \
+	app/containerd/resources.c \
+	app/containerd/metrics.c \
 	app/containerd/exec.c \
 	app/containerd/images.c \
 	app/containerd/content.c \

@@ -13,6 +13,8 @@
 
 #include "berth/ctd.h"
 #include "bt.h"
+#include "cgroups/stats/v1/metrics.pb-c.h"
+#include "cgroups/v2/stats/metrics.pb-c.h"
 #include "containerd/events/task.pb-c.h"
 #include "containerd/services/containers/v1/containers.pb-c.h"
 #include "containerd/services/content/v1/content.pb-c.h"
@@ -136,6 +138,7 @@ END_TEST
 /* ---- wire contract: our subset against containerd's protos ---------------------------------- */
 
 #define UPSTREAM "/usr/share/gocode/src/github.com/containerd/containerd/api"
+#define CGROUPS_UPSTREAM "/usr/share/gocode/src/github.com/containerd/cgroups"
 
 struct upfield {
 	char msg[200];
@@ -273,6 +276,14 @@ START_TEST(test_wire_contract)
 		}
 	check_message(&containerd__events__task_exit__descriptor, 0);
 	check_message(&containerd__events__task_start__descriptor, 0);
+	/* The cgroup metrics Tasks.Metrics carries (github.com/containerd/cgroups, when installed). */
+	d = opendir(CGROUPS_UPSTREAM);
+	if (d) {
+		closedir(d);
+		scan_tree(CGROUPS_UPSTREAM);
+		check_message(&io__containerd__cgroups__v1__metrics__descriptor, 0);
+		check_message(&io__containerd__cgroups__v2__metrics__descriptor, 0);
+	}
 	ck_assert_int_gt(n_checked_fields, 150);
 	free(up);
 }
