@@ -59,6 +59,8 @@ typedef enum berth_errcode {
 	/* input rules */
 	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
 	BERTH_EC_IMAGE_NOT_ALLOWED,   /* a caller named an image other than the configured bot image */
+	BERTH_EC_INVALID_LIMITS,      /* resource limits of the wrong type, unknown or out of bounds */
+	BERTH_EC_NOT_RUNNING,         /* the operation needs the container's task running */
 	BERTH_EC__COUNT
 } berth_errcode;
 
