@@ -15,6 +15,9 @@ app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_op.c \
 	app/domain/botctr_lifecycle.c \
 	app/domain/botctr_snapshot.c \
+	app/domain/botctr_limits.c \
+	app/domain/botctr_limits_ops.c \
+	app/domain/botctr_stats.c \
 	app/domain/botctr_skills.c
 
 check_PROGRAMS += test/unit/test_authz

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "berth/botctr_limits.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/store.h"
 #include "berth/worker.h"
@@ -43,16 +44,22 @@ int body_string(const json_t *body, const char *field, const char **out, struct 
 
 int http_container_create(struct http_req *req, struct http_resp *resp)
 {
+	struct botctr_limits_patch limits;
 	struct botctr_env env;
 	json_t *body = NULL, *out = NULL;
 	const char *snapshotter;
 	berth_err err;
 
 	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
-	    bot_env_for(req, &env, resp) < 0)
+	    body_limits(req, body, &limits, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+		return -1;
+	/* The bot's own limits first: the container is built (or its next task made) with them. */
+	if (body_limits_apply(&env, req->bot->id, &limits, resp) < 0)
 		return -1;
 	if (botctr_create(&env, req->bot->id, snapshotter, &out, &err) < 0)
 		return http_resp_err(resp, &err);
+	if (add_limits(&env, req->bot->id, out, resp) < 0)
+		return -1;
 	return http_resp_json(resp, 200, out);
 }
 
@@ -66,6 +73,8 @@ int http_container_get(struct http_req *req, struct http_resp *resp)
 		return -1;
 	if (botctr_get(&env, req->bot->id, &out, &err) < 0)
 		return http_resp_err(resp, &err);
+	if (add_limits(&env, req->bot->id, out, resp) < 0)
+		return -1;
 	return http_resp_json(resp, 200, out);
 }
 

@@ -5,6 +5,7 @@
 #include "berth/http_bot_handlers.h"
 #include "berth/http_compat_handlers.h"
 #include "berth/http_handlers.h"
+#include "berth/http_limits_handlers.h"
 #include "berth/http_mcpconn_handlers.h"
 
 const struct http_route http_routes[] = {
@@ -16,6 +17,9 @@ const struct http_route http_routes[] = {
 	{ "POST", "/bots/:bot_id/container", http_container_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "GET", "/bots/:bot_id/container", http_container_get, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "DELETE", "/bots/:bot_id/container", http_container_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	/* Its resource limits and usage (issue #11). */
+	{ "PATCH", "/bots/:bot_id/container", http_container_patch, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/stats", http_container_stats, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/start", http_container_start, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/stop", http_container_stop, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/snapshots", http_snapshot_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
