@@ -26,3 +26,8 @@ TESTS += test/unit/test_authz
 # Unit: the MCP connections' pure rules (names, type inference, fields, import format, ids).
 check_PROGRAMS += test/unit/test_mcpconn
 TESTS += test/unit/test_mcpconn
+
+# Unit: the resource limits' pure rules (parse, bounds naming field and bound, merge, defaults,
+# OCI resources, spec update) and the /proc/<pid>/net/dev parser of the stats route.
+check_PROGRAMS += test/unit/test_limits
+TESTS += test/unit/test_limits

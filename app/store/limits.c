@@ -72,3 +72,40 @@ int store_limits_put(berth_store *store, const char *bot_id, const struct store_
 	values[4] = value_of(in->pids, n, sizeof n);
 	return store_run(store, &S_PUT, values, NULL, "limits", err);
 }
+
+/* The previous row is locked first, so that of two concurrent observers the second sees the first's
+ * count and records nothing. */
+static const struct store_stmt S_OOM = {
+	STMT_OOM_OBSERVE, "oom_observe",
+	"WITH prev AS (SELECT task_pid, oom_kills FROM container_oom WHERE bot_id = $1::uuid FOR UPDATE), "
+	"up AS (INSERT INTO container_oom (bot_id, task_pid, oom_kills) VALUES ($1::uuid, $2::bigint, $3::bigint) "
+	"ON CONFLICT (bot_id) DO UPDATE SET task_pid = EXCLUDED.task_pid, oom_kills = EXCLUDED.oom_kills, "
+	"updated_at = now() WHERE container_oom.task_pid <> EXCLUDED.task_pid "
+	"OR container_oom.oom_kills < EXCLUDED.oom_kills RETURNING 1) "
+	"SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM up) THEN 0 "
+	"WHEN NOT EXISTS (SELECT 1 FROM prev) OR (SELECT task_pid FROM prev) <> $2::bigint THEN $3::bigint "
+	"ELSE $3::bigint - (SELECT oom_kills FROM prev) END",
+	3, false,
+};
+
+int store_oom_observe(berth_store *store, const char *bot_id, int64_t task_pid, int64_t oom_kills,
+		      int64_t *new_kills, berth_err *err)
+{
+	char pid[24], kills[24];
+	const char *values[3] = { bot_id, pid, kills };
+	PGresult *res;
+
+	*new_kills = 0;
+	if (store_check_uuid(bot_id, "bot id", err) < 0)
+		return -1;
+	if (task_pid < 0 || oom_kills < 0)
+		return berth_err_set(err, BERTH_E_INVALID, "oom: negative pid or count");
+	snprintf(pid, sizeof pid, "%" PRId64, task_pid);
+	snprintf(kills, sizeof kills, "%" PRId64, oom_kills);
+	if (!(res = store_exec(store, &S_OOM, values, err)))
+		return berth_err_prefix(err, "oom");
+	if (PQntuples(res) == 1)
+		*new_kills = column(res, 0);
+	PQclear(res);
+	return 0;
+}

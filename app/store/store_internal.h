@@ -70,6 +70,7 @@ enum store_stmt_id {
 	/* limits.c */
 	STMT_LIMITS_GET,
 	STMT_LIMITS_PUT,
+	STMT_OOM_OBSERVE,
 	STMT_COUNT
 };
 

@@ -304,6 +304,14 @@ START_TEST(memory_hog_is_oom_killed_and_counted)
 			      num(s, "memory", "max_usage_bytes") <= 33554432,
 		      "peak above the limit");
 	json_decref(s);
+	/* Recorded as such: one "oom" lifecycle event for the kill, however often it is observed. */
+	json_decref(stats(b.bot_id, owner));
+	char *sql = it_fmt("SELECT count(*) || ' ' || coalesce(sum((payload->>'new')::int), 0) FROM lifecycle_events "
+			   "WHERE bot_id = '%s' AND event_type = 'oom'", b.bot_id);
+	char *ev = bt_sql(sql);
+	ck_assert_msg(strcmp(ev, "1 1") == 0, "oom events (count, kills): %s", ev);
+	free(ev);
+	free(sql);
 	/* The agent (PID 1) survived: same task, and it still runs commands. */
 	ck_assert_int_eq(it_ctr_task_pid(b.ctr_id), pid);
 	ck_assert_int_eq(agent_exec(b.bot_id, owner, "echo alive", 10, &res), 200);
