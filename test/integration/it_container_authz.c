@@ -26,6 +26,8 @@ static const struct route ROUTES[] = {
 	{ "GET", "/skills", NULL },
 	{ "POST", "/skills", "{\"skills\":[{\"name\":\"intruder\",\"content\":\"x\"}]}" },
 	{ "DELETE", "/skills", "{\"names\":[\"keep\"]}" },
+	{ "PATCH", "", "{\"limits\":{\"pids\":16}}" },
+	{ "GET", "/stats", NULL },
 };
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
