@@ -270,6 +270,58 @@ START_TEST(out_of_range_is_400_and_changes_nothing)
 }
 END_TEST
 
+START_TEST(refused_live_change_and_stopped_patch)
+{
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	bt_identity owner = b.owner.ident;
+
+	json_decref(create_with(b.bot_id, owner, "{\"memory_bytes\":134217728}"));
+	if (access("/sys/fs/cgroup/memory", F_OK) == 0) {
+		/* 40 MiB in tmpfs is charged to the container and cannot be reclaimed without swap: cgroup
+		 * v1 refuses a 16 MiB limit (EBUSY). The PATCH is 409 and nothing changes. */
+		json_t *res = NULL;
+		ck_assert_int_eq(agent_exec(b.bot_id, owner, "head -c 41943040 /dev/zero > /dev/shm/ballast && echo ok", 20,
+					    &res),
+				 200);
+		ck_assert_str_eq(it_str(res, "stdout"), "ok\n");
+		json_decref(res);
+		bt_response r;
+		long st = it_api("PATCH", b.bot_id, "", "{\"limits\":{\"memory_bytes\":16777216}}", owner, &r);
+		ck_assert_msg(st == 409, "PATCH below the usage: %ld %s", st, r.body);
+		json_t *e = bt_json(&r);
+		ck_assert_str_eq(it_str(e, "code"), "invalid_limits");
+		json_decref(e);
+		bt_response_free(&r);
+		expect_memory_limit(b.ctr_id, "134217728");
+		ck_assert_int_eq(spec_resource(b.ctr_id, "memory", "limit"), 134217728);
+		json_t *g = it_api_expect("GET", b.bot_id, "", NULL, owner, 200);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(g, "limits"), "memory_bytes")), 134217728);
+		json_decref(g);
+	} else {
+		bt_skip_note(__func__, "cgroup v2 host: memory.max below the usage OOM-kills instead of refusing");
+	}
+
+	/* A stopped bot: stored and written into the spec, applied by the next start. */
+	json_decref(it_api_expect("POST", b.bot_id, "/stop", NULL, owner, 200));
+	json_t *p = it_api_expect("PATCH", b.bot_id, "", "{\"limits\":{\"memory_bytes\":67108864,\"pids\":64}}", owner,
+				  200);
+	ck_assert(json_is_false(json_object_get(p, "applied_live")));
+	json_decref(p);
+	ck_assert_int_eq(spec_resource(b.ctr_id, "memory", "limit"), 67108864);
+	json_decref(it_api_expect("POST", b.bot_id, "/start", NULL, owner, 200));
+	expect_memory_limit(b.ctr_id, "67108864");
+	expect_pids_limit(b.ctr_id, "64");
+	/* Deleted and created again without limits in the body: the bot keeps its own. */
+	bt_response r;
+	ck_assert_int_eq(it_api("DELETE", b.bot_id, "", NULL, owner, &r), 204);
+	bt_response_free(&r);
+	json_decref(it_create(b.bot_id, owner));
+	expect_memory_limit(b.ctr_id, "67108864");
+	expect_pids_limit(b.ctr_id, "64");
+	it_owned_bot_done(&b);
+}
+END_TEST
+
 START_TEST(memory_hog_is_oom_killed_and_counted)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
@@ -427,6 +479,7 @@ int main(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, create_get_patch_live_and_kept);
 	tcase_add_test(tc, out_of_range_is_400_and_changes_nothing);
+	tcase_add_test(tc, refused_live_change_and_stopped_patch);
 	tcase_add_test(tc, memory_hog_is_oom_killed_and_counted);
 	tcase_add_test(tc, fork_bomb_stops_at_pids_limit);
 	tcase_add_test(tc, cpu_spinner_gets_its_quota);
