@@ -138,6 +138,13 @@ START_TEST(create_get_patch_live_and_kept)
 	ck_assert(json_is_false(json_object_get(l, "memory_swap")));
 	ck_assert_int_eq(json_array_size(json_object_get(l, "defaults")), 0);
 	json_decref(c);
+	/* A real reads as written: 0.3 CPUs is "0.3" on the wire. */
+	bt_response r;
+	ck_assert_int_eq(it_api("PATCH", b.bot_id, "", "{\"limits\":{\"cpus\":0.3}}", owner, &r), 200);
+	ck_assert_msg(strstr(r.body, "\"cpus\":0.3,"), "cpus as answered: %s", r.body);
+	bt_response_free(&r);
+	ck_assert_int_eq(it_api("PATCH", b.bot_id, "", "{\"limits\":{\"cpus\":0.5}}", owner, &r), 200);
+	bt_response_free(&r);
 	expect_memory_limit(b.ctr_id, "134217728");
 	expect_pids_limit(b.ctr_id, "200");
 	expect_cpu_quota(b.ctr_id, "50000");
