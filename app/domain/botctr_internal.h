@@ -9,7 +9,7 @@
 
 #include "berth/botctr.h"
 #include "berth/cni.h"
-#include "berth/ctd.h"
+#include "berth/ctd_containers.h"
 
 /* Label every Berth container carries (the original's), and the labels of Berth's snapshots. */
 #define BOTCTR_LABEL_BOT "mcp.bot_id"

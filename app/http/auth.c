@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "berth/store.h"
+#include "berth/store_conn.h"
+#include "berth/store_users.h"
 #include "berth/worker.h"
 
 #define X509_CHANNEL "x509"

@@ -3,6 +3,8 @@
 
 #include "berth/authz.h"
 #include "berth/log.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
 #include "berth/worker.h"
 
 int http_bot_access(struct http_req *req, const char *bot_id, const struct authz_policy *policy,

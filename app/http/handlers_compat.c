@@ -10,6 +10,7 @@
 #include "berth/compat.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/log.h"
+#include "berth/store_conn.h"
 #include "berth/worker.h"
 
 /* The bot of the container the caller names, authorized (include/berth/compat.h); resp holds

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "berth/http_bot_handlers.h"
-#include "berth/store.h"
+#include "berth/store_bots.h"
 #include "berth/worker.h"
 
 int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *resp)

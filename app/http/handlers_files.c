@@ -15,6 +15,7 @@
 #include "berth/base64.h"
 #include "berth/bottools.h"
 #include "berth/http_bot_handlers.h"
+#include "berth/store_bots.h"
 
 /* The agent's bound on one read (agent_wire.h AGENT_READ_MAX). */
 #define FILE_READ_MAX (16u << 20)

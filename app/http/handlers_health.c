@@ -1,9 +1,10 @@
 /* handlers_health.c: GET /health, GET /ready, GET /me. */
 #include "berth/http_handlers.h"
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_version.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 #include "berth/worker.h"
 
 /* A readiness probe must answer well before nginx gives up on it. */

@@ -4,6 +4,7 @@
 
 #include "berth/botctr.h"
 #include "berth/http_bot_handlers.h"
+#include "berth/store_bots.h"
 #include "berth/worker.h"
 
 enum skills_op { SKILLS_LIST, SKILLS_UPSERT, SKILLS_DELETE };

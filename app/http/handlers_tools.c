@@ -20,6 +20,7 @@
 #include "berth/bottools.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/log.h"
+#include "berth/store_bots.h"
 #include "berth/worker.h"
 
 #define MCP_SERVER_NAME "berth-tools-gateway"

@@ -9,6 +9,11 @@
 #include <time.h>
 
 #include "archive_walk.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_types.h"
 #include "berth/log.h"
 
 #define MANIFEST_MAX (4u << 20)

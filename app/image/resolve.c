@@ -8,6 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_diff.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_types.h"
 #include "berth/log.h"
 
 #define MANIFEST_MAX (4u << 20) /* manifests and indexes are small; refuse anything absurd */

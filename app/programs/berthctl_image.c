@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_images.h"
 #include "berth/image.h"
 #include "berthctl.h"
 

@@ -24,9 +24,9 @@
 #include "berth/config.h"
 #include "berth/deadline.h"
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
-/* The containerd connection (berth/ctd.h); declared here so that callers of the domain (the HTTP
+/* The containerd connection (berth/ctd_conn.h); declared here so that callers of the domain (the HTTP
  * handlers) see nothing of containerd's protobuf types. */
 typedef struct ctd_conn ctd_conn;
 

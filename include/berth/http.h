@@ -32,7 +32,7 @@
 #include "berth/uuid.h"
 
 struct worker_ctx;  /* worker.h: lazy store/containerd connections + config of this worker */
-struct store_bot;   /* store.h */
+struct store_bot;   /* store_bots.h */
 struct authz_policy; /* authz.h: who may act on a bot */
 
 /* ---- the caller ---- */

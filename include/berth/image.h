@@ -1,6 +1,6 @@
 /* image.h: OCI images on containerd: resolve, unpack into a snapshotter, import an archive.
  *
- * Built on the containerd client (ctd.h); knows nothing of bots. Everything containerd's Go client
+ * Built on the containerd client (ctd_*.h); knows nothing of bots. Everything containerd's Go client
  * does for these (images.Manifest, image.Unpack, archive.ImportIndex) is done here with plain
  * calls, following shared/notes/containerd-from-c.md §3-§4.
  *
@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_types.h"
 #include "berth/err.h"
 
 /* Media types (OCI and Docker schema 2). */

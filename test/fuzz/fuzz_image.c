@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_types.h"
 #include "berth/image.h"
 #include "berth/oci_spec.h"
 

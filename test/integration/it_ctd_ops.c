@@ -10,6 +10,18 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_diff.h"
+#include "berth/ctd_events.h"
+#include "berth/ctd_exec.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
+#include "berth/ctd_version.h"
 #include "bt.h"
 #include "it_ctd_common.h"
 

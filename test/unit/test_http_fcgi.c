@@ -16,7 +16,6 @@
 #include "berth/http.h"
 #include "berth/http_fcgi.h"
 #include "berth/log.h"
-#include "berth/store.h"
 
 #define FCGI_BEGIN_REQUEST 1
 #define FCGI_END_REQUEST 3

@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "berth/cni.h"
+#include "berth/ctd_types.h"
 #include "berth/http.h"
 #include "berth/image.h"
 #include "berth/oci_spec.h"
