@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
 #include "berth/ctd_conn.h"
 #include "berth/ctd_containers.h"
 #include "berth/ctd_snapshots.h"

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/botctr_op.h"
 #include "berth/botdir.h"
 #include "berth/ctd_conn.h"
 #include "berth/ctd_containers.h"

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "berth/botctr_op.h"
+#include "berth/botctr_snapshot.h"
 #include "berth/botdir.h"
 #include "berth/ctd_conn.h"
 #include "berth/ctd_containers.h"

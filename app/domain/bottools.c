@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "berth/agentc.h"
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
 #include "berth/botdir.h"
 #include "berth/ctd_tasks.h"
 #include "berth/ctd_types.h"

@@ -8,6 +8,10 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/botdir.c \
 	app/domain/bottools.c
 app_domain_libberth_domain_a_SOURCES += \
+	include/berth/botctr_op.h \
+	include/berth/botctr_lifecycle.h \
+	include/berth/botctr_snapshot.h \
+	include/berth/botctr_skills.h \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \
 	app/domain/botctr_lifecycle.c \

@@ -2,7 +2,7 @@
 #ifndef BERTH_HANDLERS_BOT_COMMON_H
 #define BERTH_HANDLERS_BOT_COMMON_H
 
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
 #include "berth/http.h"
 
 /* The domain environment of this request: the worker's store and containerd connections, its

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "berth/authz.h"
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
+#include "berth/botctr_snapshot.h"
 #include "berth/bottools.h"
 #include "berth/compat.h"
 #include "berth/http_bot_handlers.h"

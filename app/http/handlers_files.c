@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "berth/base64.h"
+#include "berth/botctr_op.h"
 #include "berth/bottools.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/store_bots.h"

@@ -2,7 +2,8 @@
  * and need no container (reference §10); the domain keeps every path beneath that dir. */
 #include <jansson.h>
 
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
+#include "berth/botctr_skills.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/store_bots.h"
 #include "berth/worker.h"

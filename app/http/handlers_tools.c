@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "berth/botctr_op.h"
 #include "berth/bottools.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/log.h"
