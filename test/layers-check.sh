@@ -19,7 +19,7 @@ header_layer() {
 	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h | base64.h | agent_wire.h) echo 1 ;;
 	ctd_*.h | cni.h | store_*.h | image.h | oci_spec.h | agentc.h) echo 2 ;;
 	authz.h | botctr_*.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h) echo 3 ;;
-	http.h | http_*.h | worker.h) echo 4 ;;
+	http_*.h) echo 4 ;;
 	server.h) echo 5 ;;
 	*) echo 0 ;;
 	esac

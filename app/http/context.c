@@ -1,5 +1,5 @@
-/* context.c: a worker's lazily opened connections (see include/berth/worker.h). */
-#include "berth/worker.h"
+/* context.c: a worker's lazily opened connections (see include/berth/http_context.h). */
+#include "berth/http_context.h"
 
 #include <stdlib.h>
 

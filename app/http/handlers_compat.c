@@ -11,10 +11,12 @@
 #include "berth/botctr_snapshot.h"
 #include "berth/bottools.h"
 #include "berth/compat.h"
-#include "berth/http_bot_handlers.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_compat.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/log.h"
 #include "berth/store_conn.h"
-#include "berth/worker.h"
 
 /* The bot of the container the caller names, authorized (include/berth/compat.h); resp holds
  * the error otherwise. */

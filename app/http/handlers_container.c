@@ -7,9 +7,11 @@
 #include "berth/botctr_lifecycle.h"
 #include "berth/botctr_op.h"
 #include "berth/botctr_snapshot.h"
-#include "berth/http_bot_handlers.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_container.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/store_bots.h"
-#include "berth/worker.h"
 
 int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *resp)
 {

@@ -15,7 +15,9 @@
 #include "berth/base64.h"
 #include "berth/botctr_op.h"
 #include "berth/bottools.h"
-#include "berth/http_bot_handlers.h"
+#include "berth/http_handlers_files.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/store_bots.h"
 
 /* The agent's bound on one read (agent_wire.h AGENT_READ_MAX). */

@@ -4,9 +4,11 @@
 
 #include "berth/botctr_op.h"
 #include "berth/botctr_skills.h"
-#include "berth/http_bot_handlers.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_skills.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/store_bots.h"
-#include "berth/worker.h"
 
 enum skills_op { SKILLS_LIST, SKILLS_UPSERT, SKILLS_DELETE };
 

@@ -35,10 +35,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "berth/http.h"
+#include "berth/http_auth.h"
+#include "berth/http_context.h"
+#include "berth/http_dispatch.h"
 #include "berth/http_fcgi.h"
+#include "berth/http_routes.h"
 #include "berth/log.h"
-#include "berth/worker.h"
 
 /* libfcgi 2.4 has no prototype for this in its headers. */
 void OS_LibShutdown(void);

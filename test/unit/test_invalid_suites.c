@@ -34,7 +34,11 @@
 
 #include "berth/cni.h"
 #include "berth/ctd_types.h"
-#include "berth/http.h"
+#include "berth/http_params.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/http_router.h"
+#include "berth/http_routes.h"
 #include "berth/image.h"
 #include "berth/oci_spec.h"
 #include "berth/skills.h"
