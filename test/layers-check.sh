@@ -20,7 +20,6 @@ header_layer() {
 	ctd_*.h | cni.h | store_*.h | image.h | oci_spec.h | agentc.h) echo 2 ;;
 	authz.h | botctr_*.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h) echo 3 ;;
 	http_*.h) echo 4 ;;
-	server.h) echo 5 ;;
 	*) echo 0 ;;
 	esac
 }
