@@ -1,6 +1,8 @@
 /* import.c: importing an OCI image archive into containerd's content and image stores, then
- * unpacking it (see include/berth/image.h). */
-#include "berth/image.h"
+ * unpacking it (see include/berth/image_import.h). */
+#include "berth/image_import.h"
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 
 #include <archive.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
-/* resolve.c: image resolve and unpack on containerd (see include/berth/image.h; notes §3-§4). */
-#include "berth/image.h"
+/* resolve.c: image resolve and unpack on containerd (see include/berth/image_resolve.h; notes §3-§4). */
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 
 #include <stdio.h>
 #include <stdlib.h>

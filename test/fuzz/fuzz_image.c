@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "berth/ctd_types.h"
-#include "berth/image.h"
+#include "berth/image_json.h"
 #include "berth/oci_spec.h"
 
 #define ONE_DIFF_ID \

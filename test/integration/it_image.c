@@ -25,7 +25,9 @@
 #include "berth/ctd_snapshots.h"
 #include "berth/ctd_tasks.h"
 #include "berth/ctd_types.h"
-#include "berth/image.h"
+#include "berth/image_import.h"
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 #include "berth/oci_spec.h"
 #include "bt.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "berth/ctd_types.h"
-#include "berth/image.h"
+#include "berth/image_json.h"
 
 #define DA "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define DB "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"

@@ -39,7 +39,7 @@
 #include "berth/http_response.h"
 #include "berth/http_router.h"
 #include "berth/http_routes.h"
-#include "berth/image.h"
+#include "berth/image_json.h"
 #include "berth/oci_spec.h"
 #include "berth/skills.h"
 #include "handlers_bot_common.h"
