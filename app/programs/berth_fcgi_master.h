@@ -1,5 +1,6 @@
 /* berth_fcgi_master.h: the berth-fcgi master (berth_fcgi_master.c), and the process model:
- * listener (berth_fcgi_listen.h), master, worker loop (berth_fcgi_worker.h). Private to app/programs/.
+ * listener (berth_fcgi_listen.h), master, worker loop (berth_fcgi_worker.h). Private to
+ * app/programs/.
  *
  * The master binds the listener, forks the workers and supervises them; it never calls
  * grpc_init and never connects to the database. Each worker runs worker_loop on the inherited

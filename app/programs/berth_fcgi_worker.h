@@ -1,4 +1,6 @@
-/* berth_fcgi_worker.h: the berth-fcgi worker loop (berth_fcgi_worker.c). Private to app/programs/. */
+/* berth_fcgi_worker.h: the berth-fcgi worker loop (berth_fcgi_worker.c). Private to
+ * app/programs/.
+ */
 #ifndef BERTH_BERTH_FCGI_WORKER_H
 #define BERTH_BERTH_FCGI_WORKER_H
 

@@ -1,4 +1,5 @@
-/* botctr_lifecycle.h: a bot's container: create, get, start, stop, delete (app/domain/botctr_lifecycle.c).
+/* botctr_lifecycle.h: a bot's container: create, get, start, stop, delete
+ * (app/domain/botctr_lifecycle.c).
  * Locking, ownership and failures: berth/botctr_op.h.
  */
 #ifndef BERTH_BOTCTR_LIFECYCLE_H

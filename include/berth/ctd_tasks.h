@@ -1,4 +1,5 @@
-/* ctd_tasks.h: containerd's Tasks service: tasks, their processes, metrics (app/containerd/tasks.c).
+/* ctd_tasks.h: containerd's Tasks service: tasks, their processes, metrics
+ * (app/containerd/tasks.c).
  * Errors, ownership and connections: berth/ctd_conn.h.
  */
 #ifndef BERTH_CTD_TASKS_H

@@ -3,8 +3,8 @@
  * modules fill. The image client on containerd: image_resolve.h (resolve, unpack into a
  * snapshotter), image_archive.h (read an archive), image_import.h (import one).
  *
- * Ownership: strings passed in are borrowed. A struct image_info filled by image_resolve owns all it
- * points to; release it with image_info_free. Functions return 0, or -1 with err filled.
+ * Ownership: strings passed in are borrowed. A struct image_info filled by image_resolve owns all
+ * it points to; release it with image_info_free. Functions return 0, or -1 with err filled.
  *
  * Everything here is pure (no containerd): unit tests call it directly.
  */

@@ -1,9 +1,9 @@
 /* image_resolve.h: resolve an image on containerd and unpack it into a snapshotter
  * (app/image/resolve.c). Ownership: berth/image_json.h.
  *
- * Built on the containerd client (ctd_*.h); knows nothing of bots. Everything containerd's Go client
- * does for these (images.Manifest, image.Unpack, archive.ImportIndex) is done here with plain
- * calls, following shared/notes/containerd-from-c.md §3-§4.
+ * Built on the containerd client (ctd_*.h); knows nothing of bots. Everything containerd's Go
+ * client does for these (images.Manifest, image.Unpack, archive.ImportIndex) is done here with
+ * plain calls, following shared/notes/containerd-from-c.md §3-§4.
  */
 #ifndef BERTH_IMAGE_RESOLVE_H
 #define BERTH_IMAGE_RESOLVE_H
