@@ -1,5 +1,7 @@
 /* authz.c: the bot access decision (see include/berth/authz.h). */
 #include "berth/authz.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,11 +7,14 @@
 #include <time.h>
 
 #include "berth/agentc.h"
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
 #include "berth/botdir.h"
-#include "berth/ctd.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 #include "berth/deadline.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_containers.h"
 
 /* The agent's exec default (agent_wire.h AGENT_EXEC_TIMEOUT_DEFAULT) and how long after the
  * timeout its reply may take (output drain, kill, reply). */

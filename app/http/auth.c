@@ -1,15 +1,17 @@
-/* auth.c: who is calling, from the client certificate nginx verified (see include/berth/http.h).
+/* auth.c: who is calling, from the client certificate nginx verified (see include/berth/http_auth.h).
  *
  * Identity comes only from the params nginx itself sets (SSL_CLIENT_VERIFY, SSL_CLIENT_S_DN).
  * Client headers arrive as HTTP_* params and are never read here.
  */
-#include "berth/http.h"
+#include "berth/http_auth.h"
+#include "berth/http_context.h"
+#include "berth/http_params.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "berth/store.h"
-#include "berth/worker.h"
+#include "berth/store_conn.h"
+#include "berth/store_users.h"
 
 #define X509_CHANNEL "x509"
 

@@ -1,9 +1,13 @@
-/* botscope.c: access to one bot named in the path (see http_bot_access in include/berth/http.h). */
-#include "berth/http.h"
+/* botscope.c: access to one bot named in the path (see http_bot_access in include/berth/http_botscope.h). */
+#include "berth/http_botscope.h"
+#include "berth/http_context.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 
 #include "berth/authz.h"
 #include "berth/log.h"
-#include "berth/worker.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
 
 int http_bot_access(struct http_req *req, const char *bot_id, const struct authz_policy *policy,
 		    struct store_bot **bot_out, struct http_resp *resp)

@@ -1,11 +1,11 @@
-/* context.c: a worker's lazily opened connections (see include/berth/worker.h). */
-#include "berth/worker.h"
+/* context.c: a worker's lazily opened connections (see include/berth/http_context.h). */
+#include "berth/http_context.h"
 
 #include <stdlib.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 /* The time kept back from a request's work for recording its outcome: a tenth of the request
  * timeout, between RESERVE_MIN_MS and RESERVE_MAX_MS. */

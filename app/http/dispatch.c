@@ -1,5 +1,12 @@
-/* dispatch.c: one request from params to response (http_handle in include/berth/http.h). */
-#include "berth/http.h"
+/* dispatch.c: one request from params to response (http_handle in include/berth/http_dispatch.h). */
+#include "berth/http_auth.h"
+#include "berth/http_botscope.h"
+#include "berth/http_context.h"
+#include "berth/http_dispatch.h"
+#include "berth/http_params.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/http_router.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -9,7 +16,6 @@
 #include "berth/deadline.h"
 #include "berth/log.h"
 #include "berth/uuid.h"
-#include "berth/worker.h"
 
 _Static_assert(offsetof(struct http_route, method) == offsetof(struct http_route_key, method) &&
 		       offsetof(struct http_route, pattern) == offsetof(struct http_route_key, pattern),

@@ -1,12 +1,17 @@
 /* handlers_container.c: /bots/:bot_id/container and its start, stop and snapshot routes. The work
- * is the domain's (include/berth/botctr.h); these map HTTP to it and back. */
+ * is the domain's (include/berth/botctr_lifecycle.h, botctr_snapshot.h); these map HTTP to it and back. */
 #include "handlers_bot_common.h"
 
 #include <string.h>
 
-#include "berth/http_bot_handlers.h"
-#include "berth/store.h"
-#include "berth/worker.h"
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
+#include "berth/botctr_snapshot.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_container.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/store_bots.h"
 
 int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *resp)
 {

@@ -17,10 +17,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "berth/botctr_op.h"
 #include "berth/bottools.h"
-#include "berth/http_bot_handlers.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_tools.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/log.h"
-#include "berth/worker.h"
+#include "berth/store_bots.h"
 
 #define MCP_SERVER_NAME "berth-tools-gateway"
 #define MCP_SERVER_VERSION "1.0.0"

@@ -1,6 +1,15 @@
 # store: the PostgreSQL client (libpq, prepared statements) and the embedded schema migrations.
 noinst_LIBRARIES += app/store/libberth_store.a
 app_store_libberth_store_a_SOURCES = \
+	include/berth/store_conn.h \
+	include/berth/store_bots.h \
+	include/berth/store_containers.h \
+	include/berth/store_events.h \
+	include/berth/store_locks.h \
+	include/berth/store_migrate.h \
+	include/berth/store_snapshots.h \
+	include/berth/store_users.h \
+	include/berth/store_mcpconn.h \
 	app/store/store_internal.h \
 	app/store/conn.c \
 	app/store/rows.c \

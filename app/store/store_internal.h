@@ -9,7 +9,7 @@
 
 #include "berth/deadline.h"
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 /* Every prepared statement has an id: the store remembers per connection which are prepared. */
 enum store_stmt_id {

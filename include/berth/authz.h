@@ -13,7 +13,8 @@
 #include <stdbool.h>
 
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
 
 struct authz_caller {
 	const char *user_id; /* canonical UUID */

@@ -28,7 +28,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
 #include "berth/err.h"
 
 /* Forwards request to the bot's agent and returns its reply. With start_if_stopped, a bot whose
