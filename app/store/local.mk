@@ -10,6 +10,7 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/snapshots.c \
 	app/store/events.c \
 	app/store/locks.c \
+	app/store/access.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 

@@ -71,6 +71,8 @@ struct http_req {
 	json_t *json_;
 	bool json_parsed_;
 	struct store_bot *bot_;
+	bool bot_looked_up_;  /* bot_ (NULL: no such bot) and bot_member_ came with the identity */
+	bool bot_member_;
 };
 
 /* Milliseconds left until req's deadline (0 when it passed). Pass this down to clients. */
@@ -171,6 +173,15 @@ typedef int (*http_identity_lookup)(void *arg, const char *subject, struct http_
 int http_identity_from_store(void *arg, const char *subject, struct http_caller *caller,
 			     berth_err *err);
 
+/* http_identity_lookup and the bot of a bot route (bot_id canonical) in one lookup: *bot NEW (free();
+ * NULL when there is no such bot), *is_member whether the caller is its member. Fails as
+ * http_identity_lookup. http_identity_bot_from_store is berth-fcgi's (store_access_get). */
+typedef int (*http_identity_bot_lookup)(void *arg, const char *subject, const char *bot_id,
+					struct http_caller *caller, struct store_bot **bot, bool *is_member,
+					berth_err *err);
+int http_identity_bot_from_store(void *arg, const char *subject, const char *bot_id, struct http_caller *caller,
+				 struct store_bot **bot, bool *is_member, berth_err *err);
+
 /* The error code of a failed identity lookup: database_unavailable (UNAVAILABLE),
  * user_inactive (BERTH_EC_USER_INACTIVE), unknown_identity (other UNAUTHENTICATED), else
  * berth_err_code_str (e.g. deadline_exceeded). Decided by kind and sub-code, never by text. */
@@ -205,6 +216,8 @@ struct http_server {
 	long max_body_bytes;
 	int request_timeout_ms;
 	http_identity_lookup identify;   /* normally http_identity_from_store */
+	/* NULL, or used instead of identify on bot routes with a canonical :bot_id (arg identify_arg) */
+	http_identity_bot_lookup identify_bot;
 	void *identify_arg;
 };
 
