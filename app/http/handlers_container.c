@@ -19,6 +19,7 @@ int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *
 
 	env->cfg = worker_config(req->ctx);
 	env->deadline_ms = worker_work_deadline(req->ctx);
+	env->agents = worker_agents(req->ctx);
 	env->store = worker_store(req->ctx, &err);
 	if (!env->store)
 		return http_resp_err(resp, &err);

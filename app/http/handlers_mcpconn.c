@@ -5,6 +5,7 @@
 
 #include "berth/http_handlers_mcpconn.h"
 #include "berth/mcpconn.h"
+#include "berth/store_bots.h"
 #include "berth/http_context.h"
 #include "berth/http_request.h"
 #include "berth/http_response.h"

@@ -164,6 +164,7 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		.routes = http_routes, .n_routes = http_routes_count,
 		.max_body_bytes = cfg->max_body_bytes, .request_timeout_ms = cfg->request_timeout_ms,
 		.identify = http_identity_from_store,
+		.identify_bot = http_identity_bot_from_store,
 	};
 	FCGX_Request req;
 	long served = 0;

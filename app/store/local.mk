@@ -10,6 +10,7 @@ app_store_libberth_store_a_SOURCES = \
 	include/berth/store_snapshots.h \
 	include/berth/store_users.h \
 	include/berth/store_mcpconn.h \
+	include/berth/store_access.h \
 	app/store/store_internal.h \
 	app/store/conn.c \
 	app/store/rows.c \
@@ -20,6 +21,7 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/events.c \
 	app/store/locks.c \
 	app/store/mcpconn.c \
+	app/store/access.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 

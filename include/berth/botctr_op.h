@@ -27,6 +27,7 @@
 /* The containerd connection (berth/ctd_conn.h); declared here so that callers of the domain (the HTTP
  * handlers) see nothing of containerd's protobuf types. */
 typedef struct ctd_conn ctd_conn;
+struct agentc_pool; /* berth/agentc_pool.h */
 
 struct botctr_env {
 	const struct berth_config *cfg;
@@ -38,6 +39,8 @@ struct botctr_env {
 	 * stops at its next call, records that (status error, last_error, an "error" event) and fails
 	 * with BERTH_E_TIMEOUT / BERTH_EC_DEADLINE_EXCEEDED. */
 	berth_deadline deadline_ms;
+	/* Kept connections to the bots' agents (bottools.h); NULL: one connection per call. */
+	struct agentc_pool *agents;
 };
 
 /* A snapshotter a caller named (NULL or "": the configured one) must be a plugin name: at most 64

@@ -7,6 +7,8 @@
 #include "berth/err.h"
 #include "berth/uuid.h"
 
+struct store_bot; /* store_bots.h */
+
 struct http_caller {
 	bool authenticated;
 	char user_id[BERTH_UUID_LEN + 1];
@@ -28,6 +30,15 @@ typedef int (*http_identity_lookup)(void *arg, const char *subject, struct http_
 /* The lookup berth-fcgi uses: arg is a struct worker_ctx *, store_user_by_identity. */
 int http_identity_from_store(void *arg, const char *subject, struct http_caller *caller,
 			     berth_err *err);
+
+/* http_identity_lookup and the bot of a bot route (bot_id canonical) in one lookup: *bot NEW (free();
+ * NULL when there is no such bot), *is_member whether the caller is its member. Fails as
+ * http_identity_lookup. http_identity_bot_from_store is berth-fcgi's (store_access_get). */
+typedef int (*http_identity_bot_lookup)(void *arg, const char *subject, const char *bot_id,
+					struct http_caller *caller, struct store_bot **bot, bool *is_member,
+					berth_err *err);
+int http_identity_bot_from_store(void *arg, const char *subject, const char *bot_id, struct http_caller *caller,
+				 struct store_bot **bot, bool *is_member, berth_err *err);
 
 /* The error code of a failed identity lookup: database_unavailable (UNAVAILABLE),
  * user_inactive (BERTH_EC_USER_INACTIVE), unknown_identity (other UNAUTHENTICATED), else

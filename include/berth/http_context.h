@@ -15,6 +15,7 @@
 
 typedef struct berth_store berth_store;  /* store_conn.h */
 struct ctd_conn;                          /* ctd_conn.h */
+struct agentc_pool;                       /* agentc_pool.h */
 struct worker_ctx;
 
 /* cfg is BORROWED and must outlive the context. Returns NULL only when out of memory. */
@@ -40,5 +41,9 @@ berth_store *worker_store(struct worker_ctx *ctx, berth_err *err);
 /* The containerd connection (BORROWED), created on first use (this is where the worker's
  * grpc_init happens). NULL with err UNAVAILABLE ("containerd unavailable: ...") on failure. */
 struct ctd_conn *worker_ctd(struct worker_ctx *ctx, berth_err *err);
+
+/* The worker's kept connections to bots' agents (BORROWED), made on first use; NULL when out of
+ * memory (calls then connect each time). */
+struct agentc_pool *worker_agents(struct worker_ctx *ctx);
 
 #endif

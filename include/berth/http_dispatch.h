@@ -54,6 +54,8 @@ struct http_server {
 	long max_body_bytes;
 	int request_timeout_ms;
 	http_identity_lookup identify;   /* normally http_identity_from_store */
+	/* NULL, or used instead of identify on bot routes with a canonical :bot_id (arg identify_arg) */
+	http_identity_bot_lookup identify_bot;
 	void *identify_arg;
 };
 

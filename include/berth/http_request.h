@@ -43,6 +43,8 @@ struct http_req {
 	json_t *json_;
 	bool json_parsed_;
 	struct store_bot *bot_;
+	bool bot_looked_up_;  /* bot_ (NULL: no such bot) and bot_member_ came with the identity */
+	bool bot_member_;
 };
 
 /* Milliseconds left until req's deadline (0 when it passed). Pass this down to clients. */
