@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "berth/ctd_metrics.h"
+#include "berth/ctd_tasks.h"
 #include "cgroups/stats/v1/metrics.pb-c.h"
 #include "cgroups/v2/stats/metrics.pb-c.h"
 #include "internal.h"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_containers.h"
 #include "berth/ctd_resources.h"
 #include "containerd/services/containers/v1/containers.pb-c.h"
 #include "containerd/services/tasks/v1/tasks.pb-c.h"

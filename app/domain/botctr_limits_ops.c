@@ -8,7 +8,7 @@
 #include "berth/botctr_limits.h"
 #include "berth/ctd_resources.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_containers.h"
 #include "berth/store_limits.h"
 
 static int effective(const struct botctr_env *env, const char *bot_id, struct store_limits *stored,

@@ -12,8 +12,9 @@
 #include "berth/botctr_limits.h"
 #include "berth/botctr_stats.h"
 #include "berth/ctd_metrics.h"
+#include "berth/ctd_tasks.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_containers.h"
 #include "berth/store_limits.h"
 
 /* /proc/<pid>/net/dev is one line per interface: a bot cannot make many (no CAP_NET_ADMIN), but

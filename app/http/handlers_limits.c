@@ -7,8 +7,11 @@
 
 #include "berth/botctr_limits.h"
 #include "berth/botctr_stats.h"
-#include "berth/http_limits_handlers.h"
-#include "berth/worker.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_limits.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/store_bots.h"
 
 int body_limits(struct http_req *req, const json_t *body, struct botctr_limits_patch *patch, struct http_resp *resp)
 {

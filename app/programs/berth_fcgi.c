@@ -2,7 +2,7 @@
  *
  *   berth-fcgi [-c CONFIG]
  *
- * Runs in the foreground and logs JSON lines to standard error. See include/berth/server.h.
+ * Runs in the foreground and logs JSON lines to standard error. See berth_fcgi_master.h.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,7 +11,8 @@
 
 #include "berth/config.h"
 #include "berth/log.h"
-#include "berth/server.h"
+#include "berth_fcgi_listen.h"
+#include "berth_fcgi_master.h"
 
 static void usage(FILE *to)
 {

@@ -9,7 +9,8 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/strbuf.c \
 	app/support/utf8.c \
 	app/support/safefs.c \
-	app/support/base64.c
+	app/support/base64.c \
+	app/support/jsonscan.c
 
 check_PROGRAMS += test/unit/test_config test/unit/test_err_deadline
 TESTS += test/unit/test_config test/unit/test_err_deadline

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
 #include "berth/config.h"
 #include "berth/err.h"
 #include "berth/store_limits.h"

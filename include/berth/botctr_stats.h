@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
 #include "berth/err.h"
 
 /* {"container_id","cgroup_version","read_at",

@@ -1,6 +1,6 @@
 /* ctd_metrics.h: a task's cgroup statistics from Tasks.Metrics, decoded into Berth's own record.
  *
- * Part of the containerd client (berth/ctd.h: connections, error mapping). containerd 1.6's runc
+ * Part of the containerd client (berth/ctd_conn.h: connections, error mapping). containerd 1.6's runc
  * shim answers with io.containerd.cgroups.v1.Metrics on a cgroup v1 (or hybrid) host and
  * io.containerd.cgroups.v2.Metrics on a unified one; both are decoded here (the protobuf stays in
  * app/containerd) into the same plain record. A value the cgroup version does not report is 0 and
@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_types.h"
 #include "berth/err.h"
 
 /* A limit the kernel reports as "max" (or v1's huge page-aligned LLONG_MAX) is CTD_UNLIMITED. */

@@ -2,7 +2,7 @@
  * (Tasks.Update) and in the container record's OCI spec (Containers.Get/Update), so that the next
  * task created from the record has them too.
  *
- * Part of the containerd client (berth/ctd.h: connections, error mapping, borrowed arguments).
+ * Part of the containerd client (berth/ctd_conn.h: connections, error mapping, borrowed arguments).
  * Resources travel as OCI JSON: linux.resources of the runtime spec, the LinuxResources object
  * ({"cpu":{"quota","period"},"memory":{"limit","swap"},"pids":{"limit"}}); the Any of Tasks.Update
  * has type_url CTD_RESOURCES_TYPE_URL and the JSON bytes as value, as containerd's typeurl does.
@@ -10,7 +10,7 @@
 #ifndef BERTH_CTD_RESOURCES_H
 #define BERTH_CTD_RESOURCES_H
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
 #include "berth/err.h"
 
 #define CTD_RESOURCES_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources"

@@ -1,5 +1,5 @@
 /* store_limits.h: a bot's resource-limit overrides in PostgreSQL (table container_limits,
- * db/0005_limits.sql). Part of the store (berth/store.h: connection, errors and UUID rules apply).
+ * db/0005_limits.sql). Part of the store (berth/store_conn.h: connection, errors and UUID rules apply).
  *
  * Each value is the bot's own choice, or STORE_LIMIT_DEFAULT (SQL NULL) when the configured default
  * applies; the store keeps them as given (the domain checks them: berth/botctr_limits.h). The CPU
@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 #define STORE_LIMIT_DEFAULT ((int64_t)-1)
 
