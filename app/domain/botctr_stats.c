@@ -78,27 +78,45 @@ invalid:
 	return berth_err_set(err, BERTH_E_INVALID, "net/dev: unexpected format");
 }
 
-/* The network namespace's counters of the task with this pid. */
-static int read_netdev(uint32_t pid, json_t **ifaces, uint64_t *rx, uint64_t *tx, berth_err *err)
+/* The network namespace's counters of the container's task with this pid. The process directory
+ * is opened first and the task checked again afterwards: a pid that ended (and might be reused
+ * by another process) never gives another namespace's counters; it is NOT_FOUND. */
+static int read_netdev(struct botctr_op *op, uint32_t pid, json_t **ifaces, uint64_t *rx, uint64_t *tx,
+		       berth_err *err)
 {
-	char path[64], *buf;
+	char path[64], *buf = NULL;
+	ctd_task_info again;
 	size_t got = 0;
 	ssize_t r;
-	int fd, rc;
+	int dirfd, fd = -1, rc = -1;
 
-	snprintf(path, sizeof path, "/proc/%" PRIu32 "/net/dev", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	snprintf(path, sizeof path, "/proc/%" PRIu32, pid);
+	if ((dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return berth_err_driver(err, errno == ENOENT ? BERTH_E_NOT_FOUND : BERTH_E_INTERNAL, BERTH_EC_NONE,
 					"%s: %s", path, strerror(errno));
+	if (ctd_task_get(op->env->ctd, op->ctr_id, NULL, &again, err) < 0) {
+		berth_err_prefix(err, "task status");
+		goto out;
+	}
+	if (again.pid != pid || again.status != CTD_TASK_RUNNING) {
+		berth_err_set(err, BERTH_E_NOT_FOUND, "the task ended");
+		goto out;
+	}
+	if ((fd = openat(dirfd, "net/dev", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		berth_err_driver(err, errno == ENOENT || errno == ESRCH ? BERTH_E_NOT_FOUND : BERTH_E_INTERNAL,
+				 BERTH_EC_NONE, "%s/net/dev: %s", path, strerror(errno));
+		goto out;
+	}
 	if (!(buf = malloc(NETDEV_MAX + 1))) {
-		close(fd);
-		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+		goto out;
 	}
 	while (got < NETDEV_MAX && (r = read(fd, buf + got, NETDEV_MAX - got)) != 0) {
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NONE, "%s: %s", path, strerror(errno));
+			berth_err_driver(err, errno == ESRCH ? BERTH_E_NOT_FOUND : BERTH_E_INTERNAL, BERTH_EC_NONE,
+					 "%s/net/dev: %s", path, strerror(errno));
 			goto out;
 		}
 		got += (size_t)r;
@@ -109,7 +127,9 @@ static int read_netdev(uint32_t pid, json_t **ifaces, uint64_t *rx, uint64_t *tx
 		err->kind = BERTH_E_INTERNAL;
 out:
 	free(buf);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	close(dirfd);
 	return rc;
 }
 
@@ -214,7 +234,7 @@ int botctr_stats(const struct botctr_env *env, const char *bot_id, json_t **out,
 		if (botctr_oom_observe(env, bot_id, info.pid, s.oom_kills, s.mem_limit, NULL, &oerr) < 0)
 			blog(BLOG_WARN, "container %s: recording its OOM kills: %s", op.ctr_id, oerr.msg);
 	}
-	if (read_netdev(info.pid, &ifaces, &rx, &tx, err) < 0) {
+	if (read_netdev(&op, info.pid, &ifaces, &rx, &tx, err) < 0) {
 		if (err->kind == BERTH_E_NOT_FOUND)
 			return berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_RUNNING,
 					      "the bot's container is not running: no usage to report");

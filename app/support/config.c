@@ -248,8 +248,8 @@ static int normalise_peers(struct berth_config *cfg, berth_err *err)
 	return 0;
 }
 
-/* The defaults only: that they fit under the maxima is checked where both are known (the host's
- * CPUs and memory), by the domain's limits rules. */
+/* The kernel's and runc's bounds on the defaults. The maxima bound what a request may ask for, not
+ * the operator's own defaults. */
 static int validate_limits(const struct berth_config *cfg, berth_err *err)
 {
 	if (cfg->limit_cpu_period_us < CONFIG_CPU_PERIOD_MIN_US || cfg->limit_cpu_period_us > CONFIG_CPU_PERIOD_MAX_US)
