@@ -1,8 +1,8 @@
 /* it_limits.c: issue #11, a bot container's resource limits and usage, for real on the stack:
  * limits in the create body, shown by GET, changed live by PATCH (observed in the container's cgroup
  * files on the host and through ctr), kept across stop/start and rollback; out-of-range values are
- * 400 and change nothing; a memory hog is OOM-killed and counted, a fork bomb stops at the pids
- * limit while the agent (PID 1) keeps answering, a CPU spinner gets no more than its quota
+ * 400 and change nothing; a memory hog is OOM-killed and counted, a fork bomb (200 sleepers, and
+ * the real recursive one) stops at the pids limit while the agent (PID 1) keeps answering, a CPU spinner gets no more than its quota
  * (usage_usec over wall time from GET .../stats); a stopped bot's stats are 409 not_running.
  * Hogs are bounded (small limits, timeouts): the machine is shared. */
 #define _GNU_SOURCE
@@ -426,6 +426,75 @@ START_TEST(fork_bomb_stops_at_pids_limit)
 }
 END_TEST
 
+/* A tools/call through POST /bots/<bot>/tools (the MCP gateway): the HTTP status; *body NEW. */
+static long tool_call(const char *bot_id, bt_identity id, const char *name, const char *args_json, char **body)
+{
+	static const char *const headers[] = { "Accept: application/json, text/event-stream", NULL };
+	char *req = it_fmt("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\","
+			   "\"arguments\":%s}}", name, args_json);
+	char *path = it_fmt("/bots/%s/tools", bot_id);
+	bt_response r;
+	long s = bt_request_ex("POST", path, req, strlen(req), "application/json", headers, id, &r);
+	*body = strdup(r.body ? r.body : "");
+	bt_response_free(&r);
+	free(path);
+	free(req);
+	return s;
+}
+
+START_TEST(real_fork_bomb_is_contained)
+{
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	bt_identity owner = b.owner.ident;
+
+	/* The recursive bomb under 24 pids and 0.2 CPU (the machine is shared), in the foreground of
+	 * an exec: busybox sh gives up a shell whose fork fails, so the tree grows to the limit and then
+	 * dies out; the exec's timeout bounds it anyway. */
+	json_decref(create_with(b.bot_id, owner, "{\"pids\":24,\"cpus\":0.2}"));
+	int pid = it_ctr_task_pid(b.ctr_id);
+	json_t *res = NULL;
+	long st = agent_exec(b.bot_id, owner, "sh -c 'b() { b | b & wait; }; b' </dev/null >/dev/null 2>&1; echo over", 20,
+			     &res);
+	ck_assert_msg(st == 200, "exec of the bomb: %ld", st);
+	json_decref(res);
+	/* The cgroup's own files: the peak is the limit, and forks were refused there. */
+	if (access("/sys/fs/cgroup/memory", F_OK) == 0) {
+		expect_cgroup(b.ctr_id, "pids", "pids.peak", "", "24");
+		char *events = cgroup_read(b.ctr_id, "pids", "pids.events", "pids.events");
+		ck_assert_msg(events && strncmp(events, "max ", 4) == 0 && atol(events + 4) > 0, "pids.events: %s",
+			      events ? events : "(unreadable)");
+		fprintf(stderr, "it_limits: recursive fork bomb under pids=24: peak 24, forks refused: %s\n",
+			events + 4);
+		free(events);
+	}
+	json_t *s = stats(b.bot_id, owner);
+	ck_assert_int_le(num(s, "pids", "current"), 24);
+	ck_assert_int_eq(num(s, "pids", "limit"), 24);
+	json_decref(s);
+	/* The agent, the same PID 1, answers: a tool call, and an exec again. */
+	char *body = NULL;
+	st = tool_call(b.bot_id, owner, "write", "{\"path\":\"alive.txt\",\"content\":\"still here\"}", &body);
+	ck_assert_msg(st == 200 && !strstr(body, "\"isError\":true"), "write after the bomb: %ld %s", st, body);
+	free(body);
+	st = tool_call(b.bot_id, owner, "read", "{\"path\":\"alive.txt\"}", &body);
+	ck_assert_msg(st == 200 && strstr(body, "still here"), "read after the bomb: %ld %s", st, body);
+	free(body);
+	long long deadline = bt_now_ms() + 20000;
+	for (;;) {
+		st = agent_exec(b.bot_id, owner, "echo alive", 5, &res);
+		if (st == 200 && strcmp(it_str(res, "stdout"), "alive\n") == 0)
+			break;
+		json_decref(res);
+		res = NULL;
+		ck_assert_msg(bt_now_ms() < deadline, "the agent did not recover: %ld", st);
+		bt_sleep_ms(500);
+	}
+	json_decref(res);
+	ck_assert_int_eq(it_ctr_task_pid(b.ctr_id), pid);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
 START_TEST(cpu_spinner_gets_its_quota)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
@@ -489,6 +558,7 @@ int main(void)
 	tcase_add_test(tc, refused_live_change_and_stopped_patch);
 	tcase_add_test(tc, memory_hog_is_oom_killed_and_counted);
 	tcase_add_test(tc, fork_bomb_stops_at_pids_limit);
+	tcase_add_test(tc, real_fork_bomb_is_contained);
 	tcase_add_test(tc, cpu_spinner_gets_its_quota);
 	suite_add_tcase(s, tc);
 	return it_run_suite(s);
