@@ -1034,7 +1034,7 @@ static int do_call(struct session *s, json_t *msg, json_t *id, int64_t deadline,
 		*reply = p->response;
 		rc = 0;
 	} else if (!s->open) {
-		*error = rpc_err(AGENT_RPC_STDIO_CLOSED, "stdio session closed: %s", s->reason);
+		*error = rpc_err(AGENT_RPC_STDIO_ENDED, "stdio session closed: %s", s->reason);
 	} else {
 		*error = rpc_err(AGENT_RPC_STDIO_TIMEOUT, "the server did not answer in time");
 	}
@@ -1074,7 +1074,7 @@ static int ensure_initialized(struct session *s, int64_t deadline, json_t **repl
 			return -1;
 		}
 	if (!s->open) {
-		*error = rpc_err(AGENT_RPC_STDIO_CLOSED, "stdio session closed: %s", s->reason);
+		*error = rpc_err(AGENT_RPC_STDIO_ENDED, "stdio session closed: %s", s->reason);
 		return -1;
 	}
 	note = json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "notifications/initialized");
@@ -1115,7 +1115,7 @@ static int ensure_initialized(struct session *s, int64_t deadline, json_t **repl
 		json_decref(r);
 		rc = s->open ? queue_write_json(s, note, error) : -1;
 		if (rc < 0 && !*error)
-			*error = rpc_err(AGENT_RPC_STDIO_CLOSED, "stdio session closed: %s", s->reason);
+			*error = rpc_err(AGENT_RPC_STDIO_ENDED, "stdio session closed: %s", s->reason);
 	}
 	s->state = rc == 0 ? ST_READY : ST_NONE;
 	pthread_cond_broadcast(&cond);
@@ -1210,6 +1210,8 @@ json_t *agent_stdio_call(json_t *params, json_t **error)
 		result = n ? json_pack("{s:o}", "response", n) : NULL;
 	}
 unpin:
+	if (result)
+		json_object_set_new(result, "queued", json_integer((json_int_t)s->qcount));
 	s->waiters--;
 out:
 	pthread_mutex_unlock(&lock);

@@ -124,8 +124,8 @@ static int wait_for_agent(const struct botctr_env *env, const char *dir, const c
 	}
 }
 
-int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
-		  bool start_if_stopped, json_t **reply, berth_err *err)
+static int call_agent(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		      bool start_if_stopped, int cap_override_ms, json_t **reply, berth_err *err)
 {
 	json_t *sent = NULL;
 	char *line = NULL, *out = NULL, dir[1024];
@@ -138,6 +138,8 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 	if ((size_t)snprintf(dir, sizeof dir, "%s/bots/%s/agent", env->cfg->state_root, bot_id) >= sizeof dir)
 		return berth_err_set(err, BERTH_E_INTERNAL, "state_root path too long");
 	sent = bounded_request(env, request, &cap_ms);
+	if (cap_override_ms > 0)
+		cap_ms = cap_override_ms;
 	line = sent ? json_dumps(sent, JSON_COMPACT) : NULL;
 	if (!line) {
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -186,6 +188,18 @@ done:
 	free(line);
 	json_decref(sent);
 	return rc;
+}
+
+int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		  bool start_if_stopped, json_t **reply, berth_err *err)
+{
+	return call_agent(env, bot_id, request, start_if_stopped, 0, reply, err);
+}
+
+int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const json_t *request, int cap_ms,
+			 json_t **reply, berth_err *err)
+{
+	return call_agent(env, bot_id, request, false, cap_ms, reply, err);
 }
 
 int bottools_call_tool(const struct botctr_env *env, const char *bot_id, const char *tool,

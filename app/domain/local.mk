@@ -6,7 +6,8 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/skills.c \
 	app/domain/resolv.c \
 	app/domain/botdir.c \
-	app/domain/bottools.c
+	app/domain/bottools.c \
+	app/domain/botstdio.c
 app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \

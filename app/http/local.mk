@@ -23,6 +23,7 @@ app_http_libberth_http_a_SOURCES = \
 	app/http/handlers_skills.c \
 	app/http/handlers_compat.c \
 	app/http/handlers_tools.c \
+	app/http/handlers_stdio.c \
 	app/http/handlers_files.c
 
 # Unit tests (no services).

@@ -4,6 +4,7 @@
 #include "berth/authz.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/http_handlers.h"
+#include "berth/http_stdio_handlers.h"
 
 const struct http_route http_routes[] = {
 	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },
@@ -31,6 +32,13 @@ const struct http_route http_routes[] = {
 	{ "PUT", "/bots/:bot_id/container/files", http_container_file_put, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "DELETE", "/bots/:bot_id/container/files", http_container_file_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "GET", "/bots/:bot_id/container/files/list", http_container_file_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+
+	/* stdio MCP sessions held by the bot's agent (issue #10): admins and the bot's owner. */
+	{ "POST", "/bots/:bot_id/mcp-stdio", http_stdio_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp-stdio", http_stdio_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/mcp-stdio/:connection_id", http_stdio_relay, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "DELETE", "/bots/:bot_id/mcp-stdio/:connection_id", http_stdio_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp-stdio/:connection_id/messages", http_stdio_messages, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
 	/* The older version's routes, authorized per container. */
 	{ "GET", "/container/list", http_compat_container_list, HTTP_AUTH_USER, NULL },

@@ -131,9 +131,11 @@
  *          the child's reply whose id has the same JSON encoding (1 and "1" differ) ->
  *          {response:{jsonrpc:"2.0", id, result} | {..., error:{code, message}}} (the child's
  *          error code, else -32603; its message, else "internal error").
- *        Errors: AGENT_RPC_STDIO_UNKNOWN (no such session); AGENT_RPC_STDIO_CLOSED (closed, now or
- *        while waiting; the message says why, e.g. "stdio session closed: the server exited with
- *        status 3"); AGENT_RPC_STDIO_TIMEOUT (no reply in time; the pending id is forgotten, a
+ *        The result also carries queued: how many server-to-client messages wait (stdio/messages).
+ *        Errors: AGENT_RPC_STDIO_UNKNOWN (no such session); AGENT_RPC_STDIO_CLOSED (closed before
+ *        the call; the message says why, e.g. "stdio session closed: the server exited with
+ *        status 3"); AGENT_RPC_STDIO_ENDED (it closed while the call waited: same message);
+ *        AGENT_RPC_STDIO_TIMEOUT (no reply in time; the pending id is forgotten, a
  *        late reply is dropped); -32602 for a bad message, a call id already pending, a message
  *        longer than AGENT_STDIO_MAX_LINE or a full input queue.
  *   stdio/messages {id, max?=AGENT_STDIO_QUEUE_MAX} -> {messages:[...], dropped}: takes (oldest
@@ -217,6 +219,7 @@
 #define AGENT_RPC_STDIO_UNKNOWN (-32012)
 #define AGENT_RPC_STDIO_CLOSED (-32013)
 #define AGENT_RPC_STDIO_TIMEOUT (-32014)
+#define AGENT_RPC_STDIO_ENDED (-32015)
 
 /* PID 1: how long children get between the forwarded SIGTERM and SIGKILL. */
 #define AGENT_STOP_GRACE_MS 5000

@@ -58,6 +58,9 @@ typedef enum berth_errcode {
 	BERTH_EC_LOCK_LOST, /* the connection that held a lock was lost */
 	/* input rules */
 	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
+	/* stdio MCP sessions (botstdio) */
+	BERTH_EC_MCP_CLOSED, /* the session has ended (its process, its container) */
+	BERTH_EC_MCP_LIMIT,  /* the bot holds as many sessions as it may */
 	BERTH_EC__COUNT
 } berth_errcode;
 
