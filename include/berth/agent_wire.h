@@ -199,7 +199,7 @@
 #define AGENT_STDIO_MAX 64                /* hard cap of open sessions per agent */
 #define AGENT_STDIO_MAX_DEFAULT 16
 #define AGENT_STDIO_MAX_LINE (8u * 1024 * 1024)
-#define AGENT_STDIO_STDERR_LINE 2048
+#define AGENT_STDIO_STDERR_LINE 800 /* fits one agent log line */
 #define AGENT_STDIO_STDERR_PER_MIN 600
 #define AGENT_STDIO_QUEUE_MAX 256
 #define AGENT_STDIO_QUEUE_BYTES (4u * 1024 * 1024)
