@@ -461,6 +461,46 @@ START_TEST(survives_workers_reload_restart)
 }
 END_TEST
 
+/* The official TypeScript SDK client (Streamable HTTP) through the relay URL: needs node and a
+ * directory BERTH_MCP_SDK_DIR whose node_modules holds @modelcontextprotocol/sdk and undici. */
+START_TEST(sdk_client_talks_to_session)
+{
+	const char *sdk = getenv("BERTH_MCP_SDK_DIR");
+	char probe[4096], modules[4096], script[4096], url[1024];
+	if (!sdk || !sdk[0])
+		bt_skip("BERTH_MCP_SDK_DIR is not set (a directory whose node_modules has @modelcontextprotocol/sdk "
+			"and undici)");
+	snprintf(probe, sizeof probe, "%s/node_modules/@modelcontextprotocol/sdk/package.json", sdk);
+	if (access(probe, R_OK) != 0)
+		bt_skip("no @modelcontextprotocol/sdk under %s/node_modules", sdk);
+	snprintf(modules, sizeof modules, "%s/node_modules", sdk);
+	snprintf(script, sizeof script, "%s/test/integration/mcp_sdk_stdio.cjs", bt_env("BERTH_SRCDIR"));
+	ck_assert_int_eq(setenv("NODE_PATH", modules, 1), 0);
+
+	it_owned_bot b = it_running_bot("personal", 0);
+	install_testsrv(b.bot_id);
+	char *cid = create_srv(b.bot_id, b.owner.ident, NULL);
+	snprintf(url, sizeof url, "%s/bots/%s/mcp-stdio/%s", bt_env("BERTH_URL"), b.bot_id, cid);
+	char *argv[] = { "node", script, url, (char *)bt_env("BERTH_CA"), b.owner.cert_path, b.owner.key_path, NULL };
+	char *out = NULL, *err = NULL;
+	int rc = bt_run(argv, &out, &err, 120);
+	ck_assert_msg(rc == 0, "sdk client: %d %s %s", rc, out ? out : "", err ? err : "");
+	json_t *got = bt_json_parse(out);
+	ck_assert_str_eq(json_string_value(json_object_get(got, "echo")), "through the sdk");
+	json_t *t;
+	size_t i;
+	bool echo = false;
+	json_array_foreach(json_object_get(got, "tools"), i, t)
+		echo |= !strcmp(json_string_value(t), "echo");
+	ck_assert(echo);
+	json_decref(got);
+	free(out);
+	free(err);
+	free(cid);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stdio");
@@ -470,6 +510,7 @@ int main(void)
 	tcase_add_test(tc, hostile_servers);
 	tcase_add_test(tc, limit_and_stopped_bot);
 	tcase_add_test(tc, survives_workers_reload_restart);
+	tcase_add_test(tc, sdk_client_talks_to_session);
 	suite_add_tcase(s, tc);
 	return it_run_suite(s);
 }
