@@ -552,6 +552,9 @@ static void finish(struct session *s, int status)
 	close_fd(&s->err_fd);
 	if (s->elen)
 		log_stderr_line(s);
+	if (s->err_dropped)
+		agent_log("warn", "stdio session %s: %lu stderr lines not logged (rate limit)", s->id,
+			s->err_dropped);
 	free(s->rbuf);
 	s->rbuf = NULL;
 	s->rlen = s->rcap = s->rscanned = 0;

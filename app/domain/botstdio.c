@@ -448,7 +448,10 @@ int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out
 
 		if (strcmp(s->state, "active") == 0) {
 			a = down ? NULL : agent_session(r.result, s->id);
-			if (!a || !json_is_true(json_object_get(a, "open"))) {
+			if (!a && !down && !s->settled) {
+				/* Still being created by another request: not the agent's yet. */
+				snprintf(s->state, sizeof s->state, "starting");
+			} else if (!a || !json_is_true(json_object_get(a, "open"))) {
 				const char *why = json_string_value(json_object_get(a, "closed_reason"));
 
 				snprintf(s->closed_reason, sizeof s->closed_reason, "%s", why ? why : REASON_CONTAINER);
@@ -466,7 +469,7 @@ int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out
 			json_object_set(item, "pid", json_object_get(a, "pid"));
 			json_object_set(item, "queued", json_object_get(a, "queued"));
 			json_object_set(item, "dropped", json_object_get(a, "dropped"));
-		} else if (item) {
+		} else if (item && strcmp(s->state, "closed") == 0) {
 			json_object_set_new(item, "closed_reason", json_string(s->closed_reason));
 			if (s->closed_at[0])
 				json_object_set_new(item, "closed_at", json_string(s->closed_at));

@@ -8,7 +8,8 @@
 
 #define STDIO_COLUMNS \
 	"id::text, bot_id::text, name, command, cwd, state, closed_reason, " STORE_TIME("created_at") ", " \
-	STORE_TIME("last_used_at") ", " STORE_TIME("closed_at")
+	STORE_TIME("last_used_at") ", " STORE_TIME("closed_at") ", " \
+	"created_at < now() - interval '" STORE_STDIO_SETTLE "'"
 
 static const struct store_stmt S_INSERT = {
 	STMT_STDIO_INSERT, "stdio_insert",
@@ -64,6 +65,7 @@ static int fill_session(const PGresult *res, int row, void *item, berth_err *err
 	    store_copy(s->last_used_at, sizeof s->last_used_at, res, row, 8, err) != 0 ||
 	    store_copy(s->closed_at, sizeof s->closed_at, res, row, 9, err) != 0)
 		return -1;
+	s->settled = store_bool(res, row, 10);
 	return 0;
 }
 

@@ -58,7 +58,7 @@ int botstdio_messages(const struct botctr_env *env, const char *bot_id, const ch
 		      json_t **out, berth_err *err);
 
 /* The bot's sessions, reconciled with its agent: *out = [{connection_id, name, command, url,
- * state ("active"|"closed"), created_at, last_used_at, and while active mcp_state, pid, queued,
+ * state ("active"|"closed"|"starting": being created), created_at, last_used_at, and while active mcp_state, pid, queued,
  * dropped; once closed closed_at and closed_reason}]. */
 int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
 

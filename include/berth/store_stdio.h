@@ -18,6 +18,9 @@
 #define STORE_STDIO_REASON_SIZE 1024
 /* Closed records older than this are pruned when the bot's next session is created. */
 #define STORE_STDIO_KEEP_CLOSED "1 day"
+/* Longer than any create takes (its agent start and probe): a younger active record that the
+ * agent does not know yet may still be starting. */
+#define STORE_STDIO_SETTLE "60 seconds"
 
 struct store_stdio_session {
 	char id[STORE_ID_SIZE];
@@ -30,6 +33,7 @@ struct store_stdio_session {
 	char created_at[STORE_TIME_SIZE];
 	char last_used_at[STORE_TIME_SIZE];
 	char closed_at[STORE_TIME_SIZE];           /* "" while active */
+	bool settled; /* created more than STORE_STDIO_SETTLE ago: its start has ended either way */
 };
 
 struct store_stdio_list {

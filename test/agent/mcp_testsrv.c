@@ -5,7 +5,8 @@
  *   tools: echo {text}; ask (sends a server-to-client request "srv-1" roots/list and a
  *          notifications/message, then answers); crash (exits 3, no answer); flood {bytes} (one
  *          line of that many 'x', not JSON); garbage (a line that is not JSON); sleep (no
- *          answer); env {name}; cwd; stats ({initialize, initialized, responses, last_response}).
+ *          answer); env {name}; cwd; stats ({initialize, initialized, responses, last_response});
+ *          notify {count} (that many notifications/progress, then answers).
  */
 #define _GNU_SOURCE
 #include <jansson.h>
@@ -38,7 +39,7 @@ static json_t *text_result(const char *text)
 static json_t *tools_list(void)
 {
 	static const char *const names[] = { "echo", "ask", "crash", "flood", "garbage", "sleep", "env",
-		"cwd", "stats" };
+		"cwd", "stats", "notify" };
 	json_t *list = json_array();
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -89,6 +90,14 @@ static json_t *call(json_t *params)
 	}
 	if (!strcmp(name, "sleep"))
 		return NULL;
+	if (!strcmp(name, "notify")) {
+		long long n = json_integer_value(json_object_get(args, "count"));
+
+		for (long long k = 0; k < n; k++)
+			emit(json_pack("{s:s,s:s,s:{s:I}}", "jsonrpc", "2.0", "method", "notifications/progress",
+				"params", "progress", (json_int_t)k));
+		return text_result("notified");
+	}
 	if (!strcmp(name, "env")) {
 		const char *v = getenv(json_string_value(json_object_get(args, "name")) ?
 			json_string_value(json_object_get(args, "name")) : "");

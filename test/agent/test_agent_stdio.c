@@ -119,7 +119,7 @@ START_TEST(relay_initializes_and_matches_ids)
 	json_t *r = relay(c, "s1", json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 7, "method", "tools/list"), 0);
 	json_t *resp = response(r);
 	ck_assert_int_eq(json_integer_value(json_object_get(resp, "id")), 7);
-	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(resp, "result"), "tools")), 9);
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(resp, "result"), "tools")), 10);
 	json_decref(r);
 	json_t *st = stats(c, "s1");
 	ck_assert_int_eq(json_integer_value(json_object_get(st, "initialize")), 1);
@@ -166,6 +166,62 @@ START_TEST(relay_initializes_and_matches_ids)
 	r = relay(c, "nope", tool_call("echo", json_integer(1), NULL), 0);
 	ck_assert_int_eq(err_code(r), AGENT_RPC_STDIO_UNKNOWN);
 	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
+START_TEST(queue_bounded_and_counted)
+{
+	struct conn *c = conn_open(&ag);
+	start_ok(c, "q1", NULL, NULL);
+	json_t *r = relay(c, "q1", tool_call("notify", json_integer(1), json_pack("{s:i}", "count", AGENT_STDIO_QUEUE_MAX + 44)), 0);
+	response(r);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "result"), "queued")), AGENT_STDIO_QUEUE_MAX);
+	json_decref(r);
+	r = rpc(c, "stdio/messages", json_pack("{s:s, s:i}", "id", "q1", "max", 10));
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "messages")), 10);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "result"), "dropped")), 44);
+	/* oldest first */
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(json_object_get(
+		json_object_get(r, "result"), "messages"), 0), "params"), "progress")), 0);
+	json_decref(r);
+	r = rpc(c, "stdio/messages", json_pack("{s:s}", "id", "q1"));
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "messages")),
+			 AGENT_STDIO_QUEUE_MAX - 10);
+	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
+/* Callers that arrive together on a fresh session share one handshake. */
+START_TEST(concurrent_callers_one_handshake)
+{
+	struct conn *c = conn_open(&ag), *cs[8];
+	start_ok(c, "h1", NULL, NULL);
+	for (int i = 0; i < 8; i++) {
+		cs[i] = conn_open(&ag);
+		json_t *p = json_pack("{s:s, s:o}", "id", "h1", "message", tool_call("echo", json_integer(i), NULL));
+		json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1000 + i, "method", "stdio/call",
+					"params", p);
+		char *text = json_dumps(req, JSON_COMPACT);
+		conn_send(cs[i], text, strlen(text));
+		conn_send(cs[i], "\n", 1);
+		free(text);
+		json_decref(req);
+	}
+	for (int i = 0; i < 8; i++) {
+		char *line = conn_line(cs[i], 10000);
+		ck_assert_ptr_nonnull(line);
+		json_t *r = json_loads(line, 0, NULL);
+		free(line);
+		ck_assert_int_eq(json_integer_value(json_object_get(response(r), "id")), i);
+		json_decref(r);
+		conn_close(cs[i]);
+	}
+	json_t *st = stats(c, "h1");
+	ck_assert_int_eq(json_integer_value(json_object_get(st, "initialize")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(st, "initialized")), 1);
+	json_decref(st);
 	conn_close(c);
 }
 END_TEST
@@ -446,6 +502,8 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, relay_initializes_and_matches_ids);
 	tcase_add_test(tc, explicit_initialize_not_repeated);
+	tcase_add_test(tc, queue_bounded_and_counted);
+	tcase_add_test(tc, concurrent_callers_one_handshake);
 	tcase_add_test(tc, init_error_retried);
 	tcase_add_test(tc, server_requests_kept);
 	tcase_add_test(tc, crash_and_exit_close);

@@ -197,9 +197,9 @@ START_TEST(create_relay_list_delete)
 	snprintf(url, sizeof url, "/bots/%s/mcp-stdio/%s", b.bot_id, cid);
 	ck_assert_str_eq(json_string_value(json_object_get(out, "url")), url);
 	json_t *tools = json_object_get(out, "tools");
-	ck_assert_int_eq(json_array_size(tools), 9);
+	ck_assert_int_eq(json_array_size(tools), 10);
 	ck_assert_str_eq(json_string_value(json_array_get(tools, 0)), "ask"); /* sorted */
-	ck_assert_str_eq(json_string_value(json_array_get(tools, 8)), "stats");
+	ck_assert_str_eq(json_string_value(json_array_get(tools, 9)), "stats");
 
 	/* ids of every JSON type come back as sent */
 	const char *ids[] = { "1", "\"1\"", "-7", "2.5", "null", "\"\"", "true", "{\"k\":[1]}" };
