@@ -3,7 +3,8 @@
  * - one I/O thread (started with the first session) owns every session's fds and process: it
  *   polls stdout, stderr, stdin (when there is something to write) and the child's exit eventfd,
  *   parses stdout lines, logs stderr lines, closes idle sessions, kills and reaps closing ones, and
- *   is the only one that frees a session (a tombstone nobody waits on);
+ *   frees the oldest tombstones (closed sessions nobody waits on); a start that reuses the id of
+ *   a closed session frees its tombstone too (the I/O thread keeps no pointer to a reaped one);
  * - the connection threads (stdio/start, call, messages, list, close) only touch buffers, flags
  *   and pending calls under `lock`, wake the I/O thread through an eventfd and wait on `cond`
  *   (CLOCK_MONOTONIC) with a deadline.
@@ -92,6 +93,7 @@ static int wake_fd = -1;
 static bool io_running;
 static struct session *sessions; /* newest first */
 static int reserved;             /* starts in progress (counted against the limit) */
+static char starting[AGENT_STDIO_MAX][AGENT_STDIO_ID_MAX + 1]; /* their ids ("" = free slot) */
 
 /* ---- helpers ---- */
 
@@ -822,6 +824,57 @@ oom:
 	return NULL;
 }
 
+/* An id is busy while an open (or closing) session has it, or a start of it is in progress; a
+ * closed session's id may be taken again (its tombstone is then dropped). Under lock. */
+static bool id_busy(const char *id)
+{
+	struct session *s = find(id);
+	int i;
+
+	if (s && (!s->reaped || s->waiters > 0))
+		return true;
+	for (i = 0; i < AGENT_STDIO_MAX; i++)
+		if (!strcmp(starting[i], id))
+			return true;
+	return false;
+}
+
+static int reserve_id(const char *id)
+{
+	int i;
+
+	for (i = 0; i < AGENT_STDIO_MAX; i++) {
+		if (!starting[i][0]) {
+			snprintf(starting[i], sizeof starting[i], "%s", id);
+			break;
+		}
+	}
+	reserved++;
+	return i;
+}
+
+static void release_id(int slot)
+{
+	if (slot >= 0 && slot < AGENT_STDIO_MAX)
+		starting[slot][0] = '\0';
+	reserved--;
+}
+
+/* Frees the tombstone of id (nobody waits on it: id_busy said so). The I/O thread holds no
+ * pointer to a reaped session across its poll, so this thread may free it. Under lock. */
+static void drop_tombstone(const char *id)
+{
+	struct session **pp, *s;
+
+	for (pp = &sessions; (s = *pp); pp = &s->next) {
+		if (s->reaped && s->waiters == 0 && !strcmp(s->id, id)) {
+			*pp = s->next;
+			session_free(s);
+			return;
+		}
+	}
+}
+
 static int nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -841,6 +894,7 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 	char **argv = NULL, **envp = NULL;
 	struct session *s = NULL;
 	bool counted = false;
+	int slot = -1;
 	struct child_spec spec;
 	berth_err err;
 
@@ -881,18 +935,18 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 		cwd = agent_data_dir;
 
 	pthread_mutex_lock(&lock);
-	if (find(id)) {
+	if (id_busy(id)) {
 		pthread_mutex_unlock(&lock);
 		*error = rpc_err(AGENT_RPC_INVALID_PARAMS, "stdio session id %s is in use", id);
 		return NULL;
 	}
-	if (count_open() + reserved >= max) {
+	if (count_open() + reserved >= max || reserved >= AGENT_STDIO_MAX) {
 		pthread_mutex_unlock(&lock);
 		*error = rpc_err(AGENT_RPC_STDIO_LIMIT, "too many stdio sessions (limit %lld)",
 			(long long)max);
 		return NULL;
 	}
-	reserved++;
+	slot = reserve_id(id);
 	counted = true;
 	pthread_mutex_unlock(&lock);
 
@@ -939,7 +993,8 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 	s->idle_ms = (int64_t)idle_s * 1000;
 	result = json_pack("{s:s, s:i, s:s}", "id", s->id, "pid", (int)s->pid, "state", "none");
 	pthread_mutex_lock(&lock);
-	reserved--;
+	release_id(slot);
+	drop_tombstone(s->id);
 	s->next = sessions;
 	sessions = s;
 	wake();
@@ -964,7 +1019,7 @@ fail:
 	free_strv(envp);
 	if (counted) {
 		pthread_mutex_lock(&lock);
-		reserved--;
+		release_id(slot);
 		pthread_mutex_unlock(&lock);
 	}
 	return NULL;

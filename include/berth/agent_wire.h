@@ -116,7 +116,9 @@
  *        idle_timeout_s?=AGENT_STDIO_IDLE_DEFAULT_S (0: never), max_sessions?=AGENT_STDIO_MAX}
  *        -> {id, pid, state:"none"}. Errors: AGENT_RPC_STDIO_LIMIT when max_sessions (capped at
  *        AGENT_STDIO_MAX) sessions are open; AGENT_RPC_STDIO_START when the command cannot be
- *        started (message "start <command>: <errno text>"); -32602 for bad params or an id in use.
+ *        started (message "start <command>: <errno text>"); -32602 for bad params or an id in use
+ *        (by an open or closing session, or a start in progress; a closed session's id may be
+ *        started again, which forgets the closed one).
  *   stdio/call {id, message (one JSON-RPC object), timeout_ms?=AGENT_STDIO_CALL_TIMEOUT_MS
  *        (1..AGENT_STDIO_CALL_TIMEOUT_MAX_MS)} relays message with the original's semantics:
  *        - a notification (no id, method "notifications/..."), or a response of the client to a

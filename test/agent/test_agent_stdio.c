@@ -163,6 +163,10 @@ START_TEST(relay_initializes_and_matches_ids)
 	r = relay(c, "s1", tool_call("echo", json_integer(1), NULL), 0);
 	ck_assert_int_eq(err_code(r), AGENT_RPC_STDIO_CLOSED);
 	json_decref(r);
+	start_ok(c, "s1", NULL, NULL); /* a closed session's id may be started again */
+	r = relay(c, "s1", tool_call("echo", json_integer(1), NULL), 0);
+	response(r);
+	json_decref(r);
 	r = relay(c, "nope", tool_call("echo", json_integer(1), NULL), 0);
 	ck_assert_int_eq(err_code(r), AGENT_RPC_STDIO_UNKNOWN);
 	json_decref(r);
