@@ -793,7 +793,7 @@ static char **build_argv(const char *command, json_t *args, json_t **error)
 	size_t n = json_array_size(args), i;
 	char **argv;
 
-	if (args && !json_is_array(args)) {
+	if (args && !json_is_null(args) && !json_is_array(args)) {
 		*error = rpc_err(AGENT_RPC_INVALID_PARAMS, "args must be an array of strings");
 		return NULL;
 	}

@@ -13,24 +13,16 @@
 #include "berth/store_stdio.h"
 #include "berth/uuid.h"
 
-/* What an agent call may take beyond the timeout it is given (its reply, a close's grace). */
-#define AGENT_SLACK_MS 2000
+#include "botstdio_internal.h"
+
+#define AGENT_SLACK_MS BOTSTDIO_AGENT_SLACK_MS
 #define CLOSE_CAP_MS (AGENT_STDIO_CLOSE_GRACE_MS + 5000)
 #define LIST_CAP_MS 5000
 
 #define REASON_CONTAINER "the session ended with its container"
 
-/* The outcome of one agent method call. */
-struct agent_reply {
-	json_t *result; /* NEW on success */
-	int code;       /* the agent's JSON-RPC error code, 0 on success */
-	char message[BERTH_ERR_MSG_MAX];
-};
-
-/* Calls method with params (STOLEN) on the bot's agent. 0: r->result, or r->code/message when
- * the agent answered with an error; -1: the agent could not be asked (err, from bottools). */
-static int agent_method(const struct botctr_env *env, const char *bot_id, const char *method, json_t *params,
-			int cap_ms, struct agent_reply *r, berth_err *err)
+int botstdio_agent_method(const struct botctr_env *env, const char *bot_id, const char *method, json_t *params,
+			  int cap_ms, struct botstdio_agent_reply *r, berth_err *err)
 {
 	json_t *request, *reply = NULL, *error;
 	int rc = -1;
@@ -107,7 +99,7 @@ static int active_record(const struct botctr_env *env, const char *bot_id, const
 /* An agent error about a session that the record says is active: it ended (UNKNOWN: with its
  * container, which restarted; CLOSED: its process or limits). Marks it closed; fills err. */
 static int session_gone(const struct botctr_env *env, const char *bot_id, const char *id,
-			const struct agent_reply *r, berth_err *err)
+			const struct botstdio_agent_reply *r, berth_err *err)
 {
 	mark_closed(env, bot_id, id, r->code == AGENT_RPC_STDIO_UNKNOWN ? REASON_CONTAINER : r->message);
 	return closed_err(err);
@@ -159,13 +151,13 @@ static int cmp_names(const void *a, const void *b)
 static json_t *probe_tools(const struct botctr_env *env, const char *bot_id, const char *id)
 {
 	json_t *params, *tools, *t, *names = NULL, **sorted = NULL;
-	struct agent_reply r;
+	struct botstdio_agent_reply r;
 	berth_err e;
 	size_t i, n = 0;
 
 	params = json_pack("{s:s,s:{s:s,s:s,s:s},s:i}", "id", id, "message", "jsonrpc", "2.0", "id", "probe-tools",
 			   "method", "tools/list", "timeout_ms", BOTSTDIO_PROBE_MS);
-	if (agent_method(env, bot_id, "stdio/call", params, BOTSTDIO_PROBE_MS + AGENT_SLACK_MS, &r, &e) < 0) {
+	if (botstdio_agent_method(env, bot_id, "stdio/call", params, BOTSTDIO_PROBE_MS + AGENT_SLACK_MS, &r, &e) < 0) {
 		blog(BLOG_WARN, "bot %s: stdio session %s: probe tools/list: %s", bot_id, id, e.msg);
 		return NULL;
 	}
@@ -210,7 +202,7 @@ int botstdio_create(const struct botctr_env *env, const char *bot_id, const stru
 	char id[BERTH_UUID_LEN + 1], url[256];
 	char *command = NULL, *cwd = NULL, *name = NULL, *args_json = NULL;
 	json_t *params = NULL, *tools = NULL, *env_obj = NULL;
-	struct agent_reply r = { 0 };
+	struct botstdio_agent_reply r = { 0 };
 	bool recorded = false;
 	int rc = -1;
 
@@ -249,7 +241,7 @@ int botstdio_create(const struct botctr_env *env, const char *bot_id, const stru
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto fail;
 	}
-	if (agent_method(env, bot_id, "stdio/start", params, env->cfg->agent_call_timeout_ms, &r, err) < 0)
+	if (botstdio_agent_method(env, bot_id, "stdio/start", params, env->cfg->agent_call_timeout_ms, &r, err) < 0)
 		goto fail;
 	if (r.code == AGENT_RPC_STDIO_LIMIT) {
 		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_MCP_LIMIT,
@@ -309,7 +301,7 @@ int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char 
 		   const json_t *message, json_t **response, long *queued, berth_err *err)
 {
 	struct store_stdio_session rec;
-	struct agent_reply r = { 0 };
+	struct botstdio_agent_reply r = { 0 };
 	const json_t *id = json_object_get(message, "id");
 	bool is_call = json_is_string(json_object_get(message, "method")) && id;
 	int64_t timeout_ms = env->cfg->agent_call_timeout_ms, left;
@@ -331,7 +323,7 @@ int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char 
 		timeout_ms = AGENT_STDIO_CALL_TIMEOUT_MAX_MS;
 	params = json_pack("{s:s,s:O,s:I}", "id", connection_id, "message", (json_t *)message, "timeout_ms",
 			   (json_int_t)timeout_ms);
-	if (agent_method(env, bot_id, "stdio/call", params, (int)timeout_ms + AGENT_SLACK_MS, &r, err) < 0) {
+	if (botstdio_agent_method(env, bot_id, "stdio/call", params, (int)timeout_ms + AGENT_SLACK_MS, &r, err) < 0) {
 		if (container_down(err)) {
 			mark_closed(env, bot_id, connection_id, REASON_CONTAINER);
 			return closed_err(err);
@@ -379,12 +371,12 @@ int botstdio_messages(const struct botctr_env *env, const char *bot_id, const ch
 		      json_t **out, berth_err *err)
 {
 	struct store_stdio_session rec;
-	struct agent_reply r;
+	struct botstdio_agent_reply r;
 
 	*out = NULL;
 	if (active_record(env, bot_id, connection_id, &rec, err) < 0)
 		return -1;
-	if (agent_method(env, bot_id, "stdio/messages", json_pack("{s:s}", "id", connection_id), LIST_CAP_MS, &r,
+	if (botstdio_agent_method(env, bot_id, "stdio/messages", json_pack("{s:s}", "id", connection_id), LIST_CAP_MS, &r,
 			 err) < 0) {
 		if (container_down(err)) {
 			mark_closed(env, bot_id, connection_id, REASON_CONTAINER);
@@ -415,7 +407,7 @@ static json_t *agent_session(json_t *agent_list, const char *id)
 int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err)
 {
 	struct store_stdio_list list = { 0 };
-	struct agent_reply r = { 0 };
+	struct botstdio_agent_reply r = { 0 };
 	bool any_active = false, down = false;
 	json_t *items = NULL;
 	size_t i;
@@ -427,7 +419,7 @@ int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out
 	for (i = 0; i < list.count; i++)
 		any_active |= strcmp(list.items[i].state, "active") == 0;
 	if (any_active) {
-		if (agent_method(env, bot_id, "stdio/list", json_object(), LIST_CAP_MS, &r, err) < 0) {
+		if (botstdio_agent_method(env, bot_id, "stdio/list", json_object(), LIST_CAP_MS, &r, err) < 0) {
 			if (!container_down(err))
 				goto done;
 			down = true;
@@ -492,11 +484,11 @@ done:
 int botstdio_delete(const struct botctr_env *env, const char *bot_id, const char *connection_id, berth_err *err)
 {
 	struct store_stdio_session rec;
-	struct agent_reply r = { 0 };
+	struct botstdio_agent_reply r = { 0 };
 
 	if (active_record(env, bot_id, connection_id, &rec, err) < 0)
 		return berth_err_is(err, BERTH_EC_MCP_CLOSED) ? 0 : -1;
-	if (agent_method(env, bot_id, "stdio/close", json_pack("{s:s}", "id", connection_id), CLOSE_CAP_MS, &r, err) <
+	if (botstdio_agent_method(env, bot_id, "stdio/close", json_pack("{s:s}", "id", connection_id), CLOSE_CAP_MS, &r, err) <
 	    0) {
 		if (!container_down(err))
 			return -1;

@@ -7,7 +7,9 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/resolv.c \
 	app/domain/botdir.c \
 	app/domain/bottools.c \
-	app/domain/botstdio.c
+	app/domain/botstdio.c \
+	app/domain/botstdio_internal.h \
+	app/domain/botstdio_fed.c
 app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \
@@ -17,3 +19,6 @@ app_domain_libberth_domain_a_SOURCES += \
 
 check_PROGRAMS += test/unit/test_authz
 TESTS += test/unit/test_authz
+
+check_PROGRAMS += test/unit/test_botstdio_fed
+TESTS += test/unit/test_botstdio_fed

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "berth/botstdio_fed.h"
 #include "berth/bottools.h"
 #include "berth/http_bot_handlers.h"
 #include "berth/log.h"
@@ -233,10 +234,13 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 	}
 	if (bot_env_for(req, &env, resp) < 0)
 		goto done;
-	if (bottools_call(&env, req->bot->id, msg, false, &reply, &err) < 0) {
+	/* A tool of a federated stdio MCP connection (issue #10), else the agent's own. */
+	if (botstdio_fed_call(&env, req->bot->id, msg, &reply, &err) < 0 ||
+	    (!reply && bottools_call(&env, req->bot->id, msg, false, &reply, &err) < 0)) {
 		rc = relay_failure(resp, id, &err);
 		goto done;
 	}
+	botstdio_fed_extend_list(&env, req->bot->id, msg, reply);
 	/* The reply answers this request whatever the agent wrote as its id. */
 	if (json_object_set(reply, "id", (json_t *)id) < 0 || json_object_set_new(reply, "jsonrpc", json_string("2.0")) < 0) {
 		rc = http_resp_error(resp, 500, "internal", "out of memory");

@@ -50,6 +50,13 @@ static const struct store_stmt S_DELETE = {
 	2, false,
 };
 
+static const struct store_stmt S_CONNECTIONS = {
+	STMT_STDIO_CONNECTIONS, "stdio_connections",
+	"SELECT id::text, name, config::text FROM mcp_connections WHERE bot_id = $1::uuid AND type = 'stdio' "
+	"AND is_active AND octet_length(name) < 256 AND octet_length(config::text) < 8192 ORDER BY name, id",
+	1, true,
+};
+
 static int fill_session(const PGresult *res, int row, void *item, berth_err *err)
 {
 	struct store_stdio_session *s = item;
@@ -160,4 +167,41 @@ int store_stdio_delete(berth_store *store, const char *bot_id, const char *id, b
 	if (check_ids(bot_id, id, "delete stdio session", err) != 0)
 		return -1;
 	return store_run(store, &S_DELETE, values, NULL, "delete stdio session", err);
+}
+
+static int fill_connection(const PGresult *res, int row, void *item, berth_err *err)
+{
+	struct store_stdio_connection *c = item;
+
+	if (store_copy(c->id, sizeof c->id, res, row, 0, err) != 0 ||
+	    store_copy(c->name, sizeof c->name, res, row, 1, err) != 0 ||
+	    store_copy(c->config, sizeof c->config, res, row, 2, err) != 0)
+		return -1;
+	return 0;
+}
+
+int store_stdio_connections(berth_store *store, const char *bot_id, struct store_stdio_connection_list *out,
+			    berth_err *err)
+{
+	const char *values[1] = { bot_id };
+	void *items;
+
+	out->items = NULL;
+	out->count = 0;
+	if (store_check_uuid(bot_id, "bot id", err) != 0)
+		return berth_err_prefix(err, "list stdio connections");
+	if (store_fetch_list(store, &S_CONNECTIONS, values, sizeof *out->items, fill_connection, &items, &out->count,
+			     "list stdio connections", err) != 0)
+		return -1;
+	out->items = items;
+	return 0;
+}
+
+void store_stdio_connection_list_free(struct store_stdio_connection_list *list)
+{
+	if (!list)
+		return;
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
 }

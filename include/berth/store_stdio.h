@@ -59,4 +59,20 @@ int store_stdio_close(berth_store *store, const char *bot_id, const char *id, co
 /* Removes the record (a session that never started). */
 int store_stdio_delete(berth_store *store, const char *bot_id, const char *id, berth_err *err);
 
+/* The bot's active stdio MCP connections (table mcp_connections, type 'stdio', is_active), sorted
+ * by name then id: what the tools gateway federates. A config longer than the field is skipped. */
+#define STORE_MCP_CONFIG_SIZE 8192
+struct store_stdio_connection {
+	char id[STORE_ID_SIZE];
+	char name[STORE_STDIO_NAME_SIZE];
+	char config[STORE_MCP_CONFIG_SIZE]; /* JSON text {command, args, env, cwd} */
+};
+struct store_stdio_connection_list {
+	struct store_stdio_connection *items;
+	size_t count;
+};
+int store_stdio_connections(berth_store *store, const char *bot_id, struct store_stdio_connection_list *out,
+			    berth_err *err);
+void store_stdio_connection_list_free(struct store_stdio_connection_list *list);
+
 #endif

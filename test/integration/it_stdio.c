@@ -461,6 +461,90 @@ START_TEST(survives_workers_reload_restart)
 }
 END_TEST
 
+/* All the tools of /bots/<bot>/tools (every page). NEW array. */
+static json_t *gateway_tools(const char *bot_id, bt_identity id)
+{
+	json_t *all = json_array(), *params = NULL;
+	for (int page = 0; page < 20; page++) {
+		json_t *res = it_mcp_request(bot_id, id, "tools/list", params);
+		json_array_extend(all, json_object_get(res, "tools"));
+		const char *next = json_string_value(json_object_get(res, "nextCursor"));
+		params = next ? json_pack("{s:s}", "cursor", next) : NULL;
+		json_decref(res);
+		if (!params)
+			return all;
+	}
+	ck_abort_msg("tools/list does not end");
+	return NULL;
+}
+
+static json_t *tool_named(json_t *tools, const char *name)
+{
+	json_t *t;
+	size_t i;
+	json_array_foreach(tools, i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "name")), name))
+			return t;
+	return NULL;
+}
+
+/* mcp_connections of type stdio federated into /tools, each served by one long-lived session. */
+START_TEST(connections_federated_into_tools)
+{
+	it_owned_bot b = it_running_bot("personal", 0);
+	bt_identity me = b.owner.ident;
+	char sql[1024];
+	install_testsrv(b.bot_id);
+	const char *names[] = { "Test Srv!", "test_srv." }; /* both sanitize to test_srv */
+	for (int i = 0; i < 2; i++) {
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO mcp_connections (bot_id, name, type, config) VALUES ('%s', '%s', 'stdio', "
+			 "'{\"command\":\"" SRV_IN_CTR "\",\"env\":{\"TESTSRV_X\":\"conn%d\"}}')",
+			 b.bot_id, names[i], i);
+		free(bt_sql(sql));
+	}
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO mcp_connections (bot_id, name, type, config, is_active) VALUES ('%s', 'off', 'stdio', "
+		 "'{\"command\":\"" SRV_IN_CTR "\"}', false)", b.bot_id);
+	free(bt_sql(sql));
+
+	json_t *tools = gateway_tools(b.bot_id, me);
+	json_t *first = tool_named(tools, "test_srv.echo"), *second = tool_named(tools, "test_srv_echo_2");
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(second);
+	ck_assert_ptr_nonnull(tool_named(tools, "read")); /* the agent's own are still there */
+	ck_assert_ptr_null(tool_named(tools, "off.echo"));
+	const char *d1 = json_string_value(json_object_get(first, "description"));
+	const char *d2 = json_string_value(json_object_get(second, "description"));
+	ck_assert_msg((!strcmp(d1, "[Test Srv!] test tool") && !strcmp(d2, "[test_srv.] test tool")) ||
+			      (!strcmp(d2, "[Test Srv!] test tool") && !strcmp(d1, "[test_srv.] test tool")),
+		      "%s / %s", d1, d2);
+	json_decref(tools);
+
+	/* calls reach the connection's own session, the same one each time */
+	json_t *res = it_mcp_request(b.bot_id, me, "tools/call",
+				     json_pack("{s:s,s:{s:s}}", "name", "test_srv.env", "arguments", "name", "TESTSRV_X"));
+	const char *env = json_string_value(json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
+	ck_assert_msg(!strcmp(env, "conn0") || !strcmp(env, "conn1"), "%s", env);
+	json_decref(res);
+	for (int i = 0; i < 2; i++) {
+		res = it_mcp_request(b.bot_id, me, "tools/call", json_pack("{s:s,s:{}}", "name", "test_srv.stats", "arguments"));
+		ck_assert_int_eq(json_integer_value(json_object_get(res, "initialize")), 1);
+		json_decref(res);
+	}
+	/* the session ends with the container and comes back after its start */
+	json_decref(it_api_expect("POST", b.bot_id, "/stop", NULL, me, 200));
+	json_decref(it_api_expect("POST", b.bot_id, "/start", NULL, me, 200));
+	bt_sleep_ms(5200); /* the gateway's cache */
+	res = it_mcp_request(b.bot_id, me, "tools/call",
+			     json_pack("{s:s,s:{s:s}}", "name", "test_srv_echo_2", "arguments", "text", "back"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(res, "content"), 0), "text")),
+			 "back");
+	json_decref(res);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
 /* The official TypeScript SDK client (Streamable HTTP) through the relay URL: needs node and a
  * directory BERTH_MCP_SDK_DIR whose node_modules holds @modelcontextprotocol/sdk and undici. */
 START_TEST(sdk_client_talks_to_session)
@@ -511,6 +595,7 @@ int main(void)
 	tcase_add_test(tc, limit_and_stopped_bot);
 	tcase_add_test(tc, survives_workers_reload_restart);
 	tcase_add_test(tc, sdk_client_talks_to_session);
+	tcase_add_test(tc, connections_federated_into_tools);
 	suite_add_tcase(s, tc);
 	return it_run_suite(s);
 }
