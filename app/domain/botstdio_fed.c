@@ -325,3 +325,21 @@ void botstdio_fed_extend_list(const struct botctr_env *env, const char *bot_id, 
 	if (json_array_extend(tools, c->tools) < 0)
 		blog(BLOG_WARN, "bot %s: federated tools: out of memory", bot_id);
 }
+
+int botstdio_fed_close(const struct botctr_env *env, const char *bot_id, const char *connection_id, berth_err *err)
+{
+	struct botstdio_agent_reply r = { 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < FED_CACHE_BOTS; i++)
+		if (cache[i].at && strcmp(cache[i].bot_id, bot_id) == 0)
+			cache_clear(&cache[i]);
+	if (botstdio_agent_method(env, bot_id, "stdio/close", json_pack("{s:s}", "id", connection_id),
+				  AGENT_STDIO_CLOSE_GRACE_MS + 5000, &r, err) < 0)
+		return err->kind == BERTH_E_NOT_FOUND || err->kind == BERTH_E_PRECONDITION ? 0 : -1;
+	if (r.code && r.code != AGENT_RPC_STDIO_UNKNOWN)
+		rc = berth_err_set(err, BERTH_E_INTERNAL, "%s", r.message);
+	json_decref(r.result);
+	return rc;
+}

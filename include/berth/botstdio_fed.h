@@ -38,6 +38,11 @@ int botstdio_fed_call(const struct botctr_env *env, const char *bot_id, const js
 void botstdio_fed_extend_list(const struct botctr_env *env, const char *bot_id, const json_t *request,
 			      json_t *reply);
 
+/* Ends the session of connection connection_id (for its DELETE or deactivation; else it lasts
+ * until its idle close) and forgets the cached federation of the bot. A session that is not held,
+ * or a container that is not running, is not an error. */
+int botstdio_fed_close(const struct botctr_env *env, const char *bot_id, const char *connection_id, berth_err *err);
+
 /* The federated name of connection name's tool (without the clash suffix), into out (size
  * bytes); for tests. */
 void botstdio_fed_name(const char *connection_name, const char *tool, char *out, size_t size);
