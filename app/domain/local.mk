@@ -9,7 +9,10 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/botdir.c \
 	app/domain/bottools.c \
 	app/domain/mcpconn.c \
-	app/domain/mcpconn_ops.c
+	app/domain/mcpconn_ops.c \
+	app/domain/botstdio.c \
+	app/domain/botstdio_internal.h \
+	app/domain/botstdio_fed.c
 app_domain_libberth_domain_a_SOURCES += \
 	include/berth/botctr_op.h \
 	include/berth/botctr_lifecycle.h \
@@ -27,3 +30,6 @@ TESTS += test/unit/test_authz
 # Unit: the MCP connections' pure rules (names, type inference, fields, import format, ids).
 check_PROGRAMS += test/unit/test_mcpconn
 TESTS += test/unit/test_mcpconn
+
+check_PROGRAMS += test/unit/test_botstdio_fed
+TESTS += test/unit/test_botstdio_fed

@@ -18,6 +18,7 @@ app_http_libberth_http_a_SOURCES = \
 	include/berth/http_handlers_tools.h \
 	include/berth/http_handlers_files.h \
 	include/berth/http_handlers_mcpconn.h \
+	include/berth/http_handlers_stdio.h \
 	app/http/params.c \
 	app/http/router.c \
 	app/http/response.c \
@@ -35,7 +36,8 @@ app_http_libberth_http_a_SOURCES = \
 	app/http/handlers_compat.c \
 	app/http/handlers_tools.c \
 	app/http/handlers_files.c \
-	app/http/handlers_mcpconn.c
+	app/http/handlers_mcpconn.c \
+	app/http/handlers_stdio.c
 
 # Unit tests (no services).
 HTTP_UNIT_TESTS = test/unit/test_router test/unit/test_params test/unit/test_http_rules \

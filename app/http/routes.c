@@ -9,6 +9,7 @@
 #include "berth/http_handlers_health.h"
 #include "berth/http_handlers_skills.h"
 #include "berth/http_handlers_mcpconn.h"
+#include "berth/http_handlers_stdio.h"
 #include "berth/http_handlers_tools.h"
 #include "berth/http_routes.h"
 
@@ -48,6 +49,12 @@ const struct http_route http_routes[] = {
 	{ "PUT", "/bots/:bot_id/mcp-ops/import", http_mcpconn_import, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "GET", "/bots/:bot_id/mcp-ops/export", http_mcpconn_export, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/mcp-ops/batch-delete", http_mcpconn_batch_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	/* stdio MCP sessions held by the bot's agent (issue #10): admins and the bot's owner. */
+	{ "POST", "/bots/:bot_id/mcp-stdio", http_stdio_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp-stdio", http_stdio_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/mcp-stdio/:connection_id", http_stdio_relay, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "DELETE", "/bots/:bot_id/mcp-stdio/:connection_id", http_stdio_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp-stdio/:connection_id/messages", http_stdio_messages, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
 	/* The older version's routes, authorized per container. */
 	{ "POST", "/container", http_compat_container_create, HTTP_AUTH_USER, NULL },

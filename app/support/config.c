@@ -66,6 +66,8 @@ static const struct key_spec keys[] = {
 	K("agent", "call_timeout_ms", KEY_INT, agent_call_timeout_ms, "30000"),
 	K("agent", "exec_timeout_max_s", KEY_INT, agent_exec_timeout_max_s, "600"),
 	K("agent", "allowed_origins", KEY_STRING, agent_allowed_origins, ""),
+	K("agent", "stdio_max_sessions", KEY_INT, agent_stdio_max_sessions, "16"),
+	K("agent", "stdio_idle_timeout_s", KEY_INT, agent_stdio_idle_timeout_s, "1800"),
 };
 
 static const struct {
@@ -262,6 +264,10 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 	if (cfg->agent_exec_timeout_max_s < 1 || cfg->agent_exec_timeout_max_s > CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000)
 		return berth_err_set(err, BERTH_E_INVALID, "[agent] exec_timeout_max_s must be 1..%d",
 				     CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000);
+	if (cfg->agent_stdio_max_sessions < 1 || cfg->agent_stdio_max_sessions > 64)
+		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_max_sessions must be 1..64");
+	if (cfg->agent_stdio_idle_timeout_s < 0 || cfg->agent_stdio_idle_timeout_s > 30 * 86400)
+		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_idle_timeout_s must be 0..2592000");
 	if (cfg->ctd_namespace[0] == '\0')
 		return berth_err_set(err, BERTH_E_INVALID, "[containerd] namespace must not be empty");
 	return 0;

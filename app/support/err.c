@@ -143,6 +143,8 @@ static const struct {
 	[BERTH_EC_LOCK_LOST] = { "lock_lost", "the operation lost its lock and was abandoned" },
 	[BERTH_EC_INVALID_SNAPSHOTTER] = { "invalid_snapshotter", "invalid snapshotter name" },
 	[BERTH_EC_IMAGE_NOT_ALLOWED] = { "image_not_allowed", "bot containers run the configured bot image only" },
+	[BERTH_EC_MCP_CLOSED] = { "mcp_connection_closed", "mcp connection closed" },
+	[BERTH_EC_MCP_LIMIT] = { "mcp_session_limit", "too many mcp stdio sessions for this bot" },
 };
 
 const char *berth_errcode_name(berth_errcode code)

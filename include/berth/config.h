@@ -62,6 +62,8 @@ struct berth_config {
 	int agent_call_timeout_ms; /* cap of one call to a bot's agent (an exec's own timeout is added) */
 	int agent_exec_timeout_max_s; /* an exec tool call's timeout is clamped to this */
 	char *agent_allowed_origins;  /* comma-separated Origin values /tools accepts ("" = none) */
+	int agent_stdio_max_sessions;    /* stdio MCP sessions a bot's agent may hold (1..64) */
+	int agent_stdio_idle_timeout_s;  /* an unused stdio session is closed after this (0: never) */
 };
 
 /* Fills *cfg with defaults, then the file, then environment overrides.

@@ -59,6 +59,9 @@ typedef enum berth_errcode {
 	/* input rules */
 	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
 	BERTH_EC_IMAGE_NOT_ALLOWED,   /* a caller named an image other than the configured bot image */
+	/* stdio MCP sessions (botstdio) */
+	BERTH_EC_MCP_CLOSED, /* the session has ended (its process, its container) */
+	BERTH_EC_MCP_LIMIT,  /* the bot holds as many sessions as it may */
 	BERTH_EC__COUNT
 } berth_errcode;
 
