@@ -66,6 +66,7 @@ static const struct key_spec keys[] = {
 	K("agent", "call_timeout_ms", KEY_INT, agent_call_timeout_ms, "30000"),
 	K("agent", "exec_timeout_max_s", KEY_INT, agent_exec_timeout_max_s, "600"),
 	K("agent", "allowed_origins", KEY_STRING, agent_allowed_origins, ""),
+	K("metrics", "record", KEY_INT, metrics_record, "1"),
 };
 
 static const struct {
@@ -262,6 +263,8 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 	if (cfg->agent_exec_timeout_max_s < 1 || cfg->agent_exec_timeout_max_s > CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000)
 		return berth_err_set(err, BERTH_E_INVALID, "[agent] exec_timeout_max_s must be 1..%d",
 				     CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000);
+	if (cfg->metrics_record > 1)
+		return berth_err_set(err, BERTH_E_INVALID, "[metrics] record must be 0 or 1");
 	if (cfg->ctd_namespace[0] == '\0')
 		return berth_err_set(err, BERTH_E_INVALID, "[containerd] namespace must not be empty");
 	return 0;

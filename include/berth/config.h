@@ -1,7 +1,7 @@
 /* config.h: the one configuration file shared by berth-fcgi, berth-reconcile and berthctl.
  *
  * Format: INI (libinih), sections [server] [database] [containerd] [bots] [cni] [skills]
- * [reconcile] [agent]; conf/berth.conf.example documents every key and its default. A few environment
+ * [reconcile] [agent] [metrics]; conf/berth.conf.example documents every key and its default. A few environment
  * variables override the file (listed in that example). Strings in a loaded config are owned by the
  * config and freed by berth_config_free; callers borrow them.
  */
@@ -62,6 +62,8 @@ struct berth_config {
 	int agent_call_timeout_ms; /* cap of one call to a bot's agent (an exec's own timeout is added) */
 	int agent_exec_timeout_max_s; /* an exec tool call's timeout is clamped to this */
 	char *agent_allowed_origins;  /* comma-separated Origin values /tools accepts ("" = none) */
+	/* [metrics] */
+	int metrics_record;        /* 1: workers record requests and dependency calls (berth/metrics.h) */
 };
 
 /* Fills *cfg with defaults, then the file, then environment overrides.
