@@ -17,6 +17,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	# the harness and the bench
 	openssl curl ca-certificates iproute2 procps util-linux wrk valgrind
+	# it_metrics parses GET /metrics with promtool (Prometheus's own text parser)
+	prometheus
 )
 
 missing=()
