@@ -17,8 +17,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	# the harness and the bench
 	openssl curl ca-certificates iproute2 procps util-linux wrk valgrind
-	# it_metrics parses GET /metrics with promtool (Prometheus's own text parser)
-	prometheus
+	# it_metrics lints GET /metrics with promtool and reads it with the Prometheus client's parser
+	prometheus python3-prometheus-client
 )
 
 missing=()
