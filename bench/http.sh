@@ -9,7 +9,8 @@
 # STACK_DIR: a running stack to reuse (e.g. /var/lib/berth-dev); without it a test-profile stack
 # is started in a temporary directory and stopped afterwards. Build directory: $BERTH_BUILDDIR,
 # else <checkout>/_build. Knobs: BENCH_DURATION (s, default 8), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (1).
+# BENCH_THREADS (1), BENCH_METRICS_OFF (1: also measure GET /me with [metrics] record = 0, the
+# workers recording nothing, to show what recording each request costs; 0: skip that run).
 #
 # !!! BENCH-ONLY LISTENER !!! wrk cannot present a client certificate, so for the duration of the
 # bench this script adds a PLAIN-HTTP listener on 127.0.0.1 to the stack's nginx that passes the
@@ -35,9 +36,28 @@ command -v wrk >/dev/null || die "wrk is not installed (scripts/install-deps.sh)
 bench_stack_open "$@"
 HELLO_SOCK=$STACK/run/fcgi/hello.sock
 HELLO_PID=
+CONFIG_SAVED=
+
+# Reloads berth-fcgi (SIGHUP) and waits until its new workers answer.
+fcgi_reload() {
+	local pid
+	pid=$("$STACK_SH" pid "$STACK" fcgi) || die "berth-fcgi is not running"
+	kill -HUP "$pid"
+	sleep 2 # new workers start, the old ones drain
+}
+
+metrics_restore() {
+	if [ -n "$CONFIG_SAVED" ]; then
+		cp "$CONFIG_SAVED" "$BERTH_CONFIG" && rm -f "$CONFIG_SAVED"
+		CONFIG_SAVED=
+		fcgi_reload
+		say "[metrics] record restored"
+	fi
+}
 
 cleanup() {
 	set +e
+	metrics_restore
 	bench_listener_remove
 	if [ -n "$HELLO_PID" ]; then
 		kill -TERM "$HELLO_PID" 2>/dev/null
@@ -91,9 +111,26 @@ say "measuring GET /hello (hello-fcgi) for ${DURATION}s"
 read -r hello_rps hello_p99 < <(measure /hello)
 [ -n "${me_rps:-}" ] && [ -n "${hello_rps:-}" ] || die "measuring failed"
 
+off_rps=
+if [ "${BENCH_METRICS_OFF:-1}" = 1 ]; then
+	say "measuring GET /me again with [metrics] record = 0 (no recording) for ${DURATION}s"
+	CONFIG_SAVED=$(mktemp "$STACK/berth.conf.bench.XXXXXX")
+	cp "$BERTH_CONFIG" "$CONFIG_SAVED"
+	printf '\n[metrics]\nrecord = 0\n' >>"$BERTH_CONFIG"
+	fcgi_reload
+	read -r off_rps off_p99 < <(measure /me)
+	metrics_restore
+fi
+
 ratio=$(awk -v a="$me_rps" -v b="$hello_rps" 'BEGIN { printf "%.2f", a / b }')
 verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.6) ? "meets" : "BELOW" }')
 printf '\n%-28s %12s %10s\n' "route ($WORKERS workers, -c$CONNS)" "requests/s" "p99 ms"
 printf '%-28s %12s %10s\n' "berth GET /me" "$me_rps" "$me_p99"
+[ -n "$off_rps" ] && printf '%-28s %12s %10s\n' "berth GET /me, no metrics" "$off_rps" "$off_p99"
 printf '%-28s %12s %10s\n' "hello-fcgi" "$hello_rps" "$hello_p99"
 printf 'ratio berth/hello: %s (%s the goal 0.6)\n' "$ratio" "$verdict"
+if [ -n "$off_rps" ]; then
+	cost=$(awk -v on="$me_rps" -v off="$off_rps" 'BEGIN { printf "%.1f", (off - on) * 100 / off }')
+	printf 'metrics recording: GET /me %s requests/s with, %s without: %s%% of throughput (goal <= 2%%)\n' \
+		"$me_rps" "$off_rps" "$cost"
+fi

@@ -17,7 +17,8 @@ int http_get_metrics(struct http_req *req, struct http_resp *resp);
 
 /* Records one handled request in the shared table (berth/metrics.h): its route's slot in
  * srv->routes (the unmatched slot when it matched none), its status (0 counts as 500) and us, the
- * microseconds from params to the response written. Cheap: a few relaxed atomic adds. */
+ * microseconds from params to the response written. A HEAD request counts under the GET route it
+ * matched. Cheap: a few relaxed atomic adds. */
 void http_metrics_record(const struct http_server *srv, const struct http_req *req, const struct http_resp *resp,
 			 uint64_t us);
 
