@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth/http_metrics_handlers.h"
+#include "berth/http_metrics.h"
 #include "berth/log.h"
 #include "berth/metrics.h"
 

@@ -1,5 +1,4 @@
-/* handlers_metrics.c: GET /metrics and the recording of each request (see
- * include/berth/http_metrics_handlers.h). */
+/* handlers_metrics.c: GET /metrics (see include/berth/http_metrics_handlers.h). */
 #include "berth/http_metrics_handlers.h"
 
 #include <stdlib.h>
@@ -9,14 +8,6 @@
 #include "berth/metrics_text.h"
 #include "berth/store_stats.h"
 #include "berth/worker.h"
-
-void http_metrics_record(const struct http_server *srv, const struct http_req *req, const struct http_resp *resp,
-			 uint64_t us)
-{
-	size_t slot = req->route ? req->match_.route_index : srv->n_routes;
-
-	metrics_observe_request(slot, resp->status ? resp->status : 500, us);
-}
 
 static void bots_by_status(struct http_req *req, struct strbuf *out)
 {

@@ -26,6 +26,7 @@ app_http_libberth_http_a_SOURCES = \
 	app/http/handlers_files.c \
 	app/http/handlers_mcpconn.c \
 	app/http/handlers_metrics.c \
+	app/http/request_metrics.c \
 	app/http/handlers_events.c \
 	app/http/events_cursor.c
 
