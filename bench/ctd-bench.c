@@ -24,8 +24,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "berth/ctd.h"
-#include "berth/image.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_exec.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
+#include "berth/image_import.h"
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 #include "berth/oci_spec.h"
 
 extern char **environ;

@@ -16,11 +16,10 @@ cd "$top" || exit 99
 # The layer of a public header: 1 support, 2 clients, 3 domain, 4 http, 5 programs.
 header_layer() {
 	case $1 in
-	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h | base64.h | agent_wire.h | metrics.h | metrics_text.h) echo 1 ;;
-	ctd.h | cni.h | store.h | store_mcpconn.h | store_events.h | store_stats.h | image.h | oci_spec.h | agentc.h) echo 2 ;;
-	authz.h | botctr.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h | mcpconn.h) echo 3 ;;
-	http.h | http_*.h | worker.h) echo 4 ;;
-	server.h) echo 5 ;;
+	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h | base64.h | agent_wire.h | jsonscan.h | metrics.h | metrics_text.h) echo 1 ;;
+	ctd_*.h | cni.h | store_*.h | image_*.h | oci_spec.h | agentc.h | agentc_pool.h) echo 2 ;;
+	authz.h | botctr_*.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h | mcpconn.h) echo 3 ;;
+	http_*.h) echo 4 ;;
 	*) echo 0 ;;
 	esac
 }

@@ -3,6 +3,7 @@
 #include "agent.h"
 
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +126,9 @@ static json_t *tool_error_result(const char *message)
 		"structuredContent", "error", message, "isError", 1);
 }
 
-static json_t *method_tools_call(json_t *params, json_t **error)
+/* Runs the tool. A failure is an error result (returned) or *error; a success is its result
+ * object, or with out_only its structuredContent alone in *out_only (NULL returned). */
+static json_t *tools_call(json_t *params, json_t **error, json_t **out_only)
 {
 	const char *name = json_string_value(json_object_get(params, "name"));
 	json_t *args = json_object_get(params, "arguments");
@@ -164,6 +167,10 @@ static json_t *method_tools_call(json_t *params, json_t **error)
 	}
 	if (!out)
 		return tool_error_result(err.msg[0] ? err.msg : "tool execution failed");
+	if (out_only) {
+		*out_only = out;
+		return NULL;
+	}
 	text = json_dumps(out, JSON_COMPACT);
 	if (!text) {
 		json_decref(out);
@@ -173,6 +180,100 @@ static json_t *method_tools_call(json_t *params, json_t **error)
 		"structuredContent", out, "isError", 0);
 	free(text);
 	return result;
+}
+
+static json_t *method_tools_call(json_t *params, json_t **error)
+{
+	return tools_call(params, error, NULL);
+}
+
+/* A growing buffer for success_line; ok false once an allocation failed. */
+struct line_buf {
+	char *s;
+	size_t len, cap;
+	bool ok;
+};
+
+static void lb_add(struct line_buf *b, const char *data, size_t n)
+{
+	if (!b->ok)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		char *ns;
+
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		ns = realloc(b->s, ncap);
+		if (!ns) {
+			b->ok = false;
+			return;
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->len, data, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+#define LB_LIT(b, lit) lb_add((b), (lit), sizeof(lit) - 1)
+
+/* text (JSON that jansson wrote: UTF-8, no raw control characters) as a JSON string's content. */
+static void lb_add_escaped(struct line_buf *b, const char *text)
+{
+	const char *run = text, *p;
+
+	for (p = text; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		char esc[8];
+
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		lb_add(b, run, (size_t)(p - run));
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			lb_add(b, esc, 2);
+		} else {
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			lb_add(b, esc, 6);
+		}
+		run = p + 1;
+	}
+	lb_add(b, run, (size_t)(p - run));
+}
+
+/* The reply line to a successful tools/call, written directly: the same object the generic path
+ * builds ({"content":[{"type":"text","text":<structuredContent as JSON>}],"structuredContent":...,
+ * "isError":false}) with structuredContent encoded once instead of three times (a read's
+ * content is most of the line). out is STOLEN. NULL when out of memory. */
+static char *success_line(json_t *id, json_t *out, size_t *len)
+{
+	struct line_buf b = { NULL, 0, 0, true };
+	char *text = json_dumps(out, JSON_COMPACT);
+	char *id_text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	json_decref(out);
+	if (text && id_text) {
+		LB_LIT(&b, "{\"jsonrpc\":\"2.0\",\"id\":");
+		lb_add(&b, id_text, strlen(id_text));
+		LB_LIT(&b, ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"");
+		lb_add_escaped(&b, text);
+		LB_LIT(&b, "\"}],\"structuredContent\":");
+		lb_add(&b, text, strlen(text));
+		LB_LIT(&b, ",\"isError\":false}}");
+	} else {
+		b.ok = false;
+	}
+	free(text);
+	free(id_text);
+	if (!b.ok) {
+		free(b.s);
+		return NULL;
+	}
+	*len = b.len;
+	return b.s;
 }
 
 /* ---- dispatch ---- */
@@ -229,6 +330,24 @@ void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *r
 	}
 	if (!strcmp(method, "ping")) {
 		result = json_object();
+		goto respond;
+	}
+	if (!strcmp(method, "tools/call")) {
+		json_t *out = NULL;
+
+		result = tools_call(params, &error, &out);
+		if (out) {
+			*reply = success_line(id, out, reply_len);
+			if (*reply && *reply_len + 1 <= AGENT_MAX_LINE)
+				goto done;
+			free(*reply);
+			*reply = NULL;
+			result = tool_error_result(*reply_len + 1 > AGENT_MAX_LINE ?
+				"result larger than AGENT_MAX_LINE; ask for less (offset/limit)" :
+				"result could not be encoded");
+		} else if (!result && !error) {
+			error = rpc_error(AGENT_RPC_INTERNAL_ERROR, "out of memory");
+		}
 		goto respond;
 	}
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {

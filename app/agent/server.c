@@ -1,7 +1,7 @@
 /* server.c: the agent's unix socket. One thread per connection (an exec of minutes must not
  * delay a read on another connection); each reads '\n'-terminated lines of at most
- * AGENT_MAX_LINE bytes and answers them in order. Buffers live only as long as their
- * connection, so an idle agent holds none. */
+ * AGENT_MAX_LINE bytes and answers them in order. A buffer lives only while a line is being read,
+ * so an idle agent holds none, also with connections kept open. */
 #include "agent.h"
 
 #include <errno.h>
@@ -100,8 +100,13 @@ static void *conn_main(void *arg)
 			memmove(buf, nl + 1, len - line_len - 1);
 			len -= line_len + 1;
 			scanned = 0;
-			/* A big request's buffer is not kept for the next small one. */
-			if (cap > 4 * CONN_READ_CHUNK && len < CONN_READ_CHUNK) {
+			/* A connection kept open between calls (the workers pool them) holds no buffer
+			 * while idle, and a big request's buffer is not kept for the next small one. */
+			if (len == 0) {
+				free(buf);
+				buf = NULL;
+				cap = 0;
+			} else if (cap > 4 * CONN_READ_CHUNK && len < CONN_READ_CHUNK) {
 				char *small = realloc(buf, CONN_READ_CHUNK + 1);
 
 				if (small) {

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE /* O_PATH */
 #include "berth/agentc.h"
 
+#include "agentc_internal.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,7 +19,7 @@
 #define READ_CHUNK (256u << 10)
 
 /* Milliseconds left before end (0 = none: -1 for poll), at least 1 while not passed. */
-static int left_ms(berth_deadline end)
+int agentc_left_ms(berth_deadline end)
 {
 	int64_t left;
 
@@ -36,7 +38,8 @@ static int sys_fail(berth_err *err, berth_errkind kind, const char *what, const 
 }
 
 /* Opens the socket beneath dir_path without following links and checks it is a socket. */
-static int open_socket_path(const char *dir_path, const char *socket_name, int *fd_out, berth_err *err)
+int agentc_open_socket(const char *dir_path, const char *socket_name, int *fd_out, struct stat *st_out,
+		       berth_err *err)
 {
 	struct stat st;
 	int dir_fd, fd;
@@ -66,16 +69,18 @@ static int open_socket_path(const char *dir_path, const char *socket_name, int *
 					S_ISREG(st.st_mode) ? "a regular file" :
 					S_ISDIR(st.st_mode) ? "a directory" : "another file type");
 	}
+	if (st_out)
+		*st_out = st;
 	*fd_out = fd;
 	return 0;
 }
 
 /* Connects to the socket the O_PATH fd names, through /proc/self/fd (the inode checked above,
  * whatever is at the name by now). The connect waits at most until end (SO_SNDTIMEO). */
-static int connect_path_fd(int path_fd, berth_deadline end, const char *dir_path, int *sock_out, berth_err *err)
+int agentc_connect(int path_fd, berth_deadline end, const char *dir_path, int *sock_out, berth_err *err)
 {
 	struct sockaddr_un addr;
-	int sock, ms = left_ms(end);
+	int sock, ms = agentc_left_ms(end);
 
 	*sock_out = -1;
 	memset(&addr, 0, sizeof addr);
@@ -119,7 +124,7 @@ static int wait_ready(int sock, short events, berth_deadline end, berth_err *err
 	struct pollfd p = { sock, events, 0 };
 
 	for (;;) {
-		int ms = left_ms(end), rc;
+		int ms = agentc_left_ms(end), rc;
 
 		if (ms == 0)
 			return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT, "agent call: deadline exceeded");
@@ -132,12 +137,14 @@ static int wait_ready(int sock, short events, berth_deadline end, berth_err *err
 	}
 }
 
-static int send_all(int sock, const char *data, size_t len, berth_deadline end, berth_err *err)
+int agentc_send_all(int sock, const char *data, size_t len, berth_deadline end, size_t *sent, berth_err *err)
 {
 	while (len > 0) {
 		ssize_t n = send(sock, data, len, MSG_NOSIGNAL);
 
 		if (n > 0) {
+			if (sent)
+				*sent += (size_t)n;
 			data += n;
 			len -= (size_t)n;
 			continue;
@@ -156,7 +163,8 @@ static int send_all(int sock, const char *data, size_t len, berth_deadline end, 
 }
 
 /* Reads up to the first newline; the line (without it) into *out. */
-static int read_line(int sock, size_t max, berth_deadline end, char **out, size_t *out_len, berth_err *err)
+int agentc_read_line(int sock, size_t max, berth_deadline end, char **out, size_t *out_len, size_t *got,
+		     berth_err *err)
 {
 	size_t cap = 64u << 10, used = 0;
 	char *buf = malloc(cap + 1);
@@ -194,6 +202,8 @@ static int read_line(int sock, size_t max, berth_deadline end, char **out, size_
 				       "the agent closed the connection before a whole reply (%zu bytes read)", used);
 			goto fail;
 		}
+		if (got)
+			*got += (size_t)n;
 		nl = memchr(buf + used, '\n', (size_t)n);
 		used += (size_t)n;
 		if (nl) {
@@ -214,33 +224,53 @@ fail:
 	return -1;
 }
 
+char *agentc_request_line(const char *request, size_t len)
+{
+	char *line = malloc(len + 1);
+
+	if (!line)
+		return NULL;
+	memcpy(line, request, len);
+	line[len] = '\n';
+	return line;
+}
+
+int agentc_begin(const char *request, size_t len, berth_deadline deadline, int cap_ms, berth_deadline *end,
+		 berth_err *err)
+{
+	int budget_ms;
+
+	*end = 0;
+	if (memchr(request, '\n', len))
+		return berth_err_set(err, BERTH_E_INVALID, "agent request contains a newline");
+	if (berth_deadline_budget(deadline, cap_ms, "agent call", &budget_ms, err) < 0)
+		return berth_err_recode(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT);
+	if (budget_ms > 0)
+		*end = berth_now_ms() + budget_ms;
+	return 0;
+}
+
 int agentc_call(const char *dir_path, const char *socket_name, const char *request, size_t len,
 		berth_deadline deadline, int cap_ms, size_t max_reply, char **reply, size_t *reply_len,
 		berth_err *err)
 {
 	berth_deadline end = 0;
-	int budget_ms, path_fd = -1, sock = -1, rc = -1;
+	int path_fd = -1, sock = -1, rc = -1;
 	char *line = NULL;
 
 	*reply = NULL;
 	*reply_len = 0;
 	if (max_reply == 0)
 		max_reply = AGENTC_MAX_LINE;
-	if (memchr(request, '\n', len))
-		return berth_err_set(err, BERTH_E_INVALID, "agent request contains a newline");
-	if (berth_deadline_budget(deadline, cap_ms, "agent call", &budget_ms, err) < 0)
-		return berth_err_recode(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT);
-	if (budget_ms > 0)
-		end = berth_now_ms() + budget_ms;
-	line = malloc(len + 1);
+	if (agentc_begin(request, len, deadline, cap_ms, &end, err) < 0)
+		return -1;
+	line = agentc_request_line(request, len);
 	if (!line)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	memcpy(line, request, len);
-	line[len] = '\n';
-	if (open_socket_path(dir_path, socket_name, &path_fd, err) < 0 ||
-	    connect_path_fd(path_fd, end, dir_path, &sock, err) < 0 ||
-	    send_all(sock, line, len + 1, end, err) < 0 ||
-	    read_line(sock, max_reply, end, reply, reply_len, err) < 0)
+	if (agentc_open_socket(dir_path, socket_name, &path_fd, NULL, err) < 0 ||
+	    agentc_connect(path_fd, end, dir_path, &sock, err) < 0 ||
+	    agentc_send_all(sock, line, len + 1, end, NULL, err) < 0 ||
+	    agentc_read_line(sock, max_reply, end, reply, reply_len, NULL, err) < 0)
 		goto fail;
 	rc = 0;
 fail:

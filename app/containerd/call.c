@@ -25,9 +25,10 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
-#include "berth/ctd.h"
-#include "ctd_call.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_types.h"
 #include "berth/deadline.h"
+#include "ctd_call.h"
 #include "berth/metrics.h"
 
 #define MSG_LIMIT (16 * 1024 * 1024)

@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 #include "containerd/services/containers/v1/containers.pb-c.h"
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/field_mask.pb-c.h"

@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_types.h"
 #include "containerd/services/content/v1/content.pb-c.h"
 #include "google/protobuf/field_mask.pb-c.h"
 #include "internal.h"

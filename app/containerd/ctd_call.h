@@ -1,9 +1,9 @@
-/* ctd_call.h: the generic call layer under ctd.h (gRPC C core + protobuf-c service descriptors).
+/* ctd_call.h: the generic call layer under the ctd_*.h headers (gRPC C core + protobuf-c service descriptors).
  *
- * Private to app/containerd (its per-service modules): outside it, containerd is only ctd.h's plain
+ * Private to app/containerd (its per-service modules): outside it, containerd is only the ctd_*.h headers' plain
  * functions and records, so that no other layer sees protobuf. The method path is "/" + svc->name + "/" + method; the request must be
  * of the method's input type. Every call sends `containerd-namespace` (and `containerd-lease` when
- * set) and has a deadline. Errors are mapped as ctd.h describes, prefixed "<Service>.<Method>: ".
+ * set) and has a deadline. Errors are mapped as ctd_conn.h describes, prefixed "<Service>.<Method>: ".
  */
 #ifndef BERTH_CTD_CALL_H
 #define BERTH_CTD_CALL_H
@@ -12,7 +12,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
 #include "berth/err.h"
 
 enum ctd_call_flags {

@@ -2,6 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_diff.h"
+#include "berth/ctd_types.h"
 #include "containerd/services/diff/v1/diff.pb-c.h"
 #include "internal.h"
 

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_events.h"
 #include "containerd/events/task.pb-c.h"
 #include "containerd/services/events/v1/events.pb-c.h"
 #include "internal.h"

@@ -21,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_exec.h"
+#include "berth/ctd_tasks.h"
 #include "berth/deadline.h"
 #include "berth/log.h"
 #include "internal.h"

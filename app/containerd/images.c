@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_types.h"
 #include "containerd/services/images/v1/images.pb-c.h"
 #include "google/protobuf/field_mask.pb-c.h"
 #include "internal.h"

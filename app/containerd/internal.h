@@ -4,7 +4,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_types.h"
 #include "containerd/types/mount.pb-c.h"
 #include "ctd_call.h"
 #include "google/protobuf/timestamp.pb-c.h"

@@ -4,6 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_types.h"
 #include "containerd/services/leases/v1/leases.pb-c.h"
 #include "internal.h"
 

@@ -1,7 +1,18 @@
 # containerd: the containerd client library (gRPC C core + protobuf-c). Knows nothing of bots.
 noinst_LIBRARIES += app/containerd/libberth_containerd.a
 app_containerd_libberth_containerd_a_SOURCES = \
-	include/berth/ctd.h \
+	include/berth/ctd_conn.h \
+	include/berth/ctd_types.h \
+	include/berth/ctd_containers.h \
+	include/berth/ctd_content.h \
+	include/berth/ctd_diff.h \
+	include/berth/ctd_events.h \
+	include/berth/ctd_exec.h \
+	include/berth/ctd_images.h \
+	include/berth/ctd_leases.h \
+	include/berth/ctd_snapshots.h \
+	include/berth/ctd_tasks.h \
+	include/berth/ctd_version.h \
 	app/containerd/ctd_call.h \
 	app/containerd/internal.h \
 	app/containerd/call.c \

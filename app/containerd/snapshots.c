@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_types.h"
 #include "containerd/services/snapshots/v1/snapshots.pb-c.h"
 #include "internal.h"
 

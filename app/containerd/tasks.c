@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 #include "containerd/services/tasks/v1/tasks.pb-c.h"
 #include "google/protobuf/any.pb-c.h"
 #include "internal.h"

@@ -4,6 +4,7 @@
 
 #include <grpc/status.h>
 
+#include "berth/ctd_types.h"
 #include "containerd/types/task/task.pb-c.h"
 #include "internal.h"
 

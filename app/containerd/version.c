@@ -1,6 +1,8 @@
 /* version.c: Version service. */
 #include <stdio.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_version.h"
 #include "containerd/services/version/v1/version.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "internal.h"

@@ -1,5 +1,7 @@
 /* authz.c: the bot access decision (see include/berth/authz.h). */
 #include "berth/authz.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,4 +57,20 @@ int authz_bot_access(berth_store *store, const struct authz_caller *caller, cons
 fail:
 	free(bot);
 	return -1;
+}
+
+int authz_bot_access_known(const struct authz_caller *caller, const struct store_bot *bot, bool caller_is_member,
+			   const struct authz_policy *policy, berth_err *err)
+{
+	struct authz_bot facts;
+
+	if (!bot)
+		return berth_err_set(err, BERTH_E_NOT_FOUND, "bot not found");
+	facts.owner_user_id = bot->owner_user_id;
+	facts.is_public = bot->is_public;
+	facts.allow_guest = bot->allow_guest;
+	facts.caller_is_member = caller_is_member;
+	if (authz_decide(caller, &facts, policy) == AUTHZ_DENY)
+		return berth_err_set(err, BERTH_E_PERMISSION, "bot access denied");
+	return 0;
 }

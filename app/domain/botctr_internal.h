@@ -1,5 +1,5 @@
 /* botctr_internal.h: pieces shared by the bot container operations (app/domain/botctr_*.c).
- * Not an interface for other layers: see include/berth/botctr.h. */
+ * Not an interface for other layers: see include/berth/botctr_*.h. */
 #ifndef BERTH_BOTCTR_INTERNAL_H
 #define BERTH_BOTCTR_INTERNAL_H
 
@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
 #include "berth/cni.h"
-#include "berth/ctd.h"
+#include "berth/ctd_containers.h"
 
 /* Label every Berth container carries (the original's), and the labels of Berth's snapshots. */
 #define BOTCTR_LABEL_BOT "mcp.bot_id"

@@ -4,8 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
+#include "berth/store_containers.h"
+#include "berth/store_snapshots.h"
 
 /* Upserts the bot's row from the container as containerd has it (its image and snapshotter, which
  * may differ from today's configuration or request). */

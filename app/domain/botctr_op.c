@@ -12,13 +12,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/botctr_op.h"
 #include "berth/botdir.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 #include "berth/deadline.h"
-#include "berth/image.h"
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 #include "berth/log.h"
 #include "berth/oci_spec.h"
 #include "berth/resolv.h"
-#include "berth/store.h"
+#include "berth/store_containers.h"
+#include "berth/store_events.h"
+#include "berth/store_locks.h"
 
 /* Upper bound on waiting for another operation on the same bot. */
 #define LOCK_WAIT_MAX_MS 60000

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include "berth/botctr_op.h"
+#include "berth/botctr_skills.h"
 #include "berth/botdir.h"
 #include "berth/skills.h"
 

@@ -12,10 +12,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "berth/botctr_op.h"
+#include "berth/botctr_snapshot.h"
 #include "berth/botdir.h"
-#include "berth/image.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_diff.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_types.h"
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
+#include "berth/store_containers.h"
+#include "berth/store_snapshots.h"
 #include "berth/uuid.h"
 
 #define SNAP_NAME_MAX 128

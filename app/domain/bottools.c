@@ -7,11 +7,16 @@
 #include <time.h>
 
 #include "berth/agentc.h"
+#include "berth/agentc_pool.h"
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
 #include "berth/botdir.h"
-#include "berth/ctd.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 #include "berth/deadline.h"
+#include "berth/jsonscan.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_containers.h"
 
 /* The agent's exec default (agent_wire.h AGENT_EXEC_TIMEOUT_DEFAULT) and how long after the
  * timeout its reply may take (output drain, kill, reply). */
@@ -101,7 +106,8 @@ static bool unreachable(const berth_err *e)
 static int call_once(const struct botctr_env *env, const char *dir, const char *line, size_t len, int cap_ms,
 		     char **out, size_t *out_len, berth_err *err)
 {
-	return agentc_call(dir, BOTDIR_AGENT_SOCKET, line, len, env->deadline_ms, cap_ms, 0, out, out_len, err);
+	return agentc_pool_call(env->agents, dir, BOTDIR_AGENT_SOCKET, line, len, env->deadline_ms, cap_ms, 0, out, out_len,
+				err);
 }
 
 /* Retries the call while nobody serves the socket, for at most AGENT_STARTUP_WAIT_MS. */
@@ -124,17 +130,17 @@ static int wait_for_agent(const struct botctr_env *env, const char *dir, const c
 	}
 }
 
-int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
-		  bool start_if_stopped, json_t **reply, berth_err *err)
+/* The agent's reply line to request (NEW in *out), unchecked. */
+static int relay(const struct botctr_env *env, const char *bot_id, const json_t *request, bool start_if_stopped,
+		 char **out, size_t *out_len, berth_err *err)
 {
 	json_t *sent = NULL;
-	char *line = NULL, *out = NULL, dir[1024];
-	size_t out_len = 0;
+	char *line = NULL, dir[1024];
 	int cap_ms, rc = -1;
-	json_error_t jerr;
 	berth_err cause;
 
-	*reply = NULL;
+	*out = NULL;
+	*out_len = 0;
 	if ((size_t)snprintf(dir, sizeof dir, "%s/bots/%s/agent", env->cfg->state_root, bot_id) >= sizeof dir)
 		return berth_err_set(err, BERTH_E_INTERNAL, "state_root path too long");
 	sent = bounded_request(env, request, &cap_ms);
@@ -143,7 +149,7 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto done;
 	}
-	if (call_once(env, dir, line, strlen(line), cap_ms, &out, &out_len, &cause) < 0) {
+	if (call_once(env, dir, line, strlen(line), cap_ms, out, out_len, &cause) < 0) {
 		if (!unreachable(&cause)) {
 			blog(BLOG_WARN, "bot %s: agent call failed: %s", bot_id, cause.msg);
 			if (cause.kind == BERTH_E_TIMEOUT)
@@ -168,9 +174,52 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 		}
 		/* A task that runs (or was just started) whose agent has not bound its socket yet: it
 		 * does within milliseconds of the start, so wait a little before saying it is broken. */
-		if (wait_for_agent(env, dir, line, cap_ms, &out, &out_len) < 0)
+		if (wait_for_agent(env, dir, line, cap_ms, out, out_len) < 0)
 			goto done;
 	}
+	rc = 0;
+done:
+	free(line);
+	json_decref(sent);
+	return rc;
+}
+
+int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		      bool start_if_stopped, char **reply, size_t *reply_len, berth_err *err)
+{
+	if (relay(env, bot_id, request, start_if_stopped, reply, reply_len, err) < 0)
+		return -1;
+	if (jsonscan_object(*reply, *reply_len, NULL, 0, NULL) == 0)
+		return 0;
+	/* Not known to be one JSON object: the parser has the last word. */
+	json_t *parsed;
+	json_error_t jerr;
+
+	parsed = json_loadb(*reply, *reply_len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
+	if (json_is_object(parsed)) {
+		json_decref(parsed);
+		return 0;
+	}
+	blog(BLOG_WARN, "bot %s: the agent's reply is not a JSON object: %s", bot_id,
+	     parsed ? "another JSON value" : jerr.text);
+	json_decref(parsed);
+	free(*reply);
+	*reply = NULL;
+	*reply_len = 0;
+	return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a malformed reply");
+}
+
+int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		  bool start_if_stopped, json_t **reply, berth_err *err)
+{
+	char *out = NULL;
+	size_t out_len = 0;
+	int rc = -1;
+	json_error_t jerr;
+
+	*reply = NULL;
+	if (relay(env, bot_id, request, start_if_stopped, &out, &out_len, err) < 0)
+		return -1;
 	*reply = json_loadb(out, out_len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(*reply)) {
 		blog(BLOG_WARN, "bot %s: the agent's reply is not a JSON object: %s", bot_id,
@@ -183,8 +232,6 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 	rc = 0;
 done:
 	free(out);
-	free(line);
-	json_decref(sent);
 	return rc;
 }
 

@@ -1,6 +1,9 @@
 /* compat.c: the older version's container listing and per-container authorization (see
  * include/berth/compat.h). */
 #include "berth/compat.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
+#include "berth/store_containers.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_skills.h"
+#include "berth/store_bots.h"
+#include "berth/store_containers.h"
 #include "berth/uuid.h"
 
 /* s trimmed of spaces into buf (size bytes); "" when NULL. INVALID when it does not fit. */

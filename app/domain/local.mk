@@ -11,6 +11,10 @@ app_domain_libberth_domain_a_SOURCES = \
 	app/domain/mcpconn.c \
 	app/domain/mcpconn_ops.c
 app_domain_libberth_domain_a_SOURCES += \
+	include/berth/botctr_op.h \
+	include/berth/botctr_lifecycle.h \
+	include/berth/botctr_snapshot.h \
+	include/berth/botctr_skills.h \
 	app/domain/botctr_internal.h \
 	app/domain/botctr_op.c \
 	app/domain/botctr_lifecycle.c \

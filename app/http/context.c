@@ -1,21 +1,27 @@
-/* context.c: a worker's lazily opened connections (see include/berth/worker.h). */
-#include "berth/worker.h"
+/* context.c: a worker's lazily opened connections (see include/berth/http_context.h). */
+#include "berth/http_context.h"
 
 #include <stdlib.h>
 
-#include "berth/ctd.h"
+#include "berth/agentc_pool.h"
+#include "berth/ctd_conn.h"
 #include "berth/log.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 /* The time kept back from a request's work for recording its outcome: a tenth of the request
  * timeout, between RESERVE_MIN_MS and RESERVE_MAX_MS. */
 #define RESERVE_MIN_MS 200
 #define RESERVE_MAX_MS 2000
+/* Kept agent connections: a worker serves one request at a time, so one per recently used bot;
+ * each holds a thread of that bot's agent while idle, hence the bound and the idle limit. */
+#define AGENT_POOL_CONNS 16
+#define AGENT_POOL_IDLE_MS 60000
 
 struct worker_ctx {
 	const struct berth_config *cfg;
 	berth_store *store;
 	ctd_conn *ctd;
+	agentc_pool *agents;
 	berth_deadline deadline;      /* the request's */
 	berth_deadline work_deadline; /* its work's */
 };
@@ -33,6 +39,7 @@ void worker_ctx_free(struct worker_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	agentc_pool_free(ctx->agents);
 	store_close(ctx->store);
 	if (ctx->ctd) {
 		ctd_conn_free(ctx->ctd);
@@ -95,4 +102,14 @@ struct ctd_conn *worker_ctd(struct worker_ctx *ctx, berth_err *err)
 		blog(BLOG_DEBUG, "containerd connection created");
 	}
 	return ctx->ctd;
+}
+
+struct agentc_pool *worker_agents(struct worker_ctx *ctx)
+{
+	if (!ctx->agents) {
+		ctx->agents = agentc_pool_new(AGENT_POOL_CONNS, AGENT_POOL_IDLE_MS);
+		if (!ctx->agents)
+			blog(BLOG_WARN, "worker: no agent connection pool (out of memory): connecting per call");
+	}
+	return ctx->agents;
 }

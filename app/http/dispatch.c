@@ -1,5 +1,12 @@
-/* dispatch.c: one request from params to response (http_handle in include/berth/http.h). */
-#include "berth/http.h"
+/* dispatch.c: one request from params to response (http_handle in include/berth/http_dispatch.h). */
+#include "berth/http_auth.h"
+#include "berth/http_botscope.h"
+#include "berth/http_context.h"
+#include "berth/http_dispatch.h"
+#include "berth/http_params.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/http_router.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -9,7 +16,6 @@
 #include "berth/deadline.h"
 #include "berth/log.h"
 #include "berth/uuid.h"
-#include "berth/worker.h"
 
 _Static_assert(offsetof(struct http_route, method) == offsetof(struct http_route_key, method) &&
 		       offsetof(struct http_route, pattern) == offsetof(struct http_route_key, pattern),
@@ -62,14 +68,25 @@ static int split_uri(struct http_req *req, const char **query)
 	return 0;
 }
 
-static int authenticate(const struct http_server *srv, struct http_req *req, struct http_resp *resp)
+/* On a bot route whose :bot_id is canonical, the bot comes with the identity (one store round
+ * trip; http_bot_access decides on it later, in its place in the order of checks). */
+static int authenticate(const struct http_server *srv, const struct http_route *route, struct http_req *req,
+			struct http_resp *resp)
 {
-	const char *subject;
+	const char *subject, *bot_id = http_req_param(req, "bot_id");
 	berth_err err;
+	int rc;
 
 	if (http_auth_subject(req->params, &subject, &err) < 0)
 		return http_resp_error(resp, 401, "client_certificate_required", "%s", err.msg);
-	if (srv->identify(srv->identify_arg, subject, &req->caller, &err) < 0) {
+	if (route->bot_policy && srv->identify_bot && bot_id && berth_uuid_is_canonical(bot_id)) {
+		rc = srv->identify_bot(srv->identify_arg, subject, bot_id, &req->caller, &req->bot_, &req->bot_member_,
+				       &err);
+		req->bot_looked_up_ = rc == 0;
+	} else {
+		rc = srv->identify(srv->identify_arg, subject, &req->caller, &err);
+	}
+	if (rc < 0) {
 		const char *code = http_auth_failure_code(&err);
 		int status = http_status_for_kind(err.kind);
 
@@ -130,7 +147,7 @@ static int dispatch(const struct http_server *srv, char *const *params, http_bod
 
 	if (http_query_parse(query, &req->query_, &err) < 0)
 		return http_resp_error(resp, 400, "invalid_query", "%s", err.msg);
-	if (route->auth == HTTP_AUTH_USER && authenticate(srv, req, resp) < 0)
+	if (route->auth == HTTP_AUTH_USER && authenticate(srv, route, req, resp) < 0)
 		return -1;
 	if (http_body_read(http_param(params, "CONTENT_LENGTH"), srv->max_body_bytes, reader, reader_arg,
 			   &req->body_, &req->body_len, resp) < 0)

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/http_dispatch.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/http_metrics.h"
 #include "berth/log.h"
 #include "berth/metrics.h"

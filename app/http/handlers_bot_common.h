@@ -2,8 +2,9 @@
 #ifndef BERTH_HANDLERS_BOT_COMMON_H
 #define BERTH_HANDLERS_BOT_COMMON_H
 
-#include "berth/botctr.h"
-#include "berth/http.h"
+#include "berth/botctr_op.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 
 /* The domain environment of this request: the worker's store and containerd connections, its
  * config and the request's deadline. On failure resp holds the error (503) and -1 is returned. */

@@ -6,12 +6,17 @@
 #include <string.h>
 
 #include "berth/authz.h"
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
+#include "berth/botctr_snapshot.h"
 #include "berth/bottools.h"
 #include "berth/compat.h"
-#include "berth/http_bot_handlers.h"
-#include "berth/http_compat_handlers.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_compat.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/log.h"
-#include "berth/worker.h"
+#include "berth/store_conn.h"
 
 /* The bot of the container the caller names, authorized (include/berth/compat.h); resp holds
  * the error otherwise. */

@@ -1,12 +1,17 @@
 /* handlers_container.c: /bots/:bot_id/container and its start, stop and snapshot routes. The work
- * is the domain's (include/berth/botctr.h); these map HTTP to it and back. */
+ * is the domain's (include/berth/botctr_lifecycle.h, botctr_snapshot.h); these map HTTP to it and back. */
 #include "handlers_bot_common.h"
 
 #include <string.h>
 
-#include "berth/http_bot_handlers.h"
-#include "berth/store.h"
-#include "berth/worker.h"
+#include "berth/botctr_lifecycle.h"
+#include "berth/botctr_op.h"
+#include "berth/botctr_snapshot.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_container.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/store_bots.h"
 
 int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *resp)
 {
@@ -14,6 +19,7 @@ int bot_env_for(struct http_req *req, struct botctr_env *env, struct http_resp *
 
 	env->cfg = worker_config(req->ctx);
 	env->deadline_ms = worker_work_deadline(req->ctx);
+	env->agents = worker_agents(req->ctx);
 	env->store = worker_store(req->ctx, &err);
 	if (!env->store)
 		return http_resp_err(resp, &err);

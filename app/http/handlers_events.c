@@ -1,14 +1,19 @@
 /* handlers_events.c: GET /bots/:bot_id/container/events and GET /events (see
- * include/berth/http_events_handlers.h). Each request runs one bounded store query and answers. */
-#include "berth/http_events_handlers.h"
+ * include/berth/http_handlers_events.h). Each request runs one bounded store query and answers. */
+#include "berth/http_handlers_events.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "berth/http_context.h"
 #include "berth/http_events_cursor.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/log.h"
+#include "berth/store_bots.h"
 #include "berth/store_events.h"
-#include "berth/worker.h"
 
 static json_t *event_json(const struct store_event *e)
 {

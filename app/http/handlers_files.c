@@ -13,8 +13,12 @@
 #include <string.h>
 
 #include "berth/base64.h"
+#include "berth/botctr_op.h"
 #include "berth/bottools.h"
-#include "berth/http_bot_handlers.h"
+#include "berth/http_handlers_files.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/store_bots.h"
 
 /* The agent's bound on one read (agent_wire.h AGENT_READ_MAX). */
 #define FILE_READ_MAX (16u << 20)
@@ -67,6 +71,29 @@ static int call(struct http_req *req, const char *tool, json_t *args_stolen, jso
 	return 0;
 }
 
+/* call, where a tool's error result is the client's: 400 tool_error with the tool's text. */
+static int call_ok(struct http_req *req, const char *tool, json_t *args_stolen, json_t **result,
+		   struct http_resp *resp)
+{
+	if (call(req, tool, args_stolen, result, resp) < 0)
+		return -1;
+	if (is_error(*result)) {
+		http_resp_error(resp, 400, "tool_error", "%s", tool_error_text(*result));
+		json_decref(*result);
+		*result = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* 200 with the result's structuredContent; releases result. */
+static int answer_structured(struct http_resp *resp, json_t *result)
+{
+	http_resp_json(resp, 200, json_incref(json_object_get(result, "structuredContent")));
+	json_decref(result);
+	return resp->status < 400 ? 0 : -1;
+}
+
 static int path_arg(struct http_req *req, const char **path, struct http_resp *resp)
 {
 	*path = http_req_query(req, "path");
@@ -107,16 +134,9 @@ int http_container_exec(struct http_req *req, struct http_resp *resp)
 		return -1;
 	if (!json_is_object(body))
 		return http_resp_error(resp, 400, "invalid_body", "the body must be a JSON object with a command");
-	if (call(req, "exec", json_incref(body), &result, resp) < 0)
+	if (call_ok(req, "exec", json_incref(body), &result, resp) < 0)
 		return -1;
-	if (is_error(result)) {
-		http_resp_error(resp, 400, "tool_error", "%s", tool_error_text(result));
-		json_decref(result);
-		return -1;
-	}
-	http_resp_json(resp, 200, json_incref(json_object_get(result, "structuredContent")));
-	json_decref(result);
-	return resp->status < 400 ? 0 : -1;
+	return answer_structured(resp, result);
 }
 
 int http_container_file_get(struct http_req *req, struct http_resp *resp)
@@ -135,14 +155,9 @@ int http_container_file_get(struct http_req *req, struct http_resp *resp)
 		return -1;
 	}
 	json_decref(st);
-	if (call(req, "read_base64", json_pack("{s:s,s:i}", "path", path, "limit", (json_int_t)FILE_READ_MAX), &result,
-		 resp) < 0)
+	if (call_ok(req, "read_base64", json_pack("{s:s,s:i}", "path", path, "limit", (json_int_t)FILE_READ_MAX),
+		    &result, resp) < 0)
 		return -1;
-	if (is_error(result)) {
-		http_resp_error(resp, 400, "tool_error", "%s", tool_error_text(result));
-		json_decref(result);
-		return -1;
-	}
 	if (json_is_true(json_object_get(json_object_get(result, "structuredContent"), "truncated"))) {
 		json_decref(result);
 		return http_resp_error(resp, 413, "file_too_large",
@@ -169,20 +184,13 @@ int http_container_file_put(struct http_req *req, struct http_resp *resp)
 	encoded = base64_encode(req->body, req->body_len, &len);
 	if (!encoded)
 		return http_resp_error(resp, 500, "internal", "out of memory");
-	if (call(req, "write", json_pack("{s:s,s:s%,s:s}", "path", path, "content", encoded, len, "encoding", "base64"),
-		 &result, resp) < 0) {
+	if (call_ok(req, "write", json_pack("{s:s,s:s%,s:s}", "path", path, "content", encoded, len, "encoding", "base64"),
+		    &result, resp) < 0) {
 		free(encoded);
 		return -1;
 	}
 	free(encoded);
-	if (is_error(result)) {
-		http_resp_error(resp, 400, "tool_error", "%s", tool_error_text(result));
-		json_decref(result);
-		return -1;
-	}
-	http_resp_json(resp, 200, json_incref(json_object_get(result, "structuredContent")));
-	json_decref(result);
-	return resp->status < 400 ? 0 : -1;
+	return answer_structured(resp, result);
 }
 
 int http_container_file_delete(struct http_req *req, struct http_resp *resp)
@@ -193,14 +201,9 @@ int http_container_file_delete(struct http_req *req, struct http_resp *resp)
 	if (path_arg(req, &path, resp) < 0 || stat_path(req, path, &st, &type, resp) < 0)
 		return -1;
 	json_decref(st);
-	if (call(req, "delete", json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")), &result,
-		 resp) < 0)
+	if (call_ok(req, "delete", json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")),
+		    &result, resp) < 0)
 		return -1;
-	if (is_error(result)) {
-		http_resp_error(resp, 400, "tool_error", "%s", tool_error_text(result));
-		json_decref(result);
-		return -1;
-	}
 	json_decref(result);
 	return http_resp_empty(resp, 204);
 }
@@ -216,15 +219,8 @@ int http_container_file_list(struct http_req *req, struct http_resp *resp)
 	if (stat_path(req, path, &st, &type, resp) < 0)
 		return -1;
 	json_decref(st);
-	if (call(req, "list", json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")), &result,
-		 resp) < 0)
+	if (call_ok(req, "list", json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")),
+		    &result, resp) < 0)
 		return -1;
-	if (is_error(result)) {
-		http_resp_error(resp, 400, "tool_error", "%s", tool_error_text(result));
-		json_decref(result);
-		return -1;
-	}
-	http_resp_json(resp, 200, json_incref(json_object_get(result, "structuredContent")));
-	json_decref(result);
-	return resp->status < 400 ? 0 : -1;
+	return answer_structured(resp, result);
 }

@@ -1,10 +1,13 @@
 /* handlers_health.c: GET /health, GET /ready, GET /me. */
-#include "berth/http_handlers.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_health.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_version.h"
 #include "berth/log.h"
-#include "berth/store.h"
-#include "berth/worker.h"
+#include "berth/store_conn.h"
 
 /* A readiness probe must answer well before nginx gives up on it. */
 #define READY_CHECK_MAX_MS 3000

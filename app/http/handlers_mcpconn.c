@@ -3,9 +3,12 @@
  * the owner's secrets (env, headers): nothing here logs them. */
 #include <jansson.h>
 
-#include "berth/http_mcpconn_handlers.h"
+#include "berth/http_handlers_mcpconn.h"
 #include "berth/mcpconn.h"
-#include "berth/worker.h"
+#include "berth/store_bots.h"
+#include "berth/http_context.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 
 enum mcpconn_op { OP_LIST, OP_CREATE, OP_GET, OP_UPDATE, OP_DELETE, OP_IMPORT, OP_EXPORT, OP_BATCH_DELETE };
 

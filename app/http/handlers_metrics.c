@@ -1,13 +1,16 @@
-/* handlers_metrics.c: GET /metrics (see include/berth/http_metrics_handlers.h). */
-#include "berth/http_metrics_handlers.h"
+/* handlers_metrics.c: GET /metrics (see include/berth/http_handlers_metrics.h). */
+#include "berth/http_handlers_metrics.h"
 
 #include <stdlib.h>
 
+#include "berth/http_context.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/http_routes.h"
 #include "berth/log.h"
 #include "berth/metrics.h"
 #include "berth/metrics_text.h"
 #include "berth/store_stats.h"
-#include "berth/worker.h"
 
 static void bots_by_status(struct http_req *req, struct strbuf *out)
 {

@@ -2,9 +2,13 @@
  * and need no container (reference §10); the domain keeps every path beneath that dir. */
 #include <jansson.h>
 
-#include "berth/botctr.h"
-#include "berth/http_bot_handlers.h"
-#include "berth/worker.h"
+#include "berth/botctr_op.h"
+#include "berth/botctr_skills.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_skills.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/store_bots.h"
 
 enum skills_op { SKILLS_LIST, SKILLS_UPSERT, SKILLS_DELETE };
 

@@ -17,13 +17,20 @@
 #include <string.h>
 #include <strings.h>
 
+#include "berth/botctr_op.h"
 #include "berth/bottools.h"
-#include "berth/http_bot_handlers.h"
+#include "berth/http_context.h"
+#include "berth/http_handlers_tools.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/jsonscan.h"
 #include "berth/log.h"
-#include "berth/worker.h"
+#include "berth/store_bots.h"
 
 #define MCP_SERVER_NAME "berth-tools-gateway"
 #define MCP_SERVER_VERSION "1.0.0"
+/* An agent's reply has jsonrpc, id and result or error: more members are rewritten the slow way. */
+#define REPLY_MEMBERS_MAX 8
 
 /* Supported protocol versions, newest first (the first is the answer to an unknown request). */
 static const char *const mcp_versions[] = { "2025-11-25", "2025-06-18", "2025-03-26" };
@@ -169,11 +176,42 @@ static int relay_failure(struct http_resp *resp, const json_t *id, const berth_e
 	}
 }
 
+/* Whether the agent's reply text (one JSON object, bottools_call_raw) already is the answer to
+ * the request id: "jsonrpc":"2.0" and the id as the request has it, each once at the top, so that
+ * it can go out as it came (no decoding and encoding of what may be megabytes). */
+static bool reply_is_answer(const char *line, size_t len, const json_t *id)
+{
+	struct jsonscan_member m[REPLY_MEMBERS_MAX];
+	size_t n = 0, n_version = 0, n_id = 0;
+	bool ok = false;
+	char *want_id = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (!want_id || jsonscan_object(line, len, m, REPLY_MEMBERS_MAX, &n) < 0 || n > REPLY_MEMBERS_MAX)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].key_len == 7 && memcmp(m[i].key, "jsonrpc", 7) == 0) {
+			if (m[i].value_len != 5 || memcmp(m[i].value, "\"2.0\"", 5) != 0)
+				goto done;
+			n_version++;
+		} else if (m[i].key_len == 2 && memcmp(m[i].key, "id", 2) == 0) {
+			if (m[i].value_len != strlen(want_id) || memcmp(m[i].value, want_id, m[i].value_len) != 0)
+				goto done;
+			n_id++;
+		}
+	}
+	ok = n_version == 1 && n_id == 1;
+done:
+	free(want_id);
+	return ok;
+}
+
 int http_tools_post(struct http_req *req, struct http_resp *resp)
 {
 	const struct berth_config *cfg = worker_config(req->ctx);
 	const char *version = http_req_fcgi(req, "HTTP_MCP_PROTOCOL_VERSION");
 	json_t *msg = NULL, *reply = NULL, *result = NULL;
+	char *line = NULL;
+	size_t line_len = 0;
 	const json_t *id, *method_v;
 	const char *method;
 	struct botctr_env env;
@@ -233,11 +271,22 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 	}
 	if (bot_env_for(req, &env, resp) < 0)
 		goto done;
-	if (bottools_call(&env, req->bot->id, msg, false, &reply, &err) < 0) {
+	if (bottools_call_raw(&env, req->bot->id, msg, false, &line, &line_len, &err) < 0) {
 		rc = relay_failure(resp, id, &err);
 		goto done;
 	}
-	/* The reply answers this request whatever the agent wrote as its id. */
+	/* The reply answers this request whatever the agent wrote as its id: as it is when the agent
+	 * echoed the id and the version (it does), else rewritten. */
+	if (reply_is_answer(line, line_len, id)) {
+		rc = http_resp_bytes(resp, 200, "application/json", line, line_len);
+		line = NULL;
+		goto done;
+	}
+	reply = json_loadb(line, line_len, JSON_ALLOW_NUL, &jerr);
+	if (!json_is_object(reply)) {
+		rc = rpc_error(resp, 500, id, RPC_INTERNAL_ERROR, "the bot's agent sent a malformed reply");
+		goto done;
+	}
 	if (json_object_set(reply, "id", (json_t *)id) < 0 || json_object_set_new(reply, "jsonrpc", json_string("2.0")) < 0) {
 		rc = http_resp_error(resp, 500, "internal", "out of memory");
 		goto done;
@@ -245,6 +294,7 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 	rc = http_resp_json(resp, 200, reply);
 	reply = NULL;
 done:
+	free(line);
 	json_decref(reply);
 	json_decref(msg);
 	return rc;

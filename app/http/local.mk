@@ -1,12 +1,23 @@
 # http: FastCGI params, routing, JSON in/out, authentication, error mapping, handlers.
 noinst_LIBRARIES += app/http/libberth_http.a
 app_http_libberth_http_a_SOURCES = \
-	include/berth/http.h \
 	include/berth/http_params.h \
 	include/berth/http_router.h \
+	include/berth/http_auth.h \
+	include/berth/http_request.h \
+	include/berth/http_response.h \
+	include/berth/http_context.h \
+	include/berth/http_botscope.h \
+	include/berth/http_dispatch.h \
 	include/berth/http_fcgi.h \
-	include/berth/http_handlers.h \
-	include/berth/worker.h \
+	include/berth/http_routes.h \
+	include/berth/http_handlers_health.h \
+	include/berth/http_handlers_container.h \
+	include/berth/http_handlers_skills.h \
+	include/berth/http_handlers_compat.h \
+	include/berth/http_handlers_tools.h \
+	include/berth/http_handlers_files.h \
+	include/berth/http_handlers_mcpconn.h \
 	app/http/params.c \
 	app/http/router.c \
 	app/http/response.c \

@@ -1,5 +1,8 @@
-/* request.c: request accessors, the deadline, and the body rules (see include/berth/http.h). */
-#include "berth/http.h"
+/* request.c: request accessors, the deadline, and the body rules (see include/berth/http_request.h). */
+#include "berth/http_params.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/http_router.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-/* response.c: building responses and their CGI head (see include/berth/http.h). */
-#include "berth/http.h"
+/* response.c: building responses and their CGI head (see include/berth/http_response.h). */
+#include "berth/http_response.h"
 
 #include <stdarg.h>
 #include <stdio.h>

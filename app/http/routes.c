@@ -1,13 +1,18 @@
-/* routes.c: the one route table berth-fcgi serves. Add routes here; see include/berth/http.h.
+/* routes.c: the one route table berth-fcgi serves. Add routes here; see include/berth/http_dispatch.h.
  * Bot-scoped routes set bot_policy (AUTHZ_OWNER_OR_ADMIN, or AUTHZ_WITH_GUEST for the tools
  * gateway) and get req->bot already authorized. */
 #include "berth/authz.h"
-#include "berth/http_bot_handlers.h"
-#include "berth/http_compat_handlers.h"
-#include "berth/http_events_handlers.h"
-#include "berth/http_handlers.h"
-#include "berth/http_mcpconn_handlers.h"
-#include "berth/http_metrics_handlers.h"
+#include "berth/http_dispatch.h"
+#include "berth/http_handlers_compat.h"
+#include "berth/http_handlers_container.h"
+#include "berth/http_handlers_events.h"
+#include "berth/http_handlers_files.h"
+#include "berth/http_handlers_health.h"
+#include "berth/http_handlers_metrics.h"
+#include "berth/http_handlers_skills.h"
+#include "berth/http_handlers_mcpconn.h"
+#include "berth/http_handlers_tools.h"
+#include "berth/http_routes.h"
 
 const struct http_route http_routes[] = {
 	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },

@@ -1,6 +1,7 @@
 /* archive.c: reading OCI image archives (oci-layout, index.json, blobs/sha256/<hex>) with
- * libarchive in one streaming pass (see include/berth/image.h and archive_walk.h). */
-#include "berth/image.h"
+ * libarchive in one streaming pass (see include/berth/image_archive.h and archive_walk.h). */
+#include "berth/image_archive.h"
+#include "berth/image_json.h"
 
 #include <archive.h>
 #include <archive_entry.h>

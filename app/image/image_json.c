@@ -1,6 +1,7 @@
-/* image_json.c: the pure parts of image handling (see include/berth/image.h): digests, chain IDs,
+/* image_json.c: the pure parts of image handling (see include/berth/image_json.h): digests, chain IDs,
  * index/manifest selection, descriptors, an OCI layout's index.json. No containerd here. */
-#include "berth/image.h"
+#include "berth/ctd_types.h"
+#include "berth/image_json.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* import.c: importing an OCI image archive into containerd's content and image stores, then
- * unpacking it (see include/berth/image.h). */
-#include "berth/image.h"
+ * unpacking it (see include/berth/image_import.h). */
+#include "berth/image_import.h"
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 
 #include <archive.h>
 #include <stdio.h>
@@ -9,6 +11,11 @@
 #include <time.h>
 
 #include "archive_walk.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_types.h"
 #include "berth/log.h"
 
 #define MANIFEST_MAX (4u << 20)

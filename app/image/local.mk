@@ -2,6 +2,10 @@
 # and the default bot image archive. Knows nothing of bots.
 noinst_LIBRARIES += app/image/libberth_image.a
 app_image_libberth_image_a_SOURCES = \
+	include/berth/image_json.h \
+	include/berth/image_resolve.h \
+	include/berth/image_archive.h \
+	include/berth/image_import.h \
 	app/image/oci_spec.c \
 	app/image/image_json.c \
 	app/image/archive.c \

@@ -1,5 +1,6 @@
-/* resolve.c: image resolve and unpack on containerd (see include/berth/image.h; notes §3-§4). */
-#include "berth/image.h"
+/* resolve.c: image resolve and unpack on containerd (see include/berth/image_resolve.h; notes §3-§4). */
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_diff.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_types.h"
 #include "berth/log.h"
 
 #define MANIFEST_MAX (4u << 20) /* manifests and indexes are small; refuse anything absurd */

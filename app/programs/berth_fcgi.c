@@ -2,7 +2,7 @@
  *
  *   berth-fcgi [-c CONFIG]
  *
- * Runs in the foreground and logs JSON lines to standard error. See include/berth/server.h.
+ * Runs in the foreground and logs JSON lines to standard error. See berth_fcgi_master.h.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,10 +10,11 @@
 #include <string.h>
 
 #include "berth/config.h"
-#include "berth/http.h"
+#include "berth/http_routes.h"
 #include "berth/log.h"
+#include "berth_fcgi_listen.h"
+#include "berth_fcgi_master.h"
 #include "berth/metrics.h"
-#include "berth/server.h"
 
 static void usage(FILE *to)
 {

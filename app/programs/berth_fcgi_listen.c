@@ -1,5 +1,5 @@
-/* berth_fcgi_listen.c: the master's listening socket (see server_listen in include/berth/server.h). */
-#include "berth/server.h"
+/* berth_fcgi_listen.c: the master's listening socket (see server_listen in berth_fcgi_listen.h). */
+#include "berth_fcgi_listen.h"
 
 #include <errno.h>
 #include <fcntl.h>

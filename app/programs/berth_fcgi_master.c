@@ -1,4 +1,4 @@
-/* berth_fcgi_master.c: the supervisor (see server_master_run in include/berth/server.h).
+/* berth_fcgi_master.c: the supervisor (see server_master_run in berth_fcgi_master.h).
  *
  * Signals are blocked and read from a signalfd, so all work happens in the main loop. The master
  * holds no gRPC and no libpq state, which is what makes fork() safe here.
@@ -15,7 +15,9 @@
  *    of failing.
  */
 #include "berth/deadline.h"
-#include "berth/server.h"
+#include "berth_fcgi_listen.h"
+#include "berth_fcgi_master.h"
+#include "berth_fcgi_worker.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* berth_fcgi_worker.c: one pre-forked worker (see worker_loop in include/berth/server.h).
+/* berth_fcgi_worker.c: one pre-forked worker (see worker_loop in berth_fcgi_worker.h).
  *
  * The listening socket is non-blocking and shared by all workers. A worker waits in poll() on it
  * and on a self-pipe its signal handler writes to, so a worker idle in "accept" still stops at
@@ -19,7 +19,7 @@
  * by SIGALRM; the master replaces it (and logs why).
  */
 #define _GNU_SOURCE /* pipe2 */
-#include "berth/server.h"
+#include "berth_fcgi_worker.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -35,11 +35,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "berth/http.h"
+#include "berth/http_auth.h"
+#include "berth/http_context.h"
+#include "berth/http_dispatch.h"
 #include "berth/http_fcgi.h"
+#include "berth/http_routes.h"
 #include "berth/log.h"
 #include "berth/metrics.h"
-#include "berth/worker.h"
 
 /* libfcgi 2.4 has no prototype for this in its headers. */
 void OS_LibShutdown(void);
@@ -163,6 +165,7 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		.routes = http_routes, .n_routes = http_routes_count,
 		.max_body_bytes = cfg->max_body_bytes, .request_timeout_ms = cfg->request_timeout_ms,
 		.identify = http_identity_from_store,
+		.identify_bot = http_identity_bot_from_store,
 	};
 	FCGX_Request req;
 	long served = 0;

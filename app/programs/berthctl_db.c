@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "berth/store.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
+#include "berth/store_migrate.h"
+#include "berth/store_users.h"
 #include "berth/uuid.h"
 #include "berthctl.h"
 

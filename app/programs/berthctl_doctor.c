@@ -4,8 +4,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "berth/ctd.h"
-#include "berth/store.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_version.h"
+#include "berth/store_conn.h"
+#include "berth/store_migrate.h"
 #include "berthctl.h"
 
 static int report(bool ok, const char *what, const char *details)

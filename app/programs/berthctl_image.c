@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "berth/ctd.h"
-#include "berth/image.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_images.h"
+#include "berth/image_import.h"
+#include "berth/image_json.h"
 #include "berthctl.h"
 
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))

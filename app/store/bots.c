@@ -1,4 +1,6 @@
-/* bots.c: bots and their members (see include/berth/store.h). */
+/* bots.c: bots and their members (see include/berth/store_bots.h). */
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
 #include "store_internal.h"
 
 #include <stdlib.h>

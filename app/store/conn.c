@@ -1,5 +1,5 @@
 /* conn.c: the store's one libpq connection: lazy connect, prepared statements, reconnect after a
- * lost connection, SQLSTATE -> berth_err mapping (see include/berth/store.h). */
+ * lost connection, SQLSTATE -> berth_err mapping (see include/berth/store_conn.h). */
 #include "store_internal.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 
 #include "berth/log.h"
 #include "berth/metrics.h"
+#include "berth/store_conn.h"
 
 /* The client's bound on one statement is the server's statement_timeout plus this, so that the
  * server's own error (57014) normally arrives first; the request's deadline can only shorten it. */

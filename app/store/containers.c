@@ -1,5 +1,7 @@
 /* containers.c: the one container row of each bot: what Berth asked for (desired state) and what it
- * last observed (status, ip, errors, timestamps). See include/berth/store.h. */
+ * last observed (status, ip, errors, timestamps). See include/berth/store_containers.h. */
+#include "berth/store_conn.h"
+#include "berth/store_containers.h"
 #include "store_internal.h"
 
 #include <stdlib.h>

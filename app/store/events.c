@@ -1,4 +1,6 @@
-/* events.c: lifecycle events of a bot's container (see include/berth/store.h). */
+/* events.c: lifecycle events of a bot's container (see include/berth/store_events.h). */
+#include "berth/store_conn.h"
+#include "berth/store_events.h"
 #include "store_internal.h"
 
 #include <stdio.h>

@@ -1,6 +1,16 @@
 # store: the PostgreSQL client (libpq, prepared statements) and the embedded schema migrations.
 noinst_LIBRARIES += app/store/libberth_store.a
 app_store_libberth_store_a_SOURCES = \
+	include/berth/store_conn.h \
+	include/berth/store_bots.h \
+	include/berth/store_containers.h \
+	include/berth/store_events.h \
+	include/berth/store_locks.h \
+	include/berth/store_migrate.h \
+	include/berth/store_snapshots.h \
+	include/berth/store_users.h \
+	include/berth/store_mcpconn.h \
+	include/berth/store_access.h \
 	app/store/store_internal.h \
 	app/store/conn.c \
 	app/store/rows.c \
@@ -11,6 +21,7 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/events.c \
 	app/store/locks.c \
 	app/store/mcpconn.c \
+	app/store/access.c \
 	app/store/events_page.c \
 	app/store/stats.c \
 	app/store/migrate.c

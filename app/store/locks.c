@@ -1,4 +1,4 @@
-/* locks.c: advisory locks (per bot, per node) and LISTEN/NOTIFY (see include/berth/store.h). */
+/* locks.c: advisory locks (per bot, per node) and LISTEN/NOTIFY (see include/berth/store_locks.h). */
 #include "store_internal.h"
 
 #include <errno.h>
@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "berth/deadline.h"
+#include "berth/store_conn.h"
+#include "berth/store_locks.h"
 
 /* Class of the two-int advisory keys of node locks ("BRTH"); bot locks use one bigint key. */
 #define NODE_LOCK_CLASS "1112691784"

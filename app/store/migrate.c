@@ -1,5 +1,5 @@
 /* migrate.c: applies the embedded db/ migrations in order, each in its own transaction, recorded
- * in schema_migrations, under an advisory lock (see include/berth/store.h). */
+ * in schema_migrations, under an advisory lock (see include/berth/store_migrate.h). */
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "berth/log.h"
+#include "berth/store_conn.h"
+#include "berth/store_migrate.h"
 
 /* app/store/migrations_gen.c, generated from db/ by app/store/embed-migrations.sh */
 extern const struct store_migration store_embedded_migrations[];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/store_conn.h"
 #include "berth/uuid.h"
 
 int store_copy(char *dst, size_t size, const PGresult *res, int row, int col, berth_err *err)

@@ -1,4 +1,6 @@
-/* snapshots.c: the snapshots Berth made for a bot, with their parent (see include/berth/store.h). */
+/* snapshots.c: the snapshots Berth made for a bot, with their parent (see include/berth/store_snapshots.h). */
+#include "berth/store_conn.h"
+#include "berth/store_snapshots.h"
 #include "store_internal.h"
 
 #include <stdlib.h>

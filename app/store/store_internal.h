@@ -9,7 +9,7 @@
 
 #include "berth/deadline.h"
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 /* Every prepared statement has an id: the store remembers per connection which are prepared. */
 enum store_stmt_id {
@@ -54,6 +54,7 @@ enum store_stmt_id {
 	STMT_NODE_TRY_LOCK,
 	STMT_NODE_UNLOCK,
 	STMT_NOTIFY,
+	STMT_ACCESS_GET,
 	STMT_MIGRATIONS_LOCK,
 	STMT_MIGRATION_APPLIED,
 	STMT_MIGRATION_RECORD,

@@ -1,4 +1,6 @@
-/* users.c: users and their channel identities (see include/berth/store.h). */
+/* users.c: users and their channel identities (see include/berth/store_users.h). */
+#include "berth/store_conn.h"
+#include "berth/store_users.h"
 #include "store_internal.h"
 
 #include <stdlib.h>

@@ -10,6 +10,7 @@ app_support_libberth_support_a_SOURCES = \
 	app/support/utf8.c \
 	app/support/safefs.c \
 	app/support/base64.c \
+	app/support/jsonscan.c \
 	app/support/metrics.c \
 	app/support/metrics_text.c
 

@@ -13,7 +13,8 @@
 #include <stdbool.h>
 
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
 
 struct authz_caller {
 	const char *user_id; /* canonical UUID */
@@ -45,6 +46,11 @@ enum authz_decision authz_decide(const struct authz_caller *caller, const struct
 /* Whether caller may act on bot bot_id (a canonical UUID) under policy: loads the bot, and its
  * membership when the policy could use it. On success *bot_out is the bot, NEW (free()). Fails with
  * BERTH_E_NOT_FOUND (no such bot), BERTH_E_PERMISSION (denied), or the store's error. */
+/* authz_bot_access over facts read already (store_access.h): bot NULL when there is no such bot;
+ * caller_is_member as store_bot_is_member says. No I/O; fails as authz_bot_access. */
+int authz_bot_access_known(const struct authz_caller *caller, const struct store_bot *bot, bool caller_is_member,
+			   const struct authz_policy *policy, berth_err *err);
+
 int authz_bot_access(berth_store *store, const struct authz_caller *caller, const char *bot_id,
 		     const struct authz_policy *policy, struct store_bot **bot_out, berth_err *err);
 

@@ -28,7 +28,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
 #include "berth/err.h"
 
 /* Forwards request to the bot's agent and returns its reply. With start_if_stopped, a bot whose
@@ -36,6 +36,12 @@
  * the call waits for the new agent's socket. */
 int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
 		  bool start_if_stopped, json_t **reply, berth_err *err);
+
+/* bottools_call with the agent's reply as its text: *reply (NEW, free(); *reply_len bytes, NUL-
+ * terminated) is checked to be one JSON object (berth/jsonscan.h, then the JSON parser for what
+ * that refuses), for a caller that relays it without decoding it. */
+int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		      bool start_if_stopped, char **reply, size_t *reply_len, berth_err *err);
 
 /* One tools/call of the named tool with arguments (borrowed; NULL for {}), for the plain HTTP
  * routes: *result is the NEW CallToolResult object ({content, structuredContent, isError}).

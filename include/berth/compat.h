@@ -10,10 +10,10 @@
 #include <jansson.h>
 
 #include "berth/authz.h"
-#include "berth/botctr.h"
+#include "berth/botctr_op.h"
 #include "berth/config.h"
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 /* {"containers":[{"id","bot_id","image","snapshotter","status","created_at","updated_at",
  * "labels":{"mcp.bot_id"}}...]} sorted by id: every Berth container for an admin, else those of the

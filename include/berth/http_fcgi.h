@@ -4,7 +4,7 @@
 
 #include <fcgiapp.h>
 
-#include "berth/http.h"
+#include "berth/http_dispatch.h"
 
 /* Handles the request r accepted with FCGX_Accept_r: reads params and body (bounded), runs
  * http_handle, writes the response, writes the access log line and clears the log context.

@@ -1,11 +1,13 @@
 /* http_metrics.h: recording each request in berth-fcgi's shared metrics table (http).
- * GET /metrics, which reads the table, is http_metrics_handlers.h. */
+ * GET /metrics, which reads the table, is http_handlers_metrics.h. */
 #ifndef BERTH_HTTP_METRICS_H
 #define BERTH_HTTP_METRICS_H
 
 #include <stdint.h>
 
-#include "berth/http.h"
+#include "berth/http_dispatch.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 
 /* Records one handled request in the shared table (berth/metrics.h): its route's slot in
  * srv->routes (the unmatched slot when it matched none), its status (0 counts as 500) and us, the

@@ -34,8 +34,8 @@ struct http_path {
 int http_path_parse(const char *raw, struct http_path *path, berth_err *err);
 void http_path_free(struct http_path *path);
 
-/* One route. The router only reads method and pattern; the rest is for the dispatcher (http.h).
- * Defined in http.h; the router sees it through this prefix struct. */
+/* One route. The router only reads method and pattern; the rest is for the dispatcher (http_dispatch.h).
+ * Defined in http_dispatch.h; the router sees it through this prefix struct. */
 struct http_route;
 
 /* What http_route_match found. Parameter values point into the http_path (BORROWED). */

@@ -31,7 +31,6 @@
 #include <stddef.h>
 
 #include "berth/err.h"
-#include "berth/store.h"
 #include "berth/store_mcpconn.h"
 
 #define MCPCONN_NAME_MAX 64

@@ -1,5 +1,5 @@
 /* store_mcpconn.h: a bot's MCP connections in PostgreSQL (table mcp_connections, reference §11.4).
- * Part of the store (berth/store.h: connection, errors, UUID and time rules apply unchanged).
+ * Part of the store (berth/store_conn.h: connection, errors, UUID and time rules apply unchanged).
  *
  * A connection is (bot, name, type, config, is_active): name unique per bot, type "stdio", "http"
  * or "sse", config a JSON object (as text; the domain builds and checks it, the store only stores
@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 struct store_mcpconn {
 	char id[STORE_ID_SIZE];

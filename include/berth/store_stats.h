@@ -1,5 +1,5 @@
 /* store_stats.h: counts for operators (clients: the store), e.g. for GET /metrics.
- * Results go into caller-owned fixed arrays; nothing to free. Errors as store.h. */
+ * Results go into caller-owned fixed arrays; nothing to free. Errors as store_conn.h. */
 #ifndef BERTH_STORE_STATS_H
 #define BERTH_STORE_STATS_H
 
@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "berth/err.h"
-#include "berth/store.h"
+#include "berth/store_conn.h"
 
 /* Bots by the status of their container: "created", "running", "stopped", "error", or "none"
  * for a bot without a container. */

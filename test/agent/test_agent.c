@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +576,73 @@ START_TEST(pid1_reaps_and_stops)
 }
 END_TEST
 
+/* Any image, also one without busybox and without a shell: a Debian-like rootfs made from host
+ * files (coreutils' dynamically linked echo and cat with the glibc they load, nothing else) with
+ * the static agent as its only other program, entered with chroot in a private mount namespace
+ * (the test's dir bind-mounted at the same path inside, for the socket and /data, and /dev/null,
+ * which a container runtime always provides). */
+START_TEST(any_rootfs_without_shell)
+{
+	struct agent r;
+	char root[160], script[1024], *msg;
+	const char *wrapper[] = { "unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+		"R=$1; D=$2; shift 2; mkdir -p \"$R$D\" \"$R/dev\" && mount --bind \"$D\" \"$R$D\" && "
+		"touch \"$R/dev/null\" && mount --bind /dev/null \"$R/dev/null\" && exec chroot \"$R\" \"$@\"",
+		"sh", root, r.dir, NULL }; /* root and r.dir are filled below */
+	const char *old_bin = getenv("BERTH_AGENT_BIN");
+	json_t *out, *e;
+	size_t i;
+	bool saw_echo = false;
+
+	if (access("/usr/bin/unshare", X_OK) != 0 || access("/usr/sbin/chroot", X_OK) != 0 || geteuid() != 0 ||
+	    access("berth-agent", X_OK) != 0 || access("/usr/bin/ldd", X_OK) != 0) {
+		printf("SKIP: any_rootfs_without_shell: needs root, unshare, chroot, ldd and ./berth-agent\n");
+		return;
+	}
+	agent_prepare(&r);
+	snprintf(root, sizeof root, "%s/root", r.dir);
+	snprintf(script, sizeof script,
+		 "set -e; R='%s'; mkdir -p \"$R/bin\" \"$R/tmp\"; cp berth-agent \"$R/berth-agent\"; "
+		 "for b in /usr/bin/echo /usr/bin/cat; do cp \"$b\" \"$R/bin/\"; "
+		 "for l in $(ldd \"$b\" | grep -o '/[^ ]*'); do mkdir -p \"$R$(dirname \"$l\")\"; "
+		 "cp -L \"$l\" \"$R$l\"; done; done; test ! -e \"$R/bin/sh\"",
+		 root);
+	ck_assert_msg(system(script) == 0, "building the rootfs failed");
+	ck_assert_int_eq(setenv("BERTH_AGENT_BIN", "/berth-agent", 1), 0);
+	agent_start(&r, wrapper, NULL);
+	if (old_bin)
+		setenv("BERTH_AGENT_BIN", old_bin, 1);
+	else
+		unsetenv("BERTH_AGENT_BIN");
+	struct conn *c = conn_open(&r);
+	/* No /bin/sh: a command is split into words and run as argv; argv runs as it is. */
+	out = tool_ok(c, "exec", json_pack("{s:s}", "command", "/bin/echo no shell here"));
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "exit_code")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(out, "stdout")), "no shell here\n");
+	json_decref(out);
+	out = tool_ok(c, "write", json_pack("{s:s, s:s}", "path", "sub/f.txt", "content", "in the rootfs\n"));
+	json_decref(out);
+	out = tool_ok(c, "exec", json_pack("{s:[s,s]}", "argv", "/bin/cat", "sub/f.txt"));
+	ck_assert_str_eq(json_string_value(json_object_get(out, "stdout")), "in the rootfs\n");
+	json_decref(out);
+	/* The agent sees the rootfs, not the host: /bin holds echo and cat, no busybox. */
+	out = tool_ok(c, "list", json_pack("{s:s}", "path", "/bin"));
+	json_array_foreach(json_object_get(out, "entries"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+
+		ck_assert_msg(!strcmp(name, "echo") || !strcmp(name, "cat"), "unexpected /bin/%s", name);
+		saw_echo |= !strcmp(name, "echo");
+	}
+	ck_assert(saw_echo);
+	json_decref(out);
+	msg = tool_err(c, "read", json_pack("{s:s}", "path", "/bin/busybox"));
+	free(msg);
+	conn_close(c);
+	agent_stop(&r);
+	agent_cleanup(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("berth-agent");
@@ -600,6 +668,7 @@ int main(void)
 	tcase_set_timeout(solo, 60);
 	tcase_add_test(solo, idle_rss_small);
 	tcase_add_test(solo, pid1_reaps_and_stops);
+	tcase_add_test(solo, any_rootfs_without_shell);
 	suite_add_tcase(s, solo);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth/http.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 
 #define LIMIT 4096
 

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth/image.h"
+#include "berth/ctd_types.h"
+#include "berth/image_json.h"
 #include "berth/oci_spec.h"
 
 #define ONE_DIFF_ID \

@@ -14,7 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 
 #define SNAPSHOTTER "overlayfs"
 

@@ -9,6 +9,12 @@
 
 #include <signal.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_exec.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
 #include "it_ctd_common.h"
 
 static void cycle(int round)

@@ -10,6 +10,18 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_diff.h"
+#include "berth/ctd_events.h"
+#include "berth/ctd_exec.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
+#include "berth/ctd_version.h"
 #include "bt.h"
 #include "it_ctd_common.h"
 
@@ -545,13 +557,6 @@ static int dir_entries(const char *dir)
 	return n;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Samples the bytes stored under a directory while an exec runs; keeps the largest sum seen. */
 struct dir_watch {
 	const char *dir;
@@ -654,10 +659,10 @@ START_TEST(test_exec_output)
 	eo.process_json = proc;
 	eo.capture_max = 1000;
 	eo.timeout_ms = 1500;
-	long long t0 = mono_ms();
+	long long t0 = bt_now_ms();
 	expect_kind(ctd_exec_wait(c, id, "endless", &eo, &res, &err), &err, BERTH_E_TIMEOUT,
 		    "endless output");
-	ck_assert_msg(mono_ms() - t0 < 10000, "took %lld ms", mono_ms() - t0);
+	ck_assert_msg(bt_now_ms() - t0 < 10000, "took %lld ms", bt_now_ms() - t0);
 	ck_assert_uint_eq(res.out_len, 1000);
 	ck_assert(res.truncated);
 	ctd_exec_result_free(&res);
@@ -673,9 +678,9 @@ START_TEST(test_exec_output)
 	proc = test_process_json("sleep 60 & echo hi");
 	eo.process_json = proc;
 	eo.timeout_ms = 30000;
-	t0 = mono_ms();
+	t0 = bt_now_ms();
 	ck_assert_msg(ctd_exec_wait(c, id, "bg", &eo, &res, &err) == 0, "%s", err.msg);
-	ck_assert_msg(mono_ms() - t0 < 10000, "took %lld ms", mono_ms() - t0);
+	ck_assert_msg(bt_now_ms() - t0 < 10000, "took %lld ms", bt_now_ms() - t0);
 	ck_assert_str_eq(res.out, "hi\n");
 	ctd_exec_result_free(&res);
 	free(proc);
@@ -685,13 +690,13 @@ START_TEST(test_exec_output)
 	eo.process_json = proc;
 	struct delayed_cancel dc = { c, 1500 };
 	pthread_t t;
-	t0 = mono_ms();
+	t0 = bt_now_ms();
 	ck_assert_int_eq(pthread_create(&t, NULL, cancel_later, &dc), 0);
 	expect_kind(ctd_exec_wait(c, id, "cancelled", &eo, &res, &err), &err, BERTH_E_TIMEOUT,
 		    "cancelled exec");
 	pthread_join(t, NULL);
 	ck_assert_msg(strstr(err.msg, "cancelled") != NULL, "%s", err.msg);
-	ck_assert_msg(mono_ms() - t0 < 10000, "took %lld ms", mono_ms() - t0);
+	ck_assert_msg(bt_now_ms() - t0 < 10000, "took %lld ms", bt_now_ms() - t0);
 	ctd_exec_result_free(&res);
 	expect_kind(ctd_task_get(c, id, "cancelled", &ti, &err), &err, BERTH_E_NOT_FOUND,
 		    "cancelled exec deleted");

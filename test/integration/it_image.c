@@ -16,8 +16,18 @@
 #include <unistd.h>
 
 #include "berth/config.h"
-#include "berth/ctd.h"
-#include "berth/image.h"
+#include "berth/ctd_conn.h"
+#include "berth/ctd_containers.h"
+#include "berth/ctd_content.h"
+#include "berth/ctd_exec.h"
+#include "berth/ctd_images.h"
+#include "berth/ctd_leases.h"
+#include "berth/ctd_snapshots.h"
+#include "berth/ctd_tasks.h"
+#include "berth/ctd_types.h"
+#include "berth/image_import.h"
+#include "berth/image_json.h"
+#include "berth/image_resolve.h"
 #include "berth/oci_spec.h"
 #include "bt.h"
 

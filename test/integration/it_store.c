@@ -9,7 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth/store.h"
+#include "berth/store_bots.h"
+#include "berth/store_conn.h"
+#include "berth/store_containers.h"
+#include "berth/store_events.h"
+#include "berth/store_locks.h"
+#include "berth/store_migrate.h"
+#include "berth/store_snapshots.h"
+#include "berth/store_users.h"
 #include "berth/uuid.h"
 #include "bt.h"
 

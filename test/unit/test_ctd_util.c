@@ -11,7 +11,7 @@
 
 #include <grpc/status.h>
 
-#include "berth/ctd.h"
+#include "berth/ctd_types.h"
 #include "bt.h"
 #include "containerd/events/task.pb-c.h"
 #include "containerd/services/containers/v1/containers.pb-c.h"
@@ -66,7 +66,7 @@ START_TEST(test_map_build_get)
 		containerd__services__containers__v1__container__unpack(NULL, len, buf);
 	ck_assert_ptr_nonnull(back);
 	ck_assert_str_eq(ctd_map_get(back->n_labels, (ProtobufCMessage **)back->labels, "a"), "1");
-	/* As Berth's own labels (what ctd.h's records carry). */
+	/* As Berth's own labels (what the ctd_*.h records carry). */
 	const ctd_label *plain = NULL;
 	size_t n_plain = 0;
 	ck_assert_int_eq(CTD_LABELS_OF(back->labels, back->n_labels, &plain, &n_plain), 0);

@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 #include "berth/authz.h"
-#include "berth/http.h"
+#include "berth/http_auth.h"
+#include "berth/http_dispatch.h"
 #include "berth/http_fcgi.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 #include "berth/log.h"
-#include "berth/store.h"
 
 #define FCGI_BEGIN_REQUEST 1
 #define FCGI_END_REQUEST 3

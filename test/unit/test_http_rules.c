@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth/http.h"
+#include "berth/http_auth.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 

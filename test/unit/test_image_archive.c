@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "berth/image.h"
+#include "berth/image_archive.h"
+#include "berth/image_json.h"
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define DA "sha256:" HEX_A

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth/image.h"
+#include "berth/ctd_types.h"
+#include "berth/image_json.h"
 
 #define DA "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define DB "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"

@@ -34,8 +34,13 @@
 #include <jansson.h>
 
 #include "berth/cni.h"
-#include "berth/http.h"
-#include "berth/image.h"
+#include "berth/ctd_types.h"
+#include "berth/http_params.h"
+#include "berth/http_request.h"
+#include "berth/http_response.h"
+#include "berth/http_router.h"
+#include "berth/http_routes.h"
+#include "berth/image_json.h"
 #include "berth/mcpconn.h"
 #include "berth/oci_spec.h"
 #include "berth/skills.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "berth/store.h"
+#include "berth/store_migrate.h"
 
 START_TEST(version_parsing)
 {

@@ -1,9 +1,10 @@
-/* http_handlers.h: the handlers of the route table (app/http/routes.c). Each follows the
- * http_handler contract of include/berth/http.h. */
-#ifndef BERTH_HTTP_HANDLERS_H
-#define BERTH_HTTP_HANDLERS_H
+/* http_handlers_health.h: the health, readiness and caller routes (app/http/handlers_health.c).
+ * Each follows the http_handler contract of include/berth/http_dispatch.h. */
+#ifndef BERTH_HTTP_HANDLERS_HEALTH_H
+#define BERTH_HTTP_HANDLERS_HEALTH_H
 
-#include "berth/http.h"
+struct http_req;    /* http_request.h */
+struct http_resp;   /* http_response.h */
 
 /* GET /health: 200 {"status":"ok"} when the process answers; touches nothing else. */
 int http_get_health(struct http_req *req, struct http_resp *resp);

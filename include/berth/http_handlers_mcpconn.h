@@ -1,10 +1,11 @@
-/* http_mcpconn_handlers.h: the routes of a bot's MCP connections (issue #10, reference §11.4).
- * Each follows the http_handler contract of include/berth/http.h and gets req->bot already
+/* http_handlers_mcpconn.h: the routes of a bot's MCP connections (issue #10, reference §11.4).
+ * Each follows the http_handler contract of include/berth/http_dispatch.h and gets req->bot already
  * authorized (admins and the bot's owner); the rules are the domain's (include/berth/mcpconn.h). */
-#ifndef BERTH_HTTP_MCPCONN_HANDLERS_H
-#define BERTH_HTTP_MCPCONN_HANDLERS_H
+#ifndef BERTH_HTTP_HANDLERS_MCPCONN_H
+#define BERTH_HTTP_HANDLERS_MCPCONN_H
 
-#include "berth/http.h"
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 /* /bots/:bot_id/mcp */
 int http_mcpconn_list(struct http_req *req, struct http_resp *resp);   /* GET: {"items":[...]} */

@@ -1,11 +1,8 @@
-/* server.h: the berth-fcgi process model (program layer): listener, master, worker loop.
- *
- * The master binds the listener, forks the workers and supervises them; it never calls
- * grpc_init and never connects to the database. Each worker runs worker_loop on the inherited
- * listening socket. See app/programs/berth_fcgi_*.c.
+/* berth_fcgi_listen.h: the listening socket of berth-fcgi (berth_fcgi_listen.c). Private to
+ * app/programs/.
  */
-#ifndef BERTH_SERVER_H
-#define BERTH_SERVER_H
+#ifndef BERTH_BERTH_FCGI_LISTEN_H
+#define BERTH_BERTH_FCGI_LISTEN_H
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -41,16 +38,5 @@ int server_listener_check_peers(const struct server_listener *l, const struct be
 /* Closes the socket; with unlink_path, removes the unix socket file if it is still the one we
  * created. */
 void server_listener_close(struct server_listener *l, bool unlink_path);
-
-/* Supervises workers until SIGTERM/SIGINT; SIGHUP reloads config_path (NULL: the default
- * lookup of berth_config_load). *cfg is the loaded config; the master takes it over (frees it).
- * Returns the process exit status. In a forked worker this function does not return: the
- * worker exits with the worker loop's status. */
-int server_master_run(const char *config_path, struct berth_config *cfg, struct server_listener *l);
-
-/* The worker: serves requests on listen_fd until told to stop (SIGTERM/SIGINT/SIGHUP), after
- * max_requests, or when the master dies. Sets FCGI_WEB_SERVER_ADDRS from fcgi_allowed_peers (unset
- * when empty) before libfcgi reads it. cfg is BORROWED. Returns the exit status (0: normal). */
-int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid);
 
 #endif

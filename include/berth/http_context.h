@@ -1,20 +1,21 @@
-/* worker.h: what one berth-fcgi worker holds: its configuration and, opened lazily on first use
- * after fork, ONE store connection and ONE containerd connection.
+/* http_context.h: what one berth-fcgi worker holds (app/http/context.c): its configuration and,
+ * opened lazily on first use after fork, ONE store connection and ONE containerd connection.
  *
  * The master never creates a worker_ctx (it must hold no gRPC or libpq state when it forks).
  * A failed open is not cached: the next call tries again. Once open, reconnection is the
  * client's business (the store reconnects on its next call after a lost connection; the
  * containerd library re-creates its channel).
  */
-#ifndef BERTH_WORKER_H
-#define BERTH_WORKER_H
+#ifndef BERTH_HTTP_CONTEXT_H
+#define BERTH_HTTP_CONTEXT_H
 
 #include "berth/config.h"
 #include "berth/deadline.h"
 #include "berth/err.h"
 
-typedef struct berth_store berth_store;  /* store.h */
-struct ctd_conn;                          /* ctd.h */
+typedef struct berth_store berth_store;  /* store_conn.h */
+struct ctd_conn;                          /* ctd_conn.h */
+struct agentc_pool;                       /* agentc_pool.h */
 struct worker_ctx;
 
 /* cfg is BORROWED and must outlive the context. Returns NULL only when out of memory. */
@@ -40,5 +41,9 @@ berth_store *worker_store(struct worker_ctx *ctx, berth_err *err);
 /* The containerd connection (BORROWED), created on first use (this is where the worker's
  * grpc_init happens). NULL with err UNAVAILABLE ("containerd unavailable: ...") on failure. */
 struct ctd_conn *worker_ctd(struct worker_ctx *ctx, berth_err *err);
+
+/* The worker's kept connections to bots' agents (BORROWED), made on first use; NULL when out of
+ * memory (calls then connect each time). */
+struct agentc_pool *worker_agents(struct worker_ctx *ctx);
 
 #endif

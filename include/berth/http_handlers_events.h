@@ -1,4 +1,4 @@
-/* http_events_handlers.h: the lifecycle events routes (http_handler contract of berth/http.h).
+/* http_handlers_events.h: the lifecycle events routes (http_handler contract of berth/http_dispatch.h).
  *
  * Both page oldest first and answer at once (no long-poll: a client polls with the last "next"):
  *   200 {"events": [{"id","bot_id","container_id" (null when none),"event_type","payload" (JSON),
@@ -7,10 +7,11 @@
  * 1..1000 (default 100); "next" is the cursor of the last event returned, or the since given when
  * the page is empty (null when none was). 400 invalid_cursor / invalid_limit for bad values.
  */
-#ifndef BERTH_HTTP_EVENTS_HANDLERS_H
-#define BERTH_HTTP_EVENTS_HANDLERS_H
+#ifndef BERTH_HTTP_HANDLERS_EVENTS_H
+#define BERTH_HTTP_HANDLERS_EVENTS_H
 
-#include "berth/http.h"
+struct http_req;    /* http_request.h */
+struct http_resp;   /* http_response.h */
 
 #define HTTP_EVENTS_LIMIT_DEFAULT 100
 #define HTTP_EVENTS_LIMIT_MAX 1000
