@@ -12,9 +12,9 @@
 #include "berth/config.h"
 #include "berth/http_routes.h"
 #include "berth/log.h"
+#include "berth/metrics.h"
 #include "berth_fcgi_listen.h"
 #include "berth_fcgi_master.h"
-#include "berth/metrics.h"
 
 static void usage(FILE *to)
 {
