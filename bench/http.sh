@@ -120,16 +120,22 @@ if [ "${BENCH_METRICS_OFF:-1}" = 1 ]; then
 	CONFIG_SAVED=$(mktemp "$STACK/berth.conf.bench.XXXXXX")
 	cp "$BERTH_CONFIG" "$CONFIG_SAVED"
 	on_list=() off_list=() off_p99s=()
-	for ((round = 1; round <= ROUNDS; round++)); do
-		say "round $round/$ROUNDS: GET /me with [metrics] record = 0 (no recording), then = 1, ${DURATION}s each"
-		{ cat "$CONFIG_SAVED"; printf '\n[metrics]\nrecord = 0\n'; } >"$BERTH_CONFIG"
-		fcgi_reload
-		read -r rps p99 < <(measure /me)
-		off_list+=("$rps") off_p99s+=("$p99")
-		cp "$CONFIG_SAVED" "$BERTH_CONFIG"
-		fcgi_reload
-		read -r rps p99 < <(measure /me)
-		on_list+=("$rps")
+	# Odd rounds measure without recording first, even rounds with it first: neither always
+	# runs right after the other.
+	for ((round = 1; round <= ROUNDS * 2; round++)); do
+		if (((round + (round + 1) / 2) % 2 == 0)); then
+			say "run $round/$((ROUNDS * 2)): GET /me with [metrics] record = 0 (no recording) for ${DURATION}s"
+			{ cat "$CONFIG_SAVED"; printf '\n[metrics]\nrecord = 0\n'; } >"$BERTH_CONFIG"
+			fcgi_reload
+			read -r rps p99 < <(measure /me)
+			off_list+=("$rps") off_p99s+=("$p99")
+		else
+			say "run $round/$((ROUNDS * 2)): GET /me with [metrics] record = 1 for ${DURATION}s"
+			cp "$CONFIG_SAVED" "$BERTH_CONFIG"
+			fcgi_reload
+			read -r rps p99 < <(measure /me)
+			on_list+=("$rps")
+		fi
 	done
 	metrics_restore
 	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
