@@ -524,7 +524,7 @@ int ctd_call_unary(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const cha
 	if (!m || check_request(m, req, svc->short_name, err) != 0)
 		return -1;
 	uint64_t t0 = metrics_recording() ? metrics_now_us() : 0;
-	berth_err local;
+	berth_err local = { 0 };
 	berth_err *e = err ? err : &local;
 	int rc = unary_once(c, svc, m, req, resp, timeout_ms, e);
 	if (rc != 0 && c->last_status == GRPC_STATUS_UNAVAILABLE && (flags & CTD_IDEMPOTENT))
@@ -606,7 +606,7 @@ int ctd_call_server_stream(ctd_conn *c, const ProtobufCServiceDescriptor *svc, c
 		return -1;
 	/* A subscription that only a cancel ends has no latency worth a histogram: not recorded. */
 	uint64_t t0 = metrics_recording() && !(flags & CTD_CANCEL_ENDS_OK) ? metrics_now_us() : 0;
-	berth_err local;
+	berth_err local = { 0 };
 	berth_err *e = err ? err : &local;
 	int delivered = 0;
 	int rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, e);

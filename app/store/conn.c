@@ -354,7 +354,7 @@ static PGresult *exec_prepared(berth_store *store, const struct store_stmt *stmt
 PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values, berth_err *err)
 {
 	uint64_t t0 = metrics_recording() ? metrics_now_us() : 0;
-	berth_err local;
+	berth_err local = { 0 };
 	berth_err *e = err ? err : &local;
 	PGresult *res = exec_prepared(store, stmt, values, e);
 
