@@ -5,8 +5,10 @@
 #include "berth/http_dispatch.h"
 #include "berth/http_handlers_compat.h"
 #include "berth/http_handlers_container.h"
+#include "berth/http_handlers_events.h"
 #include "berth/http_handlers_files.h"
 #include "berth/http_handlers_health.h"
+#include "berth/http_handlers_metrics.h"
 #include "berth/http_handlers_skills.h"
 #include "berth/http_handlers_mcpconn.h"
 #include "berth/http_handlers_stdio.h"
@@ -17,6 +19,10 @@ const struct http_route http_routes[] = {
 	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/ready", http_get_ready, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/me", http_get_me, HTTP_AUTH_USER, NULL },
+
+	/* Operating Berth (issue #11): admins only (the handlers check). */
+	{ "GET", "/metrics", http_get_metrics, HTTP_AUTH_USER, NULL },
+	{ "GET", "/events", http_all_events, HTTP_AUTH_USER, NULL },
 
 	/* A bot's container (issue #4): admins and the bot's owner. */
 	{ "POST", "/bots/:bot_id/container", http_container_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
@@ -30,6 +36,7 @@ const struct http_route http_routes[] = {
 	{ "GET", "/bots/:bot_id/container/skills", http_skills_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/skills", http_skills_upsert, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "DELETE", "/bots/:bot_id/container/skills", http_skills_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/events", http_bot_events, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
 	/* The bot's tools (issue #9): the MCP gateway also lets public-bot members and guests in; the
 	 * plain routes are the container's (admins and owners). */

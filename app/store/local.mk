@@ -24,6 +24,8 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/locks.c \
 	app/store/mcpconn.c \
 	app/store/access.c \
+	app/store/events_page.c \
+	app/store/stats.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 

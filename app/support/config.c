@@ -68,6 +68,7 @@ static const struct key_spec keys[] = {
 	K("agent", "allowed_origins", KEY_STRING, agent_allowed_origins, ""),
 	K("agent", "stdio_max_sessions", KEY_INT, agent_stdio_max_sessions, "16"),
 	K("agent", "stdio_idle_timeout_s", KEY_INT, agent_stdio_idle_timeout_s, "1800"),
+	K("metrics", "record", KEY_INT, metrics_record, "1"),
 };
 
 static const struct {
@@ -268,6 +269,8 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_max_sessions must be 1..64");
 	if (cfg->agent_stdio_idle_timeout_s < 0 || cfg->agent_stdio_idle_timeout_s > 30 * 86400)
 		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_idle_timeout_s must be 0..2592000");
+	if (cfg->metrics_record > 1)
+		return berth_err_set(err, BERTH_E_INVALID, "[metrics] record must be 0 or 1");
 	if (cfg->ctd_namespace[0] == '\0')
 		return berth_err_set(err, BERTH_E_INVALID, "[containerd] namespace must not be empty");
 	return 0;

@@ -1,7 +1,7 @@
 /* config.h: the one configuration file shared by berth-fcgi, berth-reconcile and berthctl.
  *
  * Format: INI (libinih), sections [server] [database] [containerd] [bots] [cni] [skills]
- * [reconcile] [agent]; conf/berth.conf.example documents every key and its default. A few environment
+ * [reconcile] [agent] [metrics]; conf/berth.conf.example documents every key and its default. A few environment
  * variables override the file (listed in that example). Strings in a loaded config are owned by the
  * config and freed by berth_config_free; callers borrow them.
  */
@@ -64,6 +64,8 @@ struct berth_config {
 	char *agent_allowed_origins;  /* comma-separated Origin values /tools accepts ("" = none) */
 	int agent_stdio_max_sessions;    /* stdio MCP sessions a bot's agent may hold (1..64) */
 	int agent_stdio_idle_timeout_s;  /* an unused stdio session is closed after this (0: never) */
+	/* [metrics] */
+	int metrics_record;        /* 1: workers record requests and dependency calls (berth/metrics.h) */
 };
 
 /* Fills *cfg with defaults, then the file, then environment overrides.
