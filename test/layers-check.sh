@@ -17,8 +17,8 @@ cd "$top" || exit 99
 header_layer() {
 	case $1 in
 	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h | base64.h | agent_wire.h) echo 1 ;;
-	ctd.h | cni.h | store.h | image.h | oci_spec.h | agentc.h) echo 2 ;;
-	authz.h | botctr.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h) echo 3 ;;
+	ctd.h | cni.h | store.h | store_reconcile.h | image.h | oci_spec.h | agentc.h) echo 2 ;;
+	authz.h | botctr.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h | reconcile.h) echo 3 ;;
 	http.h | http_*.h | worker.h) echo 4 ;;
 	server.h) echo 5 ;;
 	*) echo 0 ;;

@@ -12,7 +12,8 @@ app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_op.c \
 	app/domain/botctr_lifecycle.c \
 	app/domain/botctr_snapshot.c \
-	app/domain/botctr_skills.c
+	app/domain/botctr_skills.c \
+	app/domain/reconcile.c
 
 check_PROGRAMS += test/unit/test_authz
 TESTS += test/unit/test_authz

@@ -10,13 +10,15 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/snapshots.c \
 	app/store/events.c \
 	app/store/locks.c \
+	app/store/reconcile.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 
 # db/ is the one source of the schema: every db/NNNN_name.sql, listed here, is embedded into the
 # programs (test_store_migrations checks that this list and db/ agree).
 STORE_MIGRATIONS = \
-	$(top_srcdir)/db/0001_init.sql
+	$(top_srcdir)/db/0001_init.sql \
+	$(top_srcdir)/db/0002_reconcile.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
 BUILT_SOURCES += app/store/migrations_gen.c
 CLEANFILES += app/store/migrations_gen.c

@@ -142,6 +142,7 @@ static const struct {
 	[BERTH_EC_UNKNOWN_IDENTITY] = { "unknown_identity", "no user is bound to this identity" },
 	[BERTH_EC_LOCK_LOST] = { "lock_lost", "the operation lost its lock and was abandoned" },
 	[BERTH_EC_INVALID_SNAPSHOTTER] = { "invalid_snapshotter", "invalid snapshotter name" },
+	[BERTH_EC_INVALID_RESTART_POLICY] = { "invalid_restart_policy", "invalid restart policy" },
 };
 
 const char *berth_errcode_name(berth_errcode code)

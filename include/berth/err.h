@@ -58,6 +58,7 @@ typedef enum berth_errcode {
 	BERTH_EC_LOCK_LOST, /* the connection that held a lock was lost */
 	/* input rules */
 	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
+	BERTH_EC_INVALID_RESTART_POLICY, /* not always, never, on-failure or on-failure:N (N 1..9999) */
 	BERTH_EC__COUNT
 } berth_errcode;
 
