@@ -173,6 +173,8 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row, 
 		return -1;
 	}
 	blog(BLOG_WARN, "bot %s: restart failed: %s; next attempt in %lld ms", op->bot_id, err->msg, *retry_in_ms);
+	botctr_event(op, "restart_failed", json_pack("{s:i,s:I}", "restart_count", row->restart_count + 1,
+						     "backoff_ms", (json_int_t)*retry_in_ms));
 	return 0;
 }
 
