@@ -17,3 +17,7 @@ app_domain_libberth_domain_a_SOURCES += \
 
 check_PROGRAMS += test/unit/test_authz
 TESTS += test/unit/test_authz
+
+# Unit: the restart policies and the container id -> bot id mapping of the reconciler.
+check_PROGRAMS += test/unit/test_reconcile_policy
+TESTS += test/unit/test_reconcile_policy

@@ -11,6 +11,9 @@
 #include "berth/store_reconcile.h"
 #include "berth/uuid.h"
 
+/* When the reconciler first reported a container as an orphan (UNIX seconds). Berth's own label:
+ * never one of containerd's (containerd.io/restart.* would make containerd a second controller). */
+#define RECONCILE_LABEL_ORPHAN "berth.orphan-since"
 /* A containerd filter that matches every container carrying Berth's bot label. */
 #define FILTER_OURS "labels.\"" BOTCTR_LABEL_BOT "\""
 
@@ -128,12 +131,21 @@ static int converge_stopped(struct botctr_op *op, const struct store_reconcile_r
 	return 0;
 }
 
-/* desired running and the task runs: adopt it; re-apply the network when lost. */
-static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, uint32_t pid, berth_err *err)
+/* desired running and the task runs: adopt it; re-apply the network when lost. *exited: the task
+ * ended meanwhile (its network is gone with it): nothing recorded, the caller handles the exit. */
+static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, uint32_t pid, bool *exited,
+		 berth_err *err)
 {
 	char ip[64] = "";
+	uint32_t still = 0;
+	berth_err again;
 
+	*exited = false;
 	if (botctr_net_apply(op, pid, ip, sizeof ip, err) < 0) {
+		if (botctr_task_running_pid(op, &still, &again) == 0 && still != pid) {
+			*exited = true;
+			return 0;
+		}
 		botctr_record_error(op, "network check failed", err);
 		return -1;
 	}
@@ -227,30 +239,41 @@ static int converge_exited(struct botctr_op *op, const struct store_reconcile_ro
 	return 0;
 }
 
-/* No row: a container of ours is an orphan. Reported; removed after the configured grace. */
+/* No row: a container of ours is an orphan. Reported once (the label below records when), removed
+ * once the configured grace has passed since then. */
 static int converge_orphan(struct botctr_op *op, berth_err *err)
 {
 	ctd_container *ctr = NULL;
-	long long age_s;
-	bool existed = false;
+	const char *reported;
+	long long now = (long long)time(NULL), since;
 	int remove_after_s = op->env->cfg->reconcile_orphan_remove_after_s;
+	bool existed = false;
 	berth_err ev;
 
 	if (botctr_container_load(op, &ctr, err) < 0)
 		return err->kind == BERTH_E_NOT_FOUND || err->kind == BERTH_E_PRECONDITION ? 0 : -1;
-	age_s = (long long)time(NULL) - ctr->created_at.seconds;
+	reported = ctd_label_get(ctr->labels, ctr->n_labels, RECONCILE_LABEL_ORPHAN);
+	since = reported ? strtoll(reported, NULL, 10) : now;
 	ctd_container_free(ctr);
-	blog(BLOG_WARN, "container %s: orphan (no database row), %lld s old%s", op->ctr_id, age_s,
-	     remove_after_s > 0 ? "" : "; left alone ([reconcile] orphan_remove_after_s = 0)");
-	if (store_event_add(op->env->store, op->bot_id, op->ctr_id, "orphan", NULL, &ev) < 0 &&
-	    ev.kind != BERTH_E_NOT_FOUND)
-		blog(BLOG_WARN, "recording event orphan: %s", ev.msg);
-	if (remove_after_s <= 0 || age_s < remove_after_s)
+	if (!reported) {
+		char value[24];
+		ctd_label label = { RECONCILE_LABEL_ORPHAN, value };
+
+		snprintf(value, sizeof value, "%lld", now);
+		if (ctd_container_update_labels(op->env->ctd, op->ctr_id, &label, 1, err) < 0)
+			return botctr_fault(err), berth_err_prefix(err, "label orphan");
+		blog(BLOG_WARN, "container %s: orphan (Berth's label, no database row)%s", op->ctr_id,
+		     remove_after_s > 0 ? "" : "; left alone ([reconcile] orphan_remove_after_s = 0)");
+		if (store_event_add(op->env->store, op->bot_id, op->ctr_id, "orphan", NULL, &ev) < 0 &&
+		    ev.kind != BERTH_E_NOT_FOUND)
+			blog(BLOG_WARN, "recording event orphan: %s", ev.msg);
+	}
+	if (remove_after_s <= 0 || now - since < remove_after_s)
 		return 0;
 	/* Nested under this pass's lock: the same session takes it again. */
 	if (botctr_delete(op->env, op->bot_id, false, &existed, err) < 0)
 		return berth_err_prefix(err, "remove orphan");
-	blog(BLOG_WARN, "container %s: orphan removed", op->ctr_id);
+	blog(BLOG_WARN, "container %s: orphan removed, %lld s after it was first reported", op->ctr_id, now - since);
 	return 0;
 }
 
@@ -279,7 +302,14 @@ int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *r
 	}
 	if (botctr_task_running_pid(&op, &pid, err) < 0)
 		goto done;
-	rc = pid ? adopt(&op, &row, pid, err) : converge_exited(&op, &row, retry_in_ms, err);
+	if (pid) {
+		bool exited = false;
+
+		rc = adopt(&op, &row, pid, &exited, err);
+		if (rc < 0 || !exited)
+			goto done;
+	}
+	rc = converge_exited(&op, &row, retry_in_ms, err);
 done:
 	botctr_op_end(&op);
 	return rc;

@@ -13,8 +13,8 @@
  *       dir untouched), or stays stopped ("never", "on-failure" after exit 0 or N restarts).
  *   desired stopped: task stopped and deleted, network released, row stopped.
  *   no row: a container of ours in containerd is an orphan: logged and recorded as an event (if
- *       the bot still exists); deleted once [reconcile] orphan_remove_after_s (0: never) have
- *       passed since it was created.
+ *       the bot still exists) once, when it is first seen (the label berth.orphan-since records
+ *       when); deleted once [reconcile] orphan_remove_after_s (0: never) have passed since.
  * The desired state is never written here: what a user asked for through the API stays.
  *
  * Ownership: env is borrowed; the pass uses env->store and env->ctd (the caller's, one per thread)
