@@ -10,6 +10,7 @@ ALTER TABLE containers
 	ADD COLUMN last_exit_code integer,
 	ADD COLUMN last_exit_at timestamptz,
 	ADD COLUMN oom_killed boolean NOT NULL DEFAULT false,
+	ADD COLUMN last_oom_at timestamptz,
 	ADD COLUMN backoff_restarts integer NOT NULL DEFAULT 0,
 	ADD COLUMN next_attempt_at timestamptz,
 	ADD COLUMN observed_at timestamptz;

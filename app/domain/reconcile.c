@@ -194,7 +194,7 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row, 
 static int converge_exited(struct botctr_op *op, const struct store_reconcile_row *row, long long *retry_in_ms,
 			   berth_err *err)
 {
-	struct store_exit exit = { .exit_code = -1, .oom_killed = false };
+	struct store_exit exit = { .exit_code = -1 };
 	ctd_task_info info;
 	int restarts = row->backoff_restarts;
 
@@ -313,6 +313,21 @@ int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *r
 done:
 	botctr_op_end(&op);
 	return rc;
+}
+
+int reconcile_record_oom(const struct botctr_env *env, const char *bot_id, berth_err *err)
+{
+	struct botctr_op op;
+
+	if (store_reconcile_mark_oom(env->store, bot_id, err) < 0)
+		return err->kind == BERTH_E_NOT_FOUND ? 0 : -1;
+	memset(&op, 0, sizeof op);
+	op.env = env;
+	op.bot_id = bot_id;
+	botctr_container_id(bot_id, op.ctr_id);
+	blog(BLOG_WARN, "bot %s: OOM kill in its container", bot_id);
+	botctr_event(&op, "oom", NULL);
+	return 0;
 }
 
 int reconcile_relist(const struct botctr_env *env, reconcile_bot_fn fn, void *ud, berth_err *err)

@@ -122,7 +122,7 @@ static void schedule_now(const char *bot_id, void *ud)
 {
 	struct reconciler *r = ud;
 
-	rc_sched_add(&r->sched, bot_id, berth_now_ms());
+	rc_sched_add(&r->sched, bot_id, berth_now_ms(), false);
 }
 
 static void relist(struct reconciler *r)
@@ -199,7 +199,7 @@ static void serve(struct reconciler *r)
 	}
 	if (got) {
 		if (berth_uuid_is_canonical(n.payload))
-			rc_sched_add(&r->sched, n.payload, berth_now_ms());
+			rc_sched_add(&r->sched, n.payload, berth_now_ms(), false);
 		else
 			blog(BLOG_WARN, "NOTIFY %s: payload is not a bot id; ignored", n.channel);
 	}

@@ -25,6 +25,7 @@ struct rc_item {
 	int64_t due_ms;   /* berth_now_ms() from which it may run */
 	bool busy;        /* a worker runs its pass now */
 	bool again;       /* a hint came during the pass: run it again at once */
+	bool oom;         /* containerd reported an OOM kill: record it at the next pass */
 };
 
 struct rc_sched {
@@ -42,8 +43,8 @@ struct rc_sched {
 
 int rc_sched_init(struct rc_sched *s, const struct berth_config *cfg);
 void rc_sched_destroy(struct rc_sched *s);
-/* Schedules a pass of bot_id no later than due_ms. */
-void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms);
+/* Schedules a pass of bot_id no later than due_ms; oom: the pass records an OOM kill first. */
+void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool oom);
 void rc_sched_set_active(struct rc_sched *s, bool active);
 void rc_sched_stop(struct rc_sched *s);
 /* Asks the main thread for a full relist at due_ms (the earliest asked wins). */

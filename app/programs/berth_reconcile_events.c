@@ -1,6 +1,6 @@
-/* berth_reconcile_events.c: containerd's events as hints (see berth_reconcile.h). A task exit names
- * its container, so its bot gets a pass at once; the other topics (task delete, OOM, container
- * delete) ask for a full relist, which finds what changed. The stream is a hint only: after it is
+/* berth_reconcile_events.c: containerd's events as hints (see berth_reconcile.h). A task exit or an
+ * OOM kill names its container, so its bot gets a pass at once (an OOM is recorded by it); the
+ * other topics (task delete, container delete) ask for a full relist, which finds what changed. The stream is a hint only: after it is
  * lost (containerd restarted) it is subscribed again and a relist follows, since events published
  * while no stream was up are gone. */
 #include "berth_reconcile.h"
@@ -13,6 +13,7 @@
 #include "berth/reconcile.h"
 
 #define TOPIC_TASK_EXIT "/tasks/exit"
+#define TOPIC_TASK_OOM "/tasks/oom"
 /* Between two subscription attempts while containerd is away. */
 #define RESUBSCRIBE_MS 500
 /* The stream is set up without an acknowledgement: the relist after a (re)subscription waits this
@@ -22,7 +23,7 @@
 static const char *const topics[] = {
 	"topic==\"" TOPIC_TASK_EXIT "\"",
 	"topic==\"/tasks/delete\"",
-	"topic==\"/tasks/oom\"",
+	"topic==\"" TOPIC_TASK_OOM "\"",
 	"topic==\"/containers/delete\"",
 };
 
@@ -32,6 +33,14 @@ static int on_event(const ctd_envelope *env, void *ud, berth_err *err)
 	ctd_task_exit_event *exit = NULL;
 	char bot_id[STORE_ID_SIZE];
 
+	if (strcmp(env->topic, TOPIC_TASK_OOM) == 0) {
+		char ctr_id[STORE_CTR_ID_SIZE];
+		if (ctd_event_task_oom(env, ctr_id, sizeof ctr_id, err) < 0)
+			blog(BLOG_WARN, "containerd event %s: %s", env->topic, err->msg);
+		else if (reconcile_bot_of_container(ctr_id, bot_id))
+			rc_sched_add(ev->sched, bot_id, berth_now_ms(), true);
+		return 0;
+	}
 	if (strcmp(env->topic, TOPIC_TASK_EXIT) != 0) {
 		rc_sched_request_relist(ev->sched, berth_now_ms());
 		return 0;
@@ -44,7 +53,7 @@ static int on_event(const ctd_envelope *env, void *ud, berth_err *err)
 	/* An exec's exit is not the task's. */
 	if (strcmp(exit->id, exit->container_id) == 0 && reconcile_bot_of_container(exit->container_id, bot_id)) {
 		blog(BLOG_DEBUG, "bot %s: task exit (status %u)", bot_id, exit->exit_status);
-		rc_sched_add(ev->sched, bot_id, berth_now_ms());
+		rc_sched_add(ev->sched, bot_id, berth_now_ms(), false);
 	}
 	ctd_task_exit_event_free(exit);
 	return 0;

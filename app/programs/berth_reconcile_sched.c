@@ -56,7 +56,7 @@ static struct rc_item *find(struct rc_sched *s, const char *bot_id)
 	return NULL;
 }
 
-void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms)
+void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool oom)
 {
 	struct rc_item *it;
 
@@ -67,6 +67,7 @@ void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms)
 			it->again = true;
 		if (due_ms < it->due_ms)
 			it->due_ms = due_ms;
+		it->oom = it->oom || oom;
 	} else {
 		if (s->count == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 64;
@@ -85,6 +86,7 @@ void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms)
 		memcpy(it->bot_id, bot_id, sizeof it->bot_id);
 		it->bot_id[sizeof it->bot_id - 1] = '\0';
 		it->due_ms = due_ms;
+		it->oom = oom;
 	}
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->mu);
@@ -126,9 +128,9 @@ bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms)
 	return due;
 }
 
-/* Under s->mu: the next item that may run (marked busy, copied into bot_id), else how long to
- * wait for one (*wait_ms). */
-static bool take_due(struct rc_sched *s, char bot_id[STORE_ID_SIZE], int64_t *wait_ms)
+/* Under s->mu: the next item that may run (marked busy, copied into bot_id, its OOM flag taken
+ * into *oom), else how long to wait for one (*wait_ms). */
+static bool take_due(struct rc_sched *s, char bot_id[STORE_ID_SIZE], bool *oom, int64_t *wait_ms)
 {
 	int64_t now = berth_now_ms(), next = now + IDLE_WAIT_MS;
 
@@ -143,6 +145,8 @@ static bool take_due(struct rc_sched *s, char bot_id[STORE_ID_SIZE], int64_t *wa
 			it->busy = true;
 			s->busy_count++;
 			memcpy(bot_id, it->bot_id, STORE_ID_SIZE);
+			*oom = it->oom;
+			it->oom = false;
 			return true;
 		}
 		if (it->due_ms < next)
@@ -202,7 +206,7 @@ static int conns_ensure(struct worker_conns *c, const struct berth_config *cfg, 
 	return 0;
 }
 
-static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const char *bot_id)
+static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const char *bot_id, bool oom)
 {
 	long long retry_in_ms = -1;
 	berth_err err = { 0 };
@@ -222,6 +226,8 @@ static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const 
 	store_set_deadline(env.store, env.deadline_ms);
 	ctd_conn_set_deadline(env.ctd, env.deadline_ms);
 	blog_ctx_set_bot(bot_id);
+	if (oom && reconcile_record_oom(&env, bot_id, &err) < 0)
+		blog(BLOG_ERROR, "bot %s: recording an OOM kill: %s", bot_id, err.msg);
 	if (reconcile_bot(&env, bot_id, &retry_in_ms, &err) < 0) {
 		blog(BLOG_ERROR, "bot %s: reconcile pass failed: %s", bot_id, err.msg);
 		/* Failed passes are hints lost: the bot is looked at again after the initial backoff. */
@@ -246,13 +252,14 @@ void *rc_worker_main(void *arg)
 	while (!s->stopping) {
 		int64_t wait_ms;
 		long long retry_in_ms;
+		bool oom = false;
 
-		if (!take_due(s, bot_id, &wait_ms)) {
+		if (!take_due(s, bot_id, &oom, &wait_ms)) {
 			wait_for(s, wait_ms);
 			continue;
 		}
 		pthread_mutex_unlock(&s->mu);
-		retry_in_ms = run_pass(s, &conns, bot_id);
+		retry_in_ms = run_pass(s, &conns, bot_id, oom);
 		pthread_mutex_lock(&s->mu);
 		finish(s, bot_id, retry_in_ms);
 	}

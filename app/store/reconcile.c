@@ -31,23 +31,29 @@ static const struct store_stmt S_SET_POLICY = {
 	STMT_RECONCILE_SET_POLICY, "reconcile_set_policy",
 	"UPDATE containers SET restart_policy = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
 };
-/* $2 exit code ('' unknown), $3 oom, $4 record the exit, $5 delay in ms. */
+/* The last exit was an OOM kill when containerd reported one since the task started. */
+#define OOM_SINCE_START "coalesce(last_oom_at >= coalesce(last_started_at, '-infinity'), false)"
+/* $2 exit code ('' unknown), $3 record the exit, $4 delay in ms. */
 static const struct store_stmt S_MARK_BACKOFF = {
 	STMT_RECONCILE_MARK_BACKOFF, "reconcile_mark_backoff",
 	"UPDATE containers SET status = 'backoff', ip_address = NULL, "
-	"last_exit_code = CASE WHEN $4::boolean THEN nullif($2, '')::integer ELSE last_exit_code END, "
-	"last_exit_at = CASE WHEN $4::boolean THEN now() ELSE last_exit_at END, "
-	"oom_killed = CASE WHEN $4::boolean THEN $3::boolean ELSE oom_killed END, "
-	"next_attempt_at = clock_timestamp() + $5::bigint * interval '1 millisecond', "
+	"last_exit_code = CASE WHEN $3::boolean THEN nullif($2, '')::integer ELSE last_exit_code END, "
+	"last_exit_at = CASE WHEN $3::boolean THEN now() ELSE last_exit_at END, "
+	"oom_killed = CASE WHEN $3::boolean THEN " OOM_SINCE_START " ELSE oom_killed END, "
+	"next_attempt_at = clock_timestamp() + $4::bigint * interval '1 millisecond', "
 	"observed_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
-	5, false,
+	4, false,
 };
 static const struct store_stmt S_MARK_EXITED = {
 	STMT_RECONCILE_MARK_EXITED, "reconcile_mark_exited",
 	"UPDATE containers SET status = 'stopped', ip_address = NULL, last_exit_code = nullif($2, '')::integer, "
-	"last_exit_at = now(), oom_killed = $3::boolean, next_attempt_at = NULL, last_stopped_at = now(), "
+	"last_exit_at = now(), oom_killed = " OOM_SINCE_START ", next_attempt_at = NULL, last_stopped_at = now(), "
 	"observed_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
-	3, false,
+	2, false,
+};
+static const struct store_stmt S_MARK_OOM = {
+	STMT_RECONCILE_MARK_OOM, "reconcile_mark_oom",
+	"UPDATE containers SET last_oom_at = now(), updated_at = now() WHERE bot_id = $1::uuid", 1, false,
 };
 static const struct store_stmt S_COUNT_ATTEMPT = {
 	STMT_RECONCILE_COUNT_ATTEMPT, "reconcile_count_attempt",
@@ -169,8 +175,7 @@ int store_reconcile_mark_backoff(berth_store *store, const char *bot_id, const s
 				 long long delay_ms, berth_err *err)
 {
 	char code[16], delay[24];
-	const char *values[5] = { bot_id, code, exit && exit->oom_killed ? "true" : "false", exit ? "true" : "false",
-				  delay };
+	const char *values[4] = { bot_id, code, exit ? "true" : "false", delay };
 
 	exit_code_text(exit, code);
 	snprintf(delay, sizeof delay, "%lld", delay_ms > 0 ? delay_ms : 0);
@@ -181,7 +186,7 @@ int store_reconcile_mark_exited(berth_store *store, const char *bot_id, const st
 				berth_err *err)
 {
 	char code[16];
-	const char *values[3] = { bot_id, code, exit && exit->oom_killed ? "true" : "false" };
+	const char *values[2] = { bot_id, code };
 
 	exit_code_text(exit, code);
 	return update(store, &S_MARK_EXITED, values, "mark container exited", err);
@@ -199,6 +204,13 @@ int store_reconcile_reset_backoff(berth_store *store, const char *bot_id, berth_
 	const char *values[1] = { bot_id };
 
 	return update(store, &S_RESET_BACKOFF, values, "reset restart backoff", err);
+}
+
+int store_reconcile_mark_oom(berth_store *store, const char *bot_id, berth_err *err)
+{
+	const char *values[1] = { bot_id };
+
+	return update(store, &S_MARK_OOM, values, "record OOM kill", err);
 }
 
 int store_reconcile_observed(berth_store *store, const char *bot_id, berth_err *err)

@@ -42,6 +42,10 @@ int reconcile_policy_check(const char *policy, berth_err *err);
  * on the row where the bot is concerned and returned for the caller to log. */
 int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *retry_in_ms, berth_err *err);
 
+/* containerd reported an OOM kill in the bot's container: recorded (an "oom" event; the exit that
+ * follows is recorded as an OOM kill: GET shows oom_killed). No row: nothing to record. */
+int reconcile_record_oom(const struct botctr_env *env, const char *bot_id, berth_err *err);
+
 /* Calls fn for every bot of this node that a pass should look at: every row of the node and every
  * container of ours (mcp.bot_id label) in containerd's namespace, each once. */
 typedef void (*reconcile_bot_fn)(const char *bot_id, void *ud);

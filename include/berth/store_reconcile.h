@@ -54,10 +54,10 @@ int store_reconcile_list(berth_store *store, const char *node, struct store_reco
 /* Sets the restart policy (INVALID when the schema refuses it; NOT_FOUND without a row). */
 int store_reconcile_set_policy(berth_store *store, const char *bot_id, const char *policy, berth_err *err);
 
-/* The task exited (or is gone). exit_code < 0: unknown. */
+/* The task exited (or is gone). exit_code < 0: unknown. The exit counts as an OOM kill when an OOM
+ * was recorded (store_reconcile_mark_oom) since the task last started. */
 struct store_exit {
 	int exit_code;
-	bool oom_killed;
 };
 /* Records the exit and waits: status backoff, next_attempt_at = now + delay_ms, ip cleared.
  * exit NULL: a failed restart attempt, the recorded exit stays. */
@@ -71,6 +71,8 @@ int store_reconcile_mark_exited(berth_store *store, const char *bot_id, const st
 int store_reconcile_count_attempt(berth_store *store, const char *bot_id, berth_err *err);
 /* The task has run long enough: backoff_restarts = 0. */
 int store_reconcile_reset_backoff(berth_store *store, const char *bot_id, berth_err *err);
+/* containerd reported an OOM kill in the container: last_oom_at = now. */
+int store_reconcile_mark_oom(berth_store *store, const char *bot_id, berth_err *err);
 /* observed_at = now (the reconciler saw containerd agree with the row). */
 int store_reconcile_observed(berth_store *store, const char *bot_id, berth_err *err);
 
