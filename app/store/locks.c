@@ -10,8 +10,6 @@
 
 #include "berth/deadline.h"
 
-/* Class of the two-int advisory keys of node locks ("BRTH"); bot locks use one bigint key. */
-#define NODE_LOCK_CLASS "1112691784"
 
 static const struct store_stmt S_BOT_TRY_LOCK = {
 	STMT_BOT_TRY_LOCK, "bot_try_lock", "SELECT pg_try_advisory_lock($1::bigint)", 1, true,

@@ -70,6 +70,14 @@ static const struct store_stmt S_OBSERVED = {
 	"UPDATE containers SET observed_at = now() WHERE bot_id = $1::uuid", 1, false,
 };
 
+/* pg_locks shows a two-int advisory key as classid = key 1, objid = key 2 (as an unsigned oid). */
+static const struct store_stmt S_NODE_HELD = {
+	STMT_RECONCILE_NODE_HELD, "reconcile_node_held",
+	"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
+	"AND classid = " NODE_LOCK_CLASS "::bigint::oid AND objid = (hashtext($1)::bigint & 4294967295)::oid)",
+	1, true,
+};
+
 static int fill_row(const PGresult *res, int row, void *item, berth_err *err)
 {
 	struct store_reconcile_row *r = item;
@@ -211,6 +219,21 @@ int store_reconcile_mark_oom(berth_store *store, const char *bot_id, berth_err *
 	const char *values[1] = { bot_id };
 
 	return update(store, &S_MARK_OOM, values, "record OOM kill", err);
+}
+
+int store_reconcile_node_held(berth_store *store, const char *node, bool *held, berth_err *err)
+{
+	const char *values[1] = { node };
+	PGresult *res;
+
+	*held = false;
+	if (store_check_text(node, "node", err) != 0)
+		return berth_err_prefix(err, "reconciler lock");
+	if (!(res = store_exec(store, &S_NODE_HELD, values, err)))
+		return berth_err_prefix(err, "reconciler lock");
+	*held = PQntuples(res) == 1 && store_bool(res, 0, 0);
+	PQclear(res);
+	return 0;
 }
 
 int store_reconcile_observed(berth_store *store, const char *bot_id, berth_err *err)

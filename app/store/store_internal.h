@@ -51,6 +51,7 @@ enum store_stmt_id {
 	STMT_RECONCILE_RESET_BACKOFF,
 	STMT_RECONCILE_MARK_OOM,
 	STMT_RECONCILE_OBSERVED,
+	STMT_RECONCILE_NODE_HELD,
 	STMT_SNAPSHOT_INSERT,
 	STMT_SNAPSHOT_LIST,
 	STMT_SNAPSHOT_GET,
@@ -83,6 +84,9 @@ struct store_stmt {
 };
 
 #define STORE_MAX_LISTEN 8
+
+/* Class of the two-int advisory keys of node locks ("BRTH"); bot locks use one bigint key. */
+#define NODE_LOCK_CLASS "1112691784"
 
 struct berth_store {
 	char *conninfo;

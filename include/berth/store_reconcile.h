@@ -73,6 +73,9 @@ int store_reconcile_count_attempt(berth_store *store, const char *bot_id, berth_
 int store_reconcile_reset_backoff(berth_store *store, const char *bot_id, berth_err *err);
 /* containerd reported an OOM kill in the container: last_oom_at = now. */
 int store_reconcile_mark_oom(berth_store *store, const char *bot_id, berth_err *err);
+/* Whether some session holds the node's reconciler lock (store_node_try_lock): an active
+ * berth-reconcile for that node. */
+int store_reconcile_node_held(berth_store *store, const char *node, bool *held, berth_err *err);
 /* observed_at = now (the reconciler saw containerd agree with the row). */
 int store_reconcile_observed(berth_store *store, const char *bot_id, berth_err *err);
 

@@ -142,6 +142,19 @@ static void write_marker(const char *bot_id, bool present)
 	free(dir);
 }
 
+/* The "reconciler" member of GET /ready. NEW. */
+static char *ready_reconciler(void)
+{
+	bt_response r;
+	long st = bt_request("GET", "/ready", NULL, NULL, bt_admin(), &r);
+	ck_assert_msg(st == 200, "GET /ready: %ld %s", st, r.body);
+	json_t *j = bt_json(&r);
+	char *state = it_fmt("%s", it_str(j, "reconciler"));
+	json_decref(j);
+	bt_response_free(&r);
+	return state;
+}
+
 /* ---- drill 2: a task killed behind Berth's back, the agent killed ---- */
 
 START_TEST(killed_task_restarted)
@@ -174,7 +187,11 @@ START_TEST(killed_task_restarted)
 	ck_assert_msg(it_str(g, "last_exit_at")[0], "no last_exit_at");
 	ck_assert_msg(json_is_null(json_object_get(g, "last_error")), "last_error set");
 	ck_assert_msg(it_str(g, "ip")[0], "no ip after the restart");
+	ck_assert_msg(it_str(g, "observed_at")[0], "no observed_at");
 	json_decref(g);
+	char *state = ready_reconciler();
+	ck_assert_str_eq(state, "active");
+	free(state);
 	it_owned_bot_done(&b);
 }
 END_TEST
@@ -381,6 +398,13 @@ START_TEST(standby_takes_over)
 		takeover);
 	/* takeover (< 5 s) + the first backoff (500 ms) + the restart itself */
 	ck_assert_msg(ms >= 0 && takeover <= 6500, "the standby did not take over in time (%lld ms)", takeover);
+
+	/* none at all: /ready says so */
+	ck_assert_int_eq(bt_stack("stop-service", "reconcile2"), 0);
+	char *state = ready_reconciler();
+	ck_assert_str_eq(state, "absent");
+	free(state);
+	ck_assert_int_eq(bt_stack("start-service", "reconcile2"), 0);
 
 	/* back to one reconciler, the stack's own */
 	ck_assert_int_eq(bt_stack("start-service", "reconcile"), 0);
