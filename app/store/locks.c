@@ -116,8 +116,13 @@ int store_bot_unlock(berth_store *store, const char *bot_id, berth_err *err)
 				     bot_id);
 	}
 	bot_lock_key(bot_id, key);
-	if (query_bool(store, &S_BOT_UNLOCK, key, &released, "unlock bot", err) != 0)
+	if (query_bool(store, &S_BOT_UNLOCK, key, &released, "unlock bot", err) != 0) {
+		/* The unlock itself found the connection gone: the server released the lock with it, and
+		 * this call accounts for that level (else the store would fail every call from now on). */
+		if (store->lost_bot_locks > 0)
+			store->lost_bot_locks--;
 		return -1;
+	}
 	if (!released)
 		return berth_err_set(err, BERTH_E_PRECONDITION, "unlock bot: this session does not hold the lock of %s",
 				     bot_id);
