@@ -4,8 +4,8 @@
 #     containerd restarted: drill 1) until all run again, against BENCH_N create+starts through the
 #     API run with the same parallelism ([reconcile] parallel); the ratio recovery / creates
 #     (goal <= 1.5);
-#  2. steady state: the reconciler's CPU time per full relist (every bot adopted, its network
-#     checked) for each size of BENCH_SIZES bots, measured over BENCH_RELISTS relist periods; the
+#  2. steady state: the reconciler's CPU time (with its CNI plugin children's) per full relist (every
+#     bot adopted, its network checked) for each size of BENCH_SIZES bots, measured over BENCH_RELISTS relist periods; the
 #     cost per bot should stay flat (linear growth);
 #  3. event-to-row latency of task exits: `ctr task kill -s KILL` until the row records the exit
 #     (last_exit_at), p50 and p99 over BENCH_EXITS kills (an upper bound: it includes starting ctr).
@@ -32,18 +32,6 @@ EXITS=${BENCH_EXITS:-20}
 [ "$(id -u)" -eq 0 ] || die "run as root"
 for tool in curl ctr openssl psql; do command -v $tool >/dev/null || die "$tool is not installed"; done
 
-bench_stack_open "$@"
-BOTS=()
-cleanup() {
-	set +e
-	delete_bots
-	bench_stack_close
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-bench_stack_start
-PARALLEL=$(sed -n 's/^parallel *= *\([0-9]*\).*/\1/p' "$BERTH_CONFIG")
-INTERVAL=$(sed -n 's/^interval_s *= *\([0-9]*\).*/\1/p' "$BERTH_CONFIG")
 
 now_ms() { date +%s%3N; }
 api() { # METHOD PATH -> HTTP status
@@ -78,12 +66,25 @@ delete_bots() {
 our_shims() { # pids of the shims of this stack's containerd and namespace
 	local p cmd
 	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		case $cmd in
 		*containerd-shim*"-namespace $BERTH_CONTAINERD_NAMESPACE "*"-address $BERTH_CONTAINERD_SOCKET "*) echo "${p#/proc/}" ;;
 		esac
 	done
 }
+
+bench_stack_open "$@"
+BOTS=()
+cleanup() {
+	set +e
+	delete_bots
+	bench_stack_close
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+bench_stack_start
+PARALLEL=$(sed -n 's/^parallel *= *\([0-9]*\).*/\1/p' "$BERTH_CONFIG")
+INTERVAL=$(sed -n 's/^interval_s *= *\([0-9]*\).*/\1/p' "$BERTH_CONFIG")
 
 # ---- 1. recovery against creates ----
 say "recovery: $N bots, parallelism $PARALLEL"
@@ -108,7 +109,8 @@ delete_bots
 
 # ---- 2. CPU per relist ----
 rc_pid=$("$STACK_SH" pid "$STACK" reconcile)
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$rc_pid/stat"; }
+# Its own CPU and its waited-for children's (the CNI plugins it runs to check every bot's network).
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15 + $16 + $17) * 1000 / hz) }' "/proc/$rc_pid/stat"; }
 relist_lines=()
 for size in $SIZES; do
 	new_bots "$size"

@@ -35,7 +35,6 @@ struct rc_sched {
 	size_t count, cap;
 	bool active;                  /* this process holds the node lock: passes may run */
 	bool stopping;
-	int busy_count;               /* passes in progress */
 	int64_t relist_due_ms;        /* the events thread asks the main thread for a relist (0: none) */
 	pthread_rwlock_t cfg_lock;    /* guards *cfg */
 	const struct berth_config *cfg; /* borrowed from the main thread */

@@ -143,7 +143,6 @@ static bool take_due(struct rc_sched *s, char bot_id[STORE_ID_SIZE], bool *oom, 
 			continue;
 		if (it->due_ms <= now) {
 			it->busy = true;
-			s->busy_count++;
 			memcpy(bot_id, it->bot_id, STORE_ID_SIZE);
 			*oom = it->oom;
 			it->oom = false;
@@ -161,7 +160,6 @@ static void finish(struct rc_sched *s, const char *bot_id, long long retry_in_ms
 {
 	struct rc_item *it = find(s, bot_id);
 
-	s->busy_count--;
 	if (!it)
 		return;
 	it->busy = false;
