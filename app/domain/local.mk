@@ -22,7 +22,8 @@ app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_op.c \
 	app/domain/botctr_lifecycle.c \
 	app/domain/botctr_snapshot.c \
-	app/domain/botctr_skills.c
+	app/domain/botctr_skills.c \
+	app/domain/reconcile.c
 
 check_PROGRAMS += test/unit/test_authz
 TESTS += test/unit/test_authz
@@ -33,3 +34,7 @@ TESTS += test/unit/test_mcpconn
 
 check_PROGRAMS += test/unit/test_botstdio_fed
 TESTS += test/unit/test_botstdio_fed
+
+# Unit: the restart policies and the container id -> bot id mapping of the reconciler.
+check_PROGRAMS += test/unit/test_reconcile_policy
+TESTS += test/unit/test_reconcile_policy

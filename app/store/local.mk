@@ -26,6 +26,7 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/access.c \
 	app/store/events_page.c \
 	app/store/stats.c \
+	app/store/reconcile.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 
@@ -33,6 +34,7 @@ nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 # programs (test_store_migrations checks that this list and db/ agree).
 STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0001_init.sql \
+	$(top_srcdir)/db/0002_reconcile.sql \
 	$(top_srcdir)/db/0003_mcp_stdio.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
 BUILT_SOURCES += app/store/migrations_gen.c

@@ -145,6 +145,7 @@ static const struct {
 	[BERTH_EC_IMAGE_NOT_ALLOWED] = { "image_not_allowed", "bot containers run the configured bot image only" },
 	[BERTH_EC_MCP_CLOSED] = { "mcp_connection_closed", "mcp connection closed" },
 	[BERTH_EC_MCP_LIMIT] = { "mcp_session_limit", "too many mcp stdio sessions for this bot" },
+	[BERTH_EC_INVALID_RESTART_POLICY] = { "invalid_restart_policy", "invalid restart policy" },
 };
 
 const char *berth_errcode_name(berth_errcode code)

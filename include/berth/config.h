@@ -55,8 +55,12 @@ struct berth_config {
 	int skills_max_count;
 	long skill_max_bytes;
 	/* [reconcile] */
-	int reconcile_interval_s;
-	int reconcile_parallel;
+	int reconcile_interval_s;        /* full relist period (>= 1) */
+	int reconcile_parallel;          /* bots converged at the same time (>= 1) */
+	int reconcile_backoff_initial_ms;/* first restart delay after an exit (>= 1) */
+	int reconcile_backoff_max_ms;    /* the doubling stops here */
+	int reconcile_backoff_reset_s;   /* a run this long starts the backoff over */
+	int reconcile_orphan_remove_after_s; /* 0: orphans are only reported */
 	/* [agent] */
 	char *agent_binary;        /* host path of berth-agent, bind-mounted read-only into every bot */
 	int agent_call_timeout_ms; /* cap of one call to a bot's agent (an exec's own timeout is added) */

@@ -62,6 +62,7 @@ typedef enum berth_errcode {
 	/* stdio MCP sessions (botstdio) */
 	BERTH_EC_MCP_CLOSED, /* the session has ended (its process, its container) */
 	BERTH_EC_MCP_LIMIT,  /* the bot holds as many sessions as it may */
+	BERTH_EC_INVALID_RESTART_POLICY, /* not always, never, on-failure or on-failure:N (N 1..9999) */
 	BERTH_EC__COUNT
 } berth_errcode;
 
