@@ -9,7 +9,9 @@
 # STACK_DIR: a running stack to reuse (e.g. /var/lib/berth-dev); without it a test-profile stack
 # is started in a temporary directory and stopped afterwards. Build directory: $BERTH_BUILDDIR,
 # else <checkout>/_build. Knobs: BENCH_DURATION (s, default 8), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (1).
+# BENCH_THREADS (1), BENCH_METRICS_OFF (1: also measure GET /me with [metrics] record = 0, the
+# workers recording nothing, against record = 1, in BENCH_ROUNDS (3) alternating rounds, to show
+# what recording each request costs; 0: skip those runs).
 #
 # !!! BENCH-ONLY LISTENER !!! wrk cannot present a client certificate, so for the duration of the
 # bench this script adds a PLAIN-HTTP listener on 127.0.0.1 to the stack's nginx that passes the
@@ -35,9 +37,28 @@ command -v wrk >/dev/null || die "wrk is not installed (scripts/install-deps.sh)
 bench_stack_open "$@"
 HELLO_SOCK=$STACK/run/fcgi/hello.sock
 HELLO_PID=
+CONFIG_SAVED=
+
+# Reloads berth-fcgi (SIGHUP) and waits until its new workers answer.
+fcgi_reload() {
+	local pid
+	pid=$("$STACK_SH" pid "$STACK" fcgi) || die "berth-fcgi is not running"
+	kill -HUP "$pid"
+	sleep 2 # new workers start, the old ones drain
+}
+
+metrics_restore() {
+	if [ -n "$CONFIG_SAVED" ]; then
+		cp "$CONFIG_SAVED" "$BERTH_CONFIG" && rm -f "$CONFIG_SAVED"
+		CONFIG_SAVED=
+		fcgi_reload
+		say "[metrics] record restored"
+	fi
+}
 
 cleanup() {
 	set +e
+	metrics_restore
 	bench_listener_remove
 	if [ -n "$HELLO_PID" ]; then
 		kill -TERM "$HELLO_PID" 2>/dev/null
@@ -91,9 +112,57 @@ say "measuring GET /hello (hello-fcgi) for ${DURATION}s"
 read -r hello_rps hello_p99 < <(measure /hello)
 [ -n "${me_rps:-}" ] && [ -n "${hello_rps:-}" ] || die "measuring failed"
 
+# Recording on against off, in alternating rounds (the machine's other load drifts; a median of
+# alternating runs is fairer than one run of each).
+off_rps= on_med=
+if [ "${BENCH_METRICS_OFF:-1}" = 1 ]; then
+	ROUNDS=${BENCH_ROUNDS:-3}
+	CONFIG_SAVED=$(mktemp "$STACK/berth.conf.bench.XXXXXX")
+	cp "$BERTH_CONFIG" "$CONFIG_SAVED"
+	on_list=() off_list=() off_p99s=()
+	# Odd rounds measure without recording first, even rounds with it first: neither always
+	# runs right after the other.
+	for ((round = 1; round <= ROUNDS * 2; round++)); do
+		if (((round + (round + 1) / 2) % 2 == 0)); then
+			say "run $round/$((ROUNDS * 2)): GET /me with [metrics] record = 0 (no recording) for ${DURATION}s"
+			{ cat "$CONFIG_SAVED"; printf '\n[metrics]\nrecord = 0\n'; } >"$BERTH_CONFIG"
+			fcgi_reload
+			read -r rps p99 < <(measure /me)
+			off_list+=("$rps") off_p99s+=("$p99")
+		else
+			say "run $round/$((ROUNDS * 2)): GET /me with [metrics] record = 1 for ${DURATION}s"
+			cp "$CONFIG_SAVED" "$BERTH_CONFIG"
+			fcgi_reload
+			read -r rps p99 < <(measure /me)
+			on_list+=("$rps")
+		fi
+	done
+	metrics_restore
+	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	off_rps=$(median "${off_list[@]}")
+	off_p99=$(median "${off_p99s[@]}")
+	on_med=$(median "${on_list[@]}")
+	say "GET /me requests/s with recording: ${on_list[*]}; without: ${off_list[*]}"
+fi
+
 ratio=$(awk -v a="$me_rps" -v b="$hello_rps" 'BEGIN { printf "%.2f", a / b }')
 verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.6) ? "meets" : "BELOW" }')
 printf '\n%-28s %12s %10s\n' "route ($WORKERS workers, -c$CONNS)" "requests/s" "p99 ms"
 printf '%-28s %12s %10s\n' "berth GET /me" "$me_rps" "$me_p99"
+[ -n "$off_rps" ] && printf '%-28s %12s %10s\n' "berth GET /me, no metrics" "$off_rps" "$off_p99" # median
 printf '%-28s %12s %10s\n' "hello-fcgi" "$hello_rps" "$hello_p99"
 printf 'ratio berth/hello: %s (%s the goal 0.6)\n' "$ratio" "$verdict"
+if [ -n "$off_rps" ]; then
+	cost=$(awk -v on="$on_med" -v off="$off_rps" 'BEGIN { printf "%.1f", (off - on) * 100 / off }')
+	printf 'metrics recording (median of %s alternating runs): GET /me %s requests/s with, %s without: %s%% of throughput (goal <= 2%%)\n' \
+		"$ROUNDS" "$on_med" "$off_rps" "$cost"
+fi
+# The cost measured alone, as a share of GET /me's throughput: at me_rps requests/s, recording
+# takes ns x me_rps of CPU time per second; counted as if all of it came out of one core's second
+# (an upper bound: the machine has more), that is the share of requests lost.
+if [ -x "$BERTH_BUILDDIR/bench/metrics-cost" ]; then
+	ns=$("$BERTH_BUILDDIR/bench/metrics-cost" | awk '$1 == "ns_per_request" { print $2 }')
+	share=$(awk -v ns="$ns" -v r="$me_rps" 'BEGIN { printf "%.3f", ns * r / 1e9 * 100 }')
+	printf 'metrics recording alone: %s ns per request = at most %s%% of GET /me at %s requests/s (goal <= 2%%)\n' \
+		"$ns" "$share" "$me_rps"
+fi

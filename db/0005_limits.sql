@@ -13,12 +13,3 @@ CREATE TABLE container_limits (
 	updated_at timestamptz NOT NULL DEFAULT now(),
 	CONSTRAINT container_limits_cpu_pair CHECK ((cpu_quota_us IS NULL) = (cpu_period_us IS NULL))
 );
-
--- The OOM kills Berth has recorded for the bot's current task (cgroup counters start at 0 with each
--- task): an observation that finds more records an "oom" lifecycle event for the difference.
-CREATE TABLE container_oom (
-	bot_id uuid PRIMARY KEY REFERENCES bots (id) ON DELETE CASCADE,
-	task_pid bigint NOT NULL,
-	oom_kills bigint NOT NULL CHECK (oom_kills >= 0),
-	updated_at timestamptz NOT NULL DEFAULT now()
-);

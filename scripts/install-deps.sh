@@ -19,6 +19,8 @@ PACKAGES=(
 	openssl curl ca-certificates iproute2 procps util-linux wrk valgrind
 	# the MCP SDK client test (test/integration/it_tools_sdk): npm installs node 22 and the SDK
 	npm
+	# it_metrics lints GET /metrics with promtool and reads it with the Prometheus client's parser
+	prometheus python3-prometheus-client
 )
 # Packages whose command may come from elsewhere (a nodejs from another repository ships its own
 # npm and conflicts with Debian's): the command on PATH satisfies them.

@@ -17,7 +17,9 @@
 #   stack.sh berthctl DIR ARGS...   berthctl -c DIR/berth.conf ARGS...
 #   stack.sh ctr DIR ARGS...        ctr against the stack's containerd and namespace
 #   stack.sh psql DIR ARGS...       psql on the stack's database
-# SERVICE is postgres | containerd | fcgi | nginx ("stack.sh pid SERVICE DIR" is accepted too).
+# SERVICE is postgres | containerd | fcgi | reconcile | nginx ("stack.sh pid SERVICE DIR" is accepted
+# too), or reconcile2: a second berth-reconcile (the hot standby of the fault drills), started only by
+# start-service and stopped with the stack.
 #
 # Environment (read at the first start of DIR and recorded in DIR/stack.env):
 #   BERTH_BUILDDIR          build directory with berth-fcgi, berthctl (or app/...), berth-bot.tar,
@@ -37,7 +39,7 @@ set -euo pipefail
 
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGBIN=/usr/lib/postgresql/15/bin
-SERVICES=(postgres containerd fcgi nginx)
+SERVICES=(postgres containerd fcgi reconcile nginx)
 PG_PORT=5432 # names the socket file only: listen_addresses is empty
 BRIDGE_LOCK_DIR=/run/lock
 # Variables the Berth programs read as config overrides: services started here take their settings
@@ -93,6 +95,7 @@ build_bin() {
 }
 berthctl_bin() { build_bin berthctl; }
 fcgi_bin() { build_bin berth-fcgi; }
+reconcile_bin() { build_bin berth-reconcile; }
 
 # ---- process helpers ----
 
@@ -101,6 +104,7 @@ exe_name() { # SERVICE -> the executable's file name
 	postgres) echo postgres ;;
 	containerd) echo containerd ;;
 	fcgi) echo berth-fcgi ;;
+	reconcile | reconcile2) echo berth-reconcile ;;
 	nginx) echo nginx ;;
 	esac
 }
@@ -110,7 +114,7 @@ service_arg() { # SERVICE -> "OPTION PATH"
 	case $1 in
 	postgres) echo "-D $PGDATA" ;;
 	containerd) echo "--config $CTD_CONFIG" ;;
-	fcgi) echo "-c $CONF" ;;
+	fcgi | reconcile | reconcile2) echo "-c $CONF" ;;
 	nginx) echo "-c $DIR/nginx/nginx.conf" ;;
 	esac
 }
@@ -317,6 +321,11 @@ issue_cert() { # NAME SUBJECT -> prints the RFC 2253 subject DN
 admin_dn() { openssl x509 -in "$PKI/admin.crt" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'; }
 
 write_configs() {
+	# The test stack relists and backs off fast, so that the fault drills end in seconds.
+	local STACK_RECONCILE_INTERVAL_S=10 STACK_BACKOFF_INITIAL_MS=1000 STACK_BACKOFF_MAX_MS=300000 STACK_BACKOFF_RESET_S=600
+	if [ "$STACK_PROFILE" = test ]; then
+		STACK_RECONCILE_INTERVAL_S=3 STACK_BACKOFF_INITIAL_MS=500 STACK_BACKOFF_MAX_MS=4000 STACK_BACKOFF_RESET_S=20
+	fi
 	# PostgreSQL: a cluster owned by postgres (initdb refuses root), socket in a private dir.
 	if [ ! -f "$PGDATA/PG_VERSION" ]; then
 		mkdir -p "$PGDATA" "$PGSOCK"
@@ -439,8 +448,12 @@ max_count = 256
 max_bytes = 1048576
 
 [reconcile]
-interval_s = 30
+interval_s = $STACK_RECONCILE_INTERVAL_S
 parallel = 4
+backoff_initial_ms = $STACK_BACKOFF_INITIAL_MS
+backoff_max_ms = $STACK_BACKOFF_MAX_MS
+backoff_reset_s = $STACK_BACKOFF_RESET_S
+orphan_remove_after_s = 0
 
 [agent]
 binary = $BUILDDIR/berth-agent
@@ -576,6 +589,24 @@ start_fcgi() {
 	wait_ready fcgi "$LOGS/berth-fcgi.log" fcgi_ready
 }
 stop_fcgi() { stop_group fcgi TERM 15; }
+
+# berth-reconcile has no socket to wait for: ready once it runs (wait_ready checks that it lives).
+reconcile_ready() { true; }
+start_reconcile_service() { # NAME
+	pid_of "$1" >/dev/null && return 0
+	local bin
+	bin=$(reconcile_bin)
+	if [ ! -x "$bin" ]; then
+		say "SKIPPED berth-reconcile: $bin is not built yet"
+		return 0
+	fi
+	start_bg "$1" "$LOGS/berth-$1.log" "$bin" -c "$CONF"
+	wait_ready "$1" "$LOGS/berth-$1.log" reconcile_ready
+}
+start_reconcile() { start_reconcile_service reconcile; }
+stop_reconcile() { stop_group reconcile TERM 15; }
+start_reconcile2() { start_reconcile_service reconcile2; }
+stop_reconcile2() { stop_group reconcile2 TERM 15; }
 
 nginx_ready() { # nginx answers (400 without a client certificate)
 	curl -s -o /dev/null --cacert "$PKI/ca.crt" --max-time 2 "https://127.0.0.1:$STACK_PORT/health"
@@ -748,6 +779,7 @@ cmd_start() {
 	start_containerd
 	provision
 	start_fcgi
+	start_reconcile
 	start_nginx
 	say "running: $DIR (logs: $LOGS)"
 }
@@ -758,6 +790,9 @@ cmd_stop() {
 	exec 9>"$DIR/.lock"
 	flock -w 120 9 || die "another stack.sh holds $DIR/.lock"
 	stop_nginx
+	# The reconcilers first: they would restart the tasks stopped below.
+	stop_reconcile2
+	stop_reconcile
 	stop_fcgi
 	kill_tasks
 	stop_containerd
@@ -809,8 +844,8 @@ cmd_env() {
 
 check_service() {
 	case $1 in
-	postgres | containerd | fcgi | nginx) ;;
-	*) die "unknown service '$1' (postgres | containerd | fcgi | nginx)" ;;
+	postgres | containerd | fcgi | reconcile | reconcile2 | nginx) ;;
+	*) die "unknown service '$1' (postgres | containerd | fcgi | reconcile | reconcile2 | nginx)" ;;
 	esac
 }
 

@@ -39,3 +39,9 @@ test_integration_it_limits_LDADD = $(IT_CONTAINER_LDADD)
 check_PROGRAMS += test/integration/it_faults
 INTEGRATION_TESTS += test/integration/it_faults
 test_integration_it_faults_LDADD = $(IT_CONTAINER_LDADD)
+
+# issue #8: berth-reconcile's fault drills (tasks, containers, containerd, PostgreSQL, the bridge,
+# the standby) and the restart policy with its backoff.
+check_PROGRAMS += test/integration/it_reconcile
+INTEGRATION_TESTS += test/integration/it_reconcile
+test_integration_it_reconcile_LDADD = $(IT_CONTAINER_LDADD)

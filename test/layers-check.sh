@@ -16,9 +16,9 @@ cd "$top" || exit 99
 # The layer of a public header: 1 support, 2 clients, 3 domain, 4 http, 5 programs.
 header_layer() {
 	case $1 in
-	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h | base64.h | agent_wire.h | jsonscan.h) echo 1 ;;
+	err.h | deadline.h | log.h | config.h | safefs.h | strbuf.h | utf8.h | uuid.h | base64.h | agent_wire.h | jsonscan.h | metrics.h | metrics_text.h) echo 1 ;;
 	ctd_*.h | cni.h | store_*.h | image_*.h | oci_spec.h | agentc.h | agentc_pool.h) echo 2 ;;
-	authz.h | botctr_*.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h | mcpconn.h) echo 3 ;;
+	authz.h | botctr_*.h | botdir.h | resolv.h | skills.h | compat.h | bottools.h | mcpconn.h | botstdio.h | botstdio_fed.h | reconcile.h) echo 3 ;;
 	http_*.h) echo 4 ;;
 	*) echo 0 ;;
 	esac

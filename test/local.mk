@@ -27,3 +27,10 @@ TESTS += test/unit/test_invalid_suites
 test_unit_test_invalid_suites_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/app/http \
 	-DBERTH_SUITES_DIR='"$(abs_top_srcdir)/test/suites"'
 EXTRA_DIST += test/suites
+
+# Metrics and events (issue #11): GET /metrics parsed with promtool and the Prometheus client's
+# text parser, counts against the requests made across workers, kills and a reload; the events
+# routes' paging, cursors, limits and authorization.
+check_PROGRAMS += test/integration/it_metrics
+INTEGRATION_TESTS += test/integration/it_metrics
+test_integration_it_metrics_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lpthread

@@ -22,7 +22,7 @@ IT_TOOLS_SDK = test/integration/it_tools_sdk
 check_SCRIPTS = $(IT_TOOLS_SDK)
 INTEGRATION_TESTS += $(IT_TOOLS_SDK)
 CLEANFILES += $(IT_TOOLS_SDK)
-EXTRA_DIST += test/integration/it_tools_sdk.in test/mcp-sdk/package.json test/mcp-sdk/package-lock.json \
+EXTRA_DIST += test/integration/it_tools_sdk.in test/mcp-sdk/install.sh test/mcp-sdk/package.json test/mcp-sdk/package-lock.json \
 	test/mcp-sdk/sdk-test.mjs
 $(IT_TOOLS_SDK): $(srcdir)/test/integration/it_tools_sdk.in Makefile
 	@mkdir -p $(@D)

@@ -109,6 +109,18 @@ void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *r
 /* A JSON-RPC error response line. NEW. */
 char *agent_rpc_error_line(json_t *id, int code, const char *message, size_t *len);
 
+/* ---- stdio.c: stdio MCP sessions (agent_wire.h); JSON-RPC methods like rpc.c's: params
+ * BORROWED, result NEW, or NULL and *error NEW ({code, message}). ---- */
+json_t *agent_stdio_start(json_t *params, json_t **error);
+json_t *agent_stdio_call(json_t *params, json_t **error);
+json_t *agent_stdio_messages(json_t *params, json_t **error);
+json_t *agent_stdio_list(json_t *params, json_t **error);
+json_t *agent_stdio_close(json_t *params, json_t **error);
+
+/* ---- stdio_mode.c: `berth-agent stdio`, the MCP methods on stdin/stdout ---- */
+/* Serves lines from in_fd, answers on out_fd, until EOF; then returns. */
+void agent_stdio_mode_serve(int in_fd, int out_fd);
+
 /* ---- tools.c: the tool table ---- */
 struct agent_tool {
 	const char *name;

@@ -11,6 +11,8 @@ AGENT_SOURCES = \
 	app/agent/bootstrap.c \
 	app/agent/server.c \
 	app/agent/rpc.c \
+	app/agent/stdio.c \
+	app/agent/stdio_mode.c \
 	app/agent/tools.c \
 	app/agent/tool_files.c \
 	app/agent/tool_list.c \

@@ -7,6 +7,8 @@
 #include "berth/deadline.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: berth-agent serve [--socket PATH] [--data DIR] [--template DIR] "
 		"[--init-command CMD]\n"
+		"       berth-agent stdio [--data DIR]   (MCP on stdin/stdout)\n"
 		"       berth-agent --version\n"
 		"defaults: --socket " AGENT_SOCKET_PATH " --data " AGENT_DATA_DIR
 		" --template " AGENT_TEMPLATE_DIR "\n");
@@ -128,6 +131,72 @@ static void shut_down(int sfd, int sig, struct child *init)
 	agent_children_reap();
 }
 
+/* `berth-agent stdio`: a thread serves stdin/stdout (a tools/call exec there waits on the
+ * reaper), this thread reaps and ends the program at EOF or on SIGTERM/SIGINT. */
+static int done_pipe[2] = { -1, -1 };
+
+static void *stdio_thread(void *arg)
+{
+	(void)arg;
+	agent_stdio_mode_serve(STDIN_FILENO, STDOUT_FILENO);
+	if (write(done_pipe[1], "x", 1) < 0)
+		agent_log("error", "stdio mode: %s", strerror(errno));
+	return NULL;
+}
+
+static int run_stdio_mode(int argc, char **argv)
+{
+	pthread_t thread;
+	sigset_t set;
+	int sfd, rc, i;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--data") || i + 1 >= argc || argv[i + 1][0] != '/') {
+			usage(stderr);
+			return 2;
+		}
+		agent_data_dir = argv[++i];
+	}
+	agent_signals_block();
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0 || pipe2(done_pipe, O_CLOEXEC) < 0) {
+		agent_log("error", "stdio mode: %s", strerror(errno));
+		return 1;
+	}
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		agent_log("warn", "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	rc = pthread_create(&thread, NULL, stdio_thread, NULL);
+	if (rc != 0) {
+		agent_log("error", "stdio mode: pthread_create: %s", strerror(rc));
+		return 1;
+	}
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+			{ .fd = done_pipe[0], .events = POLLIN } };
+		int sig;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return 1;
+		if (p[1].revents)
+			break;
+		while ((sig = read_signal(sfd)) != 0) {
+			if (sig == SIGCHLD)
+				agent_children_reap();
+			else
+				goto out;
+		}
+	}
+	pthread_join(thread, NULL);
+out:
+	agent_children_signal_all(SIGKILL);
+	agent_children_reap();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -140,6 +209,8 @@ int main(int argc, char **argv)
 		printf("%s %s\n", AGENT_SERVER_NAME, PACKAGE_VERSION);
 		return 0;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "stdio"))
+		return run_stdio_mode(argc, argv);
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
 		return 2;

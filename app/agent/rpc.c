@@ -1,5 +1,6 @@
-/* rpc.c: JSON-RPC 2.0 framing and the MCP methods (initialize, ping, tools/list, tools/call).
- * The agent keeps no session state: every request stands alone. */
+/* rpc.c: JSON-RPC 2.0 framing and the MCP methods (initialize, ping, tools/list, tools/call),
+ * and the dispatch of the stdio session methods (stdio.c). The MCP server keeps no session
+ * state: every request stands alone. */
 #include "agent.h"
 
 
@@ -284,6 +285,11 @@ static const struct {
 	{ "initialize", method_initialize },
 	{ "tools/list", method_tools_list },
 	{ "tools/call", method_tools_call },
+	{ "stdio/start", agent_stdio_start },
+	{ "stdio/call", agent_stdio_call },
+	{ "stdio/messages", agent_stdio_messages },
+	{ "stdio/list", agent_stdio_list },
+	{ "stdio/close", agent_stdio_close },
 };
 
 void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *reply_len)

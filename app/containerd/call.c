@@ -29,6 +29,7 @@
 #include "berth/ctd_types.h"
 #include "berth/deadline.h"
 #include "ctd_call.h"
+#include "berth/metrics.h"
 
 #define MSG_LIMIT (16 * 1024 * 1024)
 #define POLL_SLICE_MS 200
@@ -522,9 +523,14 @@ int ctd_call_unary(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const cha
 	const ProtobufCMethodDescriptor *m = find_method(svc, method, err);
 	if (!m || check_request(m, req, svc->short_name, err) != 0)
 		return -1;
-	int rc = unary_once(c, svc, m, req, resp, timeout_ms, err);
+	uint64_t t0 = metrics_recording() ? metrics_now_us() : 0;
+	berth_err local = { 0 };
+	berth_err *e = err ? err : &local;
+	int rc = unary_once(c, svc, m, req, resp, timeout_ms, e);
 	if (rc != 0 && c->last_status == GRPC_STATUS_UNAVAILABLE && (flags & CTD_IDEMPOTENT))
-		rc = unary_once(c, svc, m, req, resp, timeout_ms, err);
+		rc = unary_once(c, svc, m, req, resp, timeout_ms, e);
+	if (t0)
+		metrics_observe_dep(METRICS_DEP_CONTAINERD, metrics_now_us() - t0, rc == 0 ? BERTH_OK : e->kind);
 	return rc;
 }
 
@@ -598,11 +604,17 @@ int ctd_call_server_stream(ctd_conn *c, const ProtobufCServiceDescriptor *svc, c
 	const ProtobufCMethodDescriptor *m = find_method(svc, method, err);
 	if (!m || check_request(m, req, svc->short_name, err) != 0)
 		return -1;
+	/* A subscription that only a cancel ends has no latency worth a histogram: not recorded. */
+	uint64_t t0 = metrics_recording() && !(flags & CTD_CANCEL_ENDS_OK) ? metrics_now_us() : 0;
+	berth_err local = { 0 };
+	berth_err *e = err ? err : &local;
 	int delivered = 0;
-	int rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, err);
+	int rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, e);
 	if (rc != 0 && !delivered && c->last_status == GRPC_STATUS_UNAVAILABLE &&
 	    (flags & CTD_IDEMPOTENT))
-		rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, err);
+		rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, e);
+	if (t0)
+		metrics_observe_dep(METRICS_DEP_CONTAINERD, metrics_now_us() - t0, rc == 0 ? BERTH_OK : e->kind);
 	return rc;
 }
 

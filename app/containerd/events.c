@@ -1,4 +1,6 @@
 /* events.c: Events service (subscription stream) and event decoding. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 
 #define SVC (&containerd__services__events__v1__events__descriptor)
 #define TASK_EXIT_TYPE "containerd.events.TaskExit"
+#define TASK_OOM_TYPE "containerd.events.TaskOOM"
 
 struct sub_ctx {
 	ctd_event_fn fn;
@@ -39,6 +42,29 @@ int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filte
 	req.filters = (char **)filters;
 	return ctd_call_server_stream(c, SVC, "Subscribe", &req.base, sub_msg, &sc, -1,
 				      CTD_CANCEL_ENDS_OK, err);
+}
+
+/* Whether the envelope's type URL ends with type (it may carry a host prefix). */
+static bool has_type(const ctd_envelope *env, const char *type)
+{
+	size_t ulen = env->type_url ? strlen(env->type_url) : 0, tlen = strlen(type);
+
+	return ulen >= tlen && strcmp(env->type_url + ulen - tlen, type) == 0;
+}
+
+int ctd_event_task_oom(const ctd_envelope *env, char *container_id, size_t cap, berth_err *err)
+{
+	Containerd__Events__TaskOOM *pb;
+
+	if (!has_type(env, TASK_OOM_TYPE))
+		return berth_err_set(err, BERTH_E_INVALID, "event %s is not a task OOM",
+				     env->type_url && env->type_url[0] ? env->type_url : "(none)");
+	pb = containerd__events__task_oom__unpack(NULL, env->len, env->data);
+	if (!pb)
+		return berth_err_set(err, BERTH_E_INVALID, "malformed TaskOOM event");
+	snprintf(container_id, cap, "%s", pb->container_id ? pb->container_id : "");
+	ctd_reply_free(pb);
+	return 0;
 }
 
 int ctd_event_task_exit(const ctd_envelope *env, ctd_task_exit_event **out, berth_err *err)

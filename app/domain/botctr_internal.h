@@ -29,6 +29,9 @@ struct botctr_op {
 /* Takes the bot's lock, waiting at most half of the time left before the env's deadline (and at
  * most a minute): the operation keeps the other half. */
 int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err);
+/* The same, waiting at most wait_ms for the lock (TIMEOUT / BERTH_EC_BUSY when it stays taken). */
+int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, int wait_ms,
+			 berth_err *err);
 /* Releases the lock (a failure is logged: the session ends the lock anyway). */
 void botctr_op_end(struct botctr_op *op);
 
@@ -56,6 +59,12 @@ int botctr_limits_sync(struct botctr_op *op, berth_err *err);
 
 /* The pid of the running task, 0 when there is no running task. -1 only for a containerd error. */
 int botctr_task_running_pid(struct botctr_op *op, uint32_t *pid, berth_err *err);
+
+/* The work of botctr_start under the caller's lock: rebuilds a missing container (from its live
+ * snapshot when containerd still has it, else from the image; data dir untouched), replaces a dead
+ * task, re-applies the network and records the outcome. set_desired: also records desired running
+ * (an API start); the reconciler passes false, so that it never changes what a user asked for. */
+int botctr_bring_up(struct botctr_op *op, bool set_desired, bool *started, berth_err *err);
 
 /* SIGTERM, wait timeout_s, SIGKILL, wait, delete the task. No task: success. */
 int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err);

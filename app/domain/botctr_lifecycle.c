@@ -12,9 +12,11 @@
 #include "berth/ctd_tasks.h"
 #include "berth/ctd_types.h"
 #include "berth/log.h"
+#include "berth/reconcile.h"
 #include "berth/store_conn.h"
 #include "berth/store_containers.h"
 #include "berth/store_snapshots.h"
+#include "berth/store_reconcile.h"
 
 /* Upserts the bot's row from the container as containerd has it (its image and snapshotter, which
  * may differ from today's configuration or request). */
@@ -70,6 +72,12 @@ static int run_and_connect(struct botctr_op *op, char *ip, size_t ip_cap, berth_
 int botctr_create(const struct botctr_env *env, const char *bot_id, const char *snapshotter_in,
 		  json_t **out, berth_err *err)
 {
+	return botctr_create_with_policy(env, bot_id, snapshotter_in, NULL, out, err);
+}
+
+int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id, const char *snapshotter_in,
+			      const char *restart_policy, json_t **out, berth_err *err)
+{
 	struct botctr_op op;
 	struct store_container row;
 	const char *snapshotter;
@@ -77,7 +85,8 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 	bool built = false, row_found;
 	int rc = -1;
 
-	if (botctr_snapshotter_check(snapshotter_in, err) < 0 || botctr_op_begin(&op, env, bot_id, err) < 0)
+	if (botctr_snapshotter_check(snapshotter_in, err) < 0 || reconcile_policy_check(restart_policy, err) < 0 ||
+	    botctr_op_begin(&op, env, bot_id, err) < 0)
 		return -1;
 	/* An existing container keeps its snapshotter: naming another one cannot move it. */
 	row_found = store_container_get(env->store, bot_id, &row, err) == 0;
@@ -90,6 +99,8 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 	}
 	/* The row now says what containerd has (an existing container keeps its image and snapshotter). */
 	if (record_container(&op, err) < 0 || store_container_get(env->store, bot_id, &row, err) < 0)
+		goto done;
+	if (restart_policy && store_reconcile_set_policy(env->store, bot_id, restart_policy, err) < 0)
 		goto done;
 	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
 		goto done;
@@ -111,6 +122,24 @@ done:
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
+}
+
+/* The reconciler's view of the row: restart policy, last exit, backoff, observed_at. */
+static int add_reconcile_state(const struct botctr_env *env, const char *bot_id, json_t *body, berth_err *err)
+{
+	struct store_reconcile_row st;
+	int rc = 0;
+
+	if (store_reconcile_get(env->store, bot_id, &st, err) < 0)
+		return -1;
+	rc |= json_object_set_new(body, "restart_policy", json_string(st.restart_policy));
+	rc |= json_object_set_new(body, "last_exit_code", st.has_exit_code ? json_integer(st.last_exit_code) : json_null());
+	rc |= json_object_set_new(body, "last_exit_at", str_or_null(st.last_exit_at));
+	rc |= json_object_set_new(body, "oom_killed", json_boolean(st.oom_killed));
+	rc |= json_object_set_new(body, "next_attempt_at",
+				  str_or_null(strcmp(st.status, "backoff") == 0 ? st.next_attempt_at : ""));
+	rc |= json_object_set_new(body, "observed_at", str_or_null(st.observed_at));
+	return rc ? berth_err_set(err, BERTH_E_INTERNAL, "out of memory") : 0;
 }
 
 int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err)
@@ -162,6 +191,10 @@ int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, b
 			 "last_stopped_at", str_or_null(row.last_stopped_at));
 	if (body && row.host_path[0])
 		json_object_set_new(body, "host_path", json_string(row.host_path));
+	if (body && add_reconcile_state(env, bot_id, body, err) < 0) {
+		json_decref(body);
+		return -1;
+	}
 done:
 	if (!body)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -192,44 +225,49 @@ static int find_container(struct botctr_op *op, struct store_container *row, boo
 	return 0;
 }
 
-int botctr_start(const struct botctr_env *env, const char *bot_id, bool *started, berth_err *err)
+int botctr_bring_up(struct botctr_op *op, bool set_desired, bool *started, berth_err *err)
 {
-	struct botctr_op op;
+	const struct botctr_env *env = op->env;
 	struct store_container row;
 	bool row_found, ctr_found, built = false;
 	const char *snapshotter;
 	char ip[64] = "";
-	int rc = -1;
+	uint32_t pid;
+
+	*started = false;
+	if (find_container(op, &row, &row_found, &ctr_found, err) < 0)
+		return -1;
+	snapshotter = botctr_snapshotter(env, row_found ? row.snapshotter : NULL);
+	if (!ctr_found)
+		blog(BLOG_WARN, "container %s missing in containerd: rebuilding it (data dir kept)", op->ctr_id);
+	if (botctr_container_ensure(op, snapshotter, &built, err) < 0) {
+		botctr_record_error(op, "rebuild", err);
+		return -1;
+	}
+	if (!row_found && record_container(op, err) < 0)
+		return -1;
+	if (set_desired && store_container_set_desired(env->store, op->bot_id, "running", err) < 0)
+		return -1;
+	if (built)
+		botctr_event(op, "rebuild", json_pack("{s:s}", "image", env->cfg->bot_image));
+	if (run_and_connect(op, ip, sizeof ip, err) < 0)
+		return -1;
+	if (botctr_task_running_pid(op, &pid, err) < 0)
+		return -1;
+	*started = pid != 0;
+	botctr_event(op, "start", json_pack("{s:s,s:b}", "ip", ip, "started", *started));
+	return 0;
+}
+
+int botctr_start(const struct botctr_env *env, const char *bot_id, bool *started, berth_err *err)
+{
+	struct botctr_op op;
+	int rc;
 
 	*started = false;
 	if (botctr_op_begin(&op, env, bot_id, err) < 0)
 		return -1;
-	if (find_container(&op, &row, &row_found, &ctr_found, err) < 0)
-		goto done;
-	snapshotter = botctr_snapshotter(env, row_found ? row.snapshotter : NULL);
-	if (!ctr_found)
-		blog(BLOG_WARN, "container %s missing in containerd: rebuilding it (data dir kept)", op.ctr_id);
-	if (botctr_container_ensure(&op, snapshotter, &built, err) < 0) {
-		botctr_record_error(&op, "rebuild", err);
-		goto done;
-	}
-	if (!row_found && record_container(&op, err) < 0)
-		goto done;
-	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
-		goto done;
-	if (built)
-		botctr_event(&op, "rebuild", json_pack("{s:s}", "image", env->cfg->bot_image));
-	if (run_and_connect(&op, ip, sizeof ip, err) < 0)
-		goto done;
-	{
-		uint32_t pid;
-		if (botctr_task_running_pid(&op, &pid, err) < 0)
-			goto done;
-		*started = pid != 0;
-	}
-	botctr_event(&op, "start", json_pack("{s:s,s:b}", "ip", ip, "started", *started));
-	rc = 0;
-done:
+	rc = botctr_bring_up(&op, true, started, err);
 	botctr_record_timeout(&op, "start", rc, err, true);
 	botctr_op_end(&op);
 	return rc;

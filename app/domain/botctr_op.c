@@ -42,14 +42,26 @@ void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX])
 	snprintf(out, BOTCTR_ID_MAX, "mcp-%s", bot_id);
 }
 
-int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err)
+int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, int wait_ms,
+			 berth_err *err)
 {
-	int wait_ms = LOCK_WAIT_MAX_MS;
-
 	memset(op, 0, sizeof *op);
 	op->env = env;
 	op->bot_id = bot_id;
 	botctr_container_id(bot_id, op->ctr_id);
+	if (store_bot_lock(env->store, bot_id, wait_ms, err) < 0) {
+		if (berth_err_is(err, BERTH_EC_BUSY))
+			berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY, "another operation on this bot is still running");
+		return -1;
+	}
+	op->locked = true;
+	return 0;
+}
+
+int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err)
+{
+	int wait_ms = LOCK_WAIT_MAX_MS;
+
 	/* The lock wait gets at most half of the time left, so that the operation keeps the other
 	 * half and the request's deadline (and the worker's backstop behind it) does not cut it off
 	 * half-way. */
@@ -58,13 +70,7 @@ int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const ch
 		if (half < wait_ms)
 			wait_ms = half > 0 ? (int)half : 1;
 	}
-	if (store_bot_lock(env->store, bot_id, wait_ms, err) < 0) {
-		if (berth_err_is(err, BERTH_EC_BUSY))
-			berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY, "another operation on this bot is still running");
-		return -1;
-	}
-	op->locked = true;
-	return 0;
+	return botctr_op_begin_wait(op, env, bot_id, wait_ms, err);
 }
 
 void botctr_op_end(struct botctr_op *op)

@@ -13,9 +13,7 @@
 #include "berth/botctr_stats.h"
 #include "berth/ctd_metrics.h"
 #include "berth/ctd_tasks.h"
-#include "berth/log.h"
 #include "berth/store_containers.h"
-#include "berth/store_limits.h"
 
 /* /proc/<pid>/net/dev is one line per interface: a bot cannot make many (no CAP_NET_ADMIN), but
  * the read is bounded anyway. */
@@ -133,37 +131,6 @@ out:
 	return rc;
 }
 
-int botctr_oom_observe(const struct botctr_env *env, const char *bot_id, uint32_t task_pid, uint64_t oom_kills,
-		       uint64_t memory_limit_bytes, int64_t *new_kills, berth_err *err)
-{
-	struct botctr_op op;
-	int64_t n = 0;
-
-	if (new_kills)
-		*new_kills = 0;
-	if (oom_kills > (uint64_t)INT64_MAX)
-		return berth_err_set(err, BERTH_E_INVALID, "oom: count out of range");
-	if (store_oom_observe(env->store, bot_id, task_pid, (int64_t)oom_kills, &n, err) < 0)
-		return -1;
-	if (n > 0) {
-		memset(&op, 0, sizeof op);
-		op.env = env;
-		op.bot_id = bot_id;
-		botctr_container_id(bot_id, op.ctr_id);
-		blog(BLOG_WARN, "container %s: the OOM killer killed %lld process(es) (memory limit %llu bytes)",
-		     op.ctr_id, (long long)n, (unsigned long long)memory_limit_bytes);
-		botctr_event(&op, "oom", json_pack("{s:I,s:I,s:I,s:o}", "oom_kills", (json_int_t)oom_kills, "new",
-						   (json_int_t)n, "task_pid", (json_int_t)task_pid,
-						   "memory_limit_bytes",
-						   memory_limit_bytes == CTD_UNLIMITED
-							   ? json_null()
-							   : json_integer((json_int_t)memory_limit_bytes)));
-	}
-	if (new_kills)
-		*new_kills = n;
-	return 0;
-}
-
 static json_t *limit_or_null(uint64_t v)
 {
 	return v == CTD_UNLIMITED ? json_null() : json_integer((json_int_t)v);
@@ -228,11 +195,6 @@ int botctr_stats(const struct botctr_env *env, const char *bot_id, json_t **out,
 					      "the bot's container is not running: no usage to report");
 		botctr_fault(err);
 		return berth_err_prefix(err, "metrics");
-	}
-	if (s.oom_kills_known) {
-		berth_err oerr;
-		if (botctr_oom_observe(env, bot_id, info.pid, s.oom_kills, s.mem_limit, NULL, &oerr) < 0)
-			blog(BLOG_WARN, "container %s: recording its OOM kills: %s", op.ctr_id, oerr.msg);
 	}
 	if (read_netdev(&op, info.pid, &ifaces, &rx, &tx, err) < 0) {
 		if (err->kind == BERTH_E_NOT_FOUND)

@@ -130,9 +130,10 @@ static int wait_for_agent(const struct botctr_env *env, const char *dir, const c
 	}
 }
 
-/* The agent's reply line to request (NEW in *out), unchecked. */
+/* The agent's reply line to request (NEW in *out), unchecked. cap_override_ms > 0 replaces the
+ * call's cap ([agent] call_timeout_ms or the tool's own). */
 static int relay(const struct botctr_env *env, const char *bot_id, const json_t *request, bool start_if_stopped,
-		 char **out, size_t *out_len, berth_err *err)
+		 int cap_override_ms, char **out, size_t *out_len, berth_err *err)
 {
 	json_t *sent = NULL;
 	char *line = NULL, dir[1024];
@@ -144,6 +145,8 @@ static int relay(const struct botctr_env *env, const char *bot_id, const json_t 
 	if ((size_t)snprintf(dir, sizeof dir, "%s/bots/%s/agent", env->cfg->state_root, bot_id) >= sizeof dir)
 		return berth_err_set(err, BERTH_E_INTERNAL, "state_root path too long");
 	sent = bounded_request(env, request, &cap_ms);
+	if (cap_override_ms > 0)
+		cap_ms = cap_override_ms;
 	line = sent ? json_dumps(sent, JSON_COMPACT) : NULL;
 	if (!line) {
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -187,7 +190,7 @@ done:
 int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const json_t *request,
 		      bool start_if_stopped, char **reply, size_t *reply_len, berth_err *err)
 {
-	if (relay(env, bot_id, request, start_if_stopped, reply, reply_len, err) < 0)
+	if (relay(env, bot_id, request, start_if_stopped, 0, reply, reply_len, err) < 0)
 		return -1;
 	if (jsonscan_object(*reply, *reply_len, NULL, 0, NULL) == 0)
 		return 0;
@@ -209,8 +212,8 @@ int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const js
 	return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a malformed reply");
 }
 
-int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
-		  bool start_if_stopped, json_t **reply, berth_err *err)
+static int call_parsed(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		       bool start_if_stopped, int cap_override_ms, json_t **reply, berth_err *err)
 {
 	char *out = NULL;
 	size_t out_len = 0;
@@ -218,7 +221,7 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 	json_error_t jerr;
 
 	*reply = NULL;
-	if (relay(env, bot_id, request, start_if_stopped, &out, &out_len, err) < 0)
+	if (relay(env, bot_id, request, start_if_stopped, cap_override_ms, &out, &out_len, err) < 0)
 		return -1;
 	*reply = json_loadb(out, out_len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(*reply)) {
@@ -233,6 +236,18 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 done:
 	free(out);
 	return rc;
+}
+
+int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		  bool start_if_stopped, json_t **reply, berth_err *err)
+{
+	return call_parsed(env, bot_id, request, start_if_stopped, 0, reply, err);
+}
+
+int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const json_t *request, int cap_ms,
+			 json_t **reply, berth_err *err)
+{
+	return call_parsed(env, bot_id, request, false, cap_ms, reply, err);
 }
 
 int bottools_call_tool(const struct botctr_env *env, const char *bot_id, const char *tool,

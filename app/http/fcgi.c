@@ -9,7 +9,9 @@
 #include "berth/http_dispatch.h"
 #include "berth/http_request.h"
 #include "berth/http_response.h"
+#include "berth/http_metrics.h"
 #include "berth/log.h"
+#include "berth/metrics.h"
 
 static long read_stdin(void *arg, char *buf, size_t n)
 {
@@ -41,6 +43,7 @@ int http_serve_fcgi(const struct http_server *srv, FCGX_Request *r)
 	char *head;
 	bool head_only;
 	int rc = 0;
+	uint64_t t0 = metrics_recording() ? metrics_now_us() : 0;
 
 	http_handle(srv, r->envp, read_stdin, r->in, &req, &resp);
 	/* HEAD: the GET's status and headers (Content-Length of its body included), no body */
@@ -56,6 +59,8 @@ int http_serve_fcgi(const struct http_server *srv, FCGX_Request *r)
 	if (resp.close_connection)
 		r->keepConnection = 0;
 	http_log_access(&req, &resp);
+	if (t0)
+		http_metrics_record(srv, &req, &resp, metrics_now_us() - t0);
 	http_req_release(&req);
 	http_resp_free(&resp);
 	blog_ctx_clear();

@@ -7,7 +7,9 @@
 #include "berth/ctd_conn.h"
 #include "berth/ctd_version.h"
 #include "berth/log.h"
+#include "berth/http_context.h"
 #include "berth/store_conn.h"
+#include "berth/store_reconcile.h"
 
 /* A readiness probe must answer well before nginx gives up on it. */
 #define READY_CHECK_MAX_MS 3000
@@ -25,6 +27,23 @@ static int check_budget(const struct http_req *req)
 	if (left <= 0)
 		return 1; /* the deadline passed: fail fast */
 	return left < READY_CHECK_MAX_MS ? left : READY_CHECK_MAX_MS;
+}
+
+/* Whether this node's berth-reconcile is active (holds the node lock): "active", "absent", or
+ * "unknown" when the database cannot tell. It does not decide readiness (the API works without it),
+ * but without it nothing converges and observed_at grows stale: the probe says so. */
+static const char *reconciler_state(berth_store *store, const struct berth_config *cfg)
+{
+	berth_err err;
+	bool held = false;
+
+	if (store_reconcile_node_held(store, cfg->node, &held, &err) < 0) {
+		blog(BLOG_WARN, "ready: %s", err.msg);
+		return "unknown";
+	}
+	if (!held)
+		blog(BLOG_WARN, "ready: no active berth-reconcile for node %s", cfg->node);
+	return held ? "active" : "absent";
 }
 
 /* GET /ready answers any certificate holder: it says which dependency is down, never the
@@ -58,8 +77,9 @@ int http_get_ready(struct http_req *req, struct http_resp *resp)
 	}
 	if (db_ok && ctd_ok)
 		return http_resp_json(resp, 200,
-				      json_pack("{s:s, s:s, s:s, s:s}", "status", "ok", "database", "ok",
-						"containerd", "ok", "containerd_version", version));
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "ok", "database", "ok",
+						"containerd", "ok", "containerd_version", version, "reconciler",
+						reconciler_state(store, worker_config(req->ctx))));
 	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "unavailable", "database",
 			 db_ok ? "ok" : "unavailable", "containerd", ctd_ok ? "ok" : "unavailable", "code",
 			 "not_ready", "message",

@@ -4,11 +4,33 @@
 #include <jansson.h>
 
 #include "berth/http_handlers_mcpconn.h"
+#include "berth/botstdio_fed.h"
+#include "berth/log.h"
 #include "berth/mcpconn.h"
+#include "handlers_bot_common.h"
 #include "berth/store_bots.h"
 #include "berth/http_context.h"
 #include "berth/http_request.h"
 #include "berth/http_response.h"
+
+/* A connection deleted or changed ends the agent-held session federating it (its next use starts
+ * one with the new config); a failure to end it is logged, never the request's (the session then
+ * ends at its idle close). */
+static void end_federated_session(struct http_req *req, const char *connection_id)
+{
+	struct botctr_env env;
+	struct http_resp ignored;
+	berth_err err;
+
+	http_resp_init(&ignored);
+	if (bot_env_for(req, &env, &ignored) < 0) {
+		http_resp_free(&ignored);
+		blog(BLOG_WARN, "mcp connection %s: its federated session was not ended (no environment)", connection_id);
+		return;
+	}
+	if (botstdio_fed_close(&env, req->bot->id, connection_id, &err) < 0)
+		blog(BLOG_WARN, "mcp connection %s: ending its federated session failed: %s", connection_id, err.msg);
+}
 
 enum mcpconn_op { OP_LIST, OP_CREATE, OP_GET, OP_UPDATE, OP_DELETE, OP_IMPORT, OP_EXPORT, OP_BATCH_DELETE };
 
@@ -55,6 +77,16 @@ static int mcpconn_route(struct http_req *req, struct http_resp *resp, enum mcpc
 	}
 	if (rc < 0)
 		return http_resp_err(resp, &err);
+	if (op == OP_DELETE || op == OP_UPDATE) {
+		end_federated_session(req, id);
+	} else if (op == OP_BATCH_DELETE) {
+		json_t *v;
+		size_t i;
+
+		json_array_foreach(json_object_get(body, "ids"), i, v)
+			if (json_is_string(v))
+				end_federated_session(req, json_string_value(v));
+	}
 	if (op == OP_DELETE || op == OP_BATCH_DELETE)
 		return http_resp_empty(resp, 204);
 	return http_resp_json(resp, op == OP_CREATE ? 201 : 200, out);

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "berth/botctr_op.h"
+#include "berth/botstdio_fed.h"
 #include "berth/bottools.h"
 #include "berth/http_context.h"
 #include "berth/http_handlers_tools.h"
@@ -271,22 +272,31 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 	}
 	if (bot_env_for(req, &env, resp) < 0)
 		goto done;
-	if (bottools_call_raw(&env, req->bot->id, msg, false, &line, &line_len, &err) < 0) {
+	/* A tool of a federated stdio MCP connection (issue #10), else the agent's own. */
+	if (botstdio_fed_call(&env, req->bot->id, msg, &reply, &err) < 0) {
 		rc = relay_failure(resp, id, &err);
 		goto done;
 	}
-	/* The reply answers this request whatever the agent wrote as its id: as it is when the agent
-	 * echoed the id and the version (it does), else rewritten. */
-	if (reply_is_answer(line, line_len, id)) {
-		rc = http_resp_bytes(resp, 200, "application/json", line, line_len);
-		line = NULL;
-		goto done;
+	if (!reply) {
+		if (bottools_call_raw(&env, req->bot->id, msg, false, &line, &line_len, &err) < 0) {
+			rc = relay_failure(resp, id, &err);
+			goto done;
+		}
+		/* A tools/call reply answers this request whatever the agent wrote as its id: as it is
+		 * when the agent echoed the id and the version (it does), else rewritten. A tools/list
+		 * reply may get the federated tools appended. */
+		if (strcmp(method, "tools/call") == 0 && reply_is_answer(line, line_len, id)) {
+			rc = http_resp_bytes(resp, 200, "application/json", line, line_len);
+			line = NULL;
+			goto done;
+		}
+		reply = json_loadb(line, line_len, JSON_ALLOW_NUL, &jerr);
+		if (!json_is_object(reply)) {
+			rc = rpc_error(resp, 500, id, RPC_INTERNAL_ERROR, "the bot's agent sent a malformed reply");
+			goto done;
+		}
 	}
-	reply = json_loadb(line, line_len, JSON_ALLOW_NUL, &jerr);
-	if (!json_is_object(reply)) {
-		rc = rpc_error(resp, 500, id, RPC_INTERNAL_ERROR, "the bot's agent sent a malformed reply");
-		goto done;
-	}
+	botstdio_fed_extend_list(&env, req->bot->id, msg, reply);
 	if (json_object_set(reply, "id", (json_t *)id) < 0 || json_object_set_new(reply, "jsonrpc", json_string("2.0")) < 0) {
 		rc = http_resp_error(resp, 500, "internal", "out of memory");
 		goto done;

@@ -18,6 +18,7 @@ app_http_libberth_http_a_SOURCES = \
 	include/berth/http_handlers_tools.h \
 	include/berth/http_handlers_files.h \
 	include/berth/http_handlers_mcpconn.h \
+	include/berth/http_handlers_stdio.h \
 	app/http/params.c \
 	app/http/router.c \
 	app/http/response.c \
@@ -36,10 +37,15 @@ app_http_libberth_http_a_SOURCES = \
 	app/http/handlers_compat.c \
 	app/http/handlers_tools.c \
 	app/http/handlers_files.c \
-	app/http/handlers_mcpconn.c
+	app/http/handlers_mcpconn.c \
+	app/http/handlers_stdio.c \
+	app/http/handlers_metrics.c \
+	app/http/request_metrics.c \
+	app/http/handlers_events.c \
+	app/http/events_cursor.c
 
 # Unit tests (no services).
 HTTP_UNIT_TESTS = test/unit/test_router test/unit/test_params test/unit/test_http_rules \
-	test/unit/test_http_fcgi
+	test/unit/test_http_fcgi test/unit/test_events_cursor
 check_PROGRAMS += $(HTTP_UNIT_TESTS)
 TESTS += $(HTTP_UNIT_TESTS)

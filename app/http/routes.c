@@ -5,11 +5,14 @@
 #include "berth/http_dispatch.h"
 #include "berth/http_handlers_compat.h"
 #include "berth/http_handlers_container.h"
+#include "berth/http_handlers_events.h"
 #include "berth/http_handlers_files.h"
 #include "berth/http_handlers_health.h"
 #include "berth/http_handlers_limits.h"
+#include "berth/http_handlers_metrics.h"
 #include "berth/http_handlers_skills.h"
 #include "berth/http_handlers_mcpconn.h"
+#include "berth/http_handlers_stdio.h"
 #include "berth/http_handlers_tools.h"
 #include "berth/http_routes.h"
 
@@ -17,6 +20,10 @@ const struct http_route http_routes[] = {
 	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/ready", http_get_ready, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/me", http_get_me, HTTP_AUTH_USER, NULL },
+
+	/* Operating Berth (issue #11): admins only (the handlers check). */
+	{ "GET", "/metrics", http_get_metrics, HTTP_AUTH_USER, NULL },
+	{ "GET", "/events", http_all_events, HTTP_AUTH_USER, NULL },
 
 	/* A bot's container (issue #4): admins and the bot's owner. */
 	{ "POST", "/bots/:bot_id/container", http_container_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
@@ -33,6 +40,7 @@ const struct http_route http_routes[] = {
 	{ "GET", "/bots/:bot_id/container/skills", http_skills_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/skills", http_skills_upsert, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "DELETE", "/bots/:bot_id/container/skills", http_skills_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/events", http_bot_events, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
 	/* The bot's tools (issue #9): the MCP gateway also lets public-bot members and guests in; the
 	 * plain routes are the container's (admins and owners). */
@@ -52,6 +60,12 @@ const struct http_route http_routes[] = {
 	{ "PUT", "/bots/:bot_id/mcp-ops/import", http_mcpconn_import, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "GET", "/bots/:bot_id/mcp-ops/export", http_mcpconn_export, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/mcp-ops/batch-delete", http_mcpconn_batch_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	/* stdio MCP sessions held by the bot's agent (issue #10): admins and the bot's owner. */
+	{ "POST", "/bots/:bot_id/mcp-stdio", http_stdio_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp-stdio", http_stdio_list, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "POST", "/bots/:bot_id/mcp-stdio/:connection_id", http_stdio_relay, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "DELETE", "/bots/:bot_id/mcp-stdio/:connection_id", http_stdio_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/mcp-stdio/:connection_id/messages", http_stdio_messages, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 
 	/* The older version's routes, authorized per container. */
 	{ "POST", "/container", http_compat_container_create, HTTP_AUTH_USER, NULL },

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "berth/config.h"
+#include "berth/http_routes.h"
 #include "berth/log.h"
+#include "berth/metrics.h"
 #include "berth_fcgi_listen.h"
 #include "berth_fcgi_master.h"
 
@@ -28,7 +30,7 @@ int main(int argc, char **argv)
 	struct server_listener listener;
 	enum blog_level level = BLOG_INFO;
 	berth_err err = { 0 };
-	int opt;
+	int opt, rc;
 
 	blog_init("berth-fcgi", BLOG_INFO, 2);
 	while ((opt = getopt(argc, argv, "c:h")) != -1) {
@@ -62,5 +64,15 @@ int main(int argc, char **argv)
 	}
 	if (listener.is_unix && cfg.fcgi_allowed_peers[0])
 		blog(BLOG_WARN, "[server] fcgi_allowed_peers has no effect on the unix socket %s", listener.where);
-	return server_master_run(config_path, &cfg, &listener);
+	/* The counters of every worker, made before the first fork (berth/metrics.h); the master
+	 * keeps them across reloads. */
+	if (metrics_table_create(http_routes_count, &err) < 0) {
+		blog(BLOG_ERROR, "%s", err.msg);
+		server_listener_close(&listener, true);
+		berth_config_free(&cfg);
+		return 1;
+	}
+	rc = server_master_run(config_path, &cfg, &listener);
+	metrics_table_destroy();
+	return rc;
 }

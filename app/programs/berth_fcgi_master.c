@@ -34,6 +34,7 @@
 
 #include "berth/deadline.h"
 #include "berth/log.h"
+#include "berth/metrics.h"
 
 #define STORM_WINDOW_MS 10000
 #define BACKOFF_MIN_MS 250
@@ -220,13 +221,21 @@ static void reap(struct master *m)
 		}
 		abnormal = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 		if (c.stopping && !abnormal) {
+			metrics_count_exit(METRICS_EXIT_RETIRED);
 			blog_fields(BLOG_INFO, "worker stopped", f);
 		} else if (!abnormal) {
+			metrics_count_exit(METRICS_EXIT_RECYCLED);
 			blog_fields(BLOG_INFO, "worker exited (recycled)", f);
 		} else if (c.stopping && c.killed) {
+			metrics_count_exit(METRICS_EXIT_KILLED);
 			blog_fields(BLOG_WARN, "worker killed after the graceful timeout", f);
 		} else {
-			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+			bool backstop = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
+
+			metrics_count_exit(backstop ? METRICS_EXIT_BACKSTOP
+					   : WIFSIGNALED(status) ? METRICS_EXIT_CRASHED
+								 : METRICS_EXIT_FAILED);
+			if (backstop)
 				json_object_set_new(f, "reason",
 						    json_string("request ran far past its deadline"));
 			blog_fields(BLOG_ERROR, "worker died", f);

@@ -41,6 +41,7 @@
 #include "berth/http_fcgi.h"
 #include "berth/http_routes.h"
 #include "berth/log.h"
+#include "berth/metrics.h"
 
 /* libfcgi 2.4 has no prototype for this in its headers. */
 void OS_LibShutdown(void);
@@ -184,6 +185,7 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		blog(BLOG_ERROR, "worker: FCGI_WEB_SERVER_ADDRS: %s", strerror(errno));
 		return 1;
 	}
+	metrics_set_recording(cfg->metrics_record != 0);
 	srv.ctx = worker_ctx_new(cfg);
 	srv.identify_arg = srv.ctx;
 	if (!srv.ctx || FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, 0) != 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "berth/log.h"
+#include "berth/metrics.h"
 #include "berth/store_conn.h"
 
 /* The client's bound on one statement is the server's statement_timeout plus this, so that the
@@ -313,7 +314,8 @@ int store_connect(berth_store *store, berth_err *err)
 	return 0;
 }
 
-PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values, berth_err *err)
+static PGresult *exec_prepared(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+			       berth_err *err)
 {
 	for (int attempt = 0;; attempt++) {
 		bool reused = store->conn && PQstatus(store->conn) == CONNECTION_OK;
@@ -345,6 +347,20 @@ PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const ch
 			return NULL;
 		blog(BLOG_INFO, "database connection lost; reconnecting");
 	}
+}
+
+/* Every prepared statement is timed and counted (berth/metrics.h): the client calls down into
+ * support; it knows nothing of who reads the counters. */
+PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values, berth_err *err)
+{
+	uint64_t t0 = metrics_recording() ? metrics_now_us() : 0;
+	berth_err local = { 0 };
+	berth_err *e = err ? err : &local;
+	PGresult *res = exec_prepared(store, stmt, values, e);
+
+	if (t0)
+		metrics_observe_dep(METRICS_DEP_DATABASE, metrics_now_us() - t0, res ? BERTH_OK : e->kind);
+	return res;
 }
 
 PGresult *store_exec_simple(berth_store *store, const char *sql, berth_err *err)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/store_reconcile.h"
+
 #define CONTAINER_COLUMNS \
 	"c.id::text, c.bot_id::text, c.container_id, c.container_name, c.image, c.snapshotter, c.namespace, " \
 	"c.node, c.status, c.desired_state, c.auto_start, coalesce(c.host_path, ''), c.container_path, " \
@@ -72,7 +74,13 @@ static const struct store_stmt S_SET_IP = {
 };
 static const struct store_stmt S_SET_DESIRED = {
 	STMT_CONTAINER_SET_DESIRED, "container_set_desired",
-	"UPDATE containers SET desired_state = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
+	/* NOTIFY in the same statement (delivered at commit), so that no writer forgets the reconciler;
+	 * an explicit change of the desired state begins afresh: no backoff is carried over. */
+	"WITH u AS (UPDATE containers SET desired_state = $2, backoff_restarts = 0, next_attempt_at = NULL, "
+	"updated_at = now() "
+	"WHERE bot_id = $1::uuid RETURNING bot_id) "
+	"SELECT pg_notify('" STORE_RECONCILE_CHANNEL "', u.bot_id::text) FROM u",
+	2, false,
 };
 static const struct store_stmt S_COUNT_RESTART = {
 	STMT_CONTAINER_COUNT_RESTART, "container_count_restart",

@@ -11,6 +11,7 @@ app_store_libberth_store_a_SOURCES = \
 	include/berth/store_users.h \
 	include/berth/store_mcpconn.h \
 	include/berth/store_access.h \
+	include/berth/store_stdio.h \
 	app/store/store_internal.h \
 	app/store/conn.c \
 	app/store/rows.c \
@@ -18,11 +19,15 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/bots.c \
 	app/store/containers.c \
 	app/store/snapshots.c \
+	app/store/stdio.c \
 	app/store/events.c \
 	app/store/locks.c \
 	app/store/mcpconn.c \
 	app/store/access.c \
 	app/store/limits.c \
+	app/store/events_page.c \
+	app/store/stats.c \
+	app/store/reconcile.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 
@@ -30,6 +35,8 @@ nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 # programs (test_store_migrations checks that this list and db/ agree).
 STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0001_init.sql \
+	$(top_srcdir)/db/0002_reconcile.sql \
+	$(top_srcdir)/db/0003_mcp_stdio.sql \
 	$(top_srcdir)/db/0005_limits.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
 BUILT_SOURCES += app/store/migrations_gen.c

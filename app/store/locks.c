@@ -12,8 +12,6 @@
 #include "berth/store_conn.h"
 #include "berth/store_locks.h"
 
-/* Class of the two-int advisory keys of node locks ("BRTH"); bot locks use one bigint key. */
-#define NODE_LOCK_CLASS "1112691784"
 
 static const struct store_stmt S_BOT_TRY_LOCK = {
 	STMT_BOT_TRY_LOCK, "bot_try_lock", "SELECT pg_try_advisory_lock($1::bigint)", 1, true,
@@ -120,8 +118,13 @@ int store_bot_unlock(berth_store *store, const char *bot_id, berth_err *err)
 				     bot_id);
 	}
 	bot_lock_key(bot_id, key);
-	if (query_bool(store, &S_BOT_UNLOCK, key, &released, "unlock bot", err) != 0)
+	if (query_bool(store, &S_BOT_UNLOCK, key, &released, "unlock bot", err) != 0) {
+		/* The unlock itself found the connection gone: the server released the lock with it, and
+		 * this call accounts for that level (else the store would fail every call from now on). */
+		if (store->lost_bot_locks > 0)
+			store->lost_bot_locks--;
 		return -1;
+	}
 	if (!released)
 		return berth_err_set(err, BERTH_E_PRECONDITION, "unlock bot: this session does not hold the lock of %s",
 				     bot_id);

@@ -60,12 +60,19 @@ static const struct key_spec keys[] = {
 	K("cni", "timeout_ms", KEY_INT, cni_timeout_ms, "10000"),
 	K("skills", "max_count", KEY_INT, skills_max_count, "256"),
 	K("skills", "max_bytes", KEY_LONG, skill_max_bytes, "1048576"),
-	K("reconcile", "interval_s", KEY_INT, reconcile_interval_s, "30"),
+	K("reconcile", "interval_s", KEY_INT, reconcile_interval_s, "10"),
 	K("reconcile", "parallel", KEY_INT, reconcile_parallel, "4"),
+	K("reconcile", "backoff_initial_ms", KEY_INT, reconcile_backoff_initial_ms, "1000"),
+	K("reconcile", "backoff_max_ms", KEY_INT, reconcile_backoff_max_ms, "300000"),
+	K("reconcile", "backoff_reset_s", KEY_INT, reconcile_backoff_reset_s, "600"),
+	K("reconcile", "orphan_remove_after_s", KEY_INT, reconcile_orphan_remove_after_s, "0"),
 	K("agent", "binary", KEY_STRING, agent_binary, BERTH_AGENT_DEFAULT_PATH),
 	K("agent", "call_timeout_ms", KEY_INT, agent_call_timeout_ms, "30000"),
 	K("agent", "exec_timeout_max_s", KEY_INT, agent_exec_timeout_max_s, "600"),
 	K("agent", "allowed_origins", KEY_STRING, agent_allowed_origins, ""),
+	K("agent", "stdio_max_sessions", KEY_INT, agent_stdio_max_sessions, "16"),
+	K("agent", "stdio_idle_timeout_s", KEY_INT, agent_stdio_idle_timeout_s, "1800"),
+	K("metrics", "record", KEY_INT, metrics_record, "1"),
 	K("limits", "cpu_quota_us", KEY_LONG, limit_cpu_quota_us, "100000"),
 	K("limits", "cpu_period_us", KEY_LONG, limit_cpu_period_us, "100000"),
 	K("limits", "memory_bytes", KEY_LONG, limit_memory_bytes, "1073741824"),
@@ -297,8 +304,19 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 	if (cfg->agent_exec_timeout_max_s < 1 || cfg->agent_exec_timeout_max_s > CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000)
 		return berth_err_set(err, BERTH_E_INVALID, "[agent] exec_timeout_max_s must be 1..%d",
 				     CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000);
+	if (cfg->agent_stdio_max_sessions < 1 || cfg->agent_stdio_max_sessions > 64)
+		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_max_sessions must be 1..64");
+	if (cfg->agent_stdio_idle_timeout_s < 0 || cfg->agent_stdio_idle_timeout_s > 30 * 86400)
+		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_idle_timeout_s must be 0..2592000");
+	if (cfg->metrics_record > 1)
+		return berth_err_set(err, BERTH_E_INVALID, "[metrics] record must be 0 or 1");
 	if (cfg->ctd_namespace[0] == '\0')
 		return berth_err_set(err, BERTH_E_INVALID, "[containerd] namespace must not be empty");
+	if (cfg->reconcile_interval_s < 1 || cfg->reconcile_parallel < 1 || cfg->reconcile_parallel > 64)
+		return berth_err_set(err, BERTH_E_INVALID, "[reconcile] interval_s must be >= 1, parallel 1..64");
+	if (cfg->reconcile_backoff_initial_ms < 1 || cfg->reconcile_backoff_max_ms < cfg->reconcile_backoff_initial_ms)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[reconcile] backoff_initial_ms must be >= 1 and backoff_max_ms >= it");
 	return validate_limits(cfg, err);
 }
 

@@ -143,6 +143,9 @@ static const struct {
 	[BERTH_EC_LOCK_LOST] = { "lock_lost", "the operation lost its lock and was abandoned" },
 	[BERTH_EC_INVALID_SNAPSHOTTER] = { "invalid_snapshotter", "invalid snapshotter name" },
 	[BERTH_EC_IMAGE_NOT_ALLOWED] = { "image_not_allowed", "bot containers run the configured bot image only" },
+	[BERTH_EC_MCP_CLOSED] = { "mcp_connection_closed", "mcp connection closed" },
+	[BERTH_EC_MCP_LIMIT] = { "mcp_session_limit", "too many mcp stdio sessions for this bot" },
+	[BERTH_EC_INVALID_RESTART_POLICY] = { "invalid_restart_policy", "invalid restart policy" },
 	[BERTH_EC_INVALID_LIMITS] = { "invalid_limits", "invalid resource limits" },
 	[BERTH_EC_NOT_RUNNING] = { "not_running", "the bot's container is not running" },
 };

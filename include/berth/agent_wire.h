@@ -104,6 +104,58 @@
  *        a NUL byte or are larger than AGENT_READ_MAX are skipped; symlinks met while walking are
  *        not followed; text is the line (at most AGENT_GREP_LINE_MAX bytes, invalid UTF-8
  *        replaced).
+ *
+ * stdio MCP sessions (the agent, not a worker, holds them: they outlive every host process and end
+ * with the container). A session is a child process started by the agent (no shell) whose stdin
+ * and stdout carry newline-delimited JSON-RPC; its stderr is logged as lines of at most
+ * AGENT_STDIO_STDERR_LINE bytes (at most AGENT_STDIO_STDERR_PER_MIN lines a minute per session,
+ * the rest counted). Sessions are served by one event-driven I/O thread (poll), so a child that
+ * never reads or never answers delays nobody but its own callers.
+ *   stdio/start {id (1..64 of [A-Za-z0-9_-], chosen by the host), name?, command, args?[],
+ *        env?{K:V} (merged over the agent's environment, blank keys skipped), cwd?=--data,
+ *        idle_timeout_s?=AGENT_STDIO_IDLE_DEFAULT_S (0: never), max_sessions?=AGENT_STDIO_MAX}
+ *        -> {id, pid, state:"none"}. Errors: AGENT_RPC_STDIO_LIMIT when max_sessions (capped at
+ *        AGENT_STDIO_MAX) sessions are open; AGENT_RPC_STDIO_START when the command cannot be
+ *        started (message "start <command>: <errno text>"); -32602 for bad params or an id in use
+ *        (by an open or closing session, or a start in progress; a closed session's id may be
+ *        started again, which forgets the closed one).
+ *   stdio/call {id, message (one JSON-RPC object), timeout_ms?=AGENT_STDIO_CALL_TIMEOUT_MS
+ *        (1..AGENT_STDIO_CALL_TIMEOUT_MAX_MS)} relays message with the original's semantics:
+ *        - a notification (no id, method "notifications/..."), or a response of the client to a
+ *          server-to-client request (no method; result or error; an id) is written to the child:
+ *          -> {accepted:true}; notifications/initialized marks the session ready;
+ *        - any other message is a call (no id: error "missing request id"): unless it is
+ *          initialize, the session is initialized first (state machine none -> initializing ->
+ *          initialized -> ready: initialize with id "init-1" and AGENT_STDIO_INIT_PARAMS, then
+ *          notifications/initialized; an error reply to it is the call's error and the state goes
+ *          back to none; concurrent callers wait for the handshake in flight); an explicit
+ *          initialize is forwarded as is and its success sets initialized. The call waits for
+ *          the child's reply whose id has the same JSON encoding (1 and "1" differ) ->
+ *          {response:{jsonrpc:"2.0", id, result} | {..., error:{code, message}}} (the child's
+ *          error code, else -32603; its message, else "internal error").
+ *        The result also carries queued: how many server-to-client messages wait (stdio/messages).
+ *        Errors: AGENT_RPC_STDIO_UNKNOWN (no such session); AGENT_RPC_STDIO_CLOSED (closed before
+ *        the call; the message says why, e.g. "stdio session closed: the server exited with
+ *        status 3"); AGENT_RPC_STDIO_ENDED (it closed while the call waited: same message);
+ *        AGENT_RPC_STDIO_TIMEOUT (no reply in time; the pending id is forgotten, a
+ *        late reply is dropped); -32602 for a bad message, a call id already pending, a message
+ *        longer than AGENT_STDIO_MAX_LINE or a full input queue.
+ *   stdio/messages {id, max?=AGENT_STDIO_QUEUE_MAX} -> {messages:[...], dropped}: takes (oldest
+ *        first) what the child sent that answers no call: its requests (sampling, roots, ...) and
+ *        notifications, kept in a queue of at most AGENT_STDIO_QUEUE_MAX messages and
+ *        AGENT_STDIO_QUEUE_BYTES bytes; beyond it new ones are counted in dropped (and logged),
+ *        never silently lost. A response for them goes back through stdio/call.
+ *   stdio/list {} -> {sessions:[{id, name, command, pid, state, open, created_ms, last_used_ms,
+ *        queued, dropped, closed_reason?}]}: the open ones, then the last AGENT_STDIO_TOMBSTONES
+ *        closed ones (open:false, with closed_reason). *_ms are Unix epoch milliseconds.
+ *   stdio/close {id} -> {id, closed:true}: stdin closed, SIGTERM to the child's process group,
+ *        SIGKILL after AGENT_STDIO_CLOSE_GRACE_MS, reaped; answers once it is reaped.
+ * A session is also closed (same steps, a reason kept) when its child exits or closes stdout,
+ * writes a line longer than AGENT_STDIO_MAX_LINE or a line that is not JSON, or is idle (no call,
+ * no messages fetched) for its idle_timeout_s. Pending calls then fail with AGENT_RPC_STDIO_CLOSED.
+ *
+ * stdio mode: `berth-agent stdio [--data DIR]` serves the same MCP methods and file tools on its
+ * own stdin/stdout (one message a line) instead of a socket: an MCP stdio server in any image.
  */
 #ifndef BERTH_AGENT_WIRE_H
 #define BERTH_AGENT_WIRE_H
@@ -144,6 +196,32 @@
 #define AGENT_EXEC_TIMEOUT_MAX 600
 #define AGENT_EXEC_OUTPUT_MAX (1u * 1024 * 1024)
 #define AGENT_EXEC_DRAIN_MS 1000
+
+/* stdio sessions. */
+#define AGENT_STDIO_MAX 64                /* hard cap of open sessions per agent */
+#define AGENT_STDIO_MAX_DEFAULT 16
+#define AGENT_STDIO_MAX_LINE (8u * 1024 * 1024)
+#define AGENT_STDIO_STDERR_LINE 800 /* fits one agent log line */
+#define AGENT_STDIO_STDERR_PER_MIN 600
+#define AGENT_STDIO_QUEUE_MAX 256
+#define AGENT_STDIO_QUEUE_BYTES (4u * 1024 * 1024)
+#define AGENT_STDIO_IDLE_DEFAULT_S 1800
+#define AGENT_STDIO_CALL_TIMEOUT_MS 30000
+#define AGENT_STDIO_CALL_TIMEOUT_MAX_MS 600000
+#define AGENT_STDIO_CLOSE_GRACE_MS 2000
+#define AGENT_STDIO_TOMBSTONES 64
+#define AGENT_STDIO_ID_MAX 64
+#define AGENT_STDIO_INIT_ID "init-1"
+#define AGENT_STDIO_INIT_PARAMS \
+	"{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"roots\":{\"listChanged\":false}}," \
+	"\"clientInfo\":{\"name\":\"memoh-http-proxy\",\"version\":\"v0\"}}"
+/* stdio error codes (JSON-RPC server errors). */
+#define AGENT_RPC_STDIO_LIMIT (-32010)
+#define AGENT_RPC_STDIO_START (-32011)
+#define AGENT_RPC_STDIO_UNKNOWN (-32012)
+#define AGENT_RPC_STDIO_CLOSED (-32013)
+#define AGENT_RPC_STDIO_TIMEOUT (-32014)
+#define AGENT_RPC_STDIO_ENDED (-32015)
 
 /* PID 1: how long children get between the forwarded SIGTERM and SIGKILL. */
 #define AGENT_STOP_GRACE_MS 5000

@@ -17,6 +17,12 @@
 int botctr_create(const struct botctr_env *env, const char *bot_id, const char *snapshotter,
 		  json_t **out, berth_err *err);
 
+/* botctr_create that also records the bot's restart policy (berth/reconcile.h) before its task
+ * starts; NULL keeps the row's ("always" for a new one). INVALID / BERTH_EC_INVALID_RESTART_POLICY
+ * for a value reconcile_policy_check refuses. */
+int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id, const char *snapshotter,
+			      const char *restart_policy, json_t **out, berth_err *err);
+
 /* {"container_id","image","status","namespace","host_path","container_path","task_running","ip",
  *  "last_error","created_at","updated_at",...}: the row plus the live state of THIS container's task.
  * NOT_FOUND when the bot has no container. */

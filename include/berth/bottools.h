@@ -43,6 +43,11 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const json_t *request,
 		      bool start_if_stopped, char **reply, size_t *reply_len, berth_err *err);
 
+/* As bottools_call (never starting the container), with the call's cap set to cap_ms instead of
+ * [agent] call_timeout_ms: for a request that waits on purpose (a stdio session's relay). */
+int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const json_t *request, int cap_ms,
+			 json_t **reply, berth_err *err);
+
 /* One tools/call of the named tool with arguments (borrowed; NULL for {}), for the plain HTTP
  * routes: *result is the NEW CallToolResult object ({content, structuredContent, isError}).
  * A JSON-RPC error reply of the agent becomes BERTH_E_INVALID (-32602 invalid params) or

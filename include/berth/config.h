@@ -1,7 +1,7 @@
 /* config.h: the one configuration file shared by berth-fcgi, berth-reconcile and berthctl.
  *
  * Format: INI (libinih), sections [server] [database] [containerd] [bots] [cni] [skills]
- * [reconcile] [agent] [limits]; conf/berth.conf.example documents every key and its default. A few environment
+ * [reconcile] [agent] [metrics] [limits]; conf/berth.conf.example documents every key and its default. A few environment
  * variables override the file (listed in that example). Strings in a loaded config are owned by the
  * config and freed by berth_config_free; callers borrow them.
  */
@@ -55,13 +55,21 @@ struct berth_config {
 	int skills_max_count;
 	long skill_max_bytes;
 	/* [reconcile] */
-	int reconcile_interval_s;
-	int reconcile_parallel;
+	int reconcile_interval_s;        /* full relist period (>= 1) */
+	int reconcile_parallel;          /* bots converged at the same time (>= 1) */
+	int reconcile_backoff_initial_ms;/* first restart delay after an exit (>= 1) */
+	int reconcile_backoff_max_ms;    /* the doubling stops here */
+	int reconcile_backoff_reset_s;   /* a run this long starts the backoff over */
+	int reconcile_orphan_remove_after_s; /* 0: orphans are only reported */
 	/* [agent] */
 	char *agent_binary;        /* host path of berth-agent, bind-mounted read-only into every bot */
 	int agent_call_timeout_ms; /* cap of one call to a bot's agent (an exec's own timeout is added) */
 	int agent_exec_timeout_max_s; /* an exec tool call's timeout is clamped to this */
 	char *agent_allowed_origins;  /* comma-separated Origin values /tools accepts ("" = none) */
+	int agent_stdio_max_sessions;    /* stdio MCP sessions a bot's agent may hold (1..64) */
+	int agent_stdio_idle_timeout_s;  /* an unused stdio session is closed after this (0: never) */
+	/* [metrics] */
+	int metrics_record;        /* 1: workers record requests and dependency calls (berth/metrics.h) */
 	/* [limits]: every bot's defaults (0 = no limit) and the bounds a bot's own limits must keep
 	 * (berth/botctr_limits.h) */
 	long limit_cpu_quota_us;   /* 0, or >= CONFIG_CPU_QUOTA_MIN_US */

@@ -42,5 +42,8 @@ void ctd_task_exit_event_free(ctd_task_exit_event *ev);
 /* Decodes a /tasks/exit envelope's event. NEW (ctd_task_exit_event_free). BERTH_E_INVALID if it
  * is not one. */
 int ctd_event_task_exit(const ctd_envelope *env, ctd_task_exit_event **out, berth_err *err);
+/* Decodes a /tasks/oom envelope's event: its container id into container_id (cap bytes, cut to
+ * fit). BERTH_E_INVALID if it is not one. */
+int ctd_event_task_oom(const ctd_envelope *env, char *container_id, size_t cap, berth_err *err);
 
 #endif

@@ -59,6 +59,10 @@ typedef enum berth_errcode {
 	/* input rules */
 	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
 	BERTH_EC_IMAGE_NOT_ALLOWED,   /* a caller named an image other than the configured bot image */
+	/* stdio MCP sessions (botstdio) */
+	BERTH_EC_MCP_CLOSED, /* the session has ended (its process, its container) */
+	BERTH_EC_MCP_LIMIT,  /* the bot holds as many sessions as it may */
+	BERTH_EC_INVALID_RESTART_POLICY, /* not always, never, on-failure or on-failure:N (N 1..9999) */
 	BERTH_EC_INVALID_LIMITS,      /* resource limits of the wrong type, unknown or out of bounds */
 	BERTH_EC_NOT_RUNNING,         /* the operation needs the container's task running */
 	BERTH_EC__COUNT

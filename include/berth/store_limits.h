@@ -29,11 +29,4 @@ int store_limits_get(berth_store *store, const char *bot_id, struct store_limits
  * if the bot does not exist; INVALID for a value the schema refuses. */
 int store_limits_put(berth_store *store, const char *bot_id, const struct store_limits *in, berth_err *err);
 
-/* Records that the bot's task with task_pid has had oom_kills OOM kills in all (its cgroup's
- * counter) and sets *new_kills to how many of them were not recorded before: all of them for a task
- * not seen before, else the growth since the last call (0 when none, also when a concurrent caller
- * recorded them first: each kill is counted once). NOT_FOUND if the bot does not exist. */
-int store_oom_observe(berth_store *store, const char *bot_id, int64_t task_pid, int64_t oom_kills,
-		      int64_t *new_kills, berth_err *err);
-
 #endif

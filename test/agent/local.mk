@@ -12,3 +12,17 @@ TESTS += $(AGENT_TESTS)
 test_agent_test_agent_rpc_LDADD = $(AGENT_TEST_LDADD)
 # The agent binaries the tests start must exist before they run.
 $(AGENT_TESTS): berth-agent test/agent/berth-agent-dyn
+
+# The stdio session tests' MCP server (test/agent/mcp_testsrv.c), static like the agent so that
+# the integration tests can put it in a bot container; test_agent_stdio runs it on the host.
+check_PROGRAMS += test/agent/mcp-testsrv
+test_agent_mcp_testsrv_SOURCES = test/agent/mcp_testsrv.c
+test_agent_mcp_testsrv_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+test_agent_mcp_testsrv_LDFLAGS = -static
+test_agent_mcp_testsrv_LDADD = $(JANSSON_LIBS)
+
+AGENT_STDIO_TESTS = test/agent/test_agent_stdio
+check_PROGRAMS += $(AGENT_STDIO_TESTS)
+TESTS += $(AGENT_STDIO_TESTS)
+test_agent_test_agent_stdio_LDADD = $(AGENT_TEST_LDADD)
+$(AGENT_STDIO_TESTS): berth-agent test/agent/berth-agent-dyn test/agent/mcp-testsrv

@@ -683,6 +683,15 @@ START_TEST(bot_lock_lost_with_the_connection)
 	OK(store_bot_unlock(b, bot, err));
 	OK(store_bot_lock(a, bot, 0, err));
 	OK(store_bot_unlock(a, bot, err));
+	/* the unlock itself finds the connection gone: it reports the loss and accounts for the level,
+	 * so the session is usable again (not failing every call for a level nobody will unlock) */
+	OK(store_bot_lock(a, bot, 0, err));
+	terminate_bot_lock_holder(bot);
+	ck_assert_int_eq(store_bot_unlock(a, bot, &e), -1);
+	ck_assert_int_eq(e.kind, BERTH_E_UNAVAILABLE);
+	OK(store_user_get(a, u.id, &got, err));
+	OK(store_bot_lock(a, bot, 0, err));
+	OK(store_bot_unlock(a, bot, err));
 	store_close(a);
 	store_close(b);
 }

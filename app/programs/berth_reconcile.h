@@ -1,0 +1,65 @@
+/* berth_reconcile.h: the parts of berth-reconcile (app/programs/berth_reconcile*.c). Not an
+ * interface for other layers.
+ *
+ * Threads: the main thread holds the node lock and LISTENs on its own connection, relists, and
+ * handles signals; `parallel` worker threads run the passes (berth/reconcile.h), each with its own
+ * store and containerd connection; one events thread follows containerd's events on its own
+ * connection. They share only the schedule below (its mutex) and the configuration (its rwlock:
+ * a pass holds it for reading, a reload swaps it under the write lock).
+ */
+#ifndef BERTH_RECONCILE_PROGRAM_H
+#define BERTH_RECONCILE_PROGRAM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "berth/config.h"
+#include "berth/ctd_conn.h"
+#include "berth/store_conn.h"
+
+/* One bot waiting for a pass (or in one). */
+struct rc_item {
+	char bot_id[STORE_ID_SIZE];
+	int64_t due_ms;   /* berth_now_ms() from which it may run */
+	bool busy;        /* a worker runs its pass now */
+	bool again;       /* a hint came during the pass: run it again at once */
+	bool oom;         /* containerd reported an OOM kill: record it at the next pass */
+};
+
+struct rc_sched {
+	pthread_mutex_t mu;
+	pthread_cond_t wake;          /* items added, activity changed, stop */
+	struct rc_item *items;        /* owned */
+	size_t count, cap;
+	bool active;                  /* this process holds the node lock: passes may run */
+	bool stopping;
+	int64_t relist_due_ms;        /* the events thread asks the main thread for a relist (0: none) */
+	pthread_rwlock_t cfg_lock;    /* guards *cfg */
+	const struct berth_config *cfg; /* borrowed from the main thread */
+};
+
+int rc_sched_init(struct rc_sched *s, const struct berth_config *cfg);
+void rc_sched_destroy(struct rc_sched *s);
+/* Schedules a pass of bot_id no later than due_ms; oom: the pass records an OOM kill first. */
+void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool oom);
+void rc_sched_set_active(struct rc_sched *s, bool active);
+void rc_sched_stop(struct rc_sched *s);
+/* Asks the main thread for a full relist at due_ms (the earliest asked wins). */
+void rc_sched_request_relist(struct rc_sched *s, int64_t due_ms);
+/* Takes the relist request if one is due: true once per request. */
+bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms);
+
+/* The worker threads' body: arg is the struct rc_sched. */
+void *rc_worker_main(void *arg);
+
+/* The events thread: follows containerd's task and container events and schedules the bots they
+ * name (a full relist after every stream loss). conn: its own connection, cancelled to stop it. */
+struct rc_events {
+	struct rc_sched *sched;
+	ctd_conn *conn;
+};
+void *rc_events_main(void *arg);
+
+#endif
