@@ -101,22 +101,27 @@ int ctd_cgroup_stats_decode(const char *type_url, const uint8_t *data, size_t le
 	if (slash)
 		name = slash + 1;
 	if (strcmp(name, V1_TYPE_URL) == 0) {
-		Io__Containerd__Cgroups__V1__Metrics *m = io__containerd__cgroups__v1__metrics__unpack(NULL, len, data);
+		Io__Containerd__Cgroups__V1__Metrics *m =
+			io__containerd__cgroups__v1__metrics__unpack(NULL, len, data);
 		if (!m)
-			return berth_err_set(err, BERTH_E_INTERNAL, "Tasks.Metrics: undecodable %s", V1_TYPE_URL);
+			return berth_err_set(err, BERTH_E_INTERNAL, "Tasks.Metrics: undecodable %s",
+					     V1_TYPE_URL);
 		decode_v1(m, out);
 		io__containerd__cgroups__v1__metrics__free_unpacked(m, NULL);
 		return 0;
 	}
 	if (strcmp(name, V2_TYPE_URL) == 0) {
-		Io__Containerd__Cgroups__V2__Metrics *m = io__containerd__cgroups__v2__metrics__unpack(NULL, len, data);
+		Io__Containerd__Cgroups__V2__Metrics *m =
+			io__containerd__cgroups__v2__metrics__unpack(NULL, len, data);
 		if (!m)
-			return berth_err_set(err, BERTH_E_INTERNAL, "Tasks.Metrics: undecodable %s", V2_TYPE_URL);
+			return berth_err_set(err, BERTH_E_INTERNAL, "Tasks.Metrics: undecodable %s",
+					     V2_TYPE_URL);
 		decode_v2(m, out);
 		io__containerd__cgroups__v2__metrics__free_unpacked(m, NULL);
 		return 0;
 	}
-	return berth_err_set(err, BERTH_E_UNSUPPORTED, "Tasks.Metrics: unknown metrics type %.200s", type_url ? type_url : "");
+	return berth_err_set(err, BERTH_E_UNSUPPORTED, "Tasks.Metrics: unknown metrics type %.200s",
+			     type_url ? type_url : "");
 }
 
 int ctd_task_stats(ctd_conn *c, const char *container_id, ctd_cgroup_stats *out, berth_err *err)

@@ -46,7 +46,8 @@ int ctd_container_spec(ctd_conn *c, const char *container_id, char **spec_json, 
 	spec = resp->container ? resp->container->spec : NULL;
 	if (!spec || spec->value.len == 0) {
 		ctd_reply_free(resp);
-		return berth_err_set(err, BERTH_E_INTERNAL, "Containers.Get: container %s has no spec", container_id);
+		return berth_err_set(err, BERTH_E_INTERNAL,
+				     "Containers.Get: container %s has no spec", container_id);
 	}
 	if (!(out = malloc(spec->value.len + 1))) {
 		ctd_reply_free(resp);

@@ -1,5 +1,6 @@
 /* botctr_limits_ops.c: reading and changing a bot's resource limits, live and in the container
- * record's spec (include/berth/botctr_limits.h), and keeping a new task's spec in step with them. */
+ * record's spec (include/berth/botctr_limits.h), and keeping a new task's spec in step with
+ * them. */
 #include "botctr_internal.h"
 
 #include <stdlib.h>
@@ -20,8 +21,8 @@ static int effective(const struct botctr_env *env, const char *bot_id, struct st
 	return 0;
 }
 
-int botctr_limits_get(const struct botctr_env *env, const char *bot_id, struct botctr_limits *out, json_t **json,
-		      berth_err *err)
+int botctr_limits_get(const struct botctr_env *env, const char *bot_id, struct botctr_limits *out,
+		      json_t **json, berth_err *err)
 {
 	struct store_limits stored;
 
@@ -47,7 +48,8 @@ static int spec_sync(struct botctr_op *op, const struct botctr_limits *eff, bert
 		return berth_err_prefix(err, "container spec");
 	}
 	if (!(spec = json_loads(text, 0, &jerr))) {
-		berth_err_set(err, BERTH_E_INTERNAL, "container %s: its spec is not JSON: %s", op->ctr_id, jerr.text);
+		berth_err_set(err, BERTH_E_INTERNAL, "container %s: its spec is not JSON: %s",
+			      op->ctr_id, jerr.text);
 		goto fail;
 	}
 	if (botctr_limits_spec_apply(spec, eff, &changed, err) < 0)
@@ -96,6 +98,18 @@ static int apply_live(struct botctr_op *op, const struct botctr_limits *eff, ber
 	return rc;
 }
 
+/* containerd/runc refused a value the bounds allow: the running task's state (e.g. its memory use
+ * above the new limit) forbids it, which is the caller's 409, not a server fault. */
+static void refused(struct botctr_op *op, berth_err *err)
+{
+	if (err->kind != BERTH_E_INTERNAL)
+		return;
+	blog(BLOG_WARN, "container %s: the task refused the new limits: %s", op->ctr_id, err->msg);
+	berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_INVALID_LIMITS,
+		       "the running container refused the new limits (e.g. a memory limit below "
+		       "its current usage); nothing was changed");
+}
+
 /* The bot has a container: a row, or one of ours in containerd. */
 static int has_container(struct botctr_op *op, bool *found, berth_err *err)
 {
@@ -117,8 +131,9 @@ static int has_container(struct botctr_op *op, bool *found, berth_err *err)
 	return err->kind == BERTH_E_NOT_FOUND ? 0 : -1;
 }
 
-int botctr_limits_update(const struct botctr_env *env, const char *bot_id, const struct botctr_limits_patch *patch,
-			 bool need_container, json_t **out, berth_err *err)
+int botctr_limits_update(const struct botctr_env *env, const char *bot_id,
+			 const struct botctr_limits_patch *patch, bool need_container, json_t **out,
+			 berth_err *err)
 {
 	struct botctr_op op;
 	struct store_limits old, now;
@@ -153,24 +168,16 @@ int botctr_limits_update(const struct botctr_env *env, const char *bot_id, const
 			botctr_fault(err);
 			goto restore;
 		}
-		if (pid) {
-			if (apply_live(&op, &eff_new, err) < 0) {
-				if (err->kind == BERTH_E_INTERNAL) {
-					/* containerd/runc refused a value the bounds allow: the running task's state
-					 * (e.g. its memory use above the new limit) forbids it. */
-					blog(BLOG_WARN, "container %s: the task refused the new limits: %s", op.ctr_id, err->msg);
-					berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_INVALID_LIMITS,
-						       "the running container refused the new limits (e.g. a memory limit "
-						       "below its current usage); nothing was changed");
-				}
-				goto restore;
-			}
-			live = true;
+		if (pid && apply_live(&op, &eff_new, err) < 0) {
+			refused(&op, err);
+			goto restore;
 		}
+		live = pid != 0;
 		if (spec_sync(&op, &eff_new, err) < 0) {
 			botctr_fault(err);
 			if (live && apply_live(&op, &eff_old, &undo) < 0)
-				blog(BLOG_WARN, "container %s: restoring the old limits: %s", op.ctr_id, undo.msg);
+				blog(BLOG_WARN, "container %s: restoring the old limits: %s",
+				     op.ctr_id, undo.msg);
 			goto restore;
 		}
 	}
@@ -190,7 +197,8 @@ int botctr_limits_update(const struct botctr_env *env, const char *bot_id, const
 	goto done;
 restore:
 	if (store_limits_put(env->store, bot_id, &old, &undo) < 0)
-		blog(BLOG_ERROR, "bot %s: restoring the stored limits after a failed change: %s", bot_id, undo.msg);
+		blog(BLOG_ERROR, "bot %s: restoring the stored limits after a failed change: %s",
+		     bot_id, undo.msg);
 done:
 	botctr_op_end(&op);
 	return rc;

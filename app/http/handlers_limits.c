@@ -13,7 +13,8 @@
 #include "berth/http_response.h"
 #include "berth/store_bots.h"
 
-int body_limits(struct http_req *req, const json_t *body, struct botctr_limits_patch *patch, struct http_resp *resp)
+int body_limits(struct http_req *req, const json_t *body, struct botctr_limits_patch *patch,
+		struct http_resp *resp)
 {
 	struct botctr_limit_bounds bounds;
 	berth_err err;
@@ -22,15 +23,16 @@ int body_limits(struct http_req *req, const json_t *body, struct botctr_limits_p
 	if (!body)
 		return 0;
 	if (!json_is_object(body))
-		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON object");
+		return http_resp_error(resp, 400, "invalid_body",
+				       "request body must be a JSON object");
 	botctr_limit_bounds_of(worker_config(req->ctx), &bounds);
 	if (botctr_limits_parse(json_object_get(body, "limits"), &bounds, patch, &err) < 0)
 		return http_resp_err(resp, &err);
 	return 0;
 }
 
-int body_limits_apply(const struct botctr_env *env, const char *bot_id, const struct botctr_limits_patch *patch,
-		      struct http_resp *resp)
+int body_limits_apply(const struct botctr_env *env, const char *bot_id,
+		      const struct botctr_limits_patch *patch, struct http_resp *resp)
 {
 	berth_err err;
 
@@ -41,7 +43,8 @@ int body_limits_apply(const struct botctr_env *env, const char *bot_id, const st
 	return 0;
 }
 
-int add_limits(const struct botctr_env *env, const char *bot_id, json_t *out, struct http_resp *resp)
+int add_limits(const struct botctr_env *env, const char *bot_id, json_t *out,
+	       struct http_resp *resp)
 {
 	struct botctr_limits lim;
 	json_t *j = NULL;
@@ -70,14 +73,18 @@ int http_container_patch(struct http_req *req, struct http_resp *resp)
 	if (http_req_json(req, &body, resp) < 0)
 		return -1;
 	if (!body || !json_is_object(body))
-		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON object with \"limits\"");
-	json_object_foreach(body, key, v) {
+		return http_resp_error(resp, 400, "invalid_body",
+				       "request body must be a JSON object with \"limits\"");
+	json_object_foreach(body, key, v)
+	{
 		if (strcmp(key, "limits") != 0)
-			return http_resp_error(resp, 400, "invalid_body",
-					       "only \"limits\" can be changed here (unknown member %.64s)", key);
+			return http_resp_error(
+				resp, 400, "invalid_body",
+				"only \"limits\" can be changed here (unknown member %.64s)", key);
 	}
 	if (!json_object_get(body, "limits"))
-		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON object with \"limits\"");
+		return http_resp_error(resp, 400, "invalid_body",
+				       "request body must be a JSON object with \"limits\"");
 	if (body_limits(req, body, &patch, resp) < 0 || bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (botctr_limits_update(&env, req->bot->id, &patch, true, &out, &err) < 0)

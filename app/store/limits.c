@@ -8,19 +8,23 @@
 #include "berth/store_limits.h"
 
 static const struct store_stmt S_GET = {
-	STMT_LIMITS_GET, "limits_get",
+	STMT_LIMITS_GET,
+	"limits_get",
 	"SELECT coalesce(cpu_quota_us, -1), coalesce(cpu_period_us, -1), coalesce(memory_bytes, -1), "
 	"coalesce(pids, -1) FROM container_limits WHERE bot_id = $1::uuid",
-	1, true,
+	1,
+	true,
 };
 static const struct store_stmt S_PUT = {
-	STMT_LIMITS_PUT, "limits_put",
+	STMT_LIMITS_PUT,
+	"limits_put",
 	"INSERT INTO container_limits (bot_id, cpu_quota_us, cpu_period_us, memory_bytes, pids) "
 	"VALUES ($1::uuid, $2::bigint, $3::bigint, $4::bigint, $5::bigint) "
 	"ON CONFLICT (bot_id) DO UPDATE SET cpu_quota_us = EXCLUDED.cpu_quota_us, "
 	"cpu_period_us = EXCLUDED.cpu_period_us, memory_bytes = EXCLUDED.memory_bytes, pids = EXCLUDED.pids, "
 	"updated_at = now()",
-	5, false,
+	5,
+	false,
 };
 
 static int64_t column(const PGresult *res, int col)
@@ -28,7 +32,8 @@ static int64_t column(const PGresult *res, int col)
 	return (int64_t)strtoll(PQgetvalue(res, 0, col), NULL, 10);
 }
 
-int store_limits_get(berth_store *store, const char *bot_id, struct store_limits *out, berth_err *err)
+int store_limits_get(berth_store *store, const char *bot_id, struct store_limits *out,
+		     berth_err *err)
 {
 	const char *values[1] = { bot_id };
 	PGresult *res;
@@ -58,7 +63,8 @@ static const char *value_of(int64_t v, char *buf, size_t cap)
 	return buf;
 }
 
-int store_limits_put(berth_store *store, const char *bot_id, const struct store_limits *in, berth_err *err)
+int store_limits_put(berth_store *store, const char *bot_id, const struct store_limits *in,
+		     berth_err *err)
 {
 	char q[24], p[24], m[24], n[24];
 	const char *values[5];

@@ -36,11 +36,11 @@
 
 /* Effective limits; 0 = no limit. */
 struct botctr_limits {
-	int64_t cpu_quota_us;  /* 0: no CPU limit (period still set) */
+	int64_t cpu_quota_us; /* 0: no CPU limit (period still set) */
 	int64_t cpu_period_us;
 	int64_t memory_bytes;
 	int64_t pids;
-	bool allow_swap;       /* false: memory.swap = memory_bytes (no swap) */
+	bool allow_swap; /* false: memory.swap = memory_bytes (no swap) */
 };
 
 /* The bounds a bot's own values must keep, from [limits] with the host's CPUs and memory. */
@@ -78,7 +78,8 @@ json_t *botctr_limits_resources(const struct botctr_limits *eff);
 
 /* Sets linux.resources cpu, memory and pids of an OCI spec (borrowed, modified in place; its other
  * resources, e.g. devices, stay) to eff. *changed (may be NULL) tells whether anything differed. */
-int botctr_limits_spec_apply(json_t *spec, const struct botctr_limits *eff, bool *changed, berth_err *err);
+int botctr_limits_spec_apply(json_t *spec, const struct botctr_limits *eff, bool *changed,
+			     berth_err *err);
 
 /* ---- operations (under the bot's lock) ------------------------------------------------------ */
 
@@ -87,12 +88,13 @@ int botctr_limits_get(const struct botctr_env *env, const char *bot_id, struct b
 		      json_t **json, berth_err *err);
 
 /* Changes the bot's limits by patch (already parsed): stored, then applied to the running task
- * (Tasks.Update, no restart) and written into the container record's spec. need_container: NOT_FOUND
- * when the bot has no container (PATCH); otherwise a bot without one just gets them stored (POST,
- * before the container is made). When the running task refuses them (e.g. a memory limit below
- * its current usage) nothing is changed and the error is BERTH_E_PRECONDITION. *out (may be NULL):
- * {"limits": <botctr_limits_json>, "applied_live": bool}. */
-int botctr_limits_update(const struct botctr_env *env, const char *bot_id, const struct botctr_limits_patch *patch,
-			 bool need_container, json_t **out, berth_err *err);
+ * (Tasks.Update, no restart) and written into the container record's spec. need_container:
+ * NOT_FOUND when the bot has no container (PATCH); otherwise a bot without one just gets them
+ * stored (POST, before the container is made). When the running task refuses them (e.g. a memory
+ * limit below its current usage) nothing is changed and the error is BERTH_E_PRECONDITION.
+ * *out (may be NULL): {"limits": <botctr_limits_json>, "applied_live": bool}. */
+int botctr_limits_update(const struct botctr_env *env, const char *bot_id,
+			 const struct botctr_limits_patch *patch, bool need_container, json_t **out,
+			 berth_err *err);
 
 #endif

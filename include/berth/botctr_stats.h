@@ -4,7 +4,8 @@
  * berth/ctd_metrics.h); network bytes from the container's network namespace as the host's kernel
  * shows it (/proc/<task pid>/net/dev, read by the host: nothing the bot runs is asked). A read, so
  * no lock. OOM kills are counted here (memory.oom_kills); the reconciler records each as an "oom"
- * lifecycle event from containerd's /tasks/oom (berth/reconcile.h). Ownership: *out is a NEW reference.
+ * lifecycle event from containerd's /tasks/oom (berth/reconcile.h). Ownership: *out is a NEW
+ * reference.
  */
 #ifndef BERTH_BOTCTR_STATS_H
 #define BERTH_BOTCTR_STATS_H

@@ -95,20 +95,28 @@ START_TEST(parse_refusals_name_field_and_bound)
 	bad("{\"cpus\":-1}", "limits.cpus must be between");
 	bad("{\"cpus\":\"1\"}", "limits.cpus must be a number");
 	bad("{\"cpus\":true}", "limits.cpus must be a number");
-	bad("{\"cpus\":0.01,\"cpu_period_us\":1000}", "limits.cpus times limits.cpu_period_us must be at least 1000");
-	bad("{\"cpus\":1,\"cpu_quota_us\":1000}", "limits.cpus and limits.cpu_quota_us are mutually exclusive");
+	bad("{\"cpus\":0.01,\"cpu_period_us\":1000}",
+	    "limits.cpus times limits.cpu_period_us must be at least 1000");
+	bad("{\"cpus\":1,\"cpu_quota_us\":1000}",
+	    "limits.cpus and limits.cpu_quota_us are mutually exclusive");
 	bad("{\"cpus\":null,\"cpu_quota_us\":null}", "mutually exclusive");
 	bad("{\"cpu_quota_us\":999}", "limits.cpu_quota_us must be between 1000 and 200000");
 	bad("{\"cpu_quota_us\":200001}", "limits.cpu_quota_us must be between 1000 and 200000");
-	bad("{\"cpu_quota_us\":2001,\"cpu_period_us\":1000}", "limits.cpu_quota_us must be between 1000 and 2000");
+	bad("{\"cpu_quota_us\":2001,\"cpu_period_us\":1000}",
+	    "limits.cpu_quota_us must be between 1000 and 2000");
 	bad("{\"cpu_quota_us\":1.5}", "limits.cpu_quota_us must be an integer");
-	bad("{\"cpu_period_us\":999,\"cpus\":1}", "limits.cpu_period_us must be between 1000 and 1000000");
-	bad("{\"cpu_period_us\":1000001,\"cpus\":1}", "limits.cpu_period_us must be between 1000 and 1000000");
-	bad("{\"cpu_period_us\":100000}", "limits.cpu_period_us needs limits.cpus or limits.cpu_quota_us");
+	bad("{\"cpu_period_us\":999,\"cpus\":1}",
+	    "limits.cpu_period_us must be between 1000 and 1000000");
+	bad("{\"cpu_period_us\":1000001,\"cpus\":1}",
+	    "limits.cpu_period_us must be between 1000 and 1000000");
+	bad("{\"cpu_period_us\":100000}",
+	    "limits.cpu_period_us needs limits.cpus or limits.cpu_quota_us");
 	bad("{\"cpu_period_us\":null}", "limits.cpu_period_us cannot be null");
 	bad("{\"cpus\":null,\"cpu_period_us\":100000}", "limits.cpu_period_us needs");
-	bad("{\"memory_bytes\":6291455}", "limits.memory_bytes must be between 6291456 and 8589934592");
-	bad("{\"memory_bytes\":8589934593}", "limits.memory_bytes must be between 6291456 and 8589934592");
+	bad("{\"memory_bytes\":6291455}",
+	    "limits.memory_bytes must be between 6291456 and 8589934592");
+	bad("{\"memory_bytes\":8589934593}",
+	    "limits.memory_bytes must be between 6291456 and 8589934592");
 	bad("{\"memory_bytes\":-1}", "limits.memory_bytes must be between");
 	bad("{\"memory_bytes\":1e9}", "limits.memory_bytes must be an integer");
 	bad("{\"memory_bytes\":\"1G\"}", "limits.memory_bytes must be an integer");
@@ -136,7 +144,8 @@ static struct berth_config cfg_defaults(void)
 START_TEST(merge_and_effective)
 {
 	struct berth_config c = cfg_defaults();
-	struct store_limits s = { STORE_LIMIT_DEFAULT, STORE_LIMIT_DEFAULT, STORE_LIMIT_DEFAULT, STORE_LIMIT_DEFAULT };
+	struct store_limits s = { STORE_LIMIT_DEFAULT, STORE_LIMIT_DEFAULT, STORE_LIMIT_DEFAULT,
+				  STORE_LIMIT_DEFAULT };
 	struct botctr_limits e;
 
 	botctr_limits_effective(&c, &s, &e);
@@ -155,7 +164,8 @@ START_TEST(merge_and_effective)
 	ck_assert_int_eq(e.memory_bytes, 1073741824);
 
 	json_t *j = botctr_limits_json(&e, &s);
-	ck_assert(json_real_value(json_object_get(j, "cpus")) > 0.249 && json_real_value(json_object_get(j, "cpus")) < 0.251);
+	ck_assert(json_real_value(json_object_get(j, "cpus")) > 0.249 &&
+		  json_real_value(json_object_get(j, "cpus")) < 0.251);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "pids")), 50);
 	ck_assert(json_is_false(json_object_get(j, "memory_swap")));
 	json_t *d = json_object_get(j, "defaults");
@@ -192,33 +202,38 @@ START_TEST(oci_resources_and_spec)
 {
 	struct botctr_limits e = { 50000, 100000, 134217728, 64, false };
 	json_t *r = botctr_limits_resources(&e);
-	json_t *want = J("{\"cpu\":{\"quota\":50000,\"period\":100000},\"memory\":{\"limit\":134217728,"
-			 "\"swap\":134217728},\"pids\":{\"limit\":64}}");
+	json_t *want = J(
+		"{\"cpu\":{\"quota\":50000,\"period\":100000},\"memory\":{\"limit\":134217728,"
+		"\"swap\":134217728},\"pids\":{\"limit\":64}}");
 	ck_assert(json_equal(r, want));
 	json_decref(r);
 	json_decref(want);
 
 	struct botctr_limits none = { 0, 100000, 0, 0, false };
 	r = botctr_limits_resources(&none);
-	want = J("{\"cpu\":{\"quota\":-1,\"period\":100000},\"memory\":{\"limit\":-1,\"swap\":-1},\"pids\":{\"limit\":-1}}");
+	want = J(
+		"{\"cpu\":{\"quota\":-1,\"period\":100000},\"memory\":{\"limit\":-1,\"swap\":-1},\"pids\":{\"limit\":-1}}");
 	ck_assert(json_equal(r, want));
 	json_decref(r);
 	json_decref(want);
 
 	struct botctr_limits swap = { 0, 100000, 134217728, 0, true };
 	r = botctr_limits_resources(&swap);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "memory"), "swap")), -1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "memory"), "swap")),
+			 -1);
 	json_decref(r);
 
 	/* The spec's other resources (devices) stay; a second apply changes nothing. */
-	json_t *spec = J("{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}}}");
+	json_t *spec = J(
+		"{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}}}");
 	bool changed = false;
 	berth_err err = { 0 };
 	ck_assert_int_eq(botctr_limits_spec_apply(spec, &e, &changed, &err), 0);
 	ck_assert(changed);
 	json_t *res = json_object_get(json_object_get(spec, "linux"), "resources");
 	ck_assert_int_eq(json_array_size(json_object_get(res, "devices")), 1);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(res, "pids"), "limit")), 64);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(res, "pids"), "limit")),
+			 64);
 	ck_assert_int_eq(botctr_limits_spec_apply(spec, &e, &changed, &err), 0);
 	ck_assert(!changed);
 	e.pids = 65;
@@ -266,8 +281,10 @@ START_TEST(netdev)
 	ck_assert_uint_eq(rx, 5007);
 	ck_assert_uint_eq(tx, 3011);
 	ck_assert_int_eq(json_array_size(ifaces), 2); /* lo is not the bot's traffic */
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ifaces, 0), "name")), "eth0");
-	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(ifaces, 0), "tx_packets")), 30);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ifaces, 0), "name")),
+			 "eth0");
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_array_get(ifaces, 0), "tx_packets")), 30);
 	json_decref(ifaces);
 
 	/* only headers: no interface but lo */
