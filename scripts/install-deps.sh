@@ -17,15 +17,27 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	# the harness and the bench
 	openssl curl ca-certificates iproute2 procps util-linux wrk valgrind
+	# the MCP SDK client test (test/integration/it_tools_sdk): npm installs node 22 and the SDK
+	npm
 )
+# Packages whose command may come from elsewhere (a nodejs from another repository ships its own
+# npm and conflicts with Debian's): the command on PATH satisfies them.
+declare -A BY_COMMAND=([npm]=npm)
+wanted=()
+for p in "${PACKAGES[@]}"; do
+	if [ -n "${BY_COMMAND[$p]:-}" ] && command -v "${BY_COMMAND[$p]}" >/dev/null 2>&1; then
+		continue
+	fi
+	wanted+=("$p")
+done
 
 missing=()
-for p in "${PACKAGES[@]}"; do
+for p in "${wanted[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-	echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+	echo "install-deps: all ${#wanted[@]} packages are installed"
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -35,4 +47,4 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" </dev/null
+apt-get install -y -q --no-install-recommends "${wanted[@]}" </dev/null

@@ -6,11 +6,14 @@
 #include "berth/http_compat_handlers.h"
 #include "berth/http_handlers.h"
 #include "berth/http_mcpconn_handlers.h"
+#include "berth/http_openapi.h"
 
 const struct http_route http_routes[] = {
 	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/ready", http_get_ready, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/me", http_get_me, HTTP_AUTH_USER, NULL },
+	/* The OpenAPI document of this table (openapi/berth.openapi.json): add a new route there too. */
+	{ "GET", "/openapi.json", http_get_openapi, HTTP_AUTH_NONE, NULL },
 
 	/* A bot's container (issue #4): admins and the bot's owner. */
 	{ "POST", "/bots/:bot_id/container", http_container_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
