@@ -28,3 +28,11 @@ clean-openapi-node:
 		test/openapi/package.json test/openapi/package-lock.json test/openapi/validate.mjs \
 		test/openapi/redocly.yaml; fi
 .PHONY: clean-openapi-node
+
+# Integration (the real stack): the main routes' responses, errors included, against the schemas
+# of the document served by GET /openapi.json (which must be the one in the tree).
+check_PROGRAMS += test/integration/it_openapi
+INTEGRATION_TESTS += test/integration/it_openapi
+test_integration_it_openapi_LDADD = $(IT_TOOLS_LDADD)
+test_integration_it_openapi_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DBERTH_OPENAPI_DOC='"$(abs_top_srcdir)/openapi/berth.openapi.json"'
