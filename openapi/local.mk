@@ -9,7 +9,7 @@ CLEANFILES += app/http/openapi_gen.c
 EXTRA_DIST += openapi/berth.openapi.json openapi/embed-openapi.sh
 app/http/openapi_gen.c: $(OPENAPI_DOC) $(top_srcdir)/openapi/embed-openapi.sh
 	$(AM_V_GEN)$(MKDIR_P) app/http && $(SHELL) $(top_srcdir)/openapi/embed-openapi.sh $@ $(OPENAPI_DOC)
-pkgdata_DATA = $(OPENAPI_DOC)
+pkgdata_DATA += $(OPENAPI_DOC)
 
 # Unit (no services): the router's table against the document, the error codes, the served bytes,
 # and the schema check the integration tests use (test/lib/bt_schema.h).

@@ -19,6 +19,9 @@ nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0001_init.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
+# Installed for reference only (berthctl migrate applies the embedded copies).
+migrationsdir = $(pkgdatadir)/migrations
+migrations_DATA = $(STORE_MIGRATIONS)
 BUILT_SOURCES += app/store/migrations_gen.c
 CLEANFILES += app/store/migrations_gen.c
 app/store/migrations_gen.c: $(STORE_MIGRATIONS) $(top_srcdir)/app/store/embed-migrations.sh
