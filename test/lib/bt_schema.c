@@ -350,6 +350,47 @@ int bt_schema_path_key(const char *pattern, char *out, size_t out_len)
 	return 0;
 }
 
+/* Whether key ("/a/{b}/c") matches path segment by segment; *literals counts literal segments. */
+static bool key_matches(const char *key, const char *path, int *literals)
+{
+	*literals = 0;
+	while (*key == '/' && *path == '/') {
+		size_t kn = strcspn(key + 1, "/"), pn = strcspn(path + 1, "/");
+
+		if (kn >= 2 && key[1] == '{' && key[kn] == '}') {
+			if (pn == 0)
+				return false;
+		} else if (kn != pn || strncmp(key + 1, path + 1, kn) != 0) {
+			return false;
+		} else {
+			(*literals)++;
+		}
+		key += kn + 1;
+		path += pn + 1;
+	}
+	return *key == '\0' && *path == '\0';
+}
+
+const char *bt_schema_route_of(const json_t *doc, const char *method, const char *path)
+{
+	const char *key, *best = NULL;
+	const json_t *item;
+	char m[16];
+	int best_literals = -1, literals;
+	size_t i;
+
+	for (i = 0; method[i] && i + 1 < sizeof m; i++)
+		m[i] = (char)tolower((unsigned char)method[i]);
+	m[i] = '\0';
+	json_object_foreach(json_object_get(doc, "paths"), key, item) {
+		if (json_object_get(item, m) && key_matches(key, path, &literals) && literals > best_literals) {
+			best = key;
+			best_literals = literals;
+		}
+	}
+	return best;
+}
+
 int bt_schema_check_response(const json_t *doc, const char *method, const char *pattern, long status,
 			     const json_t *body, char *why, size_t why_len)
 {

@@ -28,6 +28,12 @@ int bt_schema_keywords_check(const json_t *schema, char *why, size_t why_len);
  * Writes at most out_len bytes (NUL included); -1 when it does not fit. */
 int bt_schema_path_key(const char *pattern, char *out, size_t out_len);
 
+/* The document's path key (BORROWED from doc) of the operation that serves method (any case) on a
+ * concrete request path (no query): segments match a literal segment, or any non-empty segment
+ * for "{param}"; a path matching several keys takes the one with the most literal segments first
+ * (as the route table lists literal routes before parameter ones). NULL when none has method. */
+const char *bt_schema_route_of(const json_t *doc, const char *method, const char *path);
+
 /* The response of operation method (any case) on pattern (router form with :param, or the
  * document's form) for status, checked against the document: the operation and the status must
  * be documented; a body (body non-NULL) must be documented as application/json and valid against

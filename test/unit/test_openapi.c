@@ -311,6 +311,13 @@ START_TEST(test_schema_check)
 	ck_assert_msg(bt_schema_check_response(doc, "POST", "/bots/:bot_id/tools", 403, rpc, why, sizeof why) == 0, "%s", why);
 	ck_assert_msg(bt_schema_check_response(doc, "POST", "/bots/:bot_id/tools", 403, ok, why, sizeof why) == 0, "%s", why);
 	ck_assert_int_eq(bt_schema_check_response(doc, "POST", "/bots/:bot_id/tools", 403, me, why, sizeof why), -1);
+	/* a concrete path to its operation: literal routes before parameter ones, as in the table */
+	ck_assert_str_eq(bt_schema_route_of(doc, "DELETE", "/container/skills"), "/container/skills");
+	ck_assert_str_eq(bt_schema_route_of(doc, "DELETE", "/container/mcp-x"), "/container/{id}");
+	ck_assert_str_eq(bt_schema_route_of(doc, "get", "/bots/b/mcp/c"), "/bots/{bot_id}/mcp/{id}");
+	ck_assert_ptr_null(bt_schema_route_of(doc, "GET", "/container/mcp-x"));
+	ck_assert_ptr_null(bt_schema_route_of(doc, "GET", "/bots//container"));
+	ck_assert_ptr_null(bt_schema_route_of(doc, "GET", "/bots/b/container/"));
 	json_decref(ok);
 	json_decref(bad_code);
 	json_decref(no_msg);
