@@ -6,7 +6,7 @@
 #                                               compiled default of [agent] binary
 #   /etc/berth/berth.conf.example              the documented configuration; berth.conf itself is
 #                                               never created or overwritten
-#   /lib/systemd/system/berth-*.service        SYSTEMD_UNITS below, with this build's directories
+#   /usr/lib/systemd/system/berth-*.service    SYSTEMD_UNITS below, with this build's directories
 #   /usr/share/berth/berth-bot.tar             the bot image (berthctl image import)
 #   /usr/share/berth/migrations/NNNN_*.sql     for reference: berthctl embeds and applies them
 #   /usr/share/berth/berth.openapi.json        the API (berth-fcgi also serves it: GET /openapi.json)
