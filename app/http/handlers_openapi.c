@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "berth/http.h" /* http_resp_bytes, http_resp_error */
 #include "berth/http_openapi.h"
 
 int http_get_openapi(struct http_req *req, struct http_resp *resp)

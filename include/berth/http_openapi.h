@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 
-#include "berth/http.h"
+struct http_req;  /* the request and response of the dispatcher (http.h) */
+struct http_resp;
 
 /* The document's bytes (UTF-8 JSON), NUL-terminated; http_openapi_json_len excludes the NUL. */
 extern const char http_openapi_json[];
