@@ -5,6 +5,10 @@
 # with client certificates, berthctl/ctr/psql/stack.sh, users and bots as fixtures.
 check_LIBRARIES += test/lib/libberth_test.a
 test_lib_libberth_test_a_SOURCES = test/lib/bt.c test/lib/bt.h
+# The JSON Schema subset that holds every response against the OpenAPI document (bt_schema.h,
+# bt_openapi.h: bt_request_ex checks each response).
+test_lib_libberth_test_a_SOURCES += test/lib/bt_schema.c test/lib/bt_schema.h \
+	test/lib/bt_openapi.c test/lib/bt_openapi.h
 
 # Foundation (issue #2 §8): authentication through nginx, worker crash, reload, database restart,
 # body limit.

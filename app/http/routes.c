@@ -14,12 +14,15 @@
 #include "berth/http_handlers_mcpconn.h"
 #include "berth/http_handlers_stdio.h"
 #include "berth/http_handlers_tools.h"
+#include "berth/http_openapi.h"
 #include "berth/http_routes.h"
 
 const struct http_route http_routes[] = {
 	{ "GET", "/health", http_get_health, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/ready", http_get_ready, HTTP_AUTH_NONE, NULL },
 	{ "GET", "/me", http_get_me, HTTP_AUTH_USER, NULL },
+	/* The OpenAPI document of this table (openapi/berth.openapi.json): add a new route there too. */
+	{ "GET", "/openapi.json", http_get_openapi, HTTP_AUTH_NONE, NULL },
 
 	/* Operating Berth (issue #11): admins only (the handlers check). */
 	{ "GET", "/metrics", http_get_metrics, HTTP_AUTH_USER, NULL },

@@ -15,7 +15,8 @@ app_image_libberth_image_a_SOURCES = \
 
 # The default bot image, an OCI archive built offline from Debian's busybox-static.
 BERTH_BOT_IMAGE_NAME = docker.io/library/berth-bot:latest
-noinst_DATA += berth-bot.tar
+# Installed to $(pkgdatadir) for `berthctl image import` (README: Production install).
+pkgdata_DATA += berth-bot.tar
 dist_noinst_SCRIPTS += scripts/mkimage.sh
 CLEANFILES += berth-bot.tar
 berth-bot.tar: $(srcdir)/scripts/mkimage.sh

@@ -39,6 +39,9 @@ STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0003_mcp_stdio.sql \
 	$(top_srcdir)/db/0005_limits.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
+# Installed for reference only (berthctl migrate applies the embedded copies).
+migrationsdir = $(pkgdatadir)/migrations
+migrations_DATA = $(STORE_MIGRATIONS)
 BUILT_SOURCES += app/store/migrations_gen.c
 CLEANFILES += app/store/migrations_gen.c
 app/store/migrations_gen.c: $(STORE_MIGRATIONS) $(top_srcdir)/app/store/embed-migrations.sh

@@ -13,7 +13,8 @@ struct http_resp; /* http_response.h */
  * 400 invalid_limits (naming the field and the bound; nothing changed), 404 without a container,
  * 409 when the running task refuses them. */
 int http_container_patch(struct http_req *req, struct http_resp *resp);
-/* GET /bots/:bot_id/container/stats: 200 usage; 409 not_running when the task does not run. */
+/* GET /bots/:bot_id/container/stats: 200 usage; 409 container_not_running when the task does not
+ * run. */
 int http_container_stats(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -1,10 +1,11 @@
 /* it_limits.c: issue #11, a bot container's resource limits and usage, for real on the stack:
- * limits in the create body, shown by GET, changed live by PATCH (observed in the container's cgroup
- * files on the host and through ctr), kept across stop/start and rollback; out-of-range values are
- * 400 and change nothing; a memory hog is OOM-killed and counted, a fork bomb (200 sleepers, and
- * the real recursive one) stops at the pids limit while the agent (PID 1) keeps answering, a CPU spinner gets no more than its quota
- * (usage_usec over wall time from GET .../stats); a stopped bot's stats are 409 not_running.
- * Hogs are bounded (small limits, timeouts): the machine is shared. */
+ * limits in the create body, shown by GET, changed live by PATCH (observed in the container's
+ * cgroup files on the host and through ctr), kept across stop/start and rollback; out-of-range
+ * values are 400 and change nothing; a memory hog is OOM-killed and counted, a fork bomb (200
+ * sleepers, and the real recursive one) stops at the pids limit while the agent (PID 1) keeps
+ * answering, a CPU spinner gets no more than its quota (usage_usec over wall time from GET
+ * .../stats); a stopped bot's stats are 409 container_not_running. Hogs are bounded (small
+ * limits, timeouts): the machine is shared. */
 #define _GNU_SOURCE
 #include "it_container_common.h"
 

@@ -1,6 +1,7 @@
 /* bt.c: the shared helper library of the integration tests (interface and ownership: bt.h). */
 #define _GNU_SOURCE /* vasprintf, pipe2, strcasestr */
 #include "bt.h"
+#include "bt_openapi.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -245,6 +246,7 @@ long bt_request_ex(const char *method, const char *path, const char *body, size_
 	curl_slist_free_all(hdrs);
 	free(ct);
 	free(url);
+	bt_openapi_check(method, path, resp); /* the response against the API document */
 	return resp->status;
 }
 
