@@ -225,6 +225,7 @@ START_TEST(test_error_codes_are_in_the_enum)
 		"invalid_json", "invalid_path", "invalid_query", "not_a_file", "tool_error",
 		"client_certificate_required", "bot_access_denied", "bot_not_found", "method_not_allowed",
 		"container_not_running", "body_too_large", "file_too_large", "agent_error", "not_ready",
+		"admin_required", "invalid_cursor", "invalid_limit", "invalid_request",
 	};
 
 	for (int k = BERTH_E_INVALID; k <= BERTH_E_INTERNAL; k++)
