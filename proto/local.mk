@@ -8,6 +8,8 @@ PROTO_FILES = \
 	proto/containerd/types/mount.proto \
 	proto/containerd/types/descriptor.proto \
 	proto/containerd/types/metrics.proto \
+	proto/cgroups/stats/v1/metrics.proto \
+	proto/cgroups/v2/stats/metrics.proto \
 	proto/containerd/types/task/task.proto \
 	proto/containerd/events/task.proto \
 	proto/containerd/services/version/v1/version.proto \
@@ -29,6 +31,8 @@ PROTO_GEN_C = \
 	proto-gen/containerd/types/mount.pb-c.c \
 	proto-gen/containerd/types/descriptor.pb-c.c \
 	proto-gen/containerd/types/metrics.pb-c.c \
+	proto-gen/cgroups/stats/v1/metrics.pb-c.c \
+	proto-gen/cgroups/v2/stats/metrics.pb-c.c \
 	proto-gen/containerd/types/task/task.pb-c.c \
 	proto-gen/containerd/events/task.pb-c.c \
 	proto-gen/containerd/services/version/v1/version.pb-c.c \

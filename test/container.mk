@@ -17,7 +17,8 @@ IT_CONTAINER_TESTS = test/integration/it_container_lifecycle \
 	test/integration/it_container_compat \
 	test/integration/it_container_concurrency \
 	test/integration/it_container_compat_create \
-	test/integration/it_mcp_conn
+	test/integration/it_mcp_conn \
+	test/integration/it_limits
 check_PROGRAMS += $(IT_CONTAINER_TESTS)
 INTEGRATION_TESTS += $(IT_CONTAINER_TESTS)
 # automake has no LDADD per group of programs: one line each.
@@ -30,6 +31,8 @@ test_integration_it_container_concurrency_LDADD = $(IT_CONTAINER_LDADD)
 # issue #10: POST /container and /container/skills of the older version; a bot's MCP connections.
 test_integration_it_container_compat_create_LDADD = $(IT_CONTAINER_LDADD)
 test_integration_it_mcp_conn_LDADD = $(IT_CONTAINER_LDADD)
+# issue #11: resource limits (live changes, kept across stop/start and rollback) and usage stats.
+test_integration_it_limits_LDADD = $(IT_CONTAINER_LDADD)
 
 # issue #7 §1-§2: deadlines and error bodies under real faults (frozen containerd and PostgreSQL
 # backends, outages, a broken CNI config, an unpack failure).

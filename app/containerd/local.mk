@@ -13,6 +13,8 @@ app_containerd_libberth_containerd_a_SOURCES = \
 	include/berth/ctd_snapshots.h \
 	include/berth/ctd_tasks.h \
 	include/berth/ctd_version.h \
+	include/berth/ctd_resources.h \
+	include/berth/ctd_metrics.h \
 	app/containerd/ctd_call.h \
 	app/containerd/internal.h \
 	app/containerd/call.c \
@@ -21,6 +23,8 @@ app_containerd_libberth_containerd_a_SOURCES = \
 	app/containerd/containers.c \
 	app/containerd/snapshots.c \
 	app/containerd/tasks.c \
+	app/containerd/resources.c \
+	app/containerd/metrics.c \
 	app/containerd/exec.c \
 	app/containerd/images.c \
 	app/containerd/content.c \

@@ -53,6 +53,10 @@ int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool 
  * created and started. *pid gets the task's pid. */
 int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err);
 
+/* Makes the container record's spec carry the bot's effective limits (botctr_limits.h) before a
+ * task is created from it; no container: nothing to do. */
+int botctr_limits_sync(struct botctr_op *op, berth_err *err);
+
 /* The pid of the running task, 0 when there is no running task. -1 only for a containerd error. */
 int botctr_task_running_pid(struct botctr_op *op, uint32_t *pid, berth_err *err);
 

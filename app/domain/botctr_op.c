@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/botctr_limits.h"
 #include "berth/botctr_op.h"
 #include "berth/botdir.h"
 #include "berth/ctd_conn.h"
@@ -305,6 +306,16 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 		berth_err_prefix(err, "runtime spec");
 		goto fail;
 	}
+	/* The bot's resource limits, as stored (they outlive the container). */
+	{
+		struct botctr_limits lim;
+		if (botctr_limits_get(op->env, op->bot_id, &lim, NULL, err) < 0 ||
+		    botctr_limits_spec_apply(spec, &lim, NULL, err) < 0) {
+			botctr_fault(err);
+			berth_err_prefix(err, "limits");
+			goto fail;
+		}
+	}
 	spec_text = json_dumps(spec, JSON_COMPACT);
 	if (!spec_text) {
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -434,6 +445,12 @@ int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 	if (botdir_agent_reset(op->env->cfg->state_root, op->bot_id, err) < 0) {
 		botctr_fault(err);
 		berth_err_prefix(err, "agent dir");
+		goto fail;
+	}
+	/* A new task runs with the bot's limits as stored now, whatever the record was built with. */
+	if (botctr_limits_sync(op, err) < 0) {
+		botctr_fault(err);
+		berth_err_prefix(err, "limits");
 		goto fail;
 	}
 	if (ctd_snapshot_mounts(ctd, reply->snapshotter, reply->snapshot_key, &rootfs, err) < 0) {

@@ -22,6 +22,9 @@ app_domain_libberth_domain_a_SOURCES += \
 	app/domain/botctr_op.c \
 	app/domain/botctr_lifecycle.c \
 	app/domain/botctr_snapshot.c \
+	app/domain/botctr_limits.c \
+	app/domain/botctr_limits_ops.c \
+	app/domain/botctr_stats.c \
 	app/domain/botctr_skills.c \
 	app/domain/reconcile.c
 
@@ -38,3 +41,8 @@ TESTS += test/unit/test_botstdio_fed
 # Unit: the restart policies and the container id -> bot id mapping of the reconciler.
 check_PROGRAMS += test/unit/test_reconcile_policy
 TESTS += test/unit/test_reconcile_policy
+
+# Unit: the resource limits' pure rules (parse, bounds naming field and bound, merge, defaults,
+# OCI resources, spec update) and the /proc/<pid>/net/dev parser of the stats route.
+check_PROGRAMS += test/unit/test_limits
+TESTS += test/unit/test_limits

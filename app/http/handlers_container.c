@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "berth/botctr_lifecycle.h"
+#include "berth/botctr_limits.h"
 #include "berth/botctr_op.h"
 #include "berth/botctr_snapshot.h"
 #include "berth/http_context.h"
@@ -49,16 +50,23 @@ int body_string(const json_t *body, const char *field, const char **out, struct 
 
 int http_container_create(struct http_req *req, struct http_resp *resp)
 {
+	struct botctr_limits_patch limits;
 	struct botctr_env env;
 	json_t *body = NULL, *out = NULL;
 	const char *snapshotter, *restart_policy;
 	berth_err err;
 
 	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
-	    body_string(body, "restart_policy", &restart_policy, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+	    body_string(body, "restart_policy", &restart_policy, resp) < 0 ||
+	    body_limits(req, body, &limits, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+		return -1;
+	/* The bot's own limits first: the container is built (or its next task made) with them. */
+	if (body_limits_apply(&env, req->bot->id, &limits, resp) < 0)
 		return -1;
 	if (botctr_create_with_policy(&env, req->bot->id, snapshotter, restart_policy, &out, &err) < 0)
 		return http_resp_err(resp, &err);
+	if (add_limits(&env, req->bot->id, out, resp) < 0)
+		return -1;
 	return http_resp_json(resp, 200, out);
 }
 
@@ -72,6 +80,8 @@ int http_container_get(struct http_req *req, struct http_resp *resp)
 		return -1;
 	if (botctr_get(&env, req->bot->id, &out, &err) < 0)
 		return http_resp_err(resp, &err);
+	if (add_limits(&env, req->bot->id, out, resp) < 0)
+		return -1;
 	return http_resp_json(resp, 200, out);
 }
 

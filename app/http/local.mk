@@ -32,6 +32,7 @@ app_http_libberth_http_a_SOURCES = \
 	app/http/handlers_health.c \
 	app/http/handlers_bot_common.h \
 	app/http/handlers_container.c \
+	app/http/handlers_limits.c \
 	app/http/handlers_skills.c \
 	app/http/handlers_compat.c \
 	app/http/handlers_tools.c \

@@ -63,7 +63,8 @@ int http_resp_json(struct http_resp *resp, int status, json_t *body)
 	 * or text that is not UTF-8): never answer that with a success. */
 	if (!body)
 		return http_resp_error(resp, 500, "internal", "could not build the response");
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	/* 15 significant digits: a real such as 0.3 CPUs reads "0.3", not "0.29999999999999999". */
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	json_decref(body);
 	if (!text)
 		return set_oom(resp);

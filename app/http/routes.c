@@ -8,6 +8,7 @@
 #include "berth/http_handlers_events.h"
 #include "berth/http_handlers_files.h"
 #include "berth/http_handlers_health.h"
+#include "berth/http_handlers_limits.h"
 #include "berth/http_handlers_metrics.h"
 #include "berth/http_handlers_skills.h"
 #include "berth/http_handlers_mcpconn.h"
@@ -31,6 +32,9 @@ const struct http_route http_routes[] = {
 	{ "POST", "/bots/:bot_id/container", http_container_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "GET", "/bots/:bot_id/container", http_container_get, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "DELETE", "/bots/:bot_id/container", http_container_delete, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	/* Its resource limits and usage (issue #11). */
+	{ "PATCH", "/bots/:bot_id/container", http_container_patch, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
+	{ "GET", "/bots/:bot_id/container/stats", http_container_stats, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/start", http_container_start, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/stop", http_container_stop, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },
 	{ "POST", "/bots/:bot_id/container/snapshots", http_snapshot_create, HTTP_AUTH_USER, &AUTHZ_OWNER_OR_ADMIN },

@@ -24,6 +24,7 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/locks.c \
 	app/store/mcpconn.c \
 	app/store/access.c \
+	app/store/limits.c \
 	app/store/events_page.c \
 	app/store/stats.c \
 	app/store/reconcile.c \
@@ -35,7 +36,8 @@ nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0001_init.sql \
 	$(top_srcdir)/db/0002_reconcile.sql \
-	$(top_srcdir)/db/0003_mcp_stdio.sql
+	$(top_srcdir)/db/0003_mcp_stdio.sql \
+	$(top_srcdir)/db/0005_limits.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
 # Installed for reference only (berthctl migrate applies the embedded copies).
 migrationsdir = $(pkgdatadir)/migrations

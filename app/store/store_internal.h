@@ -90,6 +90,9 @@ enum store_stmt_id {
 	STMT_EVENT_PAGE_BOT,
 	STMT_EVENT_PAGE_ALL,
 	STMT_BOT_STATUS_COUNTS,
+	/* limits.c */
+	STMT_LIMITS_GET,
+	STMT_LIMITS_PUT,
 	STMT_COUNT
 };
 

@@ -73,6 +73,14 @@ static const struct key_spec keys[] = {
 	K("agent", "stdio_max_sessions", KEY_INT, agent_stdio_max_sessions, "16"),
 	K("agent", "stdio_idle_timeout_s", KEY_INT, agent_stdio_idle_timeout_s, "1800"),
 	K("metrics", "record", KEY_INT, metrics_record, "1"),
+	K("limits", "cpu_quota_us", KEY_LONG, limit_cpu_quota_us, "100000"),
+	K("limits", "cpu_period_us", KEY_LONG, limit_cpu_period_us, "100000"),
+	K("limits", "memory_bytes", KEY_LONG, limit_memory_bytes, "1073741824"),
+	K("limits", "pids", KEY_LONG, limit_pids, "1024"),
+	K("limits", "allow_swap", KEY_INT, limit_allow_swap, "0"),
+	K("limits", "max_cpus", KEY_INT, limit_max_cpus, "0"),
+	K("limits", "max_memory_bytes", KEY_LONG, limit_max_memory_bytes, "0"),
+	K("limits", "max_pids", KEY_LONG, limit_max_pids, "32768"),
 };
 
 static const struct {
@@ -247,6 +255,33 @@ static int normalise_peers(struct berth_config *cfg, berth_err *err)
 	return 0;
 }
 
+/* The kernel's and runc's bounds on the defaults. The maxima bound what a request may ask for, not
+ * the operator's own defaults. */
+static int validate_limits(const struct berth_config *cfg, berth_err *err)
+{
+	if (cfg->limit_cpu_period_us < CONFIG_CPU_PERIOD_MIN_US || cfg->limit_cpu_period_us > CONFIG_CPU_PERIOD_MAX_US)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] cpu_period_us must be %ld..%ld",
+				     CONFIG_CPU_PERIOD_MIN_US, CONFIG_CPU_PERIOD_MAX_US);
+	if (cfg->limit_cpu_quota_us != 0 && cfg->limit_cpu_quota_us < CONFIG_CPU_QUOTA_MIN_US)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] cpu_quota_us must be 0 (none) or >= %ld",
+				     CONFIG_CPU_QUOTA_MIN_US);
+	if (cfg->limit_memory_bytes != 0 && cfg->limit_memory_bytes < CONFIG_MEMORY_MIN_BYTES)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] memory_bytes must be 0 (none) or >= %ld",
+				     CONFIG_MEMORY_MIN_BYTES);
+	if (cfg->limit_pids != 0 && cfg->limit_pids < CONFIG_PIDS_MIN)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] pids must be 0 (none) or >= %ld", CONFIG_PIDS_MIN);
+	if (cfg->limit_allow_swap > 1)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] allow_swap must be 0 or 1");
+	if (cfg->limit_max_cpus > 4096)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] max_cpus must be 0..4096");
+	if (cfg->limit_max_memory_bytes != 0 && cfg->limit_max_memory_bytes < CONFIG_MEMORY_MIN_BYTES)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] max_memory_bytes must be 0 (the host's) or >= %ld",
+				     CONFIG_MEMORY_MIN_BYTES);
+	if (cfg->limit_max_pids < CONFIG_PIDS_MIN)
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] max_pids must be >= %ld", CONFIG_PIDS_MIN);
+	return 0;
+}
+
 static int validate(const struct berth_config *cfg, berth_err *err)
 {
 	if (cfg->workers < 1 || cfg->workers > 512)
@@ -282,7 +317,7 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 	if (cfg->reconcile_backoff_initial_ms < 1 || cfg->reconcile_backoff_max_ms < cfg->reconcile_backoff_initial_ms)
 		return berth_err_set(err, BERTH_E_INVALID,
 				     "[reconcile] backoff_initial_ms must be >= 1 and backoff_max_ms >= it");
-	return 0;
+	return validate_limits(cfg, err);
 }
 
 int berth_config_load(const char *path, struct berth_config *cfg, berth_err *err)

@@ -146,6 +146,8 @@ static const struct {
 	[BERTH_EC_MCP_CLOSED] = { "mcp_connection_closed", "mcp connection closed" },
 	[BERTH_EC_MCP_LIMIT] = { "mcp_session_limit", "too many mcp stdio sessions for this bot" },
 	[BERTH_EC_INVALID_RESTART_POLICY] = { "invalid_restart_policy", "invalid restart policy" },
+	[BERTH_EC_INVALID_LIMITS] = { "invalid_limits", "invalid resource limits" },
+	[BERTH_EC_NOT_RUNNING] = { "container_not_running", "the bot's container is not running" },
 };
 
 const char *berth_errcode_name(berth_errcode code)

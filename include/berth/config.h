@@ -1,7 +1,7 @@
 /* config.h: the one configuration file shared by berth-fcgi, berth-reconcile and berthctl.
  *
  * Format: INI (libinih), sections [server] [database] [containerd] [bots] [cni] [skills]
- * [reconcile] [agent] [metrics]; conf/berth.conf.example documents every key and its default. A few environment
+ * [reconcile] [agent] [metrics] [limits]; conf/berth.conf.example documents every key and its default. A few environment
  * variables override the file (listed in that example). Strings in a loaded config are owned by the
  * config and freed by berth_config_free; callers borrow them.
  */
@@ -70,7 +70,24 @@ struct berth_config {
 	int agent_stdio_idle_timeout_s;  /* an unused stdio session is closed after this (0: never) */
 	/* [metrics] */
 	int metrics_record;        /* 1: workers record requests and dependency calls (berth/metrics.h) */
+	/* [limits]: every bot's defaults (0 = no limit) and the bounds a bot's own limits must keep
+	 * (berth/botctr_limits.h) */
+	long limit_cpu_quota_us;   /* 0, or >= CONFIG_CPU_QUOTA_MIN_US */
+	long limit_cpu_period_us;  /* CONFIG_CPU_PERIOD_MIN_US .. CONFIG_CPU_PERIOD_MAX_US */
+	long limit_memory_bytes;   /* 0, or >= CONFIG_MEMORY_MIN_BYTES */
+	long limit_pids;           /* 0, or >= CONFIG_PIDS_MIN */
+	int limit_allow_swap;      /* 0: memory+swap = memory (no swap); 1: swap not limited */
+	int limit_max_cpus;        /* 0: the host's online CPUs */
+	long limit_max_memory_bytes; /* 0: the host's physical memory */
+	long limit_max_pids;
 };
+
+/* The kernel's and runc's bounds on limits (a bot's own and the defaults). */
+#define CONFIG_CPU_QUOTA_MIN_US 1000L
+#define CONFIG_CPU_PERIOD_MIN_US 1000L
+#define CONFIG_CPU_PERIOD_MAX_US 1000000L
+#define CONFIG_MEMORY_MIN_BYTES (6L << 20) /* below this runc/the kernel refuse or the agent cannot start */
+#define CONFIG_PIDS_MIN 16L                /* the agent and a shell must still fit */
 
 /* Fills *cfg with defaults, then the file, then environment overrides.
  * path == NULL: $BERTH_CONFIG, else BERTH_CONFIG_DEFAULT_PATH, and a missing default file is not an

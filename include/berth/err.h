@@ -63,6 +63,8 @@ typedef enum berth_errcode {
 	BERTH_EC_MCP_CLOSED, /* the session has ended (its process, its container) */
 	BERTH_EC_MCP_LIMIT,  /* the bot holds as many sessions as it may */
 	BERTH_EC_INVALID_RESTART_POLICY, /* not always, never, on-failure or on-failure:N (N 1..9999) */
+	BERTH_EC_INVALID_LIMITS,      /* resource limits of the wrong type, unknown or out of bounds */
+	BERTH_EC_NOT_RUNNING,         /* the operation needs the container's task running */
 	BERTH_EC__COUNT
 } berth_errcode;
 

@@ -26,6 +26,8 @@ static const struct route ROUTES[] = {
 	{ "GET", "/skills", NULL },
 	{ "POST", "/skills", "{\"skills\":[{\"name\":\"intruder\",\"content\":\"x\"}]}" },
 	{ "DELETE", "/skills", "{\"names\":[\"keep\"]}" },
+	{ "PATCH", "", "{\"limits\":{\"pids\":16}}" },
+	{ "GET", "/stats", NULL },
 };
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
@@ -198,7 +200,7 @@ START_TEST(wrong_methods_get_405)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
 	const struct route wrong[] = {
-		{ "PUT", "", "{}" }, { "PATCH", "", "{}" }, { "GET", "/start", NULL }, { "DELETE", "/start", NULL },
+		{ "PUT", "", "{}" }, { "POST", "/stats", "{}" }, { "GET", "/start", NULL }, { "DELETE", "/start", NULL },
 		{ "GET", "/stop", NULL }, { "PUT", "/stop", NULL }, { "DELETE", "/snapshots", NULL },
 		{ "PUT", "/snapshots", "{}" }, { "GET", "/snapshots/rollback", NULL },
 		{ "DELETE", "/snapshots/rollback", NULL }, { "PUT", "/skills", "{}" }, { "PATCH", "/skills", "{}" },

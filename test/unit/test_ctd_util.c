@@ -11,8 +11,11 @@
 
 #include <grpc/status.h>
 
+#include "berth/ctd_metrics.h"
 #include "berth/ctd_types.h"
 #include "bt.h"
+#include "cgroups/stats/v1/metrics.pb-c.h"
+#include "cgroups/v2/stats/metrics.pb-c.h"
 #include "containerd/events/task.pb-c.h"
 #include "containerd/services/containers/v1/containers.pb-c.h"
 #include "containerd/services/content/v1/content.pb-c.h"
@@ -133,9 +136,116 @@ START_TEST(test_mounts_free)
 }
 END_TEST
 
+/* ---- cgroup metrics decoding ------------------------------------------------------------------ */
+
+START_TEST(test_cgroup_stats_decode)
+{
+	ctd_cgroup_stats st;
+	berth_err err = { 0 };
+	uint8_t buf[1024];
+
+	/* v1: nanoseconds to microseconds, LLONG_MAX page-aligned is no limit, pids.max "max" is 0. */
+	Io__Containerd__Cgroups__V1__CPUUsage usage = IO__CONTAINERD__CGROUPS__V1__CPUUSAGE__INIT;
+	Io__Containerd__Cgroups__V1__Throttle thr = IO__CONTAINERD__CGROUPS__V1__THROTTLE__INIT;
+	Io__Containerd__Cgroups__V1__CPUStat cpu = IO__CONTAINERD__CGROUPS__V1__CPUSTAT__INIT;
+	Io__Containerd__Cgroups__V1__MemoryEntry mu = IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
+	Io__Containerd__Cgroups__V1__MemoryEntry sw = IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
+	Io__Containerd__Cgroups__V1__MemoryStat mem = IO__CONTAINERD__CGROUPS__V1__MEMORY_STAT__INIT;
+	Io__Containerd__Cgroups__V1__MemoryOomControl oom = IO__CONTAINERD__CGROUPS__V1__MEMORY_OOM_CONTROL__INIT;
+	Io__Containerd__Cgroups__V1__PidsStat pids = IO__CONTAINERD__CGROUPS__V1__PIDS_STAT__INIT;
+	Io__Containerd__Cgroups__V1__Metrics m1 = IO__CONTAINERD__CGROUPS__V1__METRICS__INIT;
+	usage.total = 2500000;
+	usage.user = 2000000;
+	usage.kernel = 500000;
+	thr.periods = 10;
+	thr.throttled_periods = 4;
+	thr.throttled_time = 7000;
+	cpu.usage = &usage;
+	cpu.throttling = &thr;
+	mu.usage = 4096;
+	mu.limit = 9223372036854771712ULL;
+	mu.max = 8192;
+	mu.failcnt = 3;
+	sw.limit = 33554432;
+	mem.usage = &mu;
+	mem.swap = &sw;
+	oom.oom_kill = 2;
+	pids.current = 5;
+	pids.limit = 0;
+	m1.cpu = &cpu;
+	m1.memory = &mem;
+	m1.memory_oom_control = &oom;
+	m1.pids = &pids;
+	size_t len = io__containerd__cgroups__v1__metrics__get_packed_size(&m1);
+	ck_assert_uint_le(len, sizeof buf);
+	io__containerd__cgroups__v1__metrics__pack(&m1, buf);
+	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v1.Metrics", buf, len, &st, &err), 0);
+	ck_assert_int_eq(st.cgroup_version, 1);
+	ck_assert_uint_eq(st.cpu_usage_usec, 2500);
+	ck_assert_uint_eq(st.cpu_user_usec, 2000);
+	ck_assert_uint_eq(st.cpu_system_usec, 500);
+	ck_assert_uint_eq(st.cpu_nr_throttled, 4);
+	ck_assert_uint_eq(st.cpu_throttled_usec, 7);
+	ck_assert_uint_eq(st.mem_usage, 4096);
+	ck_assert(st.mem_limit == CTD_UNLIMITED);
+	ck_assert(st.mem_max_usage_known);
+	ck_assert_uint_eq(st.mem_max_usage, 8192);
+	ck_assert_uint_eq(st.mem_swap_limit, 33554432);
+	ck_assert_uint_eq(st.mem_failcnt, 3);
+	ck_assert(st.oom_kills_known);
+	ck_assert_uint_eq(st.oom_kills, 2);
+	ck_assert_uint_eq(st.pids_current, 5);
+	ck_assert(st.pids_limit == CTD_UNLIMITED);
+	/* a type_url with a host prefix names the same type */
+	ck_assert_int_eq(ctd_cgroup_stats_decode("types.example/io.containerd.cgroups.v1.Metrics", buf, len, &st, &err), 0);
+
+	/* v2: microseconds as they are, "max" is UINT64_MAX, memory.events. */
+	Io__Containerd__Cgroups__V2__CPUStat c2 = IO__CONTAINERD__CGROUPS__V2__CPUSTAT__INIT;
+	Io__Containerd__Cgroups__V2__MemoryStat m2s = IO__CONTAINERD__CGROUPS__V2__MEMORY_STAT__INIT;
+	Io__Containerd__Cgroups__V2__MemoryEvents ev = IO__CONTAINERD__CGROUPS__V2__MEMORY_EVENTS__INIT;
+	Io__Containerd__Cgroups__V2__PidsStat p2 = IO__CONTAINERD__CGROUPS__V2__PIDS_STAT__INIT;
+	Io__Containerd__Cgroups__V2__Metrics m2 = IO__CONTAINERD__CGROUPS__V2__METRICS__INIT;
+	c2.usage_usec = 1234;
+	c2.nr_throttled = 9;
+	m2s.usage = 100;
+	m2s.usage_limit = 67108864;
+	m2s.swap_limit = UINT64_MAX;
+	ev.oom_kill = 1;
+	ev.max = 6;
+	p2.current = 3;
+	p2.limit = 32;
+	m2.cpu = &c2;
+	m2.memory = &m2s;
+	m2.memory_events = &ev;
+	m2.pids = &p2;
+	len = io__containerd__cgroups__v2__metrics__get_packed_size(&m2);
+	ck_assert_uint_le(len, sizeof buf);
+	io__containerd__cgroups__v2__metrics__pack(&m2, buf);
+	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v2.Metrics", buf, len, &st, &err), 0);
+	ck_assert_int_eq(st.cgroup_version, 2);
+	ck_assert_uint_eq(st.cpu_usage_usec, 1234);
+	ck_assert_uint_eq(st.cpu_nr_throttled, 9);
+	ck_assert_uint_eq(st.mem_limit, 67108864);
+	ck_assert(st.mem_swap_limit == CTD_UNLIMITED);
+	ck_assert(!st.mem_max_usage_known);
+	ck_assert_uint_eq(st.mem_failcnt, 6);
+	ck_assert_uint_eq(st.oom_kills, 1);
+	ck_assert_uint_eq(st.pids_limit, 32);
+
+	/* Unknown types and undecodable bytes fail. */
+	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v3.Metrics", buf, len, &st, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_UNSUPPORTED);
+	ck_assert_int_eq(ctd_cgroup_stats_decode(NULL, buf, len, &st, &err), -1);
+	const uint8_t junk[] = { 0x0a, 0xff, 0xff, 0xff };
+	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v2.Metrics", junk, sizeof junk, &st, &err), -1);
+	ck_assert_int_eq(err.kind, BERTH_E_INTERNAL);
+}
+END_TEST
+
 /* ---- wire contract: our subset against containerd's protos ---------------------------------- */
 
 #define UPSTREAM "/usr/share/gocode/src/github.com/containerd/containerd/api"
+#define CGROUPS_UPSTREAM "/usr/share/gocode/src/github.com/containerd/cgroups"
 
 struct upfield {
 	char msg[200];
@@ -273,6 +383,14 @@ START_TEST(test_wire_contract)
 		}
 	check_message(&containerd__events__task_exit__descriptor, 0);
 	check_message(&containerd__events__task_start__descriptor, 0);
+	/* The cgroup metrics Tasks.Metrics carries (github.com/containerd/cgroups, when installed). */
+	d = opendir(CGROUPS_UPSTREAM);
+	if (d) {
+		closedir(d);
+		scan_tree(CGROUPS_UPSTREAM);
+		check_message(&io__containerd__cgroups__v1__metrics__descriptor, 0);
+		check_message(&io__containerd__cgroups__v2__metrics__descriptor, 0);
+	}
 	ck_assert_int_gt(n_checked_fields, 150);
 	free(up);
 }
@@ -287,6 +405,7 @@ int main(void)
 	tcase_add_test(tc, test_filter_label);
 	tcase_add_test(tc, test_task_status);
 	tcase_add_test(tc, test_mounts_free);
+	tcase_add_test(tc, test_cgroup_stats_decode);
 	tcase_add_test(tc, test_wire_contract);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

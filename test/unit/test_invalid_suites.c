@@ -6,7 +6,8 @@
  *   body   http_json_parse_body (application/json) then the route's body rules: args `route`
  *          container | snapshot | rollback (body_string of its field) or skills_upsert |
  *          skills_delete (the skills domain, on an empty data dir) or mcp_upsert | mcp_import |
- *          mcp_batch_delete (the MCP connections' rules, berth/mcpconn.h). expected: status, code,
+ *          mcp_batch_delete (the MCP connections' rules, berth/mcpconn.h) or limits (the "limits"
+ *          member under bounds of 2 CPUs, 8 GiB, 4096 pids, berth/botctr_limits.h). expected: status, code,
  *          message (a substring of the JSON message).
  *   route  the request URI "path[?query]" up to its first NUL (FastCGI params are C strings):
  *          http_path_parse, http_route_match on http_routes[] with args `method` (GET), then
@@ -33,6 +34,7 @@
 
 #include <jansson.h>
 
+#include "berth/botctr_limits.h"
 #include "berth/cni.h"
 #include "berth/ctd_types.h"
 #include "berth/http_params.h"
@@ -169,6 +171,14 @@ static void run_body(const struct kase *k)
 		ck_assert_int_eq(system(rm), 0);
 		free(rm);
 		if (rc < 0)
+			http_resp_err(&resp, &err);
+	} else if (rc == 0 && strcmp(route, "limits") == 0) {
+		static const struct botctr_limit_bounds bounds = { 2, (int64_t)8 << 30, 4096 };
+		struct botctr_limits_patch patch;
+		berth_err err = { 0 };
+		if (!json_is_object(body))
+			rc = http_resp_error(&resp, 400, "invalid_body", "request body must be a JSON object");
+		else if ((rc = botctr_limits_parse(json_object_get(body, "limits"), &bounds, &patch, &err)) < 0)
 			http_resp_err(&resp, &err);
 	} else if (rc == 0 && strncmp(route, "mcp_", 4) == 0) {
 		berth_err err = { 0 };
