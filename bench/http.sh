@@ -1,8 +1,9 @@
 #!/bin/bash
-# bench/http.sh: in one run, measures with wrk (loopback only) Berth's authenticated route that
-# reads the database (GET /me) against a hello-world FastCGI responder (bench/hello-fcgi, same
-# number of workers, fixed JSON) behind the SAME nginx, and prints requests/s, p99 and the ratio
-# (goal: Berth / hello >= 0.6).
+# bench/http.sh: in one run, measures with wrk (loopback only) Berth's authenticated routes that
+# read the database (GET /me, and GET /bots/<id>/container of a running bot, answered from its row
+# while berth-reconcile vouches for it) against a hello-world FastCGI responder (bench/hello-fcgi,
+# same number of workers, fixed JSON) behind the SAME nginx, and prints requests/s, p99 and the
+# ratios (goal: Berth / hello >= 0.6 for both). The bot it makes is deleted at the end.
 #
 #   bench/http.sh [STACK_DIR]
 #
@@ -38,6 +39,7 @@ bench_stack_open "$@"
 HELLO_SOCK=$STACK/run/fcgi/hello.sock
 HELLO_PID=
 CONFIG_SAVED=
+BOT=
 
 # Reloads berth-fcgi (SIGHUP) and waits until its new workers answer.
 fcgi_reload() {
@@ -56,9 +58,15 @@ metrics_restore() {
 	fi
 }
 
+api() { # METHOD PATH -> HTTP status
+	curl -s -o /dev/null -w '%{http_code}' --max-time 120 --cacert "$BERTH_CA" --cert "$BERTH_ADMIN_CERT" \
+		--key "$BERTH_ADMIN_KEY" -X "$1" "$BERTH_URL$2"
+}
+
 cleanup() {
 	set +e
 	metrics_restore
+	[ -n "$BOT" ] && api DELETE "/bots/$BOT/container?purge_snapshots=true" >/dev/null
 	bench_listener_remove
 	if [ -n "$HELLO_PID" ]; then
 		kill -TERM "$HELLO_PID" 2>/dev/null
@@ -78,10 +86,24 @@ HELLO_PID=$!
 for ((i = 0; i < 50; i++)); do [ -S "$HELLO_SOCK" ] && break; sleep 0.1; done
 [ -S "$HELLO_SOCK" ] || die "hello-fcgi did not create $HELLO_SOCK"
 
-bench_listener_add http.sh "= /me $BERTH_SOCK" "= /hello $HELLO_SOCK"
+say "creating a bot with a running container"
+BOT=$("$STACK_SH" berthctl "$STACK" bot create "bench-http-$$" --owner admin --type personal 2>/dev/null | tail -n1)
+[ -n "$BOT" ] || die "cannot create a bot"
+[ "$(api POST "/bots/$BOT/container")" = 200 ] || die "cannot create the bot's container"
+CTR_PATH=/bots/$BOT/container
+
+bench_listener_add http.sh "= /me $BERTH_SOCK" "= $CTR_PATH $BERTH_SOCK" "= /hello $HELLO_SOCK"
 PORT=$BENCH_PORT
 
-for path in /me /hello; do
+# The reconciler vouches for the row once it has observed it (its next pass, a relist at most).
+for ((i = 0; i < 150; i++)); do
+	by=$(curl -s --max-time 5 "http://127.0.0.1:$PORT$CTR_PATH" | sed -n 's/.*"observed_by": *"\([a-z]*\)".*/\1/p')
+	[ "$by" = reconciler ] && break
+	sleep 0.2
+done
+say "GET $CTR_PATH answers with observed_by: ${by:-none}"
+
+for path in /me "$CTR_PATH" /hello; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT$path")
 	[ "$code" = 200 ] || die "GET $path through the bench listener answers $code (logs: $STACK/logs)"
 done
@@ -108,9 +130,11 @@ measure() {
 
 say "measuring GET /me (Berth: certificate identity -> user lookup in PostgreSQL) for ${DURATION}s"
 read -r me_rps me_p99 < <(measure /me)
+say "measuring GET /bots/:id/container (observed by: ${by:-none}) for ${DURATION}s"
+read -r ctr_rps ctr_p99 < <(measure "$CTR_PATH")
 say "measuring GET /hello (hello-fcgi) for ${DURATION}s"
 read -r hello_rps hello_p99 < <(measure /hello)
-[ -n "${me_rps:-}" ] && [ -n "${hello_rps:-}" ] || die "measuring failed"
+[ -n "${me_rps:-}" ] && [ -n "${ctr_rps:-}" ] && [ -n "${hello_rps:-}" ] || die "measuring failed"
 
 # Recording on against off, in alternating rounds (the machine's other load drifts; a median of
 # alternating runs is fairer than one run of each).
@@ -147,11 +171,15 @@ fi
 
 ratio=$(awk -v a="$me_rps" -v b="$hello_rps" 'BEGIN { printf "%.2f", a / b }')
 verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.6) ? "meets" : "BELOW" }')
+ctr_ratio=$(awk -v a="$ctr_rps" -v b="$hello_rps" 'BEGIN { printf "%.2f", a / b }')
+ctr_verdict=$(awk -v r="$ctr_ratio" 'BEGIN { print (r >= 0.6) ? "meets" : "BELOW" }')
 printf '\n%-28s %12s %10s\n' "route ($WORKERS workers, -c$CONNS)" "requests/s" "p99 ms"
 printf '%-28s %12s %10s\n' "berth GET /me" "$me_rps" "$me_p99"
+printf '%-28s %12s %10s\n' "berth GET container" "$ctr_rps" "$ctr_p99"
 [ -n "$off_rps" ] && printf '%-28s %12s %10s\n' "berth GET /me, no metrics" "$off_rps" "$off_p99" # median
 printf '%-28s %12s %10s\n' "hello-fcgi" "$hello_rps" "$hello_p99"
 printf 'ratio berth/hello: %s (%s the goal 0.6)\n' "$ratio" "$verdict"
+printf 'ratio GET container/hello: %s (%s the goal 0.6; observed_by %s)\n' "$ctr_ratio" "$ctr_verdict" "${by:-none}"
 if [ -n "$off_rps" ]; then
 	cost=$(awk -v on="$on_med" -v off="$off_rps" 'BEGIN { printf "%.1f", (off - on) * 100 / off }')
 	printf 'metrics recording (median of %s alternating runs): GET /me %s requests/s with, %s without: %s%% of throughput (goal <= 2%%)\n' \

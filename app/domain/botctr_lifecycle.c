@@ -15,6 +15,7 @@
 #include "berth/reconcile.h"
 #include "berth/store_conn.h"
 #include "berth/store_containers.h"
+#include "berth/store_observed.h"
 #include "berth/store_snapshots.h"
 #include "berth/store_reconcile.h"
 
@@ -125,30 +126,52 @@ static json_t *str_or_null(const char *s)
 }
 
 /* The reconciler's view of the row: restart policy, last exit, backoff, observed_at. */
-static int add_reconcile_state(const struct botctr_env *env, const char *bot_id, json_t *body, berth_err *err)
+static int add_reconcile_state(const struct store_reconcile_row *st, json_t *body, berth_err *err)
 {
-	struct store_reconcile_row st;
 	int rc = 0;
 
-	if (store_reconcile_get(env->store, bot_id, &st, err) < 0)
-		return -1;
-	rc |= json_object_set_new(body, "restart_policy", json_string(st.restart_policy));
-	rc |= json_object_set_new(body, "last_exit_code", st.has_exit_code ? json_integer(st.last_exit_code) : json_null());
-	rc |= json_object_set_new(body, "last_exit_at", str_or_null(st.last_exit_at));
-	rc |= json_object_set_new(body, "oom_killed", json_boolean(st.oom_killed));
+	rc |= json_object_set_new(body, "restart_policy", json_string(st->restart_policy));
+	rc |= json_object_set_new(body, "last_exit_code", st->has_exit_code ? json_integer(st->last_exit_code) : json_null());
+	rc |= json_object_set_new(body, "last_exit_at", str_or_null(st->last_exit_at));
+	rc |= json_object_set_new(body, "oom_killed", json_boolean(st->oom_killed));
 	rc |= json_object_set_new(body, "next_attempt_at",
-				  str_or_null(strcmp(st.status, "backoff") == 0 ? st.next_attempt_at : ""));
-	rc |= json_object_set_new(body, "observed_at", str_or_null(st.observed_at));
+				  str_or_null(strcmp(st->status, "backoff") == 0 ? st->next_attempt_at : ""));
+	rc |= json_object_set_new(body, "observed_at", str_or_null(st->observed_at));
 	return rc ? berth_err_set(err, BERTH_E_INTERNAL, "out of memory") : 0;
+}
+
+/* No row: a container Berth made for this bot may still exist (row lost); containerd says. */
+static int get_without_row(struct botctr_op *op, json_t **out, berth_err *err)
+{
+	ctd_container *reply = NULL;
+	ctd_task_info info;
+	const char *task_status = "absent";
+
+	memset(&info, 0, sizeof info);
+	if (ctd_task_get(op->env->ctd, op->ctr_id, NULL, &info, err) == 0)
+		task_status = ctd_task_status_name(info.status);
+	else if (err->kind != BERTH_E_NOT_FOUND)
+		return berth_err_prefix(err, "task status");
+	if (botctr_container_load(op, &reply, err) < 0) {
+		if (err->kind == BERTH_E_NOT_FOUND || err->kind == BERTH_E_PRECONDITION)
+			return berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
+		return -1;
+	}
+	*out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "container_id", op->ctr_id, "image", reply->image,
+			 "status", "unknown", "namespace", ctd_conn_namespace(op->env->ctd), "container_path", "",
+			 "task_running", info.status == CTD_TASK_RUNNING, "task_status", task_status, "observed_by",
+			 "containerd");
+	ctd_container_free(reply);
+	return *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 }
 
 int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err)
 {
 	struct botctr_op op;
-	struct store_container row;
-	ctd_container *reply = NULL;
-	ctd_task_info info;
-	const char *task_status = "absent";
+	struct store_observed obs;
+	const struct store_container *row = &obs.row;
+	const char *task_status, *observed_by;
+	bool running;
 	json_t *body;
 
 	/* A read: no lock. */
@@ -156,48 +179,42 @@ int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, b
 	op.env = env;
 	op.bot_id = bot_id;
 	botctr_container_id(bot_id, op.ctr_id);
-	if (ctd_task_get(env->ctd, op.ctr_id, NULL, &info, err) == 0)
-		task_status = ctd_task_status_name(info.status);
-	else if (err->kind != BERTH_E_NOT_FOUND)
-		return berth_err_prefix(err, "task status");
-	else
-		memset(&info, 0, sizeof info);
+	if (store_container_observe(env->store, bot_id, &obs, err) < 0)
+		return err->kind == BERTH_E_NOT_FOUND ? get_without_row(&op, out, err) : -1;
+	if (obs.trusted) {
+		/* The reconciler follows containerd and saw the task as the row says: no need to ask. */
+		task_status = obs.task_status;
+		running = strcmp(task_status, "running") == 0;
+		observed_by = "reconciler";
+	} else {
+		ctd_task_info info;
 
-	if (store_container_get(env->store, bot_id, &row, err) < 0) {
-		if (err->kind != BERTH_E_NOT_FOUND)
-			return -1;
-		/* No row: a container Berth made for this bot may still exist (row lost). */
-		if (botctr_container_load(&op, &reply, err) < 0) {
-			if (err->kind == BERTH_E_NOT_FOUND || err->kind == BERTH_E_PRECONDITION)
-				return berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
-			return -1;
-		}
-		body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "image",
-				 reply->image, "status", "unknown", "namespace",
-				 ctd_conn_namespace(env->ctd), "container_path", "", "task_running",
-				 info.status == CTD_TASK_RUNNING, "task_status", task_status);
-		ctd_container_free(reply);
-		goto done;
+		memset(&info, 0, sizeof info);
+		task_status = "absent";
+		if (ctd_task_get(env->ctd, op.ctr_id, NULL, &info, err) == 0)
+			task_status = ctd_task_status_name(info.status);
+		else if (err->kind != BERTH_E_NOT_FOUND)
+			return berth_err_prefix(err, "task status");
+		running = info.status == CTD_TASK_RUNNING;
+		observed_by = "containerd";
 	}
-	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o}",
-			 "container_id", row.container_id, "image", row.image, "status", row.status,
-			 "desired_state", row.desired_state, "namespace", row.namespace_, "node", row.node,
-			 "snapshotter", row.snapshotter, "container_path", row.container_path,
-			 "task_running", info.status == CTD_TASK_RUNNING, "task_status", task_status,
-			 "ip", str_or_null(info.status == CTD_TASK_RUNNING ? row.ip_address : ""),
-			 "last_error", str_or_null(row.last_error), "restart_count", row.restart_count,
-			 "created_at", row.created_at, "updated_at", row.updated_at,
-			 "last_started_at", str_or_null(row.last_started_at),
-			 "last_stopped_at", str_or_null(row.last_stopped_at));
-	if (body && row.host_path[0])
-		json_object_set_new(body, "host_path", json_string(row.host_path));
-	if (body && add_reconcile_state(env, bot_id, body, err) < 0) {
-		json_decref(body);
-		return -1;
-	}
-done:
+	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o,s:s}",
+			 "container_id", row->container_id, "image", row->image, "status", row->status,
+			 "desired_state", row->desired_state, "namespace", row->namespace_, "node", row->node,
+			 "snapshotter", row->snapshotter, "container_path", row->container_path,
+			 "task_running", running, "task_status", task_status,
+			 "ip", str_or_null(running ? row->ip_address : ""),
+			 "last_error", str_or_null(row->last_error), "restart_count", row->restart_count,
+			 "created_at", row->created_at, "updated_at", row->updated_at,
+			 "last_started_at", str_or_null(row->last_started_at),
+			 "last_stopped_at", str_or_null(row->last_stopped_at), "observed_by", observed_by);
 	if (!body)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	if ((row->host_path[0] && json_object_set_new(body, "host_path", json_string(row->host_path)) < 0) ||
+	    add_reconcile_state(&obs.st, body, err) < 0) {
+		json_decref(body);
+		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
+	}
 	*out = body;
 	return 0;
 }

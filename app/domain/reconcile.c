@@ -110,6 +110,20 @@ static bool policy_restarts(const struct store_reconcile_row *row, int exit_code
 	return true;
 }
 
+/* No running task: records what containerd has (a stopped task, none, or something else: unknown)
+ * as observed now, so that reads can trust the row (berth/store_observed.h). */
+static int observe_idle(struct botctr_op *op, berth_err *err)
+{
+	ctd_task_info info;
+	const char *task = "absent";
+
+	if (ctd_task_get(op->env->ctd, op->ctr_id, NULL, &info, err) == 0)
+		task = info.status == CTD_TASK_STOPPED ? "stopped" : NULL;
+	else if (err->kind != BERTH_E_NOT_FOUND)
+		return -1;
+	return store_reconcile_observed(op->env->store, op->bot_id, task, err);
+}
+
 /* desired stopped: no task, no network, row stopped. */
 static int converge_stopped(struct botctr_op *op, const struct store_reconcile_row *row, berth_err *err)
 {
@@ -123,13 +137,14 @@ static int converge_stopped(struct botctr_op *op, const struct store_reconcile_r
 	if (!has_task && err->kind != BERTH_E_NOT_FOUND)
 		return -1;
 	if (!has_task && strcmp(row->status, "stopped") == 0)
-		return 0;
+		return store_reconcile_observed(op->env->store, op->bot_id, "absent", err);
 	botctr_net_release(op, pid);
 	if (botctr_task_stop(op, op->env->cfg->stop_timeout_s, err) < 0) {
 		botctr_record_error(op, "stop", err);
 		return -1;
 	}
-	if (store_container_mark_stopped(op->env->store, op->bot_id, err) < 0)
+	if (store_container_mark_stopped(op->env->store, op->bot_id, err) < 0 ||
+	    store_reconcile_observed(op->env->store, op->bot_id, "absent", err) < 0)
 		return -1;
 	blog(BLOG_INFO, "bot %s: stopped (desired stopped, was %s)", op->bot_id, row->status);
 	botctr_event(op, "stop", json_pack("{s:s}", "by", "reconciler"));
@@ -163,7 +178,7 @@ static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, ui
 	if (row->backoff_restarts > 0 && row->running_for_ms >= (long long)op->env->cfg->reconcile_backoff_reset_s * 1000 &&
 	    store_reconcile_reset_backoff(op->env->store, op->bot_id, err) < 0)
 		return -1;
-	return store_reconcile_observed(op->env->store, op->bot_id, err);
+	return store_reconcile_observed(op->env->store, op->bot_id, "running", err);
 }
 
 /* A restart attempt, as botctr_start does it (desired state untouched). */
@@ -179,7 +194,7 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row, 
 		if (started) {
 			blog(BLOG_INFO, "bot %s: restarted (restart %d)", op->bot_id, row->restart_count + 1);
 			botctr_event(op, "restart", json_pack("{s:i}", "restart_count", row->restart_count + 1));
-			return store_reconcile_observed(op->env->store, op->bot_id, err);
+			return store_reconcile_observed(op->env->store, op->bot_id, "running", err);
 		}
 		berth_err_set(err, BERTH_E_INTERNAL, "the task exited at once");
 	}
@@ -199,25 +214,29 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row, 
 static int converge_exited(struct botctr_op *op, const struct store_reconcile_row *row, long long *retry_in_ms,
 			   berth_err *err)
 {
-	struct store_exit exit = { .exit_code = -1 };
+	struct store_exit exit = { .exit_code = -1, .task_status = NULL };
 	ctd_task_info info;
 	int restarts = row->backoff_restarts;
 
 	if (strcmp(row->status, "stopped") == 0)
-		return 0; /* the restart policy gave up, or nothing ever ran it: a user starts it */
+		return observe_idle(op, err); /* the restart policy gave up, or nothing ever ran it: a user starts it */
 	if (strcmp(row->status, "backoff") == 0) {
 		if (row->next_attempt_in_ms > 0) {
 			*retry_in_ms = row->next_attempt_in_ms;
-			return 0;
+			return observe_idle(op, err);
 		}
 		return restart(op, row, retry_in_ms, err);
 	}
 	/* running, created or error: the task ended since the last look (or an operation failed). */
 	if (ctd_task_get(op->env->ctd, op->ctr_id, NULL, &info, err) == 0) {
-		if (info.status == CTD_TASK_STOPPED)
+		if (info.status == CTD_TASK_STOPPED) {
 			exit.exit_code = (int)info.exit_status;
+			exit.task_status = "stopped";
+		}
 	} else if (err->kind != BERTH_E_NOT_FOUND) {
 		return -1;
+	} else {
+		exit.task_status = "absent";
 	}
 	if (!policy_restarts(row, exit.exit_code)) {
 		if (store_reconcile_mark_exited(op->env->store, op->bot_id, &exit, err) < 0)

@@ -140,6 +140,7 @@ static void relist(struct reconciler *r)
 	if (reconcile_relist(&env, schedule_now, r, &err) < 0)
 		goto fail;
 	blog(BLOG_DEBUG, "relist done in %lld ms", (long long)(berth_now_ms() - started));
+	rc_sched_relisted(&r->sched, started);
 	r->next_relist_ms = started + (int64_t)r->cfg.reconcile_interval_s * 1000;
 	return;
 fail:
@@ -210,10 +211,10 @@ static void serve(struct reconciler *r)
 
 static int run(struct reconciler *r)
 {
-	pthread_t *workers = NULL, events_thread;
+	pthread_t *workers = NULL, events_thread, heartbeat_thread;
 	struct rc_events events = { &r->sched, NULL };
 	int n_workers = 0, rc = 1;
-	bool events_started = false;
+	bool events_started = false, heartbeat_started = false;
 	sigset_t handled, saved_mask;
 	berth_err err = { 0 };
 
@@ -249,6 +250,11 @@ static int run(struct reconciler *r)
 		goto done;
 	}
 	events_started = true;
+	if (pthread_create(&heartbeat_thread, NULL, rc_heartbeat_main, &r->sched) != 0) {
+		blog(BLOG_ERROR, "cannot start the heartbeat thread");
+		goto done;
+	}
+	heartbeat_started = true;
 	pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 	blog(BLOG_INFO, "started: node %s, namespace %s", r->cfg.node, r->cfg.ctd_namespace);
 	while (!stop_requested) {
@@ -264,6 +270,9 @@ static int run(struct reconciler *r)
 done:
 	pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 	rc_sched_stop(&r->sched);
+	/* First: the heartbeat is cleared while this process still holds the node lock. */
+	if (heartbeat_started)
+		pthread_join(heartbeat_thread, NULL);
 	if (events_started) {
 		ctd_conn_cancel(events.conn);
 		pthread_join(events_thread, NULL);

@@ -4,8 +4,10 @@
  * Threads: the main thread holds the node lock and LISTENs on its own connection, relists, and
  * handles signals; `parallel` worker threads run the passes (berth/reconcile.h), each with its own
  * store and containerd connection; one events thread follows containerd's events on its own
- * connection. They share only the schedule below (its mutex) and the configuration (its rwlock:
- * a pass holds it for reading, a reload swaps it under the write lock).
+ * connection; one heartbeat thread tells readers, on its own database connection, whether this
+ * reconciler vouches for the node's rows (berth/store_observed.h). They share only the schedule
+ * below (its mutex) and the configuration (its rwlock: a pass holds it for reading, a reload swaps
+ * it under the write lock).
  */
 #ifndef BERTH_RECONCILE_PROGRAM_H
 #define BERTH_RECONCILE_PROGRAM_H
@@ -36,6 +38,9 @@ struct rc_sched {
 	bool active;                  /* this process holds the node lock: passes may run */
 	bool stopping;
 	int64_t relist_due_ms;        /* the events thread asks the main thread for a relist (0: none) */
+	int64_t active_ms;            /* since when active (0: not) */
+	int64_t stream_up_ms;         /* since when containerd's event stream is subscribed (0: it is not) */
+	int64_t relisted_ms;          /* when the last relist that succeeded began (0: none yet) */
 	pthread_rwlock_t cfg_lock;    /* guards *cfg */
 	const struct berth_config *cfg; /* borrowed from the main thread */
 };
@@ -51,6 +56,16 @@ void rc_sched_request_relist(struct rc_sched *s, int64_t due_ms);
 /* Takes the relist request if one is due: true once per request. */
 bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms);
 
+/* The events thread subscribed (up) or lost the event stream. */
+void rc_sched_set_stream(struct rc_sched *s, bool up);
+/* A relist that began at started_ms succeeded. */
+void rc_sched_relisted(struct rc_sched *s, int64_t started_ms);
+/* Whether the rows of the node can be vouched for: active, not stopping, the event stream up and
+ * a relist begun since it came up and since this process became active (so nothing that happened
+ * meanwhile is missed). Under s->mu: rc_sched_vouches_locked. */
+bool rc_sched_vouches_locked(const struct rc_sched *s);
+bool rc_sched_vouches(struct rc_sched *s);
+
 /* The worker threads' body: arg is the struct rc_sched. */
 void *rc_worker_main(void *arg);
 
@@ -61,5 +76,10 @@ struct rc_events {
 	ctd_conn *conn;
 };
 void *rc_events_main(void *arg);
+
+/* The heartbeat thread (berth_reconcile_heartbeat.c): while rc_sched_vouches, pushes the node's
+ * nodes.reconciler_alive_until forward on its own connection (store_reconcile_heartbeat); clears it
+ * when that stops being true and when the process stops. arg is the struct rc_sched. */
+void *rc_heartbeat_main(void *arg);
 
 #endif

@@ -87,8 +87,14 @@ void *rc_events_main(void *arg)
 		berth_err err = { 0 };
 		char version[64];
 
+		int rc;
+
+		/* Up from here: the relist asked for begins after this, which rc_sched_vouches waits for. */
+		rc_sched_set_stream(ev->sched, true);
 		rc_sched_request_relist(ev->sched, berth_now_ms() + RELIST_AFTER_SUBSCRIBE_MS);
-		if (ctd_events_subscribe(ev->conn, topics, sizeof topics / sizeof topics[0], on_event, ev, &err) == 0)
+		rc = ctd_events_subscribe(ev->conn, topics, sizeof topics / sizeof topics[0], on_event, ev, &err);
+		rc_sched_set_stream(ev->sched, false);
+		if (rc == 0)
 			continue; /* cancelled: the loop condition says whether to stop */
 		if (!lost_logged)
 			blog(BLOG_WARN, "containerd event stream lost: %s (subscribing again, then relisting)", err.msg);

@@ -96,6 +96,7 @@ void rc_sched_set_active(struct rc_sched *s, bool active)
 {
 	pthread_mutex_lock(&s->mu);
 	s->active = active;
+	s->active_ms = active ? berth_now_ms() : 0;
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -126,6 +127,38 @@ bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms)
 		s->relist_due_ms = 0;
 	pthread_mutex_unlock(&s->mu);
 	return due;
+}
+
+void rc_sched_set_stream(struct rc_sched *s, bool up)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stream_up_ms = up ? berth_now_ms() : 0;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rc_sched_relisted(struct rc_sched *s, int64_t started_ms)
+{
+	pthread_mutex_lock(&s->mu);
+	s->relisted_ms = started_ms;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+bool rc_sched_vouches_locked(const struct rc_sched *s)
+{
+	return s->active && !s->stopping && s->stream_up_ms != 0 && s->relisted_ms >= s->stream_up_ms &&
+	       s->relisted_ms >= s->active_ms;
+}
+
+bool rc_sched_vouches(struct rc_sched *s)
+{
+	bool v;
+
+	pthread_mutex_lock(&s->mu);
+	v = rc_sched_vouches_locked(s);
+	pthread_mutex_unlock(&s->mu);
+	return v;
 }
 
 /* Under s->mu: the next item that may run (marked busy, copied into bot_id, its OOM flag taken

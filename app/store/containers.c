@@ -9,12 +9,6 @@
 
 #include "berth/store_reconcile.h"
 
-#define CONTAINER_COLUMNS \
-	"c.id::text, c.bot_id::text, c.container_id, c.container_name, c.image, c.snapshotter, c.namespace, " \
-	"c.node, c.status, c.desired_state, c.auto_start, coalesce(c.host_path, ''), c.container_path, " \
-	"coalesce(host(c.ip_address), ''), coalesce(c.last_error, ''), c.restart_count, " \
-	STORE_TIME("c.created_at") ", " STORE_TIME("c.updated_at") ", " STORE_TIME("c.last_started_at") ", " \
-	STORE_TIME("c.last_stopped_at")
 
 static const struct store_stmt S_NODE_ENSURE = {
 	STMT_NODE_ENSURE, "node_ensure", "INSERT INTO nodes (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", 1, false,
@@ -27,46 +21,47 @@ static const struct store_stmt S_UPSERT = {
 	"container_name = EXCLUDED.container_name, image = EXCLUDED.image, snapshotter = EXCLUDED.snapshotter, "
 	"namespace = EXCLUDED.namespace, node = EXCLUDED.node, host_path = EXCLUDED.host_path, "
 	"container_path = EXCLUDED.container_path, updated_at = now() RETURNING *) "
-	"SELECT " CONTAINER_COLUMNS " FROM c",
+	"SELECT " STORE_CONTAINER_COLUMNS " FROM c",
 	8, false,
 };
 static const struct store_stmt S_GET = {
 	STMT_CONTAINER_GET, "container_get",
-	"SELECT " CONTAINER_COLUMNS " FROM containers c WHERE c.bot_id = $1::uuid", 1, true,
+	"SELECT " STORE_CONTAINER_COLUMNS " FROM containers c WHERE c.bot_id = $1::uuid", 1, true,
 };
 static const struct store_stmt S_GET_BY_CID = {
 	STMT_CONTAINER_GET_BY_CID, "container_get_by_cid",
-	"SELECT " CONTAINER_COLUMNS " FROM containers c WHERE c.container_id = $1", 1, true,
+	"SELECT " STORE_CONTAINER_COLUMNS " FROM containers c WHERE c.container_id = $1", 1, true,
 };
 static const struct store_stmt S_LIST = {
 	STMT_CONTAINER_LIST, "container_list",
-	"SELECT " CONTAINER_COLUMNS " FROM containers c ORDER BY c.created_at, c.id", 0, true,
+	"SELECT " STORE_CONTAINER_COLUMNS " FROM containers c ORDER BY c.created_at, c.id", 0, true,
 };
 static const struct store_stmt S_LIST_BY_OWNER = {
 	STMT_CONTAINER_LIST_BY_OWNER, "container_list_by_owner",
-	"SELECT " CONTAINER_COLUMNS " FROM containers c JOIN bots b ON b.id = c.bot_id "
+	"SELECT " STORE_CONTAINER_COLUMNS " FROM containers c JOIN bots b ON b.id = c.bot_id "
 	"WHERE b.owner_user_id = $1::uuid ORDER BY c.created_at, c.id",
 	1, true,
 };
 static const struct store_stmt S_LIST_BY_NODE = {
 	STMT_CONTAINER_LIST_BY_NODE, "container_list_by_node",
-	"SELECT " CONTAINER_COLUMNS " FROM containers c WHERE c.node = $1 ORDER BY c.created_at, c.id", 1, true,
+	"SELECT " STORE_CONTAINER_COLUMNS " FROM containers c WHERE c.node = $1 ORDER BY c.created_at, c.id", 1, true,
 };
 static const struct store_stmt S_MARK_RUNNING = {
 	STMT_CONTAINER_MARK_RUNNING, "container_mark_running",
 	"UPDATE containers SET status = 'running', ip_address = nullif($2, '')::inet, last_error = NULL, "
-	"last_started_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
+	"task_status = 'running', last_started_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
 	2, false,
 };
 static const struct store_stmt S_MARK_STOPPED = {
 	STMT_CONTAINER_MARK_STOPPED, "container_mark_stopped",
 	"UPDATE containers SET status = 'stopped', ip_address = NULL, last_error = NULL, last_stopped_at = now(), "
-	"updated_at = now() WHERE bot_id = $1::uuid",
+	"task_status = 'absent', updated_at = now() WHERE bot_id = $1::uuid",
 	1, false,
 };
 static const struct store_stmt S_MARK_ERROR = {
 	STMT_CONTAINER_MARK_ERROR, "container_mark_error",
-	"UPDATE containers SET status = 'error', last_error = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
+	"UPDATE containers SET status = 'error', last_error = $2, task_status = NULL, updated_at = now() "
+	"WHERE bot_id = $1::uuid", 2, false,
 };
 static const struct store_stmt S_SET_IP = {
 	STMT_CONTAINER_SET_IP, "container_set_ip",
@@ -91,9 +86,8 @@ static const struct store_stmt S_DELETE = {
 	STMT_CONTAINER_DELETE, "container_delete", "DELETE FROM containers WHERE bot_id = $1::uuid", 1, false,
 };
 
-static int fill_container(const PGresult *res, int row, void *item, berth_err *err)
+int store_container_fill(const PGresult *res, int row, int col0, struct store_container *c, berth_err *err)
 {
-	struct store_container *c = item;
 	struct {
 		char *dst;
 		size_t size;
@@ -120,11 +114,16 @@ static int fill_container(const PGresult *res, int row, void *item, berth_err *e
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (store_copy(fields[i].dst, fields[i].size, res, row, fields[i].col, err) != 0)
+		if (store_copy(fields[i].dst, fields[i].size, res, row, col0 + fields[i].col, err) != 0)
 			return -1;
-	c->auto_start = store_bool(res, row, 10);
-	c->restart_count = atoi(PQgetvalue(res, row, 15));
+	c->auto_start = store_bool(res, row, col0 + 10);
+	c->restart_count = atoi(PQgetvalue(res, row, col0 + 15));
 	return 0;
+}
+
+static int fill_container(const PGresult *res, int row, void *item, berth_err *err)
+{
+	return store_container_fill(res, row, 0, item, err);
 }
 
 int store_container_upsert(berth_store *store, const struct store_container_new *in, struct store_container *out,

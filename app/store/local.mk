@@ -12,6 +12,7 @@ app_store_libberth_store_a_SOURCES = \
 	include/berth/store_mcpconn.h \
 	include/berth/store_access.h \
 	include/berth/store_stdio.h \
+	include/berth/store_observed.h \
 	app/store/store_internal.h \
 	app/store/conn.c \
 	app/store/rows.c \
@@ -28,6 +29,7 @@ app_store_libberth_store_a_SOURCES = \
 	app/store/events_page.c \
 	app/store/stats.c \
 	app/store/reconcile.c \
+	app/store/observed.c \
 	app/store/migrate.c
 nodist_app_store_libberth_store_a_SOURCES = app/store/migrations_gen.c
 
@@ -37,6 +39,7 @@ STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0001_init.sql \
 	$(top_srcdir)/db/0002_reconcile.sql \
 	$(top_srcdir)/db/0003_mcp_stdio.sql \
+	$(top_srcdir)/db/0004_observed.sql \
 	$(top_srcdir)/db/0005_limits.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
 # Installed for reference only (berthctl migrate applies the embedded copies).

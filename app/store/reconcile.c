@@ -8,24 +8,13 @@
 
 #include "berth/store_reconcile.h"
 
-/* Durations are computed by the database, against its own clock, so that every reconciler and
- * worker agrees on "due" whatever their clocks say. */
-#define RECONCILE_COLUMNS \
-	"c.bot_id::text, c.container_id, c.status, c.desired_state, c.restart_policy, c.snapshotter, " \
-	"coalesce(host(c.ip_address), ''), c.restart_count, c.backoff_restarts, " \
-	"coalesce(c.last_exit_code::text, ''), c.oom_killed, " STORE_TIME("c.last_exit_at") ", " \
-	STORE_TIME("c.next_attempt_at") ", " \
-	"coalesce(floor(extract(epoch FROM c.next_attempt_at - clock_timestamp()) * 1000)::bigint, 0), " \
-	"coalesce(floor(extract(epoch FROM clock_timestamp() - c.last_started_at) * 1000)::bigint, -1), " \
-	STORE_TIME("c.observed_at")
-
 static const struct store_stmt S_GET = {
 	STMT_RECONCILE_GET, "reconcile_get",
-	"SELECT " RECONCILE_COLUMNS " FROM containers c WHERE c.bot_id = $1::uuid", 1, true,
+	"SELECT " STORE_RECONCILE_COLUMNS " FROM containers c WHERE c.bot_id = $1::uuid", 1, true,
 };
 static const struct store_stmt S_LIST = {
 	STMT_RECONCILE_LIST, "reconcile_list",
-	"SELECT " RECONCILE_COLUMNS " FROM containers c WHERE c.node = $1 ORDER BY c.bot_id", 1, true,
+	"SELECT " STORE_RECONCILE_COLUMNS " FROM containers c WHERE c.node = $1 ORDER BY c.bot_id", 1, true,
 };
 static const struct store_stmt S_SET_POLICY = {
 	STMT_RECONCILE_SET_POLICY, "reconcile_set_policy",
@@ -33,7 +22,7 @@ static const struct store_stmt S_SET_POLICY = {
 };
 /* The last exit was an OOM kill when containerd reported one since the task started. */
 #define OOM_SINCE_START "coalesce(last_oom_at >= coalesce(last_started_at, '-infinity'), false)"
-/* $2 exit code ('' unknown), $3 record the exit, $4 delay in ms. */
+/* $2 exit code ('' unknown), $3 record the exit, $4 delay in ms, $5 the task as observed ('' unknown). */
 static const struct store_stmt S_MARK_BACKOFF = {
 	STMT_RECONCILE_MARK_BACKOFF, "reconcile_mark_backoff",
 	"UPDATE containers SET status = 'backoff', ip_address = NULL, "
@@ -41,15 +30,16 @@ static const struct store_stmt S_MARK_BACKOFF = {
 	"last_exit_at = CASE WHEN $3::boolean THEN now() ELSE last_exit_at END, "
 	"oom_killed = CASE WHEN $3::boolean THEN " OOM_SINCE_START " ELSE oom_killed END, "
 	"next_attempt_at = clock_timestamp() + $4::bigint * interval '1 millisecond', "
+	"task_status = CASE WHEN $3::boolean THEN nullif($5, '') ELSE NULL END, "
 	"observed_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
-	4, false,
+	5, false,
 };
 static const struct store_stmt S_MARK_EXITED = {
 	STMT_RECONCILE_MARK_EXITED, "reconcile_mark_exited",
 	"UPDATE containers SET status = 'stopped', ip_address = NULL, last_exit_code = nullif($2, '')::integer, "
 	"last_exit_at = now(), oom_killed = " OOM_SINCE_START ", next_attempt_at = NULL, last_stopped_at = now(), "
-	"observed_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
-	2, false,
+	"task_status = nullif($3, ''), observed_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
+	3, false,
 };
 static const struct store_stmt S_MARK_OOM = {
 	STMT_RECONCILE_MARK_OOM, "reconcile_mark_oom",
@@ -67,7 +57,7 @@ static const struct store_stmt S_RESET_BACKOFF = {
 };
 static const struct store_stmt S_OBSERVED = {
 	STMT_RECONCILE_OBSERVED, "reconcile_observed",
-	"UPDATE containers SET observed_at = now() WHERE bot_id = $1::uuid", 1, false,
+	"UPDATE containers SET observed_at = now(), task_status = nullif($2, '') WHERE bot_id = $1::uuid", 2, false,
 };
 
 /* pg_locks shows a two-int advisory key as classid = key 1, objid = key 2 (as an unsigned oid). */
@@ -78,9 +68,8 @@ static const struct store_stmt S_NODE_HELD = {
 	1, true,
 };
 
-static int fill_row(const PGresult *res, int row, void *item, berth_err *err)
+int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_reconcile_row *r, berth_err *err)
 {
-	struct store_reconcile_row *r = item;
 	char exit_code[16];
 	struct {
 		char *dst;
@@ -101,16 +90,38 @@ static int fill_row(const PGresult *res, int row, void *item, berth_err *err)
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (store_copy(fields[i].dst, fields[i].size, res, row, fields[i].col, err) != 0)
+		if (store_copy(fields[i].dst, fields[i].size, res, row, col0 + fields[i].col, err) != 0)
 			return -1;
-	r->restart_count = atoi(PQgetvalue(res, row, 7));
-	r->backoff_restarts = atoi(PQgetvalue(res, row, 8));
+	r->restart_count = atoi(PQgetvalue(res, row, col0 + 7));
+	r->backoff_restarts = atoi(PQgetvalue(res, row, col0 + 8));
 	r->has_exit_code = exit_code[0] != '\0';
 	r->last_exit_code = r->has_exit_code ? atoi(exit_code) : 0;
-	r->oom_killed = store_bool(res, row, 10);
-	r->next_attempt_in_ms = strtoll(PQgetvalue(res, row, 13), NULL, 10);
-	r->running_for_ms = strtoll(PQgetvalue(res, row, 14), NULL, 10);
+	r->oom_killed = store_bool(res, row, col0 + 10);
+	r->next_attempt_in_ms = strtoll(PQgetvalue(res, row, col0 + 13), NULL, 10);
+	r->running_for_ms = strtoll(PQgetvalue(res, row, col0 + 14), NULL, 10);
 	return 0;
+}
+
+/* The heartbeat holds only while some session holds the node lock (the one that writes it, or a
+ * standby that took over): a reconciler whose lock is gone cannot vouch for the rows. */
+static const struct store_stmt S_HEARTBEAT = {
+	STMT_RECONCILE_HEARTBEAT, "reconcile_heartbeat",
+	"INSERT INTO nodes (name, reconciler_alive_until, reconciler_relist_ms) "
+	"SELECT $1, clock_timestamp() + $2::integer * interval '1 millisecond', $3::integer "
+	"WHERE EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
+	"AND classid = " NODE_LOCK_CLASS "::bigint::oid AND objid = (hashtext($1)::bigint & 4294967295)::oid) "
+	"ON CONFLICT (name) DO UPDATE SET reconciler_alive_until = EXCLUDED.reconciler_alive_until, "
+	"reconciler_relist_ms = EXCLUDED.reconciler_relist_ms",
+	3, false,
+};
+static const struct store_stmt S_HEARTBEAT_CLEAR = {
+	STMT_RECONCILE_HEARTBEAT_CLEAR, "reconcile_heartbeat_clear",
+	"UPDATE nodes SET reconciler_alive_until = NULL WHERE name = $1", 1, false,
+};
+
+static int fill_row(const PGresult *res, int row, void *item, berth_err *err)
+{
+	return store_reconcile_fill(res, row, 0, item, err);
 }
 
 int store_reconcile_get(berth_store *store, const char *bot_id, struct store_reconcile_row *out, berth_err *err)
@@ -171,6 +182,12 @@ int store_reconcile_set_policy(berth_store *store, const char *bot_id, const cha
 	return update(store, &S_SET_POLICY, values, "set restart policy", err);
 }
 
+/* The observed task state as the statements take it: "" for unknown. */
+static const char *task_text(const char *task_status)
+{
+	return task_status ? task_status : "";
+}
+
 static void exit_code_text(const struct store_exit *exit, char out[16])
 {
 	if (exit && exit->exit_code >= 0)
@@ -183,7 +200,7 @@ int store_reconcile_mark_backoff(berth_store *store, const char *bot_id, const s
 				 long long delay_ms, berth_err *err)
 {
 	char code[16], delay[24];
-	const char *values[4] = { bot_id, code, exit ? "true" : "false", delay };
+	const char *values[5] = { bot_id, code, exit ? "true" : "false", delay, task_text(exit ? exit->task_status : NULL) };
 
 	exit_code_text(exit, code);
 	snprintf(delay, sizeof delay, "%lld", delay_ms > 0 ? delay_ms : 0);
@@ -194,7 +211,7 @@ int store_reconcile_mark_exited(berth_store *store, const char *bot_id, const st
 				berth_err *err)
 {
 	char code[16];
-	const char *values[2] = { bot_id, code };
+	const char *values[3] = { bot_id, code, task_text(exit ? exit->task_status : NULL) };
 
 	exit_code_text(exit, code);
 	return update(store, &S_MARK_EXITED, values, "mark container exited", err);
@@ -236,9 +253,36 @@ int store_reconcile_node_held(berth_store *store, const char *node, bool *held, 
 	return 0;
 }
 
-int store_reconcile_observed(berth_store *store, const char *bot_id, berth_err *err)
+int store_reconcile_observed(berth_store *store, const char *bot_id, const char *task_status, berth_err *err)
 {
-	const char *values[1] = { bot_id };
+	const char *values[2] = { bot_id, task_text(task_status) };
 
 	return update(store, &S_OBSERVED, values, "mark container observed", err);
+}
+
+int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms, bool *held,
+			      berth_err *err)
+{
+	char ttl[16], relist[16];
+	const char *values[3] = { node, ttl, relist };
+	long rows = 0;
+
+	*held = false;
+	if (store_check_text(node, "node", err) != 0)
+		return berth_err_prefix(err, "reconciler heartbeat");
+	snprintf(ttl, sizeof ttl, "%d", ttl_ms > 0 ? ttl_ms : 1);
+	snprintf(relist, sizeof relist, "%d", relist_ms > 0 ? relist_ms : 1);
+	if (store_run(store, &S_HEARTBEAT, values, &rows, "reconciler heartbeat", err) != 0)
+		return -1;
+	*held = rows > 0;
+	return 0;
+}
+
+int store_reconcile_heartbeat_clear(berth_store *store, const char *node, berth_err *err)
+{
+	const char *values[1] = { node };
+
+	if (store_check_text(node, "node", err) != 0)
+		return berth_err_prefix(err, "clear reconciler heartbeat");
+	return store_run(store, &S_HEARTBEAT_CLEAR, values, NULL, "clear reconciler heartbeat", err);
 }

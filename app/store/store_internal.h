@@ -52,6 +52,9 @@ enum store_stmt_id {
 	STMT_RECONCILE_MARK_OOM,
 	STMT_RECONCILE_OBSERVED,
 	STMT_RECONCILE_NODE_HELD,
+	STMT_RECONCILE_HEARTBEAT,
+	STMT_RECONCILE_HEARTBEAT_CLEAR,
+	STMT_CONTAINER_OBSERVE,
 	STMT_SNAPSHOT_INSERT,
 	STMT_SNAPSHOT_LIST,
 	STMT_SNAPSHOT_GET,
@@ -175,8 +178,34 @@ int store_check_uuid(const char *s, const char *what, berth_err *err);
 /* INVALID when s is NULL or empty. */
 int store_check_text(const char *s, const char *what, berth_err *err);
 
+/* The columns of a containers row (table alias c) as store_container_fill reads them, and those of
+ * the reconciler's view of it (store_reconcile_fill); each fill reads its columns from col0 on. */
+#define STORE_CONTAINER_NCOLS 20
+#define STORE_RECONCILE_NCOLS 16
+struct store_container;
+struct store_reconcile_row;
+int store_container_fill(const PGresult *res, int row, int col0, struct store_container *out, berth_err *err);
+int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_reconcile_row *out, berth_err *err);
+
 /* SQL that formats a timestamptz column as RFC 3339 UTC with microseconds, "" for NULL. */
 #define STORE_TIME(col) \
 	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
+
+#define STORE_CONTAINER_COLUMNS \
+	"c.id::text, c.bot_id::text, c.container_id, c.container_name, c.image, c.snapshotter, c.namespace, " \
+	"c.node, c.status, c.desired_state, c.auto_start, coalesce(c.host_path, ''), c.container_path, " \
+	"coalesce(host(c.ip_address), ''), coalesce(c.last_error, ''), c.restart_count, " \
+	STORE_TIME("c.created_at") ", " STORE_TIME("c.updated_at") ", " STORE_TIME("c.last_started_at") ", " \
+	STORE_TIME("c.last_stopped_at")
+/* Durations are computed by the database, against its own clock, so that every reconciler and
+ * worker agrees on "due" whatever their clocks say. */
+#define STORE_RECONCILE_COLUMNS \
+	"c.bot_id::text, c.container_id, c.status, c.desired_state, c.restart_policy, c.snapshotter, " \
+	"coalesce(host(c.ip_address), ''), c.restart_count, c.backoff_restarts, " \
+	"coalesce(c.last_exit_code::text, ''), c.oom_killed, " STORE_TIME("c.last_exit_at") ", " \
+	STORE_TIME("c.next_attempt_at") ", " \
+	"coalesce(floor(extract(epoch FROM c.next_attempt_at - clock_timestamp()) * 1000)::bigint, 0), " \
+	"coalesce(floor(extract(epoch FROM clock_timestamp() - c.last_started_at) * 1000)::bigint, -1), " \
+	STORE_TIME("c.observed_at")
 
 #endif

@@ -24,7 +24,10 @@ int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id, 
 			      const char *restart_policy, json_t **out, berth_err *err);
 
 /* {"container_id","image","status","namespace","host_path","container_path","task_running","ip",
- *  "last_error","created_at","updated_at",...}: the row plus the live state of THIS container's task.
+ *  "last_error","created_at","updated_at",...,"observed_at","observed_by"}: the row plus the state of
+ * THIS container's task. One query, and no containerd call, when the row can be trusted
+ * (berth/store_observed.h: this node's reconciler is active and observed it recently):
+ * "observed_by":"reconciler"; otherwise containerd is asked: "observed_by":"containerd".
  * NOT_FOUND when the bot has no container. */
 int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
 

@@ -67,10 +67,13 @@ int store_container_list_by_node(berth_store *store, const char *node, struct st
 				 berth_err *err);
 
 /* Observed-status transitions; each sets updated_at and fails NOT_FOUND when the bot has no row.
- * running: ip_address (NULL or "": none), last_started_at = now(), last_error cleared.
+ * running: ip_address (NULL or "": none), last_started_at = now(), last_error cleared, the
+ *          observed task state (task_status, berth/store_observed.h) 'running'.
  * stopped: ip_address cleared (the network was released), last_stopped_at = now(), last_error
- *          cleared (the operation that got there succeeded).
- * error:   last_error = message (cut to STORE_ERROR_SIZE - 1 bytes at a character boundary). */
+ *          cleared (the operation that got there succeeded), task_status 'absent' (the task
+ *          was deleted).
+ * error:   last_error = message (cut to STORE_ERROR_SIZE - 1 bytes at a character boundary),
+ *          task_status unknown (reads ask containerd). */
 int store_container_mark_running(berth_store *store, const char *bot_id, const char *ip_address, berth_err *err);
 int store_container_mark_stopped(berth_store *store, const char *bot_id, berth_err *err);
 int store_container_mark_error(berth_store *store, const char *bot_id, const char *message, berth_err *err);

@@ -58,6 +58,7 @@ int store_reconcile_set_policy(berth_store *store, const char *bot_id, const cha
  * was recorded (store_reconcile_mark_oom) since the task last started. */
 struct store_exit {
 	int exit_code;
+	const char *task_status; /* the task as observed: "stopped" (exited, not deleted), "absent", NULL unknown */
 };
 /* Records the exit and waits: status backoff, next_attempt_at = now + delay_ms, ip cleared.
  * exit NULL: a failed restart attempt, the recorded exit stays. */
@@ -76,7 +77,16 @@ int store_reconcile_mark_oom(berth_store *store, const char *bot_id, berth_err *
 /* Whether some session holds the node's reconciler lock (store_node_try_lock): an active
  * berth-reconcile for that node. */
 int store_reconcile_node_held(berth_store *store, const char *node, bool *held, berth_err *err);
-/* observed_at = now (the reconciler saw containerd agree with the row). */
-int store_reconcile_observed(berth_store *store, const char *bot_id, berth_err *err);
+/* observed_at = now, task_status = the task as containerd has it ("running", "stopped", "absent";
+ * NULL: unknown): the reconciler saw containerd agree with the row's status. */
+int store_reconcile_observed(berth_store *store, const char *bot_id, const char *task_status, berth_err *err);
+
+/* The reconciler's heartbeat (db/0004_observed.sql): while some session holds the node lock,
+ * nodes.reconciler_alive_until = now + ttl_ms and reconciler_relist_ms = relist_ms (the row is
+ * made when missing); *held false: nobody holds the lock, nothing was written. _clear: the node's
+ * rows are no longer vouched for (the reconciler stops, or lost its event stream). */
+int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms, bool *held,
+			      berth_err *err);
+int store_reconcile_heartbeat_clear(berth_store *store, const char *node, berth_err *err);
 
 #endif

@@ -198,6 +198,85 @@ END_TEST
 
 /* ---- drill 3: the container removed behind Berth's back ---- */
 
+/* GETs until observed_by is want (at most timeout_ms); returns that answer. */
+static json_t *wait_observed_by(const it_owned_bot *b, const char *want, int timeout_ms)
+{
+	long long deadline = bt_now_ms() + timeout_ms;
+	for (;;) {
+		json_t *g = get_container(b);
+		if (strcmp(it_str(g, "observed_by"), want) == 0)
+			return g;
+		ck_assert_msg(bt_now_ms() < deadline, "GET still observed by %s after %d ms (want %s)",
+			      it_str(g, "observed_by"), timeout_ms, want);
+		json_decref(g);
+		bt_sleep_ms(50);
+	}
+}
+
+/* Issue #8, observed state that reads can trust: with the reconciler active, GET answers from the
+ * row (observed_by reconciler, with observed_at), even with containerd frozen; a task killed behind
+ * Berth's back shows within a bounded time; with the reconciler stopped, GET asks containerd. */
+START_TEST(reads_trust_the_row)
+{
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	json_decref(it_create(b.bot_id, b.owner.ident));
+	json_t *g = wait_observed_by(&b, "reconciler", 3 * RELIST_PERIOD_MS);
+	ck_assert(json_is_true(json_object_get(g, "task_running")));
+	ck_assert_str_eq(it_str(g, "task_status"), "running");
+	ck_assert_str_eq(it_str(g, "status"), "running");
+	ck_assert(json_is_string(json_object_get(g, "ip")));
+	ck_assert(json_is_string(json_object_get(g, "observed_at")));
+	json_decref(g);
+
+	/* containerd frozen: the answer comes from the row, quickly. */
+	int ctd = bt_stack_pid("containerd");
+	ck_assert_int_eq(kill(ctd, SIGSTOP), 0);
+	bt_response r;
+	long long t0 = bt_now_ms();
+	long s = it_api("GET", b.bot_id, "", NULL, b.owner.ident, &r);
+	long long took = bt_now_ms() - t0;
+	(void)kill(ctd, SIGCONT);
+	ck_assert_msg(s == 200, "GET with containerd frozen: %ld %.300s", s, r.body);
+	g = bt_json(&r);
+	bt_response_free(&r);
+	ck_assert_str_eq(it_str(g, "observed_by"), "reconciler");
+	ck_assert(json_is_true(json_object_get(g, "task_running")));
+	json_decref(g);
+	fprintf(stderr, "it_reconcile: GET with containerd frozen answered in %lld ms\n", took);
+	ck_assert_msg(took < 1000, "GET with containerd frozen took %lld ms", took);
+
+	/* Killed behind Berth's back: the row follows the exit event. */
+	kill_task(b.ctr_id);
+	t0 = bt_now_ms();
+	long long seen = -1;
+	while (bt_now_ms() - t0 < 2000) {
+		g = get_container(&b);
+		bool running = json_is_true(json_object_get(g, "task_running"));
+		json_decref(g);
+		if (!running) {
+			seen = bt_now_ms() - t0;
+			break;
+		}
+		bt_sleep_ms(5);
+	}
+	fprintf(stderr, "it_reconcile: killed task shown by GET after %lld ms\n", seen);
+	ck_assert_msg(seen >= 0, "GET still says running 2 s after the kill");
+
+	/* The reconciler stopped: GET asks containerd, and says so. */
+	ck_assert_int_eq(bt_stack("stop-service", "reconcile"), 0);
+	g = get_container(&b);
+	ck_assert_str_eq(it_str(g, "observed_by"), "containerd");
+	char *st = it_ctr_task_status(b.ctr_id);
+	ck_assert_msg(json_is_true(json_object_get(g, "task_running")) == (strcmp(st, "RUNNING") == 0),
+		      "GET task_running vs ctr '%s'", st);
+	free(st);
+	json_decref(g);
+	ck_assert_int_eq(bt_stack("start-service", "reconcile"), 0);
+	json_decref(wait_observed_by(&b, "reconciler", 3 * RELIST_PERIOD_MS + 2000));
+	it_owned_bot_done(&b);
+}
+END_TEST
+
 static void remove_behind_back(const char *ctr_id, bool keep_snapshot)
 {
 	char *out = NULL;
@@ -629,6 +708,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_test(tc, killed_task_restarted);
+	tcase_add_test(tc, reads_trust_the_row);
 	tcase_add_test(tc, removed_container_rebuilt);
 	tcase_add_test(tc, backoff_grows_and_caps);
 	tcase_add_test(tc, policy_never_and_bad_policy);
