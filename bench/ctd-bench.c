@@ -94,9 +94,9 @@ static int run_ctr(const struct bench *b, const char *const *args)
 
 static char *spec_for(const struct bench *b, const char *id)
 {
-	static const char *const args[] = {"/bin/sleep", "600", NULL};
-	struct oci_spec_opts o = {.id = id, .ns = b->ns, .args = args};
-	berth_err err = {0};
+	static const char *const args[] = { "/bin/sleep", "600", NULL };
+	struct oci_spec_opts o = { .id = id, .ns = b->ns, .args = args };
+	berth_err err = { 0 };
 	json_t *spec = oci_spec_build(b->info.config, &o, &err);
 	char *text;
 
@@ -111,11 +111,14 @@ static char *spec_for(const struct bench *b, const char *id)
 
 static void lib_create_start(const struct bench *b, const char *id)
 {
-	berth_err err = {0};
+	berth_err err = { 0 };
 	char *spec = spec_for(b, id);
-	ctd_container_opts co = {.id = id, .image = b->image, .spec_json = spec,
-				 .snapshotter = b->snapshotter, .snapshot_key = id};
-	ctd_mounts rootfs = {0};
+	ctd_container_opts co = { .id = id,
+				  .image = b->image,
+				  .spec_json = spec,
+				  .snapshotter = b->snapshotter,
+				  .snapshot_key = id };
+	ctd_mounts rootfs = { 0 };
 
 	if (ctd_container_create(b->c, &co, &err) != 0 ||
 	    ctd_snapshot_prepare(b->c, b->snapshotter, id, b->info.top_chain_id, NULL, 0, &rootfs,
@@ -129,8 +132,9 @@ static void lib_create_start(const struct bench *b, const char *id)
 
 static void ctr_create_start(const struct bench *b, const char *id)
 {
-	const char *const args[] = {"run", "-d", "--snapshotter", b->snapshotter, b->image, id,
-				    "/bin/sleep", "600", NULL};
+	const char *const args[] = { "run",	     "-d",     "--snapshotter",
+				     b->snapshotter, b->image, id,
+				     "/bin/sleep",   "600",    NULL };
 
 	if (run_ctr(b, args) != 0) {
 		fprintf(stderr, "ctd-bench: ctr run -d %s failed\n", id);
@@ -141,7 +145,7 @@ static void ctr_create_start(const struct bench *b, const char *id)
 /* Kill, wait, delete the task, remove the snapshot, delete the record. */
 static void remove_container(const struct bench *b, const char *id)
 {
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	if (ctd_task_kill(b->c, id, NULL, SIGKILL, true, &err) != 0 ||
 	    ctd_task_wait(b->c, id, NULL, CALL_TIMEOUT_MS, NULL, &err) != 0 ||
@@ -154,9 +158,11 @@ static void remove_container(const struct bench *b, const char *id)
 static void lib_exec_captured(const struct bench *b, const char *id, const char *exec_id,
 			      const char *process)
 {
-	ctd_exec_opts o = {.process_json = process, .io_dir = b->iodir, .timeout_ms = CALL_TIMEOUT_MS};
-	ctd_exec_result res = {0};
-	berth_err err = {0};
+	ctd_exec_opts o = { .process_json = process,
+			    .io_dir = b->iodir,
+			    .timeout_ms = CALL_TIMEOUT_MS };
+	ctd_exec_result res = { 0 };
+	berth_err err = { 0 };
 
 	if (ctd_exec_wait(b->c, id, exec_id, &o, &res, &err) != 0)
 		die("library exec", &err);
@@ -170,8 +176,8 @@ static void lib_exec_captured(const struct bench *b, const char *id, const char 
 static void lib_exec_null_io(const struct bench *b, const char *id, const char *exec_id,
 			     const char *process)
 {
-	berth_err err = {0};
-	ctd_exit ex = {0};
+	berth_err err = { 0 };
+	ctd_exit ex = { 0 };
 
 	if (ctd_task_exec(b->c, id, exec_id, process, NULL, &err) != 0 ||
 	    ctd_task_start(b->c, id, exec_id, NULL, &err) != 0 ||
@@ -186,7 +192,7 @@ static void lib_exec_null_io(const struct bench *b, const char *id, const char *
 
 static void ctr_exec(const struct bench *b, const char *id, const char *exec_id)
 {
-	const char *const args[] = {"task", "exec", "--exec-id", exec_id, id, "/bin/true", NULL};
+	const char *const args[] = { "task", "exec", "--exec-id", exec_id, id, "/bin/true", NULL };
 
 	if (run_ctr(b, args) != 0) {
 		fprintf(stderr, "ctd-bench: ctr task exec failed\n");
@@ -224,14 +230,15 @@ static void row(const char *what, double *lib, double *ctr, int n)
 
 int main(int argc, char **argv)
 {
-	struct bench b = {.image = "docker.io/library/berth-bot:latest", .snapshotter = "overlayfs"};
+	struct bench b = { .image = "docker.io/library/berth-bot:latest",
+			   .snapshotter = "overlayfs" };
 	const char *archive = NULL;
 	static double lib_cs[MAX_ITER], ctr_cs[MAX_ITER], lib_ex[MAX_ITER], lib_exn[MAX_ITER],
 		ctr_ex[MAX_ITER];
 	int iterations = 20, opt;
-	berth_err err = {0};
+	berth_err err = { 0 };
 	char id[96], exec_id[64], exec_ctr[96], iodir_tmpl[] = "/tmp/ctd-bench-io.XXXXXX";
-	const char *const true_args[] = {"/bin/true", NULL};
+	const char *const true_args[] = { "/bin/true", NULL };
 	char *exec_spec, *process;
 	json_t *spec;
 
@@ -244,7 +251,8 @@ int main(int argc, char **argv)
 		case 'N': iterations = atoi(optarg); break;
 		case 's': b.snapshotter = optarg; break;
 		default:
-			fprintf(stderr, "usage: ctd-bench -a SOCKET -n NAMESPACE [-i IMAGE] [-f ARCHIVE] "
+			fprintf(stderr,
+				"usage: ctd-bench -a SOCKET -n NAMESPACE [-i IMAGE] [-f ARCHIVE] "
 				"[-N ITERATIONS] [-s SNAPSHOTTER]\n");
 			return 2;
 		}
@@ -260,7 +268,7 @@ int main(int argc, char **argv)
 	if (!b.c)
 		die("connect", &err);
 	if (archive) {
-		struct image_import_opts io = {.name = b.image, .snapshotter = b.snapshotter};
+		struct image_import_opts io = { .name = b.image, .snapshotter = b.snapshotter };
 
 		if (image_import(b.c, archive, &io, NULL, &err) != 0)
 			die("import", &err);
@@ -322,8 +330,8 @@ int main(int argc, char **argv)
 
 	printf("containerd library vs ctr: %d iterations each, image %s, snapshotter %s (ms)\n",
 	       iterations, b.image, b.snapshotter);
-	printf("%-30s %9s %9s %9s %9s %8s\n", "operation", "lib med", "lib p90", "ctr med", "ctr p90",
-	       "ratio");
+	printf("%-30s %9s %9s %9s %9s %8s\n", "operation", "lib med", "lib p90", "ctr med",
+	       "ctr p90", "ratio");
 	row("create+start", lib_cs, ctr_cs, iterations);
 	{
 		double ctr_copy[MAX_ITER];

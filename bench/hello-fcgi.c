@@ -30,9 +30,10 @@ static int serve(int listen_fd)
 	static const char body[] = "{\"message\":\"hello\",\"status\":\"ok\"}\n";
 	char response[256];
 	/* libfcgi's own printf knows no %zu: the fixed response is formatted once, here. */
-	int len = snprintf(response, sizeof response,
-			   "Status: 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-			   sizeof body - 1, body);
+	int len = snprintf(
+		response, sizeof response,
+		"Status: 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		sizeof body - 1, body);
 	if (len < 0 || (size_t)len >= sizeof response)
 		return 1;
 	FCGX_Request req;

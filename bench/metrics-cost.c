@@ -50,7 +50,8 @@ int main(int argc, char **argv)
 		kill(other, SIGKILL);
 		waitpid(other, NULL, 0);
 	}
-	printf("ns_per_request %.1f\n", ((double)(t2 - t1) - (double)(t1 - t0)) * 1000.0 / (double)n);
+	printf("ns_per_request %.1f\n",
+	       ((double)(t2 - t1) - (double)(t1 - t0)) * 1000.0 / (double)n);
 	metrics_table_destroy();
 	return 0;
 }

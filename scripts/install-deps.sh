@@ -15,6 +15,8 @@ PACKAGES=(
 	golang-github-containerd-containerd-dev
 	# the fuzz harnesses (test/run-fuzz): clang and its libFuzzer runtime
 	clang libclang-rt-14-dev
+	# the house style check (test/format-check.sh)
+	clang-format
 	# the harness and the bench
 	openssl curl ca-certificates iproute2 procps util-linux wrk valgrind
 	# the MCP SDK client test (test/integration/it_tools_sdk): npm installs node 22 and the SDK

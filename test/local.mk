@@ -19,9 +19,11 @@ test_integration_it_foundation_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) 
 
 # The layers of design.md §3 (who may include whom; protobuf only in app/containerd).
 TESTS += test/layers-check.sh
+# The house style: every C file as .clang-format formats it (skipped without clang-format).
+TESTS += test/format-check.sh
 EXTRA_DIST += test/layers-check.sh
 
-EXTRA_DIST += scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration test/tally \
+EXTRA_DIST += test/format-check.sh scripts/stack.sh scripts/berth-dev scripts/install-deps.sh test/run-integration test/tally \
 	test/valgrind-checks
 
 # The invalid-input suites (test/suites/invalid/<area>/<case>/{input,expected,args}), each case run

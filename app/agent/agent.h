@@ -50,14 +50,13 @@ int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out
  * FIFOs). *data NEW malloc'd (NUL-terminated, *len bytes), *size = the file's size, *more = the
  * file goes on after what was read. */
 int file_read_range(const char *path, uint64_t offset, size_t limit, char **data, size_t *len,
-	uint64_t *size, bool *more, berth_err *err);
+		    uint64_t *size, bool *more, berth_err *err);
 /* The whole regular file, at most max bytes (beyond: BERTH_E_TOO_LARGE). *mode = its mode. */
 int file_read_all(const char *path, size_t max, char **data, size_t *len, mode_t *mode,
-	berth_err *err);
+		  berth_err *err);
 /* Writes data to path: created with mode 0644 when absent (parents created 0755 when
  * make_parents), else truncated in place (mode, owner, links kept). Regular files only. */
-int file_write(const char *path, const void *data, size_t len, bool make_parents,
-	berth_err *err);
+int file_write(const char *path, const void *data, size_t len, bool make_parents, berth_err *err);
 /* mkdir -p of path (0755). *created = the last component was made. */
 int dir_make_parents(const char *path, bool *created, berth_err *err);
 /* Fills err from errno for operation what on path. Returns -1. */
@@ -65,9 +64,9 @@ int agent_err_errno(berth_err *err, int errnum, const char *what, const char *pa
 
 /* ---- children.c: every process the agent starts, and PID 1's reaping ---- */
 struct child_spec {
-	char *const *argv;      /* argv[0] is searched in PATH when it has no '/' */
-	char *const *envp;      /* NULL: the agent's environment */
-	const char *work_dir;   /* NULL: inherit */
+	char *const *argv;		    /* argv[0] is searched in PATH when it has no '/' */
+	char *const *envp;		    /* NULL: the agent's environment */
+	const char *work_dir;		    /* NULL: inherit */
 	int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
 };
 struct child;
@@ -138,7 +137,7 @@ const struct agent_tool *agent_tool_find(const char *name);
 
 /* Argument helpers (args BORROWED). A missing optional argument leaves *out unchanged. */
 int arg_string(json_t *args, const char *key, bool required, const char **out, size_t *len,
-	berth_err *err);
+	       berth_err *err);
 int arg_path(json_t *args, const char *key, bool required, char **out, berth_err *err); /* NEW */
 int arg_bool(json_t *args, const char *key, bool *out, berth_err *err);
 int arg_uint(json_t *args, const char *key, uint64_t max, uint64_t *out, berth_err *err);

@@ -32,7 +32,7 @@ static void copy_attrs(int dst_dir, const char *name, const struct stat *st, boo
 }
 
 static int copy_file(int src_dir, int dst_dir, const char *name, const struct stat *st,
-	berth_err *err)
+		     berth_err *err)
 {
 	char buf[65536];
 	int in = -1, out = -1, rc = -1;
@@ -82,7 +82,7 @@ done:
 }
 
 static int copy_dir(int src_dir, int dst_dir, const char *name, const struct stat *st, int depth,
-	berth_err *err)
+		    berth_err *err)
 {
 	int src = -1, dst = -1, rc = -1;
 	DIR *d = NULL;

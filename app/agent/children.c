@@ -71,20 +71,21 @@ struct child *agent_child_spawn(const struct child_spec *spec, berth_err *err)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr,
-		POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						POSIX_SPAWN_SETPGROUP);
 	for (i = 0; i < 3; i++) {
 		if (fds[i] >= 0)
 			posix_spawn_file_actions_adddup2(&fa, fds[i], i);
 		else
-			posix_spawn_file_actions_addopen(&fa, i, "/dev/null", i ? O_WRONLY : O_RDONLY, 0);
+			posix_spawn_file_actions_addopen(&fa, i, "/dev/null",
+							 i ? O_WRONLY : O_RDONLY, 0);
 	}
 	if (spec->work_dir)
 		posix_spawn_file_actions_addchdir_np(&fa, spec->work_dir);
 
 	pthread_mutex_lock(&registry_lock);
 	rc = posix_spawnp(&c->pid, spec->argv[0], &fa, &attr, spec->argv,
-		spec->envp ? spec->envp : environ);
+			  spec->envp ? spec->envp : environ);
 	if (rc == 0) {
 		c->next = registry;
 		registry = c;
@@ -172,7 +173,7 @@ void agent_children_reap(void)
 				c->status = status;
 				if (write(c->exit_fd, &one, sizeof one) < 0)
 					agent_log("error", "child %d: eventfd write: %s", (int)pid,
-						strerror(errno));
+						  strerror(errno));
 				break;
 			}
 		}

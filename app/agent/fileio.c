@@ -14,29 +14,19 @@ int agent_err_errno(berth_err *err, int errnum, const char *what, const char *pa
 	berth_errkind kind = BERTH_E_INTERNAL;
 
 	switch (errnum) {
-	case ENOENT:
-		kind = BERTH_E_NOT_FOUND;
-		break;
+	case ENOENT: kind = BERTH_E_NOT_FOUND; break;
 	case EEXIST:
-	case ENOTEMPTY:
-		kind = BERTH_E_ALREADY_EXISTS;
-		break;
+	case ENOTEMPTY: kind = BERTH_E_ALREADY_EXISTS; break;
 	case EACCES:
 	case EPERM:
-	case EROFS:
-		kind = BERTH_E_PERMISSION;
-		break;
+	case EROFS: kind = BERTH_E_PERMISSION; break;
 	case ENOTDIR:
 	case EISDIR:
 	case EINVAL:
 	case ENAMETOOLONG:
-	case ELOOP:
-		kind = BERTH_E_INVALID;
-		break;
+	case ELOOP: kind = BERTH_E_INVALID; break;
 	case EFBIG:
-	case ENOSPC:
-		kind = BERTH_E_TOO_LARGE;
-		break;
+	case ENOSPC: kind = BERTH_E_TOO_LARGE; break;
 	}
 	return berth_err_set(err, kind, "%s %s: %s", what, path, strerror(errnum));
 }
@@ -54,8 +44,8 @@ static int open_regular(const char *path, int flags, struct stat *st, berth_err 
 		return -1;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_NOT_REGULAR, "%s is not a regular file (%s)",
-			path, file_type_name(st->st_mode));
+		berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_NOT_REGULAR,
+			       "%s is not a regular file (%s)", path, file_type_name(st->st_mode));
 		close(fd);
 		return -1;
 	}
@@ -68,7 +58,7 @@ static int open_regular(const char *path, int flags, struct stat *st, berth_err 
 }
 
 int file_read_range(const char *path, uint64_t offset, size_t limit, char **data, size_t *len,
-	uint64_t *size, bool *more, berth_err *err)
+		    uint64_t *size, bool *more, berth_err *err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -141,7 +131,7 @@ fail:
 }
 
 int file_read_all(const char *path, size_t max, char **data, size_t *len, mode_t *mode,
-	berth_err *err)
+		  berth_err *err)
 {
 	uint64_t size;
 	bool more;
@@ -152,7 +142,8 @@ int file_read_all(const char *path, size_t max, char **data, size_t *len, mode_t
 	if (more) {
 		free(*data);
 		*data = NULL;
-		return berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes", path, max);
+		return berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes", path,
+				     max);
 	}
 	if (mode) {
 		*mode = 0644;
@@ -200,7 +191,7 @@ int dir_make_parents(const char *path, bool *created, berth_err *err)
 			return agent_err_errno(err, errno, "mkdir", buf);
 		} else if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			return berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_NOT_DIRECTORY,
-				"%s exists and is not a directory", buf);
+					      "%s exists and is not a directory", buf);
 		}
 		if (i < len)
 			buf[i] = '/';
@@ -208,8 +199,7 @@ int dir_make_parents(const char *path, bool *created, berth_err *err)
 	return 0;
 }
 
-int file_write(const char *path, const void *data, size_t len, bool make_parents,
-	berth_err *err)
+int file_write(const char *path, const void *data, size_t len, bool make_parents, berth_err *err)
 {
 	struct stat st;
 	int fd;

@@ -24,10 +24,10 @@ void agent_log(const char *level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 	obj = json_pack("{s:s, s:s, s:i, s:s, s:o}", "time", when, "level", level, "pid",
-		(int)getpid(), "program", AGENT_SERVER_NAME, "message",
-		json_string_lossy(msg, strnlen(msg, sizeof msg), NULL));
+			(int)getpid(), "program", AGENT_SERVER_NAME, "message",
+			json_string_lossy(msg, strnlen(msg, sizeof msg), NULL));
 	line = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	if (line)
 		fprintf(stderr, "%s\n", line);

@@ -29,13 +29,12 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: berth-agent serve [--socket PATH] [--data DIR] [--template DIR] "
-		"[--init-command CMD]\n"
-		"       berth-agent stdio [--data DIR]   (MCP on stdin/stdout)\n"
-		"       berth-agent --version\n"
-		"defaults: --socket " AGENT_SOCKET_PATH " --data " AGENT_DATA_DIR
-		" --template " AGENT_TEMPLATE_DIR "\n");
+	fprintf(f, "usage: berth-agent serve [--socket PATH] [--data DIR] [--template DIR] "
+		   "[--init-command CMD]\n"
+		   "       berth-agent stdio [--data DIR]   (MCP on stdin/stdout)\n"
+		   "       berth-agent --version\n"
+		   "defaults: --socket " AGENT_SOCKET_PATH " --data " AGENT_DATA_DIR
+		   " --template " AGENT_TEMPLATE_DIR "\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -68,8 +67,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 static struct child *start_init_command(const char *command)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
-	struct child_spec spec = { .argv = argv, .stdin_fd = -1, .stdout_fd = STDOUT_FILENO,
-		.stderr_fd = STDERR_FILENO };
+	struct child_spec spec = {
+		.argv = argv, .stdin_fd = -1, .stdout_fd = STDOUT_FILENO, .stderr_fd = STDERR_FILENO
+	};
 	berth_err err;
 	struct child *c;
 
@@ -176,7 +176,7 @@ static int run_stdio_mode(int argc, char **argv)
 	}
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
-			{ .fd = done_pipe[0], .events = POLLIN } };
+				       { .fd = done_pipe[0], .events = POLLIN } };
 		int sig;
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
-			{ .fd = listen_fd, .events = POLLIN } };
+				       { .fd = listen_fd, .events = POLLIN } };
 		int sig;
 
 		if (poll(p, 2, -1) < 0) {

@@ -3,7 +3,6 @@
  * state: every request stands alone. */
 #include "agent.h"
 
-
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@ static char *dump_line(json_t *msg, size_t *len)
 char *agent_rpc_error_line(json_t *id, int code, const char *message, size_t *len)
 {
 	json_t *msg = json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
-		id ? id : json_null(), "error", "code", code, "message", message);
+				id ? id : json_null(), "error", "code", code, "message", message);
 	char *text = msg ? dump_line(msg, len) : NULL;
 
 	json_decref(msg);
@@ -46,8 +45,8 @@ static json_t *method_initialize(json_t *params, json_t **error)
 			chosen = versions[i];
 	}
 	return json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion", chosen,
-		"capabilities", "tools", "listChanged", 0, "serverInfo", "name", AGENT_SERVER_NAME,
-		"version", PACKAGE_VERSION);
+			 "capabilities", "tools", "listChanged", 0, "serverInfo", "name",
+			 AGENT_SERVER_NAME, "version", PACKAGE_VERSION);
 }
 
 /* ---- tools/list ---- */
@@ -64,9 +63,9 @@ static json_t *tool_descriptor(const struct agent_tool *t)
 		return NULL;
 	}
 	d = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b}}", "name", t->name, "title",
-		t->title, "description", t->description, "inputSchema", input, "annotations", "title",
-		t->title, "readOnlyHint", t->read_only, "destructiveHint", t->destructive,
-		"idempotentHint", t->read_only, "openWorldHint", 0);
+		      t->title, "description", t->description, "inputSchema", input, "annotations",
+		      "title", t->title, "readOnlyHint", t->read_only, "destructiveHint",
+		      t->destructive, "idempotentHint", t->read_only, "openWorldHint", 0);
 	if (d && output)
 		json_object_set_new(d, "outputSchema", output);
 	else
@@ -123,8 +122,8 @@ static json_t *method_tools_list(json_t *params, json_t **error)
 /* ---- tools/call ---- */
 static json_t *tool_error_result(const char *message)
 {
-	return json_pack("{s:[{s:s, s:s}], s:{s:s}, s:b}", "content", "type", "text", "text", message,
-		"structuredContent", "error", message, "isError", 1);
+	return json_pack("{s:[{s:s, s:s}], s:{s:s}, s:b}", "content", "type", "text", "text",
+			 message, "structuredContent", "error", message, "isError", 1);
 }
 
 /* Runs the tool. A failure is an error result (returned) or *error; a success is its result
@@ -153,7 +152,8 @@ static json_t *tools_call(json_t *params, json_t **error, json_t **out_only)
 	if (args && json_is_null(args))
 		args = NULL;
 	if (args && !json_is_object(args)) {
-		*error = rpc_error(AGENT_RPC_INVALID_PARAMS, "tools/call: arguments must be an object");
+		*error = rpc_error(AGENT_RPC_INVALID_PARAMS,
+				   "tools/call: arguments must be an object");
 		return NULL;
 	}
 	berth_err_clear(&err);
@@ -178,7 +178,7 @@ static json_t *tools_call(json_t *params, json_t **error, json_t **out_only)
 		return tool_error_result("result could not be encoded");
 	}
 	result = json_pack("{s:[{s:s, s:s}], s:o, s:b}", "content", "type", "text", "text", text,
-		"structuredContent", out, "isError", 0);
+			   "structuredContent", out, "isError", 0);
 	free(text);
 	return result;
 }
@@ -282,14 +282,10 @@ static const struct {
 	const char *name;
 	json_t *(*run)(json_t *params, json_t **error);
 } methods[] = {
-	{ "initialize", method_initialize },
-	{ "tools/list", method_tools_list },
-	{ "tools/call", method_tools_call },
-	{ "stdio/start", agent_stdio_start },
-	{ "stdio/call", agent_stdio_call },
-	{ "stdio/messages", agent_stdio_messages },
-	{ "stdio/list", agent_stdio_list },
-	{ "stdio/close", agent_stdio_close },
+	{ "initialize", method_initialize }, { "tools/list", method_tools_list },
+	{ "tools/call", method_tools_call }, { "stdio/start", agent_stdio_start },
+	{ "stdio/call", agent_stdio_call },  { "stdio/messages", agent_stdio_messages },
+	{ "stdio/list", agent_stdio_list },  { "stdio/close", agent_stdio_close },
 };
 
 void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *reply_len)
@@ -305,26 +301,29 @@ void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *r
 		len--;
 	if (len == 0)
 		return; /* blank lines are ignored */
-	msg = json_loadb(line, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	msg = json_loadb(line, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+			 &jerr);
 	if (!msg) {
-		*reply = agent_rpc_error_line(NULL, AGENT_RPC_PARSE_ERROR, "parse error", reply_len);
+		*reply = agent_rpc_error_line(NULL, AGENT_RPC_PARSE_ERROR, "parse error",
+					      reply_len);
 		return;
 	}
 	id = json_object_get(msg, "id");
 	method = json_string_value(json_object_get(msg, "method"));
-	if (!json_is_object(msg) || (id && !json_is_string(id) && !json_is_integer(id) &&
-		!json_is_real(id) && !json_is_null(id)) ||
-		!json_is_string(json_object_get(msg, "jsonrpc")) ||
-		strcmp(json_string_value(json_object_get(msg, "jsonrpc")), "2.0")) {
+	if (!json_is_object(msg) ||
+	    (id && !json_is_string(id) && !json_is_integer(id) && !json_is_real(id) &&
+	     !json_is_null(id)) ||
+	    !json_is_string(json_object_get(msg, "jsonrpc")) ||
+	    strcmp(json_string_value(json_object_get(msg, "jsonrpc")), "2.0")) {
 		*reply = agent_rpc_error_line(NULL, AGENT_RPC_INVALID_REQUEST, "invalid request",
-			reply_len);
+					      reply_len);
 		goto done;
 	}
 	if (!method) {
 		/* A response from the peer, or garbage with an id. */
 		if (!json_object_get(msg, "result") && !json_object_get(msg, "error"))
-			*reply = agent_rpc_error_line(id, AGENT_RPC_INVALID_REQUEST, "invalid request",
-				reply_len);
+			*reply = agent_rpc_error_line(id, AGENT_RPC_INVALID_REQUEST,
+						      "invalid request", reply_len);
 		goto done;
 	}
 	if (!id)
@@ -348,9 +347,10 @@ void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *r
 				goto done;
 			free(*reply);
 			*reply = NULL;
-			result = tool_error_result(*reply_len + 1 > AGENT_MAX_LINE ?
-				"result larger than AGENT_MAX_LINE; ask for less (offset/limit)" :
-				"result could not be encoded");
+			result = tool_error_result(
+				*reply_len + 1 > AGENT_MAX_LINE
+					? "result larger than AGENT_MAX_LINE; ask for less (offset/limit)"
+					: "result could not be encoded");
 		} else if (!result && !error) {
 			error = rpc_error(AGENT_RPC_INTERNAL_ERROR, "out of memory");
 		}
@@ -381,8 +381,10 @@ respond:
 
 		free(*reply);
 		*reply = NULL;
-		small = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result",
-			tool_error_result("result larger than AGENT_MAX_LINE; ask for less (offset/limit)"));
+		small = json_pack(
+			"{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result",
+			tool_error_result(
+				"result larger than AGENT_MAX_LINE; ask for less (offset/limit)"));
 		*reply = small ? dump_line(small, reply_len) : NULL;
 		json_decref(small);
 	}

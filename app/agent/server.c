@@ -118,7 +118,8 @@ static void *conn_main(void *arg)
 		}
 		scanned = len;
 		if (len >= AGENT_MAX_LINE) {
-			reply = agent_rpc_error_line(NULL, AGENT_RPC_INVALID_REQUEST,
+			reply = agent_rpc_error_line(
+				NULL, AGENT_RPC_INVALID_REQUEST,
 				"message line longer than the limit (AGENT_MAX_LINE bytes); connection closed",
 				&reply_len);
 			if (reply) {
@@ -174,7 +175,8 @@ void agent_server_accept(int listen_fd)
 		agent_log("warn", "setsockopt SO_SNDTIMEO: %s", strerror(errno));
 	if (atomic_fetch_add(&connections, 1) >= AGENT_MAX_CONNECTIONS) {
 		atomic_fetch_sub(&connections, 1);
-		reply = agent_rpc_error_line(NULL, AGENT_RPC_BUSY, "too many connections", &reply_len);
+		reply = agent_rpc_error_line(NULL, AGENT_RPC_BUSY, "too many connections",
+					     &reply_len);
 		if (reply) {
 			(void)send(fd, reply, reply_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			(void)send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);

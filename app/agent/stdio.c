@@ -43,7 +43,7 @@ static const char *const state_names[] = { "none", "initializing", "initialized"
 
 struct pending {
 	struct pending *next;
-	char *key;        /* the JSON encoding of the call's id */
+	char *key;	  /* the JSON encoding of the call's id */
 	json_t *response; /* set by the I/O thread (NEW, taken by the waiter) */
 	bool done;
 };
@@ -77,12 +77,12 @@ struct session {
 	size_t qcount, qbytes;
 	unsigned long dropped;
 	int64_t created_wall, last_used_wall, last_used, idle_ms;
-	bool open;    /* accepts calls; false from the start of its close */
-	bool reaped;  /* the process is gone and the fds closed: a tombstone */
+	bool open;   /* accepts calls; false from the start of its close */
+	bool reaped; /* the process is gone and the fds closed: a tombstone */
 	int64_t kill_at;
 	bool killed;
 	int64_t eof_at; /* stdout ended while the process runs: closed STDIO_EOF_WAIT_MS later */
-	int waiters; /* connection threads holding a pointer to it */
+	int waiters;	/* connection threads holding a pointer to it */
 	char reason[STDIO_REASON_MAX];
 };
 
@@ -92,7 +92,7 @@ static pthread_cond_t cond;
 static int wake_fd = -1;
 static bool io_running;
 static struct session *sessions; /* newest first */
-static int reserved;             /* starts in progress (counted against the limit) */
+static int reserved;		 /* starts in progress (counted against the limit) */
 static char starting[AGENT_STDIO_MAX][AGENT_STDIO_ID_MAX + 1]; /* their ids ("" = free slot) */
 
 /* ---- helpers ---- */
@@ -206,12 +206,12 @@ static int queue_write(struct session *s, const char *line, size_t len, json_t *
 
 	if (len + 1 > AGENT_STDIO_MAX_LINE) {
 		*error = rpc_err(AGENT_RPC_INVALID_PARAMS, "message longer than %u bytes",
-			AGENT_STDIO_MAX_LINE);
+				 AGENT_STDIO_MAX_LINE);
 		return -1;
 	}
 	if (s->wlen + len + 1 > STDIO_WBUF_MAX) {
 		*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
-			"the server's input is full (it does not read its stdin)");
+				 "the server's input is full (it does not read its stdin)");
 		return -1;
 	}
 	nbuf = realloc(s->wbuf, s->wlen + len + 1);
@@ -316,9 +316,12 @@ static void handle_message(struct session *s, json_t *m, size_t bytes)
 
 	if (json_is_string(json_object_get(m, "method"))) {
 		/* A server-to-client request or notification: kept for the client. */
-		if (s->qcount >= AGENT_STDIO_QUEUE_MAX || s->qbytes + bytes > AGENT_STDIO_QUEUE_BYTES) {
+		if (s->qcount >= AGENT_STDIO_QUEUE_MAX ||
+		    s->qbytes + bytes > AGENT_STDIO_QUEUE_BYTES) {
 			if (s->dropped++ % 100 == 0)
-				agent_log("warn", "stdio session %s: message queue full, %lu dropped so far",
+				agent_log(
+					"warn",
+					"stdio session %s: message queue full, %lu dropped so far",
 					s->id, s->dropped);
 			return;
 		}
@@ -339,7 +342,8 @@ static void handle_message(struct session *s, json_t *m, size_t bytes)
 		return;
 	}
 	if (!id) {
-		agent_log("warn", "stdio session %s: dropped a message with neither method nor id", s->id);
+		agent_log("warn", "stdio session %s: dropped a message with neither method nor id",
+			  s->id);
 		return;
 	}
 	key = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -353,7 +357,7 @@ static void handle_message(struct session *s, json_t *m, size_t bytes)
 		}
 	}
 	agent_log("warn", "stdio session %s: dropped a reply no call waits for (id %.64s)", s->id,
-		key ? key : "?");
+		  key ? key : "?");
 	free(key);
 }
 
@@ -375,7 +379,7 @@ static void handle_line(struct session *s, char *line, size_t len)
 		char reason[STDIO_REASON_MAX];
 
 		snprintf(reason, sizeof reason, "the server wrote a line that is not JSON (%.120s)",
-			jerr.text);
+			 jerr.text);
 		begin_close(s, reason);
 		return;
 	}
@@ -384,9 +388,11 @@ static void handle_line(struct session *s, char *line, size_t len)
 	} else {
 		json_t *e;
 
-		json_array_foreach(m, i, e) {
+		json_array_foreach(m, i, e)
+		{
 			if (json_is_object(e))
-				handle_message(s, e, len / (json_array_size(m) ? json_array_size(m) : 1));
+				handle_message(s, e,
+					       len / (json_array_size(m) ? json_array_size(m) : 1));
 		}
 	}
 	json_decref(m);
@@ -441,7 +447,8 @@ static void read_stdout(struct session *s)
 			char reason[STDIO_REASON_MAX];
 
 			snprintf(reason, sizeof reason,
-				"the server wrote a line longer than %u bytes", AGENT_STDIO_MAX_LINE);
+				 "the server wrote a line longer than %u bytes",
+				 AGENT_STDIO_MAX_LINE);
 			s->rlen = s->rscanned = 0;
 			close_fd(&s->out_fd);
 			begin_close(s, reason);
@@ -461,8 +468,9 @@ static void log_stderr_line(struct session *s)
 
 	if (now - s->err_window >= 60000) {
 		if (s->err_dropped)
-			agent_log("warn", "stdio session %s: %lu stderr lines not logged (rate limit)",
-				s->id, s->err_dropped);
+			agent_log("warn",
+				  "stdio session %s: %lu stderr lines not logged (rate limit)",
+				  s->id, s->err_dropped);
 		s->err_window = now;
 		s->err_lines = 0;
 		s->err_dropped = 0;
@@ -472,7 +480,7 @@ static void log_stderr_line(struct session *s)
 	} else {
 		s->ebuf[s->elen] = '\0';
 		agent_log("warn", "stdio session %s (%s) stderr: %s%s", s->id, s->name, s->ebuf,
-			s->etrunc ? " [truncated]" : "");
+			  s->etrunc ? " [truncated]" : "");
 	}
 	s->elen = 0;
 	s->etrunc = false;
@@ -521,7 +529,8 @@ static void write_stdin(struct session *s)
 		if (n < 0) {
 			char reason[STDIO_REASON_MAX];
 
-			snprintf(reason, sizeof reason, "writing to the server failed: %s", strerror(errno));
+			snprintf(reason, sizeof reason, "writing to the server failed: %s",
+				 strerror(errno));
 			begin_close(s, reason);
 			return;
 		}
@@ -540,10 +549,10 @@ static void finish(struct session *s, int status)
 		read_stdout(s);
 		if (WIFEXITED(status))
 			snprintf(reason, sizeof reason, "the server exited with status %d",
-				WEXITSTATUS(status));
+				 WEXITSTATUS(status));
 		else
 			snprintf(reason, sizeof reason, "the server was killed by signal %d",
-				WTERMSIG(status));
+				 WTERMSIG(status));
 		begin_close(s, reason);
 	}
 	agent_child_kill_group(s->child);
@@ -555,8 +564,8 @@ static void finish(struct session *s, int status)
 	if (s->elen)
 		log_stderr_line(s);
 	if (s->err_dropped)
-		agent_log("warn", "stdio session %s: %lu stderr lines not logged (rate limit)", s->id,
-			s->err_dropped);
+		agent_log("warn", "stdio session %s: %lu stderr lines not logged (rate limit)",
+			  s->id, s->err_dropped);
 	free(s->rbuf);
 	s->rbuf = NULL;
 	s->rlen = s->rcap = s->rscanned = 0;
@@ -624,13 +633,15 @@ static void *io_main(void *arg)
 
 			if (s->reaped)
 				continue;
-			pfds[n] = (struct pollfd){ .fd = agent_child_exit_fd(s->child), .events = POLLIN };
+			pfds[n] = (struct pollfd){ .fd = agent_child_exit_fd(s->child),
+						   .events = POLLIN };
 			owners[n++] = s;
 			pfds[n] = (struct pollfd){ .fd = s->out_fd, .events = POLLIN };
 			owners[n++] = s;
 			pfds[n] = (struct pollfd){ .fd = s->err_fd, .events = POLLIN };
 			owners[n++] = s;
-			pfds[n] = (struct pollfd){ .fd = s->wlen ? s->in_fd : -1, .events = POLLOUT };
+			pfds[n] = (struct pollfd){ .fd = s->wlen ? s->in_fd : -1,
+						   .events = POLLOUT };
 			owners[n++] = s;
 			if (s->open && s->idle_ms > 0)
 				at = s->last_used + s->idle_ms;
@@ -641,7 +652,10 @@ static void *io_main(void *arg)
 			if (at >= 0 && (next < 0 || at < next))
 				next = at;
 		}
-		timeout = next < 0 ? -1 : next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
+		timeout = next < 0	       ? -1
+			  : next <= now	       ? 0
+			  : next - now > 60000 ? 60000
+					       : (int)(next - now);
 		pthread_mutex_unlock(&lock);
 		rc = poll(pfds, n, timeout);
 		pthread_mutex_lock(&lock);
@@ -680,7 +694,8 @@ static void *io_main(void *arg)
 			if (agent_child_exited(s->child, &status)) {
 				uint64_t v;
 
-				if (read(agent_child_exit_fd(s->child), &v, sizeof v) < 0 && errno != EAGAIN)
+				if (read(agent_child_exit_fd(s->child), &v, sizeof v) < 0 &&
+				    errno != EAGAIN)
 					agent_log("error", "stdio: exit fd: %s", strerror(errno));
 				finish(s, status);
 				continue;
@@ -691,15 +706,16 @@ static void *io_main(void *arg)
 				char reason[STDIO_REASON_MAX];
 
 				snprintf(reason, sizeof reason, "idle for %lld s",
-					(long long)(s->idle_ms / 1000));
+					 (long long)(s->idle_ms / 1000));
 				begin_close(s, reason);
 			}
 			if (!s->open && !s->killed && now >= s->kill_at) {
-				agent_log("warn", "stdio session %s: still running after %d ms: SIGKILL",
-					s->id, AGENT_STDIO_CLOSE_GRACE_MS);
+				agent_log("warn",
+					  "stdio session %s: still running after %d ms: SIGKILL",
+					  s->id, AGENT_STDIO_CLOSE_GRACE_MS);
 				if (kill(-s->pid, SIGKILL) < 0 && errno != ESRCH)
 					agent_log("warn", "stdio session %s: SIGKILL: %s", s->id,
-						strerror(errno));
+						  strerror(errno));
 				s->killed = true;
 			}
 		}
@@ -741,7 +757,8 @@ static char **merged_env(json_t *env, json_t **error)
 	envp = calloc(base + extra + 1, sizeof *envp);
 	if (!envp)
 		goto oom;
-	json_object_foreach(env, key, val) {
+	json_object_foreach(env, key, val)
+	{
 		const char *k = key;
 		size_t klen = strlen(key);
 
@@ -752,9 +769,10 @@ static char **merged_env(json_t *env, json_t **error)
 		if (!klen)
 			continue;
 		if (memchr(k, '=', klen) || !json_is_string(val) ||
-			memchr(json_string_value(val), '\0', json_string_length(val))) {
+		    memchr(json_string_value(val), '\0', json_string_length(val))) {
 			free_strv(envp);
-			*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
+			*error = rpc_err(
+				AGENT_RPC_INVALID_PARAMS,
 				"env: names must not contain '=', values must be strings without NUL");
 			return NULL;
 		}
@@ -807,10 +825,11 @@ static char **build_argv(const char *command, json_t *args, json_t **error)
 	for (i = 0; i < n; i++) {
 		json_t *a = json_array_get(args, i);
 
-		if (!json_is_string(a) || memchr(json_string_value(a), '\0', json_string_length(a))) {
+		if (!json_is_string(a) ||
+		    memchr(json_string_value(a), '\0', json_string_length(a))) {
 			free_strv(argv);
 			*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
-				"args[%zu] must be a string without NUL", i);
+					 "args[%zu] must be a string without NUL", i);
 			return NULL;
 		}
 		argv[i + 1] = strdup(json_string_value(a));
@@ -907,17 +926,19 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 	jmax = json_object_get(params, "max_sessions");
 	if (!id || !id_ok(id)) {
 		*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
-			"id must be 1 to %d characters of [A-Za-z0-9_-]", AGENT_STDIO_ID_MAX);
+				 "id must be 1 to %d characters of [A-Za-z0-9_-]",
+				 AGENT_STDIO_ID_MAX);
 		return NULL;
 	}
 	if (!command || !command[0] ||
-		memchr(command, '\0', json_string_length(json_object_get(params, "command")))) {
+	    memchr(command, '\0', json_string_length(json_object_get(params, "command")))) {
 		*error = rpc_err(AGENT_RPC_INVALID_PARAMS, "command is required");
 		return NULL;
 	}
 	if ((jidle && (!json_is_integer(jidle) || json_integer_value(jidle) < 0)) ||
-		(jmax && (!json_is_integer(jmax) || json_integer_value(jmax) < 1))) {
-		*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
+	    (jmax && (!json_is_integer(jmax) || json_integer_value(jmax) < 1))) {
+		*error = rpc_err(
+			AGENT_RPC_INVALID_PARAMS,
 			"idle_timeout_s must be an integer >= 0 and max_sessions one >= 1");
 		return NULL;
 	}
@@ -943,7 +964,7 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 	if (count_open() + reserved >= max || reserved >= AGENT_STDIO_MAX) {
 		pthread_mutex_unlock(&lock);
 		*error = rpc_err(AGENT_RPC_STDIO_LIMIT, "too many stdio sessions (limit %lld)",
-			(long long)max);
+				 (long long)max);
 		return NULL;
 	}
 	slot = reserve_id(id);
@@ -963,12 +984,16 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 	}
 	s->in_fd = s->out_fd = s->err_fd = -1;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-		nonblock(in[1]) < 0 || nonblock(out[0]) < 0 || nonblock(errp[0]) < 0) {
+	    nonblock(in[1]) < 0 || nonblock(out[0]) < 0 || nonblock(errp[0]) < 0) {
 		*error = rpc_err(AGENT_RPC_INTERNAL_ERROR, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	spec = (struct child_spec){ .argv = argv, .envp = envp, .work_dir = cwd,
-		.stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = errp[1] };
+	spec = (struct child_spec){ .argv = argv,
+				    .envp = envp,
+				    .work_dir = cwd,
+				    .stdin_fd = in[0],
+				    .stdout_fd = out[1],
+				    .stderr_fd = errp[1] };
 	berth_err_clear(&err);
 	s->child = agent_child_spawn(&spec, &err);
 	if (!s->child) {
@@ -1000,7 +1025,7 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 	wake();
 	pthread_mutex_unlock(&lock);
 	agent_log("info", "stdio session %s (%s): started %s (pid %d)", s->id, s->name, command,
-		(int)s->pid);
+		  (int)s->pid);
 	free_strv(argv);
 	free_strv(envp);
 	if (!result)
@@ -1047,7 +1072,7 @@ static struct session *pin_open(const char *id, json_t **error)
 /* Sends msg (a call with id) and waits for the reply whose id encodes the same. *reply NEW.
  * Under lock (released while waiting). */
 static int do_call(struct session *s, json_t *msg, json_t *id, int64_t deadline, json_t **reply,
-	json_t **error)
+		   json_t **error)
 {
 	struct pending *p, **pp;
 	char *key = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -1060,7 +1085,8 @@ static int do_call(struct session *s, json_t *msg, json_t *id, int64_t deadline,
 	}
 	for (p = s->pending; p; p = p->next) {
 		if (!strcmp(p->key, key)) {
-			*error = rpc_err(AGENT_RPC_INVALID_PARAMS, "a call with id %.64s is pending", key);
+			*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
+					 "a call with id %.64s is pending", key);
 			free(key);
 			return -1;
 		}
@@ -1110,12 +1136,14 @@ static json_t *normalized(json_t *reply, json_t *id)
 		json_t *code = json_object_get(error, "code");
 		const char *message = json_string_value(json_object_get(error, "message"));
 
-		return json_pack("{s:s, s:O, s:{s:I, s:s}}", "jsonrpc", "2.0", "id", id, "error",
-			"code", json_is_integer(code) ? json_integer_value(code) : AGENT_RPC_INTERNAL_ERROR,
+		return json_pack(
+			"{s:s, s:O, s:{s:I, s:s}}", "jsonrpc", "2.0", "id", id, "error", "code",
+			json_is_integer(code) ? json_integer_value(code) : AGENT_RPC_INTERNAL_ERROR,
 			"message", message && message[0] ? message : "internal error");
 	}
 	return json_pack("{s:s, s:O, s:O}", "jsonrpc", "2.0", "id", id, "result",
-		json_object_get(reply, "result") ? json_object_get(reply, "result") : json_null());
+			 json_object_get(reply, "result") ? json_object_get(reply, "result")
+							  : json_null());
 }
 
 /* The handshake before a call. 0: ready; 1: *reply NEW holds the child's error reply to
@@ -1128,7 +1156,7 @@ static int ensure_initialized(struct session *s, int64_t deadline, json_t **repl
 	while (s->open && s->state == ST_INITIALIZING)
 		if (!wait_until(deadline)) {
 			*error = rpc_err(AGENT_RPC_STDIO_TIMEOUT,
-				"the server did not answer initialize in time");
+					 "the server did not answer initialize in time");
 			return -1;
 		}
 	if (!s->open) {
@@ -1154,7 +1182,8 @@ static int ensure_initialized(struct session *s, int64_t deadline, json_t **repl
 	params = json_loads(AGENT_STDIO_INIT_PARAMS, 0, NULL);
 	iid = json_string(AGENT_STDIO_INIT_ID);
 	init = params && iid ? json_pack("{s:s, s:O, s:s, s:O}", "jsonrpc", "2.0", "id", iid,
-		"method", "initialize", "params", params) : NULL;
+					 "method", "initialize", "params", params)
+			     : NULL;
 	json_decref(params);
 	if (!init) {
 		json_decref(iid);
@@ -1173,7 +1202,8 @@ static int ensure_initialized(struct session *s, int64_t deadline, json_t **repl
 		json_decref(r);
 		rc = s->open ? queue_write_json(s, note, error) : -1;
 		if (rc < 0 && !*error)
-			*error = rpc_err(AGENT_RPC_STDIO_ENDED, "stdio session closed: %s", s->reason);
+			*error = rpc_err(AGENT_RPC_STDIO_ENDED, "stdio session closed: %s",
+					 s->reason);
 	}
 	s->state = rc == 0 ? ST_READY : ST_NONE;
 	pthread_cond_broadcast(&cond);
@@ -1184,7 +1214,8 @@ static int ensure_initialized(struct session *s, int64_t deadline, json_t **repl
 json_t *agent_stdio_call(json_t *params, json_t **error)
 {
 	const char *sid = json_string_value(json_object_get(params, "id"));
-	json_t *msg = json_object_get(params, "message"), *jt = json_object_get(params, "timeout_ms");
+	json_t *msg = json_object_get(params, "message"),
+	       *jt = json_object_get(params, "timeout_ms");
 	json_t *id, *mv, *reply = NULL, *result = NULL;
 	json_int_t timeout_ms = AGENT_STDIO_CALL_TIMEOUT_MS;
 	const char *method;
@@ -1198,9 +1229,9 @@ json_t *agent_stdio_call(json_t *params, json_t **error)
 	}
 	if (jt) {
 		if (!json_is_integer(jt) || json_integer_value(jt) < 1 ||
-			json_integer_value(jt) > AGENT_STDIO_CALL_TIMEOUT_MAX_MS) {
+		    json_integer_value(jt) > AGENT_STDIO_CALL_TIMEOUT_MAX_MS) {
 			*error = rpc_err(AGENT_RPC_INVALID_PARAMS, "timeout_ms must be 1..%d",
-				AGENT_STDIO_CALL_TIMEOUT_MAX_MS);
+					 AGENT_STDIO_CALL_TIMEOUT_MAX_MS);
 			return NULL;
 		}
 		timeout_ms = json_integer_value(jt);
@@ -1223,7 +1254,7 @@ json_t *agent_stdio_call(json_t *params, json_t **error)
 		/* The client's response to a server-to-client request. */
 		if (!id || (!json_object_get(msg, "result") && !json_object_get(msg, "error"))) {
 			*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
-				"message has no method and is not a response");
+					 "message has no method and is not a response");
 			goto unpin;
 		}
 		if (queue_write_json(s, msg, error) == 0)
@@ -1239,8 +1270,9 @@ json_t *agent_stdio_call(json_t *params, json_t **error)
 		goto unpin;
 	}
 	if (!id) {
-		result = json_pack("{s:{s:s, s:n, s:{s:i, s:s}}}", "response", "jsonrpc", "2.0", "id",
-			"error", "code", AGENT_RPC_INTERNAL_ERROR, "message", "missing request id");
+		result = json_pack("{s:{s:s, s:n, s:{s:i, s:s}}}", "response", "jsonrpc", "2.0",
+				   "id", "error", "code", AGENT_RPC_INTERNAL_ERROR, "message",
+				   "missing request id");
 		goto unpin;
 	}
 	if (strcmp(method, "initialize")) {
@@ -1318,7 +1350,8 @@ json_t *agent_stdio_messages(json_t *params, json_t **error)
 		json_decref(q->msg);
 		free(q);
 	}
-	result = list ? json_pack("{s:O, s:I}", "messages", list, "dropped", (json_int_t)s->dropped) : NULL;
+	result = list ? json_pack("{s:O, s:I}", "messages", list, "dropped", (json_int_t)s->dropped)
+		      : NULL;
 	if (!result)
 		*error = rpc_err(AGENT_RPC_INTERNAL_ERROR, "out of memory");
 out:
@@ -1330,10 +1363,11 @@ out:
 static json_t *describe(const struct session *s)
 {
 	json_t *d = json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:I, s:I, s:I, s:I}", "id", s->id,
-		"name", s->name, "command", s->command, "pid", (int)s->pid, "state",
-		state_names[s->state], "open", s->open, "created_ms", (json_int_t)s->created_wall,
-		"last_used_ms", (json_int_t)s->last_used_wall, "queued", (json_int_t)s->qcount,
-		"dropped", (json_int_t)s->dropped);
+			      "name", s->name, "command", s->command, "pid", (int)s->pid, "state",
+			      state_names[s->state], "open", s->open, "created_ms",
+			      (json_int_t)s->created_wall, "last_used_ms",
+			      (json_int_t)s->last_used_wall, "queued", (json_int_t)s->qcount,
+			      "dropped", (json_int_t)s->dropped);
 
 	if (d && !s->open)
 		json_object_set_new(d, "closed_reason", json_string(s->reason));

@@ -55,8 +55,10 @@ void agent_stdio_mode_serve(int in_fd, int out_fd)
 		}
 		scanned = len;
 		if (len >= AGENT_MAX_LINE) {
-			reply = agent_rpc_error_line(NULL, AGENT_RPC_INVALID_REQUEST,
-				"message line longer than the limit (AGENT_MAX_LINE bytes)", &reply_len);
+			reply = agent_rpc_error_line(
+				NULL, AGENT_RPC_INVALID_REQUEST,
+				"message line longer than the limit (AGENT_MAX_LINE bytes)",
+				&reply_len);
 			if (reply)
 				(void)reply_line(out_fd, reply, reply_len);
 			break;

@@ -33,7 +33,7 @@ static size_t utf8_seq_len(const unsigned char *s, size_t len)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
 	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		(cp >= 0xd800 && cp <= 0xdfff))
+	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return n;
 }
@@ -96,8 +96,7 @@ json_t *json_string_lossy(const char *s, size_t len, bool *replaced)
 	return j;
 }
 
-static const char b64_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *base64_encode(const unsigned char *data, size_t len, size_t *out_len)
 {
@@ -118,7 +117,8 @@ char *base64_encode(const unsigned char *data, size_t len, size_t *out_len)
 		out[o++] = b64_chars[v & 63];
 	}
 	if (i < len) {
-		uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
+		uint32_t v = (uint32_t)data[i] << 16 |
+			     (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
 
 		out[o++] = b64_chars[v >> 18];
 		out[o++] = b64_chars[(v >> 12) & 63];

@@ -105,8 +105,8 @@ char *edit_fuzzy_normalize(const char *s, size_t len, size_t *out_len)
 }
 
 /* Non-overlapping occurrences of needle in hay; *first = the offset of the first. */
-static size_t count_matches(const char *hay, size_t hay_len, const char *needle,
-	size_t needle_len, size_t *first)
+static size_t count_matches(const char *hay, size_t hay_len, const char *needle, size_t needle_len,
+			    size_t *first)
 {
 	size_t count = 0, at = 0;
 	const char *p;
@@ -161,7 +161,7 @@ int tool_edit(json_t *args, json_t **result, berth_err *err)
 	if (arg_path(args, "path", true, &path, err) < 0)
 		return -1;
 	if (arg_string(args, "old_text", true, &old_arg, &old_arg_len, err) < 0 ||
-		arg_string(args, "new_text", true, &new_arg, &new_arg_len, err) < 0)
+	    arg_string(args, "new_text", true, &new_arg, &new_arg_len, err) < 0)
 		goto done;
 	if (old_arg_len == 0) {
 		berth_err_set(err, BERTH_E_INVALID, "old_text must not be empty");
@@ -193,11 +193,13 @@ int tool_edit(json_t *args, json_t **result, berth_err *err)
 	base_len = content_len;
 	match_len = old_len;
 	if (count_matches(content, content_len, old_text, old_len, &at) == 0) {
-		if (fuzzy_old_len == 0 ||
-			count_matches(fuzzy_content, fuzzy_content_len, fuzzy_old, fuzzy_old_len, &at) == 0) {
-			berth_err_set(err, BERTH_E_NOT_FOUND,
+		if (fuzzy_old_len == 0 || count_matches(fuzzy_content, fuzzy_content_len, fuzzy_old,
+							fuzzy_old_len, &at) == 0) {
+			berth_err_set(
+				err, BERTH_E_NOT_FOUND,
 				"could not find the exact text in %s. The old text must match exactly, "
-				"including all whitespace and newlines.", path);
+				"including all whitespace and newlines.",
+				path);
 			goto done;
 		}
 		fuzzy = true;
@@ -205,12 +207,15 @@ int tool_edit(json_t *args, json_t **result, berth_err *err)
 		base_len = fuzzy_content_len;
 		match_len = fuzzy_old_len;
 	}
-	occurrences = fuzzy_old_len == 0 ? 0 :
-		count_matches(fuzzy_content, fuzzy_content_len, fuzzy_old, fuzzy_old_len, &fuzzy_at);
+	occurrences = fuzzy_old_len == 0 ? 0
+					 : count_matches(fuzzy_content, fuzzy_content_len,
+							 fuzzy_old, fuzzy_old_len, &fuzzy_at);
 	if (occurrences > 1) {
-		berth_err_set(err, BERTH_E_INVALID,
+		berth_err_set(
+			err, BERTH_E_INVALID,
 			"found %zu occurrences of the text in %s. The text must be unique: add more "
-			"context to old_text.", occurrences, path);
+			"context to old_text.",
+			occurrences, path);
 		goto done;
 	}
 
@@ -225,7 +230,8 @@ int tool_edit(json_t *args, json_t **result, berth_err *err)
 	memcpy(edited + at + new_len, base + at + match_len, base_len - at - match_len);
 	if (edited_len == base_len && !memcmp(edited, base, base_len)) {
 		berth_err_set(err, BERTH_E_INVALID,
-			"no changes made to %s: the replacement produced identical content.", path);
+			      "no changes made to %s: the replacement produced identical content.",
+			      path);
 		goto done;
 	}
 	final = restore(edited, edited_len, crlf, has_bom, &final_len);
@@ -236,7 +242,7 @@ int tool_edit(json_t *args, json_t **result, berth_err *err)
 	if (file_write(path, final, final_len, false, err) < 0)
 		goto done;
 	*result = json_pack("{s:o, s:i, s:b}", "path", json_string_lossy(path, strlen(path), NULL),
-		"replacements", 1, "fuzzy", fuzzy);
+			    "replacements", 1, "fuzzy", fuzzy);
 	if (!*result) {
 		oom(err);
 		goto done;

@@ -51,7 +51,7 @@ static char **split_words(const char *s, size_t len, berth_err *err)
 					continue;
 				}
 				if (c == '\\' && quote == '"' && i + 1 < len &&
-					(s[i + 1] == '"' || s[i + 1] == '\\')) {
+				    (s[i + 1] == '"' || s[i + 1] == '\\')) {
 					word[w++] = s[i + 1];
 					i += 2;
 					continue;
@@ -80,7 +80,8 @@ static char **split_words(const char *s, size_t len, berth_err *err)
 			goto fail;
 		}
 		if (n == EXEC_MAX_ARGS) {
-			berth_err_set(err, BERTH_E_INVALID, "command: more than %d words", EXEC_MAX_ARGS);
+			berth_err_set(err, BERTH_E_INVALID, "command: more than %d words",
+				      EXEC_MAX_ARGS);
 			goto fail;
 		}
 		argv[n] = strndup(word, w);
@@ -141,7 +142,7 @@ static char **argv_from_args(json_t *args, berth_err *err)
 			return split_words(command, command_len, err);
 		argv = calloc(4, sizeof *argv);
 		if (!argv || !(argv[0] = strdup("/bin/sh")) || !(argv[1] = strdup("-c")) ||
-			!(argv[2] = strdup(command))) {
+		    !(argv[2] = strdup(command))) {
 			free_strv(argv);
 			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 			return NULL;
@@ -161,8 +162,10 @@ static char **argv_from_args(json_t *args, berth_err *err)
 	for (i = 0; i < n; i++) {
 		json_t *a = json_array_get(jargv, i);
 
-		if (!json_is_string(a) || memchr(json_string_value(a), '\0', json_string_length(a))) {
-			berth_err_set(err, BERTH_E_INVALID, "argv[%zu] must be a string without NUL", i);
+		if (!json_is_string(a) ||
+		    memchr(json_string_value(a), '\0', json_string_length(a))) {
+			berth_err_set(err, BERTH_E_INVALID,
+				      "argv[%zu] must be a string without NUL", i);
 			free_strv(argv);
 			return NULL;
 		}
@@ -201,10 +204,12 @@ static char **envp_from_args(json_t *args, berth_err *err)
 	envp = calloc(base + extra + 1, sizeof *envp);
 	if (!envp)
 		goto oom;
-	json_object_foreach(env, key, val) {
+	json_object_foreach(env, key, val)
+	{
 		if (!key[0] || strchr(key, '=') || !json_is_string(val) ||
-			memchr(json_string_value(val), '\0', json_string_length(val))) {
-			berth_err_set(err, BERTH_E_INVALID,
+		    memchr(json_string_value(val), '\0', json_string_length(val))) {
+			berth_err_set(
+				err, BERTH_E_INVALID,
 				"env: each name must be non-empty without '=', each value a string without NUL");
 			free_strv(envp);
 			return NULL;
@@ -293,11 +298,11 @@ int tool_exec(json_t *args, json_t **result, berth_err *err)
 	json_t *jout, *jerr;
 
 	if (arg_uint(args, "timeout_s", AGENT_EXEC_TIMEOUT_MAX, &timeout_s, err) < 0 ||
-		arg_string(args, "stdin", false, &stdin_data, &stdin_len, err) < 0)
+	    arg_string(args, "stdin", false, &stdin_data, &stdin_len, err) < 0)
 		return -1;
 	if (timeout_s == 0)
 		return berth_err_set(err, BERTH_E_INVALID, "timeout_s must be between 1 and %d",
-			AGENT_EXEC_TIMEOUT_MAX);
+				     AGENT_EXEC_TIMEOUT_MAX);
 	{
 		json_t *wd = json_object_get(args, "work_dir");
 
@@ -315,11 +320,15 @@ int tool_exec(json_t *args, json_t **result, berth_err *err)
 	if (!envp)
 		goto done;
 	if ((stdin_data && make_pipe(in, err) < 0) || make_pipe(out, err) < 0 ||
-		make_pipe(errp, err) < 0)
+	    make_pipe(errp, err) < 0)
 		goto done;
 	{
-		struct child_spec spec = { .argv = argv, .envp = envp, .work_dir = work_dir,
-			.stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = errp[1] };
+		struct child_spec spec = { .argv = argv,
+					   .envp = envp,
+					   .work_dir = work_dir,
+					   .stdin_fd = in[0],
+					   .stdout_fd = out[1],
+					   .stderr_fd = errp[1] };
 
 		child = agent_child_spawn(&spec, err);
 	}
@@ -376,11 +385,13 @@ int tool_exec(json_t *args, json_t **result, berth_err *err)
 				close(errp[0]);
 				errp[0] = -1;
 			} else if (pfd[i].fd == in[1]) {
-				ssize_t n = write(in[1], stdin_data + stdin_off, stdin_len - stdin_off);
+				ssize_t n = write(in[1], stdin_data + stdin_off,
+						  stdin_len - stdin_off);
 
 				if (n > 0)
 					stdin_off += (size_t)n;
-				if ((n < 0 && errno != EAGAIN && errno != EINTR) || stdin_off == stdin_len) {
+				if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
+				    stdin_off == stdin_len) {
 					close(in[1]);
 					in[1] = -1;
 				}
@@ -397,7 +408,8 @@ int tool_exec(json_t *args, json_t **result, berth_err *err)
 	}
 	jout = json_string_lossy(bo.data ? bo.data : "", bo.len, NULL);
 	jerr = json_string_lossy(be.data ? be.data : "", be.len, NULL);
-	*result = json_pack("{s:i, s:o, s:o, s:o, s:b, s:b, s:b, s:I}", "exit_code",
+	*result = json_pack(
+		"{s:i, s:o, s:o, s:o, s:b, s:b, s:b, s:I}", "exit_code",
 		WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), "signal",
 		WIFSIGNALED(status) ? json_integer(WTERMSIG(status)) : json_null(), "stdout", jout,
 		"stderr", jerr, "stdout_truncated", bo.truncated, "stderr_truncated", be.truncated,

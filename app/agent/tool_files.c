@@ -32,7 +32,7 @@ static int read_args(json_t *args, char **path, uint64_t *offset, uint64_t *limi
 	if (arg_path(args, "path", true, path, err) < 0)
 		return -1;
 	if (arg_uint(args, "offset", (uint64_t)INT64_MAX, offset, err) < 0 ||
-		arg_uint(args, "limit", AGENT_READ_MAX, limit, err) < 0) {
+	    arg_uint(args, "limit", AGENT_READ_MAX, limit, err) < 0) {
 		free(*path);
 		*path = NULL;
 		return -1;
@@ -56,8 +56,10 @@ int tool_read(json_t *args, json_t **result, berth_err *err)
 	/* A character cut by the limit is left for the next read. */
 	if (valid < len && more && len - valid < 4) {
 		unsigned char lead = (unsigned char)data[valid];
-		size_t need = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 && lead < 0xf0 ? 3 :
-			lead >= 0xc2 && lead < 0xe0 ? 2 : 0;
+		size_t need = lead >= 0xf0 && lead <= 0xf4  ? 4
+			      : lead >= 0xe0 && lead < 0xf0 ? 3
+			      : lead >= 0xc2 && lead < 0xe0 ? 2
+							    : 0;
 		size_t k = valid + 1;
 
 		while (k < len && ((unsigned char)data[k] & 0xc0) == 0x80)
@@ -66,14 +68,15 @@ int tool_read(json_t *args, json_t **result, berth_err *err)
 			len = valid;
 	}
 	if (valid < len) {
-		berth_err_set(err, BERTH_E_INVALID,
-			"%s is not valid UTF-8 text (invalid byte at offset %llu); use read_base64", path,
-			(unsigned long long)(offset + valid));
+		berth_err_set(
+			err, BERTH_E_INVALID,
+			"%s is not valid UTF-8 text (invalid byte at offset %llu); use read_base64",
+			path, (unsigned long long)(offset + valid));
 		goto done;
 	}
 	*result = json_pack("{s:o, s:s%, s:I, s:I, s:b}", "path", path_json(path), "content", data,
-		len, "size", (json_int_t)size, "offset", (json_int_t)offset, "truncated",
-		more || offset + len < size);
+			    len, "size", (json_int_t)size, "offset", (json_int_t)offset,
+			    "truncated", more || offset + len < size);
 	if (!*result) {
 		oom(err);
 		goto done;
@@ -89,16 +92,21 @@ static const struct {
 	const char *ext;
 	const char *mime;
 } mime_by_ext[] = {
-	{ "png", "image/png" }, { "jpg", "image/jpeg" }, { "jpeg", "image/jpeg" },
-	{ "gif", "image/gif" }, { "webp", "image/webp" }, { "bmp", "image/bmp" },
-	{ "svg", "image/svg+xml" }, { "ico", "image/x-icon" }, { "mp3", "audio/mpeg" },
-	{ "wav", "audio/wav" }, { "ogg", "audio/ogg" }, { "flac", "audio/flac" },
-	{ "mp4", "video/mp4" }, { "webm", "video/webm" }, { "pdf", "application/pdf" },
-	{ "zip", "application/zip" }, { "gz", "application/gzip" }, { "tar", "application/x-tar" },
-	{ "json", "application/json" }, { "txt", "text/plain" }, { "md", "text/markdown" },
-	{ "html", "text/html" }, { "htm", "text/html" }, { "css", "text/css" },
-	{ "js", "text/javascript" }, { "csv", "text/csv" }, { "xml", "application/xml" },
-	{ "yaml", "application/yaml" }, { "yml", "application/yaml" },
+	{ "png", "image/png" },		{ "jpg", "image/jpeg" },
+	{ "jpeg", "image/jpeg" },	{ "gif", "image/gif" },
+	{ "webp", "image/webp" },	{ "bmp", "image/bmp" },
+	{ "svg", "image/svg+xml" },	{ "ico", "image/x-icon" },
+	{ "mp3", "audio/mpeg" },	{ "wav", "audio/wav" },
+	{ "ogg", "audio/ogg" },		{ "flac", "audio/flac" },
+	{ "mp4", "video/mp4" },		{ "webm", "video/webm" },
+	{ "pdf", "application/pdf" },	{ "zip", "application/zip" },
+	{ "gz", "application/gzip" },	{ "tar", "application/x-tar" },
+	{ "json", "application/json" }, { "txt", "text/plain" },
+	{ "md", "text/markdown" },	{ "html", "text/html" },
+	{ "htm", "text/html" },		{ "css", "text/css" },
+	{ "js", "text/javascript" },	{ "csv", "text/csv" },
+	{ "xml", "application/xml" },	{ "yaml", "application/yaml" },
+	{ "yml", "application/yaml" },
 };
 
 static const char *mime_guess(const char *path, const unsigned char *d, size_t len, bool whole)
@@ -163,9 +171,10 @@ int tool_read_base64(json_t *args, json_t **result, berth_err *err)
 		goto done;
 	}
 	*result = json_pack("{s:o, s:s%, s:s, s:I, s:I, s:b}", "path", path_json(path), "data", b64,
-		b64_len, "mime_type", mime_guess(path, (unsigned char *)data, len, offset == 0 && !more),
-		"size", (json_int_t)size, "offset", (json_int_t)offset, "truncated",
-		more || offset + len < size);
+			    b64_len, "mime_type",
+			    mime_guess(path, (unsigned char *)data, len, offset == 0 && !more),
+			    "size", (json_int_t)size, "offset", (json_int_t)offset, "truncated",
+			    more || offset + len < size);
 	if (!*result) {
 		oom(err);
 		goto done;
@@ -190,7 +199,7 @@ int tool_write(json_t *args, json_t **result, berth_err *err)
 	if (arg_path(args, "path", true, &path, err) < 0)
 		return -1;
 	if (arg_string(args, "content", true, &content, &content_len, err) < 0 ||
-		arg_string(args, "encoding", false, &encoding, NULL, err) < 0)
+	    arg_string(args, "encoding", false, &encoding, NULL, err) < 0)
 		goto done;
 	if (!strcmp(encoding, "base64")) {
 		if (base64_decode(content, content_len, &decoded, &len) < 0) {
@@ -207,7 +216,8 @@ int tool_write(json_t *args, json_t **result, berth_err *err)
 	}
 	if (file_write(path, bytes, len, true, err) < 0)
 		goto done;
-	*result = json_pack("{s:o, s:I}", "path", path_json(path), "bytes_written", (json_int_t)len);
+	*result = json_pack("{s:o, s:I}", "path", path_json(path), "bytes_written",
+			    (json_int_t)len);
 	if (!*result) {
 		oom(err);
 		goto done;
@@ -232,8 +242,9 @@ int tool_stat(json_t *args, json_t **result, berth_err *err)
 		agent_err_errno(err, errno, "stat", path);
 		goto fail;
 	}
-	obj = json_pack("{s:o, s:I, s:I, s:I}", "path", path_json(path), "uid", (json_int_t)st.st_uid,
-		"gid", (json_int_t)st.st_gid, "nlink", (json_int_t)st.st_nlink);
+	obj = json_pack("{s:o, s:I, s:I, s:I}", "path", path_json(path), "uid",
+			(json_int_t)st.st_uid, "gid", (json_int_t)st.st_gid, "nlink",
+			(json_int_t)st.st_nlink);
 	if (!obj || entry_add_stat(obj, &st) < 0) {
 		oom(err);
 		goto fail;
@@ -287,7 +298,7 @@ int tool_rename(json_t *args, json_t **result, berth_err *err)
 	int rc = -1;
 
 	if (arg_path(args, "source", true, &from, err) < 0 ||
-		arg_path(args, "destination", true, &to, err) < 0)
+	    arg_path(args, "destination", true, &to, err) < 0)
 		goto done;
 	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0) {
 		if (errno != EINVAL) {
@@ -328,7 +339,8 @@ static int remove_tree(int dir_fd, const char *name, dev_t dev, int depth, berth
 		return 0;
 	}
 	if (st.st_dev != dev)
-		return berth_err_set(err, BERTH_E_INVALID, "%s is a mount point; not removed", name);
+		return berth_err_set(err, BERTH_E_INVALID, "%s is a mount point; not removed",
+				     name);
 	if (depth > 512)
 		return berth_err_set(err, BERTH_E_INVALID, "directory tree too deep");
 	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -381,7 +393,8 @@ int tool_delete(json_t *args, json_t **result, berth_err *err)
 		if (rmdir(path) < 0) {
 			if (errno == ENOTEMPTY || errno == EEXIST)
 				berth_err_set(err, BERTH_E_PRECONDITION,
-					"%s is a non-empty directory; pass recursive:true", path);
+					      "%s is a non-empty directory; pass recursive:true",
+					      path);
 			else
 				agent_err_errno(err, errno, "delete", path);
 			goto done;

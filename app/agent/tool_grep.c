@@ -61,8 +61,7 @@ static bool line_matches(const struct grep *g, const char *line, size_t len)
 	return regexec(&g->re, line, 0, NULL, 0) == 0;
 }
 
-static int add_match(struct grep *g, const char *path, size_t line_no, const char *line,
-	size_t len)
+static int add_match(struct grep *g, const char *path, size_t line_no, const char *line, size_t len)
 {
 	json_t *m;
 
@@ -73,9 +72,9 @@ static int add_match(struct grep *g, const char *path, size_t line_no, const cha
 	}
 	m = json_object();
 	if (!m || json_set_name(m, "path", path, strlen(path)) < 0 ||
-		json_object_set_new(m, "line", json_integer((json_int_t)line_no)) < 0 ||
-		json_object_set_new(m, "text", json_string_lossy(line, len, NULL)) < 0 ||
-		json_array_append_new(g->matches, m) < 0)
+	    json_object_set_new(m, "line", json_integer((json_int_t)line_no)) < 0 ||
+	    json_object_set_new(m, "text", json_string_lossy(line, len, NULL)) < 0 ||
+	    json_array_append_new(g->matches, m) < 0)
 		return oom(g->err);
 	return 0;
 }
@@ -143,7 +142,8 @@ static int walk(struct grep *g, int dir_fd, const char *path, bool recursive, in
 		} else if (depth >= GREP_MAX_DEPTH) {
 			g->truncated = true;
 		} else {
-			int sub = openat(dir_fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dir_fd, names[i],
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (sub >= 0) { /* an unreadable directory is skipped */
 				rc = walk(g, sub, child, true, depth + 1);
@@ -170,23 +170,25 @@ int tool_grep(json_t *args, json_t **result, berth_err *err)
 	if (arg_path(args, "path", false, &path, err) < 0)
 		return -1;
 	if (arg_string(args, "pattern", true, &g.pattern, &g.pattern_len, err) < 0 ||
-		arg_bool(args, "recursive", &recursive, err) < 0 ||
-		arg_bool(args, "fixed_string", &g.fixed, err) < 0 ||
-		arg_bool(args, "ignore_case", &g.ignore_case, err) < 0 ||
-		arg_uint(args, "max_matches", AGENT_GREP_MAX, &max_matches, err) < 0)
+	    arg_bool(args, "recursive", &recursive, err) < 0 ||
+	    arg_bool(args, "fixed_string", &g.fixed, err) < 0 ||
+	    arg_bool(args, "ignore_case", &g.ignore_case, err) < 0 ||
+	    arg_uint(args, "max_matches", AGENT_GREP_MAX, &max_matches, err) < 0)
 		goto done;
 	if (g.pattern_len == 0 || memchr(g.pattern, '\0', g.pattern_len)) {
-		berth_err_set(err, BERTH_E_INVALID, "pattern must be a non-empty string without NUL");
+		berth_err_set(err, BERTH_E_INVALID,
+			      "pattern must be a non-empty string without NUL");
 		goto done;
 	}
 	if (max_matches == 0) {
-		berth_err_set(err, BERTH_E_INVALID, "max_matches must be between 1 and %d", AGENT_GREP_MAX);
+		berth_err_set(err, BERTH_E_INVALID, "max_matches must be between 1 and %d",
+			      AGENT_GREP_MAX);
 		goto done;
 	}
 	g.max_matches = (size_t)max_matches;
 	if (!g.fixed) {
 		code = regcomp(&g.re, g.pattern,
-			REG_EXTENDED | REG_NOSUB | (g.ignore_case ? REG_ICASE : 0));
+			       REG_EXTENDED | REG_NOSUB | (g.ignore_case ? REG_ICASE : 0));
 		if (code != 0) {
 			char msg[256];
 
@@ -218,12 +220,13 @@ int tool_grep(json_t *args, json_t **result, berth_err *err)
 			goto done;
 	} else {
 		berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_NOT_REGULAR,
-			"%s is neither a regular file nor a directory (%s)", path,
-			file_type_name(st.st_mode));
+			       "%s is neither a regular file nor a directory (%s)", path,
+			       file_type_name(st.st_mode));
 		goto done;
 	}
-	*result = json_pack("{s:o, s:O, s:b, s:I}", "path", json_string_lossy(path, strlen(path), NULL),
-		"matches", g.matches, "truncated", g.truncated, "files_scanned", g.files_scanned);
+	*result = json_pack("{s:o, s:O, s:b, s:I}", "path",
+			    json_string_lossy(path, strlen(path), NULL), "matches", g.matches,
+			    "truncated", g.truncated, "files_scanned", g.files_scanned);
 	if (!*result) {
 		oom(err);
 		goto done;

@@ -94,8 +94,8 @@ static int walk(struct list_walk *w, int dir_fd, const char *rel, bool recursive
 		}
 		e = json_object();
 		if (!e || json_set_name(e, "path", path, strlen(path)) < 0 ||
-			json_set_name(e, "name", names[i], strlen(names[i])) < 0 ||
-			entry_add_stat(e, &st) < 0 || json_array_append_new(w->entries, e) < 0) {
+		    json_set_name(e, "name", names[i], strlen(names[i])) < 0 ||
+		    entry_add_stat(e, &st) < 0 || json_array_append_new(w->entries, e) < 0) {
 			rc = berth_err_set(w->err, BERTH_E_INTERNAL, "out of memory");
 			free(path);
 			break;
@@ -106,7 +106,8 @@ static int walk(struct list_walk *w, int dir_fd, const char *rel, bool recursive
 			if (depth >= LIST_MAX_DEPTH) {
 				w->truncated = true;
 			} else if ((sub = openat(dir_fd, names[i],
-					    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+							 O_CLOEXEC)) >= 0) {
 				rc = walk(w, sub, path, true, depth + 1);
 				close(sub);
 			}
@@ -143,7 +144,7 @@ int tool_list(json_t *args, json_t **result, berth_err *err)
 	if (walk(&w, fd, "", recursive, 0) < 0)
 		goto done;
 	*result = json_pack("{s:o, s:O, s:b}", "path", json_string_lossy(path, strlen(path), NULL),
-		"entries", w.entries, "truncated", w.truncated);
+			    "entries", w.entries, "truncated", w.truncated);
 	if (!*result) {
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto done;

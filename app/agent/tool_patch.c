@@ -103,7 +103,7 @@ static bool parse_header(const struct line *l, struct hunk *h)
 		return false;
 	p += 3;
 	if (!parse_range(&p, end, '-', &h->old_start, &h->old_count) || p == end || *p++ != ' ' ||
-		!parse_range(&p, end, '+', &h->new_start, &h->new_count))
+	    !parse_range(&p, end, '+', &h->new_start, &h->new_count))
 		return false;
 	return end - p >= 3 && !memcmp(p, " @@", 3);
 }
@@ -116,8 +116,7 @@ static bool starts_with(const struct line *l, const char *prefix)
 }
 
 /* The hunks of the patch, each body's extent checked against its header's counts. */
-static int parse_hunks(const struct lines *patch, struct hunk **out, size_t *count,
-	berth_err *err)
+static int parse_hunks(const struct lines *patch, struct hunk **out, size_t *count, berth_err *err)
 {
 	struct hunk *hunks = NULL;
 	size_t n = 0, cap = 0, i = 0;
@@ -129,7 +128,7 @@ static int parse_hunks(const struct lines *patch, struct hunk **out, size_t *cou
 
 		if (!starts_with(l, "@@")) {
 			if (n > 0 && (starts_with(l, "--- ") || starts_with(l, "+++ ") ||
-					starts_with(l, "diff ")))
+				      starts_with(l, "diff ")))
 				goto more_files;
 			i++; /* headers and other text outside hunks */
 			continue;
@@ -159,7 +158,8 @@ static int parse_hunks(const struct lines *patch, struct hunk **out, size_t *cou
 		if (i < patch->n && patch->v[i].len && patch->v[i].text[0] == '\\')
 			i++;
 		if (old_seen != h.old_count || new_seen != h.new_count) {
-			berth_err_set(err, BERTH_E_INVALID,
+			berth_err_set(
+				err, BERTH_E_INVALID,
 				"hunk %zu: its header says %zu old and %zu new lines, its body has %zu and %zu",
 				n + 1, h.old_count, h.new_count, old_seen, new_seen);
 			goto fail;
@@ -194,7 +194,7 @@ fail:
 
 /* Applies the hunks to the file's lines into out (lines borrowed from file and patch). */
 static int apply_hunks(const struct lines *file, const struct lines *patch,
-	const struct hunk *hunks, size_t count, struct lines *out, berth_err *err)
+		       const struct hunk *hunks, size_t count, struct lines *out, berth_err *err)
 {
 	size_t cursor = 0, k, i;
 
@@ -205,17 +205,20 @@ static int apply_hunks(const struct lines *file, const struct lines *patch,
 		size_t pos;
 
 		if (h->old_count > 0 && h->old_start == 0)
-			return berth_err_set(err, BERTH_E_INVALID, "hunk %zu: line 0 with old lines", k + 1);
-		if (at < cursor)
 			return berth_err_set(err, BERTH_E_INVALID,
+					     "hunk %zu: line 0 with old lines", k + 1);
+		if (at < cursor)
+			return berth_err_set(
+				err, BERTH_E_INVALID,
 				"hunk %zu: overlaps the previous hunk or is out of order", k + 1);
 		if (at > file->n || h->old_count > file->n - at)
-			return berth_err_set(err, BERTH_E_INVALID,
-				"hunk %zu: lines %zu-%zu are out of range (the file has %zu lines)", k + 1,
-				at + 1, at + h->old_count, file->n);
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"hunk %zu: lines %zu-%zu are out of range (the file has %zu lines)",
+				k + 1, at + 1, at + h->old_count, file->n);
 		for (; cursor < at; cursor++) {
 			if (lines_push(out, file->v[cursor].text, file->v[cursor].len,
-					file->v[cursor].eol) < 0)
+				       file->v[cursor].eol) < 0)
 				return oom(err);
 		}
 		pos = at;
@@ -227,8 +230,8 @@ static int apply_hunks(const struct lines *file, const struct lines *patch,
 
 			if (kind == '\\') {
 				/* the line before has no newline (on the new side when it is one) */
-				if (i > h->first && patch->v[i - 1].len && patch->v[i - 1].text[0] != '-' &&
-					out->n)
+				if (i > h->first && patch->v[i - 1].len &&
+				    patch->v[i - 1].text[0] != '-' && out->n)
 					out->v[out->n - 1].eol = false;
 				continue;
 			}
@@ -236,9 +239,11 @@ static int apply_hunks(const struct lines *file, const struct lines *patch,
 				const struct line *f = &file->v[pos];
 
 				if (f->len != len || memcmp(f->text, text, len))
-					return berth_err_set(err, BERTH_E_INVALID,
-						"hunk %zu: line %zu does not match the patch's %s line", k + 1,
-						pos + 1, kind == ' ' ? "context" : "removed");
+					return berth_err_set(
+						err, BERTH_E_INVALID,
+						"hunk %zu: line %zu does not match the patch's %s line",
+						k + 1, pos + 1,
+						kind == ' ' ? "context" : "removed");
 				pos++;
 				if (kind == ' ' && lines_push(out, f->text, f->len, f->eol) < 0)
 					return oom(err);
@@ -249,7 +254,8 @@ static int apply_hunks(const struct lines *file, const struct lines *patch,
 		cursor = pos;
 	}
 	for (; cursor < file->n; cursor++) {
-		if (lines_push(out, file->v[cursor].text, file->v[cursor].len, file->v[cursor].eol) < 0)
+		if (lines_push(out, file->v[cursor].text, file->v[cursor].len,
+			       file->v[cursor].eol) < 0)
 			return oom(err);
 	}
 	return 0;
@@ -319,7 +325,7 @@ int tool_apply_patch(json_t *args, json_t **result, berth_err *err)
 	if (file_write(path, out, out_len, creating, err) < 0)
 		goto done;
 	*result = json_pack("{s:o, s:I}", "path", json_string_lossy(path, strlen(path), NULL),
-		"hunks", (json_int_t)count);
+			    "hunks", (json_int_t)count);
 	if (!*result) {
 		oom(err);
 		goto done;

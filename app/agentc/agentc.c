@@ -33,13 +33,13 @@ int agentc_left_ms(berth_deadline end)
 
 static int sys_fail(berth_err *err, berth_errkind kind, const char *what, const char *dir_path)
 {
-	return berth_err_driver(err, kind, BERTH_EC_AGENT, "agent socket in %s: %s: %s", dir_path, what,
-				strerror(errno));
+	return berth_err_driver(err, kind, BERTH_EC_AGENT, "agent socket in %s: %s: %s", dir_path,
+				what, strerror(errno));
 }
 
 /* Opens the socket beneath dir_path without following links and checks it is a socket. */
-int agentc_open_socket(const char *dir_path, const char *socket_name, int *fd_out, struct stat *st_out,
-		       berth_err *err)
+int agentc_open_socket(const char *dir_path, const char *socket_name, int *fd_out,
+		       struct stat *st_out, berth_err *err)
 {
 	struct stat st;
 	int dir_fd, fd;
@@ -47,11 +47,12 @@ int agentc_open_socket(const char *dir_path, const char *socket_name, int *fd_ou
 	*fd_out = -1;
 	dir_fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir_fd < 0)
-		return sys_fail(err, errno == ENOENT ? BERTH_E_NOT_FOUND : BERTH_E_INTERNAL, "open directory",
-				dir_path);
+		return sys_fail(err, errno == ENOENT ? BERTH_E_NOT_FOUND : BERTH_E_INTERNAL,
+				"open directory", dir_path);
 	fd = openat(dir_fd, socket_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		sys_fail(err, errno == ENOENT ? BERTH_E_NOT_FOUND : BERTH_E_INTERNAL, socket_name, dir_path);
+		sys_fail(err, errno == ENOENT ? BERTH_E_NOT_FOUND : BERTH_E_INTERNAL, socket_name,
+			 dir_path);
 		close(dir_fd);
 		return -1;
 	}
@@ -64,10 +65,12 @@ int agentc_open_socket(const char *dir_path, const char *socket_name, int *fd_ou
 	if (!S_ISSOCK(st.st_mode)) {
 		close(fd);
 		return berth_err_driver(err, BERTH_E_PRECONDITION, BERTH_EC_AGENT,
-					"agent socket in %s: %s is not a socket (%s)", dir_path, socket_name,
-					S_ISLNK(st.st_mode) ? "a symbolic link" :
-					S_ISREG(st.st_mode) ? "a regular file" :
-					S_ISDIR(st.st_mode) ? "a directory" : "another file type");
+					"agent socket in %s: %s is not a socket (%s)", dir_path,
+					socket_name,
+					S_ISLNK(st.st_mode)   ? "a symbolic link"
+					: S_ISREG(st.st_mode) ? "a regular file"
+					: S_ISDIR(st.st_mode) ? "a directory"
+							      : "another file type");
 	}
 	if (st_out)
 		*st_out = st;
@@ -77,7 +80,8 @@ int agentc_open_socket(const char *dir_path, const char *socket_name, int *fd_ou
 
 /* Connects to the socket the O_PATH fd names, through /proc/self/fd (the inode checked above,
  * whatever is at the name by now). The connect waits at most until end (SO_SNDTIMEO). */
-int agentc_connect(int path_fd, berth_deadline end, const char *dir_path, int *sock_out, berth_err *err)
+int agentc_connect(int path_fd, berth_deadline end, const char *dir_path, int *sock_out,
+		   berth_err *err)
 {
 	struct sockaddr_un addr;
 	int sock, ms = agentc_left_ms(end);
@@ -91,7 +95,8 @@ int agentc_connect(int path_fd, berth_deadline end, const char *dir_path, int *s
 		return sys_fail(err, BERTH_E_INTERNAL, "socket", dir_path);
 	if (ms == 0) {
 		close(sock);
-		return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT, "agent call: deadline exceeded");
+		return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT,
+				      "agent call: deadline exceeded");
 	}
 	if (ms > 0) {
 		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -100,11 +105,12 @@ int agentc_connect(int path_fd, berth_deadline end, const char *dir_path, int *s
 	}
 	if (connect(sock, (struct sockaddr *)&addr, sizeof addr) != 0) {
 		if (errno == EAGAIN || errno == EINPROGRESS || errno == ETIMEDOUT)
-			berth_err_driver(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT, "agent socket in %s: connect timed out",
-					 dir_path);
+			berth_err_driver(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT,
+					 "agent socket in %s: connect timed out", dir_path);
 		else
-			sys_fail(err, errno == ECONNREFUSED ? BERTH_E_UNAVAILABLE : BERTH_E_INTERNAL, "connect",
-				 dir_path);
+			sys_fail(err,
+				 errno == ECONNREFUSED ? BERTH_E_UNAVAILABLE : BERTH_E_INTERNAL,
+				 "connect", dir_path);
 		close(sock);
 		return -1;
 	}
@@ -127,17 +133,19 @@ static int wait_ready(int sock, short events, berth_deadline end, berth_err *err
 		int ms = agentc_left_ms(end), rc;
 
 		if (ms == 0)
-			return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT, "agent call: deadline exceeded");
+			return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT,
+					      "agent call: deadline exceeded");
 		rc = poll(&p, 1, ms);
 		if (rc > 0)
 			return 0;
 		if (rc < 0 && errno != EINTR)
-			return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "agent call: poll: %s",
-						strerror(errno));
+			return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+						"agent call: poll: %s", strerror(errno));
 	}
 }
 
-int agentc_send_all(int sock, const char *data, size_t len, berth_deadline end, size_t *sent, berth_err *err)
+int agentc_send_all(int sock, const char *data, size_t len, berth_deadline end, size_t *sent,
+		    berth_err *err)
 {
 	while (len > 0) {
 		ssize_t n = send(sock, data, len, MSG_NOSIGNAL);
@@ -156,15 +164,16 @@ int agentc_send_all(int sock, const char *data, size_t len, berth_deadline end, 
 				return -1;
 			continue;
 		}
-		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "agent call: send: %s",
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+					"agent call: send: %s",
 					n < 0 ? strerror(errno) : "nothing sent");
 	}
 	return 0;
 }
 
 /* Reads up to the first newline; the line (without it) into *out. */
-int agentc_read_line(int sock, size_t max, berth_deadline end, char **out, size_t *out_len, size_t *got,
-		     berth_err *err)
+int agentc_read_line(int sock, size_t max, berth_deadline end, char **out, size_t *out_len,
+		     size_t *got, berth_err *err)
 {
 	size_t cap = 64u << 10, used = 0;
 	char *buf = malloc(cap + 1);
@@ -194,12 +203,15 @@ int agentc_read_line(int sock, size_t max, berth_deadline end, char **out, size_
 			continue;
 		}
 		if (n < 0) {
-			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "agent call: recv: %s", strerror(errno));
+			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+					 "agent call: recv: %s", strerror(errno));
 			goto fail;
 		}
 		if (n == 0) {
-			berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
-				       "the agent closed the connection before a whole reply (%zu bytes read)", used);
+			berth_err_setc(
+				err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+				"the agent closed the connection before a whole reply (%zu bytes read)",
+				used);
 			goto fail;
 		}
 		if (got)
@@ -218,7 +230,8 @@ int agentc_read_line(int sock, size_t max, berth_deadline end, char **out, size_
 		if (used > max)
 			break;
 	}
-	berth_err_setc(err, BERTH_E_TOO_LARGE, BERTH_EC_AGENT, "the agent's reply is longer than %zu bytes", max);
+	berth_err_setc(err, BERTH_E_TOO_LARGE, BERTH_EC_AGENT,
+		       "the agent's reply is longer than %zu bytes", max);
 fail:
 	free(buf);
 	return -1;
@@ -235,8 +248,8 @@ char *agentc_request_line(const char *request, size_t len)
 	return line;
 }
 
-int agentc_begin(const char *request, size_t len, berth_deadline deadline, int cap_ms, berth_deadline *end,
-		 berth_err *err)
+int agentc_begin(const char *request, size_t len, berth_deadline deadline, int cap_ms,
+		 berth_deadline *end, berth_err *err)
 {
 	int budget_ms;
 
@@ -251,8 +264,8 @@ int agentc_begin(const char *request, size_t len, berth_deadline deadline, int c
 }
 
 int agentc_call(const char *dir_path, const char *socket_name, const char *request, size_t len,
-		berth_deadline deadline, int cap_ms, size_t max_reply, char **reply, size_t *reply_len,
-		berth_err *err)
+		berth_deadline deadline, int cap_ms, size_t max_reply, char **reply,
+		size_t *reply_len, berth_err *err)
 {
 	berth_deadline end = 0;
 	int path_fd = -1, sock = -1, rc = -1;

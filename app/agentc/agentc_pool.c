@@ -66,7 +66,8 @@ void agentc_pool_free(agentc_pool *pool)
 
 /* The kept connection for key, closing it when its socket is no longer that inode or it has
  * something to read (EOF, an error, bytes nobody asked for); connections idle too long go too. */
-static struct pool_conn *pool_find(agentc_pool *pool, const char *key, const struct stat *st, int64_t now)
+static struct pool_conn *pool_find(agentc_pool *pool, const char *key, const struct stat *st,
+				   int64_t now)
 {
 	struct pool_conn *found = NULL;
 
@@ -118,8 +119,9 @@ static struct pool_conn *pool_slot(agentc_pool *pool)
 }
 
 /* One exchange on sock: the line out, one line back. *sent and *got count the bytes moved. */
-static int exchange(int sock, const char *line, size_t line_len, berth_deadline end, size_t max_reply,
-		    char **reply, size_t *reply_len, size_t *sent, size_t *got, berth_err *err)
+static int exchange(int sock, const char *line, size_t line_len, berth_deadline end,
+		    size_t max_reply, char **reply, size_t *reply_len, size_t *sent, size_t *got,
+		    berth_err *err)
 {
 	*sent = 0;
 	*got = 0;
@@ -128,9 +130,9 @@ static int exchange(int sock, const char *line, size_t line_len, berth_deadline 
 	return agentc_read_line(sock, max_reply, end, reply, reply_len, got, err);
 }
 
-int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket_name, const char *request,
-		     size_t len, berth_deadline deadline, int cap_ms, size_t max_reply, char **reply, size_t *reply_len,
-		     berth_err *err)
+int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket_name,
+		     const char *request, size_t len, berth_deadline deadline, int cap_ms,
+		     size_t max_reply, char **reply, size_t *reply_len, berth_err *err)
 {
 	char key[POOL_KEY_MAX], *line = NULL;
 	struct pool_conn *c;
@@ -139,9 +141,10 @@ int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket
 	size_t sent, got;
 	int path_fd = -1, sock = -1, rc = -1;
 
-	if (!pool || (size_t)snprintf(key, sizeof key, "%s/%s", dir_path, socket_name) >= sizeof key)
-		return agentc_call(dir_path, socket_name, request, len, deadline, cap_ms, max_reply, reply, reply_len,
-				   err);
+	if (!pool ||
+	    (size_t)snprintf(key, sizeof key, "%s/%s", dir_path, socket_name) >= sizeof key)
+		return agentc_call(dir_path, socket_name, request, len, deadline, cap_ms, max_reply,
+				   reply, reply_len, err);
 	*reply = NULL;
 	*reply_len = 0;
 	if (max_reply == 0)
@@ -159,7 +162,8 @@ int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket
 		sock = c->sock;
 		c->sock = -1;
 		c->key[0] = '\0';
-		if (exchange(sock, line, len + 1, end, max_reply, reply, reply_len, &sent, &got, err) == 0 &&
+		if (exchange(sock, line, len + 1, end, max_reply, reply, reply_len, &sent, &got,
+			     err) == 0 &&
 		    got == *reply_len + 1)
 			goto keep;
 		close(sock);

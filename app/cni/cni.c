@@ -27,10 +27,10 @@
 /* One network: {name, cniVersion, plugins:[...], disableCheck?} (a .conf becomes a one-plugin
  * list, as libcni does). */
 struct netconf {
-	json_t *list;        /* owned */
+	json_t *list;	     /* owned */
 	const char *name;    /* borrowed from list */
 	const char *version; /* borrowed from list */
-	char *file;          /* owned: where it came from, for messages */
+	char *file;	     /* owned: where it came from, for messages */
 };
 
 static void netconf_free(struct netconf *nc)
@@ -91,8 +91,8 @@ static int first_conf_file(const char *conf_dir, char **path_out, berth_err *err
 	*path_out = NULL;
 	d = opendir(conf_dir);
 	if (!d)
-		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config dir %s: %s", conf_dir,
-				     strerror(errno));
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+					"cni config dir %s: %s", conf_dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    !(has_ext(de->d_name, ".conf") || has_ext(de->d_name, ".conflist") ||
@@ -111,9 +111,10 @@ static int first_conf_file(const char *conf_dir, char **path_out, berth_err *err
 		n++;
 	}
 	if (n == 0) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
-			      "cni config dir %s holds no network config (.conf, .conflist, .json)",
-			      conf_dir);
+		berth_err_driver(
+			err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+			"cni config dir %s holds no network config (.conf, .conflist, .json)",
+			conf_dir);
 		goto out;
 	}
 	qsort(names, n, sizeof *names, cmp_str);
@@ -145,18 +146,20 @@ static int load_netconf(const char *conf_dir, struct netconf *nc, berth_err *err
 	if (first_conf_file(conf_dir, &nc->file, err) != 0)
 		return -1;
 	if (stat(nc->file, &st) == 0 && st.st_size > (off_t)CNI_CONF_MAX_BYTES) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s is larger than %u bytes",
-			      nc->file, CNI_CONF_MAX_BYTES);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni config %s is larger than %u bytes", nc->file,
+				 CNI_CONF_MAX_BYTES);
 		goto fail;
 	}
 	root = json_load_file(nc->file, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: line %d: %s", nc->file,
-			      jerr.line, jerr.text);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni config %s: line %d: %s", nc->file, jerr.line, jerr.text);
 		goto fail;
 	}
 	if (!json_is_object(root)) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: not a JSON object", nc->file);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni config %s: not a JSON object", nc->file);
 		goto fail;
 	}
 	plugins = json_object_get(root, "plugins");
@@ -179,17 +182,18 @@ static int load_netconf(const char *conf_dir, struct netconf *nc, berth_err *err
 	nc->name = json_string_value(json_object_get(nc->list, "name"));
 	nc->version = json_string_value(json_object_get(nc->list, "cniVersion"));
 	if (!nc->name || !valid_id(nc->name, 100)) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: missing or invalid \"name\"",
-			      nc->file);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni config %s: missing or invalid \"name\"", nc->file);
 		goto fail;
 	}
 	if (!nc->version || !*nc->version) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: missing \"cniVersion\"",
-			      nc->file);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni config %s: missing \"cniVersion\"", nc->file);
 		goto fail;
 	}
 	if (!json_is_array(plugins) || json_array_size(plugins) == 0) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni config %s: no plugins", nc->file);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni config %s: no plugins", nc->file);
 		goto fail;
 	}
 	for (size_t i = 0; i < json_array_size(plugins); i++) {
@@ -198,7 +202,8 @@ static int load_netconf(const char *conf_dir, struct netconf *nc, berth_err *err
 
 		if (!json_is_object(p) || !type || !valid_id(type, 100)) {
 			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
-				      "cni config %s: plugin %zu has no valid \"type\"", nc->file, i);
+					 "cni config %s: plugin %zu has no valid \"type\"",
+					 nc->file, i);
 			goto fail;
 		}
 	}
@@ -233,8 +238,9 @@ static int find_plugin(const char *bin_dir, const char *type, char **path_out, b
 		if (*p == ':')
 			p++;
 	}
-	return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni plugin \"%s\" not found in %s", type,
-			     bin_dir ? bin_dir : "(no bin dir)");
+	return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				"cni plugin \"%s\" not found in %s", type,
+				bin_dir ? bin_dir : "(no bin dir)");
 }
 
 static int version_at_least_040(const char *v)
@@ -265,17 +271,20 @@ static int plugin_error(const struct call *c, const char *net, const char *type,
 	json_t *code = json_object_get(j, "code");
 
 	if (msg) {
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s/%s %s: %s%s%s (code %lld)", net, type,
-			      c->cmd, msg, details && *details ? ": " : "", details ? details : "",
-			      json_is_integer(code) ? (long long)json_integer_value(code) : -1LL);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni %s/%s %s: %s%s%s (code %lld)", net, type, c->cmd, msg,
+				 details && *details ? ": " : "", details ? details : "",
+				 json_is_integer(code) ? (long long)json_integer_value(code)
+						       : -1LL);
 	} else {
 		const char *text = r->errout && *r->errout ? r->errout : r->out;
 		size_t n = strlen(text);
 
 		while (n > 0 && isspace((unsigned char)text[n - 1]))
 			n--;
-		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s/%s %s: exit status %d%s%.*s", net, type,
-			      c->cmd, r->exit_code, n ? ": " : "", (int)(n > 300 ? 300 : n), text);
+		berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+				 "cni %s/%s %s: exit status %d%s%.*s", net, type, c->cmd,
+				 r->exit_code, n ? ": " : "", (int)(n > 300 ? 300 : n), text);
 	}
 	json_decref(j);
 	return -1;
@@ -287,9 +296,9 @@ static int run_plugin(const struct call *c, const char *net, const char *version
 		      berth_err *err)
 {
 	const char *type = json_string_value(json_object_get(plugin, "type"));
-	char *env[8] = {NULL};
+	char *env[8] = { NULL };
 	char *path = NULL, *input = NULL;
-	struct cni_exec_result r = {0};
+	struct cni_exec_result r = { 0 };
 	json_t *conf = NULL;
 	int rc = -1, ne = 0, budget;
 
@@ -315,7 +324,8 @@ static int run_plugin(const struct call *c, const char *net, const char *version
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (berth_deadline_budget(c->opts->deadline, c->timeout_ms, "cni plugin", &budget, err) != 0)
+	if (berth_deadline_budget(c->opts->deadline, c->timeout_ms, "cni plugin", &budget, err) !=
+	    0)
 		goto out;
 	if (cni_exec(path, env, input, strlen(input), budget, &r, err) != 0) {
 		/* The plugin's output and paths are detail; a deadline that cut it is the request's. */
@@ -337,8 +347,9 @@ static int run_plugin(const struct call *c, const char *net, const char *version
 
 		if (!json_is_object(res)) {
 			json_decref(res);
-			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s/%s %s: unparsable result: %s",
-				      net, type, c->cmd, jerr.text);
+			berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+					 "cni %s/%s %s: unparsable result: %s", net, type, c->cmd,
+					 jerr.text);
 			goto out;
 		}
 		*result_out = res;
@@ -363,8 +374,7 @@ static int cache_name(const char *net, const struct call *c, char *buf, size_t s
 }
 
 /* Cached ADD result: *result_out NEW, or NULL when there is none. */
-static int cache_load(const struct call *c, const char *net, json_t **result_out,
-		      berth_err *err)
+static int cache_load(const struct call *c, const char *net, json_t **result_out, berth_err *err)
 {
 	char name[512];
 	char *text = NULL;
@@ -405,8 +415,7 @@ static int cache_load(const struct call *c, const char *net, json_t **result_out
 	return 0;
 }
 
-static int cache_store(const struct call *c, const char *net, const json_t *result,
-		       berth_err *err)
+static int cache_store(const struct call *c, const char *net, const json_t *result, berth_err *err)
 {
 	char name[512];
 	char *text = NULL;
@@ -500,7 +509,8 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(ifaces, i, v) {
+	json_array_foreach(ifaces, i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "name"));
 		const char *sandbox = json_string_value(json_object_get(v, "sandbox"));
 
@@ -511,7 +521,8 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 	}
 	/* first IPv4 address of ifname, else the first IPv4 address at all */
 	for (int pass = 0; pass < 2 && !addr; pass++) {
-		json_array_foreach(ips, i, v) {
+		json_array_foreach(ips, i, v)
+		{
 			const char *a = json_string_value(json_object_get(v, "address"));
 			json_t *idx = json_object_get(v, "interface");
 
@@ -530,17 +541,19 @@ static int fill_result(const json_t *res, const char *net, const char *ifname,
 		gw = json_string_value(json_object_get(ip4, "gateway"));
 	}
 	if (!addr || !ipv4_text(addr, 1))
-		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: result has no IPv4 address",
-				     net);
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+					"cni %s: result has no IPv4 address", net);
 	if (gw && *gw && !ipv4_text(gw, 0))
-		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: malformed result", net);
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+					"cni %s: malformed result", net);
 	if (!out)
 		return 0;
 	memset(out, 0, sizeof *out);
 	if (copy_field(out->network, sizeof out->network, net) != 0 ||
 	    copy_field(out->cidr, sizeof out->cidr, addr) != 0 ||
 	    copy_field(out->gateway, sizeof out->gateway, gw ? gw : "") != 0)
-		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK, "cni %s: malformed result", net);
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NETWORK,
+					"cni %s: malformed result", net);
 	snprintf(out->ip, sizeof out->ip, "%.*s", (int)strcspn(addr, "/"), addr);
 	return 0;
 }
@@ -564,8 +577,8 @@ int cni_result_parse(const char *text, size_t len, const char *net, const char *
 
 /* ---- operations --------------------------------------------------------------------------- */
 
-static int check_args(const struct cni_net_opts *opts, const char *container_id,
-		      const char *ifname, berth_err *err)
+static int check_args(const struct cni_net_opts *opts, const char *container_id, const char *ifname,
+		      berth_err *err)
 {
 	if (!opts || !opts->bin_dir || !*opts->bin_dir)
 		return berth_err_set(err, BERTH_E_INVALID, "cni: no plugin dir");
@@ -624,7 +637,8 @@ static int del_chain(const struct call *c, const struct netconf *nc, const json_
 		berth_err_clear(&perr);
 		if (run_plugin(c, nc->name, nc->version, json_array_get(plugins, i),
 			       version_at_least_040(nc->version) ? prev_result : NULL, NULL,
-			       &perr) != 0 && rc == 0) {
+			       &perr) != 0 &&
+		    rc == 0) {
 			if (err)
 				*err = perr;
 			rc = -1;
@@ -661,7 +675,8 @@ static int add_network(const struct call *c, const struct netconf *nc, json_t **
 	size_t i;
 
 	*result_out = NULL;
-	json_array_foreach(plugins, i, p) {
+	json_array_foreach(plugins, i, p)
+	{
 		json_t *res;
 
 		if (run_plugin(c, nc->name, nc->version, p, prev, &res, err) != 0) {
@@ -717,7 +732,8 @@ static int check_network(const struct call *c, const struct netconf *nc, json_t 
 				     c->container_id, c->ifname);
 	if (!json_is_true(json_object_get(nc->list, "disableCheck")) &&
 	    version_at_least_040(nc->version)) {
-		json_array_foreach(plugins, i, p) {
+		json_array_foreach(plugins, i, p)
+		{
 			if (run_plugin(c, nc->name, nc->version, p, cached, NULL, err) != 0) {
 				json_decref(cached);
 				return -1;

@@ -61,10 +61,10 @@ static void kill_and_reap(pid_t pid)
 int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_t stdin_len,
 	     int timeout_ms, struct cni_exec_result *res, berth_err *err)
 {
-	int in_sv[2] = {-1, -1}, out_p[2] = {-1, -1}, err_p[2] = {-1, -1};
+	int in_sv[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char *argv[] = {(char *)path, NULL};
+	char *argv[] = { (char *)path, NULL };
 	size_t out_cap = 0, err_cap = 0, err_len = 0, written = 0;
 	long long deadline = berth_now_ms() + timeout_ms;
 	int fa_ok = 0, attr_ok = 0, out_eof = 0, err_eof = 0, status = 0, rc;
@@ -128,15 +128,15 @@ int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_
 			goto timeout;
 		if (in_sv[0] >= 0) {
 			iin = n;
-			pf[n++] = (struct pollfd){.fd = in_sv[0], .events = POLLOUT};
+			pf[n++] = (struct pollfd){ .fd = in_sv[0], .events = POLLOUT };
 		}
 		if (!out_eof) {
 			iout = n;
-			pf[n++] = (struct pollfd){.fd = out_p[0], .events = POLLIN};
+			pf[n++] = (struct pollfd){ .fd = out_p[0], .events = POLLIN };
 		}
 		if (!err_eof) {
 			ierr = n;
-			pf[n++] = (struct pollfd){.fd = err_p[0], .events = POLLIN};
+			pf[n++] = (struct pollfd){ .fd = err_p[0], .events = POLLIN };
 		}
 		if (poll(pf, (nfds_t)n, (int)left) < 0) {
 			if (errno == EINTR)
@@ -158,7 +158,8 @@ int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_
 		if (iout >= 0 && pf[iout].revents) {
 			int d = drain(out_p[0], &res->out, &res->out_len, &out_cap, OUT_MAX);
 			if (d < 0) {
-				berth_err_set(err, BERTH_E_INTERNAL, "cni: reading plugin output failed");
+				berth_err_set(err, BERTH_E_INTERNAL,
+					      "cni: reading plugin output failed");
 				goto kill_fail;
 			}
 			out_eof = d;
@@ -166,7 +167,8 @@ int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_
 		if (ierr >= 0 && pf[ierr].revents) {
 			int d = drain(err_p[0], &res->errout, &err_len, &err_cap, ERR_MAX);
 			if (d < 0) {
-				berth_err_set(err, BERTH_E_INTERNAL, "cni: reading plugin output failed");
+				berth_err_set(err, BERTH_E_INTERNAL,
+					      "cni: reading plugin output failed");
 				goto kill_fail;
 			}
 			err_eof = d;
@@ -186,8 +188,9 @@ int cni_exec(const char *path, char *const envp[], const char *stdin_data, size_
 			goto timeout;
 		usleep(2000);
 	}
-	res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
-			 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+	res->exit_code = WIFEXITED(status)     ? WEXITSTATUS(status)
+			 : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+					       : 255;
 	close(out_p[0]);
 	close(err_p[0]);
 	posix_spawn_file_actions_destroy(&fa);

@@ -13,10 +13,10 @@
 #include "berth/err.h"
 
 struct cni_exec_result {
-	int exit_code;   /* 0..255, or 128+signal when killed by a signal */
-	char *out;       /* NEW, NUL-terminated stdout (at most 4 MiB kept) */
+	int exit_code; /* 0..255, or 128+signal when killed by a signal */
+	char *out;     /* NEW, NUL-terminated stdout (at most 4 MiB kept) */
 	size_t out_len;
-	char *errout;    /* NEW, NUL-terminated start of stderr (at most 8 KiB kept) */
+	char *errout; /* NEW, NUL-terminated start of stderr (at most 8 KiB kept) */
 };
 
 /* Runs path with argv {path} and envp, feeding stdin_data, until it exits or timeout_ms pass.

@@ -119,8 +119,9 @@ ctd_conn *ctd_conn_new(const char *socket_path, const char *ns, int default_time
 		       berth_err *err)
 {
 	if (!socket_path || !*socket_path || !ns || !*ns || default_timeout_ms <= 0) {
-		berth_err_set(err, BERTH_E_INVALID,
-			      "containerd: socket path, namespace and a positive timeout are required");
+		berth_err_set(
+			err, BERTH_E_INVALID,
+			"containerd: socket path, namespace and a positive timeout are required");
 		return NULL;
 	}
 	ctd_conn *c = calloc(1, sizeof(*c));
@@ -231,9 +232,11 @@ struct call {
 static const ProtobufCMethodDescriptor *find_method(const ProtobufCServiceDescriptor *svc,
 						    const char *method, berth_err *err)
 {
-	const ProtobufCMethodDescriptor *m = protobuf_c_service_descriptor_get_method_by_name(svc, method);
+	const ProtobufCMethodDescriptor *m = protobuf_c_service_descriptor_get_method_by_name(
+		svc, method);
 	if (!m)
-		berth_err_set(err, BERTH_E_INTERNAL, "%s.%s: no such method", svc->short_name, method);
+		berth_err_set(err, BERTH_E_INTERNAL, "%s.%s: no such method", svc->short_name,
+			      method);
 	return m;
 }
 
@@ -279,8 +282,8 @@ static int call_begin(struct call *k, ctd_conn *c, const ProtobufCServiceDescrip
 	char path[256];
 	int plen = snprintf(path, sizeof(path), "/%s/%s", svc->name, method);
 	if (plen < 0 || (size_t)plen >= sizeof(path))
-		return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD, "%s: method path too long",
-				      k->name);
+		return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD,
+				      "%s: method path too long", k->name);
 	gpr_timespec deadline;
 	if (deadline_for(k, timeout_ms, &deadline, err) != 0)
 		return -1;
@@ -289,8 +292,8 @@ static int call_begin(struct call *k, ctd_conn *c, const ProtobufCServiceDescrip
 					 deadline, NULL);
 	grpc_slice_unref(spath);
 	if (!k->gc)
-		return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD, "%s: cannot create call",
-				      k->name);
+		return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_CONTAINERD,
+				      "%s: cannot create call", k->name);
 	return 0;
 }
 
@@ -460,8 +463,8 @@ static int status_result(struct call *k, berth_err *err)
 	} else {
 		snprintf(msg, sizeof(msg), "gRPC status %d", (int)k->status);
 	}
-	return berth_err_driver(err, ctd_status_kind(k->status), BERTH_EC_CONTAINERD, "%s: %s", k->name,
-				msg);
+	return berth_err_driver(err, ctd_status_kind(k->status), BERTH_EC_CONTAINERD, "%s: %s",
+				k->name, msg);
 }
 
 /* ---- unary ----------------------------------------------------------------------------------- */
@@ -478,7 +481,7 @@ static int unary_once(ctd_conn *c, const ProtobufCServiceDescriptor *svc,
 		goto out;
 	sbb = pack(req);
 	grpc_op ops[6] = {
-		op_send_md(&k), op_send_msg(sbb), op_plain(GRPC_OP_SEND_CLOSE_FROM_CLIENT),
+		op_send_md(&k), op_send_msg(sbb),  op_plain(GRPC_OP_SEND_CLOSE_FROM_CLIENT),
 		op_recv_md(&k), op_recv_msg(&rbb), op_recv_status(&k),
 	};
 	if (run_batch(&k, ops, 6) < 0) {
@@ -530,7 +533,8 @@ int ctd_call_unary(ctd_conn *c, const ProtobufCServiceDescriptor *svc, const cha
 	if (rc != 0 && c->last_status == GRPC_STATUS_UNAVAILABLE && (flags & CTD_IDEMPOTENT))
 		rc = unary_once(c, svc, m, req, resp, timeout_ms, e);
 	if (t0)
-		metrics_observe_dep(METRICS_DEP_CONTAINERD, metrics_now_us() - t0, rc == 0 ? BERTH_OK : e->kind);
+		metrics_observe_dep(METRICS_DEP_CONTAINERD, metrics_now_us() - t0,
+				    rc == 0 ? BERTH_OK : e->kind);
 	return rc;
 }
 
@@ -550,7 +554,9 @@ static int stream_once(ctd_conn *c, const ProtobufCServiceDescriptor *svc,
 		goto out;
 	sbb = pack(req);
 	grpc_op ops[4] = {
-		op_send_md(&k), op_send_msg(sbb), op_plain(GRPC_OP_SEND_CLOSE_FROM_CLIENT),
+		op_send_md(&k),
+		op_send_msg(sbb),
+		op_plain(GRPC_OP_SEND_CLOSE_FROM_CLIENT),
 		op_recv_md(&k),
 	};
 	if (run_batch(&k, ops, 4) < 0) {
@@ -582,8 +588,8 @@ static int stream_once(ctd_conn *c, const ProtobufCServiceDescriptor *svc,
 		c->last_status = k.status;
 		goto out;
 	}
-	if (stop > 0 || (k.cancelled && k.status == GRPC_STATUS_CANCELLED &&
-			 (flags & CTD_CANCEL_ENDS_OK))) {
+	if (stop > 0 ||
+	    (k.cancelled && k.status == GRPC_STATUS_CANCELLED && (flags & CTD_CANCEL_ENDS_OK))) {
 		c->last_status = GRPC_STATUS_OK;
 		rc = 0;
 		goto out;
@@ -614,7 +620,8 @@ int ctd_call_server_stream(ctd_conn *c, const ProtobufCServiceDescriptor *svc, c
 	    (flags & CTD_IDEMPOTENT))
 		rc = stream_once(c, svc, m, req, fn, ud, timeout_ms, flags, &delivered, e);
 	if (t0)
-		metrics_observe_dep(METRICS_DEP_CONTAINERD, metrics_now_us() - t0, rc == 0 ? BERTH_OK : e->kind);
+		metrics_observe_dep(METRICS_DEP_CONTAINERD, metrics_now_us() - t0,
+				    rc == 0 ? BERTH_OK : e->kind);
 	return rc;
 }
 
@@ -634,7 +641,8 @@ ctd_bidi *ctd_bidi_open(ctd_conn *c, const ProtobufCServiceDescriptor *svc, cons
 		return NULL;
 	ctd_bidi *b = calloc(1, sizeof(*b));
 	if (!b) {
-		berth_err_set(err, BERTH_E_INTERNAL, "%s.%s: out of memory", svc->short_name, method);
+		berth_err_set(err, BERTH_E_INTERNAL, "%s.%s: out of memory", svc->short_name,
+			      method);
 		return NULL;
 	}
 	b->m = m;

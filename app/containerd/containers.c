@@ -58,7 +58,8 @@ int ctd_container_create(ctd_conn *c, const ctd_container_opts *o, berth_err *er
 	Containerd__Services__Containers__V1__CreateContainerRequest req =
 		CONTAINERD__SERVICES__CONTAINERS__V1__CREATE_CONTAINER_REQUEST__INIT;
 	if (!o->id || !o->spec_json)
-		return berth_err_set(err, BERTH_E_INVALID, "Containers.Create: id and spec required");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "Containers.Create: id and spec required");
 	rt.name = CTD_STR(o->runtime ? o->runtime : CTD_RUNTIME_RUNC_V2);
 	spec.type_url = CTD_STR(CTD_SPEC_TYPE_URL);
 	spec.value.data = (uint8_t *)o->spec_json;
@@ -69,8 +70,9 @@ int ctd_container_create(ctd_conn *c, const ctd_container_opts *o, berth_err *er
 	ctr.spec = &spec;
 	ctr.snapshotter = CTD_STR(o->snapshotter);
 	ctr.snapshot_key = CTD_STR(o->snapshot_key);
-	if (CTD_MAP_BUILD(&containerd__services__containers__v1__container__labels_entry__descriptor,
-			  o->labels, o->n_labels, ctr.labels, ctr.n_labels) != 0)
+	if (CTD_MAP_BUILD(
+		    &containerd__services__containers__v1__container__labels_entry__descriptor,
+		    o->labels, o->n_labels, ctr.labels, ctr.n_labels) != 0)
 		return ctd_nomem(err, "Containers.Create");
 	req.container = &ctr;
 	int rc = CTD_UNARY(c, SVC, "Create", &req, NULL, 0, err);
@@ -126,7 +128,8 @@ int ctd_container_get(ctd_conn *c, const char *id, ctd_container **out, berth_er
 		return -1;
 	if (!resp->container) {
 		ctd_reply_free(resp);
-		return berth_err_set(err, BERTH_E_INTERNAL, "Containers.Get: reply without container");
+		return berth_err_set(err, BERTH_E_INTERNAL,
+				     "Containers.Get: reply without container");
 	}
 	ctr = malloc(sizeof(*ctr));
 	if (!ctr || container_of(ctr, resp->container) != 0) {
@@ -157,7 +160,8 @@ int ctd_container_list(ctd_conn *c, const char *const *filters, size_t n_filters
 		return ctd_nomem(err, "Containers.List");
 	}
 	list->owner_ = resp;
-	if (resp->n_containers && !(list->items = calloc(resp->n_containers, sizeof(*list->items)))) {
+	if (resp->n_containers &&
+	    !(list->items = calloc(resp->n_containers, sizeof(*list->items)))) {
 		ctd_containers_free(list);
 		return ctd_nomem(err, "Containers.List");
 	}
@@ -194,8 +198,9 @@ int ctd_container_update_labels(ctd_conn *c, const char *id, const ctd_label *la
 	if (n_labels == 0)
 		return 0;
 	ctr.id = CTD_STR(id);
-	if (CTD_MAP_BUILD(&containerd__services__containers__v1__container__labels_entry__descriptor,
-			  labels, n_labels, ctr.labels, ctr.n_labels) != 0)
+	if (CTD_MAP_BUILD(
+		    &containerd__services__containers__v1__container__labels_entry__descriptor,
+		    labels, n_labels, ctr.labels, ctr.n_labels) != 0)
 		return ctd_nomem(err, "Containers.Update");
 	int rc = ctd_label_paths(labels, n_labels, &mask.paths, err);
 	if (rc == 0) {

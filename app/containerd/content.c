@@ -90,8 +90,8 @@ static int collect(const uint8_t *data, size_t len, int64_t offset, void *ud, be
 	struct buf_ctx *b = ud;
 	(void)offset;
 	if (len > b->max - b->len)
-		return berth_err_set(err, BERTH_E_TOO_LARGE, "Content.Read: blob larger than %zu bytes",
-				     b->max);
+		return berth_err_set(err, BERTH_E_TOO_LARGE,
+				     "Content.Read: blob larger than %zu bytes", b->max);
 	uint8_t *n = realloc(b->data, b->len + len + 1);
 	if (!n)
 		return ctd_nomem(err, "Content.Read");
@@ -196,7 +196,8 @@ int ctd_content_write(ctd_conn *c, const char *ref, const char *expected, int64_
 		ctd_reply_free(resp);
 		resp = NULL;
 		if (server_offset != offset) {
-			berth_err_set(err, BERTH_E_INTERNAL, "Content.Write: server at %lld, we at %lld",
+			berth_err_set(err, BERTH_E_INTERNAL,
+				      "Content.Write: server at %lld, we at %lld",
 				      (long long)server_offset, (long long)offset);
 			goto fail;
 		}
@@ -274,15 +275,16 @@ int ctd_content_write_buf(ctd_conn *c, const char *ref, const char *expected, co
 int ctd_content_update_labels(ctd_conn *c, const char *digest, const ctd_label *labels,
 			      size_t n_labels, berth_err *err)
 {
-	Containerd__Services__Content__V1__Info info = CONTAINERD__SERVICES__CONTENT__V1__INFO__INIT;
+	Containerd__Services__Content__V1__Info info =
+		CONTAINERD__SERVICES__CONTENT__V1__INFO__INIT;
 	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
 	Containerd__Services__Content__V1__UpdateRequest req =
 		CONTAINERD__SERVICES__CONTENT__V1__UPDATE_REQUEST__INIT;
 	if (n_labels == 0)
 		return 0;
 	info.digest = CTD_STR(digest);
-	if (CTD_MAP_BUILD(&containerd__services__content__v1__info__labels_entry__descriptor, labels,
-			  n_labels, info.labels, info.n_labels) != 0)
+	if (CTD_MAP_BUILD(&containerd__services__content__v1__info__labels_entry__descriptor,
+			  labels, n_labels, info.labels, info.n_labels) != 0)
 		return ctd_nomem(err, "Content.Update");
 	int rc = ctd_label_paths(labels, n_labels, &mask.paths, err);
 	if (rc == 0) {

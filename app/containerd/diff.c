@@ -72,7 +72,8 @@ int ctd_diff_diff(ctd_conn *c, const ctd_mounts *lower, const ctd_mounts *upper,
 		ctd_nomem(err, "Diff.Diff");
 		goto fail;
 	}
-	blob->desc = (ctd_descriptor){ resp->diff->media_type, resp->diff->digest, resp->diff->size };
+	blob->desc = (ctd_descriptor){ resp->diff->media_type, resp->diff->digest,
+				       resp->diff->size };
 	blob->owner_ = resp;
 	resp = NULL;
 	*out = blob;

@@ -32,8 +32,8 @@ static int sub_msg(const ProtobufCMessage *msg, void *ud, berth_err *err)
 	return sc->fn(&env, sc->ud, err);
 }
 
-int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filters,
-			 ctd_event_fn fn, void *ud, berth_err *err)
+int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filters, ctd_event_fn fn,
+			 void *ud, berth_err *err)
 {
 	Containerd__Services__Events__V1__SubscribeRequest req =
 		CONTAINERD__SERVICES__EVENTS__V1__SUBSCRIBE_REQUEST__INIT;
@@ -85,7 +85,7 @@ int ctd_event_task_exit(const ctd_envelope *env, ctd_task_exit_event **out, bert
 		ctd_reply_free(pb);
 		return ctd_nomem(err, "TaskExit event");
 	}
-	*ev = (ctd_task_exit_event){ pb->container_id, pb->id, pb->pid, pb->exit_status,
+	*ev = (ctd_task_exit_event){ pb->container_id,		 pb->id, pb->pid, pb->exit_status,
 				     ctd_time_of(pb->exited_at), pb };
 	*out = ev;
 	return 0;

@@ -40,10 +40,10 @@
 
 /* One captured stream. */
 struct capture {
-	int fd;        /* read end of the FIFO (non-blocking); -1 if never opened */
+	int fd; /* read end of the FIFO (non-blocking); -1 if never opened */
 	bool eof;
-	size_t max;    /* bytes kept at most */
-	char *buf;     /* NEW; len bytes kept, room for a NUL */
+	size_t max; /* bytes kept at most */
+	char *buf;  /* NEW; len bytes kept, room for a NUL */
 	size_t len;
 	size_t cap;
 	bool truncated;
@@ -51,8 +51,8 @@ struct capture {
 
 struct drain {
 	struct capture s[2]; /* stdout, stderr */
-	int wake[2];         /* write end closed: the process has ended, finish within the grace */
-	int error;           /* errno of a failed poll/read/allocation; 0 */
+	int wake[2];	     /* write end closed: the process has ended, finish within the grace */
+	int error;	     /* errno of a failed poll/read/allocation; 0 */
 };
 
 /* Keeps what fits under max of data; drops the rest. Grows the buffer as data arrives. */
@@ -227,7 +227,8 @@ int ctd_exec_wait(ctd_conn *c, const char *container_id, const char *exec_id,
 	if (ctd_task_exec(c, container_id, exec_id, o->process_json, &io, err) != 0)
 		goto done;
 	/* The exec's own timeout, never past the connection's deadline. */
-	berth_deadline deadline = berth_deadline_min(berth_deadline_after(o->timeout_ms), saved_deadline);
+	berth_deadline deadline = berth_deadline_min(berth_deadline_after(o->timeout_ms),
+						     saved_deadline);
 	if (ctd_task_start(c, container_id, exec_id, NULL, err) != 0)
 		goto stop;
 	int perr = pthread_create(&thread, NULL, drain_main, &d);
@@ -256,7 +257,7 @@ stop:
 		berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
 			       "exec %s in %s: no exit within %lld ms", exec_id, container_id,
 			       (long long)(deadline - started));
-delete:;
+	delete:;
 	/* Always drop the process, or the exec id stays taken and the shim keeps its state. */
 	berth_err derr;
 	if (ctd_task_delete_process(c, container_id, exec_id, NULL, &derr) != 0) {

@@ -150,8 +150,8 @@ static int image_call(ctd_conn *c, const char *method, const char *name,
 	desc.size = target->size;
 	img.name = CTD_STR(name);
 	img.target = &desc;
-	if (CTD_MAP_BUILD(&containerd__services__images__v1__image__labels_entry__descriptor, labels,
-			  n_labels, img.labels, img.n_labels) != 0)
+	if (CTD_MAP_BUILD(&containerd__services__images__v1__image__labels_entry__descriptor,
+			  labels, n_labels, img.labels, img.n_labels) != 0)
 		return ctd_nomem(err, "Images");
 	int rc;
 	if (method[0] == 'C') {

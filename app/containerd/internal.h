@@ -51,13 +51,14 @@ int ctd_mounts_take(ctd_mounts *out, ProtobufCMessage *reply, size_t n,
 int ctd_mounts_proto(const ctd_mounts *m, Containerd__Types__Mount ***out, berth_err *err);
 
 /* Builds a map<string,string> field (entries and count) from labels, typed for the field. */
-#define CTD_MAP_BUILD(entry_desc, labels, n_labels, field, n_field)                               \
-	ctd_map_build((entry_desc), (labels), (n_labels), (ProtobufCMessage ***)&(field), &(n_field))
+#define CTD_MAP_BUILD(entry_desc, labels, n_labels, field, n_field)                                \
+	ctd_map_build((entry_desc), (labels), (n_labels), (ProtobufCMessage ***)&(field),          \
+		      &(n_field))
 #define CTD_MAP_FREE(field, n_field) ctd_map_free((ProtobufCMessage **)(field), (n_field))
 
 /* Unary call with the connection's deadline. */
-#define CTD_UNARY(c, svc, method, req, resp, flags, err)                                          \
-	ctd_call_unary((c), (svc), (method), (const ProtobufCMessage *)(req),                     \
+#define CTD_UNARY(c, svc, method, req, resp, flags, err)                                           \
+	ctd_call_unary((c), (svc), (method), (const ProtobufCMessage *)(req),                      \
 		       (ProtobufCMessage **)(resp), 0, (flags), (err))
 
 /* Field-mask paths "labels.<key>" for a label update; NEW array of NEW strings (ctd_paths_free). */

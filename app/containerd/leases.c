@@ -34,8 +34,9 @@ int ctd_lease_create(ctd_conn *c, const char *id, int expire_s, const ctd_label 
 	}
 	req.id = CTD_STR(id);
 	int rc = -1;
-	if (CTD_MAP_BUILD(&containerd__services__leases__v1__create_request__labels_entry__descriptor,
-			  all, n, req.labels, req.n_labels) != 0) {
+	if (CTD_MAP_BUILD(
+		    &containerd__services__leases__v1__create_request__labels_entry__descriptor,
+		    all, n, req.labels, req.n_labels) != 0) {
 		ctd_nomem(err, "Leases.Create");
 	} else {
 		rc = CTD_UNARY(c, SVC, "Create", &req, NULL, 0, err);

@@ -19,17 +19,14 @@ static int info_of(ctd_snapshot_info *dst, const pb_info *src)
 	dst->name = src->name;
 	dst->parent = src->parent;
 	switch (src->kind) {
-	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__VIEW:
-		dst->kind = CTD_SNAPSHOT_VIEW;
-		break;
+	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__VIEW: dst->kind = CTD_SNAPSHOT_VIEW; break;
 	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__ACTIVE:
 		dst->kind = CTD_SNAPSHOT_ACTIVE;
 		break;
 	case CONTAINERD__SERVICES__SNAPSHOTS__V1__KIND__COMMITTED:
 		dst->kind = CTD_SNAPSHOT_COMMITTED;
 		break;
-	default:
-		dst->kind = CTD_SNAPSHOT_UNKNOWN;
+	default: dst->kind = CTD_SNAPSHOT_UNKNOWN;
 	}
 	dst->created_at = ctd_time_of(src->created_at);
 	dst->updated_at = ctd_time_of(src->updated_at);

@@ -191,7 +191,8 @@ int ctd_task_list(ctd_conn *c, ctd_tasks **out, berth_err *err)
 	if (CTD_UNARY(c, SVC, "List", &req, &resp, CTD_IDEMPOTENT, err) != 0)
 		return -1;
 	list = calloc(1, sizeof(*list));
-	if (!list || (resp->n_tasks && !(list->items = calloc(resp->n_tasks, sizeof(*list->items))))) {
+	if (!list ||
+	    (resp->n_tasks && !(list->items = calloc(resp->n_tasks, sizeof(*list->items))))) {
 		free(list);
 		ctd_reply_free(resp);
 		return ctd_nomem(err, "Tasks.List");
@@ -200,7 +201,8 @@ int ctd_task_list(ctd_conn *c, ctd_tasks **out, berth_err *err)
 	for (size_t i = 0; i < resp->n_tasks; i++) {
 		const Containerd__V1__Types__Process *p = resp->tasks[i];
 		list->items[i] = (ctd_process){ p->container_id, p->id, p->pid,
-						ctd_task_status_from_proto(p->status), p->exit_status };
+						ctd_task_status_from_proto(p->status),
+						p->exit_status };
 	}
 	list->n = resp->n_tasks;
 	*out = list;
@@ -233,7 +235,8 @@ int ctd_task_metrics(ctd_conn *c, const char *container_id, ctd_metrics **out, b
 		return -1;
 	if (resp->n_metrics == 0) {
 		ctd_reply_free(resp);
-		return berth_err_set(err, BERTH_E_NOT_FOUND, "Tasks.Metrics: no task %s", container_id);
+		return berth_err_set(err, BERTH_E_NOT_FOUND, "Tasks.Metrics: no task %s",
+				     container_id);
 	}
 	if (!(m = calloc(1, sizeof(*m)))) {
 		ctd_reply_free(resp);

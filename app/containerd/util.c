@@ -17,22 +17,14 @@ void ctd_reply_free(void *reply)
 berth_errkind ctd_status_kind(int grpc_code)
 {
 	switch (grpc_code) {
-	case GRPC_STATUS_OK:
-		return BERTH_OK;
-	case GRPC_STATUS_NOT_FOUND:
-		return BERTH_E_NOT_FOUND;
-	case GRPC_STATUS_ALREADY_EXISTS:
-		return BERTH_E_ALREADY_EXISTS;
-	case GRPC_STATUS_FAILED_PRECONDITION:
-		return BERTH_E_PRECONDITION;
-	case GRPC_STATUS_UNAVAILABLE:
-		return BERTH_E_UNAVAILABLE;
-	case GRPC_STATUS_DEADLINE_EXCEEDED:
-		return BERTH_E_TIMEOUT;
-	case GRPC_STATUS_INVALID_ARGUMENT:
-		return BERTH_E_INVALID;
-	default:
-		return BERTH_E_INTERNAL;
+	case GRPC_STATUS_OK: return BERTH_OK;
+	case GRPC_STATUS_NOT_FOUND: return BERTH_E_NOT_FOUND;
+	case GRPC_STATUS_ALREADY_EXISTS: return BERTH_E_ALREADY_EXISTS;
+	case GRPC_STATUS_FAILED_PRECONDITION: return BERTH_E_PRECONDITION;
+	case GRPC_STATUS_UNAVAILABLE: return BERTH_E_UNAVAILABLE;
+	case GRPC_STATUS_DEADLINE_EXCEEDED: return BERTH_E_TIMEOUT;
+	case GRPC_STATUS_INVALID_ARGUMENT: return BERTH_E_INVALID;
+	default: return BERTH_E_INTERNAL;
 	}
 }
 
@@ -209,33 +201,23 @@ int ctd_mounts_proto(const ctd_mounts *m, Containerd__Types__Mount ***out, berth
 ctd_task_status ctd_task_status_from_proto(int proto_status)
 {
 	switch (proto_status) {
-	case CONTAINERD__V1__TYPES__STATUS__CREATED:
-		return CTD_TASK_CREATED;
-	case CONTAINERD__V1__TYPES__STATUS__RUNNING:
-		return CTD_TASK_RUNNING;
-	case CONTAINERD__V1__TYPES__STATUS__STOPPED:
-		return CTD_TASK_STOPPED;
+	case CONTAINERD__V1__TYPES__STATUS__CREATED: return CTD_TASK_CREATED;
+	case CONTAINERD__V1__TYPES__STATUS__RUNNING: return CTD_TASK_RUNNING;
+	case CONTAINERD__V1__TYPES__STATUS__STOPPED: return CTD_TASK_STOPPED;
 	case CONTAINERD__V1__TYPES__STATUS__PAUSED:
-	case CONTAINERD__V1__TYPES__STATUS__PAUSING:
-		return CTD_TASK_PAUSED;
-	default:
-		return CTD_TASK_UNKNOWN;
+	case CONTAINERD__V1__TYPES__STATUS__PAUSING: return CTD_TASK_PAUSED;
+	default: return CTD_TASK_UNKNOWN;
 	}
 }
 
 const char *ctd_task_status_name(ctd_task_status s)
 {
 	switch (s) {
-	case CTD_TASK_CREATED:
-		return "created";
-	case CTD_TASK_RUNNING:
-		return "running";
-	case CTD_TASK_STOPPED:
-		return "stopped";
-	case CTD_TASK_PAUSED:
-		return "paused";
-	default:
-		return "unknown";
+	case CTD_TASK_CREATED: return "created";
+	case CTD_TASK_RUNNING: return "running";
+	case CTD_TASK_STOPPED: return "stopped";
+	case CTD_TASK_PAUSED: return "paused";
+	default: return "unknown";
 	}
 }
 

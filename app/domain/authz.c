@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct authz_policy AUTHZ_OWNER_OR_ADMIN = { .allow_public_member = false, .allow_guest = false };
+const struct authz_policy AUTHZ_OWNER_OR_ADMIN = { .allow_public_member = false,
+						   .allow_guest = false };
 const struct authz_policy AUTHZ_WITH_GUEST = { .allow_public_member = true, .allow_guest = true };
 
 enum authz_decision authz_decide(const struct authz_caller *caller, const struct authz_bot *bot,
@@ -59,8 +60,8 @@ fail:
 	return -1;
 }
 
-int authz_bot_access_known(const struct authz_caller *caller, const struct store_bot *bot, bool caller_is_member,
-			   const struct authz_policy *policy, berth_err *err)
+int authz_bot_access_known(const struct authz_caller *caller, const struct store_bot *bot,
+			   bool caller_is_member, const struct authz_policy *policy, berth_err *err)
 {
 	struct authz_bot facts;
 

@@ -20,18 +20,19 @@
 /* One operation on one bot, holding the bot's advisory lock while it runs. */
 struct botctr_op {
 	const struct botctr_env *env;
-	const char *bot_id;               /* borrowed, canonical UUID */
-	char ctr_id[BOTCTR_ID_MAX];       /* "mcp-<uuid>" */
+	const char *bot_id;	    /* borrowed, canonical UUID */
+	char ctr_id[BOTCTR_ID_MAX]; /* "mcp-<uuid>" */
 	bool locked;
-	bool recorded;                    /* a failure was recorded (botctr_record_error) */
+	bool recorded; /* a failure was recorded (botctr_record_error) */
 };
 
 /* Takes the bot's lock, waiting at most half of the time left before the env's deadline (and at
  * most a minute): the operation keeps the other half. */
-int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err);
+int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id,
+		    berth_err *err);
 /* The same, waiting at most wait_ms for the lock (TIMEOUT / BERTH_EC_BUSY when it stays taken). */
-int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, int wait_ms,
-			 berth_err *err);
+int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id,
+			 int wait_ms, berth_err *err);
 /* Releases the lock (a failure is logged: the session ends the lock anyway). */
 void botctr_op_end(struct botctr_op *op);
 
@@ -47,7 +48,8 @@ int botctr_container_load(struct botctr_op *op, ctd_container **out, berth_err *
  * image unpacked, rootfs snapshot (an existing snapshot of the container's key is kept: that is
  * how data survives a lost container record), spec, Containers.Create. *built (may be NULL) says
  * whether it was created now. */
-int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool *built, berth_err *err);
+int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool *built,
+			    berth_err *err);
 
 /* Makes sure the container's task runs: a running task is kept, any other is deleted and a new one
  * created and started. *pid gets the task's pid. */
@@ -93,7 +95,8 @@ void botctr_record_timeout(struct botctr_op *op, const char *what, int rc, const
 /* Prepares the container's live rootfs snapshot (key = the container id) from parent. It carries
  * containerd.io/gc.root, so it outlives a lost container record (its data is recovered when the
  * container is rebuilt); Berth removes it explicitly on delete and rollback. */
-int botctr_prepare_rootfs(struct botctr_op *op, const char *snapshotter, const char *parent, berth_err *err);
+int botctr_prepare_rootfs(struct botctr_op *op, const char *snapshotter, const char *parent,
+			  berth_err *err);
 
 /* A lease for multi-step work (1 h expiry in case of a crash), set on the connection. */
 int botctr_lease_begin(struct botctr_op *op, char *lease_id, size_t cap, berth_err *err);

@@ -60,7 +60,8 @@ static int run_and_connect(struct botctr_op *op, char *ip, size_t ip_cap, berth_
 	if (botctr_net_apply(op, pid, ip, ip_cap, err) < 0) {
 		/* The task keeps running (the original's choice), but the failure is not hidden, and the
 		 * row names no address the failed setup does not hold. */
-		if (store_container_set_ip(op->env->store, op->bot_id, NULL, &db) < 0 && db.kind != BERTH_E_NOT_FOUND)
+		if (store_container_set_ip(op->env->store, op->bot_id, NULL, &db) < 0 &&
+		    db.kind != BERTH_E_NOT_FOUND)
 			blog(BLOG_WARN, "bot %s: clearing its recorded IP: %s", op->bot_id, db.msg);
 		botctr_record_error(op, "network setup failed", err);
 		return -1;
@@ -76,8 +77,9 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 	return botctr_create_with_policy(env, bot_id, snapshotter_in, NULL, out, err);
 }
 
-int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id, const char *snapshotter_in,
-			      const char *restart_policy, json_t **out, berth_err *err)
+int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id,
+			      const char *snapshotter_in, const char *restart_policy, json_t **out,
+			      berth_err *err)
 {
 	struct botctr_op op;
 	struct store_container row;
@@ -86,27 +88,33 @@ int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id, 
 	bool built = false, row_found;
 	int rc = -1;
 
-	if (botctr_snapshotter_check(snapshotter_in, err) < 0 || reconcile_policy_check(restart_policy, err) < 0 ||
+	if (botctr_snapshotter_check(snapshotter_in, err) < 0 ||
+	    reconcile_policy_check(restart_policy, err) < 0 ||
 	    botctr_op_begin(&op, env, bot_id, err) < 0)
 		return -1;
 	/* An existing container keeps its snapshotter: naming another one cannot move it. */
 	row_found = store_container_get(env->store, bot_id, &row, err) == 0;
 	if (!row_found && err->kind != BERTH_E_NOT_FOUND)
 		goto done;
-	snapshotter = row_found && row.snapshotter[0] ? row.snapshotter : botctr_snapshotter(env, snapshotter_in);
+	snapshotter = row_found && row.snapshotter[0] ? row.snapshotter
+						      : botctr_snapshotter(env, snapshotter_in);
 	if (botctr_container_ensure(&op, snapshotter, &built, err) < 0) {
 		botctr_record_error(&op, "create", err);
 		goto done;
 	}
 	/* The row now says what containerd has (an existing container keeps its image and snapshotter). */
-	if (record_container(&op, err) < 0 || store_container_get(env->store, bot_id, &row, err) < 0)
+	if (record_container(&op, err) < 0 ||
+	    store_container_get(env->store, bot_id, &row, err) < 0)
 		goto done;
-	if (restart_policy && store_reconcile_set_policy(env->store, bot_id, restart_policy, err) < 0)
+	if (restart_policy &&
+	    store_reconcile_set_policy(env->store, bot_id, restart_policy, err) < 0)
 		goto done;
 	if (store_container_set_desired(env->store, bot_id, "running", err) < 0)
 		goto done;
 	if (built)
-		botctr_event(&op, "create", json_pack("{s:s,s:s}", "image", row.image, "snapshotter", row.snapshotter));
+		botctr_event(
+			&op, "create",
+			json_pack("{s:s,s:s}", "image", row.image, "snapshotter", row.snapshotter));
 	if (run_and_connect(&op, ip, sizeof ip, err) < 0)
 		goto done;
 	botctr_event(&op, "start", json_pack("{s:s}", "ip", ip));
@@ -131,11 +139,14 @@ static int add_reconcile_state(const struct store_reconcile_row *st, json_t *bod
 	int rc = 0;
 
 	rc |= json_object_set_new(body, "restart_policy", json_string(st->restart_policy));
-	rc |= json_object_set_new(body, "last_exit_code", st->has_exit_code ? json_integer(st->last_exit_code) : json_null());
+	rc |= json_object_set_new(body, "last_exit_code",
+				  st->has_exit_code ? json_integer(st->last_exit_code)
+						    : json_null());
 	rc |= json_object_set_new(body, "last_exit_at", str_or_null(st->last_exit_at));
 	rc |= json_object_set_new(body, "oom_killed", json_boolean(st->oom_killed));
-	rc |= json_object_set_new(body, "next_attempt_at",
-				  str_or_null(strcmp(st->status, "backoff") == 0 ? st->next_attempt_at : ""));
+	rc |= json_object_set_new(
+		body, "next_attempt_at",
+		str_or_null(strcmp(st->status, "backoff") == 0 ? st->next_attempt_at : ""));
 	rc |= json_object_set_new(body, "observed_at", str_or_null(st->observed_at));
 	return rc ? berth_err_set(err, BERTH_E_INTERNAL, "out of memory") : 0;
 }
@@ -157,9 +168,10 @@ static int get_without_row(struct botctr_op *op, json_t **out, berth_err *err)
 			return berth_err_set(err, BERTH_E_NOT_FOUND, "container not found for bot");
 		return -1;
 	}
-	*out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "container_id", op->ctr_id, "image", reply->image,
-			 "status", "unknown", "namespace", ctd_conn_namespace(op->env->ctd), "container_path", "",
-			 "task_running", info.status == CTD_TASK_RUNNING, "task_status", task_status, "observed_by",
+	*out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "container_id", op->ctr_id, "image",
+			 reply->image, "status", "unknown", "namespace",
+			 ctd_conn_namespace(op->env->ctd), "container_path", "", "task_running",
+			 info.status == CTD_TASK_RUNNING, "task_status", task_status, "observed_by",
 			 "containerd");
 	ctd_container_free(reply);
 	return *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -198,19 +210,21 @@ int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, b
 		running = info.status == CTD_TASK_RUNNING;
 		observed_by = "containerd";
 	}
-	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o,s:s}",
-			 "container_id", row->container_id, "image", row->image, "status", row->status,
-			 "desired_state", row->desired_state, "namespace", row->namespace_, "node", row->node,
-			 "snapshotter", row->snapshotter, "container_path", row->container_path,
-			 "task_running", running, "task_status", task_status,
-			 "ip", str_or_null(running ? row->ip_address : ""),
-			 "last_error", str_or_null(row->last_error), "restart_count", row->restart_count,
-			 "created_at", row->created_at, "updated_at", row->updated_at,
-			 "last_started_at", str_or_null(row->last_started_at),
-			 "last_stopped_at", str_or_null(row->last_stopped_at), "observed_by", observed_by);
+	body = json_pack(
+		"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o,s:s}",
+		"container_id", row->container_id, "image", row->image, "status", row->status,
+		"desired_state", row->desired_state, "namespace", row->namespace_, "node",
+		row->node, "snapshotter", row->snapshotter, "container_path", row->container_path,
+		"task_running", running, "task_status", task_status, "ip",
+		str_or_null(running ? row->ip_address : ""), "last_error",
+		str_or_null(row->last_error), "restart_count", row->restart_count, "created_at",
+		row->created_at, "updated_at", row->updated_at, "last_started_at",
+		str_or_null(row->last_started_at), "last_stopped_at",
+		str_or_null(row->last_stopped_at), "observed_by", observed_by);
 	if (!body)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	if ((row->host_path[0] && json_object_set_new(body, "host_path", json_string(row->host_path)) < 0) ||
+	if ((row->host_path[0] &&
+	     json_object_set_new(body, "host_path", json_string(row->host_path)) < 0) ||
 	    add_reconcile_state(&obs.st, body, err) < 0) {
 		json_decref(body);
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -221,8 +235,8 @@ int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, b
 
 /* The bot has a container (row or a container of ours in containerd)? NOT_FOUND if neither.
  * *row_found tells whether the row exists (it is filled then). */
-static int find_container(struct botctr_op *op, struct store_container *row, bool *row_found, bool *ctr_found,
-			  berth_err *err)
+static int find_container(struct botctr_op *op, struct store_container *row, bool *row_found,
+			  bool *ctr_found, berth_err *err)
 {
 	ctd_container *reply = NULL;
 
@@ -256,7 +270,8 @@ int botctr_bring_up(struct botctr_op *op, bool set_desired, bool *started, berth
 		return -1;
 	snapshotter = botctr_snapshotter(env, row_found ? row.snapshotter : NULL);
 	if (!ctr_found)
-		blog(BLOG_WARN, "container %s missing in containerd: rebuilding it (data dir kept)", op->ctr_id);
+		blog(BLOG_WARN, "container %s missing in containerd: rebuilding it (data dir kept)",
+		     op->ctr_id);
 	if (botctr_container_ensure(op, snapshotter, &built, err) < 0) {
 		botctr_record_error(op, "rebuild", err);
 		return -1;
@@ -337,13 +352,16 @@ static int remove_bot_snapshots(struct botctr_op *op, int *removed, berth_err *e
 		berth_err e;
 		bool deleted = false;
 
-		if (ctd_snapshot_remove(op->env->ctd, s->snapshotter, s->runtime_snapshot_name, &e) < 0 &&
+		if (ctd_snapshot_remove(op->env->ctd, s->snapshotter, s->runtime_snapshot_name,
+					&e) < 0 &&
 		    e.kind != BERTH_E_NOT_FOUND) {
-			blog(BLOG_WARN, "bot %s: removing snapshot %s: %s (kept)", op->bot_id, s->name, e.msg);
+			blog(BLOG_WARN, "bot %s: removing snapshot %s: %s (kept)", op->bot_id,
+			     s->name, e.msg);
 			continue;
 		}
 		if (store_snapshot_delete(op->env->store, op->bot_id, s->name, &deleted, &e) < 0) {
-			blog(BLOG_WARN, "bot %s: deleting the row of snapshot %s: %s", op->bot_id, s->name, e.msg);
+			blog(BLOG_WARN, "bot %s: deleting the row of snapshot %s: %s", op->bot_id,
+			     s->name, e.msg);
 			continue;
 		}
 		if (deleted)
@@ -353,8 +371,8 @@ static int remove_bot_snapshots(struct botctr_op *op, int *removed, berth_err *e
 	return 0;
 }
 
-int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_snapshots, bool *existed,
-		  berth_err *err)
+int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_snapshots,
+		  bool *existed, berth_err *err)
 {
 	struct botctr_op op;
 	ctd_container *reply = NULL;
@@ -373,7 +391,8 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_s
 		reply = NULL;
 	}
 	/* From here a failure leaves a bot that must not come back by itself. */
-	if (store_container_set_desired(env->store, bot_id, "stopped", err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+	if (store_container_set_desired(env->store, bot_id, "stopped", err) < 0 &&
+	    err->kind != BERTH_E_NOT_FOUND)
 		goto done;
 	if (botctr_task_running_pid(&op, &pid, err) < 0)
 		goto done;
@@ -383,12 +402,14 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_s
 		if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0)
 			goto fail_recorded;
 		/* The container first: a container whose snapshot is gone could not run again. */
-		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND) {
+		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 &&
+		    err->kind != BERTH_E_NOT_FOUND) {
 			botctr_fault(err);
 			berth_err_prefix(err, "delete container");
 			goto fail_recorded;
 		}
-		if (ctd_snapshot_remove(env->ctd, reply->snapshotter, reply->snapshot_key, err) < 0 &&
+		if (ctd_snapshot_remove(env->ctd, reply->snapshotter, reply->snapshot_key, err) <
+			    0 &&
 		    err->kind != BERTH_E_NOT_FOUND) {
 			botctr_fault(err);
 			berth_err_prefix(err, "remove rootfs snapshot");
@@ -399,12 +420,15 @@ int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_s
 		 * rollback stopped half-way): a delete takes it too, and it may hold a snapshot's child. */
 		struct store_container row;
 		berth_err e;
-		const char *snapshotter = botctr_snapshotter(env, store_container_get(env->store, bot_id, &row, &e) == 0 ?
-									 row.snapshotter : NULL);
+		const char *snapshotter = botctr_snapshotter(
+			env, store_container_get(env->store, bot_id, &row, &e) == 0
+				     ? row.snapshotter
+				     : NULL);
 		if (ctd_snapshot_remove(env->ctd, snapshotter, op.ctr_id, &e) == 0)
 			*existed = true;
 		else if (e.kind != BERTH_E_NOT_FOUND)
-			blog(BLOG_WARN, "container %s: removing its leftover rootfs snapshot: %s", op.ctr_id, e.msg);
+			blog(BLOG_WARN, "container %s: removing its leftover rootfs snapshot: %s",
+			     op.ctr_id, e.msg);
 	}
 	/* The snapshots belong to the bot, not to this container: kept (committed, each a GC root of
 	 * its own), a container created again can be rolled back to them. */

@@ -42,8 +42,8 @@ void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX])
 	snprintf(out, BOTCTR_ID_MAX, "mcp-%s", bot_id);
 }
 
-int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, int wait_ms,
-			 berth_err *err)
+int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id,
+			 int wait_ms, berth_err *err)
 {
 	memset(op, 0, sizeof *op);
 	op->env = env;
@@ -51,14 +51,16 @@ int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, con
 	botctr_container_id(bot_id, op->ctr_id);
 	if (store_bot_lock(env->store, bot_id, wait_ms, err) < 0) {
 		if (berth_err_is(err, BERTH_EC_BUSY))
-			berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY, "another operation on this bot is still running");
+			berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY,
+				       "another operation on this bot is still running");
 		return -1;
 	}
 	op->locked = true;
 	return 0;
 }
 
-int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id, berth_err *err)
+int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id,
+		    berth_err *err)
 {
 	int wait_ms = LOCK_WAIT_MAX_MS;
 
@@ -93,12 +95,14 @@ int botctr_snapshotter_check(const char *given, berth_err *err)
 	if (n > 64)
 		goto invalid;
 	for (size_t i = 0; i < n; i++)
-		if (!((given[i] >= 'a' && given[i] <= 'z') || (given[i] >= '0' && given[i] <= '9') ||
-		      given[i] == '_' || given[i] == '-' || given[i] == '.'))
+		if (!((given[i] >= 'a' && given[i] <= 'z') ||
+		      (given[i] >= '0' && given[i] <= '9') || given[i] == '_' || given[i] == '-' ||
+		      given[i] == '.'))
 			goto invalid;
 	return 0;
 invalid:
-	return berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_INVALID_SNAPSHOTTER, "invalid snapshotter name");
+	return berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_INVALID_SNAPSHOTTER,
+			      "invalid snapshotter name");
 }
 
 const char *botctr_snapshotter(const struct botctr_env *env, const char *given)
@@ -111,7 +115,8 @@ void botctr_unique(char *out, size_t cap, const char *prefix)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(out, cap, "%s-%lld%09ld-%d", prefix, (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+	snprintf(out, cap, "%s-%lld%09ld-%d", prefix, (long long)ts.tv_sec, ts.tv_nsec,
+		 (int)getpid());
 }
 
 void botctr_format_time(int64_t seconds, int32_t nanos, char *out, size_t cap)
@@ -138,8 +143,10 @@ int botctr_container_load(struct botctr_op *op, ctd_container **out, berth_err *
 	owner = ctd_label_get(reply->labels, reply->n_labels, BOTCTR_LABEL_BOT);
 	if (!owner || strcmp(owner, op->bot_id) != 0) {
 		ctd_container_free(reply);
-		return berth_err_set(err, BERTH_E_PRECONDITION,
-				     "container %s exists but was not created by Berth for this bot", op->ctr_id);
+		return berth_err_set(
+			err, BERTH_E_PRECONDITION,
+			"container %s exists but was not created by Berth for this bot",
+			op->ctr_id);
 	}
 	*out = reply;
 	return 0;
@@ -173,7 +180,8 @@ int botctr_lease_begin(struct botctr_op *op, char *lease_id, size_t cap, berth_e
 	if (ctd_conn_set_lease(op->env->ctd, lease_id) < 0) {
 		berth_err ignored;
 		if (ctd_lease_delete(op->env->ctd, lease_id, false, &ignored) < 0)
-			blog(BLOG_WARN, "deleting lease %s: %s (it expires by itself)", lease_id, ignored.msg);
+			blog(BLOG_WARN, "deleting lease %s: %s (it expires by itself)", lease_id,
+			     ignored.msg);
 		return berth_err_set(err, BERTH_E_INTERNAL, "lease: out of memory");
 	}
 	return 0;
@@ -188,7 +196,8 @@ void botctr_lease_end(struct botctr_op *op, const char *lease_id)
 		blog(BLOG_WARN, "deleting lease %s: %s (it expires by itself)", lease_id, err.msg);
 }
 
-int botctr_prepare_rootfs(struct botctr_op *op, const char *snapshotter, const char *parent, berth_err *err)
+int botctr_prepare_rootfs(struct botctr_op *op, const char *snapshotter, const char *parent,
+			  berth_err *err)
 {
 	ctd_mounts mounts = { 0, NULL, NULL };
 	char stamp[40];
@@ -198,8 +207,10 @@ int botctr_prepare_rootfs(struct botctr_op *op, const char *snapshotter, const c
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	{
-		const ctd_label labels[] = { { "containerd.io/gc.root", stamp }, { BOTCTR_LABEL_SNAP_BOT, op->bot_id } };
-		if (ctd_snapshot_prepare(op->env->ctd, snapshotter, op->ctr_id, parent, labels, 2, &mounts, err) < 0)
+		const ctd_label labels[] = { { "containerd.io/gc.root", stamp },
+					     { BOTCTR_LABEL_SNAP_BOT, op->bot_id } };
+		if (ctd_snapshot_prepare(op->env->ctd, snapshotter, op->ctr_id, parent, labels, 2,
+					 &mounts, err) < 0)
 			return berth_err_prefix(err, "rootfs snapshot");
 	}
 	ctd_mounts_free(&mounts);
@@ -235,18 +246,23 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 	if (image_ensure(ctd, cfg->bot_image, snapshotter, &img, err) < 0) {
 		/* The bot image is the operator's business: a client never caused its absence. */
 		if (err->kind == BERTH_E_NOT_FOUND)
-			berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_IMAGE, "the bot image %s is not in containerd "
-				       "(an operator imports it with `berthctl image import`)", cfg->bot_image);
-		else if (err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT &&
-			 err->kind != BERTH_E_INVALID) /* INVALID: containerd refused the request's snapshotter */
+			berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_IMAGE,
+				       "the bot image %s is not in containerd "
+				       "(an operator imports it with `berthctl image import`)",
+				       cfg->bot_image);
+		else if (
+			err->kind != BERTH_E_UNAVAILABLE && err->kind != BERTH_E_TIMEOUT &&
+			err->kind !=
+				BERTH_E_INVALID) /* INVALID: containerd refused the request's snapshotter */
 			err->kind = BERTH_E_INTERNAL;
 		/* An unpack failure names digests, snapshot keys and containerd's text: detail. The
 		 * snapshotter is the request's own (validated) choice: the client may read it. */
 		if (err->kind == BERTH_E_INVALID)
 			berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_IMAGE,
-				       "the bot image cannot be unpacked with snapshotter %s", snapshotter);
-		else if (!berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED) && err->kind != BERTH_E_UNAVAILABLE &&
-			 err->code != BERTH_EC_IMAGE) {
+				       "the bot image cannot be unpacked with snapshotter %s",
+				       snapshotter);
+		else if (!berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED) &&
+			 err->kind != BERTH_E_UNAVAILABLE && err->code != BERTH_EC_IMAGE) {
 			berth_err_recode(err, err->kind, BERTH_EC_IMAGE);
 			err->detail_only = true;
 		}
@@ -284,7 +300,8 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 	botctr_init_args(cfg, args);
 	{
 		const char *const ro_bind[] = { "rbind", "ro", "nosuid", "nodev", NULL };
-		const char *const agent_dir_bind[] = { "rbind", "rw", "nosuid", "nodev", "noexec", NULL };
+		const char *const agent_dir_bind[] = { "rbind", "rw",	  "nosuid",
+						       "nodev", "noexec", NULL };
 		const struct oci_mount mounts[] = {
 			{ cfg->data_mount, "bind", dir.data_path, NULL, 0 },
 			{ "/etc/resolv.conf", "bind", resolv_path, NULL, 1 },
@@ -348,13 +365,15 @@ static int container_build(struct botctr_op *op, const char *snapshotter, berth_
 			goto fail;
 		}
 	}
-	blog(BLOG_INFO, "container %s created from %s (snapshotter %s)", op->ctr_id, cfg->bot_image, snapshotter);
+	blog(BLOG_INFO, "container %s created from %s (snapshotter %s)", op->ctr_id, cfg->bot_image,
+	     snapshotter);
 	rc = 0;
 fail:
 	if (rc < 0 && prepared) {
 		berth_err rm;
 		if (ctd_snapshot_remove(ctd, snapshotter, op->ctr_id, &rm) < 0)
-			blog(BLOG_WARN, "removing snapshot %s after a failed create: %s", op->ctr_id, rm.msg);
+			blog(BLOG_WARN, "removing snapshot %s after a failed create: %s",
+			     op->ctr_id, rm.msg);
 	}
 	if (leased)
 		botctr_lease_end(op, lease);
@@ -366,7 +385,8 @@ fail:
 	return rc;
 }
 
-int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool *built, berth_err *err)
+int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool *built,
+			    berth_err *err)
 {
 	ctd_container *reply = NULL;
 
@@ -375,15 +395,17 @@ int botctr_container_ensure(struct botctr_op *op, const char *snapshotter, bool 
 	if (botctr_container_load(op, &reply, err) == 0) {
 		/* A container whose rootfs snapshot is gone (a delete stopped half-way) cannot run:
 		 * it is replaced, as a missing one is. */
-		int gone = ctd_snapshot_stat(op->env->ctd, reply->snapshotter,
-					     reply->snapshot_key, NULL, err) < 0;
+		int gone = ctd_snapshot_stat(op->env->ctd, reply->snapshotter, reply->snapshot_key,
+					     NULL, err) < 0;
 		ctd_container_free(reply);
 		if (!gone)
 			return 0;
 		if (err->kind != BERTH_E_NOT_FOUND)
 			return botctr_fault(err);
-		blog(BLOG_WARN, "container %s lost its rootfs snapshot: replacing the container", op->ctr_id);
-		if (ctd_container_delete(op->env->ctd, op->ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+		blog(BLOG_WARN, "container %s lost its rootfs snapshot: replacing the container",
+		     op->ctr_id);
+		if (ctd_container_delete(op->env->ctd, op->ctr_id, err) < 0 &&
+		    err->kind != BERTH_E_NOT_FOUND)
 			return botctr_fault(err);
 	} else if (err->kind != BERTH_E_NOT_FOUND) {
 		return -1;
@@ -433,7 +455,8 @@ int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 			*pid = info.pid;
 			return 0;
 		}
-		blog(BLOG_INFO, "container %s: replacing its %s task", op->ctr_id, ctd_task_status_name(info.status));
+		blog(BLOG_INFO, "container %s: replacing its %s task", op->ctr_id,
+		     ctd_task_status_name(info.status));
 		if (task_remove(op, err) < 0)
 			return botctr_fault(err);
 	} else if (err->kind != BERTH_E_NOT_FOUND) {
@@ -468,7 +491,8 @@ int botctr_task_ensure(struct botctr_op *op, uint32_t *pid, berth_err *err)
 		botctr_fault(err);
 		berth_err_prefix(err, "start task");
 		if (task_remove(op, &cleanup) < 0)
-			blog(BLOG_WARN, "container %s: removing the task that did not start: %s", op->ctr_id, cleanup.msg);
+			blog(BLOG_WARN, "container %s: removing the task that did not start: %s",
+			     op->ctr_id, cleanup.msg);
 		goto fail;
 	}
 	rc = 0;
@@ -488,7 +512,8 @@ int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err)
 		return err->kind == BERTH_E_NOT_FOUND ? 0 : -1;
 	if (info.status == CTD_TASK_RUNNING || info.status == CTD_TASK_PAUSED) {
 		/* SIGTERM to the init process only: it ends the container's pid namespace. */
-		if (ctd_task_kill(ctd, op->ctr_id, NULL, SIGTERM, false, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+		if (ctd_task_kill(ctd, op->ctr_id, NULL, SIGTERM, false, err) < 0 &&
+		    err->kind != BERTH_E_NOT_FOUND)
 			return botctr_fault(err), berth_err_prefix(err, "SIGTERM");
 		/* The grace the task gets is stop_timeout_s, but never more than what the request has
 		 * left after the SIGKILL step's share (half of the rest): a stop that runs out of time
@@ -500,16 +525,20 @@ int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err)
 				wait_ms = half > 0 ? (int)half : 1;
 		}
 		if (ctd_task_wait(ctd, op->ctr_id, NULL, wait_ms, NULL, &werr) < 0) {
-			if (berth_err_is(&werr, BERTH_EC_DEADLINE_EXCEEDED) && berth_deadline_passed(op->env->deadline_ms)) {
+			if (berth_err_is(&werr, BERTH_EC_DEADLINE_EXCEEDED) &&
+			    berth_deadline_passed(op->env->deadline_ms)) {
 				*err = werr;
 				return berth_err_prefix(err, "wait after SIGTERM");
 			}
 			if (werr.kind != BERTH_E_TIMEOUT && werr.kind != BERTH_E_NOT_FOUND) {
 				*err = werr;
-				return botctr_fault(err), berth_err_prefix(err, "wait after SIGTERM");
+				return botctr_fault(err),
+				       berth_err_prefix(err, "wait after SIGTERM");
 			}
 			if (werr.kind == BERTH_E_TIMEOUT)
-				blog(BLOG_WARN, "container %s did not stop within %d ms of SIGTERM: SIGKILL", op->ctr_id, wait_ms);
+				blog(BLOG_WARN,
+				     "container %s did not stop within %d ms of SIGTERM: SIGKILL",
+				     op->ctr_id, wait_ms);
 		}
 	}
 	return task_remove(op, err) < 0 ? botctr_fault(err) : 0;
@@ -551,7 +580,8 @@ void botctr_net_release(struct botctr_op *op, uint32_t pid)
 	if (cni_del(&o, op->ctr_id, netns, BOTCTR_IFNAME, &err) < 0)
 		blog(BLOG_WARN, "container %s: releasing the network: %s", op->ctr_id, err.msg);
 	/* The address may go to another bot now: the row must not keep naming it. */
-	if (store_container_set_ip(op->env->store, op->bot_id, NULL, &err) < 0 && err.kind != BERTH_E_NOT_FOUND)
+	if (store_container_set_ip(op->env->store, op->bot_id, NULL, &err) < 0 &&
+	    err.kind != BERTH_E_NOT_FOUND)
 		blog(BLOG_WARN, "bot %s: clearing its recorded IP: %s", op->bot_id, err.msg);
 }
 
@@ -586,7 +616,8 @@ void botctr_record_error(struct botctr_op *op, const char *what, const berth_err
 	/* The status is what Berth last observed: when containerd could not be reached nothing was
 	 * observed (nor done), so the status stays; the event still records the failure. */
 	if (cause->kind != BERTH_E_UNAVAILABLE &&
-	    store_container_mark_error(op->env->store, op->bot_id, msg, &err) < 0 && err.kind != BERTH_E_NOT_FOUND)
+	    store_container_mark_error(op->env->store, op->bot_id, msg, &err) < 0 &&
+	    err.kind != BERTH_E_NOT_FOUND)
 		blog(BLOG_WARN, "recording the error of bot %s: %s", op->bot_id, err.msg);
 	botctr_event(op, "error", json_pack("{s:s}", "error", msg));
 }
@@ -596,7 +627,8 @@ void botctr_record_timeout(struct botctr_op *op, const char *what, int rc, const
 {
 	char msg[BERTH_ERR_MSG_MAX + 64];
 
-	if (rc == 0 || !op->locked || op->recorded || !berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED))
+	if (rc == 0 || !op->locked || op->recorded ||
+	    !berth_err_is(err, BERTH_EC_DEADLINE_EXCEEDED))
 		return;
 	if (mark_status) {
 		botctr_record_error(op, what, err);

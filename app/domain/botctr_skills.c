@@ -14,7 +14,8 @@ static void limits_of(const struct botctr_env *env, struct skills_limits *lim)
 	lim->max_bytes = env->cfg->skill_max_bytes;
 }
 
-int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err)
+int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out,
+		       berth_err *err)
 {
 	struct skills_limits lim;
 	int data_fd, rc;
@@ -35,8 +36,8 @@ int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t 
 
 /* Upsert and delete hold the bot's lock, so that two of them (or a container operation) never
  * interleave: the count limit of an upsert holds against every other writer. */
-static int skills_write(const struct botctr_env *env, const char *bot_id, const json_t *body, bool upsert,
-			berth_err *err)
+static int skills_write(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			bool upsert, berth_err *err)
 {
 	struct botctr_op op;
 	struct botdir dir = { NULL, NULL, -1, -1, NULL };
@@ -48,19 +49,22 @@ static int skills_write(const struct botctr_env *env, const char *bot_id, const 
 		return -1;
 	if (botdir_prepare(env->cfg->data_root, env->cfg->state_root, bot_id, &dir, err) < 0)
 		goto done;
-	rc = upsert ? skills_upsert(dir.data_fd, body, &lim, err) : skills_delete(dir.data_fd, body, err);
+	rc = upsert ? skills_upsert(dir.data_fd, body, &lim, err)
+		    : skills_delete(dir.data_fd, body, err);
 done:
 	botdir_release(&dir);
 	botctr_op_end(&op);
 	return rc;
 }
 
-int botctr_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err)
+int botctr_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err)
 {
 	return skills_write(env, bot_id, body, true, err);
 }
 
-int botctr_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err)
+int botctr_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err)
 {
 	return skills_write(env, bot_id, body, false, err);
 }

@@ -40,7 +40,8 @@ static int snapshot_name_valid(const char *name)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9');
 		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
 			return 0;
 	}
@@ -53,20 +54,23 @@ static void runtime_name(const char *bot_id, const char *name, char *out, size_t
 }
 
 /* The Berth name of a committed snapshot of this bot, "" when it is not one (an image layer). */
-static void berth_name_of(struct botctr_op *op, const char *snapshotter, const char *runtime, char *out, size_t cap)
+static void berth_name_of(struct botctr_op *op, const char *snapshotter, const char *runtime,
+			  char *out, size_t cap)
 {
 	struct store_snapshot snap;
 	berth_err err;
 
 	out[0] = '\0';
-	if (runtime[0] && store_snapshot_get_by_runtime_name(op->env->store, snapshotter, runtime, &snap, &err) == 0 &&
+	if (runtime[0] &&
+	    store_snapshot_get_by_runtime_name(op->env->store, snapshotter, runtime, &snap, &err) ==
+		    0 &&
 	    strcmp(snap.bot_id, op->bot_id) == 0)
 		snprintf(out, cap, "%s", snap.name);
 }
 
 /* Diff of the live snapshot `key` against `parent`, applied and committed as `runtime`. */
-static int commit_copy(struct botctr_op *op, const char *snapshotter, const char *key, const char *parent,
-		       const char *runtime, const char *name, berth_err *err)
+static int commit_copy(struct botctr_op *op, const char *snapshotter, const char *key,
+		       const char *parent, const char *runtime, const char *name, berth_err *err)
 {
 	ctd_conn *ctd = op->env->ctd;
 	ctd_mounts lower = { 0, NULL, NULL }, upper = { 0, NULL, NULL }, work = { 0, NULL, NULL };
@@ -169,9 +173,11 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 
 	if (name_in && *name_in) {
 		if (!snapshot_name_valid(name_in))
-			return berth_err_set(err, BERTH_E_INVALID,
-					     "invalid snapshot name: use 1 to %d letters, digits, '.', '_' or '-', "
-					     "starting with a letter or digit", SNAP_NAME_MAX);
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"invalid snapshot name: use 1 to %d letters, digits, '.', '_' or '-', "
+				"starting with a letter or digit",
+				SNAP_NAME_MAX);
 		snprintf(name, sizeof name, "%s", name_in);
 	} else {
 		default_name(bot_id, name, sizeof name);
@@ -207,12 +213,15 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 	 * between commit and record: it is nobody's, and would only block the name. Only its absence
 	 * lets the snapshot go on; any other failure is reported. */
 	if (ctd_snapshot_remove(env->ctd, snapshotter, runtime, err) == 0) {
-		blog(BLOG_WARN, "bot %s: removed unrecorded snapshot %s left by an earlier failure", bot_id, runtime);
+		blog(BLOG_WARN, "bot %s: removed unrecorded snapshot %s left by an earlier failure",
+		     bot_id, runtime);
 	} else if (err->kind == BERTH_E_PRECONDITION) {
 		/* containerd keeps it (a container was built on it): the name stays taken. */
-		blog(BLOG_WARN, "bot %s: unrecorded snapshot %s cannot be removed: %s", bot_id, runtime, err->msg);
+		blog(BLOG_WARN, "bot %s: unrecorded snapshot %s cannot be removed: %s", bot_id,
+		     runtime, err->msg);
 		berth_err_set(err, BERTH_E_ALREADY_EXISTS,
-			      "snapshot %s already exists (unrecorded, and in use in containerd)", name);
+			      "snapshot %s already exists (unrecorded, and in use in containerd)",
+			      name);
 		goto done;
 	} else if (err->kind != BERTH_E_NOT_FOUND) {
 		botctr_fault(err);
@@ -243,14 +252,17 @@ int botctr_snapshot_create(const struct botctr_env *env, const char *bot_id, con
 		if (store_snapshot_insert(env->store, &in, &made, err) < 0) {
 			berth_err rm;
 			if (ctd_snapshot_remove(env->ctd, snapshotter, runtime, &rm) < 0)
-				blog(BLOG_WARN, "removing unrecorded snapshot %s: %s", runtime, rm.msg);
+				blog(BLOG_WARN, "removing unrecorded snapshot %s: %s", runtime,
+				     rm.msg);
 			goto done;
 		}
 	}
-	botctr_event(&op, "snapshot_create", json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name", runtime));
+	botctr_event(&op, "snapshot_create",
+		     json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name", runtime));
 	*out = json_pack("{s:s,s:s,s:s,s:o,s:s}", "container_id", op.ctr_id, "snapshot_name", name,
-			 "snapshotter", snapshotter, "parent", parent_name[0] ? json_string(parent_name) : json_null(),
-			 "created_at", made.created_at);
+			 "snapshotter", snapshotter, "parent",
+			 parent_name[0] ? json_string(parent_name) : json_null(), "created_at",
+			 made.created_at);
 	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 done:
 	if (leased)
@@ -288,7 +300,8 @@ static json_t *snapshot_entry(struct botctr_op *op, const char *snapshotter, con
 	info_time(info->updated_at, updated, sizeof updated);
 	berth_name_of(op, snapshotter, info->parent, parent, sizeof parent);
 	e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "snapshotter", snapshotter, "name", name, "kind",
-		      kind_name(info->kind), "created_at", created, "updated_at", updated, "source", source);
+		      kind_name(info->kind), "created_at", created, "updated_at", updated, "source",
+		      source);
 	if (e && parent[0])
 		json_object_set_new(e, "parent", json_string(parent));
 	return e;
@@ -299,12 +312,13 @@ static int by_created_then_name(const void *a, const void *b)
 	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
 	int c = strcmp(json_string_value(json_object_get(x, "created_at")),
 		       json_string_value(json_object_get(y, "created_at")));
-	return c ? c : strcmp(json_string_value(json_object_get(x, "name")),
-			      json_string_value(json_object_get(y, "name")));
+	return c ? c
+		 : strcmp(json_string_value(json_object_get(x, "name")),
+			  json_string_value(json_object_get(y, "name")));
 }
 
-int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const char *snapshotter_in,
-			 json_t **out, berth_err *err)
+int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id,
+			 const char *snapshotter_in, json_t **out, berth_err *err)
 {
 	struct botctr_op op;
 	struct store_container row;
@@ -326,7 +340,8 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 			return -1;
 		row.snapshotter[0] = '\0';
 	}
-	snapshotter = snapshotter_in && *snapshotter_in ? snapshotter_in : botctr_snapshotter(env, row.snapshotter);
+	snapshotter = snapshotter_in && *snapshotter_in ? snapshotter_in
+							: botctr_snapshotter(env, row.snapshotter);
 	if (store_snapshot_list(env->store, bot_id, &snaps, err) < 0)
 		return -1;
 	items = calloc(snaps.count + 1, sizeof *items);
@@ -347,13 +362,17 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 		} else if (stat_rc == 0 && stat) {
 			items[n++] = snapshot_entry(&op, snapshotter, key, stat, "container");
 		} else if (stat_rc < 0 && err->kind == BERTH_E_NOT_FOUND) {
-			blog(BLOG_WARN, "bot %s: the live snapshot %s of its container is missing in containerd", bot_id, key);
-			items[n++] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "snapshotter", snapshotter, "name", key,
-					       "kind", "Unknown", "created_at", "", "updated_at", "", "source", "container",
-					       "missing", 1);
+			blog(BLOG_WARN,
+			     "bot %s: the live snapshot %s of its container is missing in containerd",
+			     bot_id, key);
+			items[n++] = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "snapshotter",
+					       snapshotter, "name", key, "kind", "Unknown",
+					       "created_at", "", "updated_at", "", "source",
+					       "container", "missing", 1);
 		} else {
 			if (stat_rc == 0)
-				berth_err_set(err, BERTH_E_INTERNAL, "Snapshots.Stat replied without info");
+				berth_err_set(err, BERTH_E_INTERNAL,
+					      "Snapshots.Stat replied without info");
 			botctr_fault(err);
 			berth_err_prefix(err, "live snapshot %s", key);
 			ctd_snapshot_info_free(stat);
@@ -369,10 +388,13 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 		ctd_snapshot_info *stat = NULL;
 		if (strcmp(s->snapshotter, snapshotter) != 0)
 			continue;
-		if (ctd_snapshot_stat(env->ctd, snapshotter, s->runtime_snapshot_name, &stat, err) < 0) {
+		if (ctd_snapshot_stat(env->ctd, snapshotter, s->runtime_snapshot_name, &stat, err) <
+		    0) {
 			if (err->kind != BERTH_E_NOT_FOUND)
 				goto done;
-			blog(BLOG_WARN, "snapshot %s of bot %s is recorded but missing in containerd", s->name, bot_id);
+			blog(BLOG_WARN,
+			     "snapshot %s of bot %s is recorded but missing in containerd", s->name,
+			     bot_id);
 			continue;
 		}
 		items[n++] = snapshot_entry(&op, snapshotter, s->name, stat, s->source);
@@ -389,7 +411,8 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 		json_array_append_new(list, items[i]);
 		items[i] = NULL;
 	}
-	*out = json_pack("{s:s,s:o}", "snapshotter", snapshotter, "snapshots", list ? list : json_array());
+	*out = json_pack("{s:s,s:o}", "snapshotter", snapshotter, "snapshots",
+			 list ? list : json_array());
 	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 done:
 	for (size_t i = 0; items && i < n; i++)
@@ -400,8 +423,8 @@ done:
 	return rc;
 }
 
-int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name, json_t **out,
-		    berth_err *err)
+int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name,
+		    json_t **out, berth_err *err)
 {
 	struct botctr_op op;
 	struct store_snapshot snap;
@@ -423,9 +446,11 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 			berth_err_set(err, BERTH_E_NOT_FOUND, "snapshot not found");
 		goto done;
 	}
-	if (ctd_snapshot_stat(env->ctd, snap.snapshotter, snap.runtime_snapshot_name, NULL, err) < 0) {
+	if (ctd_snapshot_stat(env->ctd, snap.snapshotter, snap.runtime_snapshot_name, NULL, err) <
+	    0) {
 		if (err->kind == BERTH_E_NOT_FOUND)
-			berth_err_set(err, BERTH_E_NOT_FOUND, "snapshot %s is recorded but missing in containerd", name);
+			berth_err_set(err, BERTH_E_NOT_FOUND,
+				      "snapshot %s is recorded but missing in containerd", name);
 		goto done;
 	}
 	row_found = store_container_get(env->store, bot_id, &row, err) == 0;
@@ -453,7 +478,8 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	}
 	{
 		struct botdir dir = { NULL, NULL, -1, -1, NULL };
-		if (botdir_prepare(env->cfg->data_root, env->cfg->state_root, bot_id, &dir, err) < 0) {
+		if (botdir_prepare(env->cfg->data_root, env->cfg->state_root, bot_id, &dir, err) <
+		    0) {
 			berth_err_prefix(err, "bot directories");
 			goto done;
 		}
@@ -467,14 +493,17 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 	if (botctr_task_stop(&op, env->cfg->stop_timeout_s, err) < 0)
 		goto fail_recorded;
 	if (reply) {
-		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+		if (ctd_container_delete(env->ctd, op.ctr_id, err) < 0 &&
+		    err->kind != BERTH_E_NOT_FOUND)
 			goto fail_fault;
-		if (ctd_snapshot_remove(env->ctd, reply->snapshotter, reply->snapshot_key, err) < 0 &&
+		if (ctd_snapshot_remove(env->ctd, reply->snapshotter, reply->snapshot_key, err) <
+			    0 &&
 		    err->kind != BERTH_E_NOT_FOUND)
 			goto fail_fault;
 	}
 	/* The new live snapshot takes the container's key, so a rebuild finds it. */
-	if (ctd_snapshot_remove(env->ctd, snap.snapshotter, op.ctr_id, err) < 0 && err->kind != BERTH_E_NOT_FOUND)
+	if (ctd_snapshot_remove(env->ctd, snap.snapshotter, op.ctr_id, err) < 0 &&
+	    err->kind != BERTH_E_NOT_FOUND)
 		goto fail_fault;
 	/* The new live snapshot is a GC root itself, so the lease need not outlive its Prepare (and
 	 * the container build below takes leases of its own). */
@@ -491,9 +520,14 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 		goto fail_recorded;
 	if (!row_found) {
 		struct store_container_new in = {
-			.bot_id = bot_id, .container_id = op.ctr_id, .image = env->cfg->bot_image,
-			.snapshotter = snap.snapshotter, .namespace_ = ctd_conn_namespace(env->ctd),
-			.node = env->cfg->node, .host_path = host_path, .container_path = env->cfg->data_mount,
+			.bot_id = bot_id,
+			.container_id = op.ctr_id,
+			.image = env->cfg->bot_image,
+			.snapshotter = snap.snapshotter,
+			.namespace_ = ctd_conn_namespace(env->ctd),
+			.node = env->cfg->node,
+			.host_path = host_path,
+			.container_path = env->cfg->data_mount,
 		};
 		snprintf(host_path, sizeof host_path, "%s/bots/%s", env->cfg->data_root, bot_id);
 		if (store_container_upsert(env->store, &in, NULL, err) < 0)
@@ -509,8 +543,11 @@ int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char
 		goto fail_recorded;
 	if (store_container_mark_running(env->store, bot_id, ip, err) < 0)
 		goto done;
-	botctr_event(&op, "rollback", json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name", snap.runtime_snapshot_name));
-	*out = json_pack("{s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "snapshot_name", name, "started", 1, "ip", ip);
+	botctr_event(&op, "rollback",
+		     json_pack("{s:s,s:s}", "snapshot_name", name, "runtime_name",
+			       snap.runtime_snapshot_name));
+	*out = json_pack("{s:s,s:s,s:b,s:s}", "container_id", op.ctr_id, "snapshot_name", name,
+			 "started", 1, "ip", ip);
 	rc = *out ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	goto done;
 fail_fault:

@@ -70,7 +70,8 @@ int botdir_prepare(const char *data_root, const char *state_root, const char *uu
 			berth_err_prefix(err, "%s", out->data_path);
 			goto fail;
 		}
-		blog(BLOG_WARN, "bot %s: .skills left as the bot made it: %s", uuid, skills_err.msg);
+		blog(BLOG_WARN, "bot %s: .skills left as the bot made it: %s", uuid,
+		     skills_err.msg);
 	}
 	if (prepare_one(state_root, uuid, 0700, &out->state_fd, &out->state_path, err) != 0)
 		goto fail;

@@ -21,15 +21,16 @@
 
 #define REASON_CONTAINER "the session ended with its container"
 
-int botstdio_agent_method(const struct botctr_env *env, const char *bot_id, const char *method, json_t *params,
-			  int cap_ms, struct botstdio_agent_reply *r, berth_err *err)
+int botstdio_agent_method(const struct botctr_env *env, const char *bot_id, const char *method,
+			  json_t *params, int cap_ms, struct botstdio_agent_reply *r,
+			  berth_err *err)
 {
 	json_t *request, *reply = NULL, *error;
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	request = params ? json_pack("{s:s,s:s,s:s,s:o}", "jsonrpc", "2.0", "id", "berth-stdio", "method", method,
-				     "params", params)
+	request = params ? json_pack("{s:s,s:s,s:s,s:o}", "jsonrpc", "2.0", "id", "berth-stdio",
+				     "method", method, "params", params)
 			 : NULL;
 	if (!request)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -42,7 +43,8 @@ int botstdio_agent_method(const struct botctr_env *env, const char *bot_id, cons
 		r->code = (int)json_integer_value(json_object_get(error, "code"));
 		if (r->code == 0)
 			r->code = AGENT_RPC_INTERNAL_ERROR;
-		snprintf(r->message, sizeof r->message, "%s", msg ? msg : "the bot's agent returned an error");
+		snprintf(r->message, sizeof r->message, "%s",
+			 msg ? msg : "the bot's agent returned an error");
 		rc = 0;
 		goto done;
 	}
@@ -50,7 +52,8 @@ int botstdio_agent_method(const struct botctr_env *env, const char *bot_id, cons
 	if (!json_is_object(r->result)) {
 		json_decref(r->result);
 		r->result = NULL;
-		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a reply without a result");
+		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+			       "the bot's agent sent a reply without a result");
 		goto done;
 	}
 	rc = 0;
@@ -67,12 +70,14 @@ static bool container_down(const berth_err *e)
 }
 
 /* Marks the record closed (logged on failure: the caller's answer does not depend on it). */
-static void mark_closed(const struct botctr_env *env, const char *bot_id, const char *id, const char *reason)
+static void mark_closed(const struct botctr_env *env, const char *bot_id, const char *id,
+			const char *reason)
 {
 	berth_err e;
 
 	if (store_stdio_close(env->store, bot_id, id, reason, &e) < 0)
-		blog(BLOG_WARN, "bot %s: stdio session %s: marking it closed: %s", bot_id, id, e.msg);
+		blog(BLOG_WARN, "bot %s: stdio session %s: marking it closed: %s", bot_id, id,
+		     e.msg);
 }
 
 static int closed_err(berth_err *err)
@@ -101,7 +106,8 @@ static int active_record(const struct botctr_env *env, const char *bot_id, const
 static int session_gone(const struct botctr_env *env, const char *bot_id, const char *id,
 			const struct botstdio_agent_reply *r, berth_err *err)
 {
-	mark_closed(env, bot_id, id, r->code == AGENT_RPC_STDIO_UNKNOWN ? REASON_CONTAINER : r->message);
+	mark_closed(env, bot_id, id,
+		    r->code == AGENT_RPC_STDIO_UNKNOWN ? REASON_CONTAINER : r->message);
 	return closed_err(err);
 }
 
@@ -129,15 +135,20 @@ static int check_spec(const struct botstdio_spec *spec, berth_err *err)
 
 	if (spec->args && !json_is_array(spec->args))
 		return berth_err_set(err, BERTH_E_INVALID, "args must be an array of strings");
-	json_array_foreach(spec->args, i, v) {
+	json_array_foreach(spec->args, i, v)
+	{
 		if (!json_is_string(v) || memchr(json_string_value(v), '\0', json_string_length(v)))
-			return berth_err_set(err, BERTH_E_INVALID, "args must be an array of strings");
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "args must be an array of strings");
 	}
 	if (spec->env && !json_is_object(spec->env))
 		return berth_err_set(err, BERTH_E_INVALID, "env must be an object of strings");
-	json_object_foreach((json_t *)spec->env, key, v) {
+	json_object_foreach((json_t *)spec->env, key, v)
+	{
 		if (!json_is_string(v) || strchr(key, '='))
-			return berth_err_set(err, BERTH_E_INVALID, "env must be an object of strings (names without '=')");
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"env must be an object of strings (names without '=')");
 	}
 	return 0;
 }
@@ -145,7 +156,8 @@ static int check_spec(const struct botstdio_spec *spec, berth_err *err)
 /* The probe: tools/list within BOTSTDIO_PROBE_MS; the sorted non-blank names, NULL on failure. */
 static int cmp_names(const void *a, const void *b)
 {
-	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
 }
 
 static json_t *probe_tools(const struct botctr_env *env, const char *bot_id, const char *id)
@@ -155,25 +167,31 @@ static json_t *probe_tools(const struct botctr_env *env, const char *bot_id, con
 	berth_err e;
 	size_t i, n = 0;
 
-	params = json_pack("{s:s,s:{s:s,s:s,s:s},s:i}", "id", id, "message", "jsonrpc", "2.0", "id", "probe-tools",
-			   "method", "tools/list", "timeout_ms", BOTSTDIO_PROBE_MS);
-	if (botstdio_agent_method(env, bot_id, "stdio/call", params, BOTSTDIO_PROBE_MS + AGENT_SLACK_MS, &r, &e) < 0) {
-		blog(BLOG_WARN, "bot %s: stdio session %s: probe tools/list: %s", bot_id, id, e.msg);
+	params = json_pack("{s:s,s:{s:s,s:s,s:s},s:i}", "id", id, "message", "jsonrpc", "2.0", "id",
+			   "probe-tools", "method", "tools/list", "timeout_ms", BOTSTDIO_PROBE_MS);
+	if (botstdio_agent_method(env, bot_id, "stdio/call", params,
+				  BOTSTDIO_PROBE_MS + AGENT_SLACK_MS, &r, &e) < 0) {
+		blog(BLOG_WARN, "bot %s: stdio session %s: probe tools/list: %s", bot_id, id,
+		     e.msg);
 		return NULL;
 	}
 	if (r.code) {
-		blog(BLOG_WARN, "bot %s: stdio session %s: probe tools/list: %s", bot_id, id, r.message);
+		blog(BLOG_WARN, "bot %s: stdio session %s: probe tools/list: %s", bot_id, id,
+		     r.message);
 		return NULL;
 	}
-	tools = json_object_get(json_object_get(json_object_get(r.result, "response"), "result"), "tools");
+	tools = json_object_get(json_object_get(json_object_get(r.result, "response"), "result"),
+				"tools");
 	if (!json_is_array(tools)) {
-		blog(BLOG_WARN, "bot %s: stdio session %s: probe tools/list: no tools in the reply", bot_id, id);
+		blog(BLOG_WARN, "bot %s: stdio session %s: probe tools/list: no tools in the reply",
+		     bot_id, id);
 		goto done;
 	}
 	sorted = calloc(json_array_size(tools) + 1, sizeof *sorted);
 	if (!sorted)
 		goto done;
-	json_array_foreach(tools, i, t) {
+	json_array_foreach(tools, i, t)
+	{
 		json_t *name = json_object_get(t, "name");
 		const char *s = json_string_value(name);
 
@@ -196,8 +214,8 @@ done:
 	return names;
 }
 
-int botstdio_create(const struct botctr_env *env, const char *bot_id, const struct botstdio_spec *spec,
-		    json_t **out, berth_err *err)
+int botstdio_create(const struct botctr_env *env, const char *bot_id,
+		    const struct botstdio_spec *spec, json_t **out, berth_err *err)
 {
 	char id[BERTH_UUID_LEN + 1], url[256];
 	char *command = NULL, *cwd = NULL, *name = NULL, *args_json = NULL;
@@ -232,21 +250,25 @@ int botstdio_create(const struct botctr_env *env, const char *bot_id, const stru
 	if (store_stdio_insert(env->store, id, bot_id, name, command, args_json, cwd, err) < 0)
 		goto fail;
 	recorded = true;
-	params = json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:i}", "id", id, "name", name, "command", command, "args",
-			   spec->args ? json_incref((json_t *)spec->args) : json_array(), "env", env_obj, "cwd",
-			   cwd[0] ? cwd : env->cfg->data_mount, "idle_timeout_s", env->cfg->agent_stdio_idle_timeout_s,
-			   "max_sessions", env->cfg->agent_stdio_max_sessions);
+	params = json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:i,s:i}", "id", id, "name", name, "command",
+			   command, "args",
+			   spec->args ? json_incref((json_t *)spec->args) : json_array(), "env",
+			   env_obj, "cwd", cwd[0] ? cwd : env->cfg->data_mount, "idle_timeout_s",
+			   env->cfg->agent_stdio_idle_timeout_s, "max_sessions",
+			   env->cfg->agent_stdio_max_sessions);
 	env_obj = NULL;
 	if (!params) {
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto fail;
 	}
-	if (botstdio_agent_method(env, bot_id, "stdio/start", params, env->cfg->agent_call_timeout_ms, &r, err) < 0)
+	if (botstdio_agent_method(env, bot_id, "stdio/start", params,
+				  env->cfg->agent_call_timeout_ms, &r, err) < 0)
 		goto fail;
 	if (r.code == AGENT_RPC_STDIO_LIMIT) {
-		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_MCP_LIMIT,
-			       "too many mcp stdio sessions for this bot (limit %d): DELETE one first",
-			       env->cfg->agent_stdio_max_sessions);
+		berth_err_setc(
+			err, BERTH_E_PRECONDITION, BERTH_EC_MCP_LIMIT,
+			"too many mcp stdio sessions for this bot (limit %d): DELETE one first",
+			env->cfg->agent_stdio_max_sessions);
 		goto fail;
 	}
 	if (r.code == AGENT_RPC_INVALID_PARAMS) {
@@ -275,7 +297,8 @@ fail:
 		berth_err e;
 
 		if (store_stdio_delete(env->store, bot_id, id, &e) < 0)
-			blog(BLOG_WARN, "bot %s: stdio session %s: removing the record: %s", bot_id, id, e.msg);
+			blog(BLOG_WARN, "bot %s: stdio session %s: removing the record: %s", bot_id,
+			     id, e.msg);
 	}
 done:
 	json_decref(r.result);
@@ -293,8 +316,9 @@ done:
 /* {jsonrpc, id, error:{code:-32603, message}}: a failed call, answered as the original did. */
 static json_t *call_error(const json_t *id, const char *message)
 {
-	return json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id ? (json_t *)id : json_null(), "error", "code",
-			 AGENT_RPC_INTERNAL_ERROR, "message", message);
+	return json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+			 id ? (json_t *)id : json_null(), "error", "code", AGENT_RPC_INTERNAL_ERROR,
+			 "message", message);
 }
 
 int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char *connection_id,
@@ -321,9 +345,10 @@ int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char 
 	}
 	if (timeout_ms > AGENT_STDIO_CALL_TIMEOUT_MAX_MS)
 		timeout_ms = AGENT_STDIO_CALL_TIMEOUT_MAX_MS;
-	params = json_pack("{s:s,s:O,s:I}", "id", connection_id, "message", (json_t *)message, "timeout_ms",
-			   (json_int_t)timeout_ms);
-	if (botstdio_agent_method(env, bot_id, "stdio/call", params, (int)timeout_ms + AGENT_SLACK_MS, &r, err) < 0) {
+	params = json_pack("{s:s,s:O,s:I}", "id", connection_id, "message", (json_t *)message,
+			   "timeout_ms", (json_int_t)timeout_ms);
+	if (botstdio_agent_method(env, bot_id, "stdio/call", params,
+				  (int)timeout_ms + AGENT_SLACK_MS, &r, err) < 0) {
 		if (container_down(err)) {
 			mark_closed(env, bot_id, connection_id, REASON_CONTAINER);
 			return closed_err(err);
@@ -331,13 +356,12 @@ int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char 
 		return -1;
 	}
 	if (store_stdio_touch(env->store, bot_id, connection_id, &e) < 0)
-		blog(BLOG_WARN, "bot %s: stdio session %s: last used: %s", bot_id, connection_id, e.msg);
+		blog(BLOG_WARN, "bot %s: stdio session %s: last used: %s", bot_id, connection_id,
+		     e.msg);
 	switch (r.code) {
-	case 0:
-		break;
+	case 0: break;
 	case AGENT_RPC_STDIO_UNKNOWN:
-	case AGENT_RPC_STDIO_CLOSED:
-		return session_gone(env, bot_id, connection_id, &r, err);
+	case AGENT_RPC_STDIO_CLOSED: return session_gone(env, bot_id, connection_id, &r, err);
 	case AGENT_RPC_STDIO_ENDED:
 		mark_closed(env, bot_id, connection_id, r.message);
 		/* The call fails, as the pending calls of the original did. */
@@ -356,7 +380,8 @@ int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char 
 		*queued = (long)json_integer_value(json_object_get(r.result, "queued"));
 	*response = json_incref(json_object_get(r.result, "response"));
 	if (!*response && !json_is_true(json_object_get(r.result, "accepted"))) {
-		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a malformed stdio reply");
+		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+			       "the bot's agent sent a malformed stdio reply");
 		goto done;
 	}
 	rc = 0;
@@ -376,8 +401,9 @@ int botstdio_messages(const struct botctr_env *env, const char *bot_id, const ch
 	*out = NULL;
 	if (active_record(env, bot_id, connection_id, &rec, err) < 0)
 		return -1;
-	if (botstdio_agent_method(env, bot_id, "stdio/messages", json_pack("{s:s}", "id", connection_id), LIST_CAP_MS, &r,
-			 err) < 0) {
+	if (botstdio_agent_method(env, bot_id, "stdio/messages",
+				  json_pack("{s:s}", "id", connection_id), LIST_CAP_MS, &r,
+				  err) < 0) {
 		if (container_down(err)) {
 			mark_closed(env, bot_id, connection_id, REASON_CONTAINER);
 			return closed_err(err);
@@ -398,9 +424,10 @@ static json_t *agent_session(json_t *agent_list, const char *id)
 	json_t *s;
 	size_t i;
 
-	json_array_foreach(json_object_get(agent_list, "sessions"), i, s)
-		if (json_is_string(json_object_get(s, "id")) && strcmp(json_string_value(json_object_get(s, "id")), id) == 0)
-			return s;
+	json_array_foreach(json_object_get(agent_list, "sessions"), i,
+			   s) if (json_is_string(json_object_get(s, "id")) &&
+				  strcmp(json_string_value(json_object_get(s, "id")), id) ==
+					  0) return s;
 	return NULL;
 }
 
@@ -419,7 +446,8 @@ int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out
 	for (i = 0; i < list.count; i++)
 		any_active |= strcmp(list.items[i].state, "active") == 0;
 	if (any_active) {
-		if (botstdio_agent_method(env, bot_id, "stdio/list", json_object(), LIST_CAP_MS, &r, err) < 0) {
+		if (botstdio_agent_method(env, bot_id, "stdio/list", json_object(), LIST_CAP_MS, &r,
+					  err) < 0) {
 			if (!container_down(err))
 				goto done;
 			down = true;
@@ -444,18 +472,20 @@ int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out
 				/* Still being created by another request: not the agent's yet. */
 				snprintf(s->state, sizeof s->state, "starting");
 			} else if (!a || !json_is_true(json_object_get(a, "open"))) {
-				const char *why = json_string_value(json_object_get(a, "closed_reason"));
+				const char *why = json_string_value(
+					json_object_get(a, "closed_reason"));
 
-				snprintf(s->closed_reason, sizeof s->closed_reason, "%s", why ? why : REASON_CONTAINER);
+				snprintf(s->closed_reason, sizeof s->closed_reason, "%s",
+					 why ? why : REASON_CONTAINER);
 				mark_closed(env, bot_id, s->id, s->closed_reason);
 				snprintf(s->state, sizeof s->state, "closed");
 				a = NULL;
 			}
 		}
 		snprintf(url, sizeof url, "/bots/%s/mcp-stdio/%s", bot_id, s->id);
-		item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "connection_id", s->id, "name", s->name, "command",
-				 s->command, "url", url, "state", s->state, "created_at", s->created_at, "last_used_at",
-				 s->last_used_at);
+		item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "connection_id", s->id, "name",
+				 s->name, "command", s->command, "url", url, "state", s->state,
+				 "created_at", s->created_at, "last_used_at", s->last_used_at);
 		if (item && a) {
 			json_object_set(item, "mcp_state", json_object_get(a, "state"));
 			json_object_set(item, "pid", json_object_get(a, "pid"));
@@ -481,15 +511,17 @@ done:
 	return rc;
 }
 
-int botstdio_delete(const struct botctr_env *env, const char *bot_id, const char *connection_id, berth_err *err)
+int botstdio_delete(const struct botctr_env *env, const char *bot_id, const char *connection_id,
+		    berth_err *err)
 {
 	struct store_stdio_session rec;
 	struct botstdio_agent_reply r = { 0 };
 
 	if (active_record(env, bot_id, connection_id, &rec, err) < 0)
 		return berth_err_is(err, BERTH_EC_MCP_CLOSED) ? 0 : -1;
-	if (botstdio_agent_method(env, bot_id, "stdio/close", json_pack("{s:s}", "id", connection_id), CLOSE_CAP_MS, &r, err) <
-	    0) {
+	if (botstdio_agent_method(env, bot_id, "stdio/close",
+				  json_pack("{s:s}", "id", connection_id), CLOSE_CAP_MS, &r,
+				  err) < 0) {
 		if (!container_down(err))
 			return -1;
 	} else if (r.code && r.code != AGENT_RPC_STDIO_UNKNOWN) {

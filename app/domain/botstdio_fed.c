@@ -50,7 +50,8 @@ void botstdio_fed_name(const char *connection_name, const char *tool, char *out,
 
 		if (((unsigned char)c & 0xC0) == 0x80)
 			continue; /* a UTF-8 character is one character: its lead byte made the '_' */
-		san[n++] = (isalnum((unsigned char)c) && !(c & 0x80)) || c == '_' || c == '-' ? c : '_';
+		san[n++] = (isalnum((unsigned char)c) && !(c & 0x80)) || c == '_' || c == '-' ? c
+											      : '_';
 	}
 	san[n] = '\0';
 	end = n;
@@ -77,8 +78,9 @@ static void cache_clear(struct fed_cache *c)
 
 /* Calls message (BORROWED) in the connection's session, starting it first when the agent does not
  * hold it open. *response NEW: the child's reply. 1 when the agent refused (logged), -1 on err. */
-static int session_call(const struct botctr_env *env, const char *bot_id, const struct store_stdio_connection *conn,
-			json_t *message, int timeout_ms, json_t **response, berth_err *err)
+static int session_call(const struct botctr_env *env, const char *bot_id,
+			const struct store_stdio_connection *conn, json_t *message, int timeout_ms,
+			json_t **response, berth_err *err)
 {
 	struct botstdio_agent_reply r = { 0 };
 	json_t *config, *params;
@@ -86,47 +88,55 @@ static int session_call(const struct botctr_env *env, const char *bot_id, const 
 
 	*response = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		params = json_pack("{s:s,s:O,s:i}", "id", conn->id, "message", message, "timeout_ms", timeout_ms);
-		if (botstdio_agent_method(env, bot_id, "stdio/call", params, timeout_ms + BOTSTDIO_AGENT_SLACK_MS, &r,
-					  err) < 0)
+		params = json_pack("{s:s,s:O,s:i}", "id", conn->id, "message", message,
+				   "timeout_ms", timeout_ms);
+		if (botstdio_agent_method(env, bot_id, "stdio/call", params,
+					  timeout_ms + BOTSTDIO_AGENT_SLACK_MS, &r, err) < 0)
 			return -1;
 		if (r.code == 0) {
 			*response = json_incref(json_object_get(r.result, "response"));
 			json_decref(r.result);
 			if (!*response) {
-				blog(BLOG_WARN, "bot %s: stdio connection %s: no response", bot_id, conn->name);
+				blog(BLOG_WARN, "bot %s: stdio connection %s: no response", bot_id,
+				     conn->name);
 				return 1;
 			}
 			return 0;
 		}
-		if (attempt > 0 || (r.code != AGENT_RPC_STDIO_UNKNOWN && r.code != AGENT_RPC_STDIO_CLOSED)) {
-			blog(BLOG_WARN, "bot %s: stdio connection %s: %s", bot_id, conn->name, r.message);
+		if (attempt > 0 ||
+		    (r.code != AGENT_RPC_STDIO_UNKNOWN && r.code != AGENT_RPC_STDIO_CLOSED)) {
+			blog(BLOG_WARN, "bot %s: stdio connection %s: %s", bot_id, conn->name,
+			     r.message);
 			return 1;
 		}
 		/* Not held (first use, or it ended): start it from the connection's config. */
 		config = json_loads(conn->config, 0, NULL);
 		params = json_is_object(config)
-				 ? json_pack("{s:s,s:s,s:O?,s:O?,s:O?,s:O?,s:i,s:i}", "id", conn->id, "name", conn->name,
-					     "command", json_object_get(config, "command"), "args",
-					     json_object_get(config, "args"), "env", json_object_get(config, "env"), "cwd",
+				 ? json_pack("{s:s,s:s,s:O?,s:O?,s:O?,s:O?,s:i,s:i}", "id",
+					     conn->id, "name", conn->name, "command",
+					     json_object_get(config, "command"), "args",
+					     json_object_get(config, "args"), "env",
+					     json_object_get(config, "env"), "cwd",
 					     json_object_get(config, "cwd"), "idle_timeout_s",
 					     env->cfg->agent_stdio_idle_timeout_s, "max_sessions",
 					     env->cfg->agent_stdio_max_sessions)
 				 : NULL;
 		json_decref(config);
 		if (!params) {
-			blog(BLOG_WARN, "bot %s: stdio connection %s: its config is not an object", bot_id, conn->name);
+			blog(BLOG_WARN, "bot %s: stdio connection %s: its config is not an object",
+			     bot_id, conn->name);
 			return 1;
 		}
 		if (json_is_null(json_object_get(params, "cwd")) || !json_object_get(params, "cwd"))
 			json_object_set_new(params, "cwd", json_string(env->cfg->data_mount));
-		if (botstdio_agent_method(env, bot_id, "stdio/start", params, env->cfg->agent_call_timeout_ms, &r, err) <
-		    0)
+		if (botstdio_agent_method(env, bot_id, "stdio/start", params,
+					  env->cfg->agent_call_timeout_ms, &r, err) < 0)
 			return -1;
 		json_decref(r.result);
 		/* Another worker may have started it meanwhile: the call is tried again either way. */
 		if (r.code && r.code != AGENT_RPC_INVALID_PARAMS) {
-			blog(BLOG_WARN, "bot %s: stdio connection %s: start: %s", bot_id, conn->name, r.message);
+			blog(BLOG_WARN, "bot %s: stdio connection %s: start: %s", bot_id,
+			     conn->name, r.message);
 			return 1;
 		}
 	}
@@ -144,12 +154,14 @@ static bool name_taken(const struct fed_cache *c, const char *name)
 }
 
 /* Adds the connection's tools (from its tools/list response) to the cache. */
-static void add_tools(struct fed_cache *c, const struct store_stdio_connection *conn, json_t *response)
+static void add_tools(struct fed_cache *c, const struct store_stdio_connection *conn,
+		      json_t *response)
 {
 	json_t *tools = json_object_get(json_object_get(response, "result"), "tools"), *t;
 	size_t i;
 
-	json_array_foreach(tools, i, t) {
+	json_array_foreach(tools, i, t)
+	{
 		const char *tool = json_string_value(json_object_get(t, "name"));
 		const char *desc = json_string_value(json_object_get(t, "description"));
 		char name[FED_NAME_MAX * 2], *described = NULL;
@@ -188,7 +200,8 @@ static void add_tools(struct fed_cache *c, const struct store_stdio_connection *
 		routes[c->count].name = strdup(name);
 		routes[c->count].tool = strdup(tool);
 		routes[c->count].conn = *conn;
-		if (!routes[c->count].name || !routes[c->count].tool || json_array_append_new(c->tools, copy) < 0) {
+		if (!routes[c->count].name || !routes[c->count].tool ||
+		    json_array_append_new(c->tools, copy) < 0) {
 			free(routes[c->count].name);
 			free(routes[c->count].tool);
 			return;
@@ -198,7 +211,8 @@ static void add_tools(struct fed_cache *c, const struct store_stdio_connection *
 }
 
 /* The bot's federated tools, from the cache when fresh. NULL when the agent cannot be reached. */
-static struct fed_cache *federation(const struct botctr_env *env, const char *bot_id, berth_err *err)
+static struct fed_cache *federation(const struct botctr_env *env, const char *bot_id,
+				    berth_err *err)
 {
 	struct store_stdio_connection_list conns = { 0 };
 	struct fed_cache *c = NULL;
@@ -227,10 +241,12 @@ static struct fed_cache *federation(const struct botctr_env *env, const char *bo
 	}
 	snprintf(c->bot_id, sizeof c->bot_id, "%s", bot_id);
 	for (i = 0; i < conns.count; i++) {
-		json_t *msg = json_pack("{s:s,s:s,s:s}", "jsonrpc", "2.0", "id", "federated-stdio-tools-list", "method",
-					"tools/list");
+		json_t *msg = json_pack("{s:s,s:s,s:s}", "jsonrpc", "2.0", "id",
+					"federated-stdio-tools-list", "method", "tools/list");
 		json_t *response = NULL;
-		int rc = msg ? session_call(env, bot_id, &conns.items[i], msg, FED_LIST_TIMEOUT_MS, &response, err) : 1;
+		int rc = msg ? session_call(env, bot_id, &conns.items[i], msg, FED_LIST_TIMEOUT_MS,
+					    &response, err)
+			     : 1;
 
 		json_decref(msg);
 		if (rc < 0) {
@@ -260,11 +276,12 @@ static bool maybe_federated(const char *name)
 	return p < end && p > name && p[-1] == '_';
 }
 
-int botstdio_fed_call(const struct botctr_env *env, const char *bot_id, const json_t *request, json_t **reply,
-		      berth_err *err)
+int botstdio_fed_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		      json_t **reply, berth_err *err)
 {
 	const char *method = json_string_value(json_object_get(request, "method"));
-	const json_t *params = json_object_get(request, "params"), *id = json_object_get(request, "id");
+	const json_t *params = json_object_get(request, "params"),
+		     *id = json_object_get(request, "id");
 	const char *name = json_string_value(json_object_get(params, "name"));
 	const struct fed_route *route = NULL;
 	json_t *msg, *response = NULL, *args;
@@ -284,20 +301,24 @@ int botstdio_fed_call(const struct botctr_env *env, const char *bot_id, const js
 			route = &c->routes[i];
 	if (!route)
 		return 0;
-	snprintf(call_id, sizeof call_id, "federated-stdio-tools-call-%ld-%lu", (long)getpid(), ++call_counter);
+	snprintf(call_id, sizeof call_id, "federated-stdio-tools-call-%ld-%lu", (long)getpid(),
+		 ++call_counter);
 	args = json_object_get(params, "arguments");
 	args = json_is_object(args) ? json_incref(args) : json_object();
-	msg = json_pack("{s:s,s:s,s:s,s:{s:s,s:o}}", "jsonrpc", "2.0", "id", call_id, "method", "tools/call", "params",
-			"name", route->tool, "arguments", args);
+	msg = json_pack("{s:s,s:s,s:s,s:{s:s,s:o}}", "jsonrpc", "2.0", "id", call_id, "method",
+			"tools/call", "params", "name", route->tool, "arguments", args);
 	if (!msg)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	rc = session_call(env, bot_id, &route->conn, msg, env->cfg->agent_call_timeout_ms, &response, err);
+	rc = session_call(env, bot_id, &route->conn, msg, env->cfg->agent_call_timeout_ms,
+			  &response, err);
 	json_decref(msg);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
-		*reply = json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id ? (json_t *)id : json_null(), "error",
-				   "code", AGENT_RPC_INTERNAL_ERROR, "message", "the federated MCP connection failed");
+		*reply = json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+				   id ? (json_t *)id : json_null(), "error", "code",
+				   AGENT_RPC_INTERNAL_ERROR, "message",
+				   "the federated MCP connection failed");
 	} else {
 		if (json_object_set(response, "id", (json_t *)(id ? id : json_null())) < 0)
 			json_decref(response), response = NULL;
@@ -306,11 +327,12 @@ int botstdio_fed_call(const struct botctr_env *env, const char *bot_id, const js
 	return *reply ? 0 : berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 }
 
-void botstdio_fed_extend_list(const struct botctr_env *env, const char *bot_id, const json_t *request,
-			      json_t *reply)
+void botstdio_fed_extend_list(const struct botctr_env *env, const char *bot_id,
+			      const json_t *request, json_t *reply)
 {
 	const char *method = json_string_value(json_object_get(request, "method"));
-	json_t *result = json_object_get(reply, "result"), *tools = json_object_get(result, "tools");
+	json_t *result = json_object_get(reply, "result"),
+	       *tools = json_object_get(result, "tools");
 	struct fed_cache *c;
 	berth_err err;
 
@@ -326,7 +348,8 @@ void botstdio_fed_extend_list(const struct botctr_env *env, const char *bot_id, 
 		blog(BLOG_WARN, "bot %s: federated tools: out of memory", bot_id);
 }
 
-int botstdio_fed_close(const struct botctr_env *env, const char *bot_id, const char *connection_id, berth_err *err)
+int botstdio_fed_close(const struct botctr_env *env, const char *bot_id, const char *connection_id,
+		       berth_err *err)
 {
 	struct botstdio_agent_reply r = { 0 };
 	size_t i;
@@ -335,7 +358,8 @@ int botstdio_fed_close(const struct botctr_env *env, const char *bot_id, const c
 	for (i = 0; i < FED_CACHE_BOTS; i++)
 		if (cache[i].at && strcmp(cache[i].bot_id, bot_id) == 0)
 			cache_clear(&cache[i]);
-	if (botstdio_agent_method(env, bot_id, "stdio/close", json_pack("{s:s}", "id", connection_id),
+	if (botstdio_agent_method(env, bot_id, "stdio/close",
+				  json_pack("{s:s}", "id", connection_id),
 				  AGENT_STDIO_CLOSE_GRACE_MS + 5000, &r, err) < 0)
 		return err->kind == BERTH_E_NOT_FOUND || err->kind == BERTH_E_PRECONDITION ? 0 : -1;
 	if (r.code && r.code != AGENT_RPC_STDIO_UNKNOWN)

@@ -54,20 +54,23 @@ static json_t *bounded_request(const struct botctr_env *env, const json_t *reque
 	if (json_is_integer(json_object_get(args, "timeout_s")))
 		timeout_s = json_integer_value(json_object_get(args, "timeout_s"));
 	/* The agent must answer while the request still runs. */
-	left_ms = env->deadline_ms ? berth_deadline_left_ms(env->deadline_ms) - EXEC_REPLY_SLACK_MS : INT64_MAX;
+	left_ms = env->deadline_ms ? berth_deadline_left_ms(env->deadline_ms) - EXEC_REPLY_SLACK_MS
+				   : INT64_MAX;
 	if (left_ms / 1000 < limit_s)
 		limit_s = left_ms / 1000 < 1 ? 1 : left_ms / 1000;
 	if (timeout_s > limit_s)
 		timeout_s = limit_s;
 	/* Below 1 the agent refuses it: let it say so. */
-	if (json_is_integer(json_object_get(args, "timeout_s")) || json_object_get(args, "timeout_s") == NULL)
+	if (json_is_integer(json_object_get(args, "timeout_s")) ||
+	    json_object_get(args, "timeout_s") == NULL)
 		json_object_set_new(args, "timeout_s", json_integer(timeout_s));
 	*cap_ms += (int)(timeout_s * 1000) + EXEC_REPLY_SLACK_MS;
 	return copy;
 }
 
 /* Why the agent of the bot cannot be reached, told by the bot's state: fills err. */
-static void diagnose(const struct botctr_env *env, const char *bot_id, const berth_err *cause, berth_err *err)
+static void diagnose(const struct botctr_env *env, const char *bot_id, const berth_err *cause,
+		     berth_err *err)
 {
 	struct store_container row;
 	char ctr_id[BOTCTR_ID_MAX];
@@ -85,34 +88,39 @@ static void diagnose(const struct botctr_env *env, const char *bot_id, const ber
 	if (!task_found && err->kind != BERTH_E_NOT_FOUND)
 		return;
 	if (!task_found || info.status != CTD_TASK_RUNNING) {
-		berth_err_set(err, BERTH_E_PRECONDITION,
-			      "the bot's container is not running: start it with POST /bots/%s/container/start", bot_id);
+		berth_err_set(
+			err, BERTH_E_PRECONDITION,
+			"the bot's container is not running: start it with POST /bots/%s/container/start",
+			bot_id);
 		return;
 	}
-	blog(BLOG_WARN, "bot %s: its container runs but its agent cannot be reached: %s", bot_id, cause->msg);
-	berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
-			      "the bot's agent cannot be reached (its socket in /run/berth is missing, replaced or "
-			      "not served): restart the container with POST /bots/%s/container/stop, then "
-			      "POST /bots/%s/container/start",
-			      bot_id, bot_id);
+	blog(BLOG_WARN, "bot %s: its container runs but its agent cannot be reached: %s", bot_id,
+	     cause->msg);
+	berth_err_setc(
+		err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
+		"the bot's agent cannot be reached (its socket in /run/berth is missing, replaced or "
+		"not served): restart the container with POST /bots/%s/container/stop, then "
+		"POST /bots/%s/container/start",
+		bot_id, bot_id);
 }
 
 /* Whether a failed call means "nobody serves the socket" (as opposed to a failed conversation). */
 static bool unreachable(const berth_err *e)
 {
-	return e->kind == BERTH_E_NOT_FOUND || e->kind == BERTH_E_PRECONDITION || e->kind == BERTH_E_UNAVAILABLE;
+	return e->kind == BERTH_E_NOT_FOUND || e->kind == BERTH_E_PRECONDITION ||
+	       e->kind == BERTH_E_UNAVAILABLE;
 }
 
-static int call_once(const struct botctr_env *env, const char *dir, const char *line, size_t len, int cap_ms,
-		     char **out, size_t *out_len, berth_err *err)
+static int call_once(const struct botctr_env *env, const char *dir, const char *line, size_t len,
+		     int cap_ms, char **out, size_t *out_len, berth_err *err)
 {
-	return agentc_pool_call(env->agents, dir, BOTDIR_AGENT_SOCKET, line, len, env->deadline_ms, cap_ms, 0, out, out_len,
-				err);
+	return agentc_pool_call(env->agents, dir, BOTDIR_AGENT_SOCKET, line, len, env->deadline_ms,
+				cap_ms, 0, out, out_len, err);
 }
 
 /* Retries the call while nobody serves the socket, for at most AGENT_STARTUP_WAIT_MS. */
-static int wait_for_agent(const struct botctr_env *env, const char *dir, const char *line, int cap_ms, char **out,
-			  size_t *out_len)
+static int wait_for_agent(const struct botctr_env *env, const char *dir, const char *line,
+			  int cap_ms, char **out, size_t *out_len)
 {
 	int64_t until = berth_now_ms() + AGENT_STARTUP_WAIT_MS;
 	berth_err cause;
@@ -123,7 +131,8 @@ static int wait_for_agent(const struct botctr_env *env, const char *dir, const c
 		nanosleep(&ts, NULL);
 		if (call_once(env, dir, line, strlen(line), cap_ms, out, out_len, &cause) == 0)
 			return 0;
-		if (!unreachable(&cause) || berth_now_ms() > until || berth_deadline_passed(env->deadline_ms)) {
+		if (!unreachable(&cause) || berth_now_ms() > until ||
+		    berth_deadline_passed(env->deadline_ms)) {
 			blog(BLOG_WARN, "agent at %s still unreachable: %s", dir, cause.msg);
 			return -1;
 		}
@@ -132,8 +141,9 @@ static int wait_for_agent(const struct botctr_env *env, const char *dir, const c
 
 /* The agent's reply line to request (NEW in *out), unchecked. cap_override_ms > 0 replaces the
  * call's cap ([agent] call_timeout_ms or the tool's own). */
-static int relay(const struct botctr_env *env, const char *bot_id, const json_t *request, bool start_if_stopped,
-		 int cap_override_ms, char **out, size_t *out_len, berth_err *err)
+static int relay(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		 bool start_if_stopped, int cap_override_ms, char **out, size_t *out_len,
+		 berth_err *err)
 {
 	json_t *sent = NULL;
 	char *line = NULL, dir[1024];
@@ -142,7 +152,8 @@ static int relay(const struct botctr_env *env, const char *bot_id, const json_t 
 
 	*out = NULL;
 	*out_len = 0;
-	if ((size_t)snprintf(dir, sizeof dir, "%s/bots/%s/agent", env->cfg->state_root, bot_id) >= sizeof dir)
+	if ((size_t)snprintf(dir, sizeof dir, "%s/bots/%s/agent", env->cfg->state_root, bot_id) >=
+	    sizeof dir)
 		return berth_err_set(err, BERTH_E_INTERNAL, "state_root path too long");
 	sent = bounded_request(env, request, &cap_ms);
 	if (cap_override_ms > 0)
@@ -156,9 +167,11 @@ static int relay(const struct botctr_env *env, const char *bot_id, const json_t 
 		if (!unreachable(&cause)) {
 			blog(BLOG_WARN, "bot %s: agent call failed: %s", bot_id, cause.msg);
 			if (cause.kind == BERTH_E_TIMEOUT)
-				berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT, "the bot's agent did not answer in time");
+				berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_AGENT,
+					       "the bot's agent did not answer in time");
 			else if (cause.kind == BERTH_E_TOO_LARGE)
-				berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a reply that is too large");
+				berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+					       "the bot's agent sent a reply that is too large");
 			else
 				berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
 					       "the bot's agent ended the call without a reply");
@@ -170,9 +183,11 @@ static int relay(const struct botctr_env *env, const char *bot_id, const json_t 
 
 			if (botctr_start(env, bot_id, &started, err) < 0)
 				goto done;
-			berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
-				       "the bot's agent did not come up after the container started");
-		} else if (!(err->kind == BERTH_E_UNAVAILABLE && berth_err_is(err, BERTH_EC_AGENT))) {
+			berth_err_setc(
+				err, BERTH_E_UNAVAILABLE, BERTH_EC_AGENT,
+				"the bot's agent did not come up after the container started");
+		} else if (!(err->kind == BERTH_E_UNAVAILABLE &&
+			     berth_err_is(err, BERTH_EC_AGENT))) {
 			goto done;
 		}
 		/* A task that runs (or was just started) whose agent has not bound its socket yet: it
@@ -209,7 +224,8 @@ int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const js
 	free(*reply);
 	*reply = NULL;
 	*reply_len = 0;
-	return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a malformed reply");
+	return berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+			      "the bot's agent sent a malformed reply");
 }
 
 static int call_parsed(const struct botctr_env *env, const char *bot_id, const json_t *request,
@@ -229,7 +245,8 @@ static int call_parsed(const struct botctr_env *env, const char *bot_id, const j
 		     *reply ? "another JSON value" : jerr.text);
 		json_decref(*reply);
 		*reply = NULL;
-		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a malformed reply");
+		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+			       "the bot's agent sent a malformed reply");
 		goto done;
 	}
 	rc = 0;
@@ -244,8 +261,8 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 	return call_parsed(env, bot_id, request, start_if_stopped, 0, reply, err);
 }
 
-int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const json_t *request, int cap_ms,
-			 json_t **reply, berth_err *err)
+int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const json_t *request,
+			 int cap_ms, json_t **reply, berth_err *err)
 {
 	return call_parsed(env, bot_id, request, false, cap_ms, reply, err);
 }
@@ -257,10 +274,12 @@ int bottools_call_tool(const struct botctr_env *env, const char *bot_id, const c
 	int rc = -1;
 
 	*result = NULL;
-	request = arguments ? json_pack("{s:s,s:s,s:s,s:{s:s,s:O}}", "jsonrpc", "2.0", "id", "berth", "method",
-					"tools/call", "params", "name", tool, "arguments", (json_t *)arguments)
-			    : json_pack("{s:s,s:s,s:s,s:{s:s,s:{}}}", "jsonrpc", "2.0", "id", "berth", "method",
-					"tools/call", "params", "name", tool, "arguments");
+	request = arguments
+			  ? json_pack("{s:s,s:s,s:s,s:{s:s,s:O}}", "jsonrpc", "2.0", "id", "berth",
+				      "method", "tools/call", "params", "name", tool, "arguments",
+				      (json_t *)arguments)
+			  : json_pack("{s:s,s:s,s:s,s:{s:s,s:{}}}", "jsonrpc", "2.0", "id", "berth",
+				      "method", "tools/call", "params", "name", tool, "arguments");
 	if (!request)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	if (bottools_call(env, bot_id, request, false, &reply, err) < 0)
@@ -270,15 +289,17 @@ int bottools_call_tool(const struct botctr_env *env, const char *bot_id, const c
 		const char *msg = json_string_value(json_object_get(error, "message"));
 		json_int_t code = json_integer_value(json_object_get(error, "code"));
 
-		berth_err_set(err, code == -32602 || code == -32600 ? BERTH_E_INVALID : BERTH_E_INTERNAL, "%s",
-			      msg ? msg : "the bot's agent returned an error");
+		berth_err_set(err,
+			      code == -32602 || code == -32600 ? BERTH_E_INVALID : BERTH_E_INTERNAL,
+			      "%s", msg ? msg : "the bot's agent returned an error");
 		goto done;
 	}
 	*result = json_incref(json_object_get(reply, "result"));
 	if (!json_is_object(*result)) {
 		json_decref(*result);
 		*result = NULL;
-		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT, "the bot's agent sent a reply without a result");
+		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+			       "the bot's agent sent a reply without a result");
 		goto done;
 	}
 	rc = 0;

@@ -52,9 +52,10 @@ int compat_container_list(berth_store *store, const struct authz_caller *caller,
 	list = json_array();
 	for (size_t i = 0; list && i < rows.count; i++) {
 		const struct store_container *c = &rows.items[i];
-		json_t *item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "id", c->container_id, "bot_id",
-					 c->bot_id, "image", c->image, "snapshotter", c->snapshotter, "status",
-					 c->status, "created_at", c->created_at, "updated_at", c->updated_at,
+		json_t *item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "id",
+					 c->container_id, "bot_id", c->bot_id, "image", c->image,
+					 "snapshotter", c->snapshotter, "status", c->status,
+					 "created_at", c->created_at, "updated_at", c->updated_at,
 					 "labels", "mcp.bot_id", c->bot_id);
 		if (!item || json_array_append_new(list, item) < 0) {
 			json_decref(list);

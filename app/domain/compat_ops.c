@@ -22,15 +22,16 @@ static int trimmed(const char *s, char *buf, size_t size, const char *field, ber
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	if (n >= size)
-		return berth_err_set(err, BERTH_E_INVALID, "%s is longer than %zu bytes", field, size - 1);
+		return berth_err_set(err, BERTH_E_INVALID, "%s is longer than %zu bytes", field,
+				     size - 1);
 	if (n)
 		memcpy(buf, s, n);
 	buf[n] = '\0';
 	return 0;
 }
 
-int compat_create_target(berth_store *store, const struct authz_caller *caller, const char *container_id,
-			 char *bot_id, berth_err *err)
+int compat_create_target(berth_store *store, const struct authz_caller *caller,
+			 const char *container_id, char *bot_id, berth_err *err)
 {
 	char id[BOTCTR_ID_MAX];
 	struct store_bot *bot = NULL;
@@ -48,16 +49,20 @@ int compat_create_target(berth_store *store, const struct authz_caller *caller, 
 			memcpy(bot_id, mine.items[0].id, STORE_ID_SIZE);
 		store_bot_list_free(&mine);
 		if (count == 0)
-			return berth_err_set(err, BERTH_E_NOT_FOUND, "bot not found: you own no bot to create a container for");
+			return berth_err_set(
+				err, BERTH_E_NOT_FOUND,
+				"bot not found: you own no bot to create a container for");
 		if (count > 1)
-			return berth_err_set(err, BERTH_E_INVALID,
-					     "container_id is required (mcp-<bot id>): you own several bots");
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"container_id is required (mcp-<bot id>): you own several bots");
 		return 0;
 	}
 	if (strncmp(id, "mcp-", 4) != 0 || !berth_uuid_is_canonical(id + 4))
-		return berth_err_set(err, BERTH_E_INVALID,
-				     "container_id must be mcp-<bot id> (a lowercase canonical UUID): Berth names "
-				     "containers after their bot");
+		return berth_err_set(
+			err, BERTH_E_INVALID,
+			"container_id must be mcp-<bot id> (a lowercase canonical UUID): Berth names "
+			"containers after their bot");
 	if (authz_bot_access(store, caller, id + 4, &AUTHZ_OWNER_OR_ADMIN, &bot, err) < 0) {
 		if (err->kind == BERTH_E_PERMISSION || err->kind == BERTH_E_NOT_FOUND)
 			return berth_err_set(err, BERTH_E_NOT_FOUND, "bot not found");
@@ -76,27 +81,29 @@ int compat_image_check(const struct berth_config *cfg, const char *image, berth_
 		return -1;
 	if (!given[0] || (cfg->bot_image && strcmp(given, cfg->bot_image) == 0))
 		return 0;
-	return berth_err_setc(err, BERTH_E_PERMISSION, BERTH_EC_IMAGE_NOT_ALLOWED,
-			      "image is not allowed: bot containers run the configured bot image (%s); leave image "
-			      "empty",
-			      cfg->bot_image ? cfg->bot_image : "");
+	return berth_err_setc(
+		err, BERTH_E_PERMISSION, BERTH_EC_IMAGE_NOT_ALLOWED,
+		"image is not allowed: bot containers run the configured bot image (%s); leave image "
+		"empty",
+		cfg->bot_image ? cfg->bot_image : "");
 }
 
 int compat_container_create(const struct botctr_env *env, const struct authz_caller *caller,
-			    const char *container_id, const char *image, const char *snapshotter, json_t **out,
-			    berth_err *err)
+			    const char *container_id, const char *image, const char *snapshotter,
+			    json_t **out, berth_err *err)
 {
 	char bot_id[STORE_ID_SIZE];
 
 	*out = NULL;
-	if (compat_image_check(env->cfg, image, err) < 0 || botctr_snapshotter_check(snapshotter, err) < 0 ||
+	if (compat_image_check(env->cfg, image, err) < 0 ||
+	    botctr_snapshotter_check(snapshotter, err) < 0 ||
 	    compat_create_target(env->store, caller, container_id, bot_id, err) < 0)
 		return -1;
 	return botctr_create(env, bot_id, snapshotter, out, err);
 }
 
-int compat_skills_target(berth_store *store, const struct authz_caller *caller, const char *container_id,
-			 char *bot_id, berth_err *err)
+int compat_skills_target(berth_store *store, const struct authz_caller *caller,
+			 const char *container_id, char *bot_id, berth_err *err)
 {
 	struct store_container_list mine;
 	size_t count;
@@ -112,25 +119,28 @@ int compat_skills_target(berth_store *store, const struct authz_caller *caller, 
 	if (count == 0)
 		return berth_err_set(err, BERTH_E_NOT_FOUND, "container not found");
 	if (count > 1)
-		return berth_err_set(err, BERTH_E_INVALID,
-				     "container_id is required (?container_id=mcp-<bot id>): you have several containers");
+		return berth_err_set(
+			err, BERTH_E_INVALID,
+			"container_id is required (?container_id=mcp-<bot id>): you have several containers");
 	return 0;
 }
 
-int compat_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err)
+int compat_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out,
+		       berth_err *err)
 {
 	json_t *skill;
 	size_t i;
 
 	if (botctr_skills_list(env, bot_id, out, err) < 0)
 		return -1;
-	json_array_foreach(json_object_get(*out, "skills"), i, skill)
-		if (json_object_get(skill, "metadata"))
-			(void)json_object_del(skill, "metadata"); /* present: cannot fail */
+	json_array_foreach(json_object_get(*out, "skills"), i,
+			   skill) if (json_object_get(skill, "metadata"))(void)
+		json_object_del(skill, "metadata"); /* present: cannot fail */
 	return 0;
 }
 
-int compat_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err)
+int compat_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err)
 {
 	json_t *copy, *skill;
 	size_t i;
@@ -141,15 +151,16 @@ int compat_skills_upsert(const struct botctr_env *env, const char *bot_id, const
 	copy = json_deep_copy(body);
 	if (!copy)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	json_array_foreach(json_object_get(copy, "skills"), i, skill)
-		if (json_object_get(skill, "metadata"))
-			(void)json_object_del(skill, "metadata"); /* present: cannot fail */
+	json_array_foreach(json_object_get(copy, "skills"), i,
+			   skill) if (json_object_get(skill, "metadata"))(void)
+		json_object_del(skill, "metadata"); /* present: cannot fail */
 	rc = botctr_skills_upsert(env, bot_id, copy, err);
 	json_decref(copy);
 	return rc;
 }
 
-int compat_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err)
+int compat_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err)
 {
 	return botctr_skills_delete(env, bot_id, body, err);
 }

@@ -67,14 +67,16 @@ int mcpconn_name_check(const char *name, char out[MCPCONN_NAME_MAX + 1], berth_e
 	if (n == 0)
 		return berth_err_set(err, BERTH_E_INVALID, "name is required");
 	if (n > MCPCONN_NAME_MAX)
-		return berth_err_set(err, BERTH_E_INVALID, "name is longer than %d bytes", MCPCONN_NAME_MAX);
+		return berth_err_set(err, BERTH_E_INVALID, "name is longer than %d bytes",
+				     MCPCONN_NAME_MAX);
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '-' || c == '.' || c == ' '))
-			return berth_err_set(err, BERTH_E_INVALID,
-					     "name may hold only letters, digits, spaces and _ . - (at most %d)",
-					     MCPCONN_NAME_MAX);
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.' || c == ' '))
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"name may hold only letters, digits, spaces and _ . - (at most %d)",
+				MCPCONN_NAME_MAX);
 	}
 	memcpy(out, name, n);
 	out[n] = '\0';
@@ -84,7 +86,8 @@ int mcpconn_name_check(const char *name, char out[MCPCONN_NAME_MAX + 1], berth_e
 int mcpconn_id_check(const char *id, berth_err *err)
 {
 	if (!id || !berth_uuid_is_canonical(id))
-		return berth_err_set(err, BERTH_E_INVALID, "id must be a connection id (a lowercase canonical UUID)");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "id must be a connection id (a lowercase canonical UUID)");
 	return 0;
 }
 
@@ -96,8 +99,8 @@ static const json_t *member(const json_t *obj, const char *key)
 }
 
 /* A trimmed copy of a string member into config[key], after check. */
-static int take_string(const json_t *v, const char *where, const char *key, size_t max, bool path, json_t *config,
-		       berth_err *err)
+static int take_string(const json_t *v, const char *where, const char *key, size_t max, bool path,
+		       json_t *config, berth_err *err)
 {
 	size_t n;
 	const char *s = str_of(v, &n);
@@ -108,11 +111,14 @@ static int take_string(const json_t *v, const char *where, const char *key, size
 	if (n == 0)
 		return berth_err_set(err, BERTH_E_INVALID, "%s%s must not be empty", where, key);
 	if (n > max)
-		return berth_err_set(err, BERTH_E_INVALID, "%s%s is longer than %zu bytes", where, key, max);
+		return berth_err_set(err, BERTH_E_INVALID, "%s%s is longer than %zu bytes", where,
+				     key, max);
 	if (has_control(s, n))
-		return berth_err_set(err, BERTH_E_INVALID, "%s%s must not hold control characters", where, key);
+		return berth_err_set(err, BERTH_E_INVALID, "%s%s must not hold control characters",
+				     where, key);
 	if (path && s[0] != '/')
-		return berth_err_set(err, BERTH_E_INVALID, "%s%s must be an absolute path", where, key);
+		return berth_err_set(err, BERTH_E_INVALID, "%s%s must be an absolute path", where,
+				     key);
 	if (json_object_set_new(config, key, json_stringn(s, n)) < 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	return 0;
@@ -130,20 +136,24 @@ static int take_url(const json_t *v, const char *where, json_t *config, berth_er
 	if (n == 0)
 		return berth_err_set(err, BERTH_E_INVALID, "%surl must not be empty", where);
 	if (n > URL_MAX)
-		return berth_err_set(err, BERTH_E_INVALID, "%surl is longer than %d bytes", where, URL_MAX);
+		return berth_err_set(err, BERTH_E_INVALID, "%surl is longer than %d bytes", where,
+				     URL_MAX);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return berth_err_set(err, BERTH_E_INVALID,
-					     "%surl must be printable ASCII without spaces (percent-encode the rest)",
-					     where);
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"%surl must be printable ASCII without spaces (percent-encode the rest)",
+				where);
 	if (n > 7 && strncasecmp(s, "http://", 7) == 0)
 		host = s + 7;
 	else if (n > 8 && strncasecmp(s, "https://", 8) == 0)
 		host = s + 8;
 	else
-		return berth_err_set(err, BERTH_E_INVALID, "%surl must be an http:// or https:// URL", where);
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "%surl must be an http:// or https:// URL", where);
 	rest = n - (size_t)(host - s);
-	if (rest == 0 || host[0] == '/' || host[0] == '?' || host[0] == '#' || host[0] == ':' || host[0] == '@')
+	if (rest == 0 || host[0] == '/' || host[0] == '?' || host[0] == '#' || host[0] == ':' ||
+	    host[0] == '@')
 		return berth_err_set(err, BERTH_E_INVALID, "%surl must name a host", where);
 	if (json_object_set_new(config, "url", json_stringn(s, n)) < 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -157,18 +167,24 @@ static int take_args(const json_t *v, const char *where, json_t *config, berth_e
 	const json_t *a;
 
 	if (!json_is_array(v))
-		return berth_err_set(err, BERTH_E_INVALID, "%sargs must be an array of strings", where);
+		return berth_err_set(err, BERTH_E_INVALID, "%sargs must be an array of strings",
+				     where);
 	if (json_array_size(v) > ARGS_MAX)
-		return berth_err_set(err, BERTH_E_INVALID, "%sargs has more than %d items", where, ARGS_MAX);
-	json_array_foreach(v, i, a) {
+		return berth_err_set(err, BERTH_E_INVALID, "%sargs has more than %d items", where,
+				     ARGS_MAX);
+	json_array_foreach(v, i, a)
+	{
 		const char *s = str_of(a, &n);
 		if (!s)
-			return berth_err_set(err, BERTH_E_INVALID, "%sargs[%zu] must be a string", where, i);
+			return berth_err_set(err, BERTH_E_INVALID, "%sargs[%zu] must be a string",
+					     where, i);
 		if (n > ARG_MAX)
-			return berth_err_set(err, BERTH_E_INVALID, "%sargs[%zu] is longer than %d bytes", where, i,
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "%sargs[%zu] is longer than %d bytes", where, i,
 					     ARG_MAX);
 		if (has_nul(s, n))
-			return berth_err_set(err, BERTH_E_INVALID, "%sargs[%zu] must not hold NUL", where, i);
+			return berth_err_set(err, BERTH_E_INVALID, "%sargs[%zu] must not hold NUL",
+					     where, i);
 	}
 	if (json_array_size(v) == 0)
 		return 0;
@@ -185,8 +201,8 @@ static bool env_key_ok(const char *k)
 	if (n == 0 || n > ENV_KEY_MAX || (k[0] >= '0' && k[0] <= '9'))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') || (k[i] >= '0' && k[i] <= '9') ||
-		      k[i] == '_'))
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
 			return false;
 	return true;
 }
@@ -209,36 +225,44 @@ static bool header_name_ok(const char *k)
 
 /* env or headers: an object of strings. Key names are echoed in messages once they passed their
  * rule; values never are (they are secrets). */
-static int take_map(const json_t *v, const char *where, const char *field, json_t *config, berth_err *err)
+static int take_map(const json_t *v, const char *where, const char *field, json_t *config,
+		    berth_err *err)
 {
 	bool is_env = strcmp(field, "env") == 0;
-	size_t max_members = is_env ? ENV_MAX : HEADERS_MAX, max_value = is_env ? ENV_VALUE_MAX : HEADER_VALUE_MAX;
+	size_t max_members = is_env ? ENV_MAX : HEADERS_MAX,
+	       max_value = is_env ? ENV_VALUE_MAX : HEADER_VALUE_MAX;
 	const char *key;
 	const json_t *val;
 	json_t *copy;
 
 	if (!json_is_object(v))
-		return berth_err_set(err, BERTH_E_INVALID, "%s%s must be an object of strings", where, field);
+		return berth_err_set(err, BERTH_E_INVALID, "%s%s must be an object of strings",
+				     where, field);
 	if (json_object_size(v) > max_members)
-		return berth_err_set(err, BERTH_E_INVALID, "%s%s has more than %zu members", where, field, max_members);
-	json_object_foreach((json_t *)v, key, val) {
+		return berth_err_set(err, BERTH_E_INVALID, "%s%s has more than %zu members", where,
+				     field, max_members);
+	json_object_foreach((json_t *)v, key, val)
+	{
 		size_t n;
 		const char *s;
 
 		if (is_env ? !env_key_ok(key) : !header_name_ok(key))
-			return berth_err_set(err, BERTH_E_INVALID,
-					     is_env ? "%s%s: a variable name is not [A-Za-z_][A-Za-z0-9_]* (at most 255)"
-						    : "%s%s: a header name is not an HTTP token (at most 256)",
-					     where, field);
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				is_env ? "%s%s: a variable name is not [A-Za-z_][A-Za-z0-9_]* (at most 255)"
+				       : "%s%s: a header name is not an HTTP token (at most 256)",
+				where, field);
 		s = str_of(val, &n);
 		if (!s)
-			return berth_err_set(err, BERTH_E_INVALID, "%s%s.%s must be a string", where, field, key);
+			return berth_err_set(err, BERTH_E_INVALID, "%s%s.%s must be a string",
+					     where, field, key);
 		if (n > max_value)
-			return berth_err_set(err, BERTH_E_INVALID, "%s%s.%s is longer than %zu bytes", where, field, key,
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "%s%s.%s is longer than %zu bytes", where, field, key,
 					     max_value);
 		if (has_nul(s, n) || (!is_env && (memchr(s, '\r', n) || memchr(s, '\n', n))))
-			return berth_err_set(err, BERTH_E_INVALID, "%s%s.%s must not hold %s", where, field, key,
-					     is_env ? "NUL" : "CR, LF or NUL");
+			return berth_err_set(err, BERTH_E_INVALID, "%s%s.%s must not hold %s",
+					     where, field, key, is_env ? "NUL" : "CR, LF or NUL");
 	}
 	if (json_object_size(v) == 0)
 		return 0;
@@ -250,8 +274,8 @@ static int take_map(const json_t *v, const char *where, const char *field, json_
 
 /* "http", "streamable-http" -> http; "sse" -> sse; "stdio" -> stdio (type only); "" -> NULL
  * (absent). */
-static int kind_word(const json_t *v, const char *where, const char *field, bool allow_stdio, const char **out,
-		     berth_err *err)
+static int kind_word(const json_t *v, const char *where, const char *field, bool allow_stdio,
+		     const char **out, berth_err *err)
 {
 	size_t n;
 	const char *s = str_of(v, &n);
@@ -262,7 +286,8 @@ static int kind_word(const json_t *v, const char *where, const char *field, bool
 	trim(&s, &n);
 	if (n == 0)
 		*out = NULL;
-	else if ((n == 4 && strncasecmp(s, "http", 4) == 0) || (n == 15 && strncasecmp(s, "streamable-http", 15) == 0))
+	else if ((n == 4 && strncasecmp(s, "http", 4) == 0) ||
+		 (n == 15 && strncasecmp(s, "streamable-http", 15) == 0))
 		*out = "http";
 	else if (n == 3 && strncasecmp(s, "sse", 3) == 0)
 		*out = "sse";
@@ -270,7 +295,8 @@ static int kind_word(const json_t *v, const char *where, const char *field, bool
 		*out = "stdio";
 	else
 		return berth_err_set(err, BERTH_E_INVALID, "%s%s must be %s", where, field,
-				     allow_stdio ? "stdio, http, streamable-http or sse" : "http, streamable-http or sse");
+				     allow_stdio ? "stdio, http, streamable-http or sse"
+						 : "http, streamable-http or sse");
 	return 0;
 }
 
@@ -287,7 +313,8 @@ static bool in_list(const char *const *list, const char *key)
 
 /* The connection fields of obj (entry or body; where prefixes messages) into spec->type/config.
  * upsert: the body may also hold name and is_active. */
-static int parse_fields(const json_t *obj, const char *where, bool upsert, struct mcpconn_spec *spec, berth_err *err)
+static int parse_fields(const json_t *obj, const char *where, bool upsert,
+			struct mcpconn_spec *spec, berth_err *err)
 {
 	const char *key, *given_type = NULL, *transport = NULL;
 	const json_t *v, *command, *url;
@@ -298,13 +325,17 @@ static int parse_fields(const json_t *obj, const char *where, bool upsert, struc
 	spec->config = NULL;
 	spec->type = NULL;
 	if (!json_is_object(obj))
-		return berth_err_set(err, BERTH_E_INVALID, "%s must be a JSON object", *where ? where : "request body");
-	json_object_foreach((json_t *)obj, key, v) {
-		if (in_list(STDIO_FIELDS, key) || in_list(URL_FIELDS, key) || strcmp(key, "type") == 0 ||
+		return berth_err_set(err, BERTH_E_INVALID, "%s must be a JSON object",
+				     *where ? where : "request body");
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		if (in_list(STDIO_FIELDS, key) || in_list(URL_FIELDS, key) ||
+		    strcmp(key, "type") == 0 ||
 		    (upsert && (strcmp(key, "name") == 0 || strcmp(key, "is_active") == 0)))
 			continue;
 		if (strlen(key) <= 64 && !has_control(key, strlen(key)))
-			return berth_err_set(err, BERTH_E_INVALID, "%sunknown field %s", where, key);
+			return berth_err_set(err, BERTH_E_INVALID, "%sunknown field %s", where,
+					     key);
 		return berth_err_set(err, BERTH_E_INVALID, "%san unknown field", where);
 	}
 	command = member(obj, "command");
@@ -312,21 +343,25 @@ static int parse_fields(const json_t *obj, const char *where, bool upsert, struc
 	if (!command && !url)
 		return berth_err_set(err, BERTH_E_INVALID, "%scommand or url is required", where);
 	if (command && url)
-		return berth_err_set(err, BERTH_E_INVALID, "%scommand and url are mutually exclusive", where);
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "%scommand and url are mutually exclusive", where);
 	if ((v = member(obj, "type")) && kind_word(v, where, "type", true, &given_type, err) < 0)
 		return -1;
 	config = json_object();
 	if (!config)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		if (json_is_null(v))
 			continue;
 		if (command && in_list(URL_FIELDS, key)) {
-			berth_err_set(err, BERTH_E_INVALID, "%s%s is only for url connections", where, key);
+			berth_err_set(err, BERTH_E_INVALID, "%s%s is only for url connections",
+				      where, key);
 			goto fail;
 		}
 		if (url && in_list(STDIO_FIELDS, key)) {
-			berth_err_set(err, BERTH_E_INVALID, "%s%s is only for command (stdio) connections", where, key);
+			berth_err_set(err, BERTH_E_INVALID,
+				      "%s%s is only for command (stdio) connections", where, key);
 			goto fail;
 		}
 	}
@@ -334,27 +369,34 @@ static int parse_fields(const json_t *obj, const char *where, bool upsert, struc
 		if (take_string(command, where, "command", COMMAND_MAX, false, config, err) < 0 ||
 		    ((v = member(obj, "args")) && take_args(v, where, config, err) < 0) ||
 		    ((v = member(obj, "env")) && take_map(v, where, "env", config, err) < 0) ||
-		    ((v = member(obj, "cwd")) && take_string(v, where, "cwd", CWD_MAX, true, config, err) < 0))
+		    ((v = member(obj, "cwd")) &&
+		     take_string(v, where, "cwd", CWD_MAX, true, config, err) < 0))
 			goto fail;
 		if (given_type && strcmp(given_type, "stdio") != 0) {
-			berth_err_set(err, BERTH_E_INVALID, "%stype %s does not fit a command (stdio)", where, given_type);
+			berth_err_set(err, BERTH_E_INVALID,
+				      "%stype %s does not fit a command (stdio)", where,
+				      given_type);
 			goto fail;
 		}
 		spec->type = "stdio";
 	} else {
 		if (take_url(url, where, config, err) < 0 ||
-		    ((v = member(obj, "headers")) && take_map(v, where, "headers", config, err) < 0) ||
-		    ((v = member(obj, "transport")) && kind_word(v, where, "transport", false, &transport, err) < 0))
+		    ((v = member(obj, "headers")) &&
+		     take_map(v, where, "headers", config, err) < 0) ||
+		    ((v = member(obj, "transport")) &&
+		     kind_word(v, where, "transport", false, &transport, err) < 0))
 			goto fail;
 		if (given_type && strcmp(given_type, "stdio") == 0) {
-			berth_err_set(err, BERTH_E_INVALID, "%stype stdio needs a command, not a url", where);
+			berth_err_set(err, BERTH_E_INVALID,
+				      "%stype stdio needs a command, not a url", where);
 			goto fail;
 		}
 		if (given_type && transport && strcmp(given_type, transport) != 0) {
 			berth_err_set(err, BERTH_E_INVALID, "%stype and transport disagree", where);
 			goto fail;
 		}
-		spec->type = (transport && strcmp(transport, "sse") == 0) || (given_type && strcmp(given_type, "sse") == 0)
+		spec->type = (transport && strcmp(transport, "sse") == 0) ||
+					     (given_type && strcmp(given_type, "sse") == 0)
 				     ? "sse"
 				     : "http";
 	}
@@ -366,7 +408,8 @@ static int parse_fields(const json_t *obj, const char *where, bool upsert, struc
 	len = strlen(encoded);
 	free(encoded);
 	if (len > MCPCONN_CONFIG_MAX) {
-		berth_err_set(err, BERTH_E_INVALID, "%sthe connection's config is larger than %d bytes", where,
+		berth_err_set(err, BERTH_E_INVALID,
+			      "%sthe connection's config is larger than %d bytes", where,
 			      MCPCONN_CONFIG_MAX);
 		goto fail;
 	}
@@ -378,7 +421,8 @@ fail:
 	return -1;
 }
 
-int mcpconn_parse_entry(const char *name, const json_t *entry, struct mcpconn_spec *spec, berth_err *err)
+int mcpconn_parse_entry(const char *name, const json_t *entry, struct mcpconn_spec *spec,
+			berth_err *err)
 {
 	char where[MCPCONN_NAME_MAX + 32];
 
@@ -387,7 +431,8 @@ int mcpconn_parse_entry(const char *name, const json_t *entry, struct mcpconn_sp
 		return berth_err_prefix(err, "mcpServers");
 	snprintf(where, sizeof where, "mcpServers.%s: ", spec->name);
 	if (!json_is_object(entry))
-		return berth_err_set(err, BERTH_E_INVALID, "mcpServers.%s must be a JSON object", spec->name);
+		return berth_err_set(err, BERTH_E_INVALID, "mcpServers.%s must be a JSON object",
+				     spec->name);
 	spec->is_active = true;
 	return parse_fields(entry, where, false, spec, err);
 }
@@ -422,20 +467,28 @@ int mcpconn_parse_import(const json_t *body, json_t **entries, size_t *count, be
 	*entries = NULL;
 	*count = 0;
 	if (!json_is_object(body))
-		return berth_err_set(err, BERTH_E_INVALID, "request body must be a JSON object {\"mcpServers\":{...}}");
-	json_object_foreach((json_t *)body, key, entry)
-		if (strcmp(key, "mcpServers") != 0)
-			return berth_err_set(err, BERTH_E_INVALID, "unknown field %s", strlen(key) <= 64 &&
-					     !has_control(key, strlen(key)) ? key : "(unprintable)");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "request body must be a JSON object {\"mcpServers\":{...}}");
+	json_object_foreach(
+		(json_t *)body, key,
+		entry) if (strcmp(key, "mcpServers") !=
+			   0) return berth_err_set(err, BERTH_E_INVALID, "unknown field %s",
+						   strlen(key) <= 64 &&
+								   !has_control(key, strlen(key))
+							   ? key
+							   : "(unprintable)");
 	servers = json_object_get(body, "mcpServers");
 	if (!json_is_object(servers))
-		return berth_err_set(err, BERTH_E_INVALID, "mcpServers is required (an object of servers by name)");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "mcpServers is required (an object of servers by name)");
 	if (json_object_size(servers) > MCPCONN_MAX_PER_BOT)
-		return berth_err_set(err, BERTH_E_INVALID, "mcpServers has more than %d servers", MCPCONN_MAX_PER_BOT);
+		return berth_err_set(err, BERTH_E_INVALID, "mcpServers has more than %d servers",
+				     MCPCONN_MAX_PER_BOT);
 	out = json_object();
 	if (!out)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	json_object_foreach((json_t *)servers, name, entry) {
+	json_object_foreach((json_t *)servers, name, entry)
+	{
 		struct mcpconn_spec spec;
 		json_t *item;
 
@@ -470,20 +523,27 @@ int mcpconn_parse_ids(const json_t *body, json_t **ids, berth_err *err)
 
 	*ids = NULL;
 	if (!json_is_object(body))
-		return berth_err_set(err, BERTH_E_INVALID, "request body must be a JSON object {\"ids\":[...]}");
-	json_object_foreach((json_t *)body, key, v)
-		if (strcmp(key, "ids") != 0)
-			return berth_err_set(err, BERTH_E_INVALID, "unknown field %s", strlen(key) <= 64 &&
-					     !has_control(key, strlen(key)) ? key : "(unprintable)");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "request body must be a JSON object {\"ids\":[...]}");
+	json_object_foreach(
+		(json_t *)body, key,
+		v) if (strcmp(key, "ids") !=
+		       0) return berth_err_set(err, BERTH_E_INVALID, "unknown field %s",
+					       strlen(key) <= 64 && !has_control(key, strlen(key))
+						       ? key
+						       : "(unprintable)");
 	list = json_object_get(body, "ids");
 	if (!json_is_array(list) || json_array_size(list) == 0)
-		return berth_err_set(err, BERTH_E_INVALID, "ids is required (an array of connection ids)");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "ids is required (an array of connection ids)");
 	if (json_array_size(list) > MCPCONN_MAX_PER_BOT)
-		return berth_err_set(err, BERTH_E_INVALID, "ids has more than %d items", MCPCONN_MAX_PER_BOT);
+		return berth_err_set(err, BERTH_E_INVALID, "ids has more than %d items",
+				     MCPCONN_MAX_PER_BOT);
 	out = json_array();
 	if (!out)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	json_array_foreach(list, i, v) {
+	json_array_foreach(list, i, v)
+	{
 		const char *s = json_string_value(v);
 		bool seen = false;
 		size_t k;
@@ -491,11 +551,11 @@ int mcpconn_parse_ids(const json_t *body, json_t **ids, berth_err *err)
 
 		if (!s || strlen(s) != json_string_length(v) || !berth_uuid_is_canonical(s)) {
 			json_decref(out);
-			return berth_err_set(err, BERTH_E_INVALID,
-					     "ids[%zu] must be a connection id (a lowercase canonical UUID)", i);
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"ids[%zu] must be a connection id (a lowercase canonical UUID)", i);
 		}
-		json_array_foreach(out, k, w)
-			seen = seen || strcmp(json_string_value(w), s) == 0;
+		json_array_foreach(out, k, w) seen = seen || strcmp(json_string_value(w), s) == 0;
 		if (!seen && json_array_append_new(out, json_string(s)) < 0) {
 			json_decref(out);
 			return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -513,9 +573,10 @@ json_t *mcpconn_to_json(const struct store_mcpconn *conn)
 		json_decref(config);
 		config = json_object();
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:s,s:s}", "id", conn->id, "bot_id", conn->bot_id, "name",
-			 conn->name, "type", conn->type, "config", config, "is_active", conn->is_active, "created_at",
-			 conn->created_at, "updated_at", conn->updated_at);
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:s,s:s}", "id", conn->id, "bot_id",
+			 conn->bot_id, "name", conn->name, "type", conn->type, "config", config,
+			 "is_active", conn->is_active, "created_at", conn->created_at, "updated_at",
+			 conn->updated_at);
 }
 
 json_t *mcpconn_export_entry(const struct store_mcpconn *conn)
@@ -526,7 +587,8 @@ json_t *mcpconn_export_entry(const struct store_mcpconn *conn)
 		json_decref(entry);
 		entry = json_object();
 	}
-	if (entry && strcmp(conn->type, "sse") == 0 && json_object_set_new(entry, "transport", json_string("sse")) < 0) {
+	if (entry && strcmp(conn->type, "sse") == 0 &&
+	    json_object_set_new(entry, "transport", json_string("sse")) < 0) {
 		json_decref(entry);
 		return NULL;
 	}

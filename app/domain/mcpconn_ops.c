@@ -43,7 +43,8 @@ int mcpconn_list(berth_store *store, const char *bot_id, json_t **out, berth_err
 	return items_of(&rows, out, err);
 }
 
-int mcpconn_get(berth_store *store, const char *bot_id, const char *id, json_t **out, berth_err *err)
+int mcpconn_get(berth_store *store, const char *bot_id, const char *id, json_t **out,
+		berth_err *err)
 {
 	struct store_mcpconn row;
 
@@ -63,7 +64,8 @@ static char *config_text(const struct mcpconn_spec *spec, berth_err *err)
 	return text;
 }
 
-int mcpconn_create(berth_store *store, const char *bot_id, const json_t *body, json_t **out, berth_err *err)
+int mcpconn_create(berth_store *store, const char *bot_id, const json_t *body, json_t **out,
+		   berth_err *err)
 {
 	struct mcpconn_spec spec;
 	struct store_mcpconn row;
@@ -76,7 +78,8 @@ int mcpconn_create(berth_store *store, const char *bot_id, const json_t *body, j
 	if (!(config = config_text(&spec, err)))
 		goto done;
 	{
-		const struct store_mcpconn_new in = { spec.name, spec.type, config, spec.is_active };
+		const struct store_mcpconn_new in = { spec.name, spec.type, config,
+						      spec.is_active };
 		if (store_mcpconn_create(store, bot_id, &in, MCPCONN_MAX_PER_BOT, &row, err) < 0)
 			goto done;
 	}
@@ -87,8 +90,8 @@ done:
 	return rc;
 }
 
-int mcpconn_update(berth_store *store, const char *bot_id, const char *id, const json_t *body, json_t **out,
-		   berth_err *err)
+int mcpconn_update(berth_store *store, const char *bot_id, const char *id, const json_t *body,
+		   json_t **out, berth_err *err)
 {
 	struct mcpconn_spec spec;
 	struct store_mcpconn row;
@@ -101,7 +104,8 @@ int mcpconn_update(berth_store *store, const char *bot_id, const char *id, const
 	if (!(config = config_text(&spec, err)))
 		goto done;
 	{
-		const struct store_mcpconn_new in = { spec.name, spec.type, config, spec.is_active };
+		const struct store_mcpconn_new in = { spec.name, spec.type, config,
+						      spec.is_active };
 		if (store_mcpconn_update(store, bot_id, id, &in, &row, err) < 0)
 			goto done;
 	}
@@ -119,7 +123,8 @@ int mcpconn_delete(berth_store *store, const char *bot_id, const char *id, berth
 	return store_mcpconn_delete(store, bot_id, id, err);
 }
 
-int mcpconn_import(berth_store *store, const char *bot_id, const json_t *body, json_t **out, berth_err *err)
+int mcpconn_import(berth_store *store, const char *bot_id, const json_t *body, json_t **out,
+		   berth_err *err)
 {
 	struct store_mcpconn_list rows;
 	json_t *entries = NULL;
@@ -153,7 +158,8 @@ int mcpconn_export(berth_store *store, const char *bot_id, json_t **out, berth_e
 		return -1;
 	servers = json_object();
 	for (size_t i = 0; servers && i < rows.count; i++)
-		if (json_object_set_new(servers, rows.items[i].name, mcpconn_export_entry(&rows.items[i])) < 0) {
+		if (json_object_set_new(servers, rows.items[i].name,
+					mcpconn_export_entry(&rows.items[i])) < 0) {
 			json_decref(servers);
 			servers = NULL;
 		}
@@ -179,8 +185,9 @@ int mcpconn_batch_delete(berth_store *store, const char *bot_id, const json_t *b
 	if (store_mcpconn_delete_many(store, bot_id, text, deleted, err) < 0)
 		goto done;
 	if (*deleted != (long)json_array_size(ids)) {
-		berth_err_set(err, BERTH_E_NOT_FOUND, "mcp connection not found: not every id is one of this bot's "
-						       "connections (nothing was deleted)");
+		berth_err_set(err, BERTH_E_NOT_FOUND,
+			      "mcp connection not found: not every id is one of this bot's "
+			      "connections (nothing was deleted)");
 		goto done;
 	}
 	rc = 0;

@@ -66,13 +66,15 @@ int reconcile_policy_check(const char *policy, berth_err *err)
 
 	if (!policy || policy_parse(policy, &parsed) == 0)
 		return 0;
-	return berth_err_setc(err, BERTH_E_INVALID, BERTH_EC_INVALID_RESTART_POLICY,
-			      "restart_policy must be always, never, on-failure or on-failure:N (N 1..9999)");
+	return berth_err_setc(
+		err, BERTH_E_INVALID, BERTH_EC_INVALID_RESTART_POLICY,
+		"restart_policy must be always, never, on-failure or on-failure:N (N 1..9999)");
 }
 
 bool reconcile_bot_of_container(const char *container_id, char out[STORE_ID_SIZE])
 {
-	if (strncmp(container_id, "mcp-", 4) != 0 || strlen(container_id + 4) != STORE_ID_SIZE - 1 ||
+	if (strncmp(container_id, "mcp-", 4) != 0 ||
+	    strlen(container_id + 4) != STORE_ID_SIZE - 1 ||
 	    !berth_uuid_is_canonical(container_id + 4))
 		return false;
 	memcpy(out, container_id + 4, STORE_ID_SIZE);
@@ -95,17 +97,16 @@ static bool policy_restarts(const struct store_reconcile_row *row, int exit_code
 	struct policy p;
 
 	if (policy_parse(row->restart_policy, &p) < 0) {
-		blog(BLOG_WARN, "bot %s: unknown restart policy '%s', treated as always", row->bot_id,
-		     row->restart_policy);
+		blog(BLOG_WARN, "bot %s: unknown restart policy '%s', treated as always",
+		     row->bot_id, row->restart_policy);
 		return true;
 	}
 	switch (p.kind) {
-	case POLICY_NEVER:
-		return false;
+	case POLICY_NEVER: return false;
 	case POLICY_ON_FAILURE:
-		return exit_code != 0 && (p.max_restarts == 0 || row->backoff_restarts < p.max_restarts);
-	case POLICY_ALWAYS:
-		break;
+		return exit_code != 0 &&
+		       (p.max_restarts == 0 || row->backoff_restarts < p.max_restarts);
+	case POLICY_ALWAYS: break;
 	}
 	return true;
 }
@@ -125,7 +126,8 @@ static int observe_idle(struct botctr_op *op, berth_err *err)
 }
 
 /* desired stopped: no task, no network, row stopped. */
-static int converge_stopped(struct botctr_op *op, const struct store_reconcile_row *row, berth_err *err)
+static int converge_stopped(struct botctr_op *op, const struct store_reconcile_row *row,
+			    berth_err *err)
 {
 	uint32_t pid = 0;
 	ctd_task_info info;
@@ -153,8 +155,8 @@ static int converge_stopped(struct botctr_op *op, const struct store_reconcile_r
 
 /* desired running and the task runs: adopt it; re-apply the network when lost. *exited: the task
  * ended meanwhile (its network is gone with it): nothing recorded, the caller handles the exit. */
-static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, uint32_t pid, bool *exited,
-		 berth_err *err)
+static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, uint32_t pid,
+		 bool *exited, berth_err *err)
 {
 	char ip[64] = "";
 	uint32_t still = 0;
@@ -172,18 +174,22 @@ static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, ui
 	if (strcmp(row->status, "running") != 0 || strcmp(row->ip_address, ip) != 0) {
 		if (store_container_mark_running(op->env->store, op->bot_id, ip, err) < 0)
 			return -1;
-		blog(BLOG_INFO, "bot %s: task %u adopted (row said %s, ip %s)", op->bot_id, pid, row->status, ip);
-		botctr_event(op, "adopt", json_pack("{s:s,s:i,s:s}", "was", row->status, "pid", (int)pid, "ip", ip));
+		blog(BLOG_INFO, "bot %s: task %u adopted (row said %s, ip %s)", op->bot_id, pid,
+		     row->status, ip);
+		botctr_event(
+			op, "adopt",
+			json_pack("{s:s,s:i,s:s}", "was", row->status, "pid", (int)pid, "ip", ip));
 	}
-	if (row->backoff_restarts > 0 && row->running_for_ms >= (long long)op->env->cfg->reconcile_backoff_reset_s * 1000 &&
+	if (row->backoff_restarts > 0 &&
+	    row->running_for_ms >= (long long)op->env->cfg->reconcile_backoff_reset_s * 1000 &&
 	    store_reconcile_reset_backoff(op->env->store, op->bot_id, err) < 0)
 		return -1;
 	return store_reconcile_observed(op->env->store, op->bot_id, "running", err);
 }
 
 /* A restart attempt, as botctr_start does it (desired state untouched). */
-static int restart(struct botctr_op *op, const struct store_reconcile_row *row, long long *retry_in_ms,
-		   berth_err *err)
+static int restart(struct botctr_op *op, const struct store_reconcile_row *row,
+		   long long *retry_in_ms, berth_err *err)
 {
 	bool started = false;
 	berth_err db;
@@ -192,8 +198,10 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row, 
 		return -1;
 	if (botctr_bring_up(op, false, &started, err) == 0) {
 		if (started) {
-			blog(BLOG_INFO, "bot %s: restarted (restart %d)", op->bot_id, row->restart_count + 1);
-			botctr_event(op, "restart", json_pack("{s:i}", "restart_count", row->restart_count + 1));
+			blog(BLOG_INFO, "bot %s: restarted (restart %d)", op->bot_id,
+			     row->restart_count + 1);
+			botctr_event(op, "restart",
+				     json_pack("{s:i}", "restart_count", row->restart_count + 1));
 			return store_reconcile_observed(op->env->store, op->bot_id, "running", err);
 		}
 		berth_err_set(err, BERTH_E_INTERNAL, "the task exited at once");
@@ -204,22 +212,26 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row, 
 		*err = db;
 		return -1;
 	}
-	blog(BLOG_WARN, "bot %s: restart failed: %s; next attempt in %lld ms", op->bot_id, err->msg, *retry_in_ms);
-	botctr_event(op, "restart_failed", json_pack("{s:i,s:I}", "restart_count", row->restart_count + 1,
-						     "backoff_ms", (json_int_t)*retry_in_ms));
+	blog(BLOG_WARN, "bot %s: restart failed: %s; next attempt in %lld ms", op->bot_id, err->msg,
+	     *retry_in_ms);
+	botctr_event(op, "restart_failed",
+		     json_pack("{s:i,s:I}", "restart_count", row->restart_count + 1, "backoff_ms",
+			       (json_int_t)*retry_in_ms));
 	return 0;
 }
 
 /* desired running, no running task. */
-static int converge_exited(struct botctr_op *op, const struct store_reconcile_row *row, long long *retry_in_ms,
-			   berth_err *err)
+static int converge_exited(struct botctr_op *op, const struct store_reconcile_row *row,
+			   long long *retry_in_ms, berth_err *err)
 {
 	struct store_exit exit = { .exit_code = -1, .task_status = NULL };
 	ctd_task_info info;
 	int restarts = row->backoff_restarts;
 
 	if (strcmp(row->status, "stopped") == 0)
-		return observe_idle(op, err); /* the restart policy gave up, or nothing ever ran it: a user starts it */
+		return observe_idle(
+			op,
+			err); /* the restart policy gave up, or nothing ever ran it: a user starts it */
 	if (strcmp(row->status, "backoff") == 0) {
 		if (row->next_attempt_in_ms > 0) {
 			*retry_in_ms = row->next_attempt_in_ms;
@@ -242,24 +254,28 @@ static int converge_exited(struct botctr_op *op, const struct store_reconcile_ro
 		if (store_reconcile_mark_exited(op->env->store, op->bot_id, &exit, err) < 0)
 			return -1;
 		botctr_net_release(op, 0);
-		blog(BLOG_INFO, "bot %s: task exited (code %d); restart policy %s: left stopped", op->bot_id,
-		     exit.exit_code, row->restart_policy);
-		botctr_event(op, "exit", json_pack("{s:i,s:s,s:b}", "exit_code", exit.exit_code, "restart_policy",
-						   row->restart_policy, "restart", 0));
+		blog(BLOG_INFO, "bot %s: task exited (code %d); restart policy %s: left stopped",
+		     op->bot_id, exit.exit_code, row->restart_policy);
+		botctr_event(op, "exit",
+			     json_pack("{s:i,s:s,s:b}", "exit_code", exit.exit_code,
+				       "restart_policy", row->restart_policy, "restart", 0));
 		return 0;
 	}
 	if (row->running_for_ms >= (long long)op->env->cfg->reconcile_backoff_reset_s * 1000)
 		restarts = 0; /* it ran long enough: the backoff starts over */
-	if (restarts != row->backoff_restarts && store_reconcile_reset_backoff(op->env->store, op->bot_id, err) < 0)
+	if (restarts != row->backoff_restarts &&
+	    store_reconcile_reset_backoff(op->env->store, op->bot_id, err) < 0)
 		return -1;
 	*retry_in_ms = backoff_delay_ms(op->env->cfg, restarts);
 	if (store_reconcile_mark_backoff(op->env->store, op->bot_id, &exit, *retry_in_ms, err) < 0)
 		return -1;
 	botctr_net_release(op, 0);
-	blog(BLOG_INFO, "bot %s: task exited (code %d, was %s); restart in %lld ms", op->bot_id, exit.exit_code,
-	     row->status, *retry_in_ms);
-	botctr_event(op, "exit", json_pack("{s:i,s:s,s:b,s:I}", "exit_code", exit.exit_code, "restart_policy",
-					   row->restart_policy, "restart", 1, "backoff_ms", (json_int_t)*retry_in_ms));
+	blog(BLOG_INFO, "bot %s: task exited (code %d, was %s); restart in %lld ms", op->bot_id,
+	     exit.exit_code, row->status, *retry_in_ms);
+	botctr_event(op, "exit",
+		     json_pack("{s:i,s:s,s:b,s:I}", "exit_code", exit.exit_code, "restart_policy",
+			       row->restart_policy, "restart", 1, "backoff_ms",
+			       (json_int_t)*retry_in_ms));
 	return 0;
 }
 
@@ -286,9 +302,12 @@ static int converge_orphan(struct botctr_op *op, berth_err *err)
 		snprintf(value, sizeof value, "%lld", now);
 		if (ctd_container_update_labels(op->env->ctd, op->ctr_id, &label, 1, err) < 0)
 			return botctr_fault(err), berth_err_prefix(err, "label orphan");
-		blog(BLOG_WARN, "container %s: orphan (Berth's label, no database row)%s", op->ctr_id,
-		     remove_after_s > 0 ? "" : "; left alone ([reconcile] orphan_remove_after_s = 0)");
-		if (store_event_add(op->env->store, op->bot_id, op->ctr_id, "orphan", NULL, &ev) < 0 &&
+		blog(BLOG_WARN, "container %s: orphan (Berth's label, no database row)%s",
+		     op->ctr_id,
+		     remove_after_s > 0 ? ""
+					: "; left alone ([reconcile] orphan_remove_after_s = 0)");
+		if (store_event_add(op->env->store, op->bot_id, op->ctr_id, "orphan", NULL, &ev) <
+			    0 &&
 		    ev.kind != BERTH_E_NOT_FOUND)
 			blog(BLOG_WARN, "recording event orphan: %s", ev.msg);
 	}
@@ -297,11 +316,13 @@ static int converge_orphan(struct botctr_op *op, berth_err *err)
 	/* Nested under this pass's lock: the same session takes it again. */
 	if (botctr_delete(op->env, op->bot_id, false, &existed, err) < 0)
 		return berth_err_prefix(err, "remove orphan");
-	blog(BLOG_WARN, "container %s: orphan removed, %lld s after it was first reported", op->ctr_id, now - since);
+	blog(BLOG_WARN, "container %s: orphan removed, %lld s after it was first reported",
+	     op->ctr_id, now - since);
 	return 0;
 }
 
-int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *retry_in_ms, berth_err *err)
+int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *retry_in_ms,
+		  berth_err *err)
 {
 	struct botctr_op op;
 	struct store_reconcile_row row;

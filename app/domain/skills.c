@@ -231,9 +231,7 @@ static json_t *yaml_node(yaml_parser_t *p, yaml_event_t *ev, int depth)
 			}
 			free(key);
 		}
-	default:
-		yaml_event_delete(ev);
-		return NULL;
+	default: yaml_event_delete(ev); return NULL;
 	}
 fail:
 	json_decref(j);
@@ -479,7 +477,8 @@ static void yaml_flow(struct strbuf *b, const json_t *v)
 		int first = 1;
 
 		strbuf_str(b, "{");
-		json_object_foreach((json_t *)v, key, val) {
+		json_object_foreach((json_t *)v, key, val)
+		{
 			if (!first)
 				strbuf_str(b, ", ");
 			first = 0;
@@ -495,7 +494,8 @@ static void yaml_flow(struct strbuf *b, const json_t *v)
 		json_t *val;
 
 		strbuf_str(b, "[");
-		json_array_foreach(v, i, val) {
+		json_array_foreach(v, i, val)
+		{
 			if (i)
 				strbuf_str(b, ", ");
 			yaml_flow(b, val);
@@ -503,9 +503,7 @@ static void yaml_flow(struct strbuf *b, const json_t *v)
 		strbuf_str(b, "]");
 		break;
 	}
-	case JSON_STRING:
-		yaml_quote(b, json_string_value(v), json_string_length(v));
-		break;
+	case JSON_STRING: yaml_quote(b, json_string_value(v), json_string_length(v)); break;
 	default: {
 		char *num = json_dumps(v, JSON_ENCODE_ANY);
 		if (num)
@@ -634,8 +632,8 @@ int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **ou
 		int rc;
 
 		if (v[i].type == SAFEFS_LINK) {
-			berth_err_set(err, BERTH_E_PRECONDITION, SKILLS_DIR "/%s is a symbolic link",
-				      v[i].name);
+			berth_err_set(err, BERTH_E_PRECONDITION,
+				      SKILLS_DIR "/%s is a symbolic link", v[i].name);
 			goto fail;
 		}
 		if (v[i].type == SAFEFS_DIR) {
@@ -660,8 +658,9 @@ int skills_list(int data_dir_fd, const struct skills_limits *limits, json_t **ou
 		/* the encoded size: control characters grow sixfold as \uXXXX escapes */
 		size = json_dumpb(skill, NULL, 0, JSON_COMPACT) + 1;
 		if (size > json_max - json_total) {
-			blog(BLOG_WARN, "skills: the listing would exceed %zu bytes of JSON: "
-			     SKILLS_DIR "/%s and the entries after it are left out",
+			blog(BLOG_WARN,
+			     "skills: the listing would exceed %zu bytes of JSON: " SKILLS_DIR
+			     "/%s and the entries after it are left out",
 			     json_max, shown_name(&sn, v[i].name));
 			json_decref(skill);
 			break;
@@ -701,8 +700,7 @@ static void pending_free(struct pending_skill *p, size_t n)
 }
 
 /* Optional string member: absent/null -> "" ; anything but a string -> error. */
-static int opt_string(const json_t *obj, const char *key, const char **s, size_t *n,
-		      berth_err *err)
+static int opt_string(const json_t *obj, const char *key, const char **s, size_t *n, berth_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -821,8 +819,8 @@ int skills_upsert(int data_dir_fd, const json_t *body, const struct skills_limit
 
 	/* every path is checked before anything is written */
 	if (safefs_mkdirs(data_dir_fd, SKILLS_DIR, 0755, NULL, err) != 0 ||
-	    safefs_list_max(data_dir_fd, SKILLS_DIR, skills_dir_max_entries(&lim), &v, &nv,
-			    err) != 0)
+	    safefs_list_max(data_dir_fd, SKILLS_DIR, skills_dir_max_entries(&lim), &v, &nv, err) !=
+		    0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		int exists, dup = 0;

@@ -33,7 +33,8 @@ int http_auth_subject(char *const *params, const char **subject, berth_err *err)
 		return berth_err_set(err, BERTH_E_UNAUTHENTICATED, "client certificate required");
 	dn = http_param(params, "SSL_CLIENT_S_DN");
 	if (!dn || !*dn)
-		return berth_err_set(err, BERTH_E_UNAUTHENTICATED, "client certificate has no subject");
+		return berth_err_set(err, BERTH_E_UNAUTHENTICATED,
+				     "client certificate has no subject");
 	*subject = dn;
 	return 0;
 }
@@ -49,8 +50,8 @@ int http_identity_from_store(void *arg, const char *subject, struct http_caller 
 		return -1;
 	if (store_user_by_identity(store, X509_CHANNEL, subject, &user, err) < 0) {
 		if (err && err->kind == BERTH_E_NOT_FOUND)
-			return berth_err_setc(err, BERTH_E_UNAUTHENTICATED, BERTH_EC_UNKNOWN_IDENTITY,
-					      "unknown identity");
+			return berth_err_setc(err, BERTH_E_UNAUTHENTICATED,
+					      BERTH_EC_UNKNOWN_IDENTITY, "unknown identity");
 		return -1;
 	}
 	if (!user.is_active)
@@ -64,8 +65,9 @@ int http_identity_from_store(void *arg, const char *subject, struct http_caller 
 	return 0;
 }
 
-int http_identity_bot_from_store(void *arg, const char *subject, const char *bot_id, struct http_caller *caller,
-				 struct store_bot **bot, bool *is_member, berth_err *err)
+int http_identity_bot_from_store(void *arg, const char *subject, const char *bot_id,
+				 struct http_caller *caller, struct store_bot **bot,
+				 bool *is_member, berth_err *err)
 {
 	struct worker_ctx *ctx = arg;
 	struct store_access *access = NULL;
@@ -80,11 +82,13 @@ int http_identity_bot_from_store(void *arg, const char *subject, const char *bot
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	if (store_access_get(store, X509_CHANNEL, subject, bot_id, access, err) < 0) {
 		if (err && err->kind == BERTH_E_NOT_FOUND)
-			berth_err_setc(err, BERTH_E_UNAUTHENTICATED, BERTH_EC_UNKNOWN_IDENTITY, "unknown identity");
+			berth_err_setc(err, BERTH_E_UNAUTHENTICATED, BERTH_EC_UNKNOWN_IDENTITY,
+				       "unknown identity");
 		goto fail;
 	}
 	if (!access->user.is_active) {
-		berth_err_setc(err, BERTH_E_UNAUTHENTICATED, BERTH_EC_USER_INACTIVE, "user is not active");
+		berth_err_setc(err, BERTH_E_UNAUTHENTICATED, BERTH_EC_USER_INACTIVE,
+			       "user is not active");
 		goto fail;
 	}
 	memset(caller, 0, sizeof *caller);
@@ -111,11 +115,10 @@ fail:
 const char *http_auth_failure_code(const berth_err *err)
 {
 	switch (err->kind) {
-	case BERTH_E_UNAVAILABLE:
-		return "database_unavailable";
+	case BERTH_E_UNAVAILABLE: return "database_unavailable";
 	case BERTH_E_UNAUTHENTICATED:
-		return berth_err_is(err, BERTH_EC_USER_INACTIVE) ? "user_inactive" : "unknown_identity";
-	default:
-		return berth_err_code_str(err);
+		return berth_err_is(err, BERTH_EC_USER_INACTIVE) ? "user_inactive"
+								 : "unknown_identity";
+	default: return berth_err_code_str(err);
 	}
 }

@@ -77,7 +77,8 @@ const struct berth_config *worker_config(const struct worker_ctx *ctx)
 berth_store *worker_store(struct worker_ctx *ctx, berth_err *err)
 {
 	if (!ctx->store) {
-		ctx->store = store_open(ctx->cfg->db_conninfo, ctx->cfg->db_statement_timeout_ms, err);
+		ctx->store = store_open(ctx->cfg->db_conninfo, ctx->cfg->db_statement_timeout_ms,
+					err);
 		if (!ctx->store) {
 			berth_err_prefix(err, "database unavailable");
 			berth_err_recode(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE);
@@ -109,7 +110,8 @@ struct agentc_pool *worker_agents(struct worker_ctx *ctx)
 	if (!ctx->agents) {
 		ctx->agents = agentc_pool_new(AGENT_POOL_CONNS, AGENT_POOL_IDLE_MS);
 		if (!ctx->agents)
-			blog(BLOG_WARN, "worker: no agent connection pool (out of memory): connecting per call");
+			blog(BLOG_WARN,
+			     "worker: no agent connection pool (out of memory): connecting per call");
 	}
 	return ctx->agents;
 }

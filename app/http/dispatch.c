@@ -18,7 +18,8 @@
 #include "berth/uuid.h"
 
 _Static_assert(offsetof(struct http_route, method) == offsetof(struct http_route_key, method) &&
-		       offsetof(struct http_route, pattern) == offsetof(struct http_route_key, pattern),
+		       offsetof(struct http_route, pattern) ==
+			       offsetof(struct http_route_key, pattern),
 	       "struct http_route must begin with the members of struct http_route_key");
 
 /* nginx's $request_id is 32 hex digits; accept any short token, else make one. */
@@ -70,8 +71,8 @@ static int split_uri(struct http_req *req, const char **query)
 
 /* On a bot route whose :bot_id is canonical, the bot comes with the identity (one store round
  * trip; http_bot_access decides on it later, in its place in the order of checks). */
-static int authenticate(const struct http_server *srv, const struct http_route *route, struct http_req *req,
-			struct http_resp *resp)
+static int authenticate(const struct http_server *srv, const struct http_route *route,
+			struct http_req *req, struct http_resp *resp)
 {
 	const char *subject, *bot_id = http_req_param(req, "bot_id");
 	berth_err err;
@@ -80,8 +81,8 @@ static int authenticate(const struct http_server *srv, const struct http_route *
 	if (http_auth_subject(req->params, &subject, &err) < 0)
 		return http_resp_error(resp, 401, "client_certificate_required", "%s", err.msg);
 	if (route->bot_policy && srv->identify_bot && bot_id && berth_uuid_is_canonical(bot_id)) {
-		rc = srv->identify_bot(srv->identify_arg, subject, bot_id, &req->caller, &req->bot_, &req->bot_member_,
-				       &err);
+		rc = srv->identify_bot(srv->identify_arg, subject, bot_id, &req->caller, &req->bot_,
+				       &req->bot_member_, &err);
 		req->bot_looked_up_ = rc == 0;
 	} else {
 		rc = srv->identify(srv->identify_arg, subject, &req->caller, &err);
@@ -115,15 +116,16 @@ static int dispatch(const struct http_server *srv, char *const *params, http_bod
 	blog_ctx_set(req->request_id, req->method, NULL);
 	/* The body bound holds for every path, before routing: a declared oversized body is
 	 * refused without reading any of it. */
-	if (http_content_length(http_param(params, "CONTENT_LENGTH"), &declared, &length, &err) < 0) {
+	if (http_content_length(http_param(params, "CONTENT_LENGTH"), &declared, &length, &err) <
+	    0) {
 		resp->close_connection = true;
 		return http_resp_error(resp, 400, "invalid_content_length", "%s", err.msg);
 	}
 	if (declared && length > srv->max_body_bytes) {
 		resp->close_connection = true;
 		return http_resp_error(resp, 413, "body_too_large",
-				       "request body of %ld bytes exceeds the limit of %ld bytes", length,
-				       srv->max_body_bytes);
+				       "request body of %ld bytes exceeds the limit of %ld bytes",
+				       length, srv->max_body_bytes);
 	}
 	if (split_uri(req, &query) < 0)
 		return http_resp_error(resp, 500, "internal", "out of memory");
@@ -135,8 +137,9 @@ static int dispatch(const struct http_server *srv, char *const *params, http_bod
 	if (req->match_.kind == HTTP_MATCH_NOT_FOUND)
 		return http_resp_error(resp, 404, "not_found", "no such route");
 	if (req->match_.kind == HTTP_MATCH_METHOD_NOT_ALLOWED) {
-		http_resp_error(resp, 405, "method_not_allowed", "method %s is not allowed here; allowed: %s",
-				req->method, req->match_.allow);
+		http_resp_error(resp, 405, "method_not_allowed",
+				"method %s is not allowed here; allowed: %s", req->method,
+				req->match_.allow);
 		if (http_resp_header(resp, "Allow", req->match_.allow) < 0)
 			return http_resp_error(resp, 500, "internal", "out of memory");
 		return -1;
@@ -149,13 +152,13 @@ static int dispatch(const struct http_server *srv, char *const *params, http_bod
 		return http_resp_error(resp, 400, "invalid_query", "%s", err.msg);
 	if (route->auth == HTTP_AUTH_USER && authenticate(srv, route, req, resp) < 0)
 		return -1;
-	if (http_body_read(http_param(params, "CONTENT_LENGTH"), srv->max_body_bytes, reader, reader_arg,
-			   &req->body_, &req->body_len, resp) < 0)
+	if (http_body_read(http_param(params, "CONTENT_LENGTH"), srv->max_body_bytes, reader,
+			   reader_arg, &req->body_, &req->body_len, resp) < 0)
 		return -1;
 	req->body = req->body_;
 	if (route->bot_policy) {
-		if (http_bot_access(req, http_req_param(req, "bot_id"), route->bot_policy, &req->bot_,
-				    resp) < 0)
+		if (http_bot_access(req, http_req_param(req, "bot_id"), route->bot_policy,
+				    &req->bot_, resp) < 0)
 			return -1;
 		req->bot = req->bot_;
 	}

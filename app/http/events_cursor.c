@@ -18,7 +18,8 @@ static int hex_value(char c)
 	return -1;
 }
 
-int http_events_cursor_encode(const struct store_event_pos *pos, char *buf, size_t size, berth_err *err)
+int http_events_cursor_encode(const struct store_event_pos *pos, char *buf, size_t size,
+			      berth_err *err)
 {
 	uint64_t us = (uint64_t)pos->created_us;
 	size_t out = 0;

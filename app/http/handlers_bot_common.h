@@ -18,12 +18,14 @@ int body_string(const json_t *body, const char *field, const char **out, struct 
 /* "limits" of a create body (handlers_limits.c): parsed and checked into *patch (empty when absent);
  * 400 invalid_limits naming the field and the bound. body BORROWED. */
 struct botctr_limits_patch;
-int body_limits(struct http_req *req, const json_t *body, struct botctr_limits_patch *patch, struct http_resp *resp);
+int body_limits(struct http_req *req, const json_t *body, struct botctr_limits_patch *patch,
+		struct http_resp *resp);
 /* Stores (and applies live, when the container runs) a non-empty patch before the create. */
-int body_limits_apply(const struct botctr_env *env, const char *bot_id, const struct botctr_limits_patch *patch,
-		      struct http_resp *resp);
+int body_limits_apply(const struct botctr_env *env, const char *bot_id,
+		      const struct botctr_limits_patch *patch, struct http_resp *resp);
 /* Adds the bot's effective "limits" to out (a NEW object; on failure it is released and resp
  * holds the error). */
-int add_limits(const struct botctr_env *env, const char *bot_id, json_t *out, struct http_resp *resp);
+int add_limits(const struct botctr_env *env, const char *bot_id, json_t *out,
+	       struct http_resp *resp);
 
 #endif

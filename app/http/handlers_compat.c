@@ -54,7 +54,8 @@ int http_compat_container_delete(struct http_req *req, struct http_resp *resp)
 	bool existed;
 	berth_err err;
 
-	if (authorize_container(req, http_req_param(req, "id"), bot_id, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+	if (authorize_container(req, http_req_param(req, "id"), bot_id, resp) < 0 ||
+	    bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (botctr_delete(&env, bot_id, false, &existed, &err) < 0)
 		return http_resp_err(resp, &err);
@@ -69,9 +70,11 @@ int http_compat_snapshot_create(struct http_req *req, struct http_resp *resp)
 	const char *container_id, *name;
 	berth_err err;
 
-	if (http_req_json(req, &body, resp) < 0 || body_string(body, "container_id", &container_id, resp) < 0 ||
+	if (http_req_json(req, &body, resp) < 0 ||
+	    body_string(body, "container_id", &container_id, resp) < 0 ||
 	    body_string(body, "snapshot_name", &name, resp) < 0 ||
-	    authorize_container(req, container_id, bot_id, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+	    authorize_container(req, container_id, bot_id, resp) < 0 ||
+	    bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (botctr_snapshot_create(&env, bot_id, name, &out, &err) < 0)
 		return http_resp_err(resp, &err);
@@ -111,20 +114,23 @@ int http_compat_fs(struct http_req *req, struct http_resp *resp)
 	if (http_req_json(req, &body, resp) < 0)
 		return -1;
 	if (body && !json_is_object(body))
-		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON-RPC request object");
+		return http_resp_error(resp, 400, "invalid_body",
+				       "request body must be a JSON-RPC request object");
 	id = json_object_get(body, "id");
 	jsonrpc = json_object_get(body, "jsonrpc");
 	if (jsonrpc && !(json_is_string(jsonrpc) && strcmp(json_string_value(jsonrpc), "2.0") == 0))
-		return http_resp_json(resp, 200, json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
-							  id ? (json_t *)id : json_null(), "error", "code", -32600,
-							  "message", "invalid jsonrpc version"));
+		return http_resp_json(resp, 200,
+				      json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+						id ? (json_t *)id : json_null(), "error", "code",
+						-32600, "message", "invalid jsonrpc version"));
 	if (authorize_container(req, http_req_param(req, "id"), bot_id, resp) < 0)
 		return -1;
 	method = json_string_value(json_object_get(body, "method"));
 	if (!method || (strcmp(method, "tools/list") != 0 && strcmp(method, "tools/call") != 0))
-		return http_resp_json(resp, 200, json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
-							  id ? (json_t *)id : json_null(), "error", "code", -32601,
-							  "message", "method not found"));
+		return http_resp_json(resp, 200,
+				      json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+						id ? (json_t *)id : json_null(), "error", "code",
+						-32601, "message", "method not found"));
 	request = json_deep_copy(body);
 	if (!request || json_object_set_new(request, "jsonrpc", json_string("2.0")) < 0 ||
 	    (!id && json_object_set_new(request, "id", json_string("fs")) < 0)) {
@@ -141,7 +147,8 @@ int http_compat_fs(struct http_req *req, struct http_resp *resp)
 			json_t *args = json_object_get(params, "arguments");
 
 			json_object_set_new(params, "name", json_string(name + 3));
-			if (is_delete && json_is_object(args) && !json_object_get(args, "recursive"))
+			if (is_delete && json_is_object(args) &&
+			    !json_object_get(args, "recursive"))
 				json_object_set_new(args, "recursive", json_true());
 		}
 	}
@@ -168,11 +175,14 @@ int http_compat_container_create(struct http_req *req, struct http_resp *resp)
 	const char *container_id, *image, *snapshotter;
 	berth_err err;
 
-	if (http_req_json(req, &body, resp) < 0 || body_string(body, "container_id", &container_id, resp) < 0 ||
-	    body_string(body, "image", &image, resp) < 0 || body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
+	if (http_req_json(req, &body, resp) < 0 ||
+	    body_string(body, "container_id", &container_id, resp) < 0 ||
+	    body_string(body, "image", &image, resp) < 0 ||
+	    body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
 	    bot_env_for(req, &env, resp) < 0)
 		return -1;
-	if (compat_container_create(&env, &caller, container_id, image, snapshotter, &out, &err) < 0)
+	if (compat_container_create(&env, &caller, container_id, image, snapshotter, &out, &err) <
+	    0)
 		return http_resp_err(resp, &err);
 	return http_resp_json(resp, 200, out);
 }
@@ -181,7 +191,8 @@ enum compat_skills_op { COMPAT_SKILLS_LIST, COMPAT_SKILLS_UPSERT, COMPAT_SKILLS_
 
 /* The older skills routes: the container named by ?container_id= (else the caller's only one),
  * then the skills domain as the bot routes use it (no containerd connection needed). */
-static int compat_skills_route(struct http_req *req, struct http_resp *resp, enum compat_skills_op op)
+static int compat_skills_route(struct http_req *req, struct http_resp *resp,
+			       enum compat_skills_op op)
 {
 	const struct authz_caller caller = { req->caller.user_id, req->caller.is_admin };
 	struct botctr_env env = { .cfg = worker_config(req->ctx), .deadline_ms = req->deadline_ms };
@@ -193,7 +204,9 @@ static int compat_skills_route(struct http_req *req, struct http_resp *resp, enu
 	if (op != COMPAT_SKILLS_LIST && http_req_json(req, &body, resp) < 0)
 		return -1;
 	env.store = worker_store(req->ctx, &err);
-	if (!env.store || compat_skills_target(env.store, &caller, http_req_query(req, "container_id"), bot_id, &err) < 0)
+	if (!env.store ||
+	    compat_skills_target(env.store, &caller, http_req_query(req, "container_id"), bot_id,
+				 &err) < 0)
 		return http_resp_err(resp, &err);
 	blog_ctx_set_bot(bot_id);
 	if (op == COMPAT_SKILLS_LIST)
@@ -204,7 +217,8 @@ static int compat_skills_route(struct http_req *req, struct http_resp *resp, enu
 		rc = compat_skills_delete(&env, bot_id, body, &err);
 	if (rc < 0)
 		return http_resp_err(resp, &err);
-	return http_resp_json(resp, 200, op == COMPAT_SKILLS_LIST ? out : json_pack("{s:b}", "ok", 1));
+	return http_resp_json(resp, 200,
+			      op == COMPAT_SKILLS_LIST ? out : json_pack("{s:b}", "ok", 1));
 }
 
 int http_compat_skills_list(struct http_req *req, struct http_resp *resp)

@@ -38,7 +38,8 @@ int body_string(const json_t *body, const char *field, const char **out, struct 
 	if (!body)
 		return 0;
 	if (!json_is_object(body))
-		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON object");
+		return http_resp_error(resp, 400, "invalid_body",
+				       "request body must be a JSON object");
 	v = json_object_get(body, field);
 	if (!v || json_is_null(v))
 		return 0;
@@ -56,14 +57,16 @@ int http_container_create(struct http_req *req, struct http_resp *resp)
 	const char *snapshotter, *restart_policy;
 	berth_err err;
 
-	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
+	if (http_req_json(req, &body, resp) < 0 ||
+	    body_string(body, "snapshotter", &snapshotter, resp) < 0 ||
 	    body_string(body, "restart_policy", &restart_policy, resp) < 0 ||
 	    body_limits(req, body, &limits, resp) < 0 || bot_env_for(req, &env, resp) < 0)
 		return -1;
 	/* The bot's own limits first: the container is built (or its next task made) with them. */
 	if (body_limits_apply(&env, req->bot->id, &limits, resp) < 0)
 		return -1;
-	if (botctr_create_with_policy(&env, req->bot->id, snapshotter, restart_policy, &out, &err) < 0)
+	if (botctr_create_with_policy(&env, req->bot->id, snapshotter, restart_policy, &out, &err) <
+	    0)
 		return http_resp_err(resp, &err);
 	if (add_limits(&env, req->bot->id, out, resp) < 0)
 		return -1;
@@ -90,7 +93,8 @@ static int purge_arg(const char *value, bool *purge, struct http_resp *resp)
 {
 	*purge = value && strcmp(value, "true") == 0;
 	if (value && !*purge && strcmp(value, "false") != 0)
-		return http_resp_error(resp, 400, "invalid_argument", "purge_snapshots must be true or false");
+		return http_resp_error(resp, 400, "invalid_argument",
+				       "purge_snapshots must be true or false");
 	return 0;
 }
 
@@ -100,7 +104,8 @@ int http_container_delete(struct http_req *req, struct http_resp *resp)
 	bool existed, purge;
 	berth_err err;
 
-	if (purge_arg(http_req_query(req, "purge_snapshots"), &purge, resp) < 0 || bot_env_for(req, &env, resp) < 0)
+	if (purge_arg(http_req_query(req, "purge_snapshots"), &purge, resp) < 0 ||
+	    bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (botctr_delete(&env, req->bot->id, purge, &existed, &err) < 0)
 		return http_resp_err(resp, &err);
@@ -139,8 +144,8 @@ int http_snapshot_create(struct http_req *req, struct http_resp *resp)
 	const char *name;
 	berth_err err;
 
-	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshot_name", &name, resp) < 0 ||
-	    bot_env_for(req, &env, resp) < 0)
+	if (http_req_json(req, &body, resp) < 0 ||
+	    body_string(body, "snapshot_name", &name, resp) < 0 || bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (botctr_snapshot_create(&env, req->bot->id, name, &out, &err) < 0)
 		return http_resp_err(resp, &err);
@@ -168,7 +173,8 @@ int http_snapshot_rollback(struct http_req *req, struct http_resp *resp)
 	const char *name;
 	berth_err err;
 
-	if (http_req_json(req, &body, resp) < 0 || body_string(body, "snapshot_name", &name, resp) < 0)
+	if (http_req_json(req, &body, resp) < 0 ||
+	    body_string(body, "snapshot_name", &name, resp) < 0)
 		return -1;
 	if (!name || !*name)
 		return http_resp_error(resp, 400, "invalid_argument", "snapshot_name is required");

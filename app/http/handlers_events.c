@@ -22,9 +22,10 @@ static json_t *event_json(const struct store_event *e)
 
 	if (!payload) /* the column is jsonb: this does not happen, but never send a broken body */
 		payload = json_object();
-	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:s}", "id", e->id, "bot_id", e->bot_id, "container_id",
-			 e->container_id[0] ? json_string(e->container_id) : json_null(), "event_type", e->event_type,
-			 "payload", payload, "created_at", e->created_at);
+	return json_pack(
+		"{s:s, s:s, s:o, s:s, s:o, s:s}", "id", e->id, "bot_id", e->bot_id, "container_id",
+		e->container_id[0] ? json_string(e->container_id) : json_null(), "event_type",
+		e->event_type, "payload", payload, "created_at", e->created_at);
 }
 
 static int events_page(struct http_req *req, struct http_resp *resp, const char *bot_id)
@@ -40,12 +41,13 @@ static int events_page(struct http_req *req, struct http_resp *resp, const char 
 
 	if (since && *since && http_events_cursor_decode(since, &after, &err) < 0)
 		return http_resp_error(resp, 400, "invalid_cursor", "since: %s", err.msg);
-	if (http_events_limit(http_req_query(req, "limit"), HTTP_EVENTS_LIMIT_DEFAULT, HTTP_EVENTS_LIMIT_MAX,
-			      &limit, &err) < 0)
+	if (http_events_limit(http_req_query(req, "limit"), HTTP_EVENTS_LIMIT_DEFAULT,
+			      HTTP_EVENTS_LIMIT_MAX, &limit, &err) < 0)
 		return http_resp_error(resp, 400, "invalid_limit", "%s", err.msg);
 	if (!(store = worker_store(req->ctx, &err)))
 		return http_resp_err(resp, &err);
-	if (store_event_page(store, bot_id, since && *since ? &after : NULL, limit, &page, &err) < 0)
+	if (store_event_page(store, bot_id, since && *since ? &after : NULL, limit, &page, &err) <
+	    0)
 		return http_resp_err(resp, &err);
 	if (!(events = json_array()))
 		goto oom;
@@ -53,17 +55,19 @@ static int events_page(struct http_req *req, struct http_resp *resp, const char 
 		if (json_array_append_new(events, event_json(&page.items[i].ev)) < 0)
 			goto oom;
 	if (page.count > 0) {
-		if (http_events_cursor_encode(&page.items[page.count - 1].pos, next, sizeof next, &err) < 0) {
+		if (http_events_cursor_encode(&page.items[page.count - 1].pos, next, sizeof next,
+					      &err) < 0) {
 			blog(BLOG_ERROR, "events: %s", err.msg);
 			goto oom;
 		}
 	} else if (since && *since) {
-		snprintf(next, sizeof next, "%s", since); /* decoded above: exactly the cursor length */
+		snprintf(next, sizeof next, "%s",
+			 since); /* decoded above: exactly the cursor length */
 	} else {
 		next[0] = '\0';
 	}
-	body = json_pack("{s:o, s:o, s:b}", "events", events, "next", next[0] ? json_string(next) : json_null(),
-			 "has_more", page.more);
+	body = json_pack("{s:o, s:o, s:b}", "events", events, "next",
+			 next[0] ? json_string(next) : json_null(), "has_more", page.more);
 	store_event_page_free(&page);
 	return http_resp_json(resp, 200, body); /* NULL (out of memory) becomes a 500 */
 oom:
@@ -80,6 +84,7 @@ int http_bot_events(struct http_req *req, struct http_resp *resp)
 int http_all_events(struct http_req *req, struct http_resp *resp)
 {
 	if (!req->caller.is_admin)
-		return http_resp_error(resp, 403, "admin_required", "only admins may read every bot's events");
+		return http_resp_error(resp, 403, "admin_required",
+				       "only admins may read every bot's events");
 	return events_page(req, resp, NULL);
 }

@@ -26,10 +26,12 @@
 /* The text of a tool's error result. BORROWED. */
 static const char *tool_error_text(const json_t *result)
 {
-	const char *text = json_string_value(json_object_get(json_object_get(result, "structuredContent"), "error"));
+	const char *text = json_string_value(
+		json_object_get(json_object_get(result, "structuredContent"), "error"));
 
 	if (!text)
-		text = json_string_value(json_object_get(json_array_get(json_object_get(result, "content"), 0), "text"));
+		text = json_string_value(json_object_get(
+			json_array_get(json_object_get(result, "content"), 0), "text"));
 	return text ? text : "the tool failed";
 }
 
@@ -45,13 +47,14 @@ static int domain_failure(struct http_resp *resp, const berth_err *err)
 	if (err->kind == BERTH_E_NOT_FOUND)
 		return http_resp_error(resp, 404, "not_found", "%s", err->msg);
 	if (err->detail_only)
-		return http_resp_error(resp, http_status_for_kind(err->kind), berth_err_code_str(err), "%s",
-				       berth_err_public_msg(err));
+		return http_resp_error(resp, http_status_for_kind(err->kind),
+				       berth_err_code_str(err), "%s", berth_err_public_msg(err));
 	return http_resp_err(resp, err);
 }
 
 /* One tool call; *result NEW. On failure resp is filled, -1. */
-static int call(struct http_req *req, const char *tool, json_t *args_stolen, json_t **result, struct http_resp *resp)
+static int call(struct http_req *req, const char *tool, json_t *args_stolen, json_t **result,
+		struct http_resp *resp)
 {
 	struct botctr_env env;
 	berth_err err;
@@ -98,7 +101,8 @@ static int path_arg(struct http_req *req, const char **path, struct http_resp *r
 {
 	*path = http_req_query(req, "path");
 	if (!*path || !**path)
-		return http_resp_error(resp, 400, "invalid_argument", "the query parameter path is required");
+		return http_resp_error(resp, 400, "invalid_argument",
+				       "the query parameter path is required");
 	return 0;
 }
 
@@ -110,7 +114,8 @@ static bool flag_arg(struct http_req *req, const char *name)
 }
 
 /* stat of path: 404 with the tool's message when it fails; *type (BORROWED from *st) on success. */
-static int stat_path(struct http_req *req, const char *path, json_t **st, const char **type, struct http_resp *resp)
+static int stat_path(struct http_req *req, const char *path, json_t **st, const char **type,
+		     struct http_resp *resp)
 {
 	if (call(req, "stat", json_pack("{s:s}", "path", path), st, resp) < 0)
 		return -1;
@@ -120,7 +125,8 @@ static int stat_path(struct http_req *req, const char *path, json_t **st, const 
 		*st = NULL;
 		return -1;
 	}
-	*type = json_string_value(json_object_get(json_object_get(*st, "structuredContent"), "type"));
+	*type = json_string_value(
+		json_object_get(json_object_get(*st, "structuredContent"), "type"));
 	if (!*type)
 		*type = "";
 	return 0;
@@ -133,7 +139,8 @@ int http_container_exec(struct http_req *req, struct http_resp *resp)
 	if (http_req_json(req, &body, resp) < 0)
 		return -1;
 	if (!json_is_object(body))
-		return http_resp_error(resp, 400, "invalid_body", "the body must be a JSON object with a command");
+		return http_resp_error(resp, 400, "invalid_body",
+				       "the body must be a JSON object with a command");
 	if (call_ok(req, "exec", json_incref(body), &result, resp) < 0)
 		return -1;
 	return answer_structured(resp, result);
@@ -150,25 +157,32 @@ int http_container_file_get(struct http_req *req, struct http_resp *resp)
 		return -1;
 	if (strcmp(type, "file") != 0) {
 		/* type is borrowed from st: answer before releasing it. */
-		http_resp_error(resp, 400, "not_a_file", "%s is not a regular file (%s)", path, type);
+		http_resp_error(resp, 400, "not_a_file", "%s is not a regular file (%s)", path,
+				type);
 		json_decref(st);
 		return -1;
 	}
 	json_decref(st);
-	if (call_ok(req, "read_base64", json_pack("{s:s,s:i}", "path", path, "limit", (json_int_t)FILE_READ_MAX),
+	if (call_ok(req, "read_base64",
+		    json_pack("{s:s,s:i}", "path", path, "limit", (json_int_t)FILE_READ_MAX),
 		    &result, resp) < 0)
 		return -1;
-	if (json_is_true(json_object_get(json_object_get(result, "structuredContent"), "truncated"))) {
+	if (json_is_true(
+		    json_object_get(json_object_get(result, "structuredContent"), "truncated"))) {
 		json_decref(result);
-		return http_resp_error(resp, 413, "file_too_large",
-				       "the file is larger than %u bytes: read it in parts with the read_base64 tool "
-				       "(offset, limit)", FILE_READ_MAX);
+		return http_resp_error(
+			resp, 413, "file_too_large",
+			"the file is larger than %u bytes: read it in parts with the read_base64 tool "
+			"(offset, limit)",
+			FILE_READ_MAX);
 	}
-	data = json_string_value(json_object_get(json_object_get(result, "structuredContent"), "data"));
+	data = json_string_value(
+		json_object_get(json_object_get(result, "structuredContent"), "data"));
 	bytes = data ? base64_decode(data, strlen(data), &len) : NULL;
 	json_decref(result);
 	if (!bytes)
-		return http_resp_error(resp, 502, "agent_error", "the bot's agent sent malformed file data");
+		return http_resp_error(resp, 502, "agent_error",
+				       "the bot's agent sent malformed file data");
 	return http_resp_bytes(resp, 200, "application/octet-stream", bytes, len);
 }
 
@@ -184,7 +198,9 @@ int http_container_file_put(struct http_req *req, struct http_resp *resp)
 	encoded = base64_encode(req->body, req->body_len, &len);
 	if (!encoded)
 		return http_resp_error(resp, 500, "internal", "out of memory");
-	if (call_ok(req, "write", json_pack("{s:s,s:s%,s:s}", "path", path, "content", encoded, len, "encoding", "base64"),
+	if (call_ok(req, "write",
+		    json_pack("{s:s,s:s%,s:s}", "path", path, "content", encoded, len, "encoding",
+			      "base64"),
 		    &result, resp) < 0) {
 		free(encoded);
 		return -1;
@@ -201,7 +217,8 @@ int http_container_file_delete(struct http_req *req, struct http_resp *resp)
 	if (path_arg(req, &path, resp) < 0 || stat_path(req, path, &st, &type, resp) < 0)
 		return -1;
 	json_decref(st);
-	if (call_ok(req, "delete", json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")),
+	if (call_ok(req, "delete",
+		    json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")),
 		    &result, resp) < 0)
 		return -1;
 	json_decref(result);
@@ -219,7 +236,8 @@ int http_container_file_list(struct http_req *req, struct http_resp *resp)
 	if (stat_path(req, path, &st, &type, resp) < 0)
 		return -1;
 	json_decref(st);
-	if (call_ok(req, "list", json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")),
+	if (call_ok(req, "list",
+		    json_pack("{s:s,s:b}", "path", path, "recursive", flag_arg(req, "recursive")),
 		    &result, resp) < 0)
 		return -1;
 	return answer_structured(resp, result);

@@ -77,12 +77,13 @@ int http_get_ready(struct http_req *req, struct http_resp *resp)
 	}
 	if (db_ok && ctd_ok)
 		return http_resp_json(resp, 200,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "ok", "database", "ok",
-						"containerd", "ok", "containerd_version", version, "reconciler",
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "ok",
+						"database", "ok", "containerd", "ok",
+						"containerd_version", version, "reconciler",
 						reconciler_state(store, worker_config(req->ctx))));
 	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "unavailable", "database",
-			 db_ok ? "ok" : "unavailable", "containerd", ctd_ok ? "ok" : "unavailable", "code",
-			 "not_ready", "message",
+			 db_ok ? "ok" : "unavailable", "containerd", ctd_ok ? "ok" : "unavailable",
+			 "code", "not_ready", "message",
 			 !db_ok && !ctd_ok ? "not ready: database and containerd unavailable"
 			 : !db_ok	   ? "not ready: database unavailable"
 					   : "not ready: containerd unavailable");
@@ -94,7 +95,7 @@ int http_get_ready(struct http_req *req, struct http_resp *resp)
 int http_get_me(struct http_req *req, struct http_resp *resp)
 {
 	return http_resp_json(resp, 200,
-			      json_pack("{s:s, s:s, s:s}", "user_id", req->caller.user_id, "username",
-					req->caller.username, "role",
+			      json_pack("{s:s, s:s, s:s}", "user_id", req->caller.user_id,
+					"username", req->caller.username, "role",
 					req->caller.is_admin ? "admin" : "member"));
 }

@@ -25,14 +25,26 @@ static void end_federated_session(struct http_req *req, const char *connection_i
 	http_resp_init(&ignored);
 	if (bot_env_for(req, &env, &ignored) < 0) {
 		http_resp_free(&ignored);
-		blog(BLOG_WARN, "mcp connection %s: its federated session was not ended (no environment)", connection_id);
+		blog(BLOG_WARN,
+		     "mcp connection %s: its federated session was not ended (no environment)",
+		     connection_id);
 		return;
 	}
 	if (botstdio_fed_close(&env, req->bot->id, connection_id, &err) < 0)
-		blog(BLOG_WARN, "mcp connection %s: ending its federated session failed: %s", connection_id, err.msg);
+		blog(BLOG_WARN, "mcp connection %s: ending its federated session failed: %s",
+		     connection_id, err.msg);
 }
 
-enum mcpconn_op { OP_LIST, OP_CREATE, OP_GET, OP_UPDATE, OP_DELETE, OP_IMPORT, OP_EXPORT, OP_BATCH_DELETE };
+enum mcpconn_op {
+	OP_LIST,
+	OP_CREATE,
+	OP_GET,
+	OP_UPDATE,
+	OP_DELETE,
+	OP_IMPORT,
+	OP_EXPORT,
+	OP_BATCH_DELETE
+};
 
 static int mcpconn_route(struct http_req *req, struct http_resp *resp, enum mcpconn_op op)
 {
@@ -50,30 +62,14 @@ static int mcpconn_route(struct http_req *req, struct http_resp *resp, enum mcpc
 	if (!store)
 		return http_resp_err(resp, &err);
 	switch (op) {
-	case OP_LIST:
-		rc = mcpconn_list(store, bot_id, &out, &err);
-		break;
-	case OP_CREATE:
-		rc = mcpconn_create(store, bot_id, body, &out, &err);
-		break;
-	case OP_GET:
-		rc = mcpconn_get(store, bot_id, id, &out, &err);
-		break;
-	case OP_UPDATE:
-		rc = mcpconn_update(store, bot_id, id, body, &out, &err);
-		break;
-	case OP_DELETE:
-		rc = mcpconn_delete(store, bot_id, id, &err);
-		break;
-	case OP_IMPORT:
-		rc = mcpconn_import(store, bot_id, body, &out, &err);
-		break;
-	case OP_EXPORT:
-		rc = mcpconn_export(store, bot_id, &out, &err);
-		break;
-	default:
-		rc = mcpconn_batch_delete(store, bot_id, body, &deleted, &err);
-		break;
+	case OP_LIST: rc = mcpconn_list(store, bot_id, &out, &err); break;
+	case OP_CREATE: rc = mcpconn_create(store, bot_id, body, &out, &err); break;
+	case OP_GET: rc = mcpconn_get(store, bot_id, id, &out, &err); break;
+	case OP_UPDATE: rc = mcpconn_update(store, bot_id, id, body, &out, &err); break;
+	case OP_DELETE: rc = mcpconn_delete(store, bot_id, id, &err); break;
+	case OP_IMPORT: rc = mcpconn_import(store, bot_id, body, &out, &err); break;
+	case OP_EXPORT: rc = mcpconn_export(store, bot_id, &out, &err); break;
+	default: rc = mcpconn_batch_delete(store, bot_id, body, &deleted, &err); break;
 	}
 	if (rc < 0)
 		return http_resp_err(resp, &err);
@@ -83,9 +79,8 @@ static int mcpconn_route(struct http_req *req, struct http_resp *resp, enum mcpc
 		json_t *v;
 		size_t i;
 
-		json_array_foreach(json_object_get(body, "ids"), i, v)
-			if (json_is_string(v))
-				end_federated_session(req, json_string_value(v));
+		json_array_foreach(json_object_get(body, "ids"), i, v) if (json_is_string(v))
+			end_federated_session(req, json_string_value(v));
 	}
 	if (op == OP_DELETE || op == OP_BATCH_DELETE)
 		return http_resp_empty(resp, 204);

@@ -19,16 +19,19 @@ static void bots_by_status(struct http_req *req, struct strbuf *out)
 	berth_err err;
 	size_t n;
 
-	if (!(store = worker_store(req->ctx, &err)) || store_bot_status_counts(store, counts, &n, &err) < 0) {
+	if (!(store = worker_store(req->ctx, &err)) ||
+	    store_bot_status_counts(store, counts, &n, &err) < 0) {
 		blog(BLOG_WARN, "metrics: bots by status left out: %s", err.msg);
 		return;
 	}
-	metrics_text_family(out, "berth_bots", "gauge",
-			    "Bots by the status of their container (none: no container), read at scrape time.");
+	metrics_text_family(
+		out, "berth_bots", "gauge",
+		"Bots by the status of their container (none: no container), read at scrape time.");
 	for (size_t i = 0; i < n; i++) {
 		const char *labels[] = { "container_status", counts[i].status, NULL };
 
-		metrics_text_sample(out, "berth_bots", labels, counts[i].count < 0 ? 0 : (uint64_t)counts[i].count);
+		metrics_text_sample(out, "berth_bots", labels,
+				    counts[i].count < 0 ? 0 : (uint64_t)counts[i].count);
 	}
 }
 
@@ -39,9 +42,11 @@ int http_get_metrics(struct http_req *req, struct http_resp *resp)
 	struct strbuf out = STRBUF_INIT;
 
 	if (!req->caller.is_admin)
-		return http_resp_error(resp, 403, "admin_required", "only admins may read the metrics");
+		return http_resp_error(resp, 403, "admin_required",
+				       "only admins may read the metrics");
 	for (size_t i = 0; i < n; i++)
-		labels[i] = (struct metrics_route_label){ http_routes[i].method, http_routes[i].pattern };
+		labels[i] = (struct metrics_route_label){ http_routes[i].method,
+							  http_routes[i].pattern };
 	metrics_text_write_table(&out, labels, n);
 	bots_by_status(req, &out);
 	if (!out.ok) {

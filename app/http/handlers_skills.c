@@ -26,15 +26,9 @@ static int skills_route(struct http_req *req, struct http_resp *resp, enum skill
 	if (!env.store)
 		return http_resp_err(resp, &err);
 	switch (op) {
-	case SKILLS_LIST:
-		rc = botctr_skills_list(&env, req->bot->id, &out, &err);
-		break;
-	case SKILLS_UPSERT:
-		rc = botctr_skills_upsert(&env, req->bot->id, body, &err);
-		break;
-	default:
-		rc = botctr_skills_delete(&env, req->bot->id, body, &err);
-		break;
+	case SKILLS_LIST: rc = botctr_skills_list(&env, req->bot->id, &out, &err); break;
+	case SKILLS_UPSERT: rc = botctr_skills_upsert(&env, req->bot->id, body, &err); break;
+	default: rc = botctr_skills_delete(&env, req->bot->id, body, &err); break;
 	}
 	if (rc < 0)
 		return http_resp_err(resp, &err);

@@ -22,8 +22,8 @@ static int stdio_failure(struct http_resp *resp, const berth_err *err)
 }
 
 /* An optional member of the body that must have the given JSON type (NULL when absent or null). */
-static int body_typed(const json_t *body, const char *field, json_type type, const char *what, const json_t **out,
-		      struct http_resp *resp)
+static int body_typed(const json_t *body, const char *field, json_type type, const char *what,
+		      const json_t **out, struct http_resp *resp)
 {
 	const json_t *v = json_object_get(body, field);
 
@@ -46,8 +46,10 @@ int http_stdio_create(struct http_req *req, struct http_resp *resp)
 	if (http_req_json(req, &body, resp) < 0)
 		return -1;
 	if (!json_is_object(body))
-		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON object");
-	if (body_string(body, "name", &spec.name, resp) < 0 || body_string(body, "command", &spec.command, resp) < 0 ||
+		return http_resp_error(resp, 400, "invalid_body",
+				       "request body must be a JSON object");
+	if (body_string(body, "name", &spec.name, resp) < 0 ||
+	    body_string(body, "command", &spec.command, resp) < 0 ||
 	    body_string(body, "cwd", &spec.cwd, resp) < 0 ||
 	    body_typed(body, "args", JSON_ARRAY, "an array of strings", &spec.args, resp) < 0 ||
 	    body_typed(body, "env", JSON_OBJECT, "an object of strings", &spec.env, resp) < 0)
@@ -63,8 +65,9 @@ int http_stdio_create(struct http_req *req, struct http_resp *resp)
 static int rpc_error_200(struct http_resp *resp, const json_t *id, int code, const char *message)
 {
 	return http_resp_json(resp, 200,
-			      json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id ? (json_t *)id : json_null(),
-					"error", "code", code, "message", message));
+			      json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+					id ? (json_t *)id : json_null(), "error", "code", code,
+					"message", message));
 }
 
 static bool blank(const char *s)
@@ -88,19 +91,22 @@ int http_stdio_relay(struct http_req *req, struct http_resp *resp)
 	if (http_req_json(req, &body, resp) < 0)
 		return -1;
 	if (!json_is_object(body))
-		return http_resp_error(resp, 400, "invalid_body", "request body must be a JSON-RPC object");
+		return http_resp_error(resp, 400, "invalid_body",
+				       "request body must be a JSON-RPC object");
 	jsonrpc = json_object_get(body, "jsonrpc");
 	method = json_object_get(body, "method");
 	id = json_object_get(body, "id");
 	if ((jsonrpc && !json_is_string(jsonrpc)) || (method && !json_is_string(method)))
-		return http_resp_error(resp, 400, "invalid_body", "jsonrpc and method must be strings");
+		return http_resp_error(resp, 400, "invalid_body",
+				       "jsonrpc and method must be strings");
 	if (bot_env_for(req, &env, resp) < 0)
 		return -1;
 	if (jsonrpc && strcmp(json_string_value(jsonrpc), "2.0") != 0)
 		return rpc_error_200(resp, id, RPC_INVALID_REQUEST, "invalid jsonrpc version");
 	/* A blank method is "method not found", unless the message answers a request of the server. */
 	if (blank(json_string_value(method)) &&
-	    (method || !id || (!json_object_get(body, "result") && !json_object_get(body, "error"))))
+	    (method || !id ||
+	     (!json_object_get(body, "result") && !json_object_get(body, "error"))))
 		return rpc_error_200(resp, id, RPC_METHOD_NOT_FOUND, "method not found");
 	if (botstdio_relay(&env, req->bot->id, connection_id, body, &response, &queued, &err) < 0)
 		return stdio_failure(resp, &err);
@@ -126,7 +132,8 @@ int http_stdio_messages(struct http_req *req, struct http_resp *resp)
 
 	if (bot_env_for(req, &env, resp) < 0)
 		return -1;
-	if (botstdio_messages(&env, req->bot->id, http_req_param(req, "connection_id"), &out, &err) < 0)
+	if (botstdio_messages(&env, req->bot->id, http_req_param(req, "connection_id"), &out,
+			      &err) < 0)
 		return stdio_failure(resp, &err);
 	return http_resp_json(resp, 200, out);
 }

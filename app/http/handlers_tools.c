@@ -52,10 +52,12 @@ static bool version_supported(const char *v)
 }
 
 /* A JSON-RPC error reply with the given HTTP status; id BORROWED (NULL: null). */
-static int rpc_error(struct http_resp *resp, int status, const json_t *id, int code, const char *message)
+static int rpc_error(struct http_resp *resp, int status, const json_t *id, int code,
+		     const char *message)
 {
-	json_t *body = json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id ? (json_t *)id : json_null(),
-				 "error", "code", code, "message", message);
+	json_t *body = json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+				 id ? (json_t *)id : json_null(), "error", "code", code, "message",
+				 message);
 	http_resp_json(resp, status, body);
 	return status < 400 ? 0 : -1;
 }
@@ -80,7 +82,8 @@ static bool q_zero(const char *params, size_t n)
 		const char *item_end = semi ? semi : end;
 		while (params < item_end && isspace((unsigned char)*params))
 			params++;
-		if (item_end - params >= 2 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=') {
+		if (item_end - params >= 2 && (params[0] == 'q' || params[0] == 'Q') &&
+		    params[1] == '=') {
 			const char *v = params + 2;
 			if (v < item_end && *v == '0') {
 				v++;
@@ -115,9 +118,11 @@ static bool accept_ok(const char *accept)
 		if (!q_zero(p + media, item - media)) {
 			if (token_is(p, media, "*/*"))
 				json = sse = true;
-			else if (token_is(p, media, "application/json") || token_is(p, media, "application/*"))
+			else if (token_is(p, media, "application/json") ||
+				 token_is(p, media, "application/*"))
 				json = true;
-			else if (token_is(p, media, "text/event-stream") || token_is(p, media, "text/*"))
+			else if (token_is(p, media, "text/event-stream") ||
+				 token_is(p, media, "text/*"))
 				sse = true;
 		}
 		p += item;
@@ -152,11 +157,13 @@ static bool origin_ok(const char *origin, const char *allowed)
 
 static int initialize_result(const json_t *request, json_t **result)
 {
-	const char *asked = json_string_value(json_object_get(json_object_get(request, "params"), "protocolVersion"));
+	const char *asked = json_string_value(
+		json_object_get(json_object_get(request, "params"), "protocolVersion"));
 	const char *version = asked && version_supported(asked) ? asked : mcp_versions[0];
 
-	*result = json_pack("{s:s,s:{s:{s:b}},s:{s:s,s:s}}", "protocolVersion", version, "capabilities", "tools",
-			    "listChanged", 0, "serverInfo", "name", MCP_SERVER_NAME, "version", MCP_SERVER_VERSION);
+	*result = json_pack("{s:s,s:{s:{s:b}},s:{s:s,s:s}}", "protocolVersion", version,
+			    "capabilities", "tools", "listChanged", 0, "serverInfo", "name",
+			    MCP_SERVER_NAME, "version", MCP_SERVER_VERSION);
 	return *result ? 0 : -1;
 }
 
@@ -164,8 +171,7 @@ static int initialize_result(const json_t *request, json_t **result)
 static int relay_failure(struct http_resp *resp, const json_t *id, const berth_err *err)
 {
 	switch (err->kind) {
-	case BERTH_E_NOT_FOUND:
-		return rpc_error(resp, 404, id, RPC_SERVER_ERROR, err->msg);
+	case BERTH_E_NOT_FOUND: return rpc_error(resp, 404, id, RPC_SERVER_ERROR, err->msg);
 	case BERTH_E_PRECONDITION:
 		/* The request was fine; the bot is stopped: an error the client can act on. */
 		return rpc_error(resp, 200, id, RPC_SERVER_ERROR, err->msg);
@@ -187,7 +193,8 @@ static bool reply_is_answer(const char *line, size_t len, const json_t *id)
 	bool ok = false;
 	char *want_id = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
 
-	if (!want_id || jsonscan_object(line, len, m, REPLY_MEMBERS_MAX, &n) < 0 || n > REPLY_MEMBERS_MAX)
+	if (!want_id || jsonscan_object(line, len, m, REPLY_MEMBERS_MAX, &n) < 0 ||
+	    n > REPLY_MEMBERS_MAX)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].key_len == 7 && memcmp(m[i].key, "jsonrpc", 7) == 0) {
@@ -195,7 +202,8 @@ static bool reply_is_answer(const char *line, size_t len, const json_t *id)
 				goto done;
 			n_version++;
 		} else if (m[i].key_len == 2 && memcmp(m[i].key, "id", 2) == 0) {
-			if (m[i].value_len != strlen(want_id) || memcmp(m[i].value, want_id, m[i].value_len) != 0)
+			if (m[i].value_len != strlen(want_id) ||
+			    memcmp(m[i].value, want_id, m[i].value_len) != 0)
 				goto done;
 			n_id++;
 		}
@@ -221,22 +229,27 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 	int rc = -1;
 
 	if (!origin_ok(http_req_fcgi(req, "HTTP_ORIGIN"), cfg->agent_allowed_origins))
-		return rpc_error(resp, 403, NULL, RPC_SERVER_ERROR, "Forbidden: this Origin is not allowed");
+		return rpc_error(resp, 403, NULL, RPC_SERVER_ERROR,
+				 "Forbidden: this Origin is not allowed");
 	if (version && !version_supported(version))
-		return rpc_error(resp, 400, NULL, RPC_SERVER_ERROR,
-				 "Bad Request: unsupported MCP-Protocol-Version (supported: 2025-11-25, 2025-06-18, 2025-03-26)");
+		return rpc_error(
+			resp, 400, NULL, RPC_SERVER_ERROR,
+			"Bad Request: unsupported MCP-Protocol-Version (supported: 2025-11-25, 2025-06-18, 2025-03-26)");
 	if (!accept_ok(http_req_fcgi(req, "HTTP_ACCEPT")))
-		return rpc_error(resp, 406, NULL, RPC_SERVER_ERROR,
-				 "Not Acceptable: the client must accept both application/json and text/event-stream");
+		return rpc_error(
+			resp, 406, NULL, RPC_SERVER_ERROR,
+			"Not Acceptable: the client must accept both application/json and text/event-stream");
 	if (!content_type_ok(req->content_type))
-		return rpc_error(resp, 415, NULL, RPC_SERVER_ERROR, "Unsupported Media Type: the body must be application/json");
+		return rpc_error(resp, 415, NULL, RPC_SERVER_ERROR,
+				 "Unsupported Media Type: the body must be application/json");
 
 	msg = json_loadb(req->body, req->body_len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg)
 		return rpc_error(resp, 400, NULL, RPC_PARSE_ERROR, "Parse error");
 	if (!json_is_object(msg)) {
 		rc = rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST,
-			       json_is_array(msg) ? "Invalid Request: batches are not supported" : "Invalid Request");
+			       json_is_array(msg) ? "Invalid Request: batches are not supported"
+						  : "Invalid Request");
 		goto done;
 	}
 	id = json_object_get(msg, "id");
@@ -244,8 +257,8 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 	if (!json_is_string(json_object_get(msg, "jsonrpc")) ||
 	    strcmp(json_string_value(json_object_get(msg, "jsonrpc")), "2.0") != 0 ||
 	    (method_v && !json_is_string(method_v))) {
-		rc = rpc_error(resp, 400, json_is_string(id) || json_is_integer(id) ? id : NULL, RPC_INVALID_REQUEST,
-			       "Invalid Request");
+		rc = rpc_error(resp, 400, json_is_string(id) || json_is_integer(id) ? id : NULL,
+			       RPC_INVALID_REQUEST, "Invalid Request");
 		goto done;
 	}
 	/* A notification, or a response to a request of ours (we send none): accepted, no body. */
@@ -254,7 +267,8 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 		goto done;
 	}
 	if (!json_is_string(id) && !json_is_integer(id)) {
-		rc = rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Invalid Request: id must be a string or an integer");
+		rc = rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST,
+			       "Invalid Request: id must be a string or an integer");
 		goto done;
 	}
 	method = json_string_value(method_v);
@@ -263,7 +277,10 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 			result = json_object();
 		else if (initialize_result(msg, &result) < 0)
 			result = NULL;
-		rc = http_resp_json(resp, 200, result ? json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result", result) : NULL);
+		rc = http_resp_json(resp, 200,
+				    result ? json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id,
+						       "result", result)
+					   : NULL);
 		goto done;
 	}
 	if (strcmp(method, "tools/list") != 0 && strcmp(method, "tools/call") != 0) {
@@ -292,12 +309,14 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 		}
 		reply = json_loadb(line, line_len, JSON_ALLOW_NUL, &jerr);
 		if (!json_is_object(reply)) {
-			rc = rpc_error(resp, 500, id, RPC_INTERNAL_ERROR, "the bot's agent sent a malformed reply");
+			rc = rpc_error(resp, 500, id, RPC_INTERNAL_ERROR,
+				       "the bot's agent sent a malformed reply");
 			goto done;
 		}
 	}
 	botstdio_fed_extend_list(&env, req->bot->id, msg, reply);
-	if (json_object_set(reply, "id", (json_t *)id) < 0 || json_object_set_new(reply, "jsonrpc", json_string("2.0")) < 0) {
+	if (json_object_set(reply, "id", (json_t *)id) < 0 ||
+	    json_object_set_new(reply, "jsonrpc", json_string("2.0")) < 0) {
 		rc = http_resp_error(resp, 500, "internal", "out of memory");
 		goto done;
 	}

@@ -56,11 +56,13 @@ long http_percent_decode(const char *src, size_t len, char *dst, bool plus_is_sp
 		char c = src[i];
 		if (c == '%') {
 			if (len - i < 3)
-				return berth_err_set(err, BERTH_E_INVALID, "truncated percent escape");
+				return berth_err_set(err, BERTH_E_INVALID,
+						     "truncated percent escape");
 			int hi = hex_value(src[i + 1]);
 			int lo = hex_value(src[i + 2]);
 			if (hi < 0 || lo < 0)
-				return berth_err_set(err, BERTH_E_INVALID, "malformed percent escape");
+				return berth_err_set(err, BERTH_E_INVALID,
+						     "malformed percent escape");
 			c = (char)(hi * 16 + lo);
 			if (c == '\0')
 				return berth_err_set(err, BERTH_E_INVALID, "escaped NUL byte");
@@ -106,7 +108,8 @@ int http_query_parse(const char *qs, struct http_query *q, berth_err *err)
 			if (q->count == HTTP_QUERY_MAX) {
 				http_query_free(q);
 				return berth_err_set(err, BERTH_E_INVALID,
-						     "query string has more than %d parameters", HTTP_QUERY_MAX);
+						     "query string has more than %d parameters",
+						     HTTP_QUERY_MAX);
 			}
 			q->name[q->count] = decode_copy(p, name_len, err);
 			if (!q->name[q->count])

@@ -88,14 +88,15 @@ int http_body_read(const char *content_length, long max_bytes, http_body_reader 
 	if (present && declared > max_bytes) {
 		resp->close_connection = true;
 		return http_resp_error(resp, 413, "body_too_large",
-				       "request body of %ld bytes exceeds the limit of %ld bytes", declared,
-				       max_bytes);
+				       "request body of %ld bytes exceeds the limit of %ld bytes",
+				       declared, max_bytes);
 	}
 	/* Without a declared length, one byte more than allowed tells an oversized body. */
 	limit = present ? (size_t)declared : (size_t)max_bytes + 1;
 	if (read_upto(reader, arg, limit, &buf, &got) < 0) {
 		resp->close_connection = true;
-		return http_resp_error(resp, 400, "body_read_failed", "could not read the request body");
+		return http_resp_error(resp, 400, "body_read_failed",
+				       "could not read the request body");
 	}
 	if (!present && got > (size_t)max_bytes) {
 		free(buf);
@@ -107,7 +108,8 @@ int http_body_read(const char *content_length, long max_bytes, http_body_reader 
 		free(buf);
 		resp->close_connection = true;
 		return http_resp_error(resp, 400, "body_incomplete",
-				       "request body has %zu of the %ld bytes announced", got, declared);
+				       "request body has %zu of the %ld bytes announced", got,
+				       declared);
 	}
 	*out = buf;
 	*len = got;
@@ -124,14 +126,15 @@ int http_json_parse_body(const char *content_type, const char *body, size_t len,
 	if (len == 0)
 		return 0;
 	if (!http_media_type_is_json(content_type))
-		return http_resp_error(resp, 415, "unsupported_media_type",
-				       "unsupported media type '%s': the body must be application/json",
-				       content_type && *content_type ? content_type : "(none)");
+		return http_resp_error(
+			resp, 415, "unsupported_media_type",
+			"unsupported media type '%s': the body must be application/json",
+			content_type && *content_type ? content_type : "(none)");
 	value = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!value)
 		return http_resp_error(resp, 400, "invalid_json",
-				       "invalid JSON body: %s (line %d, column %d)", jerr.text, jerr.line,
-				       jerr.column);
+				       "invalid JSON body: %s (line %d, column %d)", jerr.text,
+				       jerr.line, jerr.column);
 	*out = value;
 	return 0;
 }
@@ -139,7 +142,8 @@ int http_json_parse_body(const char *content_type, const char *body, size_t len,
 int http_req_json(struct http_req *req, json_t **out, struct http_resp *resp)
 {
 	if (!req->json_parsed_) {
-		if (http_json_parse_body(req->content_type, req->body, req->body_len, &req->json_, resp) < 0) {
+		if (http_json_parse_body(req->content_type, req->body, req->body_len, &req->json_,
+					 resp) < 0) {
 			*out = NULL;
 			return -1;
 		}

@@ -3,8 +3,8 @@
 
 #include "berth/metrics.h"
 
-void http_metrics_record(const struct http_server *srv, const struct http_req *req, const struct http_resp *resp,
-			 uint64_t us)
+void http_metrics_record(const struct http_server *srv, const struct http_req *req,
+			 const struct http_resp *resp, uint64_t us)
 {
 	size_t slot = req->route ? req->match_.route_index : srv->n_routes;
 

@@ -64,7 +64,8 @@ int http_resp_json(struct http_resp *resp, int status, json_t *body)
 	if (!body)
 		return http_resp_error(resp, 500, "internal", "could not build the response");
 	/* 15 significant digits: a real such as 0.3 CPUs reads "0.3", not "0.29999999999999999". */
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+					JSON_REAL_PRECISION(15));
 	json_decref(body);
 	if (!text)
 		return set_oom(resp);
@@ -128,7 +129,8 @@ int http_resp_err(struct http_resp *resp, const berth_err *err)
 			  berth_err_public_msg(err));
 }
 
-int http_resp_bytes(struct http_resp *resp, int status, const char *content_type, char *data, size_t len)
+int http_resp_bytes(struct http_resp *resp, int status, const char *content_type, char *data,
+		    size_t len)
 {
 	clear_body(resp);
 	if (!data)
@@ -238,7 +240,8 @@ char *http_resp_head(const struct http_resp *resp, const char *request_id)
 	fprintf(f, "Status: %d %s\r\n", status, http_status_text(status));
 	if (resp->body)
 		fprintf(f, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-			resp->content_type ? resp->content_type : "application/json", resp->body_len);
+			resp->content_type ? resp->content_type : "application/json",
+			resp->body_len);
 	else if (status != 204 && status != 304)
 		fputs("Content-Length: 0\r\n", f);
 	if (request_id && header_text_ok(request_id, false) && *request_id)

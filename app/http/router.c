@@ -36,7 +36,8 @@ int http_path_parse(const char *raw, struct http_path *path, berth_err *err)
 
 		if (path->n_segments == HTTP_PATH_MAX_SEGMENTS) {
 			http_path_free(path);
-			return berth_err_set(err, BERTH_E_INVALID, "request path has more than %d segments",
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "request path has more than %d segments",
 					     HTTP_PATH_MAX_SEGMENTS);
 		}
 		p[seg_len] = '\0';
@@ -82,7 +83,8 @@ static bool pattern_matches(const char *pattern, const struct http_path *path, s
 			m->param_name_len[m->n_params] = len - 1;
 			m->param_value[m->n_params] = path->segment[seg];
 			m->n_params++;
-		} else if (strlen(path->segment[seg]) != len || memcmp(path->segment[seg], p, len) != 0) {
+		} else if (strlen(path->segment[seg]) != len ||
+			   memcmp(path->segment[seg], p, len) != 0) {
 			return false;
 		}
 		seg++;
@@ -128,7 +130,8 @@ void http_route_match(const void *routes, size_t n_routes, size_t stride, const 
 		is_get = strcmp(r.method, "GET") == 0;
 		if (!pattern_matches(r.pattern, path, &probe))
 			continue;
-		if (method && (strcmp(r.method, method) == 0 || (is_get && strcmp(method, "HEAD") == 0))) {
+		if (method &&
+		    (strcmp(r.method, method) == 0 || (is_get && strcmp(method, "HEAD") == 0))) {
 			*match = probe;
 			match->kind = HTTP_MATCH_FOUND;
 			match->route_index = i;

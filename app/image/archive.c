@@ -23,8 +23,8 @@ static int read_entry(struct archive *a, const char *what, int64_t size, size_t 
 	char *buf;
 
 	if (size < 0 || (uint64_t)size > max)
-		return berth_err_set(err, BERTH_E_TOO_LARGE, "%s: %lld bytes, at most %zu allowed", what,
-				     (long long)size, max);
+		return berth_err_set(err, BERTH_E_TOO_LARGE, "%s: %lld bytes, at most %zu allowed",
+				     what, (long long)size, max);
 	buf = malloc((size_t)size + 1);
 	if (!buf)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
@@ -114,7 +114,8 @@ static int walk_entries(struct archive *a, struct archive_walk *w, berth_err *er
 		} else if (strcmp(name, "index.json") == 0) {
 			free(w->index);
 			w->index = NULL;
-			if (read_entry(a, name, size, INDEX_MAX, &w->index, &w->index_len, err) != 0)
+			if (read_entry(a, name, size, INDEX_MAX, &w->index, &w->index_len, err) !=
+			    0)
 				return -1;
 		} else if (strcmp(name, "manifest.json") == 0) {
 			have_docker_manifest = 1;
@@ -127,10 +128,13 @@ static int walk_entries(struct archive *a, struct archive_walk *w, berth_err *er
 	if (r != ARCHIVE_EOF)
 		return berth_err_set(err, BERTH_E_INVALID, "%s", archive_error_string(a));
 	if (!have_layout && have_docker_manifest)
-		return berth_err_set(err, BERTH_E_UNSUPPORTED, "a docker-archive (manifest.json without "
-				     "oci-layout) is not supported: use an OCI archive (ctr images export)");
+		return berth_err_set(
+			err, BERTH_E_UNSUPPORTED,
+			"a docker-archive (manifest.json without "
+			"oci-layout) is not supported: use an OCI archive (ctr images export)");
 	if (!have_layout)
-		return berth_err_set(err, BERTH_E_INVALID, "not an OCI image archive (no oci-layout)");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "not an OCI image archive (no oci-layout)");
 	if (!w->index)
 		return berth_err_set(err, BERTH_E_INVALID, "OCI archive without index.json");
 	return 0;
@@ -168,7 +172,7 @@ done:
 int image_archive_inspect(const char *path, struct image_archive_list *images, size_t *n_blobs,
 			  berth_err *err)
 {
-	struct archive_walk w = {0};
+	struct archive_walk w = { 0 };
 	int rc;
 
 	if (archive_walk(path, &w, err) != 0)
@@ -181,4 +185,3 @@ int image_archive_inspect(const char *path, struct image_archive_list *images, s
 		*n_blobs = w.n_blobs;
 	return 0;
 }
-

@@ -16,7 +16,7 @@ typedef int (*archive_blob_fn)(struct archive *a, const char *digest, int64_t si
 struct archive_walk {
 	archive_blob_fn on_blob; /* NULL: blobs are only counted */
 	void *ud;
-	char *index;             /* index.json text: NEW after a successful walk (free()) */
+	char *index; /* index.json text: NEW after a successful walk (free()) */
 	size_t index_len;
 	size_t n_blobs;
 };

@@ -46,8 +46,10 @@ int image_chain_ids(const char *const *diff_ids, size_t n, char (*out)[IMAGE_DIG
 
 	for (size_t i = 0; i < n; i++) {
 		if (!image_digest_valid(diff_ids[i]))
-			return berth_err_set(err, BERTH_E_INVALID, "diff ID %zu (%s) is not a sha256 "
-					     "digest", i, diff_ids[i] ? diff_ids[i] : "(null)");
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "diff ID %zu (%s) is not a sha256 "
+					     "digest",
+					     i, diff_ids[i] ? diff_ids[i] : "(null)");
 		if (i == 0) {
 			memcpy(out[0], diff_ids[0], IMAGE_DIGEST_SIZE - 1);
 			out[0][IMAGE_DIGEST_SIZE - 1] = '\0';
@@ -64,7 +66,8 @@ int image_media_kind(const char *media_type)
 {
 	if (!media_type)
 		return 0;
-	if (strcmp(media_type, IMAGE_MT_OCI_INDEX) == 0 || strcmp(media_type, IMAGE_MT_DOCKER_LIST) == 0)
+	if (strcmp(media_type, IMAGE_MT_OCI_INDEX) == 0 ||
+	    strcmp(media_type, IMAGE_MT_DOCKER_LIST) == 0)
 		return 1;
 	if (strcmp(media_type, IMAGE_MT_OCI_MANIFEST) == 0 ||
 	    strcmp(media_type, IMAGE_MT_DOCKER_MANIFEST) == 0)
@@ -83,7 +86,8 @@ int image_descriptor_parse(const json_t *desc, ctd_descriptor *out, berth_err *e
 	if (!json_is_string(mt))
 		return berth_err_set(err, BERTH_E_INVALID, "descriptor has no mediaType");
 	if (!image_digest_valid(json_string_value(dg)))
-		return berth_err_set(err, BERTH_E_INVALID, "descriptor digest is missing or not sha256");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "descriptor digest is missing or not sha256");
 	if (!json_is_integer(sz) || json_integer_value(sz) < 0)
 		return berth_err_set(err, BERTH_E_INVALID, "descriptor %s has no valid size",
 				     json_string_value(dg));
@@ -104,7 +108,8 @@ const json_t *image_index_select(const json_t *index, const char *os, const char
 		berth_err_set(err, BERTH_E_INVALID, "index has no manifests array");
 		return NULL;
 	}
-	json_array_foreach(manifests, i, entry) {
+	json_array_foreach(manifests, i, entry)
+	{
 		const json_t *platform = json_object_get(entry, "platform");
 		const char *p_os = json_string_value(json_object_get(platform, "os"));
 		const char *p_arch = json_string_value(json_object_get(platform, "architecture"));
@@ -143,15 +148,17 @@ int image_layers_parse(const json_t *manifest, const json_t *config, struct imag
 	const json_t *layers = json_object_get(manifest, "layers");
 	const json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
 	const char **ids = NULL;
-	char (*chains)[IMAGE_DIGEST_SIZE] = NULL;
+	char(*chains)[IMAGE_DIGEST_SIZE] = NULL;
 	size_t n = json_array_size(layers);
 	int rc = -1;
 
 	if (!json_is_array(layers) || !json_is_array(diff_ids))
-		return berth_err_set(err, BERTH_E_INTERNAL, "manifest layers or config diff_ids missing");
+		return berth_err_set(err, BERTH_E_INTERNAL,
+				     "manifest layers or config diff_ids missing");
 	if (json_array_size(diff_ids) != n)
-		return berth_err_set(err, BERTH_E_INTERNAL, "manifest has %zu layers, config %zu diff IDs",
-				     n, json_array_size(diff_ids));
+		return berth_err_set(err, BERTH_E_INTERNAL,
+				     "manifest has %zu layers, config %zu diff IDs", n,
+				     json_array_size(diff_ids));
 	out->layers = calloc(n + 1, sizeof *out->layers);
 	ids = calloc(n + 1, sizeof *ids);
 	chains = calloc(n + 1, sizeof *chains);
@@ -241,7 +248,8 @@ int image_archive_parse_index(const char *json_text, size_t len, struct image_ar
 		berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 		goto fail;
 	}
-	json_array_foreach(manifests, i, desc) {
+	json_array_foreach(manifests, i, desc)
+	{
 		struct image_archive_entry *e = &out->entries[out->n];
 		const char *name = entry_name(desc);
 		ctd_descriptor d;

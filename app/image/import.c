@@ -51,13 +51,15 @@ static int archive_source_seek(void *ud, int64_t offset, berth_err *err)
 	if (offset < r->pos)
 		return berth_err_set(err, BERTH_E_INVALID, "cannot seek back in the archive");
 	while (r->pos < offset) {
-		size_t want = (size_t)(offset - r->pos) < sizeof buf ? (size_t)(offset - r->pos) : sizeof buf;
+		size_t want = (size_t)(offset - r->pos) < sizeof buf ? (size_t)(offset - r->pos)
+								     : sizeof buf;
 		size_t got = 0;
 
 		if (archive_source_read(r, buf, want, &got, err) != 0)
 			return -1;
 		if (got == 0)
-			return berth_err_set(err, BERTH_E_INVALID, "archive entry shorter than its size");
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "archive entry shorter than its size");
 	}
 	return 0;
 }
@@ -66,9 +68,10 @@ static int import_blob(struct archive *a, const char *digest, int64_t size, void
 		       berth_err *err)
 {
 	ctd_conn *c = ud;
-	struct blob_reader reader = {a, 0};
-	ctd_content_source src = {.read = archive_source_read, .seek = archive_source_seek,
-				  .ud = &reader};
+	struct blob_reader reader = { a, 0 };
+	ctd_content_source src = { .read = archive_source_read,
+				   .seek = archive_source_seek,
+				   .ud = &reader };
 	char ref[IMAGE_DIGEST_SIZE + 16];
 
 	snprintf(ref, sizeof ref, "berth-import-%s", digest);
@@ -86,7 +89,7 @@ static int label_children(ctd_conn *c, const ctd_descriptor *d, int depth, berth
 	int kind = image_media_kind(d->media_type);
 	const json_t *children, *child;
 	ctd_label *labels = NULL;
-	char (*keys)[LABEL_KEY_MAX] = NULL;
+	char(*keys)[LABEL_KEY_MAX] = NULL;
 	size_t n = 0, i;
 	json_t *doc;
 	int rc = -1;
@@ -94,7 +97,8 @@ static int label_children(ctd_conn *c, const ctd_descriptor *d, int depth, berth
 	if (kind == 0)
 		return 0; /* a config or layer: no children */
 	if (depth > 2)
-		return berth_err_set(err, BERTH_E_UNSUPPORTED, "index nesting too deep at %s", d->digest);
+		return berth_err_set(err, BERTH_E_UNSUPPORTED, "index nesting too deep at %s",
+				     d->digest);
 	{
 		uint8_t *data = NULL;
 		size_t len = 0;
@@ -127,12 +131,14 @@ static int label_children(ctd_conn *c, const ctd_descriptor *d, int depth, berth
 		labels[n].key = keys[n];
 		labels[n++].value = cfg.digest;
 	}
-	json_array_foreach(children, i, child) {
+	json_array_foreach(children, i, child)
+	{
 		ctd_descriptor cd;
 
 		if (image_descriptor_parse(child, &cd, err) != 0)
 			goto done;
-		snprintf(keys[n], LABEL_KEY_MAX, LABEL_GC_CONTENT "%s.%zu", kind == 1 ? "m" : "l", i);
+		snprintf(keys[n], LABEL_KEY_MAX, LABEL_GC_CONTENT "%s.%zu", kind == 1 ? "m" : "l",
+			 i);
 		labels[n].key = keys[n];
 		labels[n++].value = cd.digest;
 		if (kind != 1 || label_children(c, &cd, depth + 1, err) == 0)
@@ -189,8 +195,10 @@ static int name_images(struct image_archive_list *all, const char *override,
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	if (override) {
 		if (all->n != 1)
-			return berth_err_set(err, BERTH_E_INVALID, "--name needs an archive with exactly "
-					     "one image; this one has %zu", all->n);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "--name needs an archive with exactly "
+					     "one image; this one has %zu",
+					     all->n);
 		free(all->entries[0].name);
 		all->entries[0].name = strdup(override);
 		if (!all->entries[0].name)
@@ -206,15 +214,16 @@ static int name_images(struct image_archive_list *all, const char *override,
 		memset(&all->entries[i], 0, sizeof all->entries[i]);
 	}
 	if (kept->n == 0)
-		return berth_err_set(err, BERTH_E_INVALID, "index.json names no image: give a name");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "index.json names no image: give a name");
 	return 0;
 }
 
 int image_import(ctd_conn *c, const char *path, const struct image_import_opts *o,
 		 struct image_archive_list *imported, berth_err *err)
 {
-	struct archive_walk w = {.on_blob = import_blob, .ud = c};
-	struct image_archive_list all = {0}, kept = {0};
+	struct archive_walk w = { .on_blob = import_blob, .ud = c };
+	struct image_archive_list all = { 0 }, kept = { 0 };
 	char lease[64];
 	berth_err lease_err;
 	struct timespec ts;
@@ -238,7 +247,7 @@ int image_import(ctd_conn *c, const char *path, const struct image_import_opts *
 		goto done;
 	for (size_t i = 0; i < kept.n; i++) {
 		const struct image_archive_entry *e = &kept.entries[i];
-		ctd_descriptor target = {e->media_type, e->digest, e->size};
+		ctd_descriptor target = { e->media_type, e->digest, e->size };
 
 		if (label_children(c, &target, 0, err) != 0 ||
 		    create_or_update_image(c, e->name, &target, err) != 0) {

@@ -13,14 +13,34 @@
 #define MIN_CPU_QUOTA_US 1000
 
 static const char *const default_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
-	"CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
-	"CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL,
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
 };
 
 static const char *const masked_paths[] = {
-	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+	"/proc/acpi",
+	"/proc/asound",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/sys/firmware",
+	"/proc/scsi",
 	NULL,
 };
 
@@ -33,8 +53,10 @@ static const char *const namespace_types[] = {
 };
 
 /* WithDefaultUnixDevices: character devices allowed after the deny-all rule; minor -1 = any. */
-static const struct { int major, minor; } default_devices[] = {
-	{1, 3}, {1, 8}, {1, 7}, {5, 0}, {1, 5}, {1, 9}, {5, 1}, {136, -1}, {5, 2},
+static const struct {
+	int major, minor;
+} default_devices[] = {
+	{ 1, 3 }, { 1, 8 }, { 1, 7 }, { 5, 0 }, { 1, 5 }, { 1, 9 }, { 5, 1 }, { 136, -1 }, { 5, 2 },
 };
 
 static json_t *string_array(const char *const *items)
@@ -54,28 +76,25 @@ static json_t *string_array(const char *const *items)
 
 static json_t *default_mounts(void)
 {
-	return json_pack(
-		"[{s:s,s:s,s:s,s:[s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s]}]",
-		"destination", "/proc", "type", "proc", "source", "proc",
-		"options", "nosuid", "noexec", "nodev",
-		"destination", "/dev", "type", "tmpfs", "source", "tmpfs",
-		"options", "nosuid", "strictatime", "mode=755", "size=65536k",
-		"destination", "/dev/pts", "type", "devpts", "source", "devpts",
-		"options", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
-		"destination", "/dev/shm", "type", "tmpfs", "source", "shm",
-		"options", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-		"destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
-		"options", "nosuid", "noexec", "nodev",
-		"destination", "/sys", "type", "sysfs", "source", "sysfs",
-		"options", "nosuid", "noexec", "nodev", "ro",
-		"destination", "/run", "type", "tmpfs", "source", "tmpfs",
-		"options", "nosuid", "strictatime", "mode=755", "size=65536k");
+	return json_pack("[{s:s,s:s,s:s,s:[s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s]}]",
+			 "destination", "/proc", "type", "proc", "source", "proc", "options",
+			 "nosuid", "noexec", "nodev", "destination", "/dev", "type", "tmpfs",
+			 "source", "tmpfs", "options", "nosuid", "strictatime", "mode=755",
+			 "size=65536k", "destination", "/dev/pts", "type", "devpts", "source",
+			 "devpts", "options", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
+			 "mode=0620", "gid=5", "destination", "/dev/shm", "type", "tmpfs", "source",
+			 "shm", "options", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
+			 "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
+			 "options", "nosuid", "noexec", "nodev", "destination", "/sys", "type",
+			 "sysfs", "source", "sysfs", "options", "nosuid", "noexec", "nodev", "ro",
+			 "destination", "/run", "type", "tmpfs", "source", "tmpfs", "options",
+			 "nosuid", "strictatime", "mode=755", "size=65536k");
 }
 
 static json_t *device_rules(void)
@@ -89,7 +108,8 @@ static json_t *device_rules(void)
 					 (json_int_t)default_devices[i].major, "access", "rwm");
 
 		if (rule && default_devices[i].minor >= 0 &&
-		    json_object_set_new(rule, "minor", json_integer(default_devices[i].minor)) != 0) {
+		    json_object_set_new(rule, "minor", json_integer(default_devices[i].minor)) !=
+			    0) {
 			json_decref(rule);
 			rule = NULL;
 		}
@@ -108,7 +128,8 @@ static json_t *namespaces(void)
 	if (!arr)
 		return NULL;
 	for (size_t i = 0; namespace_types[i]; i++) {
-		if (json_array_append_new(arr, json_pack("{s:s}", "type", namespace_types[i])) != 0) {
+		if (json_array_append_new(arr, json_pack("{s:s}", "type", namespace_types[i])) !=
+		    0) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -125,26 +146,19 @@ static json_t *default_spec(const char *ns, const char *id)
 	if (!cgroups_path)
 		return NULL;
 	snprintf(cgroups_path, len, "/%s/%s", ns, id);
-	spec = json_pack(
-		"{s:s, s:{s:s}, s:o,"
-		" s:{s:b, s:{s:i,s:i,s:[i]}, s:[], s:s, s:{s:o,s:o,s:o},"
-		"    s:[{s:s,s:i,s:i}], s:b},"
-		" s:{s:{s:o}, s:s, s:o, s:o, s:o}}",
-		"ociVersion", "1.0.2-dev",
-		"root", "path", "rootfs",
-		"mounts", default_mounts(),
-		"process", "terminal", 0,
-		"user", "uid", 0, "gid", 0, "additionalGids", 0,
-		"args", "cwd", "/",
-		"capabilities", "bounding", string_array(default_caps),
-		"effective", string_array(default_caps), "permitted", string_array(default_caps),
-		"rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024,
-		"noNewPrivileges", 1,
-		"linux", "resources", "devices", device_rules(),
-		"cgroupsPath", cgroups_path,
-		"namespaces", namespaces(),
-		"maskedPaths", string_array(masked_paths),
-		"readonlyPaths", string_array(readonly_paths));
+	spec = json_pack("{s:s, s:{s:s}, s:o,"
+			 " s:{s:b, s:{s:i,s:i,s:[i]}, s:[], s:s, s:{s:o,s:o,s:o},"
+			 "    s:[{s:s,s:i,s:i}], s:b},"
+			 " s:{s:{s:o}, s:s, s:o, s:o, s:o}}",
+			 "ociVersion", "1.0.2-dev", "root", "path", "rootfs", "mounts",
+			 default_mounts(), "process", "terminal", 0, "user", "uid", 0, "gid", 0,
+			 "additionalGids", 0, "args", "cwd", "/", "capabilities", "bounding",
+			 string_array(default_caps), "effective", string_array(default_caps),
+			 "permitted", string_array(default_caps), "rlimits", "type",
+			 "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1, "linux",
+			 "resources", "devices", device_rules(), "cgroupsPath", cgroups_path,
+			 "namespaces", namespaces(), "maskedPaths", string_array(masked_paths),
+			 "readonlyPaths", string_array(readonly_paths));
 	free(cgroups_path);
 	return spec;
 }
@@ -158,11 +172,13 @@ static int append_strings(json_t *dst, const json_t *src, const char *what, bert
 	if (!src || json_is_null(src))
 		return 0;
 	if (!json_is_array(src))
-		return berth_err_set(err, BERTH_E_INVALID, "image config: %s is not an array", what);
-	json_array_foreach(src, i, item) {
+		return berth_err_set(err, BERTH_E_INVALID, "image config: %s is not an array",
+				     what);
+	json_array_foreach(src, i, item)
+	{
 		if (!json_is_string(item))
-			return berth_err_set(err, BERTH_E_INVALID, "image config: %s[%zu] is not a string",
-					     what, i);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "image config: %s[%zu] is not a string", what, i);
 		if (json_array_append_new(dst, json_string(json_string_value(item))) != 0)
 			return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	}
@@ -173,7 +189,8 @@ static int append_cstrings(json_t *dst, const char *const *items, berth_err *err
 {
 	for (size_t i = 0; items && items[i]; i++) {
 		if (json_array_append_new(dst, json_string(items[i])) != 0)
-			return berth_err_set(err, BERTH_E_INVALID, "argument %zu is not valid UTF-8", i);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "argument %zu is not valid UTF-8", i);
 	}
 	return 0;
 }
@@ -185,15 +202,18 @@ int oci_env_set(json_t *env, const char *entry, berth_err *err)
 	json_t *item;
 
 	if (!eq || eq == entry)
-		return berth_err_set(err, BERTH_E_INVALID, "environment entry \"%s\" is not KEY=VALUE",
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "environment entry \"%s\" is not KEY=VALUE",
 				     entry ? entry : "(null)");
 	keylen = (size_t)(eq - entry) + 1; /* the key including '=' */
-	json_array_foreach(env, i, item) {
+	json_array_foreach(env, i, item)
+	{
 		const char *s = json_string_value(item);
 
 		if (s && strncmp(s, entry, keylen) == 0) {
 			if (json_array_set_new(env, i, json_string(entry)) != 0)
-				return berth_err_set(err, BERTH_E_INVALID, "environment entry is not UTF-8");
+				return berth_err_set(err, BERTH_E_INVALID,
+						     "environment entry is not UTF-8");
 			return 0;
 		}
 	}
@@ -235,8 +255,9 @@ static int set_user(json_t *process, const char *user, berth_err *err)
 
 		if (parse_id(user, uid_len, &uid) != 0 ||
 		    (colon && parse_id(colon + 1, strlen(colon + 1), &gid) != 0))
-			return berth_err_set(err, BERTH_E_UNSUPPORTED,
-					     "user \"%s\": only numeric uid[:gid] or root is supported", user);
+			return berth_err_set(
+				err, BERTH_E_UNSUPPORTED,
+				"user \"%s\": only numeric uid[:gid] or root is supported", user);
 	}
 	juser = json_pack("{s:I,s:I,s:[I]}", "uid", uid, "gid", gid, "additionalGids", gid);
 	if (!juser || json_object_set_new(process, "user", juser) != 0)
@@ -279,27 +300,32 @@ static int merge_image_config(json_t *process, const json_t *image_config,
 		if (append_cstrings(args, o->args, err) != 0)
 			return -1;
 	} else {
-		if (cfg && append_strings(args, json_object_get(cfg, "Entrypoint"), "Entrypoint", err) != 0)
+		if (cfg && append_strings(args, json_object_get(cfg, "Entrypoint"), "Entrypoint",
+					  err) != 0)
 			return -1;
 		if (o->cmd) {
 			if (append_cstrings(args, o->cmd, err) != 0)
 				return -1;
-		} else if (cfg && append_strings(args, json_object_get(cfg, "Cmd"), "Cmd", err) != 0) {
+		} else if (cfg &&
+			   append_strings(args, json_object_get(cfg, "Cmd"), "Cmd", err) != 0) {
 			return -1;
 		}
 	}
 	if (json_array_size(args) == 0)
-		return berth_err_set(err, BERTH_E_INVALID, "no process arguments (image has no "
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "no process arguments (image has no "
 				     "Entrypoint/Cmd and none were given)");
 
 	if (cfg && (v = json_object_get(cfg, "WorkingDir")) && !json_is_null(v)) {
 		if (!json_is_string(v))
-			return berth_err_set(err, BERTH_E_INVALID, "image config: WorkingDir is not a string");
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "image config: WorkingDir is not a string");
 		cwd = json_string_value(v);
 	}
 	if (cfg && (v = json_object_get(cfg, "User")) && !json_is_null(v)) {
 		if (!json_is_string(v))
-			return berth_err_set(err, BERTH_E_INVALID, "image config: User is not a string");
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "image config: User is not a string");
 		user = json_string_value(v);
 	}
 	if (o->cwd)
@@ -307,7 +333,8 @@ static int merge_image_config(json_t *process, const json_t *image_config,
 	if (!cwd || !*cwd)
 		cwd = "/";
 	if (cwd[0] != '/')
-		return berth_err_set(err, BERTH_E_INVALID, "working directory \"%s\" is not absolute", cwd);
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "working directory \"%s\" is not absolute", cwd);
 	if (json_object_set_new(process, "cwd", json_string(cwd)) != 0)
 		return berth_err_set(err, BERTH_E_INVALID, "working directory is not UTF-8");
 	if (o->user)
@@ -327,18 +354,23 @@ static int add_mounts(json_t *spec, const struct oci_spec_opts *o, berth_err *er
 		json_t *jm, *opts;
 
 		if (!m->destination || m->destination[0] != '/')
-			return berth_err_set(err, BERTH_E_INVALID, "mount %zu: destination must be an "
-					     "absolute path", i);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "mount %zu: destination must be an "
+					     "absolute path",
+					     i);
 		if (strcmp(type, "bind") == 0 && (!m->source || m->source[0] != '/'))
-			return berth_err_set(err, BERTH_E_INVALID, "mount %s: bind source must be an "
-					     "absolute path", m->destination);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "mount %s: bind source must be an "
+					     "absolute path",
+					     m->destination);
 		if (m->options) {
 			opts = string_array(m->options);
 		} else if (strcmp(type, "bind") == 0) {
 			opts = json_pack("[s,s]", "rbind", m->readonly ? "ro" : "rw");
 		} else {
 			opts = json_array();
-			if (opts && m->readonly && json_array_append_new(opts, json_string("ro")) != 0) {
+			if (opts && m->readonly &&
+			    json_array_append_new(opts, json_string("ro")) != 0) {
 				json_decref(opts);
 				opts = NULL;
 			}
@@ -367,9 +399,11 @@ static int add_annotations(json_t *spec, const struct oci_spec_opts *o, berth_er
 		const struct oci_annotation *a = &o->annotations[i];
 
 		if (!a->key || !*a->key || !a->value)
-			return berth_err_set(err, BERTH_E_INVALID, "annotation %zu: empty key or value", i);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "annotation %zu: empty key or value", i);
 		if (json_object_set_new(ann, a->key, json_string(a->value)) != 0)
-			return berth_err_set(err, BERTH_E_INVALID, "annotation %s: invalid strings", a->key);
+			return berth_err_set(err, BERTH_E_INVALID, "annotation %s: invalid strings",
+					     a->key);
 	}
 	return 0;
 }
@@ -383,10 +417,13 @@ static int add_limits(json_t *spec, const struct oci_limits *l, berth_err *err)
 	if (l->memory_bytes < 0 || l->cpu_quota_us < 0 || l->cpu_millicores < 0 || l->pids_max < 0)
 		return berth_err_set(err, BERTH_E_INVALID, "resource limits must not be negative");
 	if (l->cpu_quota_us && l->cpu_millicores)
-		return berth_err_set(err, BERTH_E_INVALID, "give a CPU quota or millicores, not both");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "give a CPU quota or millicores, not both");
 	if (l->cpu_quota_us && l->cpu_quota_us < MIN_CPU_QUOTA_US)
-		return berth_err_set(err, BERTH_E_INVALID, "CPU quota %lld us is below the minimum "
-				     "of %d us", (long long)l->cpu_quota_us, MIN_CPU_QUOTA_US);
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "CPU quota %lld us is below the minimum "
+				     "of %d us",
+				     (long long)l->cpu_quota_us, MIN_CPU_QUOTA_US);
 	if (l->cpu_millicores) {
 		period = DEFAULT_CPU_PERIOD_US;
 		quota = (int64_t)l->cpu_millicores * (int64_t)period / 1000;
@@ -398,13 +435,16 @@ static int add_limits(json_t *spec, const struct oci_limits *l, berth_err *err)
 	if (period && !quota)
 		return berth_err_set(err, BERTH_E_INVALID, "a CPU period needs a quota");
 	if (l->memory_bytes &&
-	    json_object_set_new(res, "memory", json_pack("{s:I}", "limit", (json_int_t)l->memory_bytes)) != 0)
+	    json_object_set_new(res, "memory",
+				json_pack("{s:I}", "limit", (json_int_t)l->memory_bytes)) != 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	if (quota && json_object_set_new(res, "cpu", json_pack("{s:I,s:I}", "quota", (json_int_t)quota,
-							       "period", (json_int_t)period)) != 0)
+	if (quota && json_object_set_new(res, "cpu",
+					 json_pack("{s:I,s:I}", "quota", (json_int_t)quota,
+						   "period", (json_int_t)period)) != 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	if (l->pids_max &&
-	    json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)l->pids_max)) != 0)
+	    json_object_set_new(res, "pids",
+				json_pack("{s:I}", "limit", (json_int_t)l->pids_max)) != 0)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	return 0;
 }
@@ -414,7 +454,8 @@ json_t *oci_spec_build(const json_t *image_config, const struct oci_spec_opts *o
 	json_t *spec;
 
 	if (!o || !o->id || !*o->id || !o->ns || !*o->ns) {
-		berth_err_set(err, BERTH_E_INVALID, "spec: container id and namespace are required");
+		berth_err_set(err, BERTH_E_INVALID,
+			      "spec: container id and namespace are required");
 		return NULL;
 	}
 	if (strchr(o->id, '/') || strchr(o->ns, '/')) {
@@ -423,7 +464,8 @@ json_t *oci_spec_build(const json_t *image_config, const struct oci_spec_opts *o
 	}
 	spec = default_spec(o->ns, o->id);
 	if (!spec) {
-		berth_err_set(err, BERTH_E_INVALID, "spec: cannot build the default spec (id or "
+		berth_err_set(err, BERTH_E_INVALID,
+			      "spec: cannot build the default spec (id or "
 			      "namespace not UTF-8, or out of memory)");
 		return NULL;
 	}
@@ -458,7 +500,8 @@ char *oci_spec_process_json(const json_t *spec, const char *const *args, const c
 		return NULL;
 	}
 	if (cwd && cwd[0] != '/') {
-		berth_err_set(err, BERTH_E_INVALID, "exec: working directory \"%s\" is not absolute", cwd);
+		berth_err_set(err, BERTH_E_INVALID,
+			      "exec: working directory \"%s\" is not absolute", cwd);
 		return NULL;
 	}
 	copy = json_deep_copy(process);

@@ -69,9 +69,7 @@ static json_t *load_manifest(ctd_conn *c, const ctd_descriptor *target, char *ou
 	if (!doc)
 		return NULL;
 	switch (image_media_kind(target->media_type)) {
-	case 2:
-		snprintf(out_digest, IMAGE_DIGEST_SIZE, "%s", target->digest);
-		return doc;
+	case 2: snprintf(out_digest, IMAGE_DIGEST_SIZE, "%s", target->digest); return doc;
 	case 1:
 		chosen = image_index_select(doc, platform_os, platform_arch, err);
 		if (!chosen || image_descriptor_parse(chosen, &d, err) != 0)
@@ -115,7 +113,8 @@ int image_resolve(ctd_conn *c, const char *name, struct image_info *out, berth_e
 	}
 	target = reply->target;
 	if (!image_digest_valid(target.digest)) {
-		berth_err_set(err, BERTH_E_INTERNAL, "image target digest %s is not sha256", target.digest);
+		berth_err_set(err, BERTH_E_INTERNAL, "image target digest %s is not sha256",
+			      target.digest);
 		goto done;
 	}
 	out->name = strdup(name);
@@ -178,10 +177,10 @@ static int apply_layer(ctd_conn *c, const ctd_descriptor *layer, const ctd_mount
 static int unpack_layer(ctd_conn *c, const struct image_layer *l, const char *parent,
 			const char *snapshotter, berth_err *err)
 {
-	ctd_label ref_label = {LABEL_SNAPSHOT_REF, l->chain_id};
-	ctd_descriptor desc = {l->media_type, l->digest, l->size};
+	ctd_label ref_label = { LABEL_SNAPSHOT_REF, l->chain_id };
+	ctd_descriptor desc = { l->media_type, l->digest, l->size };
 	char id[64], key[sizeof id + IMAGE_DIGEST_SIZE + 1], applied[IMAGE_DIGEST_SIZE + 8];
-	ctd_mounts mounts = {0};
+	ctd_mounts mounts = { 0 };
 	berth_err cleanup_err;
 	int rc = -1;
 
@@ -211,7 +210,8 @@ static int unpack_layer(ctd_conn *c, const struct image_layer *l, const char *pa
 remove:
 	if (ctd_snapshot_remove(c, snapshotter, key, &cleanup_err) != 0 &&
 	    cleanup_err.kind != BERTH_E_NOT_FOUND)
-		blog(BLOG_WARN, "unpack: removing snapshot \"%s\" failed: %s", key, cleanup_err.msg);
+		blog(BLOG_WARN, "unpack: removing snapshot \"%s\" failed: %s", key,
+		     cleanup_err.msg);
 	ctd_mounts_free(&mounts);
 	return rc;
 }
@@ -220,9 +220,10 @@ static int label_config(ctd_conn *c, const struct image_info *img, const char *s
 			berth_err *err)
 {
 	char key[128];
-	ctd_label label = {key, img->top_chain_id};
+	ctd_label label = { key, img->top_chain_id };
 
-	if (snprintf(key, sizeof key, "%s%s", LABEL_GC_SNAPSHOT_PREFIX, snapshotter) >= (int)sizeof key)
+	if (snprintf(key, sizeof key, "%s%s", LABEL_GC_SNAPSHOT_PREFIX, snapshotter) >=
+	    (int)sizeof key)
 		return berth_err_set(err, BERTH_E_INVALID, "snapshotter name too long");
 	return ctd_content_update_labels(c, img->config_digest, &label, 1, err);
 }
@@ -270,7 +271,7 @@ int image_unpack(ctd_conn *c, const struct image_info *img, const char *snapshot
 	for (size_t i = 0; i < img->n_layers; i++) {
 		const struct image_layer *l = &img->layers[i];
 		const char *parent = i ? img->layers[i - 1].chain_id : "";
-		ctd_label uncompressed = {LABEL_UNCOMPRESSED, l->diff_id};
+		ctd_label uncompressed = { LABEL_UNCOMPRESSED, l->diff_id };
 		int r;
 
 		if (ctd_snapshot_stat(c, snapshotter, l->chain_id, NULL, err) == 0)

@@ -19,7 +19,8 @@
 static void usage(FILE *to)
 {
 	fputs("usage: berth-fcgi [-c CONFIG]\n"
-	      "  -c CONFIG  configuration file (default: $BERTH_CONFIG, else " BERTH_CONFIG_DEFAULT_PATH ")\n",
+	      "  -c CONFIG  configuration file (default: $BERTH_CONFIG, else " BERTH_CONFIG_DEFAULT_PATH
+	      ")\n",
 	      to);
 }
 
@@ -35,15 +36,9 @@ int main(int argc, char **argv)
 	blog_init("berth-fcgi", BLOG_INFO, 2);
 	while ((opt = getopt(argc, argv, "c:h")) != -1) {
 		switch (opt) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		case 'c': config_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {
@@ -63,7 +58,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (listener.is_unix && cfg.fcgi_allowed_peers[0])
-		blog(BLOG_WARN, "[server] fcgi_allowed_peers has no effect on the unix socket %s", listener.where);
+		blog(BLOG_WARN, "[server] fcgi_allowed_peers has no effect on the unix socket %s",
+		     listener.where);
 	/* The counters of every worker, made before the first fork (berth/metrics.h); the master
 	 * keeps them across reloads. */
 	if (metrics_table_create(http_routes_count, &err) < 0) {

@@ -66,7 +66,8 @@ static int listen_unix(const struct berth_config *cfg, struct server_listener *l
 	sa.sun_family = AF_UNIX;
 	if (!cfg->fcgi_socket || !*cfg->fcgi_socket ||
 	    strlen(cfg->fcgi_socket) >= sizeof sa.sun_path)
-		return berth_err_set(err, BERTH_E_INVALID, "[server] fcgi_socket must be a path of 1..%zu bytes",
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[server] fcgi_socket must be a path of 1..%zu bytes",
 				     sizeof sa.sun_path - 1);
 	memcpy(sa.sun_path, cfg->fcgi_socket, strlen(cfg->fcgi_socket) + 1);
 	if (clear_stale_socket(&sa, err) < 0)
@@ -116,15 +117,19 @@ int server_listener_check_peers(const struct server_listener *l, const struct be
 	if (l->is_unix)
 		return 0;
 	if (!l->ipv4 && peers)
-		return berth_err_set(err, BERTH_E_INVALID,
-				     "[server] fcgi_allowed_peers needs an IPv4 fcgi_listen address (libfcgi checks "
-				     "IPv4 peers only); %s is IPv6", l->where);
+		return berth_err_set(
+			err, BERTH_E_INVALID,
+			"[server] fcgi_allowed_peers needs an IPv4 fcgi_listen address (libfcgi checks "
+			"IPv4 peers only); %s is IPv6",
+			l->where);
 	if (!l->loopback && !peers)
-		return berth_err_set(err, BERTH_E_INVALID,
-				     "[server] fcgi_listen %s is not a loopback address: set [server] "
-				     "fcgi_allowed_peers to the IPv4 addresses of the web servers (the FastCGI "
-				     "params carry the client identity, so any other peer could impersonate "
-				     "any user)", l->where);
+		return berth_err_set(
+			err, BERTH_E_INVALID,
+			"[server] fcgi_listen %s is not a loopback address: set [server] "
+			"fcgi_allowed_peers to the IPv4 addresses of the web servers (the FastCGI "
+			"params carry the client identity, so any other peer could impersonate "
+			"any user)",
+			l->where);
 	return 0;
 }
 
@@ -155,7 +160,8 @@ static int listen_tcp(const struct berth_config *cfg, struct server_listener *l,
 	int fd = -1, one = 1, rc;
 
 	if (!colon || !colon[1] || strlen(colon + 1) >= sizeof port)
-		return berth_err_set(err, BERTH_E_INVALID, "[server] fcgi_listen '%s' is not host:port", spec);
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[server] fcgi_listen '%s' is not host:port", spec);
 	host_len = (size_t)(colon - spec);
 	if (host_len >= 2 && spec[0] == '[' && spec[host_len - 1] == ']') {
 		host_start++;

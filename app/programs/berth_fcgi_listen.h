@@ -11,14 +11,14 @@
 #include "berth/err.h"
 
 struct server_listener {
-	int fd;              /* listening socket, O_NONBLOCK (workers poll before accepting) */
+	int fd; /* listening socket, O_NONBLOCK (workers poll before accepting) */
 	bool is_unix;
-	char path[108];      /* unix socket path we bound ("" for TCP) */
-	dev_t dev;           /* identity of the socket file we created, so that we unlink only ours */
+	char path[108]; /* unix socket path we bound ("" for TCP) */
+	dev_t dev;	/* identity of the socket file we created, so that we unlink only ours */
 	ino_t ino;
-	char where[160];     /* for logs: "unix:/run/berth/fcgi.sock" or "tcp:127.0.0.1:9000" */
-	bool ipv4;           /* TCP: bound to an IPv4 address */
-	bool loopback;       /* TCP: bound to a loopback address (127.0.0.0/8, ::1) */
+	char where[160]; /* for logs: "unix:/run/berth/fcgi.sock" or "tcp:127.0.0.1:9000" */
+	bool ipv4;	 /* TCP: bound to an IPv4 address */
+	bool loopback;	 /* TCP: bound to a loopback address (127.0.0.0/8, ::1) */
 };
 
 /* Binds [server] fcgi_listen ("host:port", TCP) when set, else the unix socket fcgi_socket with

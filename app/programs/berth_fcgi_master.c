@@ -43,9 +43,9 @@
 struct child {
 	pid_t pid;
 	unsigned generation;
-	bool stopping;          /* told to finish (SIGTERM sent) */
-	bool killed;            /* SIGKILL sent */
-	int64_t stop_deadline;  /* when stopping: SIGKILL after this */
+	bool stopping;	       /* told to finish (SIGTERM sent) */
+	bool killed;	       /* SIGKILL sent */
+	int64_t stop_deadline; /* when stopping: SIGKILL after this */
 	int64_t started_ms;
 };
 
@@ -121,10 +121,13 @@ static int spawn_worker(struct master *m)
 	if (pid == 0)
 		become_worker(m);
 	m->children[m->n_children++] = (struct child){
-		.pid = pid, .generation = m->generation, .started_ms = berth_now_ms(),
+		.pid = pid,
+		.generation = m->generation,
+		.started_ms = berth_now_ms(),
 	};
-	blog_fields(BLOG_INFO, "worker started",
-		    json_pack("{s:i, s:i}", "worker_pid", (int)pid, "generation", (int)m->generation));
+	blog_fields(
+		BLOG_INFO, "worker started",
+		json_pack("{s:i, s:i}", "worker_pid", (int)pid, "generation", (int)m->generation));
 	return 0;
 }
 
@@ -190,8 +193,8 @@ static void note_abnormal_death(struct master *m)
 		m->backoff_ms = BACKOFF_MAX_MS;
 	m->next_spawn = now + m->backoff_ms;
 	blog_fields(BLOG_WARN, "workers are crashing: delaying respawn",
-		    json_pack("{s:i, s:i, s:i}", "deaths", m->window_deaths, "window_ms", STORM_WINDOW_MS,
-			      "delay_ms", m->backoff_ms));
+		    json_pack("{s:i, s:i, s:i}", "deaths", m->window_deaths, "window_ms",
+			      STORM_WINDOW_MS, "delay_ms", m->backoff_ms));
 }
 
 static void reap(struct master *m)
@@ -211,11 +214,13 @@ static void reap(struct master *m)
 		struct child c = m->children[i];
 		m->children[i] = m->children[--m->n_children];
 
-		f = json_pack("{s:i, s:i, s:I}", "worker_pid", (int)pid, "generation", (int)c.generation,
-			      "uptime_ms", (json_int_t)(berth_now_ms() - c.started_ms));
+		f = json_pack("{s:i, s:i, s:I}", "worker_pid", (int)pid, "generation",
+			      (int)c.generation, "uptime_ms",
+			      (json_int_t)(berth_now_ms() - c.started_ms));
 		if (WIFSIGNALED(status)) {
 			json_object_set_new(f, "signal", json_integer(WTERMSIG(status)));
-			json_object_set_new(f, "signal_name", json_string(strsignal(WTERMSIG(status))));
+			json_object_set_new(f, "signal_name",
+					    json_string(strsignal(WTERMSIG(status))));
 		} else {
 			json_object_set_new(f, "exit_status", json_integer(WEXITSTATUS(status)));
 		}
@@ -232,12 +237,13 @@ static void reap(struct master *m)
 		} else {
 			bool backstop = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
 
-			metrics_count_exit(backstop ? METRICS_EXIT_BACKSTOP
+			metrics_count_exit(backstop		 ? METRICS_EXIT_BACKSTOP
 					   : WIFSIGNALED(status) ? METRICS_EXIT_CRASHED
 								 : METRICS_EXIT_FAILED);
 			if (backstop)
-				json_object_set_new(f, "reason",
-						    json_string("request ran far past its deadline"));
+				json_object_set_new(
+					f, "reason",
+					json_string("request ran far past its deadline"));
 			blog_fields(BLOG_ERROR, "worker died", f);
 			if (!c.stopping)
 				note_abnormal_death(m);
@@ -290,11 +296,13 @@ static void reload(struct master *m)
 	if (m->shutting_down)
 		return;
 	if (berth_config_load(m->config_path, &fresh, &err) < 0) {
-		blog(BLOG_ERROR, "reload: invalid configuration, keeping the running one: %s", err.msg);
+		blog(BLOG_ERROR, "reload: invalid configuration, keeping the running one: %s",
+		     err.msg);
 		return;
 	}
 	if (server_listener_check_peers(m->listener, &fresh, &err) < 0) {
-		blog(BLOG_ERROR, "reload: invalid configuration, keeping the running one: %s", err.msg);
+		blog(BLOG_ERROR, "reload: invalid configuration, keeping the running one: %s",
+		     err.msg);
 		berth_config_free(&fresh);
 		return;
 	}
@@ -314,7 +322,8 @@ static void reload(struct master *m)
 	m->next_spawn = 0;
 	m->window_deaths = 0;
 	blog_fields(BLOG_INFO, "reload: starting workers with the new configuration",
-		    json_pack("{s:i, s:i}", "generation", (int)m->generation, "workers", m->cfg.workers));
+		    json_pack("{s:i, s:i}", "generation", (int)m->generation, "workers",
+			      m->cfg.workers));
 
 	/* New workers first; old ones drain as their replacements run. */
 	ensure_workers(m);
@@ -328,7 +337,8 @@ static int poll_timeout(const struct master *m)
 	if (!m->shutting_down && live_current(m) < (size_t)m->cfg.workers)
 		next = m->next_spawn;
 	for (size_t i = 0; i < m->n_children; i++)
-		if (m->children[i].stopping && !m->children[i].killed && m->children[i].stop_deadline &&
+		if (m->children[i].stopping && !m->children[i].killed &&
+		    m->children[i].stop_deadline &&
 		    (next < 0 || m->children[i].stop_deadline < next))
 			next = m->children[i].stop_deadline;
 	if (next < 0)
@@ -363,7 +373,11 @@ static int write_pid_file(const char *path)
 int server_master_run(const char *config_path, struct berth_config *cfg, struct server_listener *l)
 {
 	struct master m = {
-		.config_path = config_path, .cfg = *cfg, .listener = l, .pid = getpid(), .sigfd = -1,
+		.config_path = config_path,
+		.cfg = *cfg,
+		.listener = l,
+		.pid = getpid(),
+		.sigfd = -1,
 	};
 	char *pid_file = m.cfg.pid_file && *m.cfg.pid_file ? strdup(m.cfg.pid_file) : NULL;
 	sigset_t set;
@@ -402,17 +416,11 @@ int server_master_run(const char *config_path, struct berth_config *cfg, struct 
 		}
 		while (read(m.sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
 			switch (si.ssi_signo) {
-			case SIGCHLD:
-				reap(&m);
-				break;
+			case SIGCHLD: reap(&m); break;
 			case SIGTERM:
 			case SIGINT:
-			case SIGQUIT:
-				begin_shutdown(&m, (int)si.ssi_signo);
-				break;
-			case SIGHUP:
-				reload(&m);
-				break;
+			case SIGQUIT: begin_shutdown(&m, (int)si.ssi_signo); break;
+			case SIGHUP: reload(&m); break;
 			}
 		}
 		reap(&m); /* SIGCHLDs coalesce; also catches a death between two reads */

@@ -109,7 +109,8 @@ static int setup_signals(void)
 static void arm_backstop(int64_t ms)
 {
 	struct itimerval it = { .it_interval = { 0, 0 },
-				.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000 } };
+				.it_value = { .tv_sec = (time_t)(ms / 1000),
+					      .tv_usec = (suseconds_t)(ms % 1000) * 1000 } };
 
 	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
 		blog(BLOG_ERROR, "worker: setitimer: %s (request backstop %s)", strerror(errno),
@@ -138,7 +139,8 @@ static int set_allowed_peers(const struct berth_config *cfg)
 /* Waits until fd is readable (1) or a stop was requested (0). -1 on a poll error. */
 static int wait_readable(int fd)
 {
-	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = wake_pipe[0], .events = POLLIN } };
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+				 { .fd = wake_pipe[0], .events = POLLIN } };
 
 	while (!stop_requested) {
 		int n = poll(pfd, 2, -1);
@@ -162,8 +164,10 @@ static int wait_readable(int fd)
 int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 {
 	struct http_server srv = {
-		.routes = http_routes, .n_routes = http_routes_count,
-		.max_body_bytes = cfg->max_body_bytes, .request_timeout_ms = cfg->request_timeout_ms,
+		.routes = http_routes,
+		.n_routes = http_routes_count,
+		.max_body_bytes = cfg->max_body_bytes,
+		.request_timeout_ms = cfg->request_timeout_ms,
 		.identify = http_identity_from_store,
 		.identify_bot = http_identity_bot_from_store,
 	};
@@ -229,8 +233,8 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		served++;
 	}
 	rc = 0;
-	blog_fields(BLOG_INFO, "worker exiting", json_pack("{s:s, s:I}", "reason", why, "requests",
-							   (json_int_t)served));
+	blog_fields(BLOG_INFO, "worker exiting",
+		    json_pack("{s:s, s:I}", "reason", why, "requests", (json_int_t)served));
 out:
 	FCGX_Free(&req, req.ipcFd >= 0);
 	OS_LibShutdown();

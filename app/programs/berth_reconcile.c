@@ -75,8 +75,8 @@ struct reconciler {
 	const char *config_path;
 	struct berth_config cfg;
 	struct rc_sched sched;
-	berth_store *lock_store;   /* the node lock and LISTEN: nothing else runs on it */
-	berth_store *list_store;   /* relists */
+	berth_store *lock_store; /* the node lock and LISTEN: nothing else runs on it */
+	berth_store *list_store; /* relists */
 	ctd_conn *list_ctd;
 	bool active;
 	bool standby_logged;
@@ -102,11 +102,14 @@ static void reload(struct reconciler *r)
 		return;
 	}
 	/* What the running connections and threads were made with stays until a restart. */
-	if (strcmp(fresh.node, r->cfg.node) != 0 || fresh.reconcile_parallel != r->cfg.reconcile_parallel ||
-	    strcmp(fresh.db_conninfo, r->cfg.db_conninfo) != 0 || strcmp(fresh.ctd_socket, r->cfg.ctd_socket) != 0 ||
+	if (strcmp(fresh.node, r->cfg.node) != 0 ||
+	    fresh.reconcile_parallel != r->cfg.reconcile_parallel ||
+	    strcmp(fresh.db_conninfo, r->cfg.db_conninfo) != 0 ||
+	    strcmp(fresh.ctd_socket, r->cfg.ctd_socket) != 0 ||
 	    strcmp(fresh.ctd_namespace, r->cfg.ctd_namespace) != 0)
-		blog(BLOG_WARN, "reload: [bots] node, [reconcile] parallel, [database] and [containerd] changes "
-				"take effect at the next restart");
+		blog(BLOG_WARN,
+		     "reload: [bots] node, [reconcile] parallel, [database] and [containerd] changes "
+		     "take effect at the next restart");
 	if (blog_level_parse(fresh.log_level, &level) < 0)
 		blog(BLOG_WARN, "unknown log_level '%s', using info", fresh.log_level);
 	pthread_rwlock_wrlock(&r->sched.cfg_lock);
@@ -115,8 +118,9 @@ static void reload(struct reconciler *r)
 	pthread_rwlock_unlock(&r->sched.cfg_lock);
 	blog_set_level(level);
 	r->next_relist_ms = berth_now_ms();
-	blog(BLOG_INFO, "configuration reloaded: relist every %d s, backoff %d ms .. %d ms", r->cfg.reconcile_interval_s,
-	     r->cfg.reconcile_backoff_initial_ms, r->cfg.reconcile_backoff_max_ms);
+	blog(BLOG_INFO, "configuration reloaded: relist every %d s, backoff %d ms .. %d ms",
+	     r->cfg.reconcile_interval_s, r->cfg.reconcile_backoff_initial_ms,
+	     r->cfg.reconcile_backoff_max_ms);
 }
 
 static void schedule_now(const char *bot_id, void *ud)
@@ -132,8 +136,8 @@ static void relist(struct reconciler *r)
 	berth_err err = { 0 };
 	int64_t started = berth_now_ms();
 
-	if (!r->list_ctd &&
-	    !(r->list_ctd = ctd_conn_new(r->cfg.ctd_socket, r->cfg.ctd_namespace, r->cfg.ctd_timeout_ms, &err)))
+	if (!r->list_ctd && !(r->list_ctd = ctd_conn_new(r->cfg.ctd_socket, r->cfg.ctd_namespace,
+							 r->cfg.ctd_timeout_ms, &err)))
 		goto fail;
 	env.store = r->list_store;
 	env.ctd = r->list_ctd;
@@ -161,14 +165,16 @@ static void try_take_lock(struct reconciler *r)
 	}
 	if (!acquired) {
 		if (!r->standby_logged)
-			blog(BLOG_INFO, "standby: another reconciler is active on node %s", r->cfg.node);
+			blog(BLOG_INFO, "standby: another reconciler is active on node %s",
+			     r->cfg.node);
 		r->standby_logged = true;
 		sleep_ms(STANDBY_POLL_MS);
 		return;
 	}
 	/* LISTEN before the relist, so that a NOTIFY sent meanwhile is not lost. */
 	if (store_listen(r->lock_store, STORE_RECONCILE_CHANNEL, &err) < 0) {
-		blog(BLOG_ERROR, "listen on %s: %s (dropping the node lock)", STORE_RECONCILE_CHANNEL, err.msg);
+		blog(BLOG_ERROR, "listen on %s: %s (dropping the node lock)",
+		     STORE_RECONCILE_CHANNEL, err.msg);
 		if (store_node_unlock(r->lock_store, r->cfg.node, &err) < 0)
 			blog(BLOG_WARN, "node unlock: %s", err.msg);
 		sleep_ms(STANDBY_POLL_MS);
@@ -177,8 +183,8 @@ static void try_take_lock(struct reconciler *r)
 	r->active = true;
 	r->standby_logged = false;
 	rc_sched_set_active(&r->sched, true);
-	blog(BLOG_INFO, "active reconciler of node %s (relist every %d s, %d in parallel)", r->cfg.node,
-	     r->cfg.reconcile_interval_s, r->cfg.reconcile_parallel);
+	blog(BLOG_INFO, "active reconciler of node %s (relist every %d s, %d in parallel)",
+	     r->cfg.node, r->cfg.reconcile_interval_s, r->cfg.reconcile_parallel);
 	relist(r);
 }
 
@@ -195,8 +201,10 @@ static void serve(struct reconciler *r)
 		/* The session, and with it the node lock, is gone: stop handing out work at once. */
 		rc_sched_set_active(&r->sched, false);
 		r->active = false;
-		blog(BLOG_ERROR, "lost the database connection holding the node lock: %s (inactive until the lock "
-				 "is taken again)", err.msg);
+		blog(BLOG_ERROR,
+		     "lost the database connection holding the node lock: %s (inactive until the lock "
+		     "is taken again)",
+		     err.msg);
 		return;
 	}
 	if (got) {
@@ -223,9 +231,12 @@ static int run(struct reconciler *r)
 		blog(BLOG_ERROR, "cannot set up the schedule");
 		return 1;
 	}
-	if (!(r->lock_store = store_open(r->cfg.db_conninfo, r->cfg.db_statement_timeout_ms, &err)) ||
-	    !(r->list_store = store_open(r->cfg.db_conninfo, r->cfg.db_statement_timeout_ms, &err)) ||
-	    !(events.conn = ctd_conn_new(r->cfg.ctd_socket, r->cfg.ctd_namespace, r->cfg.ctd_timeout_ms, &err))) {
+	if (!(r->lock_store = store_open(r->cfg.db_conninfo, r->cfg.db_statement_timeout_ms,
+					 &err)) ||
+	    !(r->list_store = store_open(r->cfg.db_conninfo, r->cfg.db_statement_timeout_ms,
+					 &err)) ||
+	    !(events.conn = ctd_conn_new(r->cfg.ctd_socket, r->cfg.ctd_namespace,
+					 r->cfg.ctd_timeout_ms, &err))) {
 		blog(BLOG_ERROR, "cannot set up connections: %s", err.msg);
 		goto done;
 	}
@@ -293,7 +304,8 @@ done:
 static void usage(FILE *to)
 {
 	fputs("usage: berth-reconcile [-c CONFIG]\n"
-	      "  -c CONFIG  configuration file (default: $BERTH_CONFIG, else " BERTH_CONFIG_DEFAULT_PATH ")\n",
+	      "  -c CONFIG  configuration file (default: $BERTH_CONFIG, else " BERTH_CONFIG_DEFAULT_PATH
+	      ")\n",
 	      to);
 }
 
@@ -308,15 +320,9 @@ int main(int argc, char **argv)
 	blog_init("berth-reconcile", BLOG_INFO, 2);
 	while ((opt = getopt(argc, argv, "c:h")) != -1) {
 		switch (opt) {
-		case 'c':
-			r.config_path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		case 'c': r.config_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {

@@ -24,24 +24,24 @@
 /* One bot waiting for a pass (or in one). */
 struct rc_item {
 	char bot_id[STORE_ID_SIZE];
-	int64_t due_ms;   /* berth_now_ms() from which it may run */
-	bool busy;        /* a worker runs its pass now */
-	bool again;       /* a hint came during the pass: run it again at once */
-	bool oom;         /* containerd reported an OOM kill: record it at the next pass */
+	int64_t due_ms; /* berth_now_ms() from which it may run */
+	bool busy;	/* a worker runs its pass now */
+	bool again;	/* a hint came during the pass: run it again at once */
+	bool oom;	/* containerd reported an OOM kill: record it at the next pass */
 };
 
 struct rc_sched {
 	pthread_mutex_t mu;
-	pthread_cond_t wake;          /* items added, activity changed, stop */
-	struct rc_item *items;        /* owned */
+	pthread_cond_t wake;   /* items added, activity changed, stop */
+	struct rc_item *items; /* owned */
 	size_t count, cap;
-	bool active;                  /* this process holds the node lock: passes may run */
+	bool active; /* this process holds the node lock: passes may run */
 	bool stopping;
-	int64_t relist_due_ms;        /* the events thread asks the main thread for a relist (0: none) */
-	int64_t active_ms;            /* since when active (0: not) */
-	int64_t stream_up_ms;         /* since when containerd's event stream is subscribed (0: it is not) */
-	int64_t relisted_ms;          /* when the last relist that succeeded began (0: none yet) */
-	pthread_rwlock_t cfg_lock;    /* guards *cfg */
+	int64_t relist_due_ms; /* the events thread asks the main thread for a relist (0: none) */
+	int64_t active_ms;     /* since when active (0: not) */
+	int64_t stream_up_ms; /* since when containerd's event stream is subscribed (0: it is not) */
+	int64_t relisted_ms;  /* when the last relist that succeeded began (0: none yet) */
+	pthread_rwlock_t cfg_lock;	/* guards *cfg */
 	const struct berth_config *cfg; /* borrowed from the main thread */
 };
 

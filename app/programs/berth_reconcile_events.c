@@ -48,12 +48,14 @@ static int on_event(const ctd_envelope *env, void *ud, berth_err *err)
 		return 0;
 	}
 	if (ctd_event_task_exit(env, &exit, err) < 0) {
-		blog(BLOG_WARN, "containerd event %s: %s (relisting instead)", env->topic, err->msg);
+		blog(BLOG_WARN, "containerd event %s: %s (relisting instead)", env->topic,
+		     err->msg);
 		rc_sched_request_relist(ev->sched, berth_now_ms());
 		return 0;
 	}
 	/* An exec's exit is not the task's. */
-	if (strcmp(exit->id, exit->container_id) == 0 && reconcile_bot_of_container(exit->container_id, bot_id)) {
+	if (strcmp(exit->id, exit->container_id) == 0 &&
+	    reconcile_bot_of_container(exit->container_id, bot_id)) {
 		blog(BLOG_DEBUG, "bot %s: task exit (status %u)", bot_id, exit->exit_status);
 		rc_sched_add(ev->sched, bot_id, berth_now_ms(), false);
 	}
@@ -92,15 +94,19 @@ void *rc_events_main(void *arg)
 		/* Up from here: the relist asked for begins after this, which rc_sched_vouches waits for. */
 		rc_sched_set_stream(ev->sched, true);
 		rc_sched_request_relist(ev->sched, berth_now_ms() + RELIST_AFTER_SUBSCRIBE_MS);
-		rc = ctd_events_subscribe(ev->conn, topics, sizeof topics / sizeof topics[0], on_event, ev, &err);
+		rc = ctd_events_subscribe(ev->conn, topics, sizeof topics / sizeof topics[0],
+					  on_event, ev, &err);
 		rc_sched_set_stream(ev->sched, false);
 		if (rc == 0)
 			continue; /* cancelled: the loop condition says whether to stop */
 		if (!lost_logged)
-			blog(BLOG_WARN, "containerd event stream lost: %s (subscribing again, then relisting)", err.msg);
+			blog(BLOG_WARN,
+			     "containerd event stream lost: %s (subscribing again, then relisting)",
+			     err.msg);
 		lost_logged = true;
 		pause_ms(RESUBSCRIBE_MS);
-		if (!stopping(ev->sched) && ctd_version(ev->conn, version, sizeof version, &err) == 0) {
+		if (!stopping(ev->sched) &&
+		    ctd_version(ev->conn, version, sizeof version, &err) == 0) {
 			blog(BLOG_INFO, "containerd is back: event stream subscribed again");
 			lost_logged = false;
 		}

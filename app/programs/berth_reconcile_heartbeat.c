@@ -44,7 +44,8 @@ static void pause_ms(struct rc_sched *s, bool vouched, int ms)
 	}
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
-		if (rc_sched_vouches_locked(s) != vouched || pthread_cond_timedwait(&s->wake, &s->mu, &until) != 0)
+		if (rc_sched_vouches_locked(s) != vouched ||
+		    pthread_cond_timedwait(&s->wake, &s->mu, &until) != 0)
 			break;
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -52,12 +53,14 @@ static void pause_ms(struct rc_sched *s, bool vouched, int ms)
 
 /* Opens the connection when there is none (under the configuration's read lock: its strings may
  * be swapped by a reload otherwise); copies the node and the relist period. */
-static int prepare(struct rc_sched *s, berth_store **store, char node[STORE_NAME_SIZE], int *relist_ms, berth_err *err)
+static int prepare(struct rc_sched *s, berth_store **store, char node[STORE_NAME_SIZE],
+		   int *relist_ms, berth_err *err)
 {
 	int rc = 0;
 
 	pthread_rwlock_rdlock(&s->cfg_lock);
-	if (!*store && !(*store = store_open(s->cfg->db_conninfo, s->cfg->db_statement_timeout_ms, err)))
+	if (!*store &&
+	    !(*store = store_open(s->cfg->db_conninfo, s->cfg->db_statement_timeout_ms, err)))
 		rc = -1;
 	if (strlen(s->cfg->node) >= STORE_NAME_SIZE)
 		rc = berth_err_set(err, BERTH_E_INVALID, "node name too long");
@@ -91,17 +94,21 @@ void *rc_heartbeat_main(void *arg)
 		if (vouch) {
 			bool held = false;
 
-			if (store_reconcile_heartbeat(store, node, HEARTBEAT_TTL_MS, relist_ms, &held, &err) < 0) {
+			if (store_reconcile_heartbeat(store, node, HEARTBEAT_TTL_MS, relist_ms,
+						      &held, &err) < 0) {
 				blog(BLOG_WARN, "heartbeat: %s", err.msg);
 			} else {
 				written = written || held;
 				if (!held && !refused_logged)
-					blog(BLOG_WARN, "heartbeat: the node lock of %s is not held: not vouching", node);
+					blog(BLOG_WARN,
+					     "heartbeat: the node lock of %s is not held: not vouching",
+					     node);
 				refused_logged = !held;
 			}
 		} else if (written) {
 			if (store_reconcile_heartbeat_clear(store, node, &err) < 0)
-				blog(BLOG_WARN, "heartbeat: clearing: %s (it expires within %d ms)", err.msg, HEARTBEAT_TTL_MS);
+				blog(BLOG_WARN, "heartbeat: clearing: %s (it expires within %d ms)",
+				     err.msg, HEARTBEAT_TTL_MS);
 			else
 				written = false;
 		}

@@ -25,7 +25,8 @@ int rc_sched_init(struct rc_sched *s, const struct berth_config *cfg)
 	s->cfg = cfg;
 	if (pthread_mutex_init(&s->mu, NULL) != 0)
 		return -1;
-	if (pthread_condattr_init(&attr) != 0 || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+	if (pthread_condattr_init(&attr) != 0 ||
+	    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
 	    pthread_cond_init(&s->wake, &attr) != 0) {
 		pthread_mutex_destroy(&s->mu);
 		return -1;
@@ -75,7 +76,8 @@ void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool o
 			if (!grown) {
 				/* The next relist schedules it again. */
 				pthread_mutex_unlock(&s->mu);
-				blog(BLOG_ERROR, "bot %s: out of memory scheduling its pass", bot_id);
+				blog(BLOG_ERROR, "bot %s: out of memory scheduling its pass",
+				     bot_id);
 				return;
 			}
 			s->items = grown;
@@ -147,8 +149,8 @@ void rc_sched_relisted(struct rc_sched *s, int64_t started_ms)
 
 bool rc_sched_vouches_locked(const struct rc_sched *s)
 {
-	return s->active && !s->stopping && s->stream_up_ms != 0 && s->relisted_ms >= s->stream_up_ms &&
-	       s->relisted_ms >= s->active_ms;
+	return s->active && !s->stopping && s->stream_up_ms != 0 &&
+	       s->relisted_ms >= s->stream_up_ms && s->relisted_ms >= s->active_ms;
 }
 
 bool rc_sched_vouches(struct rc_sched *s)
@@ -230,14 +232,17 @@ struct worker_conns {
 
 static int conns_ensure(struct worker_conns *c, const struct berth_config *cfg, berth_err *err)
 {
-	if (!c->store && !(c->store = store_open(cfg->db_conninfo, cfg->db_statement_timeout_ms, err)))
+	if (!c->store &&
+	    !(c->store = store_open(cfg->db_conninfo, cfg->db_statement_timeout_ms, err)))
 		return -1;
-	if (!c->ctd && !(c->ctd = ctd_conn_new(cfg->ctd_socket, cfg->ctd_namespace, cfg->ctd_timeout_ms, err)))
+	if (!c->ctd &&
+	    !(c->ctd = ctd_conn_new(cfg->ctd_socket, cfg->ctd_namespace, cfg->ctd_timeout_ms, err)))
 		return -1;
 	return 0;
 }
 
-static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const char *bot_id, bool oom)
+static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const char *bot_id,
+			  bool oom)
 {
 	long long retry_in_ms = -1;
 	berth_err err = { 0 };

@@ -21,8 +21,8 @@ static const char USAGE[] =
 	"  member add BOT USER [--role owner|admin|member]\n"
 	"  image ...                                 bot images (berthctl image help)\n"
 	"  doctor                                    check database, containerd and directories\n"
-	"USER is a user name or id; BOT is a bot id. CONFIG: -c, else $BERTH_CONFIG, else "
-	BERTH_CONFIG_DEFAULT_PATH ".\n";
+	"USER is a user name or id; BOT is a bot id. CONFIG: -c, else $BERTH_CONFIG, else " BERTH_CONFIG_DEFAULT_PATH
+	".\n";
 
 int berthctl_fail(const berth_err *err, int usage)
 {
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(USAGE, stdout);
 			return BERTHCTL_OK;
-		} else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+		} else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
+			   i + 1 < argc) {
 			config_path = argv[++i];
 		} else if (strncmp(argv[i], "--config=", 9) == 0) {
 			config_path = argv[i] + 9;

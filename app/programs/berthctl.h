@@ -17,15 +17,16 @@ enum { BERTHCTL_OK = 0, BERTHCTL_FAILED = 1, BERTHCTL_USAGE = 2 };
 struct berthctl_opt {
 	const char *name;   /* without the dashes */
 	const char **value; /* set to the borrowed argv string; NULL for a flag */
-	bool *flag;         /* set to true when present; NULL for an option with a value */
+	bool *flag;	    /* set to true when present; NULL for an option with a value */
 };
 
 /* Parses argv[0..argc) (the words after the command) into options and positional arguments:
  * at least min_positional and at most max_positional go into positional[] (borrowed; unset entries
  * stay NULL). "--" ends options. Unknown or repeated options, a missing value and a wrong number
  * of positional arguments are BERTH_E_INVALID with a message naming the word. */
-int berthctl_parse(int argc, char **argv, const struct berthctl_opt *opts, size_t nopts, const char **positional,
-		   size_t min_positional, size_t max_positional, berth_err *err);
+int berthctl_parse(int argc, char **argv, const struct berthctl_opt *opts, size_t nopts,
+		   const char **positional, size_t min_positional, size_t max_positional,
+		   berth_err *err);
 
 /* Command groups; argc/argv start after the group word ("user", "bot", ...). Each returns an exit
  * status and prints its own error line. */

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-static const struct berthctl_opt *find_opt(const struct berthctl_opt *opts, size_t nopts, const char *name,
-					   size_t len)
+static const struct berthctl_opt *find_opt(const struct berthctl_opt *opts, size_t nopts,
+					   const char *name, size_t len)
 {
 	for (size_t i = 0; i < nopts; i++)
 		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
@@ -12,8 +12,9 @@ static const struct berthctl_opt *find_opt(const struct berthctl_opt *opts, size
 	return NULL;
 }
 
-int berthctl_parse(int argc, char **argv, const struct berthctl_opt *opts, size_t nopts, const char **positional,
-		   size_t min_positional, size_t max_positional, berth_err *err)
+int berthctl_parse(int argc, char **argv, const struct berthctl_opt *opts, size_t nopts,
+		   const char **positional, size_t min_positional, size_t max_positional,
+		   berth_err *err)
 {
 	bool seen[32] = { false };
 	bool options_done = false;
@@ -31,7 +32,8 @@ int berthctl_parse(int argc, char **argv, const struct berthctl_opt *opts, size_
 
 		if (options_done || word[0] != '-' || word[1] == '\0') {
 			if (npos == max_positional)
-				return berth_err_set(err, BERTH_E_INVALID, "unexpected argument '%s'", word);
+				return berth_err_set(err, BERTH_E_INVALID,
+						     "unexpected argument '%s'", word);
 			positional[npos++] = word;
 			continue;
 		}
@@ -42,27 +44,32 @@ int berthctl_parse(int argc, char **argv, const struct berthctl_opt *opts, size_
 		if (word[1] != '-')
 			return berth_err_set(err, BERTH_E_INVALID, "unknown option '%s'", word);
 		eq = strchr(word + 2, '=');
-		opt = find_opt(opts, nopts, word + 2, eq ? (size_t)(eq - (word + 2)) : strlen(word + 2));
+		opt = find_opt(opts, nopts, word + 2,
+			       eq ? (size_t)(eq - (word + 2)) : strlen(word + 2));
 		if (!opt)
 			return berth_err_set(err, BERTH_E_INVALID, "unknown option '%s'", word);
 		index = (size_t)(opt - opts);
 		if (seen[index])
-			return berth_err_set(err, BERTH_E_INVALID, "option --%s given twice", opt->name);
+			return berth_err_set(err, BERTH_E_INVALID, "option --%s given twice",
+					     opt->name);
 		seen[index] = true;
 		if (!opt->value) {
 			if (eq)
-				return berth_err_set(err, BERTH_E_INVALID, "option --%s takes no value", opt->name);
+				return berth_err_set(err, BERTH_E_INVALID,
+						     "option --%s takes no value", opt->name);
 			*opt->flag = true;
 		} else if (eq) {
 			*opt->value = eq + 1;
 		} else {
 			if (i + 1 >= argc)
-				return berth_err_set(err, BERTH_E_INVALID, "option --%s needs a value", opt->name);
+				return berth_err_set(err, BERTH_E_INVALID,
+						     "option --%s needs a value", opt->name);
 			*opt->value = argv[++i];
 		}
 	}
 	if (npos < min_positional)
-		return berth_err_set(err, BERTH_E_INVALID, "missing argument (expected %zu, got %zu)", min_positional,
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "missing argument (expected %zu, got %zu)", min_positional,
 				     npos);
 	return 0;
 }

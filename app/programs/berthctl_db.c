@@ -12,14 +12,18 @@
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The store of the configured database; statement_timeout_ms < 0 takes the configured one. */
-static berth_store *open_store(const struct berth_config *cfg, int statement_timeout_ms, berth_err *err)
+static berth_store *open_store(const struct berth_config *cfg, int statement_timeout_ms,
+			       berth_err *err)
 {
-	return store_open(cfg->db_conninfo, statement_timeout_ms < 0 ? cfg->db_statement_timeout_ms : statement_timeout_ms,
+	return store_open(cfg->db_conninfo,
+			  statement_timeout_ms < 0 ? cfg->db_statement_timeout_ms
+						   : statement_timeout_ms,
 			  err);
 }
 
 /* USER: a canonical user id, else a user name. */
-static int resolve_user(berth_store *store, const char *user, struct store_user *out, berth_err *err)
+static int resolve_user(berth_store *store, const char *user, struct store_user *out,
+			berth_err *err)
 {
 	int rc = berth_uuid_is_canonical(user) ? store_user_get(store, user, out, err)
 					       : store_user_by_name(store, user, out, err);
@@ -47,11 +51,13 @@ int berthctl_cmd_migrate(const struct berth_config *cfg, int argc, char **argv)
 	/* no statement_timeout: a migration may rewrite a large table */
 	if (!(store = open_store(cfg, 0, &err)))
 		return berthctl_fail(&err, 0);
-	if (store_migrate(store, &applied, &err) != 0 || store_schema_version(store, &version, &latest, &err) != 0) {
+	if (store_migrate(store, &applied, &err) != 0 ||
+	    store_schema_version(store, &version, &latest, &err) != 0) {
 		berthctl_fail(&err, 0);
 		goto out;
 	}
-	printf("schema version %d (%d migration%s applied now)\n", version, applied, applied == 1 ? "" : "s");
+	printf("schema version %d (%d migration%s applied now)\n", version, applied,
+	       applied == 1 ? "" : "s");
 	rc = BERTHCTL_OK;
 out:
 	store_close(store);
@@ -85,7 +91,8 @@ static int user_list(berth_store *store, int argc, char **argv)
 		return berthctl_fail(&err, 0);
 	for (size_t i = 0; i < list.count; i++)
 		printf("%s\t%s\t%s\t%s\n", list.items[i].id, list.items[i].username,
-		       list.items[i].is_admin ? "admin" : "member", list.items[i].is_active ? "active" : "inactive");
+		       list.items[i].is_admin ? "admin" : "member",
+		       list.items[i].is_active ? "active" : "inactive");
 	store_user_list_free(&list);
 	return BERTHCTL_OK;
 }
@@ -102,7 +109,8 @@ int berthctl_cmd_user(const struct berth_config *cfg, int argc, char **argv)
 	}
 	if (!(store = open_store(cfg, -1, &err)))
 		return berthctl_fail(&err, 0);
-	rc = strcmp(argv[0], "create") == 0 ? user_create(store, argc - 1, argv + 1) : user_list(store, argc - 1, argv + 1);
+	rc = strcmp(argv[0], "create") == 0 ? user_create(store, argc - 1, argv + 1)
+					    : user_list(store, argc - 1, argv + 1);
 	store_close(store);
 	return rc;
 }
@@ -141,8 +149,8 @@ static int bot_create(berth_store *store, int argc, char **argv)
 	const char *owner = NULL, *id = NULL, *name = NULL, *type = NULL;
 	bool is_public = false, allow_guest = false;
 	const struct berthctl_opt opts[] = {
-		{ "owner", &owner, NULL },	  { "id", &id, NULL },
-		{ "name", &name, NULL },	  { "type", &type, NULL },
+		{ "owner", &owner, NULL },	{ "id", &id, NULL },
+		{ "name", &name, NULL },	{ "type", &type, NULL },
 		{ "public", NULL, &is_public }, { "allow-guest", NULL, &allow_guest },
 	};
 	const char *pos[1];
@@ -157,15 +165,18 @@ static int bot_create(berth_store *store, int argc, char **argv)
 		return berthctl_fail(&err, 1);
 	}
 	if (pos[0] && name) {
-		berth_err_set(&err, BERTH_E_INVALID, "bot create: give the name once (NAME or --name)");
+		berth_err_set(&err, BERTH_E_INVALID,
+			      "bot create: give the name once (NAME or --name)");
 		return berthctl_fail(&err, 1);
 	}
 	if (type && strcmp(type, "public") != 0 && strcmp(type, "personal") != 0) {
-		berth_err_set(&err, BERTH_E_INVALID, "bot create: --type must be personal or public");
+		berth_err_set(&err, BERTH_E_INVALID,
+			      "bot create: --type must be personal or public");
 		return berthctl_fail(&err, 1);
 	}
 	if (id && !berth_uuid_is_canonical(id)) {
-		berth_err_set(&err, BERTH_E_INVALID, "bot create: --id must be a canonical (lowercase) UUID");
+		berth_err_set(&err, BERTH_E_INVALID,
+			      "bot create: --id must be a canonical (lowercase) UUID");
 		return berthctl_fail(&err, 1);
 	}
 	if (resolve_user(store, owner, &user, &err) != 0)
@@ -199,7 +210,8 @@ static int bot_list(berth_store *store, int argc, char **argv)
 		return berthctl_fail(&err, 0);
 	for (size_t i = 0; i < list.count; i++)
 		printf("%s\t%s\t%s\t%s\t%s\n", list.items[i].id, list.items[i].owner_user_id,
-		       list.items[i].is_public ? "public" : "personal", list.items[i].status, list.items[i].display_name);
+		       list.items[i].is_public ? "public" : "personal", list.items[i].status,
+		       list.items[i].display_name);
 	store_bot_list_free(&list);
 	return BERTHCTL_OK;
 }
@@ -216,7 +228,8 @@ int berthctl_cmd_bot(const struct berth_config *cfg, int argc, char **argv)
 	}
 	if (!(store = open_store(cfg, -1, &err)))
 		return berthctl_fail(&err, 0);
-	rc = strcmp(argv[0], "create") == 0 ? bot_create(store, argc - 1, argv + 1) : bot_list(store, argc - 1, argv + 1);
+	rc = strcmp(argv[0], "create") == 0 ? bot_create(store, argc - 1, argv + 1)
+					    : bot_list(store, argc - 1, argv + 1);
 	store_close(store);
 	return rc;
 }
@@ -237,13 +250,16 @@ int berthctl_cmd_member(const struct berth_config *cfg, int argc, char **argv)
 	}
 	if (berthctl_parse(argc - 1, argv + 1, opts, NOPTS(opts), pos, 2, 2, &err) != 0)
 		return usage_error("member add", &err);
-	if (role && strcmp(role, "owner") != 0 && strcmp(role, "admin") != 0 && strcmp(role, "member") != 0) {
-		berth_err_set(&err, BERTH_E_INVALID, "member add: --role must be owner, admin or member");
+	if (role && strcmp(role, "owner") != 0 && strcmp(role, "admin") != 0 &&
+	    strcmp(role, "member") != 0) {
+		berth_err_set(&err, BERTH_E_INVALID,
+			      "member add: --role must be owner, admin or member");
 		return berthctl_fail(&err, 1);
 	}
 	if (!(store = open_store(cfg, -1, &err)))
 		return berthctl_fail(&err, 0);
-	if (resolve_user(store, pos[1], &user, &err) != 0 || store_member_add(store, pos[0], user.id, role, &err) != 0) {
+	if (resolve_user(store, pos[1], &user, &err) != 0 ||
+	    store_member_add(store, pos[0], user.id, role, &err) != 0) {
 		berthctl_fail(&err, 0);
 		goto out;
 	}

@@ -26,10 +26,12 @@ static int check_database(const struct berth_config *cfg)
 
 	if (!store)
 		return report(false, "database", err.msg);
-	if (store_ping(store, &err) != 0 || store_schema_version(store, &applied, &latest, &err) != 0) {
+	if (store_ping(store, &err) != 0 ||
+	    store_schema_version(store, &applied, &latest, &err) != 0) {
 		failed = report(false, "database", err.msg);
 	} else if (applied < latest) {
-		snprintf(details, sizeof details, "schema version %d, this berthctl has %d: run berthctl migrate", applied,
+		snprintf(details, sizeof details,
+			 "schema version %d, this berthctl has %d: run berthctl migrate", applied,
 			 latest);
 		failed = report(false, "database", details);
 	} else {
@@ -43,7 +45,8 @@ static int check_database(const struct berth_config *cfg)
 static int check_containerd(const struct berth_config *cfg)
 {
 	berth_err err = { 0 };
-	ctd_conn *conn = ctd_conn_new(cfg->ctd_socket, cfg->ctd_namespace, cfg->ctd_timeout_ms, &err);
+	ctd_conn *conn = ctd_conn_new(cfg->ctd_socket, cfg->ctd_namespace, cfg->ctd_timeout_ms,
+				      &err);
 	char version[64];
 	char details[128];
 	int failed;
@@ -53,7 +56,8 @@ static int check_containerd(const struct berth_config *cfg)
 	if (ctd_version(conn, version, sizeof version, &err) != 0) {
 		failed = report(false, "containerd", err.msg);
 	} else {
-		snprintf(details, sizeof details, "reachable at %s, version %s", cfg->ctd_socket, version);
+		snprintf(details, sizeof details, "reachable at %s, version %s", cfg->ctd_socket,
+			 version);
 		failed = report(true, "containerd", details);
 	}
 	ctd_conn_free(conn);
@@ -96,6 +100,7 @@ int berthctl_cmd_doctor(const struct berth_config *cfg, int argc, char **argv)
 	failed += check_dir("cni_bin_dir", cfg->cni_bin_dir);
 	fflush(stdout);
 	if (failed)
-		fprintf(stderr, "berthctl: doctor: %d check%s failed\n", failed, failed == 1 ? "" : "s");
+		fprintf(stderr, "berthctl: doctor: %d check%s failed\n", failed,
+			failed == 1 ? "" : "s");
 	return failed ? BERTHCTL_FAILED : BERTHCTL_OK;
 }

@@ -23,10 +23,11 @@ static const char usage[] =
 
 static int image_import_cmd(ctd_conn *c, const struct berth_config *cfg, int argc, char **argv)
 {
-	berth_err err = {0};
-	const char *name = NULL, *pos[1] = {NULL};
+	berth_err err = { 0 };
+	const char *name = NULL, *pos[1] = { NULL };
 	bool no_unpack = false;
-	const struct berthctl_opt opts[] = {{"name", &name, NULL}, {"no-unpack", NULL, &no_unpack}};
+	const struct berthctl_opt opts[] = { { "name", &name, NULL },
+					     { "no-unpack", NULL, &no_unpack } };
 	struct image_import_opts io;
 	struct image_archive_list imported;
 
@@ -36,8 +37,8 @@ static int image_import_cmd(ctd_conn *c, const struct berth_config *cfg, int arg
 	}
 	io.name = name;
 	io.snapshotter = no_unpack ? NULL : cfg->snapshotter;
-	ctd_conn_set_timeout(c, cfg->ctd_timeout_ms > IMPORT_TIMEOUT_MS ? cfg->ctd_timeout_ms :
-			     IMPORT_TIMEOUT_MS);
+	ctd_conn_set_timeout(c, cfg->ctd_timeout_ms > IMPORT_TIMEOUT_MS ? cfg->ctd_timeout_ms
+									: IMPORT_TIMEOUT_MS);
 	if (image_import(c, pos[0], &io, &imported, &err) != 0)
 		return berthctl_fail(&err, 0);
 	for (size_t i = 0; i < imported.n; i++)
@@ -48,7 +49,7 @@ static int image_import_cmd(ctd_conn *c, const struct berth_config *cfg, int arg
 
 static int image_list_cmd(ctd_conn *c, int argc, char **argv)
 {
-	berth_err err = {0};
+	berth_err err = { 0 };
 	ctd_images *list = NULL;
 
 	if (berthctl_parse(argc, argv, NULL, 0, NULL, 0, 0, &err) != 0) {
@@ -68,7 +69,7 @@ static int image_list_cmd(ctd_conn *c, int argc, char **argv)
 
 int berthctl_cmd_image(const struct berth_config *cfg, int argc, char **argv)
 {
-	berth_err err = {0};
+	berth_err err = { 0 };
 	ctd_conn *c;
 	int rc;
 

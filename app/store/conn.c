@@ -19,8 +19,11 @@
 #define CONNECT_TIMEOUT_S 5
 
 static const struct store_stmt S_SET_STATEMENT_TIMEOUT = {
-	STMT_SET_STATEMENT_TIMEOUT, "set_statement_timeout",
-	"SELECT set_config('statement_timeout', $1, false)", 1, true,
+	STMT_SET_STATEMENT_TIMEOUT,
+	"set_statement_timeout",
+	"SELECT set_config('statement_timeout', $1, false)",
+	1,
+	true,
 };
 
 static const struct store_stmt S_PING = { STMT_PING, "ping", "SELECT 1", 0, true };
@@ -47,8 +50,10 @@ void store_disconnect(berth_store *store)
 	store->conn = NULL;
 	memset(store->prepared, 0, sizeof store->prepared);
 	if (store->held_bot_locks > 0) {
-		blog(BLOG_WARN, "database connection lost while holding %d bot lock level(s); the server released "
-		     "them: store calls fail until they are unlocked", store->held_bot_locks);
+		blog(BLOG_WARN,
+		     "database connection lost while holding %d bot lock level(s); the server released "
+		     "them: store calls fail until they are unlocked",
+		     store->held_bot_locks);
 		store->lost_bot_locks += store->held_bot_locks;
 		store->held_bot_locks = 0;
 	}
@@ -57,8 +62,9 @@ void store_disconnect(berth_store *store)
 int store_check_lock_lost(const berth_store *store, berth_err *err)
 {
 	if (store->lost_bot_locks > 0)
-		return berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_LOCK_LOST,
-				      "database connection lost while holding the bot lock; operation aborted");
+		return berth_err_setc(
+			err, BERTH_E_UNAVAILABLE, BERTH_EC_LOCK_LOST,
+			"database connection lost while holding the bot lock; operation aborted");
 	return 0;
 }
 
@@ -68,8 +74,8 @@ static int unavailable(berth_err *err, const char *msg)
 	char line[BERTH_ERR_MSG_MAX];
 
 	first_line(line, sizeof line, msg);
-	return berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE, "database unavailable: %s",
-				line[0] ? line : "connection lost");
+	return berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE,
+				"database unavailable: %s", line[0] ? line : "connection lost");
 }
 
 static bool result_ok(const PGresult *res)
@@ -91,7 +97,9 @@ static bool result_ok(const PGresult *res)
  * there. *timed_out tells the two NULL cases apart. */
 static PGresult *await_results(berth_store *store, bool *timed_out, berth_err *err)
 {
-	int cap = store->statement_timeout_ms > 0 ? store->statement_timeout_ms + STATEMENT_CAP_MARGIN_MS : 0;
+	int cap = store->statement_timeout_ms > 0
+			  ? store->statement_timeout_ms + STATEMENT_CAP_MARGIN_MS
+			  : 0;
 	PGresult *kept = NULL;
 	int64_t end;
 	int budget;
@@ -110,8 +118,9 @@ static PGresult *await_results(berth_store *store, bool *timed_out, berth_err *e
 			if (end) {
 				int64_t left = end - berth_now_ms();
 				if (left <= 0) {
-					berth_err_driver(err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
-							 "database statement: no reply before the deadline");
+					berth_err_driver(
+						err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+						"database statement: no reply before the deadline");
 					goto timeout;
 				}
 				wait = (int)left;
@@ -148,8 +157,8 @@ fail:
 }
 
 /* Prepares (once per connection) and runs stmt on the current connection. */
-static PGresult *run_prepared(berth_store *store, const struct store_stmt *stmt, const char *const *values,
-			      bool *timed_out, berth_err *err)
+static PGresult *run_prepared(berth_store *store, const struct store_stmt *stmt,
+			      const char *const *values, bool *timed_out, berth_err *err)
 {
 	*timed_out = false;
 	if (!store->prepared[stmt->id]) {
@@ -183,8 +192,8 @@ static bool connection_lost(berth_store *store, const PGresult *res)
 	if (!state)
 		return res == NULL;
 	/* class 08: connection exception; 57P01-57P03: server shutting down / restarting */
-	return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
-	       strcmp(state, "57P03") == 0;
+	return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	       strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
 }
 
 int store_result_error(berth_store *store, const PGresult *res, berth_err *err)
@@ -196,12 +205,14 @@ int store_result_error(berth_store *store, const PGresult *res, berth_err *err)
 
 	first_line(msg, sizeof msg, primary ? primary : PQerrorMessage(store->conn));
 	if (!state)
-		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_DATABASE, "%s", msg[0] ? msg : "query failed");
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_DATABASE, "%s",
+					msg[0] ? msg : "query failed");
 	if (strcmp(state, "23505") == 0)
 		kind = BERTH_E_ALREADY_EXISTS; /* unique_violation */
 	else if (strcmp(state, "23503") == 0)
 		kind = BERTH_E_NOT_FOUND; /* foreign_key_violation: what it refers to is missing */
-	else if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 || strncmp(state, "22", 2) == 0)
+	else if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 ||
+		 strncmp(state, "22", 2) == 0)
 		kind = BERTH_E_INVALID; /* check / not null / data exception (bad uuid, inet, json, enum) */
 	else if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
 		kind = BERTH_E_TIMEOUT; /* statement_timeout, lock_timeout */
@@ -212,7 +223,8 @@ int store_result_error(berth_store *store, const PGresult *res, berth_err *err)
 	if (kind == BERTH_E_UNAVAILABLE)
 		return unavailable(err, msg);
 	/* The server's text names constraints and values: the caller says what it means. */
-	return berth_err_driver(err, kind, kind == BERTH_E_INTERNAL ? BERTH_EC_DATABASE : BERTH_EC_NONE, "%s", msg);
+	return berth_err_driver(
+		err, kind, kind == BERTH_E_INTERNAL ? BERTH_EC_DATABASE : BERTH_EC_NONE, "%s", msg);
 }
 
 static int set_statement_timeout(berth_store *store, berth_err *err)
@@ -247,7 +259,8 @@ static PGresult *exec_simple(berth_store *store, const char *sql, bool *timed_ou
 static int relisten(berth_store *store, berth_err *err)
 {
 	for (size_t i = 0; i < store->listen_count; i++) {
-		char *ident = PQescapeIdentifier(store->conn, store->listen[i], strlen(store->listen[i]));
+		char *ident = PQescapeIdentifier(store->conn, store->listen[i],
+						 strlen(store->listen[i]));
 		char sql[128];
 		PGresult *res;
 		bool timed_out;
@@ -282,7 +295,8 @@ static void log_notice(void *arg, const PGresult *res)
 int store_connect(berth_store *store, berth_err *err)
 {
 	/* connect_timeout comes first so that a value in the conninfo (expanded from "dbname") wins */
-	const char *const keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
+	const char *const keys[] = { "connect_timeout", "fallback_application_name", "dbname",
+				     NULL };
 	char connect_timeout[16];
 	const char *const values[] = { connect_timeout, "berth", store->conninfo, NULL };
 	int budget;
@@ -294,13 +308,15 @@ int store_connect(berth_store *store, berth_err *err)
 	store_disconnect(store);
 	if (store_check_lock_lost(store, err) != 0)
 		return -1;
-	if (berth_deadline_budget(store->deadline, CONNECT_TIMEOUT_S * 1000, "database connect", &budget, err) != 0)
+	if (berth_deadline_budget(store->deadline, CONNECT_TIMEOUT_S * 1000, "database connect",
+				  &budget, err) != 0)
 		return -1;
 	/* whole seconds, rounded up; libpq takes 1 as 2 */
 	snprintf(connect_timeout, sizeof connect_timeout, "%d", (budget + 999) / 1000);
 	store->conn = PQconnectdbParams(keys, values, 1);
 	if (!store->conn)
-		return berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE, "database unavailable: out of memory");
+		return berth_err_setc(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE,
+				      "database unavailable: out of memory");
 	if (PQstatus(store->conn) != CONNECTION_OK) {
 		unavailable(err, PQerrorMessage(store->conn));
 		store_disconnect(store);
@@ -314,8 +330,8 @@ int store_connect(berth_store *store, berth_err *err)
 	return 0;
 }
 
-static PGresult *exec_prepared(berth_store *store, const struct store_stmt *stmt, const char *const *values,
-			       berth_err *err)
+static PGresult *exec_prepared(berth_store *store, const struct store_stmt *stmt,
+			       const char *const *values, berth_err *err)
 {
 	for (int attempt = 0;; attempt++) {
 		bool reused = store->conn && PQstatus(store->conn) == CONNECTION_OK;
@@ -343,7 +359,8 @@ static PGresult *exec_prepared(berth_store *store, const struct store_stmt *stmt
 		PQclear(res);
 		store_disconnect(store);
 		/* Never retry under a bot lock: the new connection would run without it. */
-		if (store_check_lock_lost(store, err) != 0 || !(reused && stmt->retry_safe && attempt == 0))
+		if (store_check_lock_lost(store, err) != 0 ||
+		    !(reused && stmt->retry_safe && attempt == 0))
 			return NULL;
 		blog(BLOG_INFO, "database connection lost; reconnecting");
 	}
@@ -351,7 +368,8 @@ static PGresult *exec_prepared(berth_store *store, const struct store_stmt *stmt
 
 /* Every prepared statement is timed and counted (berth/metrics.h): the client calls down into
  * support; it knows nothing of who reads the counters. */
-PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values, berth_err *err)
+PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+		     berth_err *err)
 {
 	uint64_t t0 = metrics_recording() ? metrics_now_us() : 0;
 	berth_err local = { 0 };
@@ -359,7 +377,8 @@ PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const ch
 	PGresult *res = exec_prepared(store, stmt, values, e);
 
 	if (t0)
-		metrics_observe_dep(METRICS_DEP_DATABASE, metrics_now_us() - t0, res ? BERTH_OK : e->kind);
+		metrics_observe_dep(METRICS_DEP_DATABASE, metrics_now_us() - t0,
+				    res ? BERTH_OK : e->kind);
 	return res;
 }
 
@@ -379,7 +398,8 @@ PGresult *store_exec_simple(berth_store *store, const char *sql, berth_err *err)
 		unavailable(err, PQerrorMessage(store->conn));
 		PQclear(res);
 		store_disconnect(store);
-		(void)store_check_lock_lost(store, err); /* if the lock went with it, that is the error */
+		(void)store_check_lock_lost(store,
+					    err); /* if the lock went with it, that is the error */
 		return NULL;
 	}
 	store_result_error(store, res, err);

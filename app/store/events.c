@@ -8,17 +8,21 @@
 #include <string.h>
 
 static const struct store_stmt S_ADD = {
-	STMT_EVENT_ADD, "event_add",
+	STMT_EVENT_ADD,
+	"event_add",
 	"INSERT INTO lifecycle_events (bot_id, container_id, event_type, payload) "
 	"VALUES ($1::uuid, nullif($2, ''), $3, $4::jsonb)",
-	4, false,
+	4,
+	false,
 };
 static const struct store_stmt S_LIST = {
-	STMT_EVENT_LIST, "event_list",
-	"SELECT e.id::text, e.bot_id::text, coalesce(e.container_id, ''), e.event_type, e.payload::text, "
-	STORE_TIME("e.created_at") " FROM lifecycle_events e WHERE e.bot_id = $1::uuid "
-	"ORDER BY e.created_at DESC, e.id LIMIT $2::integer",
-	2, true,
+	STMT_EVENT_LIST,
+	"event_list",
+	"SELECT e.id::text, e.bot_id::text, coalesce(e.container_id, ''), e.event_type, e.payload::text, " STORE_TIME(
+		"e.created_at") " FROM lifecycle_events e WHERE e.bot_id = $1::uuid "
+				"ORDER BY e.created_at DESC, e.id LIMIT $2::integer",
+	2,
+	true,
 };
 
 static int fill_event(const PGresult *res, int row, void *item, berth_err *err)
@@ -36,17 +40,19 @@ static int fill_event(const PGresult *res, int row, void *item, berth_err *err)
 	return 0;
 }
 
-int store_event_add(berth_store *store, const char *bot_id, const char *container_id, const char *event_type,
-		    const char *payload_json, berth_err *err)
+int store_event_add(berth_store *store, const char *bot_id, const char *container_id,
+		    const char *event_type, const char *payload_json, berth_err *err)
 {
 	const char *values[4] = { bot_id, container_id ? container_id : "", event_type,
 				  payload_json ? payload_json : "{}" };
 
-	if (store_check_uuid(bot_id, "bot id", err) != 0 || store_check_text(event_type, "event type", err) != 0)
+	if (store_check_uuid(bot_id, "bot id", err) != 0 ||
+	    store_check_text(event_type, "event type", err) != 0)
 		return berth_err_prefix(err, "add event");
 	if (store_run(store, &S_ADD, values, NULL, "add event", err) != 0) {
 		if (err && err->kind == BERTH_E_NOT_FOUND)
-			return berth_err_set(err, BERTH_E_NOT_FOUND, "add event: bot %s not found", bot_id);
+			return berth_err_set(err, BERTH_E_NOT_FOUND, "add event: bot %s not found",
+					     bot_id);
 		return -1;
 	}
 	return 0;
@@ -63,8 +69,8 @@ void store_event_list_free(struct store_event_list *list)
 	list->count = 0;
 }
 
-int store_event_list(berth_store *store, const char *bot_id, int limit, struct store_event_list *out,
-		     berth_err *err)
+int store_event_list(berth_store *store, const char *bot_id, int limit,
+		     struct store_event_list *out, berth_err *err)
 {
 	char limit_text[16];
 	const char *values[2] = { bot_id, limit_text };

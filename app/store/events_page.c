@@ -10,24 +10,28 @@
 #include "berth/store_events.h"
 
 /* $2 NULL: from the first event. The position is rebuilt exactly from integer microseconds. */
-#define PAGE_COLUMNS                                                                                      \
-	"SELECT e.id::text, e.bot_id::text, coalesce(e.container_id, ''), e.event_type, e.payload::text, " \
-	STORE_TIME("e.created_at") ", (extract(epoch FROM e.created_at) * 1000000)::bigint::text "          \
-	"FROM lifecycle_events e "
-#define PAGE_AFTER                                                                                        \
-	"($2::bigint IS NULL OR (e.created_at, e.id) > "                                                  \
-	"('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid)) "                      \
+#define PAGE_COLUMNS                                                                                                   \
+	"SELECT e.id::text, e.bot_id::text, coalesce(e.container_id, ''), e.event_type, e.payload::text, " STORE_TIME( \
+		"e.created_at") ", (extract(epoch FROM e.created_at) * 1000000)::bigint::text "                        \
+				"FROM lifecycle_events e "
+#define PAGE_AFTER                                                                                 \
+	"($2::bigint IS NULL OR (e.created_at, e.id) > "                                           \
+	"('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid)) "               \
 	"ORDER BY e.created_at, e.id LIMIT $4::integer"
 
 static const struct store_stmt S_PAGE_BOT = {
-	STMT_EVENT_PAGE_BOT, "event_page_bot",
+	STMT_EVENT_PAGE_BOT,
+	"event_page_bot",
 	PAGE_COLUMNS "WHERE e.bot_id = $1::uuid AND " PAGE_AFTER,
-	4, true,
+	4,
+	true,
 };
 static const struct store_stmt S_PAGE_ALL = {
-	STMT_EVENT_PAGE_ALL, "event_page_all",
+	STMT_EVENT_PAGE_ALL,
+	"event_page_all",
 	PAGE_COLUMNS "WHERE $1::text IS NULL AND " PAGE_AFTER,
-	4, true,
+	4,
+	true,
 };
 
 void store_event_page_free(struct store_event_page *page)
@@ -64,8 +68,8 @@ static int fill_row(const PGresult *res, int row, struct store_event_row *r, ber
 	return 0;
 }
 
-int store_event_page(berth_store *store, const char *bot_id, const struct store_event_pos *after, int limit,
-		     struct store_event_page *out, berth_err *err)
+int store_event_page(berth_store *store, const char *bot_id, const struct store_event_pos *after,
+		     int limit, struct store_event_page *out, berth_err *err)
 {
 	char after_us[24], limit_text[16];
 	const char *values[4] = { bot_id, NULL, NULL, limit_text };
@@ -74,7 +78,8 @@ int store_event_page(berth_store *store, const char *bot_id, const struct store_
 
 	memset(out, 0, sizeof *out);
 	if (limit < 1 || limit > STORE_EVENT_PAGE_MAX)
-		return berth_err_set(err, BERTH_E_INVALID, "list events: limit must be 1..%d", STORE_EVENT_PAGE_MAX);
+		return berth_err_set(err, BERTH_E_INVALID, "list events: limit must be 1..%d",
+				     STORE_EVENT_PAGE_MAX);
 	if (bot_id && store_check_uuid(bot_id, "bot id", err) != 0)
 		goto fail;
 	if (after) {

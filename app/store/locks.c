@@ -12,7 +12,6 @@
 #include "berth/store_conn.h"
 #include "berth/store_locks.h"
 
-
 static const struct store_stmt S_BOT_TRY_LOCK = {
 	STMT_BOT_TRY_LOCK, "bot_try_lock", "SELECT pg_try_advisory_lock($1::bigint)", 1, true,
 };
@@ -20,10 +19,18 @@ static const struct store_stmt S_BOT_UNLOCK = {
 	STMT_BOT_UNLOCK, "bot_unlock", "SELECT pg_advisory_unlock($1::bigint)", 1, false,
 };
 static const struct store_stmt S_NODE_TRY_LOCK = {
-	STMT_NODE_TRY_LOCK, "node_try_lock", "SELECT pg_try_advisory_lock(" NODE_LOCK_CLASS ", hashtext($1))", 1, true,
+	STMT_NODE_TRY_LOCK,
+	"node_try_lock",
+	"SELECT pg_try_advisory_lock(" NODE_LOCK_CLASS ", hashtext($1))",
+	1,
+	true,
 };
 static const struct store_stmt S_NODE_UNLOCK = {
-	STMT_NODE_UNLOCK, "node_unlock", "SELECT pg_advisory_unlock(" NODE_LOCK_CLASS ", hashtext($1))", 1, false,
+	STMT_NODE_UNLOCK,
+	"node_unlock",
+	"SELECT pg_advisory_unlock(" NODE_LOCK_CLASS ", hashtext($1))",
+	1,
+	false,
 };
 static const struct store_stmt S_NOTIFY = {
 	STMT_NOTIFY, "notify", "SELECT pg_notify($1, $2)", 2, false,
@@ -60,7 +67,8 @@ static int query_bool(berth_store *store, const struct store_stmt *stmt, const c
 
 static void sleep_ms(long long ms)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -75,7 +83,8 @@ int store_bot_lock(berth_store *store, const char *bot_id, int timeout_ms, berth
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "lock bot");
 	/* The wait is bounded by the caller's timeout and by the store's deadline, whichever ends first. */
-	if (berth_deadline_budget(store->deadline, timeout_ms > 0 ? timeout_ms : 1, "lock bot", &wait_ms, err) != 0)
+	if (berth_deadline_budget(store->deadline, timeout_ms > 0 ? timeout_ms : 1, "lock bot",
+				  &wait_ms, err) != 0)
 		return -1;
 	deadline = berth_now_ms() + wait_ms;
 	bot_lock_key(bot_id, key);
@@ -93,8 +102,9 @@ int store_bot_lock(berth_store *store, const char *bot_id, int timeout_ms, berth
 		}
 		left = deadline - berth_now_ms();
 		if (left <= 0)
-			return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY, "lock bot: bot %s is busy (waited %d ms)",
-					      bot_id, wait_ms);
+			return berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY,
+					      "lock bot: bot %s is busy (waited %d ms)", bot_id,
+					      wait_ms);
 		sleep_ms(pause < left ? pause : left);
 		if (pause < 50)
 			pause *= 2;
@@ -112,10 +122,11 @@ int store_bot_unlock(berth_store *store, const char *bot_id, berth_err *err)
 		/* The server released it with the lost connection: nothing to release, but the
 		 * caller learns that its work did not run under the lock throughout. */
 		store->lost_bot_locks--;
-		return berth_err_set(err, BERTH_E_UNAVAILABLE,
-				     "unlock bot: the database connection was lost while holding the lock of %s; "
-				     "the server had released it",
-				     bot_id);
+		return berth_err_set(
+			err, BERTH_E_UNAVAILABLE,
+			"unlock bot: the database connection was lost while holding the lock of %s; "
+			"the server had released it",
+			bot_id);
 	}
 	bot_lock_key(bot_id, key);
 	if (query_bool(store, &S_BOT_UNLOCK, key, &released, "unlock bot", err) != 0) {
@@ -126,7 +137,8 @@ int store_bot_unlock(berth_store *store, const char *bot_id, berth_err *err)
 		return -1;
 	}
 	if (!released)
-		return berth_err_set(err, BERTH_E_PRECONDITION, "unlock bot: this session does not hold the lock of %s",
+		return berth_err_set(err, BERTH_E_PRECONDITION,
+				     "unlock bot: this session does not hold the lock of %s",
 				     bot_id);
 	if (store->held_bot_locks > 0)
 		store->held_bot_locks--;
@@ -150,7 +162,8 @@ int store_node_unlock(berth_store *store, const char *node, berth_err *err)
 	if (query_bool(store, &S_NODE_UNLOCK, node, &released, "unlock node", err) != 0)
 		return -1;
 	if (!released)
-		return berth_err_set(err, BERTH_E_PRECONDITION, "unlock node: this session does not hold the lock of %s",
+		return berth_err_set(err, BERTH_E_PRECONDITION,
+				     "unlock node: this session does not hold the lock of %s",
 				     node);
 	return 0;
 }
@@ -171,8 +184,8 @@ static bool valid_channel(const char *channel)
 	if (n == 0 || n > 63 || !((channel[0] >= 'a' && channel[0] <= 'z') || channel[0] == '_'))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((channel[i] >= 'a' && channel[i] <= 'z') || (channel[i] >= '0' && channel[i] <= '9') ||
-		      channel[i] == '_'))
+		if (!((channel[i] >= 'a' && channel[i] <= 'z') ||
+		      (channel[i] >= '0' && channel[i] <= '9') || channel[i] == '_'))
 			return false;
 	return true;
 }
@@ -184,12 +197,14 @@ int store_listen(berth_store *store, const char *channel, berth_err *err)
 	PGresult *res;
 
 	if (!valid_channel(channel))
-		return berth_err_set(err, BERTH_E_INVALID, "listen: channel must match [a-z_][a-z0-9_]{0,62}");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "listen: channel must match [a-z_][a-z0-9_]{0,62}");
 	for (size_t i = 0; i < store->listen_count; i++)
 		if (strcmp(store->listen[i], channel) == 0)
 			return store_connect(store, err);
 	if (store->listen_count == STORE_MAX_LISTEN)
-		return berth_err_set(err, BERTH_E_INVALID, "listen: at most %d channels", STORE_MAX_LISTEN);
+		return berth_err_set(err, BERTH_E_INVALID, "listen: at most %d channels",
+				     STORE_MAX_LISTEN);
 	snprintf(store->listen[store->listen_count++], sizeof store->listen[0], "%s", channel);
 	/* A new connection LISTENs on every remembered channel; an existing one needs this one. */
 	if (store_connect(store, err) != 0)
@@ -216,8 +231,8 @@ static bool take_notification(berth_store *store, struct store_notification *out
 	return true;
 }
 
-int store_wait_notification(berth_store *store, int timeout_ms, struct store_notification *out, bool *got,
-			    berth_err *err)
+int store_wait_notification(berth_store *store, int timeout_ms, struct store_notification *out,
+			    bool *got, berth_err *err)
 {
 	long long deadline = berth_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
@@ -230,10 +245,11 @@ int store_wait_notification(berth_store *store, int timeout_ms, struct store_not
 		int rc;
 
 		if (PQconsumeInput(store->conn) == 0) {
-			berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE, "database unavailable: %s",
-					 PQerrorMessage(store->conn));
+			berth_err_driver(err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE,
+					 "database unavailable: %s", PQerrorMessage(store->conn));
 			store_disconnect(store);
-			(void)store_check_lock_lost(store, err); /* if the lock went with it, that is the error */
+			(void)store_check_lock_lost(
+				store, err); /* if the lock went with it, that is the error */
 			return berth_err_prefix(err, "wait for notification");
 		}
 		if (take_notification(store, out)) {
@@ -245,6 +261,7 @@ int store_wait_notification(berth_store *store, int timeout_ms, struct store_not
 			return 0;
 		rc = poll(&pfd, 1, (int)left);
 		if (rc < 0 && errno != EINTR)
-			return berth_err_set(err, BERTH_E_INTERNAL, "wait for notification: poll: %s", strerror(errno));
+			return berth_err_set(err, BERTH_E_INTERNAL,
+					     "wait for notification: poll: %s", strerror(errno));
 	}
 }

@@ -7,52 +7,68 @@
 
 #include "berth/store_mcpconn.h"
 
-#define MCPCONN_COLUMNS \
-	"c.id::text, c.bot_id::text, c.name, c.type, c.config::text, c.is_active, " STORE_TIME("c.created_at") \
-	", " STORE_TIME("c.updated_at")
+#define MCPCONN_COLUMNS                                                                            \
+	"c.id::text, c.bot_id::text, c.name, c.type, c.config::text, c.is_active, " STORE_TIME(    \
+		"c.created_at") ", " STORE_TIME("c.updated_at")
 
 static const struct store_stmt S_LIST = {
-	STMT_MCPCONN_LIST, "mcpconn_list",
+	STMT_MCPCONN_LIST,
+	"mcpconn_list",
 	"SELECT " MCPCONN_COLUMNS " FROM mcp_connections c WHERE c.bot_id = $1::uuid "
 	"ORDER BY c.created_at DESC, c.name",
-	1, true,
+	1,
+	true,
 };
 static const struct store_stmt S_GET = {
-	STMT_MCPCONN_GET, "mcpconn_get",
-	"SELECT " MCPCONN_COLUMNS " FROM mcp_connections c WHERE c.bot_id = $1::uuid AND c.id = $2::uuid", 2, true,
+	STMT_MCPCONN_GET,
+	"mcpconn_get",
+	"SELECT " MCPCONN_COLUMNS
+	" FROM mcp_connections c WHERE c.bot_id = $1::uuid AND c.id = $2::uuid",
+	2,
+	true,
 };
 /* The count bound and the insert are one statement; two concurrent creates may each see one
  * slot left (read committed), so the bound can be passed by the few requests racing for the last
  * slot, never by more. */
 static const struct store_stmt S_CREATE = {
-	STMT_MCPCONN_CREATE, "mcpconn_create",
+	STMT_MCPCONN_CREATE,
+	"mcpconn_create",
 	"WITH c AS (INSERT INTO mcp_connections (bot_id, name, type, config, is_active) "
 	"SELECT $1::uuid, $2, $3, $4::jsonb, $5::boolean "
 	"WHERE (SELECT count(*) FROM mcp_connections WHERE bot_id = $1::uuid) < $6::int RETURNING *) "
 	"SELECT " MCPCONN_COLUMNS " FROM c",
-	6, false,
+	6,
+	false,
 };
 static const struct store_stmt S_UPDATE = {
-	STMT_MCPCONN_UPDATE, "mcpconn_update",
+	STMT_MCPCONN_UPDATE,
+	"mcpconn_update",
 	"WITH c AS (UPDATE mcp_connections SET name = $3, type = $4, config = $5::jsonb, is_active = $6::boolean, "
 	"updated_at = now() WHERE bot_id = $1::uuid AND id = $2::uuid RETURNING *) "
 	"SELECT " MCPCONN_COLUMNS " FROM c",
-	6, false,
+	6,
+	false,
 };
 static const struct store_stmt S_DELETE = {
-	STMT_MCPCONN_DELETE, "mcpconn_delete",
-	"DELETE FROM mcp_connections WHERE bot_id = $1::uuid AND id = $2::uuid", 2, false,
+	STMT_MCPCONN_DELETE,
+	"mcpconn_delete",
+	"DELETE FROM mcp_connections WHERE bot_id = $1::uuid AND id = $2::uuid",
+	2,
+	false,
 };
 static const struct store_stmt S_DELETE_MANY = {
-	STMT_MCPCONN_DELETE_MANY, "mcpconn_delete_many",
+	STMT_MCPCONN_DELETE_MANY,
+	"mcpconn_delete_many",
 	"WITH want AS (SELECT DISTINCT (jsonb_array_elements_text($2::jsonb))::uuid AS id), "
 	"found AS (SELECT count(*) AS n FROM mcp_connections WHERE bot_id = $1::uuid AND id IN (SELECT id FROM want)) "
 	"DELETE FROM mcp_connections WHERE bot_id = $1::uuid AND id IN (SELECT id FROM want) "
 	"AND (SELECT n FROM found) = (SELECT count(*) FROM want)",
-	2, false,
+	2,
+	false,
 };
 static const struct store_stmt S_IMPORT = {
-	STMT_MCPCONN_IMPORT, "mcpconn_import",
+	STMT_MCPCONN_IMPORT,
+	"mcpconn_import",
 	"WITH e AS (SELECT key AS name, value->>'type' AS type, value->'config' AS config FROM jsonb_each($2::jsonb)), "
 	"fits AS (SELECT (SELECT count(*) FROM mcp_connections WHERE bot_id = $1::uuid) + "
 	"(SELECT count(*) FROM e WHERE e.name NOT IN (SELECT name FROM mcp_connections WHERE bot_id = $1::uuid)) "
@@ -62,7 +78,8 @@ static const struct store_stmt S_IMPORT = {
 	"ON CONFLICT (bot_id, name) DO UPDATE SET type = EXCLUDED.type, config = EXCLUDED.config, "
 	"updated_at = now() RETURNING *) "
 	"SELECT " MCPCONN_COLUMNS " FROM c ORDER BY c.name",
-	3, false,
+	3,
+	false,
 };
 
 void store_mcpconn_clear(struct store_mcpconn *conn)
@@ -144,20 +161,23 @@ static int fetch_one(berth_store *store, const struct store_stmt *stmt, const ch
 
 static int check_ids(const char *bot_id, const char *id, const char *what, berth_err *err)
 {
-	if (store_check_uuid(bot_id, "bot id", err) != 0 || (id && store_check_uuid(id, "connection id", err) != 0))
+	if (store_check_uuid(bot_id, "bot id", err) != 0 ||
+	    (id && store_check_uuid(id, "connection id", err) != 0))
 		return berth_err_prefix(err, "%s", what);
 	return 0;
 }
 
 static int check_new(const struct store_mcpconn_new *in, const char *what, berth_err *err)
 {
-	if (store_check_text(in->name, "name", err) != 0 || store_check_text(in->type, "type", err) != 0 ||
+	if (store_check_text(in->name, "name", err) != 0 ||
+	    store_check_text(in->type, "type", err) != 0 ||
 	    store_check_text(in->config, "config", err) != 0)
 		return berth_err_prefix(err, "%s", what);
 	return 0;
 }
 
-int store_mcpconn_list(berth_store *store, const char *bot_id, struct store_mcpconn_list *out, berth_err *err)
+int store_mcpconn_list(berth_store *store, const char *bot_id, struct store_mcpconn_list *out,
+		       berth_err *err)
 {
 	const char *values[1] = { bot_id };
 	PGresult *res;
@@ -175,8 +195,8 @@ int store_mcpconn_list(berth_store *store, const char *bot_id, struct store_mcpc
 	return rc;
 }
 
-int store_mcpconn_get(berth_store *store, const char *bot_id, const char *id, struct store_mcpconn *out,
-		      berth_err *err)
+int store_mcpconn_get(berth_store *store, const char *bot_id, const char *id,
+		      struct store_mcpconn *out, berth_err *err)
 {
 	const char *values[2] = { bot_id, id };
 
@@ -190,7 +210,9 @@ int store_mcpconn_create(berth_store *store, const char *bot_id, const struct st
 			 int max_per_bot, struct store_mcpconn *out, berth_err *err)
 {
 	char limit[16];
-	const char *values[6] = { bot_id, in->name, in->type, in->config, in->is_active ? "true" : "false", limit };
+	const char *values[6] = {
+		bot_id, in->name, in->type, in->config, in->is_active ? "true" : "false", limit
+	};
 	PGresult *res;
 	int rc;
 
@@ -202,13 +224,15 @@ int store_mcpconn_create(berth_store *store, const char *bot_id, const struct st
 	res = store_exec(store, &S_CREATE, values, err);
 	if (!res) {
 		if (err && err->kind == BERTH_E_ALREADY_EXISTS)
-			return berth_err_set(err, BERTH_E_ALREADY_EXISTS, "an mcp connection named %s exists", in->name);
+			return berth_err_set(err, BERTH_E_ALREADY_EXISTS,
+					     "an mcp connection named %s exists", in->name);
 		if (err && err->kind == BERTH_E_NOT_FOUND)
 			return berth_err_set(err, BERTH_E_NOT_FOUND, "bot not found");
 		return berth_err_prefix(err, "create mcp connection");
 	}
 	if (PQntuples(res) == 0)
-		rc = berth_err_set(err, BERTH_E_TOO_LARGE, "the bot has %d mcp connections, the most it may have",
+		rc = berth_err_set(err, BERTH_E_TOO_LARGE,
+				   "the bot has %d mcp connections, the most it may have",
 				   max_per_bot);
 	else if ((rc = fill_conn(res, 0, out, err)) != 0)
 		berth_err_prefix(err, "create mcp connection");
@@ -216,10 +240,12 @@ int store_mcpconn_create(berth_store *store, const char *bot_id, const struct st
 	return rc;
 }
 
-int store_mcpconn_update(berth_store *store, const char *bot_id, const char *id, const struct store_mcpconn_new *in,
-			 struct store_mcpconn *out, berth_err *err)
+int store_mcpconn_update(berth_store *store, const char *bot_id, const char *id,
+			 const struct store_mcpconn_new *in, struct store_mcpconn *out,
+			 berth_err *err)
 {
-	const char *values[6] = { bot_id, id, in->name, in->type, in->config, in->is_active ? "true" : "false" };
+	const char *values[6] = { bot_id,   id,		in->name,
+				  in->type, in->config, in->is_active ? "true" : "false" };
 
 	memset(out, 0, sizeof *out);
 	if (check_ids(bot_id, id, "update mcp connection", err) != 0 ||
@@ -228,7 +254,8 @@ int store_mcpconn_update(berth_store *store, const char *bot_id, const char *id,
 	if (fetch_one(store, &S_UPDATE, values, out, "update mcp connection", err) == 0)
 		return 0;
 	if (err && err->kind == BERTH_E_ALREADY_EXISTS)
-		return berth_err_set(err, BERTH_E_ALREADY_EXISTS, "an mcp connection named %s exists", in->name);
+		return berth_err_set(err, BERTH_E_ALREADY_EXISTS,
+				     "an mcp connection named %s exists", in->name);
 	return -1;
 }
 
@@ -245,8 +272,8 @@ int store_mcpconn_delete(berth_store *store, const char *bot_id, const char *id,
 	return 0;
 }
 
-int store_mcpconn_delete_many(berth_store *store, const char *bot_id, const char *ids_json, long *deleted,
-			      berth_err *err)
+int store_mcpconn_delete_many(berth_store *store, const char *bot_id, const char *ids_json,
+			      long *deleted, berth_err *err)
 {
 	const char *values[2] = { bot_id, ids_json };
 	long rows = 0;
@@ -262,8 +289,9 @@ int store_mcpconn_delete_many(berth_store *store, const char *bot_id, const char
 	return 0;
 }
 
-int store_mcpconn_import(berth_store *store, const char *bot_id, const char *entries_json, size_t n_entries,
-			 int max_per_bot, struct store_mcpconn_list *out, berth_err *err)
+int store_mcpconn_import(berth_store *store, const char *bot_id, const char *entries_json,
+			 size_t n_entries, int max_per_bot, struct store_mcpconn_list *out,
+			 berth_err *err)
 {
 	char limit[16];
 	const char *values[3] = { bot_id, entries_json, limit };
@@ -283,8 +311,8 @@ int store_mcpconn_import(berth_store *store, const char *bot_id, const char *ent
 		return berth_err_prefix(err, "import mcp connections");
 	}
 	if (PQntuples(res) == 0 && n_entries > 0)
-		rc = berth_err_set(err, BERTH_E_TOO_LARGE, "the bot would have more than %d mcp connections",
-				   max_per_bot);
+		rc = berth_err_set(err, BERTH_E_TOO_LARGE,
+				   "the bot would have more than %d mcp connections", max_per_bot);
 	else if ((rc = fill_list(res, out, err)) != 0)
 		berth_err_prefix(err, "import mcp connections");
 	PQclear(res);

@@ -16,22 +16,39 @@ extern const size_t store_embedded_migration_count;
 
 /* Two-int advisory key of the migration lock: class "BRTH" + 1, apart from node locks. */
 static const struct store_stmt S_LOCK = {
-	STMT_MIGRATIONS_LOCK, "migrations_lock", "SELECT pg_advisory_xact_lock(1112691785, 0)", 0, false,
+	STMT_MIGRATIONS_LOCK,
+	"migrations_lock",
+	"SELECT pg_advisory_xact_lock(1112691785, 0)",
+	0,
+	false,
 };
 static const struct store_stmt S_APPLIED = {
-	STMT_MIGRATION_APPLIED, "migration_applied",
-	"SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1::integer)", 1, false,
+	STMT_MIGRATION_APPLIED,
+	"migration_applied",
+	"SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1::integer)",
+	1,
+	false,
 };
 static const struct store_stmt S_RECORD = {
-	STMT_MIGRATION_RECORD, "migration_record",
-	"INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)", 2, false,
+	STMT_MIGRATION_RECORD,
+	"migration_record",
+	"INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)",
+	2,
+	false,
 };
 static const struct store_stmt S_TABLE_EXISTS = {
-	STMT_SCHEMA_TABLE_EXISTS, "schema_table_exists", "SELECT to_regclass('schema_migrations') IS NOT NULL", 0,
+	STMT_SCHEMA_TABLE_EXISTS,
+	"schema_table_exists",
+	"SELECT to_regclass('schema_migrations') IS NOT NULL",
+	0,
 	true,
 };
 static const struct store_stmt S_VERSION = {
-	STMT_SCHEMA_VERSION, "schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, true,
+	STMT_SCHEMA_VERSION,
+	"schema_version",
+	"SELECT coalesce(max(version), 0) FROM schema_migrations",
+	0,
+	true,
 };
 
 static const char CREATE_TABLE[] =
@@ -63,7 +80,8 @@ int store_migration_version(const char *file_name)
 	if (len <= 4 || strcmp(p + len - 4, ".sql") != 0)
 		return -1;
 	for (size_t i = 0; i < len - 4; i++)
-		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_' || p[i] == '-'))
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_' ||
+		      p[i] == '-'))
 			return -1;
 	return version > 0 ? (int)version : -1;
 }
@@ -79,7 +97,8 @@ static int simple(berth_store *store, const char *sql, berth_err *err)
 }
 
 /* One migration in one transaction; *applied_now tells whether it ran (else it was recorded). */
-static int apply_one(berth_store *store, const struct store_migration *m, bool *applied_now, berth_err *err)
+static int apply_one(berth_store *store, const struct store_migration *m, bool *applied_now,
+		     berth_err *err)
 {
 	char version[16];
 	const char *values[2] = { version, m->name };
@@ -90,14 +109,16 @@ static int apply_one(berth_store *store, const struct store_migration *m, bool *
 	snprintf(version, sizeof version, "%d", m->version);
 	if (simple(store, "BEGIN", err) != 0)
 		return -1;
-	if (store_run(store, &S_LOCK, NULL, NULL, "lock", err) != 0 || simple(store, CREATE_TABLE, err) != 0)
+	if (store_run(store, &S_LOCK, NULL, NULL, "lock", err) != 0 ||
+	    simple(store, CREATE_TABLE, err) != 0)
 		goto fail;
 	if (!(res = store_exec(store, &S_APPLIED, values, err)))
 		goto fail;
 	done = store_bool(res, 0, 0);
 	PQclear(res);
 	if (!done) {
-		if (simple(store, m->sql, err) != 0 || store_run(store, &S_RECORD, values, NULL, "record", err) != 0)
+		if (simple(store, m->sql, err) != 0 ||
+		    store_run(store, &S_RECORD, values, NULL, "record", err) != 0)
 			goto fail;
 	}
 	if (simple(store, "COMMIT", err) != 0)
@@ -135,15 +156,17 @@ int store_migrate(berth_store *store, int *applied, berth_err *err)
 	return 0;
 }
 
-int store_schema_version(berth_store *store, int *applied_version, int *latest_version, berth_err *err)
+int store_schema_version(berth_store *store, int *applied_version, int *latest_version,
+			 berth_err *err)
 {
 	PGresult *res;
 	bool exists;
 
 	*applied_version = 0;
-	*latest_version = store_embedded_migration_count > 0
-				  ? store_embedded_migrations[store_embedded_migration_count - 1].version
-				  : 0;
+	*latest_version =
+		store_embedded_migration_count > 0
+			? store_embedded_migrations[store_embedded_migration_count - 1].version
+			: 0;
 	if (!(res = store_exec(store, &S_TABLE_EXISTS, NULL, err)))
 		return berth_err_prefix(err, "schema version");
 	exists = store_bool(res, 0, 0);

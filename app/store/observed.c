@@ -10,18 +10,21 @@
 #define XSTR(x) STR(x)
 
 /* Against the database's clock, as the heartbeat and observed_at were written. */
-#define TRUSTED \
-	"coalesce(n.reconciler_alive_until > clock_timestamp() " \
-	"AND c.observed_at > clock_timestamp() - n.reconciler_relist_ms * " XSTR(STORE_OBSERVED_FRESH_PERIODS) \
-	" * interval '1 millisecond' " \
-	"AND ((c.status = 'running' AND c.task_status = 'running') " \
-	"OR (c.status IN ('stopped', 'backoff') AND c.task_status IN ('stopped', 'absent'))), false)"
+#define TRUSTED                                                                                            \
+	"coalesce(n.reconciler_alive_until > clock_timestamp() "                                           \
+	"AND c.observed_at > clock_timestamp() - n.reconciler_relist_ms * " XSTR(                          \
+		STORE_OBSERVED_FRESH_PERIODS) " * interval '1 millisecond' "                               \
+					      "AND ((c.status = 'running' AND c.task_status = 'running') " \
+					      "OR (c.status IN ('stopped', 'backoff') AND c.task_status IN ('stopped', 'absent'))), false)"
 
 static const struct store_stmt S_OBSERVE = {
-	STMT_CONTAINER_OBSERVE, "container_observe",
-	"SELECT " STORE_CONTAINER_COLUMNS ", " STORE_RECONCILE_COLUMNS ", " TRUSTED ", coalesce(c.task_status, '') "
+	STMT_CONTAINER_OBSERVE,
+	"container_observe",
+	"SELECT " STORE_CONTAINER_COLUMNS ", " STORE_RECONCILE_COLUMNS ", " TRUSTED
+	", coalesce(c.task_status, '') "
 	"FROM containers c LEFT JOIN nodes n ON n.name = c.node WHERE c.bot_id = $1::uuid",
-	1, true,
+	1,
+	true,
 };
 
 static int fill(const PGresult *res, int row, void *item, berth_err *err)
@@ -36,11 +39,13 @@ static int fill(const PGresult *res, int row, void *item, berth_err *err)
 	return store_copy(o->task_status, sizeof o->task_status, res, row, col + 1, err);
 }
 
-int store_container_observe(berth_store *store, const char *bot_id, struct store_observed *out, berth_err *err)
+int store_container_observe(berth_store *store, const char *bot_id, struct store_observed *out,
+			    berth_err *err)
 {
 	const char *values[1] = { bot_id };
 
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "observe container");
-	return store_fetch_one(store, &S_OBSERVE, values, out, fill, "observe container", "container", err);
+	return store_fetch_one(store, &S_OBSERVE, values, out, fill, "observe container",
+			       "container", err);
 }

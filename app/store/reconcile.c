@@ -9,22 +9,32 @@
 #include "berth/store_reconcile.h"
 
 static const struct store_stmt S_GET = {
-	STMT_RECONCILE_GET, "reconcile_get",
-	"SELECT " STORE_RECONCILE_COLUMNS " FROM containers c WHERE c.bot_id = $1::uuid", 1, true,
+	STMT_RECONCILE_GET,
+	"reconcile_get",
+	"SELECT " STORE_RECONCILE_COLUMNS " FROM containers c WHERE c.bot_id = $1::uuid",
+	1,
+	true,
 };
 static const struct store_stmt S_LIST = {
-	STMT_RECONCILE_LIST, "reconcile_list",
-	"SELECT " STORE_RECONCILE_COLUMNS " FROM containers c WHERE c.node = $1 ORDER BY c.bot_id", 1, true,
+	STMT_RECONCILE_LIST,
+	"reconcile_list",
+	"SELECT " STORE_RECONCILE_COLUMNS " FROM containers c WHERE c.node = $1 ORDER BY c.bot_id",
+	1,
+	true,
 };
 static const struct store_stmt S_SET_POLICY = {
-	STMT_RECONCILE_SET_POLICY, "reconcile_set_policy",
-	"UPDATE containers SET restart_policy = $2, updated_at = now() WHERE bot_id = $1::uuid", 2, false,
+	STMT_RECONCILE_SET_POLICY,
+	"reconcile_set_policy",
+	"UPDATE containers SET restart_policy = $2, updated_at = now() WHERE bot_id = $1::uuid",
+	2,
+	false,
 };
 /* The last exit was an OOM kill when containerd reported one since the task started. */
 #define OOM_SINCE_START "coalesce(last_oom_at >= coalesce(last_started_at, '-infinity'), false)"
 /* $2 exit code ('' unknown), $3 record the exit, $4 delay in ms, $5 the task as observed ('' unknown). */
 static const struct store_stmt S_MARK_BACKOFF = {
-	STMT_RECONCILE_MARK_BACKOFF, "reconcile_mark_backoff",
+	STMT_RECONCILE_MARK_BACKOFF,
+	"reconcile_mark_backoff",
 	"UPDATE containers SET status = 'backoff', ip_address = NULL, "
 	"last_exit_code = CASE WHEN $3::boolean THEN nullif($2, '')::integer ELSE last_exit_code END, "
 	"last_exit_at = CASE WHEN $3::boolean THEN now() ELSE last_exit_at END, "
@@ -32,43 +42,62 @@ static const struct store_stmt S_MARK_BACKOFF = {
 	"next_attempt_at = clock_timestamp() + $4::bigint * interval '1 millisecond', "
 	"task_status = CASE WHEN $3::boolean THEN nullif($5, '') ELSE NULL END, "
 	"observed_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
-	5, false,
+	5,
+	false,
 };
 static const struct store_stmt S_MARK_EXITED = {
-	STMT_RECONCILE_MARK_EXITED, "reconcile_mark_exited",
+	STMT_RECONCILE_MARK_EXITED,
+	"reconcile_mark_exited",
 	"UPDATE containers SET status = 'stopped', ip_address = NULL, last_exit_code = nullif($2, '')::integer, "
-	"last_exit_at = now(), oom_killed = " OOM_SINCE_START ", next_attempt_at = NULL, last_stopped_at = now(), "
+	"last_exit_at = now(), oom_killed = " OOM_SINCE_START
+	", next_attempt_at = NULL, last_stopped_at = now(), "
 	"task_status = nullif($3, ''), observed_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
-	3, false,
+	3,
+	false,
 };
 static const struct store_stmt S_MARK_OOM = {
-	STMT_RECONCILE_MARK_OOM, "reconcile_mark_oom",
-	"UPDATE containers SET last_oom_at = now(), updated_at = now() WHERE bot_id = $1::uuid", 1, false,
+	STMT_RECONCILE_MARK_OOM,
+	"reconcile_mark_oom",
+	"UPDATE containers SET last_oom_at = now(), updated_at = now() WHERE bot_id = $1::uuid",
+	1,
+	false,
 };
 static const struct store_stmt S_COUNT_ATTEMPT = {
-	STMT_RECONCILE_COUNT_ATTEMPT, "reconcile_count_attempt",
+	STMT_RECONCILE_COUNT_ATTEMPT,
+	"reconcile_count_attempt",
 	"UPDATE containers SET restart_count = restart_count + 1, backoff_restarts = backoff_restarts + 1, "
 	"next_attempt_at = NULL, updated_at = now() WHERE bot_id = $1::uuid",
-	1, false,
+	1,
+	false,
 };
 static const struct store_stmt S_RESET_BACKOFF = {
-	STMT_RECONCILE_RESET_BACKOFF, "reconcile_reset_backoff",
-	"UPDATE containers SET backoff_restarts = 0, updated_at = now() WHERE bot_id = $1::uuid", 1, false,
+	STMT_RECONCILE_RESET_BACKOFF,
+	"reconcile_reset_backoff",
+	"UPDATE containers SET backoff_restarts = 0, updated_at = now() WHERE bot_id = $1::uuid",
+	1,
+	false,
 };
 static const struct store_stmt S_OBSERVED = {
-	STMT_RECONCILE_OBSERVED, "reconcile_observed",
-	"UPDATE containers SET observed_at = now(), task_status = nullif($2, '') WHERE bot_id = $1::uuid", 2, false,
+	STMT_RECONCILE_OBSERVED,
+	"reconcile_observed",
+	"UPDATE containers SET observed_at = now(), task_status = nullif($2, '') WHERE bot_id = $1::uuid",
+	2,
+	false,
 };
 
 /* pg_locks shows a two-int advisory key as classid = key 1, objid = key 2 (as an unsigned oid). */
 static const struct store_stmt S_NODE_HELD = {
-	STMT_RECONCILE_NODE_HELD, "reconcile_node_held",
+	STMT_RECONCILE_NODE_HELD,
+	"reconcile_node_held",
 	"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
-	"AND classid = " NODE_LOCK_CLASS "::bigint::oid AND objid = (hashtext($1)::bigint & 4294967295)::oid)",
-	1, true,
+	"AND classid = " NODE_LOCK_CLASS
+	"::bigint::oid AND objid = (hashtext($1)::bigint & 4294967295)::oid)",
+	1,
+	true,
 };
 
-int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_reconcile_row *r, berth_err *err)
+int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_reconcile_row *r,
+			 berth_err *err)
 {
 	char exit_code[16];
 	struct {
@@ -90,7 +119,8 @@ int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_re
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (store_copy(fields[i].dst, fields[i].size, res, row, col0 + fields[i].col, err) != 0)
+		if (store_copy(fields[i].dst, fields[i].size, res, row, col0 + fields[i].col,
+			       err) != 0)
 			return -1;
 	r->restart_count = atoi(PQgetvalue(res, row, col0 + 7));
 	r->backoff_restarts = atoi(PQgetvalue(res, row, col0 + 8));
@@ -105,18 +135,24 @@ int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_re
 /* The heartbeat holds only while some session holds the node lock (the one that writes it, or a
  * standby that took over): a reconciler whose lock is gone cannot vouch for the rows. */
 static const struct store_stmt S_HEARTBEAT = {
-	STMT_RECONCILE_HEARTBEAT, "reconcile_heartbeat",
+	STMT_RECONCILE_HEARTBEAT,
+	"reconcile_heartbeat",
 	"INSERT INTO nodes (name, reconciler_alive_until, reconciler_relist_ms) "
 	"SELECT $1, clock_timestamp() + $2::integer * interval '1 millisecond', $3::integer "
 	"WHERE EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
-	"AND classid = " NODE_LOCK_CLASS "::bigint::oid AND objid = (hashtext($1)::bigint & 4294967295)::oid) "
+	"AND classid = " NODE_LOCK_CLASS
+	"::bigint::oid AND objid = (hashtext($1)::bigint & 4294967295)::oid) "
 	"ON CONFLICT (name) DO UPDATE SET reconciler_alive_until = EXCLUDED.reconciler_alive_until, "
 	"reconciler_relist_ms = EXCLUDED.reconciler_relist_ms",
-	3, false,
+	3,
+	false,
 };
 static const struct store_stmt S_HEARTBEAT_CLEAR = {
-	STMT_RECONCILE_HEARTBEAT_CLEAR, "reconcile_heartbeat_clear",
-	"UPDATE nodes SET reconciler_alive_until = NULL WHERE name = $1", 1, false,
+	STMT_RECONCILE_HEARTBEAT_CLEAR,
+	"reconcile_heartbeat_clear",
+	"UPDATE nodes SET reconciler_alive_until = NULL WHERE name = $1",
+	1,
+	false,
 };
 
 static int fill_row(const PGresult *res, int row, void *item, berth_err *err)
@@ -124,16 +160,19 @@ static int fill_row(const PGresult *res, int row, void *item, berth_err *err)
 	return store_reconcile_fill(res, row, 0, item, err);
 }
 
-int store_reconcile_get(berth_store *store, const char *bot_id, struct store_reconcile_row *out, berth_err *err)
+int store_reconcile_get(berth_store *store, const char *bot_id, struct store_reconcile_row *out,
+			berth_err *err)
 {
 	const char *values[1] = { bot_id };
 
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "get container state");
-	return store_fetch_one(store, &S_GET, values, out, fill_row, "get container state", "container", err);
+	return store_fetch_one(store, &S_GET, values, out, fill_row, "get container state",
+			       "container", err);
 }
 
-int store_reconcile_list(berth_store *store, const char *node, struct store_reconcile_list *out, berth_err *err)
+int store_reconcile_list(berth_store *store, const char *node, struct store_reconcile_list *out,
+			 berth_err *err)
 {
 	const char *values[1] = { node };
 	void *items;
@@ -142,8 +181,8 @@ int store_reconcile_list(berth_store *store, const char *node, struct store_reco
 	out->count = 0;
 	if (store_check_text(node, "node", err) != 0)
 		return berth_err_prefix(err, "list container states");
-	if (store_fetch_list(store, &S_LIST, values, sizeof *out->items, fill_row, &items, &out->count,
-			     "list container states", err) != 0)
+	if (store_fetch_list(store, &S_LIST, values, sizeof *out->items, fill_row, &items,
+			     &out->count, "list container states", err) != 0)
 		return -1;
 	out->items = items;
 	return 0;
@@ -159,8 +198,8 @@ void store_reconcile_list_free(struct store_reconcile_list *list)
 }
 
 /* Runs an UPDATE of the bot's row: NOT_FOUND when there is none. */
-static int update(berth_store *store, const struct store_stmt *stmt, const char *const *values, const char *what,
-		  berth_err *err)
+static int update(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+		  const char *what, berth_err *err)
 {
 	long rows = 0;
 
@@ -169,11 +208,13 @@ static int update(berth_store *store, const struct store_stmt *stmt, const char 
 	if (store_run(store, stmt, values, &rows, what, err) != 0)
 		return -1;
 	if (rows == 0)
-		return berth_err_set(err, BERTH_E_NOT_FOUND, "%s: bot %s has no container", what, values[0]);
+		return berth_err_set(err, BERTH_E_NOT_FOUND, "%s: bot %s has no container", what,
+				     values[0]);
 	return 0;
 }
 
-int store_reconcile_set_policy(berth_store *store, const char *bot_id, const char *policy, berth_err *err)
+int store_reconcile_set_policy(berth_store *store, const char *bot_id, const char *policy,
+			       berth_err *err)
 {
 	const char *values[2] = { bot_id, policy };
 
@@ -196,19 +237,20 @@ static void exit_code_text(const struct store_exit *exit, char out[16])
 		out[0] = '\0';
 }
 
-int store_reconcile_mark_backoff(berth_store *store, const char *bot_id, const struct store_exit *exit,
-				 long long delay_ms, berth_err *err)
+int store_reconcile_mark_backoff(berth_store *store, const char *bot_id,
+				 const struct store_exit *exit, long long delay_ms, berth_err *err)
 {
 	char code[16], delay[24];
-	const char *values[5] = { bot_id, code, exit ? "true" : "false", delay, task_text(exit ? exit->task_status : NULL) };
+	const char *values[5] = { bot_id, code, exit ? "true" : "false", delay,
+				  task_text(exit ? exit->task_status : NULL) };
 
 	exit_code_text(exit, code);
 	snprintf(delay, sizeof delay, "%lld", delay_ms > 0 ? delay_ms : 0);
 	return update(store, &S_MARK_BACKOFF, values, "mark container backoff", err);
 }
 
-int store_reconcile_mark_exited(berth_store *store, const char *bot_id, const struct store_exit *exit,
-				berth_err *err)
+int store_reconcile_mark_exited(berth_store *store, const char *bot_id,
+				const struct store_exit *exit, berth_err *err)
 {
 	char code[16];
 	const char *values[3] = { bot_id, code, task_text(exit ? exit->task_status : NULL) };
@@ -253,15 +295,16 @@ int store_reconcile_node_held(berth_store *store, const char *node, bool *held, 
 	return 0;
 }
 
-int store_reconcile_observed(berth_store *store, const char *bot_id, const char *task_status, berth_err *err)
+int store_reconcile_observed(berth_store *store, const char *bot_id, const char *task_status,
+			     berth_err *err)
 {
 	const char *values[2] = { bot_id, task_text(task_status) };
 
 	return update(store, &S_OBSERVED, values, "mark container observed", err);
 }
 
-int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms, bool *held,
-			      berth_err *err)
+int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms,
+			      bool *held, berth_err *err)
 {
 	char ttl[16], relist[16];
 	const char *values[3] = { node, ttl, relist };
@@ -284,5 +327,6 @@ int store_reconcile_heartbeat_clear(berth_store *store, const char *node, berth_
 
 	if (store_check_text(node, "node", err) != 0)
 		return berth_err_prefix(err, "clear reconciler heartbeat");
-	return store_run(store, &S_HEARTBEAT_CLEAR, values, NULL, "clear reconciler heartbeat", err);
+	return store_run(store, &S_HEARTBEAT_CLEAR, values, NULL, "clear reconciler heartbeat",
+			 err);
 }

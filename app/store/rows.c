@@ -19,7 +19,8 @@ int store_copy(char *dst, size_t size, const PGresult *res, int row, int col, be
 	value = PQgetvalue(res, row, col);
 	len = (size_t)PQgetlength(res, row, col);
 	if (len >= size)
-		return berth_err_set(err, BERTH_E_INTERNAL, "column %s: %zu bytes do not fit in %zu", PQfname(res, col),
+		return berth_err_set(err, BERTH_E_INTERNAL,
+				     "column %s: %zu bytes do not fit in %zu", PQfname(res, col),
 				     len, size - 1);
 	memcpy(dst, value, len);
 	dst[len] = '\0';
@@ -45,8 +46,9 @@ int store_check_text(const char *s, const char *what, berth_err *err)
 	return 0;
 }
 
-int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const char *const *values, void *item,
-		    store_row_fn fill, const char *what, const char *missing, berth_err *err)
+int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+		    void *item, store_row_fn fill, const char *what, const char *missing,
+		    berth_err *err)
 {
 	PGresult *res = store_exec(store, stmt, values, err);
 	int rc;
@@ -62,7 +64,8 @@ int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const cha
 }
 
 int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const char *const *values,
-		     size_t item_size, store_row_fn fill, void **items, size_t *count, const char *what, berth_err *err)
+		     size_t item_size, store_row_fn fill, void **items, size_t *count,
+		     const char *what, berth_err *err)
 {
 	PGresult *res = store_exec(store, stmt, values, err);
 	unsigned char *array = NULL;
@@ -90,8 +93,8 @@ int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const ch
 	return 0;
 }
 
-int store_run(berth_store *store, const struct store_stmt *stmt, const char *const *values, long *rows,
-	      const char *what, berth_err *err)
+int store_run(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+	      long *rows, const char *what, berth_err *err)
 {
 	PGresult *res = store_exec(store, stmt, values, err);
 

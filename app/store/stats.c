@@ -8,13 +8,16 @@
 #include "berth/store_stats.h"
 
 static const struct store_stmt S_BOT_STATUS = {
-	STMT_BOT_STATUS_COUNTS, "bot_status_counts",
+	STMT_BOT_STATUS_COUNTS,
+	"bot_status_counts",
 	"SELECT coalesce(c.status, 'none'), count(*)::text FROM bots b "
 	"LEFT JOIN containers c ON c.bot_id = b.id GROUP BY 1 ORDER BY 1",
-	0, true,
+	0,
+	true,
 };
 
-int store_bot_status_counts(berth_store *store, struct store_status_count out[STORE_STATUS_COUNT_MAX], size_t *n,
+int store_bot_status_counts(berth_store *store,
+			    struct store_status_count out[STORE_STATUS_COUNT_MAX], size_t *n,
 			    berth_err *err)
 {
 	PGresult *res;

@@ -6,55 +6,75 @@
 
 #include "berth/store_stdio.h"
 
-#define STDIO_COLUMNS \
-	"id::text, bot_id::text, name, command, cwd, state, closed_reason, " STORE_TIME("created_at") ", " \
-	STORE_TIME("last_used_at") ", " STORE_TIME("closed_at") ", " \
-	"created_at < now() - interval '" STORE_STDIO_SETTLE "'"
+#define STDIO_COLUMNS                                                                                                  \
+	"id::text, bot_id::text, name, command, cwd, state, closed_reason, " STORE_TIME("created_at") ", " STORE_TIME( \
+		"last_used_at") ", " STORE_TIME("closed_at") ", "                                                      \
+							     "created_at < now() - interval '" STORE_STDIO_SETTLE      \
+							     "'"
 
 static const struct store_stmt S_INSERT = {
-	STMT_STDIO_INSERT, "stdio_insert",
+	STMT_STDIO_INSERT,
+	"stdio_insert",
 	"INSERT INTO mcp_stdio_sessions (id, bot_id, name, command, args, cwd) "
 	"VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, $6)",
-	6, false,
+	6,
+	false,
 };
 static const struct store_stmt S_PRUNE = {
-	STMT_STDIO_PRUNE, "stdio_prune",
+	STMT_STDIO_PRUNE,
+	"stdio_prune",
 	"DELETE FROM mcp_stdio_sessions WHERE bot_id = $1::uuid AND state = 'closed' "
 	"AND closed_at < now() - interval '" STORE_STDIO_KEEP_CLOSED "'",
-	1, false,
+	1,
+	false,
 };
 static const struct store_stmt S_GET = {
-	STMT_STDIO_GET, "stdio_get",
-	"SELECT " STDIO_COLUMNS " FROM mcp_stdio_sessions WHERE bot_id = $1::uuid AND id = $2::uuid",
-	2, true,
+	STMT_STDIO_GET,
+	"stdio_get",
+	"SELECT " STDIO_COLUMNS
+	" FROM mcp_stdio_sessions WHERE bot_id = $1::uuid AND id = $2::uuid",
+	2,
+	true,
 };
 static const struct store_stmt S_LIST = {
-	STMT_STDIO_LIST, "stdio_list",
-	"SELECT " STDIO_COLUMNS " FROM mcp_stdio_sessions WHERE bot_id = $1::uuid AND (state = 'active' "
+	STMT_STDIO_LIST,
+	"stdio_list",
+	"SELECT " STDIO_COLUMNS
+	" FROM mcp_stdio_sessions WHERE bot_id = $1::uuid AND (state = 'active' "
 	"OR closed_at >= now() - interval '" STORE_STDIO_KEEP_CLOSED "') ORDER BY created_at, id",
-	1, true,
+	1,
+	true,
 };
 static const struct store_stmt S_TOUCH = {
-	STMT_STDIO_TOUCH, "stdio_touch",
+	STMT_STDIO_TOUCH,
+	"stdio_touch",
 	"UPDATE mcp_stdio_sessions SET last_used_at = now() WHERE bot_id = $1::uuid AND id = $2::uuid",
-	2, false,
+	2,
+	false,
 };
 static const struct store_stmt S_CLOSE = {
-	STMT_STDIO_CLOSE, "stdio_close",
+	STMT_STDIO_CLOSE,
+	"stdio_close",
 	"UPDATE mcp_stdio_sessions SET state = 'closed', closed_reason = left($3, 1000), closed_at = now() "
 	"WHERE bot_id = $1::uuid AND id = $2::uuid AND state = 'active'",
-	3, false,
+	3,
+	false,
 };
 static const struct store_stmt S_DELETE = {
-	STMT_STDIO_DELETE, "stdio_delete", "DELETE FROM mcp_stdio_sessions WHERE bot_id = $1::uuid AND id = $2::uuid",
-	2, false,
+	STMT_STDIO_DELETE,
+	"stdio_delete",
+	"DELETE FROM mcp_stdio_sessions WHERE bot_id = $1::uuid AND id = $2::uuid",
+	2,
+	false,
 };
 
 static const struct store_stmt S_CONNECTIONS = {
-	STMT_STDIO_CONNECTIONS, "stdio_connections",
+	STMT_STDIO_CONNECTIONS,
+	"stdio_connections",
 	"SELECT id::text, name, config::text FROM mcp_connections WHERE bot_id = $1::uuid AND type = 'stdio' "
 	"AND is_active AND octet_length(name) < 256 AND octet_length(config::text) < 8192 ORDER BY name, id",
-	1, true,
+	1,
+	true,
 };
 
 static int fill_session(const PGresult *res, int row, void *item, berth_err *err)
@@ -78,46 +98,54 @@ static int fill_session(const PGresult *res, int row, void *item, berth_err *err
 
 static int check_ids(const char *bot_id, const char *id, const char *what, berth_err *err)
 {
-	if (store_check_uuid(bot_id, "bot id", err) != 0 || store_check_uuid(id, "connection id", err) != 0)
+	if (store_check_uuid(bot_id, "bot id", err) != 0 ||
+	    store_check_uuid(id, "connection id", err) != 0)
 		return berth_err_prefix(err, "%s", what);
 	return 0;
 }
 
-int store_stdio_insert(berth_store *store, const char *id, const char *bot_id, const char *name, const char *command,
-		       const char *args_json, const char *cwd, berth_err *err)
+int store_stdio_insert(berth_store *store, const char *id, const char *bot_id, const char *name,
+		       const char *command, const char *args_json, const char *cwd, berth_err *err)
 {
-	const char *values[6] = { id, bot_id, name ? name : "", command, args_json ? args_json : "[]", cwd ? cwd : "" };
+	const char *values[6] = {
+		id, bot_id, name ? name : "", command, args_json ? args_json : "[]", cwd ? cwd : ""
+	};
 	const char *prune[1] = { bot_id };
 
 	if (check_ids(bot_id, id, "insert stdio session", err) != 0)
 		return -1;
 	if (store_check_text(command, "command", err) != 0)
 		return berth_err_prefix(err, "insert stdio session");
-	if (strlen(values[2]) >= STORE_STDIO_NAME_SIZE || strlen(command) >= STORE_STDIO_COMMAND_SIZE ||
-	    strlen(values[5]) >= STORE_PATH_SIZE)
-		return berth_err_set(err, BERTH_E_INVALID, "name, command or cwd is too long (at most %d, %d, %d bytes)",
-				     STORE_STDIO_NAME_SIZE - 1, STORE_STDIO_COMMAND_SIZE - 1, STORE_PATH_SIZE - 1);
+	if (strlen(values[2]) >= STORE_STDIO_NAME_SIZE ||
+	    strlen(command) >= STORE_STDIO_COMMAND_SIZE || strlen(values[5]) >= STORE_PATH_SIZE)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "name, command or cwd is too long (at most %d, %d, %d bytes)",
+				     STORE_STDIO_NAME_SIZE - 1, STORE_STDIO_COMMAND_SIZE - 1,
+				     STORE_PATH_SIZE - 1);
 	if (store_run(store, &S_PRUNE, prune, NULL, "prune stdio sessions", err) != 0)
 		return -1;
 	if (store_run(store, &S_INSERT, values, NULL, "insert stdio session", err) != 0) {
 		if (err && err->kind == BERTH_E_NOT_FOUND) /* foreign key: the bot */
-			return berth_err_set(err, BERTH_E_NOT_FOUND, "insert stdio session: bot %s not found", bot_id);
+			return berth_err_set(err, BERTH_E_NOT_FOUND,
+					     "insert stdio session: bot %s not found", bot_id);
 		return -1;
 	}
 	return 0;
 }
 
-int store_stdio_get(berth_store *store, const char *bot_id, const char *id, struct store_stdio_session *out,
-		    berth_err *err)
+int store_stdio_get(berth_store *store, const char *bot_id, const char *id,
+		    struct store_stdio_session *out, berth_err *err)
 {
 	const char *values[2] = { bot_id, id };
 
 	if (check_ids(bot_id, id, "get stdio session", err) != 0)
 		return -1;
-	return store_fetch_one(store, &S_GET, values, out, fill_session, "get stdio session", "stdio session", err);
+	return store_fetch_one(store, &S_GET, values, out, fill_session, "get stdio session",
+			       "stdio session", err);
 }
 
-int store_stdio_list(berth_store *store, const char *bot_id, struct store_stdio_list *out, berth_err *err)
+int store_stdio_list(berth_store *store, const char *bot_id, struct store_stdio_list *out,
+		     berth_err *err)
 {
 	const char *values[1] = { bot_id };
 	void *items;
@@ -126,8 +154,8 @@ int store_stdio_list(berth_store *store, const char *bot_id, struct store_stdio_
 	out->count = 0;
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "list stdio sessions");
-	if (store_fetch_list(store, &S_LIST, values, sizeof *out->items, fill_session, &items, &out->count,
-			     "list stdio sessions", err) != 0)
+	if (store_fetch_list(store, &S_LIST, values, sizeof *out->items, fill_session, &items,
+			     &out->count, "list stdio sessions", err) != 0)
 		return -1;
 	out->items = items;
 	return 0;
@@ -151,7 +179,8 @@ int store_stdio_touch(berth_store *store, const char *bot_id, const char *id, be
 	return store_run(store, &S_TOUCH, values, NULL, "touch stdio session", err);
 }
 
-int store_stdio_close(berth_store *store, const char *bot_id, const char *id, const char *reason, berth_err *err)
+int store_stdio_close(berth_store *store, const char *bot_id, const char *id, const char *reason,
+		      berth_err *err)
 {
 	const char *values[3] = { bot_id, id, reason ? reason : "" };
 
@@ -180,8 +209,8 @@ static int fill_connection(const PGresult *res, int row, void *item, berth_err *
 	return 0;
 }
 
-int store_stdio_connections(berth_store *store, const char *bot_id, struct store_stdio_connection_list *out,
-			    berth_err *err)
+int store_stdio_connections(berth_store *store, const char *bot_id,
+			    struct store_stdio_connection_list *out, berth_err *err)
 {
 	const char *values[1] = { bot_id };
 	void *items;
@@ -190,8 +219,8 @@ int store_stdio_connections(berth_store *store, const char *bot_id, struct store
 	out->count = 0;
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "list stdio connections");
-	if (store_fetch_list(store, &S_CONNECTIONS, values, sizeof *out->items, fill_connection, &items, &out->count,
-			     "list stdio connections", err) != 0)
+	if (store_fetch_list(store, &S_CONNECTIONS, values, sizeof *out->items, fill_connection,
+			     &items, &out->count, "list stdio connections", err) != 0)
 		return -1;
 	out->items = items;
 	return 0;

@@ -101,7 +101,7 @@ enum store_stmt_id {
 
 struct store_stmt {
 	enum store_stmt_id id;
-	const char *name;  /* server-side statement name */
+	const char *name; /* server-side statement name */
 	const char *sql;
 	int nparams;
 	/* A read (or a try-lock, whose result died with the lost session): may run once more on a
@@ -145,7 +145,8 @@ int store_check_lock_lost(const berth_store *store, berth_err *err);
  * of status PGRES_TUPLES_OK or PGRES_COMMAND_OK that the caller PQclear()s, or NULL with err set
  * (kind from the SQLSTATE; UNAVAILABLE with the connection dropped when it was lost). values may
  * hold NULL for SQL NULL. */
-PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values, berth_err *err);
+PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+		     berth_err *err);
 
 /* Runs a simple-protocol statement with no parameters (migrations, transaction control: text from
  * the program, never from input). Same result rules as store_exec. */
@@ -163,15 +164,17 @@ typedef int (*store_row_fn)(const PGresult *res, int row, void *item, berth_err 
 
 /* Runs stmt and fills *item from its first row: NOT_FOUND "<what>: <missing> not found" if none.
  * Errors are prefixed with what. */
-int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const char *const *values, void *item,
-		    store_row_fn fill, const char *what, const char *missing, berth_err *err);
+int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+		    void *item, store_row_fn fill, const char *what, const char *missing,
+		    berth_err *err);
 /* Runs stmt and fills a new calloc'ed array of item_size items, one per row (*items NULL when
  * none). On failure nothing is left to free. */
 int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const char *const *values,
-		     size_t item_size, store_row_fn fill, void **items, size_t *count, const char *what, berth_err *err);
+		     size_t item_size, store_row_fn fill, void **items, size_t *count,
+		     const char *what, berth_err *err);
 /* Runs a statement whose result is not needed; *rows (may be NULL) = rows affected. */
-int store_run(berth_store *store, const struct store_stmt *stmt, const char *const *values, long *rows,
-	      const char *what, berth_err *err);
+int store_run(berth_store *store, const struct store_stmt *stmt, const char *const *values,
+	      long *rows, const char *what, berth_err *err);
 
 /* INVALID unless s is a canonical UUID; what names the argument in the message. */
 int store_check_uuid(const char *s, const char *what, berth_err *err);
@@ -184,28 +187,29 @@ int store_check_text(const char *s, const char *what, berth_err *err);
 #define STORE_RECONCILE_NCOLS 16
 struct store_container;
 struct store_reconcile_row;
-int store_container_fill(const PGresult *res, int row, int col0, struct store_container *out, berth_err *err);
-int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_reconcile_row *out, berth_err *err);
+int store_container_fill(const PGresult *res, int row, int col0, struct store_container *out,
+			 berth_err *err);
+int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_reconcile_row *out,
+			 berth_err *err);
 
 /* SQL that formats a timestamptz column as RFC 3339 UTC with microseconds, "" for NULL. */
-#define STORE_TIME(col) \
+#define STORE_TIME(col)                                                                            \
 	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
 
-#define STORE_CONTAINER_COLUMNS \
+#define STORE_CONTAINER_COLUMNS                                                                               \
 	"c.id::text, c.bot_id::text, c.container_id, c.container_name, c.image, c.snapshotter, c.namespace, " \
-	"c.node, c.status, c.desired_state, c.auto_start, coalesce(c.host_path, ''), c.container_path, " \
-	"coalesce(host(c.ip_address), ''), coalesce(c.last_error, ''), c.restart_count, " \
-	STORE_TIME("c.created_at") ", " STORE_TIME("c.updated_at") ", " STORE_TIME("c.last_started_at") ", " \
-	STORE_TIME("c.last_stopped_at")
+	"c.node, c.status, c.desired_state, c.auto_start, coalesce(c.host_path, ''), c.container_path, "      \
+	"coalesce(host(c.ip_address), ''), coalesce(c.last_error, ''), c.restart_count, " STORE_TIME(         \
+		"c.created_at") ", " STORE_TIME("c.updated_at") ", " STORE_TIME("c.last_started_at") ", " STORE_TIME("c.last_stopped_at")
 /* Durations are computed by the database, against its own clock, so that every reconciler and
  * worker agrees on "due" whatever their clocks say. */
-#define STORE_RECONCILE_COLUMNS \
-	"c.bot_id::text, c.container_id, c.status, c.desired_state, c.restart_policy, c.snapshotter, " \
-	"coalesce(host(c.ip_address), ''), c.restart_count, c.backoff_restarts, " \
-	"coalesce(c.last_exit_code::text, ''), c.oom_killed, " STORE_TIME("c.last_exit_at") ", " \
-	STORE_TIME("c.next_attempt_at") ", " \
-	"coalesce(floor(extract(epoch FROM c.next_attempt_at - clock_timestamp()) * 1000)::bigint, 0), " \
-	"coalesce(floor(extract(epoch FROM clock_timestamp() - c.last_started_at) * 1000)::bigint, -1), " \
-	STORE_TIME("c.observed_at")
+#define STORE_RECONCILE_COLUMNS                                                                                                                    \
+	"c.bot_id::text, c.container_id, c.status, c.desired_state, c.restart_policy, c.snapshotter, "                                             \
+	"coalesce(host(c.ip_address), ''), c.restart_count, c.backoff_restarts, "                                                                  \
+	"coalesce(c.last_exit_code::text, ''), c.oom_killed, " STORE_TIME("c.last_exit_at") ", " STORE_TIME(                                       \
+		"c.next_attempt_at") ", "                                                                                                          \
+				     "coalesce(floor(extract(epoch FROM c.next_attempt_at - clock_timestamp()) * 1000)::bigint, 0), "              \
+				     "coalesce(floor(extract(epoch FROM clock_timestamp() - c.last_started_at) * 1000)::bigint, -1), " STORE_TIME( \
+					     "c.observed_at")
 
 #endif

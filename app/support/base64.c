@@ -67,8 +67,8 @@ char *base64_decode(const char *text, size_t len, size_t *out_len)
 		if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -2 && d != -2) ||
 		    ((c == -2 || d == -2) && i + 4 != len))
 			goto bad;
-		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c < 0 ? 0 : c) << 6 |
-			     (uint32_t)(d < 0 ? 0 : d);
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 |
+			     (uint32_t)(c < 0 ? 0 : c) << 6 | (uint32_t)(d < 0 ? 0 : d);
 		out[o++] = (char)(v >> 16);
 		if (c >= 0)
 			out[o++] = (char)(v >> 8);

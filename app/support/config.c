@@ -26,7 +26,10 @@ struct key_spec {
 	const char *default_value;
 };
 
-#define K(sec, name, type, field, def) { sec, name, type, offsetof(struct berth_config, field), def }
+#define K(sec, name, type, field, def)                                                             \
+	{                                                                                          \
+		sec, name, type, offsetof(struct berth_config, field), def                         \
+	}
 
 static const struct key_spec keys[] = {
 	K("server", "fcgi_socket", KEY_STRING, fcgi_socket, "/run/berth/fcgi.sock"),
@@ -138,20 +141,23 @@ static int set_key(struct berth_config *cfg, const struct key_spec *k, const cha
 	}
 	case KEY_INT:
 		if (parse_number(value, 10, 0, INT_MAX, &n) < 0)
-			return berth_err_set(err, BERTH_E_INVALID, "[%s] %s: '%s' is not a whole number >= 0",
-					     k->section, k->name, value);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "[%s] %s: '%s' is not a whole number >= 0", k->section,
+					     k->name, value);
 		*(int *)base = (int)n;
 		return 0;
 	case KEY_LONG:
 		if (parse_number(value, 10, 0, LONG_MAX, &n) < 0)
-			return berth_err_set(err, BERTH_E_INVALID, "[%s] %s: '%s' is not a whole number >= 0",
-					     k->section, k->name, value);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "[%s] %s: '%s' is not a whole number >= 0", k->section,
+					     k->name, value);
 		*(long *)base = n;
 		return 0;
 	case KEY_OCTAL:
 		if (parse_number(value, 8, 0, 07777, &n) < 0)
-			return berth_err_set(err, BERTH_E_INVALID, "[%s] %s: '%s' is not an octal mode",
-					     k->section, k->name, value);
+			return berth_err_set(err, BERTH_E_INVALID,
+					     "[%s] %s: '%s' is not an octal mode", k->section,
+					     k->name, value);
 		*(int *)base = (int)n;
 		return 0;
 	}
@@ -233,13 +239,15 @@ static int normalise_peers(struct berth_config *cfg, berth_err *err)
 			len--;
 		if (len == 0 || len >= sizeof addr) {
 			free(out);
-			return berth_err_set(err, BERTH_E_INVALID,
-					     "[server] fcgi_allowed_peers: expected comma-separated IPv4 addresses");
+			return berth_err_set(
+				err, BERTH_E_INVALID,
+				"[server] fcgi_allowed_peers: expected comma-separated IPv4 addresses");
 		}
 		memcpy(addr, p, len);
 		addr[len] = '\0';
 		if (inet_pton(AF_INET, addr, &in) != 1) {
-			berth_err_set(err, BERTH_E_INVALID, "[server] fcgi_allowed_peers: '%s' is not an IPv4 address",
+			berth_err_set(err, BERTH_E_INVALID,
+				      "[server] fcgi_allowed_peers: '%s' is not an IPv4 address",
 				      addr);
 			free(out);
 			return -1;
@@ -259,26 +267,34 @@ static int normalise_peers(struct berth_config *cfg, berth_err *err)
  * the operator's own defaults. */
 static int validate_limits(const struct berth_config *cfg, berth_err *err)
 {
-	if (cfg->limit_cpu_period_us < CONFIG_CPU_PERIOD_MIN_US || cfg->limit_cpu_period_us > CONFIG_CPU_PERIOD_MAX_US)
-		return berth_err_set(err, BERTH_E_INVALID, "[limits] cpu_period_us must be %ld..%ld",
+	if (cfg->limit_cpu_period_us < CONFIG_CPU_PERIOD_MIN_US ||
+	    cfg->limit_cpu_period_us > CONFIG_CPU_PERIOD_MAX_US)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[limits] cpu_period_us must be %ld..%ld",
 				     CONFIG_CPU_PERIOD_MIN_US, CONFIG_CPU_PERIOD_MAX_US);
 	if (cfg->limit_cpu_quota_us != 0 && cfg->limit_cpu_quota_us < CONFIG_CPU_QUOTA_MIN_US)
-		return berth_err_set(err, BERTH_E_INVALID, "[limits] cpu_quota_us must be 0 (none) or >= %ld",
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[limits] cpu_quota_us must be 0 (none) or >= %ld",
 				     CONFIG_CPU_QUOTA_MIN_US);
 	if (cfg->limit_memory_bytes != 0 && cfg->limit_memory_bytes < CONFIG_MEMORY_MIN_BYTES)
-		return berth_err_set(err, BERTH_E_INVALID, "[limits] memory_bytes must be 0 (none) or >= %ld",
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[limits] memory_bytes must be 0 (none) or >= %ld",
 				     CONFIG_MEMORY_MIN_BYTES);
 	if (cfg->limit_pids != 0 && cfg->limit_pids < CONFIG_PIDS_MIN)
-		return berth_err_set(err, BERTH_E_INVALID, "[limits] pids must be 0 (none) or >= %ld", CONFIG_PIDS_MIN);
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[limits] pids must be 0 (none) or >= %ld", CONFIG_PIDS_MIN);
 	if (cfg->limit_allow_swap > 1)
 		return berth_err_set(err, BERTH_E_INVALID, "[limits] allow_swap must be 0 or 1");
 	if (cfg->limit_max_cpus > 4096)
 		return berth_err_set(err, BERTH_E_INVALID, "[limits] max_cpus must be 0..4096");
-	if (cfg->limit_max_memory_bytes != 0 && cfg->limit_max_memory_bytes < CONFIG_MEMORY_MIN_BYTES)
-		return berth_err_set(err, BERTH_E_INVALID, "[limits] max_memory_bytes must be 0 (the host's) or >= %ld",
+	if (cfg->limit_max_memory_bytes != 0 &&
+	    cfg->limit_max_memory_bytes < CONFIG_MEMORY_MIN_BYTES)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[limits] max_memory_bytes must be 0 (the host's) or >= %ld",
 				     CONFIG_MEMORY_MIN_BYTES);
 	if (cfg->limit_max_pids < CONFIG_PIDS_MIN)
-		return berth_err_set(err, BERTH_E_INVALID, "[limits] max_pids must be >= %ld", CONFIG_PIDS_MIN);
+		return berth_err_set(err, BERTH_E_INVALID, "[limits] max_pids must be >= %ld",
+				     CONFIG_PIDS_MIN);
 	return 0;
 }
 
@@ -286,37 +302,53 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 {
 	if (cfg->workers < 1 || cfg->workers > 512)
 		return berth_err_set(err, BERTH_E_INVALID, "[server] workers must be 1..512");
-	if (cfg->request_timeout_ms < 100 || cfg->request_timeout_ms > CONFIG_REQUEST_TIMEOUT_MAX_MS)
-		return berth_err_set(err, BERTH_E_INVALID, "[server] request_timeout_ms must be 100..%d",
+	if (cfg->request_timeout_ms < 100 ||
+	    cfg->request_timeout_ms > CONFIG_REQUEST_TIMEOUT_MAX_MS)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[server] request_timeout_ms must be 100..%d",
 				     CONFIG_REQUEST_TIMEOUT_MAX_MS);
 	if (cfg->max_body_bytes < 1 || cfg->max_body_bytes > CONFIG_MAX_BODY_BYTES_MAX)
 		return berth_err_set(err, BERTH_E_INVALID, "[server] max_body_bytes must be 1..%ld",
 				     CONFIG_MAX_BODY_BYTES_MAX);
 	if (cfg->data_root[0] != '/' || cfg->state_root[0] != '/')
-		return berth_err_set(err, BERTH_E_INVALID, "[bots] data_root and state_root must be absolute paths");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[bots] data_root and state_root must be absolute paths");
 	if (cfg->data_mount[0] != '/')
-		return berth_err_set(err, BERTH_E_INVALID, "[bots] data_mount must be an absolute path");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[bots] data_mount must be an absolute path");
 	if (cfg->agent_binary[0] != '/')
-		return berth_err_set(err, BERTH_E_INVALID, "[agent] binary must be an absolute path");
-	if (cfg->agent_call_timeout_ms < 100 || cfg->agent_call_timeout_ms > CONFIG_REQUEST_TIMEOUT_MAX_MS)
-		return berth_err_set(err, BERTH_E_INVALID, "[agent] call_timeout_ms must be 100..%d",
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[agent] binary must be an absolute path");
+	if (cfg->agent_call_timeout_ms < 100 ||
+	    cfg->agent_call_timeout_ms > CONFIG_REQUEST_TIMEOUT_MAX_MS)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[agent] call_timeout_ms must be 100..%d",
 				     CONFIG_REQUEST_TIMEOUT_MAX_MS);
-	if (cfg->agent_exec_timeout_max_s < 1 || cfg->agent_exec_timeout_max_s > CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000)
-		return berth_err_set(err, BERTH_E_INVALID, "[agent] exec_timeout_max_s must be 1..%d",
+	if (cfg->agent_exec_timeout_max_s < 1 ||
+	    cfg->agent_exec_timeout_max_s > CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[agent] exec_timeout_max_s must be 1..%d",
 				     CONFIG_REQUEST_TIMEOUT_MAX_MS / 1000);
 	if (cfg->agent_stdio_max_sessions < 1 || cfg->agent_stdio_max_sessions > 64)
-		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_max_sessions must be 1..64");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[agent] stdio_max_sessions must be 1..64");
 	if (cfg->agent_stdio_idle_timeout_s < 0 || cfg->agent_stdio_idle_timeout_s > 30 * 86400)
-		return berth_err_set(err, BERTH_E_INVALID, "[agent] stdio_idle_timeout_s must be 0..2592000");
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[agent] stdio_idle_timeout_s must be 0..2592000");
 	if (cfg->metrics_record > 1)
 		return berth_err_set(err, BERTH_E_INVALID, "[metrics] record must be 0 or 1");
 	if (cfg->ctd_namespace[0] == '\0')
-		return berth_err_set(err, BERTH_E_INVALID, "[containerd] namespace must not be empty");
-	if (cfg->reconcile_interval_s < 1 || cfg->reconcile_parallel < 1 || cfg->reconcile_parallel > 64)
-		return berth_err_set(err, BERTH_E_INVALID, "[reconcile] interval_s must be >= 1, parallel 1..64");
-	if (cfg->reconcile_backoff_initial_ms < 1 || cfg->reconcile_backoff_max_ms < cfg->reconcile_backoff_initial_ms)
 		return berth_err_set(err, BERTH_E_INVALID,
-				     "[reconcile] backoff_initial_ms must be >= 1 and backoff_max_ms >= it");
+				     "[containerd] namespace must not be empty");
+	if (cfg->reconcile_interval_s < 1 || cfg->reconcile_parallel < 1 ||
+	    cfg->reconcile_parallel > 64)
+		return berth_err_set(err, BERTH_E_INVALID,
+				     "[reconcile] interval_s must be >= 1, parallel 1..64");
+	if (cfg->reconcile_backoff_initial_ms < 1 ||
+	    cfg->reconcile_backoff_max_ms < cfg->reconcile_backoff_initial_ms)
+		return berth_err_set(
+			err, BERTH_E_INVALID,
+			"[reconcile] backoff_initial_ms must be >= 1 and backoff_max_ms >= it");
 	return validate_limits(cfg, err);
 }
 
@@ -338,7 +370,8 @@ int berth_config_load(const char *path, struct berth_config *cfg, berth_err *err
 	if (access(path, F_OK) == 0 || explicit_path) {
 		rc = ini_parse(path, on_ini_value, &st);
 		if (rc == -1) {
-			berth_err_set(err, BERTH_E_INVALID, "cannot open config file %s: %s", path, strerror(errno));
+			berth_err_set(err, BERTH_E_INVALID, "cannot open config file %s: %s", path,
+				      strerror(errno));
 			goto fail;
 		}
 		if (rc != 0 || st.failed) {
@@ -351,7 +384,8 @@ int berth_config_load(const char *path, struct berth_config *cfg, berth_err *err
 	for (size_t i = 0; i < sizeof env_overrides / sizeof env_overrides[0]; i++) {
 		const char *v = getenv(env_overrides[i].env);
 		if (v && *v) {
-			if (set_key(cfg, find_key(env_overrides[i].section, env_overrides[i].name), v, err) < 0) {
+			if (set_key(cfg, find_key(env_overrides[i].section, env_overrides[i].name),
+				    v, err) < 0) {
 				berth_err_prefix(err, "environment %s", env_overrides[i].env);
 				goto fail;
 			}

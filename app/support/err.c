@@ -126,7 +126,8 @@ static const struct {
 	const char *public_msg;
 } codes[BERTH_EC__COUNT] = {
 	[BERTH_EC_NONE] = { NULL, NULL },
-	[BERTH_EC_DEADLINE_EXCEEDED] = { "deadline_exceeded", "the operation did not finish before the request's deadline" },
+	[BERTH_EC_DEADLINE_EXCEEDED] = { "deadline_exceeded",
+					 "the operation did not finish before the request's deadline" },
 	[BERTH_EC_BUSY] = { "busy", "another operation on this bot is still running" },
 	[BERTH_EC_DATABASE] = { "database_unavailable", "the database is unavailable" },
 	[BERTH_EC_CONTAINERD] = { "containerd_error", "the container runtime failed" },
@@ -142,7 +143,8 @@ static const struct {
 	[BERTH_EC_UNKNOWN_IDENTITY] = { "unknown_identity", "no user is bound to this identity" },
 	[BERTH_EC_LOCK_LOST] = { "lock_lost", "the operation lost its lock and was abandoned" },
 	[BERTH_EC_INVALID_SNAPSHOTTER] = { "invalid_snapshotter", "invalid snapshotter name" },
-	[BERTH_EC_IMAGE_NOT_ALLOWED] = { "image_not_allowed", "bot containers run the configured bot image only" },
+	[BERTH_EC_IMAGE_NOT_ALLOWED] = { "image_not_allowed",
+					 "bot containers run the configured bot image only" },
 	[BERTH_EC_MCP_CLOSED] = { "mcp_connection_closed", "mcp connection closed" },
 	[BERTH_EC_MCP_LIMIT] = { "mcp_session_limit", "too many mcp stdio sessions for this bot" },
 	[BERTH_EC_INVALID_RESTART_POLICY] = { "invalid_restart_policy", "invalid restart policy" },
@@ -164,7 +166,8 @@ const char *berth_err_code_str(const berth_err *err)
 	if (!err)
 		return "internal";
 	name = berth_errcode_name(err->code);
-	return name ? name : berth_errkind_code(err->kind == BERTH_OK ? BERTH_E_INTERNAL : err->kind);
+	return name ? name
+		    : berth_errkind_code(err->kind == BERTH_OK ? BERTH_E_INTERNAL : err->kind);
 }
 
 static const char *kind_sentence(berth_errkind kind)

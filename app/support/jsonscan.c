@@ -56,7 +56,8 @@ static int scan_string(struct scan *s)
 			if (++s->p >= s->end)
 				return -1;
 			c = *s->p++;
-			if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't')
+			if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
+			    c == 'r' || c == 't')
 				continue;
 			if (c != 'u' || hex4(s, &u) < 0)
 				return -1;
@@ -134,7 +135,8 @@ static int scan_word(struct scan *s, const char *word, size_t n)
 static int scan_value(struct scan *s, int depth);
 
 /* An object, *s->p being its '{'; at depth 0 its members are recorded. */
-static int scan_object(struct scan *s, int depth, struct jsonscan_member *members, size_t max, size_t *count)
+static int scan_object(struct scan *s, int depth, struct jsonscan_member *members, size_t max,
+		       size_t *count)
 {
 	s->p++;
 	skip_ws(s);
@@ -212,24 +214,18 @@ static int scan_value(struct scan *s, int depth)
 	if (depth > JSONSCAN_MAX_DEPTH || s->p >= s->end)
 		return -1;
 	switch (*s->p) {
-	case '{':
-		return scan_object(s, depth, NULL, 0, NULL);
-	case '[':
-		return scan_array(s, depth);
-	case '"':
-		return scan_string(s);
-	case 't':
-		return scan_word(s, "true", 4);
-	case 'f':
-		return scan_word(s, "false", 5);
-	case 'n':
-		return scan_word(s, "null", 4);
-	default:
-		return scan_number(s);
+	case '{': return scan_object(s, depth, NULL, 0, NULL);
+	case '[': return scan_array(s, depth);
+	case '"': return scan_string(s);
+	case 't': return scan_word(s, "true", 4);
+	case 'f': return scan_word(s, "false", 5);
+	case 'n': return scan_word(s, "null", 4);
+	default: return scan_number(s);
 	}
 }
 
-int jsonscan_object(const char *text, size_t n, struct jsonscan_member *members, size_t max, size_t *n_members)
+int jsonscan_object(const char *text, size_t n, struct jsonscan_member *members, size_t max,
+		    size_t *n_members)
 {
 	struct scan s = { (const unsigned char *)text, (const unsigned char *)text + n };
 	size_t count = 0;

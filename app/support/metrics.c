@@ -15,9 +15,9 @@ static const int known_codes[METRICS_CODES] = {
 	408, 409, 411, 413, 415, 416, 422, 429, 500, 501, 502, 503, 504,
 };
 static const char *const code_labels[METRICS_CODE_SLOTS] = {
-	"200", "201", "202", "204", "206", "301", "302", "304", "400", "401", "403", "404", "405", "406",
-	"408", "409", "411", "413", "415", "416", "422", "429", "500", "501", "502", "503", "504",
-	"1xx", "2xx", "3xx", "4xx", "5xx",
+	"200", "201", "202", "204", "206", "301", "302", "304", "400", "401", "403",
+	"404", "405", "406", "408", "409", "411", "413", "415", "416", "422", "429",
+	"500", "501", "502", "503", "504", "1xx", "2xx", "3xx", "4xx", "5xx",
 };
 
 #define KINDS (BERTH_E_INTERNAL + 1)
@@ -62,8 +62,8 @@ int metrics_table_create(size_t n_routes, berth_err *err)
 	if (table)
 		return berth_err_set(err, BERTH_E_INVALID, "metrics: the table exists already");
 	if (n_routes > METRICS_MAX_ROUTES)
-		return berth_err_set(err, BERTH_E_INVALID, "metrics: %zu routes, at most %d", n_routes,
-				     METRICS_MAX_ROUTES);
+		return berth_err_set(err, BERTH_E_INVALID, "metrics: %zu routes, at most %d",
+				     n_routes, METRICS_MAX_ROUTES);
 	bytes = sizeof(struct table) + (n_routes + 1) * sizeof(struct route_slot);
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -126,12 +126,9 @@ const char *metrics_code_label(size_t slot)
 const char *metrics_dep_name(enum metrics_dep dep)
 {
 	switch (dep) {
-	case METRICS_DEP_DATABASE:
-		return "database";
-	case METRICS_DEP_CONTAINERD:
-		return "containerd";
-	case METRICS_DEP__COUNT:
-		break;
+	case METRICS_DEP_DATABASE: return "database";
+	case METRICS_DEP_CONTAINERD: return "containerd";
+	case METRICS_DEP__COUNT: break;
 	}
 	return "unknown";
 }
@@ -139,20 +136,13 @@ const char *metrics_dep_name(enum metrics_dep dep)
 const char *metrics_exit_cause_name(enum metrics_exit_cause cause)
 {
 	switch (cause) {
-	case METRICS_EXIT_RECYCLED:
-		return "recycled";
-	case METRICS_EXIT_RETIRED:
-		return "retired";
-	case METRICS_EXIT_CRASHED:
-		return "crashed";
-	case METRICS_EXIT_BACKSTOP:
-		return "backstop";
-	case METRICS_EXIT_FAILED:
-		return "failed";
-	case METRICS_EXIT_KILLED:
-		return "killed";
-	case METRICS_EXIT__COUNT:
-		break;
+	case METRICS_EXIT_RECYCLED: return "recycled";
+	case METRICS_EXIT_RETIRED: return "retired";
+	case METRICS_EXIT_CRASHED: return "crashed";
+	case METRICS_EXIT_BACKSTOP: return "backstop";
+	case METRICS_EXIT_FAILED: return "failed";
+	case METRICS_EXIT_KILLED: return "killed";
+	case METRICS_EXIT__COUNT: break;
 	}
 	return "unknown";
 }

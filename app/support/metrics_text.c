@@ -64,7 +64,8 @@ static void value_line(struct strbuf *out, const char *text)
 	strbuf_str(out, "\n");
 }
 
-void metrics_text_sample(struct strbuf *out, const char *name, const char *const *labels, uint64_t value)
+void metrics_text_sample(struct strbuf *out, const char *name, const char *const *labels,
+			 uint64_t value)
 {
 	char num[24];
 
@@ -117,8 +118,8 @@ void metrics_text_hist(struct strbuf *out, const char *name, const char *const *
 	metrics_text_sample(out, line_name, labels, cumulative);
 }
 
-static void route_labels(const struct metrics_route_label *routes, size_t n, size_t r, const char **method,
-			 const char **pattern)
+static void route_labels(const struct metrics_route_label *routes, size_t n, size_t r,
+			 const char **method, const char **pattern)
 {
 	if (r < n) {
 		*method = routes[r].method ? routes[r].method : "";
@@ -129,7 +130,8 @@ static void route_labels(const struct metrics_route_label *routes, size_t n, siz
 	}
 }
 
-void metrics_text_write_table(struct strbuf *out, const struct metrics_route_label *routes, size_t n_routes)
+void metrics_text_write_table(struct strbuf *out, const struct metrics_route_label *routes,
+			      size_t n_routes)
 {
 	size_t n = metrics_routes();
 	const char *method, *pattern;
@@ -147,7 +149,8 @@ void metrics_text_write_table(struct strbuf *out, const struct metrics_route_lab
 		route_labels(routes, n_routes, r == n ? SIZE_MAX : r, &method, &pattern);
 		for (size_t c = 0; c < METRICS_CODE_SLOTS; c++) {
 			uint64_t v = metrics_read_request_count(r, c);
-			const char *labels[] = { "method", method, "route", pattern, "code", metrics_code_label(c),
+			const char *labels[] = { "method", method, "route",
+						 pattern,  "code", metrics_code_label(c),
 						 NULL };
 
 			if (v)
@@ -166,10 +169,13 @@ void metrics_text_write_table(struct strbuf *out, const struct metrics_route_lab
 		const char *labels[] = { "method", method, "route", pattern, NULL };
 		metrics_text_hist(out, "berth_http_request_duration_seconds", labels, &h);
 	}
-	metrics_text_family(out, "berth_worker_restarts_total", "counter",
-			    "Worker exits seen by the master (each is replaced unless it is stopping), by cause.");
+	metrics_text_family(
+		out, "berth_worker_restarts_total", "counter",
+		"Worker exits seen by the master (each is replaced unless it is stopping), by cause.");
 	for (int c = 0; c < METRICS_EXIT__COUNT; c++) {
-		const char *labels[] = { "cause", metrics_exit_cause_name((enum metrics_exit_cause)c), NULL };
+		const char *labels[] = { "cause",
+					 metrics_exit_cause_name((enum metrics_exit_cause)c),
+					 NULL };
 
 		metrics_text_sample(out, "berth_worker_restarts_total", labels,
 				    metrics_read_exits((enum metrics_exit_cause)c));
@@ -177,7 +183,8 @@ void metrics_text_write_table(struct strbuf *out, const struct metrics_route_lab
 	metrics_text_family(out, "berth_dependency_call_duration_seconds", "histogram",
 			    "Database statements and containerd calls made by the workers.");
 	for (int d = 0; d < METRICS_DEP__COUNT; d++) {
-		const char *labels[] = { "dependency", metrics_dep_name((enum metrics_dep)d), NULL };
+		const char *labels[] = { "dependency", metrics_dep_name((enum metrics_dep)d),
+					 NULL };
 
 		metrics_read_dep_hist((enum metrics_dep)d, &h);
 		metrics_text_hist(out, "berth_dependency_call_duration_seconds", labels, &h);
@@ -187,11 +194,13 @@ void metrics_text_write_table(struct strbuf *out, const struct metrics_route_lab
 	for (int d = 0; d < METRICS_DEP__COUNT; d++) {
 		for (int k = BERTH_E_INVALID; k <= BERTH_E_INTERNAL; k++) {
 			uint64_t v = metrics_read_dep_errors((enum metrics_dep)d, (berth_errkind)k);
-			const char *labels[] = { "dependency", metrics_dep_name((enum metrics_dep)d), "kind",
+			const char *labels[] = { "dependency",
+						 metrics_dep_name((enum metrics_dep)d), "kind",
 						 berth_errkind_code((berth_errkind)k), NULL };
 
 			if (v)
-				metrics_text_sample(out, "berth_dependency_errors_total", labels, v);
+				metrics_text_sample(out, "berth_dependency_errors_total", labels,
+						    v);
 		}
 	}
 }

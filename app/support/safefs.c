@@ -130,20 +130,22 @@ static int explain_failure(int root_fd, const char *relpath, berth_err *err)
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
-			rc = berth_err_set(err, BERTH_E_PRECONDITION, "%s escapes its root", relpath);
+			rc = berth_err_set(err, BERTH_E_PRECONDITION, "%s escapes its root",
+					   relpath);
 			break;
 		}
 		if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			break;
 		if (S_ISLNK(st.st_mode)) {
-			rc = berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%.*s is a symbolic link",
-					   (int)end, relpath);
+			rc = berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK,
+					    "%.*s is a symbolic link", (int)end, relpath);
 			break;
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			if (save && *save)
-				rc = berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY,
-						   "%.*s is not a directory", (int)end, relpath);
+				rc = berth_err_setc(err, BERTH_E_PRECONDITION,
+						    BERTH_EC_NOT_DIRECTORY,
+						    "%.*s is not a directory", (int)end, relpath);
 			break;
 		}
 		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -163,8 +165,8 @@ static int open_error(int root_fd, const char *relpath, int errnum, berth_err *e
 	case ELOOP:
 		if (explain_failure(root_fd, relpath, err) != 0)
 			return -1;
-		return berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%s is a symbolic link",
-				     shown(relpath));
+		return berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK,
+				      "%s is a symbolic link", shown(relpath));
 	case EXDEV:
 		return berth_err_set(err, BERTH_E_PRECONDITION, "%s escapes its root",
 				     shown(relpath));
@@ -175,13 +177,12 @@ static int open_error(int root_fd, const char *relpath, int errnum, berth_err *e
 	case ENOTDIR:
 		if (explain_failure(root_fd, relpath, err) != 0)
 			return -1;
-		return berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY, "%s is not a directory",
-				     shown(relpath));
+		return berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY,
+				      "%s is not a directory", shown(relpath));
 	case EISDIR:
 		return berth_err_set(err, BERTH_E_PRECONDITION, "%s is a directory",
 				     shown(relpath));
-	case EEXIST:
-		return berth_err_set(err, BERTH_E_ALREADY_EXISTS, "%s exists", shown(relpath));
+	case EEXIST: return berth_err_set(err, BERTH_E_ALREADY_EXISTS, "%s exists", shown(relpath));
 	default:
 		return berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", shown(relpath),
 				     strerror(errnum));
@@ -201,8 +202,8 @@ int safefs_mkdir_p(const char *path, mode_t mode, berth_err *err)
 
 			*p = '\0';
 			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-				rc = berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NONE, "mkdir %s: %s",
-						      copy, strerror(errno));
+				rc = berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NONE,
+						      "mkdir %s: %s", copy, strerror(errno));
 				break;
 			}
 			*p = saved;
@@ -227,14 +228,16 @@ int safefs_open_root(const char *path, int *fd_out, berth_err *err)
 		struct stat st;
 
 		if ((e == ELOOP || e == ENOTDIR) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			return berth_err_driver(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%s is a symbolic link",
-					     path);
+			return berth_err_driver(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK,
+						"%s is a symbolic link", path);
 		if (e == ENOENT)
-			return berth_err_driver(err, BERTH_E_NOT_FOUND, BERTH_EC_NONE, "%s does not exist", path);
+			return berth_err_driver(err, BERTH_E_NOT_FOUND, BERTH_EC_NONE,
+						"%s does not exist", path);
 		if (e == ENOTDIR)
-			return berth_err_driver(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY, "%s is not a directory",
-					     path);
-		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NONE, "%s: %s", path, strerror(e));
+			return berth_err_driver(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY,
+						"%s is not a directory", path);
+		return berth_err_driver(err, BERTH_E_INTERNAL, BERTH_EC_NONE, "%s: %s", path,
+					strerror(e));
 	}
 	*fd_out = fd;
 	return 0;
@@ -297,12 +300,13 @@ int safefs_mkdirs(int root_fd, const char *relpath, mode_t mode, int *fd_out, be
 			struct stat st;
 
 			if ((e == ELOOP || e == ENOTDIR) &&
-			    fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			    fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
 				berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK,
-					      "%.*s is a symbolic link", (int)end, relpath);
+					       "%.*s is a symbolic link", (int)end, relpath);
 			else if (e == ENOTDIR || e == ELOOP)
 				berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_DIRECTORY,
-					      "%.*s is not a directory", (int)end, relpath);
+					       "%.*s is not a directory", (int)end, relpath);
 			else
 				berth_err_set(err, BERTH_E_INTERNAL, "open %.*s: %s", (int)end,
 					      relpath, strerror(e));
@@ -528,11 +532,13 @@ static int open_regular(int root_fd, const char *relpath, int *fd_out, struct st
 		goto fail;
 	}
 	if (S_ISLNK(st->st_mode)) { /* O_PATH|O_NOFOLLOW opens a link at the last component */
-		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%s is a symbolic link", relpath);
+		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_SYMLINK, "%s is a symbolic link",
+			       relpath);
 		goto fail;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_REGULAR, "%s is not a regular file", relpath);
+		berth_err_setc(err, BERTH_E_PRECONDITION, BERTH_EC_NOT_REGULAR,
+			       "%s is not a regular file", relpath);
 		goto fail;
 	}
 	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", pfd);
@@ -562,7 +568,8 @@ int safefs_read(int root_fd, const char *relpath, size_t limit, char **data_out,
 	if (open_regular(root_fd, relpath, &fd, &st, err) != 0)
 		return -1;
 	if ((unsigned long long)st.st_size > limit) {
-		berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes", relpath, limit);
+		berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes", relpath,
+			      limit);
 		goto fail;
 	}
 	cap = (size_t)st.st_size + 2;
@@ -580,8 +587,8 @@ int safefs_read(int root_fd, const char *relpath, size_t limit, char **data_out,
 			char *nb;
 
 			if (ncap <= cap) {
-				berth_err_set(err, BERTH_E_TOO_LARGE,
-					      "%s is larger than %zu bytes", relpath, limit);
+				berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes",
+					      relpath, limit);
 				goto fail;
 			}
 			nb = realloc(buf, ncap);
@@ -596,15 +603,16 @@ int safefs_read(int root_fd, const char *relpath, size_t limit, char **data_out,
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			berth_err_set(err, BERTH_E_INTERNAL, "read %s: %s", relpath, strerror(errno));
+			berth_err_set(err, BERTH_E_INTERNAL, "read %s: %s", relpath,
+				      strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 		if (len > limit) {
-			berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes", relpath,
-				      limit);
+			berth_err_set(err, BERTH_E_TOO_LARGE, "%s is larger than %zu bytes",
+				      relpath, limit);
 			goto fail;
 		}
 	}
@@ -636,8 +644,8 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int safefs_write_atomic(int root_fd, const char *relpath, const void *data, size_t len,
-			mode_t mode, berth_err *err)
+int safefs_write_atomic(int root_fd, const char *relpath, const void *data, size_t len, mode_t mode,
+			berth_err *err)
 {
 	char tmp[64];
 	const char *base;
@@ -800,7 +808,8 @@ static int empty_dir(int dfd, const char *path, int depth, berth_err *err)
 		const char *name = v[i].name;
 
 		if (v[i].type == SAFEFS_DIR) {
-			int cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int cfd = openat(dfd, name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cfd >= 0) {
 				char *child = NULL;
 				if (asprintf(&child, "%s/%s", path, name) < 0) {
@@ -853,7 +862,8 @@ int safefs_remove_tree(int root_fd, const char *relpath, berth_err *err)
 	}
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno != ENOENT)
-			rc = berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", relpath, strerror(errno));
+			rc = berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", relpath,
+					   strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -869,12 +879,14 @@ int safefs_remove_tree(int root_fd, const char *relpath, berth_err *err)
 		if (errno == ENOENT)
 			goto out;
 		if (errno != ELOOP && errno != ENOTDIR) {
-			rc = berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", relpath, strerror(errno));
+			rc = berth_err_set(err, BERTH_E_INTERNAL, "%s: %s", relpath,
+					   strerror(errno));
 			goto out;
 		}
 	}
 	if (unlinkat(pfd, base, 0) != 0 && errno != ENOENT)
-		rc = berth_err_set(err, BERTH_E_INTERNAL, "unlink %s: %s", relpath, strerror(errno));
+		rc = berth_err_set(err, BERTH_E_INTERNAL, "unlink %s: %s", relpath,
+				   strerror(errno));
 out:
 	close(pfd);
 	return rc;

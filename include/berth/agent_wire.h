@@ -175,7 +175,10 @@
 /* MCP. */
 #define AGENT_SERVER_NAME "berth-agent"
 #define AGENT_MCP_VERSION_LATEST "2025-11-25"
-#define AGENT_MCP_VERSIONS { "2025-11-25", "2025-06-18", "2025-03-26" }
+#define AGENT_MCP_VERSIONS                                                                         \
+	{                                                                                          \
+		"2025-11-25", "2025-06-18", "2025-03-26"                                           \
+	}
 #define AGENT_TOOLS_PAGE_SIZE 10
 #define AGENT_TOOL_NAME_PATTERN "^[A-Za-z0-9_.-]{1,64}$"
 
@@ -198,7 +201,7 @@
 #define AGENT_EXEC_DRAIN_MS 1000
 
 /* stdio sessions. */
-#define AGENT_STDIO_MAX 64                /* hard cap of open sessions per agent */
+#define AGENT_STDIO_MAX 64 /* hard cap of open sessions per agent */
 #define AGENT_STDIO_MAX_DEFAULT 16
 #define AGENT_STDIO_MAX_LINE (8u * 1024 * 1024)
 #define AGENT_STDIO_STDERR_LINE 800 /* fits one agent log line */
@@ -212,7 +215,7 @@
 #define AGENT_STDIO_TOMBSTONES 64
 #define AGENT_STDIO_ID_MAX 64
 #define AGENT_STDIO_INIT_ID "init-1"
-#define AGENT_STDIO_INIT_PARAMS \
+#define AGENT_STDIO_INIT_PARAMS                                                                     \
 	"{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"roots\":{\"listChanged\":false}}," \
 	"\"clientInfo\":{\"name\":\"memoh-http-proxy\",\"version\":\"v0\"}}"
 /* stdio error codes (JSON-RPC server errors). */

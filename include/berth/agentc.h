@@ -35,7 +35,7 @@
  * into *reply (NUL-terminated, *reply_len bytes). The whole call must end by the deadline and
  * within cap_ms (berth_deadline_budget). max_reply bounds the reply line (0: AGENTC_MAX_LINE). */
 int agentc_call(const char *dir_path, const char *socket_name, const char *request, size_t len,
-		berth_deadline deadline, int cap_ms, size_t max_reply, char **reply, size_t *reply_len,
-		berth_err *err);
+		berth_deadline deadline, int cap_ms, size_t max_reply, char **reply,
+		size_t *reply_len, berth_err *err);
 
 #endif

@@ -31,8 +31,8 @@ agentc_pool *agentc_pool_new(size_t max_conns, int idle_ms);
 void agentc_pool_free(agentc_pool *pool);
 
 /* agentc_call through the pool (pool NULL: agentc_call itself). */
-int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket_name, const char *request,
-		     size_t len, berth_deadline deadline, int cap_ms, size_t max_reply, char **reply, size_t *reply_len,
-		     berth_err *err);
+int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket_name,
+		     const char *request, size_t len, berth_deadline deadline, int cap_ms,
+		     size_t max_reply, char **reply, size_t *reply_len, berth_err *err);
 
 #endif

@@ -23,9 +23,9 @@ struct authz_caller {
 
 struct authz_bot {
 	const char *owner_user_id; /* canonical UUID */
-	bool is_public;            /* bots.type = 'public' */
+	bool is_public;		   /* bots.type = 'public' */
 	bool allow_guest;
-	bool caller_is_member;     /* a bot_members row exists for (bot, caller) */
+	bool caller_is_member; /* a bot_members row exists for (bot, caller) */
 };
 
 struct authz_policy {
@@ -33,7 +33,13 @@ struct authz_policy {
 	bool allow_guest;
 };
 
-enum authz_decision { AUTHZ_DENY = 0, AUTHZ_ALLOW_ADMIN, AUTHZ_ALLOW_OWNER, AUTHZ_ALLOW_MEMBER, AUTHZ_ALLOW_GUEST };
+enum authz_decision {
+	AUTHZ_DENY = 0,
+	AUTHZ_ALLOW_ADMIN,
+	AUTHZ_ALLOW_OWNER,
+	AUTHZ_ALLOW_MEMBER,
+	AUTHZ_ALLOW_GUEST
+};
 
 /* The policy of container, skills and snapshot routes: admins and owners only. */
 extern const struct authz_policy AUTHZ_OWNER_OR_ADMIN;
@@ -48,8 +54,9 @@ enum authz_decision authz_decide(const struct authz_caller *caller, const struct
  * BERTH_E_NOT_FOUND (no such bot), BERTH_E_PERMISSION (denied), or the store's error. */
 /* authz_bot_access over facts read already (store_access.h): bot NULL when there is no such bot;
  * caller_is_member as store_bot_is_member says. No I/O; fails as authz_bot_access. */
-int authz_bot_access_known(const struct authz_caller *caller, const struct store_bot *bot, bool caller_is_member,
-			   const struct authz_policy *policy, berth_err *err);
+int authz_bot_access_known(const struct authz_caller *caller, const struct store_bot *bot,
+			   bool caller_is_member, const struct authz_policy *policy,
+			   berth_err *err);
 
 int authz_bot_access(berth_store *store, const struct authz_caller *caller, const char *bot_id,
 		     const struct authz_policy *policy, struct store_bot **bot_out, berth_err *err);

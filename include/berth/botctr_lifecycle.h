@@ -20,8 +20,9 @@ int botctr_create(const struct botctr_env *env, const char *bot_id, const char *
 /* botctr_create that also records the bot's restart policy (berth/reconcile.h) before its task
  * starts; NULL keeps the row's ("always" for a new one). INVALID / BERTH_EC_INVALID_RESTART_POLICY
  * for a value reconcile_policy_check refuses. */
-int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id, const char *snapshotter,
-			      const char *restart_policy, json_t **out, berth_err *err);
+int botctr_create_with_policy(const struct botctr_env *env, const char *bot_id,
+			      const char *snapshotter, const char *restart_policy, json_t **out,
+			      berth_err *err);
 
 /* {"container_id","image","status","namespace","host_path","container_path","task_running","ip",
  *  "last_error","created_at","updated_at",...,"observed_at","observed_by"}: the row plus the state of
@@ -44,7 +45,7 @@ int botctr_stop(const struct botctr_env *env, const char *bot_id, berth_err *err
  * bot: a container created again can be rolled back to them) unless purge_snapshots, which removes
  * them too (in containerd and their rows). *existed tells whether there was anything to delete
  * (deleting nothing succeeds). */
-int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_snapshots, bool *existed,
-		  berth_err *err);
+int botctr_delete(const struct botctr_env *env, const char *bot_id, bool purge_snapshots,
+		  bool *existed, berth_err *err);
 
 #endif

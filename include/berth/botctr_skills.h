@@ -14,8 +14,11 @@
  * bot's directories and hold the bot's lock (the one every container operation takes), so that
  * concurrent upserts never pass the count limit together. env->ctd is not used (may be NULL).
  * body is BORROWED, *out NEW. */
-int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
-int botctr_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
-int botctr_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
+int botctr_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out,
+		       berth_err *err);
+int botctr_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err);
+int botctr_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err);
 
 #endif

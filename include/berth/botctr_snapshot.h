@@ -27,7 +27,7 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id, const
 
 /* Recreates the container from the named snapshot of THIS bot and starts it (data dir untouched).
  * NOT_FOUND for a name this bot does not have. *out: {"container_id","snapshot_name","started","ip"}. */
-int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name, json_t **out,
-		    berth_err *err);
+int botctr_rollback(const struct botctr_env *env, const char *bot_id, const char *name,
+		    json_t **out, berth_err *err);
 
 #endif

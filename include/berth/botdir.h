@@ -23,14 +23,13 @@
 struct botdir {
 	char *data_path;  /* NEW: <data_root>/bots/<uuid> */
 	char *state_path; /* NEW: <state_root>/bots/<uuid> */
-	int data_fd;      /* open O_DIRECTORY fd of data_path (for skills / safefs), owned */
-	int state_fd;     /* open O_DIRECTORY fd of state_path, owned */
+	int data_fd;	  /* open O_DIRECTORY fd of data_path (for skills / safefs), owned */
+	int state_fd;	  /* open O_DIRECTORY fd of state_path, owned */
 	char *agent_path; /* NEW: <state_path>/agent  */
 };
 
 /* The agent's socket file name inside the agent dir. */
 #define BOTDIR_AGENT_SOCKET AGENT_SOCKET_NAME
-
 
 /* Creates (when missing) and opens both directories of bot uuid (must be canonical, else
  * BERTH_E_INVALID). On success *out owns paths and fds: release with botdir_release. On failure

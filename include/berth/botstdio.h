@@ -42,8 +42,8 @@ struct botstdio_spec {
 #define BOTSTDIO_PROBE_MS 8000
 
 /* Starts a session: *out = {connection_id, url, tools?} (tools: the sorted non-blank names). */
-int botstdio_create(const struct botctr_env *env, const char *bot_id, const struct botstdio_spec *spec,
-		    json_t **out, berth_err *err);
+int botstdio_create(const struct botctr_env *env, const char *bot_id,
+		    const struct botstdio_spec *spec, json_t **out, berth_err *err);
 
 /* Relays one JSON-RPC message (an object whose jsonrpc and method the caller has checked). A
  * notification or a response to a server-to-client request: *response NULL (accepted). A call:
@@ -64,6 +64,7 @@ int botstdio_list(const struct botctr_env *env, const char *bot_id, json_t **out
 
 /* Ends a session (its process is terminated, then killed, and reaped) and marks its record closed.
  * An already closed one is not an error. */
-int botstdio_delete(const struct botctr_env *env, const char *bot_id, const char *connection_id, berth_err *err);
+int botstdio_delete(const struct botctr_env *env, const char *bot_id, const char *connection_id,
+		    berth_err *err);
 
 #endif

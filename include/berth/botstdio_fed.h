@@ -30,18 +30,19 @@
  * *reply = {jsonrpc, id, result} or {..., error}; else *reply = NULL (not federated: the caller
  * asks the agent's own tools). -1 (err as botstdio.h / bottools.h) when the bot's agent cannot be
  * reached. */
-int botstdio_fed_call(const struct botctr_env *env, const char *bot_id, const json_t *request, json_t **reply,
-		      berth_err *err);
+int botstdio_fed_call(const struct botctr_env *env, const char *bot_id, const json_t *request,
+		      json_t **reply, berth_err *err);
 
 /* When request is tools/list and reply (the agent's own tools) is its last page (no nextCursor),
  * appends the federated tools to reply's result.tools. Failures are logged, never fatal. */
-void botstdio_fed_extend_list(const struct botctr_env *env, const char *bot_id, const json_t *request,
-			      json_t *reply);
+void botstdio_fed_extend_list(const struct botctr_env *env, const char *bot_id,
+			      const json_t *request, json_t *reply);
 
 /* Ends the session of connection connection_id (for its DELETE or deactivation; else it lasts
  * until its idle close) and forgets the cached federation of the bot. A session that is not held,
  * or a container that is not running, is not an error. */
-int botstdio_fed_close(const struct botctr_env *env, const char *bot_id, const char *connection_id, berth_err *err);
+int botstdio_fed_close(const struct botctr_env *env, const char *bot_id, const char *connection_id,
+		       berth_err *err);
 
 /* The federated name of connection name's tool (without the clash suffix), into out (size
  * bytes); for tests. */

@@ -45,8 +45,8 @@ int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const js
 
 /* As bottools_call (never starting the container), with the call's cap set to cap_ms instead of
  * [agent] call_timeout_ms: for a request that waits on purpose (a stdio session's relay). */
-int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const json_t *request, int cap_ms,
-			 json_t **reply, berth_err *err);
+int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const json_t *request,
+			 int cap_ms, json_t **reply, berth_err *err);
 
 /* One tools/call of the named tool with arguments (borrowed; NULL for {}), for the plain HTTP
  * routes: *result is the NEW CallToolResult object ({content, structuredContent, isError}).

@@ -29,17 +29,17 @@
 #include "berth/err.h"
 
 struct cni_net_opts {
-	const char *bin_dir;   /* plugin executables, e.g. /usr/lib/cni */
-	const char *conf_dir;  /* network configs */
-	const char *cache_dir; /* result cache (host-only state), created if missing */
-	int timeout_ms;        /* per plugin invocation; <= 0 means 10000 */
+	const char *bin_dir;	 /* plugin executables, e.g. /usr/lib/cni */
+	const char *conf_dir;	 /* network configs */
+	const char *cache_dir;	 /* result cache (host-only state), created if missing */
+	int timeout_ms;		 /* per plugin invocation; <= 0 means 10000 */
 	berth_deadline deadline; /* bounds every invocation too (berth/deadline.h; 0: none) */
 };
 
 struct cni_result {
 	char network[128]; /* name of the network the config declares */
-	char ip[64];       /* first IPv4 address of the interface, without prefix ("10.88.0.5") */
-	char cidr[68];     /* the same with its prefix length ("10.88.0.5/24") */
+	char ip[64];	   /* first IPv4 address of the interface, without prefix ("10.88.0.5") */
+	char cidr[68];	   /* the same with its prefix length ("10.88.0.5/24") */
 	char gateway[64];  /* its gateway, "" when none */
 };
 

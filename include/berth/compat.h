@@ -33,8 +33,8 @@ int compat_container_bot(berth_store *store, const struct authz_caller *caller,
  * uuid>" (Berth names its containers; INVALID otherwise) of a bot the caller may act on (admin or
  * owner; else NOT_FOUND "bot not found", as for an unknown bot). NULL or "": the caller's own bot
  * when they own exactly one (NOT_FOUND when none, INVALID "container_id is required" when several). */
-int compat_create_target(berth_store *store, const struct authz_caller *caller, const char *container_id,
-			 char *bot_id, berth_err *err);
+int compat_create_target(berth_store *store, const struct authz_caller *caller,
+			 const char *container_id, char *bot_id, berth_err *err);
 
 /* The image a caller named (NULL or "": none) must be the configured bot image: any other is
  * BERTH_E_PERMISSION / BERTH_EC_IMAGE_NOT_ALLOWED (the original ran any image it was given). */
@@ -45,19 +45,22 @@ int compat_image_check(const struct berth_config *cfg, const char *image, berth_
  * mounts, network and agent, not the original's /app mount and no network).
  * *out {"container_id","image","snapshotter","started","ip"}. */
 int compat_container_create(const struct botctr_env *env, const struct authz_caller *caller,
-			    const char *container_id, const char *image, const char *snapshotter, json_t **out,
-			    berth_err *err);
+			    const char *container_id, const char *image, const char *snapshotter,
+			    json_t **out, berth_err *err);
 
 /* The bot of the container the older skills routes act on: container_id (the query's) as
  * compat_container_bot; NULL or "": the caller's own container when they have exactly one
  * (NOT_FOUND "container not found" when none, INVALID "container_id is required" when several). */
-int compat_skills_target(berth_store *store, const struct authz_caller *caller, const char *container_id,
-			 char *bot_id, berth_err *err);
+int compat_skills_target(berth_store *store, const struct authz_caller *caller,
+			 const char *container_id, char *bot_id, berth_err *err);
 
 /* The older skills shapes over botctr_skills_* (berth/skills.h rules): without "metadata" in the
  * listing, and "metadata" of the request's skills ignored. */
-int compat_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out, berth_err *err);
-int compat_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
-int compat_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body, berth_err *err);
+int compat_skills_list(const struct botctr_env *env, const char *bot_id, json_t **out,
+		       berth_err *err);
+int compat_skills_upsert(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err);
+int compat_skills_delete(const struct botctr_env *env, const char *bot_id, const json_t *body,
+			 berth_err *err);
 
 #endif

@@ -38,11 +38,11 @@ void ctd_containers_free(ctd_containers *list);
 
 typedef struct ctd_container_opts {
 	const char *id;
-	const char *image;        /* image name recorded on the container (may be NULL) */
+	const char *image; /* image name recorded on the container (may be NULL) */
 	const ctd_label *labels;
 	size_t n_labels;
-	const char *runtime;      /* NULL: io.containerd.runc.v2 */
-	const char *spec_json;    /* the OCI runtime spec as JSON (NUL-terminated) */
+	const char *runtime;	  /* NULL: io.containerd.runc.v2 */
+	const char *spec_json;	  /* the OCI runtime spec as JSON (NUL-terminated) */
 	const char *snapshotter;  /* e.g. "overlayfs" */
 	const char *snapshot_key; /* the rootfs snapshot's key (usually the id) */
 } ctd_container_opts;

@@ -26,8 +26,8 @@ typedef struct ctd_envelope {
 	size_t len;
 } ctd_envelope;
 typedef int (*ctd_event_fn)(const ctd_envelope *env, void *ud, berth_err *err);
-int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filters,
-			 ctd_event_fn fn, void *ud, berth_err *err);
+int ctd_events_subscribe(ctd_conn *c, const char *const *filters, size_t n_filters, ctd_event_fn fn,
+			 void *ud, berth_err *err);
 
 /* A task's (or exec's) exit, /tasks/exit. */
 typedef struct ctd_task_exit_event {

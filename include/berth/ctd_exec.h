@@ -18,17 +18,17 @@
  * process runs, so output beyond capture_max costs no disk space (it is read and dropped). */
 typedef struct ctd_exec_opts {
 	const char *process_json; /* OCI Process JSON (args, env, cwd, user, ...) */
-	const char *io_dir;       /* host directory the shim can open; two FIFOs are made and removed */
-	int timeout_ms;           /* > 0; on expiry the process is SIGKILLed and BERTH_E_TIMEOUT returned */
-	size_t capture_max;       /* bytes kept of each stream (0: 1 MiB; at most
+	const char *io_dir; /* host directory the shim can open; two FIFOs are made and removed */
+	int timeout_ms; /* > 0; on expiry the process is SIGKILLed and BERTH_E_TIMEOUT returned */
+	size_t capture_max; /* bytes kept of each stream (0: 1 MiB; at most
 	                             CTD_EXEC_CAPTURE_LIMIT); the rest is dropped */
 } ctd_exec_opts;
 
 typedef struct ctd_exec_result {
 	uint32_t exit_status;
-	char *out;      /* NEW, NUL-terminated (binary data possible: use out_len) */
+	char *out; /* NEW, NUL-terminated (binary data possible: use out_len) */
 	size_t out_len;
-	char *err;      /* NEW */
+	char *err; /* NEW */
 	size_t err_len;
 	bool truncated; /* a stream was longer than capture_max */
 } ctd_exec_result;

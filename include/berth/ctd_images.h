@@ -31,8 +31,8 @@ typedef struct ctd_images {
 void ctd_images_free(ctd_images *list);
 
 int ctd_image_get(ctd_conn *c, const char *name, ctd_image **out, berth_err *err);
-int ctd_image_list(ctd_conn *c, const char *const *filters, size_t n_filters,
-		   ctd_images **out, berth_err *err);
+int ctd_image_list(ctd_conn *c, const char *const *filters, size_t n_filters, ctd_images **out,
+		   berth_err *err);
 int ctd_image_create(ctd_conn *c, const char *name, const ctd_descriptor *target,
 		     const ctd_label *labels, size_t n_labels, berth_err *err);
 /* Replaces the target of an existing image (e.g. a re-import) and sets (value != NULL) or removes

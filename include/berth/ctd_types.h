@@ -37,7 +37,6 @@ typedef struct ctd_descriptor {
  * points to) and freed with their own *_free function, which takes NULL. The hidden `owner_` field
  * is the client's business. */
 
-
 /* The status of a task or process. */
 typedef enum ctd_task_status {
 	CTD_TASK_UNKNOWN = 0,
@@ -48,7 +47,6 @@ typedef enum ctd_task_status {
 } ctd_task_status;
 /* "created", "running", "stopped", "paused", "unknown". */
 const char *ctd_task_status_name(ctd_task_status s);
-
 
 /* A set of mounts as Snapshots.Prepare/View/Mounts return them and Tasks.Create/Diff.Apply/
  * Diff.Diff take them. From ctd_snapshot_*: it owns its array and strings (free with

@@ -20,17 +20,17 @@
 
 typedef enum berth_errkind {
 	BERTH_OK = 0,
-	BERTH_E_INVALID,         /* the caller's input is wrong */
-	BERTH_E_NOT_FOUND,       /* what was named does not exist */
-	BERTH_E_ALREADY_EXISTS,  /* what was to be created exists */
-	BERTH_E_PRECONDITION,    /* the target is in a state that forbids the operation */
-	BERTH_E_UNAVAILABLE,     /* a dependency (database, containerd, ...) cannot be reached */
-	BERTH_E_TIMEOUT,         /* a deadline passed */
+	BERTH_E_INVALID,	 /* the caller's input is wrong */
+	BERTH_E_NOT_FOUND,	 /* what was named does not exist */
+	BERTH_E_ALREADY_EXISTS,	 /* what was to be created exists */
+	BERTH_E_PRECONDITION,	 /* the target is in a state that forbids the operation */
+	BERTH_E_UNAVAILABLE,	 /* a dependency (database, containerd, ...) cannot be reached */
+	BERTH_E_TIMEOUT,	 /* a deadline passed */
 	BERTH_E_UNAUTHENTICATED, /* no usable identity */
-	BERTH_E_PERMISSION,      /* identity known, access denied */
-	BERTH_E_TOO_LARGE,       /* input beyond a configured bound */
-	BERTH_E_UNSUPPORTED,     /* e.g. a media type the route does not take */
-	BERTH_E_INTERNAL,        /* anything else */
+	BERTH_E_PERMISSION,	 /* identity known, access denied */
+	BERTH_E_TOO_LARGE,	 /* input beyond a configured bound */
+	BERTH_E_UNSUPPORTED,	 /* e.g. a media type the route does not take */
+	BERTH_E_INTERNAL,	 /* anything else */
 } berth_errkind;
 
 /* Sub-codes. Append only; each has a stable name (berth_errcode_name) that clients may see as the
@@ -39,32 +39,32 @@ typedef enum berth_errcode {
 	BERTH_EC_NONE = 0,
 	/* time */
 	BERTH_EC_DEADLINE_EXCEEDED, /* the request's (or operation's) deadline passed */
-	BERTH_EC_BUSY,              /* another operation holds the lock and did not end in time */
+	BERTH_EC_BUSY,		    /* another operation holds the lock and did not end in time */
 	/* which dependency failed (detail in the log) */
 	BERTH_EC_DATABASE,   /* PostgreSQL */
 	BERTH_EC_CONTAINERD, /* containerd */
 	BERTH_EC_NETWORK,    /* a CNI plugin */
-	BERTH_EC_IMAGE,      /* the bot image: missing, unreadable, unpack failed */
-	BERTH_EC_AGENT,      /* the in-container agent */
+	BERTH_EC_IMAGE,	     /* the bot image: missing, unreadable, unpack failed */
+	BERTH_EC_AGENT,	     /* the in-container agent */
 	/* filesystem rules (safefs) */
-	BERTH_EC_SYMLINK,       /* a path component is a symbolic link */
+	BERTH_EC_SYMLINK,	/* a path component is a symbolic link */
 	BERTH_EC_NOT_DIRECTORY, /* a path component is not a directory */
-	BERTH_EC_NOT_REGULAR,   /* the file is not a regular file */
+	BERTH_EC_NOT_REGULAR,	/* the file is not a regular file */
 	/* specific outcomes callers branch on */
 	BERTH_EC_PARENT_MISSING, /* a snapshot's parent does not exist */
-	BERTH_EC_IP_IN_USE,      /* IPAM: the container already holds an address */
-	BERTH_EC_USER_INACTIVE,  /* the identity's user is disabled */
+	BERTH_EC_IP_IN_USE,	 /* IPAM: the container already holds an address */
+	BERTH_EC_USER_INACTIVE,	 /* the identity's user is disabled */
 	BERTH_EC_UNKNOWN_IDENTITY,
 	BERTH_EC_LOCK_LOST, /* the connection that held a lock was lost */
 	/* input rules */
 	BERTH_EC_INVALID_SNAPSHOTTER, /* not a snapshotter name ([a-z0-9_.-], at most 64 bytes) */
-	BERTH_EC_IMAGE_NOT_ALLOWED,   /* a caller named an image other than the configured bot image */
+	BERTH_EC_IMAGE_NOT_ALLOWED, /* a caller named an image other than the configured bot image */
 	/* stdio MCP sessions (botstdio) */
-	BERTH_EC_MCP_CLOSED, /* the session has ended (its process, its container) */
-	BERTH_EC_MCP_LIMIT,  /* the bot holds as many sessions as it may */
+	BERTH_EC_MCP_CLOSED,		 /* the session has ended (its process, its container) */
+	BERTH_EC_MCP_LIMIT,		 /* the bot holds as many sessions as it may */
 	BERTH_EC_INVALID_RESTART_POLICY, /* not always, never, on-failure or on-failure:N (N 1..9999) */
-	BERTH_EC_INVALID_LIMITS,      /* resource limits of the wrong type, unknown or out of bounds */
-	BERTH_EC_NOT_RUNNING,         /* the operation needs the container's task running */
+	BERTH_EC_INVALID_LIMITS, /* resource limits of the wrong type, unknown or out of bounds */
+	BERTH_EC_NOT_RUNNING,	 /* the operation needs the container's task running */
 	BERTH_EC__COUNT
 } berth_errcode;
 

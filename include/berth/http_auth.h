@@ -35,10 +35,11 @@ int http_identity_from_store(void *arg, const char *subject, struct http_caller 
  * NULL when there is no such bot), *is_member whether the caller is its member. Fails as
  * http_identity_lookup. http_identity_bot_from_store is berth-fcgi's (store_access_get). */
 typedef int (*http_identity_bot_lookup)(void *arg, const char *subject, const char *bot_id,
-					struct http_caller *caller, struct store_bot **bot, bool *is_member,
-					berth_err *err);
-int http_identity_bot_from_store(void *arg, const char *subject, const char *bot_id, struct http_caller *caller,
-				 struct store_bot **bot, bool *is_member, berth_err *err);
+					struct http_caller *caller, struct store_bot **bot,
+					bool *is_member, berth_err *err);
+int http_identity_bot_from_store(void *arg, const char *subject, const char *bot_id,
+				 struct http_caller *caller, struct store_bot **bot,
+				 bool *is_member, berth_err *err);
 
 /* The error code of a failed identity lookup: database_unavailable (UNAVAILABLE),
  * user_inactive (BERTH_EC_USER_INACTIVE), unknown_identity (other UNAUTHENTICATED), else

@@ -2,10 +2,10 @@
 #ifndef BERTH_HTTP_BOTSCOPE_H
 #define BERTH_HTTP_BOTSCOPE_H
 
-struct store_bot;   /* store_bots.h */
+struct store_bot;    /* store_bots.h */
 struct authz_policy; /* authz.h: who may act on a bot */
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;     /* http_request.h */
+struct http_resp;    /* http_response.h */
 
 /* Bot-scoped access by hand (what the dispatcher does for routes with a bot_policy): bot_id must
  * be a canonical UUID (else 400 invalid_bot_id), the bot must exist (404 bot_not_found "bot not

@@ -13,9 +13,9 @@
 #include "berth/deadline.h"
 #include "berth/err.h"
 
-typedef struct berth_store berth_store;  /* store_conn.h */
-struct ctd_conn;                          /* ctd_conn.h */
-struct agentc_pool;                       /* agentc_pool.h */
+typedef struct berth_store berth_store; /* store_conn.h */
+struct ctd_conn;			/* ctd_conn.h */
+struct agentc_pool;			/* agentc_pool.h */
 struct worker_ctx;
 
 /* cfg is BORROWED and must outlive the context. Returns NULL only when out of memory. */

@@ -27,16 +27,16 @@
 #include "berth/http_auth.h"
 #include "berth/http_request.h"
 
-struct worker_ctx;  /* http_context.h: lazy store/containerd connections + config of this worker */
+struct worker_ctx;   /* http_context.h: lazy store/containerd connections + config of this worker */
 struct authz_policy; /* authz.h: who may act on a bot */
-struct http_resp;   /* http_response.h */
+struct http_resp;    /* http_response.h */
 
 typedef int (*http_handler)(struct http_req *req, struct http_resp *resp);
 
 enum http_auth { HTTP_AUTH_NONE = 0, HTTP_AUTH_USER };
 
 struct http_route {
-	const char *method;   /* first two members: see http_router.h */
+	const char *method; /* first two members: see http_router.h */
 	const char *pattern;
 	http_handler handler;
 	enum http_auth auth;
@@ -50,10 +50,10 @@ struct http_route {
 struct http_server {
 	const struct http_route *routes;
 	size_t n_routes;
-	struct worker_ctx *ctx;          /* handed to handlers as req->ctx */
+	struct worker_ctx *ctx; /* handed to handlers as req->ctx */
 	long max_body_bytes;
 	int request_timeout_ms;
-	http_identity_lookup identify;   /* normally http_identity_from_store */
+	http_identity_lookup identify; /* normally http_identity_from_store */
 	/* NULL, or used instead of identify on bot routes with a canonical :bot_id (arg identify_arg) */
 	http_identity_bot_lookup identify_bot;
 	void *identify_arg;

@@ -18,7 +18,8 @@
 
 /* Writes the cursor of pos into buf (at least HTTP_EVENTS_CURSOR_LEN + 1 bytes). -1 (INVALID)
  * when pos->id is not a canonical UUID or buf is too small. */
-int http_events_cursor_encode(const struct store_event_pos *pos, char *buf, size_t size, berth_err *err);
+int http_events_cursor_encode(const struct store_event_pos *pos, char *buf, size_t size,
+			      berth_err *err);
 /* Reads a cursor. INVALID "invalid cursor" for anything http_events_cursor_encode does not make. */
 int http_events_cursor_decode(const char *text, struct store_event_pos *pos, berth_err *err);
 

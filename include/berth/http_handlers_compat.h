@@ -6,16 +6,20 @@
 #ifndef BERTH_HTTP_HANDLERS_COMPAT_H
 #define BERTH_HTTP_HANDLERS_COMPAT_H
 
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 /* Compatibility routes of the older version, authorized per container (admin, or owner of the
  * bot the container belongs to); only containers Berth created (a containers row) answer. */
-int http_compat_container_list(struct http_req *req, struct http_resp *resp);      /* GET /container/list */
-int http_compat_container_delete(struct http_req *req, struct http_resp *resp);    /* DELETE /container/:id */
-int http_compat_snapshot_create(struct http_req *req, struct http_resp *resp);     /* POST /container/snapshots */
-int http_compat_snapshot_list(struct http_req *req, struct http_resp *resp);       /* GET /container/snapshots */
-int http_compat_fs(struct http_req *req, struct http_resp *resp);                  /* POST /container/fs/:id */
+int http_compat_container_list(struct http_req *req,
+			       struct http_resp *resp); /* GET /container/list */
+int http_compat_container_delete(struct http_req *req,
+				 struct http_resp *resp); /* DELETE /container/:id */
+int http_compat_snapshot_create(struct http_req *req,
+				struct http_resp *resp); /* POST /container/snapshots */
+int http_compat_snapshot_list(struct http_req *req,
+			      struct http_resp *resp);		  /* GET /container/snapshots */
+int http_compat_fs(struct http_req *req, struct http_resp *resp); /* POST /container/fs/:id */
 
 /* POST /container {"container_id","image","snapshotter"} -> {"container_id","image","snapshotter","started",
  * "ip"}; only the configured bot image (403 image_not_allowed otherwise). */

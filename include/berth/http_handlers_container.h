@@ -6,18 +6,18 @@
 #ifndef BERTH_HTTP_HANDLERS_CONTAINER_H
 #define BERTH_HTTP_HANDLERS_CONTAINER_H
 
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 /* /bots/:bot_id/container */
-int http_container_create(struct http_req *req, struct http_resp *resp);   /* POST */
-int http_container_get(struct http_req *req, struct http_resp *resp);      /* GET */
-int http_container_delete(struct http_req *req, struct http_resp *resp);   /* DELETE: 204 */
-int http_container_start(struct http_req *req, struct http_resp *resp);    /* POST .../start */
-int http_container_stop(struct http_req *req, struct http_resp *resp);     /* POST .../stop */
+int http_container_create(struct http_req *req, struct http_resp *resp); /* POST */
+int http_container_get(struct http_req *req, struct http_resp *resp);	 /* GET */
+int http_container_delete(struct http_req *req, struct http_resp *resp); /* DELETE: 204 */
+int http_container_start(struct http_req *req, struct http_resp *resp);	 /* POST .../start */
+int http_container_stop(struct http_req *req, struct http_resp *resp);	 /* POST .../stop */
 /* /bots/:bot_id/container/snapshots */
-int http_snapshot_create(struct http_req *req, struct http_resp *resp);    /* POST */
-int http_snapshot_list(struct http_req *req, struct http_resp *resp);      /* GET ?snapshotter= */
-int http_snapshot_rollback(struct http_req *req, struct http_resp *resp);  /* POST .../rollback */
+int http_snapshot_create(struct http_req *req, struct http_resp *resp);	  /* POST */
+int http_snapshot_list(struct http_req *req, struct http_resp *resp);	  /* GET ?snapshotter= */
+int http_snapshot_rollback(struct http_req *req, struct http_resp *resp); /* POST .../rollback */
 
 #endif

@@ -10,8 +10,8 @@
 #ifndef BERTH_HTTP_HANDLERS_EVENTS_H
 #define BERTH_HTTP_HANDLERS_EVENTS_H
 
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 #define HTTP_EVENTS_LIMIT_DEFAULT 100
 #define HTTP_EVENTS_LIMIT_MAX 1000

@@ -3,8 +3,8 @@
 #ifndef BERTH_HTTP_HANDLERS_HEALTH_H
 #define BERTH_HTTP_HANDLERS_HEALTH_H
 
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 /* GET /health: 200 {"status":"ok"} when the process answers; touches nothing else. */
 int http_get_health(struct http_req *req, struct http_resp *resp);

@@ -15,8 +15,10 @@ int http_mcpconn_get(struct http_req *req, struct http_resp *resp);    /* GET */
 int http_mcpconn_update(struct http_req *req, struct http_resp *resp); /* PUT */
 int http_mcpconn_delete(struct http_req *req, struct http_resp *resp); /* DELETE: 204 */
 /* /bots/:bot_id/mcp-ops */
-int http_mcpconn_import(struct http_req *req, struct http_resp *resp);       /* PUT .../import: {"items"} */
-int http_mcpconn_export(struct http_req *req, struct http_resp *resp);       /* GET .../export */
-int http_mcpconn_batch_delete(struct http_req *req, struct http_resp *resp); /* POST .../batch-delete: 204 */
+int http_mcpconn_import(struct http_req *req,
+			struct http_resp *resp); /* PUT .../import: {"items"} */
+int http_mcpconn_export(struct http_req *req, struct http_resp *resp); /* GET .../export */
+int http_mcpconn_batch_delete(struct http_req *req,
+			      struct http_resp *resp); /* POST .../batch-delete: 204 */
 
 #endif

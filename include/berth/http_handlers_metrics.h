@@ -9,8 +9,8 @@
 #ifndef BERTH_HTTP_HANDLERS_METRICS_H
 #define BERTH_HTTP_HANDLERS_METRICS_H
 
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 int http_get_metrics(struct http_req *req, struct http_resp *resp);
 

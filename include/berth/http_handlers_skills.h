@@ -5,12 +5,12 @@
 #ifndef BERTH_HTTP_HANDLERS_SKILLS_H
 #define BERTH_HTTP_HANDLERS_SKILLS_H
 
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 /* /bots/:bot_id/container/skills */
-int http_skills_list(struct http_req *req, struct http_resp *resp);        /* GET */
-int http_skills_upsert(struct http_req *req, struct http_resp *resp);      /* POST */
-int http_skills_delete(struct http_req *req, struct http_resp *resp);      /* DELETE */
+int http_skills_list(struct http_req *req, struct http_resp *resp);   /* GET */
+int http_skills_upsert(struct http_req *req, struct http_resp *resp); /* POST */
+int http_skills_delete(struct http_req *req, struct http_resp *resp); /* DELETE */
 
 #endif

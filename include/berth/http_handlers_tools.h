@@ -6,10 +6,10 @@
 #ifndef BERTH_HTTP_HANDLERS_TOOLS_H
 #define BERTH_HTTP_HANDLERS_TOOLS_H
 
-struct http_req;    /* http_request.h */
-struct http_resp;   /* http_response.h */
+struct http_req;  /* http_request.h */
+struct http_resp; /* http_response.h */
 
 /* The bot's tools (issue #9): MCP Streamable HTTP, and the plain routes for scripts. */
-int http_tools_post(struct http_req *req, struct http_resp *resp);         /* POST /bots/:bot_id/tools */
+int http_tools_post(struct http_req *req, struct http_resp *resp); /* POST /bots/:bot_id/tools */
 
 #endif

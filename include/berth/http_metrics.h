@@ -13,7 +13,7 @@
  * srv->routes (the unmatched slot when it matched none), its status (0 counts as 500) and us, the
  * microseconds from params to the response written. A HEAD request counts under the GET route it
  * matched. Cheap: two relaxed atomic adds and a histogram bucket; nothing without a table. */
-void http_metrics_record(const struct http_server *srv, const struct http_req *req, const struct http_resp *resp,
-			 uint64_t us);
+void http_metrics_record(const struct http_server *srv, const struct http_req *req,
+			 const struct http_resp *resp, uint64_t us);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-struct http_req;  /* the request and response of the dispatcher (http.h) */
+struct http_req; /* the request and response of the dispatcher (http.h) */
 struct http_resp;
 
 /* The document's bytes (UTF-8 JSON), NUL-terminated; http_openapi_json_len excludes the NUL. */

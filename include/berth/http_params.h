@@ -22,7 +22,8 @@ size_t http_param_count(char *const *envp, const char *name);
 /* Decodes %XX escapes (and '+' as space when plus_is_space) of src[0..len) into dst, which must
  * have room for len + 1 bytes; dst is NUL-terminated. Fails (BERTH_E_INVALID) on a malformed escape
  * or an escaped NUL. dst may equal src (in-place). Returns the decoded length, or -1. */
-long http_percent_decode(const char *src, size_t len, char *dst, bool plus_is_space, berth_err *err);
+long http_percent_decode(const char *src, size_t len, char *dst, bool plus_is_space,
+			 berth_err *err);
 
 /* A parsed query string ("a=1&b=x%20y"): names and values decoded, in order, first one wins on
  * lookup. Everything is owned by the struct (http_query_free). */

@@ -14,21 +14,21 @@
 #include "berth/http_params.h"
 #include "berth/http_router.h"
 
-struct worker_ctx;  /* http_context.h: lazy store/containerd connections + config of this worker */
-struct store_bot;   /* store_bots.h */
-struct http_resp;   /* http_response.h */
+struct worker_ctx; /* http_context.h: lazy store/containerd connections + config of this worker */
+struct store_bot;  /* store_bots.h */
+struct http_resp;  /* http_response.h */
 
 struct http_req {
-	const char *method;       /* "GET", ... (borrowed from the params) */
-	const char *raw_path;     /* path part of the request URI, undecoded */
-	const char *route;        /* pattern of the matched route, NULL if none */
-	const char *request_id;   /* nginx's $request_id, else generated */
-	char *const *params;      /* all FastCGI params, envp-style (http_params.h) */
+	const char *method;	  /* "GET", ... (borrowed from the params) */
+	const char *raw_path;	  /* path part of the request URI, undecoded */
+	const char *route;	  /* pattern of the matched route, NULL if none */
+	const char *request_id;	  /* nginx's $request_id, else generated */
+	char *const *params;	  /* all FastCGI params, envp-style (http_params.h) */
 	const char *content_type; /* CONTENT_TYPE or NULL */
-	const char *body;         /* request body (NUL-terminated for convenience), never NULL */
+	const char *body;	  /* request body (NUL-terminated for convenience), never NULL */
 	size_t body_len;
-	int64_t start_ms;         /* monotonic (berth_now_ms) */
-	int64_t deadline_ms;      /* monotonic ms by which the response must be written */
+	int64_t start_ms;    /* monotonic (berth_now_ms) */
+	int64_t deadline_ms; /* monotonic ms by which the response must be written */
 	struct http_caller caller;
 	struct worker_ctx *ctx;
 	/* Set for routes with a bot policy: the authorized bot (BORROWED, freed after the response). */
@@ -43,16 +43,16 @@ struct http_req {
 	json_t *json_;
 	bool json_parsed_;
 	struct store_bot *bot_;
-	bool bot_looked_up_;  /* bot_ (NULL: no such bot) and bot_member_ came with the identity */
+	bool bot_looked_up_; /* bot_ (NULL: no such bot) and bot_member_ came with the identity */
 	bool bot_member_;
 };
 
 /* Milliseconds left until req's deadline (0 when it passed). Pass this down to clients. */
 int http_req_remaining_ms(const struct http_req *req);
 
-const char *http_req_param(const struct http_req *req, const char *name);  /* path :param */
-const char *http_req_query(const struct http_req *req, const char *name);  /* query string */
-const char *http_req_fcgi(const struct http_req *req, const char *name);   /* raw FastCGI param */
+const char *http_req_param(const struct http_req *req, const char *name); /* path :param */
+const char *http_req_query(const struct http_req *req, const char *name); /* query string */
+const char *http_req_fcgi(const struct http_req *req, const char *name);  /* raw FastCGI param */
 
 /* Reads up to n bytes into buf; returns bytes read (0 at end of body) or -1 on error. */
 typedef long (*http_body_reader)(void *arg, char *buf, size_t n);

@@ -14,19 +14,20 @@
 #define HTTP_RESP_MAX_HEADERS 8
 
 struct http_resp {
-	int status;              /* 0: not set yet */
-	char *body;              /* owned; NULL for no body */
+	int status; /* 0: not set yet */
+	char *body; /* owned; NULL for no body */
 	size_t body_len;
-	const char *code;        /* error code of an error response (static or in body), for logs */
+	const char *code; /* error code of an error response (static or in body), for logs */
 	size_t n_headers;
 	char *header_name[HTTP_RESP_MAX_HEADERS];  /* owned */
 	char *header_value[HTTP_RESP_MAX_HEADERS]; /* owned */
-	bool close_connection;   /* the request body was not fully read: do not reuse the connection */
-	const char *content_type;/* static; NULL: application/json (every body but http_resp_bytes') */
+	bool close_connection; /* the request body was not fully read: do not reuse the connection */
+	const char *
+		content_type; /* static; NULL: application/json (every body but http_resp_bytes') */
 };
 
 void http_resp_init(struct http_resp *resp);
-void http_resp_free(struct http_resp *resp);  /* frees the body and headers; resp can be reused */
+void http_resp_free(struct http_resp *resp); /* frees the body and headers; resp can be reused */
 
 /* Each of these replaces any response set before and returns 0 when the response handed in
  * is a success (status < 400), -1 when it is an error; so a handler can end with
@@ -44,7 +45,8 @@ int http_resp_error(struct http_resp *resp, int status, const char *code, const 
  * message is logged once (with the request id of the log context) for detail and 5xx errors. */
 int http_resp_err(struct http_resp *resp, const berth_err *err);
 /* A body of raw bytes (NEW malloc'd data, STOLEN; len may be 0) with a static content type. */
-int http_resp_bytes(struct http_resp *resp, int status, const char *content_type, char *data, size_t len);
+int http_resp_bytes(struct http_resp *resp, int status, const char *content_type, char *data,
+		    size_t len);
 /* No body (e.g. 204). */
 int http_resp_empty(struct http_resp *resp, int status);
 /* Adds a header (copied). Names/values with CR, LF or NUL, or too many headers: -1, not added. */

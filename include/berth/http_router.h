@@ -42,12 +42,12 @@ struct http_route;
 enum http_match_kind { HTTP_MATCH_FOUND = 0, HTTP_MATCH_NOT_FOUND, HTTP_MATCH_METHOD_NOT_ALLOWED };
 struct http_match {
 	enum http_match_kind kind;
-	size_t route_index;                  /* valid when FOUND */
+	size_t route_index; /* valid when FOUND */
 	size_t n_params;
-	const char *param_name[HTTP_ROUTE_MAX_PARAMS];  /* borrowed from the pattern, without ':' */
+	const char *param_name[HTTP_ROUTE_MAX_PARAMS]; /* borrowed from the pattern, without ':' */
 	size_t param_name_len[HTTP_ROUTE_MAX_PARAMS];
 	const char *param_value[HTTP_ROUTE_MAX_PARAMS]; /* borrowed from the path */
-	char allow[96];                      /* "GET, HEAD, POST" when METHOD_NOT_ALLOWED */
+	char allow[96]; /* "GET, HEAD, POST" when METHOD_NOT_ALLOWED */
 };
 
 /* Minimal view of a route for matching: an array of these (stride bytes apart, so the caller's

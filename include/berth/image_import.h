@@ -9,7 +9,7 @@
 #include "berth/image_json.h"
 
 struct image_import_opts {
-	const char *name;        /* NULL: names from index.json; else the one image is named this */
+	const char *name;	 /* NULL: names from index.json; else the one image is named this */
 	const char *snapshotter; /* unpack into it; NULL: do not unpack */
 };
 

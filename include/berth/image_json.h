@@ -60,7 +60,7 @@ int image_descriptor_parse(const json_t *desc, ctd_descriptor *out, berth_err *e
 
 struct image_layer {
 	char *media_type;
-	char digest[IMAGE_DIGEST_SIZE];   /* blob digest (compressed as stored) */
+	char digest[IMAGE_DIGEST_SIZE]; /* blob digest (compressed as stored) */
 	int64_t size;
 	char diff_id[IMAGE_DIGEST_SIZE];  /* digest of the uncompressed tar */
 	char chain_id[IMAGE_DIGEST_SIZE]; /* snapshot name of the stack up to this layer */
@@ -70,10 +70,10 @@ struct image_info {
 	char *name;
 	char manifest_digest[IMAGE_DIGEST_SIZE];
 	char config_digest[IMAGE_DIGEST_SIZE];
-	json_t *config;                  /* the image config document (owned; pass to oci_spec_build) */
+	json_t *config; /* the image config document (owned; pass to oci_spec_build) */
 	size_t n_layers;
 	struct image_layer *layers;
-	const char *top_chain_id;        /* points into layers[n-1].chain_id; "" for no layers */
+	const char *top_chain_id; /* points into layers[n-1].chain_id; "" for no layers */
 };
 
 /* The layers of a single-image manifest (parsed JSON) with their diff IDs from its config document
@@ -86,9 +86,9 @@ void image_info_free(struct image_info *info);
 
 /* One image named by an archive's index.json. Strings owned by the list. */
 struct image_archive_entry {
-	char *name;          /* io.containerd.image.name, else ref.name when it is a full reference
+	char *name;	  /* io.containerd.image.name, else ref.name when it is a full reference
 	                        (contains '/'); NULL when neither names the image */
-	char *media_type;    /* of the target (manifest or index) */
+	char *media_type; /* of the target (manifest or index) */
 	char digest[IMAGE_DIGEST_SIZE];
 	int64_t size;
 };

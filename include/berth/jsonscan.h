@@ -28,6 +28,7 @@ struct jsonscan_member {
 
 /* 0 when s[0, n) is one JSON object as above, else -1. The first max members (in order) go to
  * members (NULL when max is 0); *n_members (when not NULL) gets the number of all of them. */
-int jsonscan_object(const char *s, size_t n, struct jsonscan_member *members, size_t max, size_t *n_members);
+int jsonscan_object(const char *s, size_t n, struct jsonscan_member *members, size_t max,
+		    size_t *n_members);
 
 #endif

@@ -35,7 +35,8 @@
 
 #define MCPCONN_NAME_MAX 64
 #define MCPCONN_CONFIG_MAX 65536
-#define MCPCONN_MAX_PER_BOT 128 /* connections one bot may have; also the most one import or batch names */
+#define MCPCONN_MAX_PER_BOT                                                                        \
+	128 /* connections one bot may have; also the most one import or batch names */
 
 /* ---- pure rules (no I/O) ---- */
 
@@ -43,7 +44,7 @@
 struct mcpconn_spec {
 	char name[MCPCONN_NAME_MAX + 1];
 	const char *type; /* static: "stdio", "http" or "sse" */
-	json_t *config;   /* NEW */
+	json_t *config;	  /* NEW */
 	bool is_active;
 };
 void mcpconn_spec_clear(struct mcpconn_spec *spec);
@@ -53,7 +54,8 @@ int mcpconn_name_check(const char *name, char out[MCPCONN_NAME_MAX + 1], berth_e
 
 /* An mcpServers entry named name (import): its type and config. where prefixes messages
  * ("mcpServers.<name>"). spec->is_active is true. */
-int mcpconn_parse_entry(const char *name, const json_t *entry, struct mcpconn_spec *spec, berth_err *err);
+int mcpconn_parse_entry(const char *name, const json_t *entry, struct mcpconn_spec *spec,
+			berth_err *err);
 
 /* A create/update body {name, command, args, env, cwd, url, headers, transport, type, is_active}. */
 int mcpconn_parse_upsert(const json_t *body, struct mcpconn_spec *spec, berth_err *err);
@@ -76,16 +78,21 @@ json_t *mcpconn_export_entry(const struct store_mcpconn *conn);
 
 /* ---- the routes' operations (bot_id: a canonical UUID the caller may act on) ---- */
 
-int mcpconn_list(berth_store *store, const char *bot_id, json_t **out, berth_err *err);        /* {"items":[...]} */
-int mcpconn_get(berth_store *store, const char *bot_id, const char *id, json_t **out, berth_err *err);
+int mcpconn_list(berth_store *store, const char *bot_id, json_t **out,
+		 berth_err *err); /* {"items":[...]} */
+int mcpconn_get(berth_store *store, const char *bot_id, const char *id, json_t **out,
+		berth_err *err);
 /* ALREADY_EXISTS for a name the bot has; TOO_LARGE beyond MCPCONN_MAX_PER_BOT. */
-int mcpconn_create(berth_store *store, const char *bot_id, const json_t *body, json_t **out, berth_err *err);
-int mcpconn_update(berth_store *store, const char *bot_id, const char *id, const json_t *body, json_t **out,
+int mcpconn_create(berth_store *store, const char *bot_id, const json_t *body, json_t **out,
 		   berth_err *err);
+int mcpconn_update(berth_store *store, const char *bot_id, const char *id, const json_t *body,
+		   json_t **out, berth_err *err);
 int mcpconn_delete(berth_store *store, const char *bot_id, const char *id, berth_err *err);
 /* Upsert by name (existing ones keep is_active); {"items":[...]} of the imported rows by name. */
-int mcpconn_import(berth_store *store, const char *bot_id, const json_t *body, json_t **out, berth_err *err);
-int mcpconn_export(berth_store *store, const char *bot_id, json_t **out, berth_err *err); /* {"mcpServers":{}} */
+int mcpconn_import(berth_store *store, const char *bot_id, const json_t *body, json_t **out,
+		   berth_err *err);
+int mcpconn_export(berth_store *store, const char *bot_id, json_t **out,
+		   berth_err *err); /* {"mcpServers":{}} */
 /* All or none: NOT_FOUND (nothing deleted) unless every id is one of this bot's connections. */
 int mcpconn_batch_delete(berth_store *store, const char *bot_id, const json_t *body, long *deleted,
 			 berth_err *err);

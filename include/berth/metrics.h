@@ -43,20 +43,16 @@ extern const uint64_t metrics_bucket_le_us[METRICS_BUCKETS];
 /* At most this many routes (the route table is fixed; a larger one fails metrics_table_create). */
 #define METRICS_MAX_ROUTES 256
 
-enum metrics_dep {
-	METRICS_DEP_DATABASE = 0,
-	METRICS_DEP_CONTAINERD,
-	METRICS_DEP__COUNT
-};
+enum metrics_dep { METRICS_DEP_DATABASE = 0, METRICS_DEP_CONTAINERD, METRICS_DEP__COUNT };
 
 /* Why the master saw a worker exit. */
 enum metrics_exit_cause {
 	METRICS_EXIT_RECYCLED = 0, /* exit 0 on its own (max_requests) */
-	METRICS_EXIT_RETIRED,      /* told to stop (reload or shutdown) and finished */
-	METRICS_EXIT_CRASHED,      /* killed by a signal it was not sent by the master */
-	METRICS_EXIT_BACKSTOP,     /* its request backstop fired (SIGALRM) */
-	METRICS_EXIT_FAILED,       /* exited with a non-zero status */
-	METRICS_EXIT_KILLED,       /* SIGKILLed after the graceful timeout */
+	METRICS_EXIT_RETIRED,	   /* told to stop (reload or shutdown) and finished */
+	METRICS_EXIT_CRASHED,	   /* killed by a signal it was not sent by the master */
+	METRICS_EXIT_BACKSTOP,	   /* its request backstop fired (SIGALRM) */
+	METRICS_EXIT_FAILED,	   /* exited with a non-zero status */
+	METRICS_EXIT_KILLED,	   /* SIGKILLed after the graceful timeout */
 	METRICS_EXIT__COUNT
 };
 

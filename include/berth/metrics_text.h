@@ -32,7 +32,8 @@ struct metrics_route_label {
 /* "# HELP" and "# TYPE" lines. help must not hold a line feed or a backslash. */
 void metrics_text_family(struct strbuf *out, const char *name, const char *type, const char *help);
 /* One sample: labels is NULL or a NULL-terminated list of name, value pairs. */
-void metrics_text_sample(struct strbuf *out, const char *name, const char *const *labels, uint64_t value);
+void metrics_text_sample(struct strbuf *out, const char *name, const char *const *labels,
+			 uint64_t value);
 /* A label value with \\, \" and \n escaped (nothing else changes). */
 void metrics_text_escape(struct strbuf *out, const char *value);
 /* One histogram's samples (<name>_bucket, _sum, _count) with the given labels (as above). */
@@ -47,6 +48,7 @@ void metrics_text_hist(struct strbuf *out, const char *name, const char *const *
  *   berth_dependency_call_duration_seconds{dependency} database statements, containerd calls
  *   berth_dependency_errors_total{dependency,kind}     the failed ones, by berth_errkind code
  * Requests that matched no route carry method="" and route="unmatched". */
-void metrics_text_write_table(struct strbuf *out, const struct metrics_route_label *routes, size_t n_routes);
+void metrics_text_write_table(struct strbuf *out, const struct metrics_route_label *routes,
+			      size_t n_routes);
 
 #endif

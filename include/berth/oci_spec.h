@@ -38,12 +38,13 @@
 #define OCI_DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct oci_mount {
-	const char *destination;   /* absolute path in the container */
-	const char *type;          /* "bind", "tmpfs", ...; NULL means "bind" */
-	const char *source;        /* host path for bind mounts */
-	const char *const *options;/* NULL-terminated, may be NULL; a bind mount with no options gets
+	const char *destination; /* absolute path in the container */
+	const char *type;	 /* "bind", "tmpfs", ...; NULL means "bind" */
+	const char *source;	 /* host path for bind mounts */
+	const char *const
+		*options; /* NULL-terminated, may be NULL; a bind mount with no options gets
 	                              {"rbind", "rw"} (or "ro" when readonly is set) */
-	int readonly;              /* adds "ro" to a bind mount's default options */
+	int readonly;	  /* adds "ro" to a bind mount's default options */
 };
 
 struct oci_annotation {
@@ -53,26 +54,27 @@ struct oci_annotation {
 
 /* Resource limits; zero means "no limit" for every field. */
 struct oci_limits {
-	int64_t memory_bytes;      /* linux.resources.memory.limit */
-	int64_t cpu_quota_us;      /* linux.resources.cpu.quota (>= 1000: runc refuses less) ... */
-	uint64_t cpu_period_us;    /* ... and period (default 100000 when quota is given) */
-	int cpu_millicores;        /* alternative to quota: 1000 = one CPU (period 100000) */
-	int64_t pids_max;          /* linux.resources.pids.limit */
+	int64_t memory_bytes;	/* linux.resources.memory.limit */
+	int64_t cpu_quota_us;	/* linux.resources.cpu.quota (>= 1000: runc refuses less) ... */
+	uint64_t cpu_period_us; /* ... and period (default 100000 when quota is given) */
+	int cpu_millicores;	/* alternative to quota: 1000 = one CPU (period 100000) */
+	int64_t pids_max;	/* linux.resources.pids.limit */
 };
 
 struct oci_spec_opts {
-	const char *id;            /* container id: required (cgroupsPath) */
-	const char *ns;            /* containerd namespace: required (cgroupsPath) */
-	const char *hostname;      /* NULL: no hostname in the spec (as ctr run) */
+	const char *id;	      /* container id: required (cgroupsPath) */
+	const char *ns;	      /* containerd namespace: required (cgroupsPath) */
+	const char *hostname; /* NULL: no hostname in the spec (as ctr run) */
 	/* Process arguments. args (NULL-terminated) replaces the image's Entrypoint AND Cmd;
 	 * otherwise cmd (NULL-terminated) replaces only Cmd and the Entrypoint stays in front
 	 * (containerd's WithImageConfigArgs). With neither, Entrypoint + Cmd of the image. The result
 	 * must not be empty. */
 	const char *const *args;
 	const char *const *cmd;
-	const char *const *env;    /* "KEY=VALUE" entries, NULL-terminated; replace by key, else append */
-	const char *cwd;           /* NULL: image WorkingDir, else "/" */
-	const char *user;          /* NULL: image User, else 0:0 */
+	const char *const
+		*env;	  /* "KEY=VALUE" entries, NULL-terminated; replace by key, else append */
+	const char *cwd;  /* NULL: image WorkingDir, else "/" */
+	const char *user; /* NULL: image User, else 0:0 */
 	const struct oci_mount *mounts;
 	size_t n_mounts;
 	const struct oci_annotation *annotations;
@@ -84,7 +86,8 @@ struct oci_spec_opts {
  * ({"config": {"Env": [...], ...}, "rootfs": ...}); borrowed, may be NULL (no image defaults).
  * Returns a NEW reference, or NULL with err set (BERTH_E_INVALID for bad input, e.g. a missing id,
  * a relative mount destination, no process args, malformed image config fields). */
-json_t *oci_spec_build(const json_t *image_config, const struct oci_spec_opts *opts, berth_err *err);
+json_t *oci_spec_build(const json_t *image_config, const struct oci_spec_opts *opts,
+		       berth_err *err);
 
 /* The spec's process object for an exec: a deep copy of spec.process with args replaced
  * (NULL-terminated, non-empty), env entries replaced/added by key (env may be NULL) and cwd

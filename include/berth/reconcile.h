@@ -40,7 +40,8 @@ int reconcile_policy_check(const char *policy, berth_err *err);
 /* One pass over the bot (a canonical UUID). *retry_in_ms: -1 when nothing is pending, else how
  * long until the bot needs another pass (its backoff ends, or it was busy). Failures are recorded
  * on the row where the bot is concerned and returned for the caller to log. */
-int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *retry_in_ms, berth_err *err);
+int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *retry_in_ms,
+		  berth_err *err);
 
 /* containerd reported an OOM kill in the bot's container: recorded (an "oom" event; the exit that
  * follows is recorded as an OOM kill: GET shows oom_killed). No row: nothing to record. */

@@ -52,7 +52,7 @@ int safefs_mkdirs(int root_fd, const char *relpath, mode_t mode, int *fd_out, be
 enum safefs_type { SAFEFS_REG, SAFEFS_DIR, SAFEFS_LINK, SAFEFS_OTHER };
 
 struct safefs_entry {
-	char *name;            /* owned by the array */
+	char *name;	       /* owned by the array */
 	enum safefs_type type; /* of the entry itself, links are never followed */
 };
 
@@ -84,8 +84,8 @@ int safefs_read(int root_fd, const char *relpath, size_t limit, char **data_out,
  * same directory, write, fchmod(mode), fsync, renameat over the name. Whatever was at the name
  * (a file, or a link: the link is replaced, its target untouched) is replaced; a directory there
  * fails. The parent directory must exist. */
-int safefs_write_atomic(int root_fd, const char *relpath, const void *data, size_t len,
-			mode_t mode, berth_err *err);
+int safefs_write_atomic(int root_fd, const char *relpath, const void *data, size_t len, mode_t mode,
+			berth_err *err);
 
 /* True (1) when the entry at relpath is a link or a tree containing a link anywhere; 0 when it is
  * link-free or absent. *link_path_out (may be NULL) receives the first link found, NEW (free()). */

@@ -46,7 +46,7 @@
 #include "berth/err.h"
 
 struct skills_limits {
-	int max_count;  /* config skills_max_count (<= 0: 256) */
+	int max_count;	/* config skills_max_count (<= 0: 256) */
 	long max_bytes; /* config skill_max_bytes (<= 0: 1 MiB) */
 };
 

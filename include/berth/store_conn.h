@@ -48,15 +48,15 @@
 #include "berth/err.h"
 
 /* Field sizes, including the terminating NUL. The schema (the migrations in db/) enforces the same bounds. */
-#define STORE_ID_SIZE 37        /* canonical UUID */
-#define STORE_NAME_SIZE 256     /* usernames, display names, snapshot names, node names */
-#define STORE_TIME_SIZE 40      /* RFC 3339 with microseconds */
-#define STORE_STATE_SIZE 16     /* status / role / state words */
-#define STORE_CTR_ID_SIZE 256   /* containerd container id */
-#define STORE_IMAGE_SIZE 1024   /* image reference */
-#define STORE_PATH_SIZE 1024    /* host and container paths */
-#define STORE_IP_SIZE 64        /* IPv4 or IPv6 address text */
-#define STORE_ERROR_SIZE 1024   /* last_error (longer messages are cut to fit when written) */
+#define STORE_ID_SIZE 37	/* canonical UUID */
+#define STORE_NAME_SIZE 256	/* usernames, display names, snapshot names, node names */
+#define STORE_TIME_SIZE 40	/* RFC 3339 with microseconds */
+#define STORE_STATE_SIZE 16	/* status / role / state words */
+#define STORE_CTR_ID_SIZE 256	/* containerd container id */
+#define STORE_IMAGE_SIZE 1024	/* image reference */
+#define STORE_PATH_SIZE 1024	/* host and container paths */
+#define STORE_IP_SIZE 64	/* IPv4 or IPv6 address text */
+#define STORE_ERROR_SIZE 1024	/* last_error (longer messages are cut to fit when written) */
 #define STORE_SUBJECT_SIZE 2048 /* channel_identities.channel_subject_id (X.509 subject DN) */
 
 typedef struct berth_store berth_store;

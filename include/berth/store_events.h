@@ -29,11 +29,11 @@ void store_event_list_free(struct store_event_list *list);
 
 /* payload: JSON text (NULL: "{}"); INVALID if it is not JSON. container_id may be NULL.
  * NOT_FOUND if the bot does not exist. */
-int store_event_add(berth_store *store, const char *bot_id, const char *container_id, const char *event_type,
-		    const char *payload_json, berth_err *err);
+int store_event_add(berth_store *store, const char *bot_id, const char *container_id,
+		    const char *event_type, const char *payload_json, berth_err *err);
 /* The bot's newest events first, at most limit (limit <= 0: 100). */
-int store_event_list(berth_store *store, const char *bot_id, int limit, struct store_event_list *out,
-		     berth_err *err);
+int store_event_list(berth_store *store, const char *bot_id, int limit,
+		     struct store_event_list *out, berth_err *err);
 
 /* ---- paging, oldest first (events_page.c) ----
  *
@@ -47,26 +47,26 @@ int store_event_list(berth_store *store, const char *bot_id, int limit, struct s
 
 /* Where a page starts: after the event at (created_us, id). */
 struct store_event_pos {
-	int64_t created_us;      /* created_at in microseconds since the Unix epoch */
-	char id[STORE_ID_SIZE];  /* canonical UUID */
+	int64_t created_us;	/* created_at in microseconds since the Unix epoch */
+	char id[STORE_ID_SIZE]; /* canonical UUID */
 };
 
 struct store_event_row {
-	struct store_event ev;   /* payload owned by the page */
+	struct store_event ev; /* payload owned by the page */
 	struct store_event_pos pos;
 };
 
 struct store_event_page {
 	struct store_event_row *items; /* owned by the page; oldest first */
 	size_t count;
-	bool more;                     /* events exist after the last item */
+	bool more; /* events exist after the last item */
 };
 void store_event_page_free(struct store_event_page *page);
 
 /* At most limit (1 .. STORE_EVENT_PAGE_MAX) events after *after (NULL: from the first), of bot_id
  * (NULL: of every bot). INVALID for a limit out of range. */
 #define STORE_EVENT_PAGE_MAX 1000
-int store_event_page(berth_store *store, const char *bot_id, const struct store_event_pos *after, int limit,
-		     struct store_event_page *out, berth_err *err);
+int store_event_page(berth_store *store, const char *bot_id, const struct store_event_pos *after,
+		     int limit, struct store_event_page *out, berth_err *err);
 
 #endif

@@ -38,7 +38,7 @@ struct store_notification {
 };
 /* Waits at most timeout_ms for one notification on a LISTENed channel. *got says whether one came
  * (false on timeout). */
-int store_wait_notification(berth_store *store, int timeout_ms, struct store_notification *out, bool *got,
-			    berth_err *err);
+int store_wait_notification(berth_store *store, int timeout_ms, struct store_notification *out,
+			    bool *got, berth_err *err);
 
 #endif

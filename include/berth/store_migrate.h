@@ -11,7 +11,7 @@
 
 /* One migration: a numbered SQL file of db/ (embedded into the program at build time). */
 struct store_migration {
-	int version;      /* from the file name: 0001_init.sql -> 1 */
+	int version;	  /* from the file name: 0001_init.sql -> 1 */
 	const char *name; /* "0001_init.sql" */
 	const char *sql;
 };
@@ -27,6 +27,7 @@ int store_migration_version(const char *file_name);
  * migration once. *applied (may be NULL) = how many were applied by this call. */
 int store_migrate(berth_store *store, int *applied, berth_err *err);
 /* Highest applied version (0: none, or no schema_migrations table) and the highest embedded one. */
-int store_schema_version(berth_store *store, int *applied_version, int *latest_version, berth_err *err);
+int store_schema_version(berth_store *store, int *applied_version, int *latest_version,
+			 berth_err *err);
 
 #endif

@@ -31,6 +31,7 @@ struct store_observed {
 };
 
 /* One query. NOT_FOUND when the bot has no container row. */
-int store_container_observe(berth_store *store, const char *bot_id, struct store_observed *out, berth_err *err);
+int store_container_observe(berth_store *store, const char *bot_id, struct store_observed *out,
+			    berth_err *err);
 
 #endif

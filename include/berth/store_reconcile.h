@@ -23,21 +23,21 @@
 struct store_reconcile_row {
 	char bot_id[STORE_ID_SIZE];
 	char container_id[STORE_CTR_ID_SIZE];
-	char status[STORE_STATE_SIZE];        /* created | running | stopped | error | backoff */
+	char status[STORE_STATE_SIZE];	      /* created | running | stopped | error | backoff */
 	char desired_state[STORE_STATE_SIZE]; /* running | stopped */
 	char restart_policy[STORE_POLICY_SIZE];
 	char snapshotter[STORE_NAME_SIZE];
-	char ip_address[STORE_IP_SIZE];       /* "" when none */
-	int restart_count;                    /* restarts by the reconciler, ever */
-	int backoff_restarts;                 /* restarts in a row without a long enough run between */
-	bool has_exit_code;                   /* last_exit_code is known */
+	char ip_address[STORE_IP_SIZE]; /* "" when none */
+	int restart_count;		/* restarts by the reconciler, ever */
+	int backoff_restarts;		/* restarts in a row without a long enough run between */
+	bool has_exit_code;		/* last_exit_code is known */
 	int last_exit_code;
-	bool oom_killed;                      /* the last exit was an OOM kill */
-	char last_exit_at[STORE_TIME_SIZE];   /* "" if none */
-	char next_attempt_at[STORE_TIME_SIZE];/* "" unless status is backoff */
-	long long next_attempt_in_ms;         /* next_attempt_at - now (database clock); <= 0: due */
-	long long running_for_ms;             /* now - last_started_at; -1 when never started */
-	char observed_at[STORE_TIME_SIZE];    /* "" if never */
+	bool oom_killed;		       /* the last exit was an OOM kill */
+	char last_exit_at[STORE_TIME_SIZE];    /* "" if none */
+	char next_attempt_at[STORE_TIME_SIZE]; /* "" unless status is backoff */
+	long long next_attempt_in_ms;	   /* next_attempt_at - now (database clock); <= 0: due */
+	long long running_for_ms;	   /* now - last_started_at; -1 when never started */
+	char observed_at[STORE_TIME_SIZE]; /* "" if never */
 };
 
 struct store_reconcile_list {
@@ -47,27 +47,31 @@ struct store_reconcile_list {
 void store_reconcile_list_free(struct store_reconcile_list *list);
 
 /* NOT_FOUND when the bot has no container row. */
-int store_reconcile_get(berth_store *store, const char *bot_id, struct store_reconcile_row *out, berth_err *err);
+int store_reconcile_get(berth_store *store, const char *bot_id, struct store_reconcile_row *out,
+			berth_err *err);
 /* Every row of the node, ordered by bot id. */
-int store_reconcile_list(berth_store *store, const char *node, struct store_reconcile_list *out, berth_err *err);
+int store_reconcile_list(berth_store *store, const char *node, struct store_reconcile_list *out,
+			 berth_err *err);
 
 /* Sets the restart policy (INVALID when the schema refuses it; NOT_FOUND without a row). */
-int store_reconcile_set_policy(berth_store *store, const char *bot_id, const char *policy, berth_err *err);
+int store_reconcile_set_policy(berth_store *store, const char *bot_id, const char *policy,
+			       berth_err *err);
 
 /* The task exited (or is gone). exit_code < 0: unknown. The exit counts as an OOM kill when an OOM
  * was recorded (store_reconcile_mark_oom) since the task last started. */
 struct store_exit {
 	int exit_code;
-	const char *task_status; /* the task as observed: "stopped" (exited, not deleted), "absent", NULL unknown */
+	const char *
+		task_status; /* the task as observed: "stopped" (exited, not deleted), "absent", NULL unknown */
 };
 /* Records the exit and waits: status backoff, next_attempt_at = now + delay_ms, ip cleared.
  * exit NULL: a failed restart attempt, the recorded exit stays. */
-int store_reconcile_mark_backoff(berth_store *store, const char *bot_id, const struct store_exit *exit,
-				 long long delay_ms, berth_err *err);
+int store_reconcile_mark_backoff(berth_store *store, const char *bot_id,
+				 const struct store_exit *exit, long long delay_ms, berth_err *err);
 /* Records the exit and gives up (the policy says no restart): status stopped, ip cleared,
  * last_stopped_at = now; the desired state stays as the user set it. */
-int store_reconcile_mark_exited(berth_store *store, const char *bot_id, const struct store_exit *exit,
-				berth_err *err);
+int store_reconcile_mark_exited(berth_store *store, const char *bot_id,
+				const struct store_exit *exit, berth_err *err);
 /* A restart attempt begins: restart_count and backoff_restarts + 1, next_attempt_at cleared. */
 int store_reconcile_count_attempt(berth_store *store, const char *bot_id, berth_err *err);
 /* The task has run long enough: backoff_restarts = 0. */
@@ -79,14 +83,15 @@ int store_reconcile_mark_oom(berth_store *store, const char *bot_id, berth_err *
 int store_reconcile_node_held(berth_store *store, const char *node, bool *held, berth_err *err);
 /* observed_at = now, task_status = the task as containerd has it ("running", "stopped", "absent";
  * NULL: unknown): the reconciler saw containerd agree with the row's status. */
-int store_reconcile_observed(berth_store *store, const char *bot_id, const char *task_status, berth_err *err);
+int store_reconcile_observed(berth_store *store, const char *bot_id, const char *task_status,
+			     berth_err *err);
 
 /* The reconciler's heartbeat (db/0004_observed.sql): while some session holds the node lock,
  * nodes.reconciler_alive_until = now + ttl_ms and reconciler_relist_ms = relist_ms (the row is
  * made when missing); *held false: nobody holds the lock, nothing was written. _clear: the node's
  * rows are no longer vouched for (the reconciler stops, or lost its event stream). */
-int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms, bool *held,
-			      berth_err *err);
+int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms,
+			      bool *held, berth_err *err);
 int store_reconcile_heartbeat_clear(berth_store *store, const char *node, berth_err *err);
 
 #endif

@@ -19,7 +19,8 @@ struct store_status_count {
 #define STORE_STATUS_COUNT_MAX 8
 
 /* One query. Fills out[0 .. *n) (at most STORE_STATUS_COUNT_MAX rows, ordered by status). */
-int store_bot_status_counts(berth_store *store, struct store_status_count out[STORE_STATUS_COUNT_MAX], size_t *n,
+int store_bot_status_counts(berth_store *store,
+			    struct store_status_count out[STORE_STATUS_COUNT_MAX], size_t *n,
 			    berth_err *err);
 
 #endif

@@ -28,11 +28,11 @@ struct store_stdio_session {
 	char name[STORE_STDIO_NAME_SIZE];
 	char command[STORE_STDIO_COMMAND_SIZE];
 	char cwd[STORE_PATH_SIZE];
-	char state[STORE_STATE_SIZE];              /* "active" | "closed" */
+	char state[STORE_STATE_SIZE]; /* "active" | "closed" */
 	char closed_reason[STORE_STDIO_REASON_SIZE];
 	char created_at[STORE_TIME_SIZE];
 	char last_used_at[STORE_TIME_SIZE];
-	char closed_at[STORE_TIME_SIZE];           /* "" while active */
+	char closed_at[STORE_TIME_SIZE]; /* "" while active */
 	bool settled; /* created more than STORE_STDIO_SETTLE ago: its start has ended either way */
 };
 
@@ -44,18 +44,20 @@ struct store_stdio_list {
 /* Inserts an active record (args_json: a JSON array text). Also prunes the bot's closed records
  * older than STORE_STDIO_KEEP_CLOSED. ALREADY_EXISTS when id is taken; NOT_FOUND without the bot;
  * INVALID when a field is too long. */
-int store_stdio_insert(berth_store *store, const char *id, const char *bot_id, const char *name, const char *command,
-		       const char *args_json, const char *cwd, berth_err *err);
+int store_stdio_insert(berth_store *store, const char *id, const char *bot_id, const char *name,
+		       const char *command, const char *args_json, const char *cwd, berth_err *err);
 /* The record id of bot_id: NOT_FOUND when there is none (or it is another bot's). */
-int store_stdio_get(berth_store *store, const char *bot_id, const char *id, struct store_stdio_session *out,
-		    berth_err *err);
+int store_stdio_get(berth_store *store, const char *bot_id, const char *id,
+		    struct store_stdio_session *out, berth_err *err);
 /* The bot's records, active ones and those closed within STORE_STDIO_KEEP_CLOSED, oldest first. */
-int store_stdio_list(berth_store *store, const char *bot_id, struct store_stdio_list *out, berth_err *err);
+int store_stdio_list(berth_store *store, const char *bot_id, struct store_stdio_list *out,
+		     berth_err *err);
 void store_stdio_list_free(struct store_stdio_list *list);
 /* last_used_at = now(). A missing record is not an error. */
 int store_stdio_touch(berth_store *store, const char *bot_id, const char *id, berth_err *err);
 /* Marks an active record closed with reason (cut to fit); a closed or missing one is left as is. */
-int store_stdio_close(berth_store *store, const char *bot_id, const char *id, const char *reason, berth_err *err);
+int store_stdio_close(berth_store *store, const char *bot_id, const char *id, const char *reason,
+		      berth_err *err);
 /* Removes the record (a session that never started). */
 int store_stdio_delete(berth_store *store, const char *bot_id, const char *id, berth_err *err);
 
@@ -71,8 +73,8 @@ struct store_stdio_connection_list {
 	struct store_stdio_connection *items;
 	size_t count;
 };
-int store_stdio_connections(berth_store *store, const char *bot_id, struct store_stdio_connection_list *out,
-			    berth_err *err);
+int store_stdio_connections(berth_store *store, const char *bot_id,
+			    struct store_stdio_connection_list *out, berth_err *err);
 void store_stdio_connection_list_free(struct store_stdio_connection_list *list);
 
 #endif

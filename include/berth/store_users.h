@@ -13,7 +13,7 @@
 struct store_user {
 	char id[STORE_ID_SIZE];
 	char username[STORE_NAME_SIZE];
-	bool is_admin;  /* users.role = 'admin' */
+	bool is_admin; /* users.role = 'admin' */
 	bool is_active;
 	char created_at[STORE_TIME_SIZE];
 };
@@ -25,10 +25,11 @@ struct store_user_list {
 void store_user_list_free(struct store_user_list *list);
 
 /* ALREADY_EXISTS if the username is taken; INVALID if it is empty or too long. */
-int store_user_create(berth_store *store, const char *username, bool is_admin, struct store_user *out,
-		      berth_err *err);
+int store_user_create(berth_store *store, const char *username, bool is_admin,
+		      struct store_user *out, berth_err *err);
 int store_user_get(berth_store *store, const char *user_id, struct store_user *out, berth_err *err);
-int store_user_by_name(berth_store *store, const char *username, struct store_user *out, berth_err *err);
+int store_user_by_name(berth_store *store, const char *username, struct store_user *out,
+		       berth_err *err);
 /* All users, ordered by username. */
 int store_user_list(berth_store *store, struct store_user_list *out, berth_err *err);
 /* The user bound to (channel_type, subject), e.g. ("x509", "<subject DN>"). NOT_FOUND if none

@@ -15,7 +15,10 @@ struct strbuf {
 	int ok;
 };
 
-#define STRBUF_INIT { NULL, 0, 0, 1 }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 1                                                                      \
+	}
 
 /* Appends n bytes of s. */
 void strbuf_add(struct strbuf *b, const char *s, size_t n);

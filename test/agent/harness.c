@@ -237,32 +237,35 @@ json_t *rpc(struct conn *c, const char *method, json_t *params)
 
 json_t *tool(struct conn *c, const char *name, json_t *args, bool expect_error)
 {
-	json_t *resp = rpc(c, "tools/call", json_pack("{s:s, s:o}", "name", name, "arguments",
-		args ? args : json_object()));
+	json_t *resp = rpc(
+		c, "tools/call",
+		json_pack("{s:s, s:o}", "name", name, "arguments", args ? args : json_object()));
 	json_t *result = json_object_get(resp, "result"), *content, *sc;
 	const char *text;
 
 	ck_assert_msg(result != NULL, "tools/call %s: no result: %s", name,
-		json_dumps(resp, JSON_COMPACT));
+		      json_dumps(resp, JSON_COMPACT));
 	json_incref(result);
 	json_decref(resp);
 	content = json_object_get(result, "content");
 	ck_assert_int_eq(json_array_size(content), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(content, 0), "type")), "text");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(content, 0), "type")),
+			 "text");
 	text = json_string_value(json_object_get(json_array_get(content, 0), "text"));
 	ck_assert_ptr_nonnull(text);
 	sc = json_object_get(result, "structuredContent");
 	ck_assert_msg(json_is_object(sc), "no structuredContent");
 	ck_assert_msg(json_is_true(json_object_get(result, "isError")) == expect_error,
-		"%s: isError %s, expected %s: %s", name,
-		json_is_true(json_object_get(result, "isError")) ? "true" : "false",
-		expect_error ? "true" : "false", text);
+		      "%s: isError %s, expected %s: %s", name,
+		      json_is_true(json_object_get(result, "isError")) ? "true" : "false",
+		      expect_error ? "true" : "false", text);
 	if (expect_error) {
 		ck_assert_str_eq(json_string_value(json_object_get(sc, "error")), text);
 	} else {
 		json_t *parsed = json_loads(text, JSON_ALLOW_NUL, NULL);
 
-		ck_assert_msg(parsed && json_equal(parsed, sc), "text block is not structuredContent");
+		ck_assert_msg(parsed && json_equal(parsed, sc),
+			      "text block is not structuredContent");
 		json_decref(parsed);
 	}
 	return result;
@@ -280,8 +283,8 @@ json_t *tool_ok(struct conn *c, const char *name, json_t *args)
 char *tool_err(struct conn *c, const char *name, json_t *args)
 {
 	json_t *r = tool(c, name, args, true);
-	char *msg = strdup(json_string_value(json_object_get(json_object_get(r,
-		"structuredContent"), "error")));
+	char *msg = strdup(json_string_value(
+		json_object_get(json_object_get(r, "structuredContent"), "error")));
 
 	json_decref(r);
 	return msg;

@@ -10,11 +10,11 @@
 
 struct agent {
 	pid_t pid;
-	char dir[64];    /* the temp dir holding all below */
-	char data[128];  /* --data */
-	char tpl[128];   /* --template */
-	char sock[128];  /* --socket */
-	char log[128];   /* its stderr */
+	char dir[64];	/* the temp dir holding all below */
+	char data[128]; /* --data */
+	char tpl[128];	/* --template */
+	char sock[128]; /* --socket */
+	char log[128];	/* its stderr */
 };
 
 /* The agent binary under test: $BERTH_AGENT_BIN, else test/agent/berth-agent-dyn (the

@@ -38,13 +38,14 @@ static json_t *text_result(const char *text)
 
 static json_t *tools_list(void)
 {
-	static const char *const names[] = { "echo", "ask", "crash", "flood", "garbage", "sleep", "env",
-		"cwd", "stats", "notify" };
+	static const char *const names[] = { "echo",  "ask", "crash", "flood", "garbage",
+					     "sleep", "env", "cwd",   "stats", "notify" };
 	json_t *list = json_array();
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		json_array_append_new(list, json_pack("{s:s,s:s,s:{s:s}}", "name", names[i],
-			"description", "test tool", "inputSchema", "type", "object"));
+						      "description", "test tool", "inputSchema",
+						      "type", "object"));
 	return json_pack("{s:o}", "tools", list);
 }
 
@@ -57,12 +58,15 @@ static json_t *call(json_t *params)
 	if (!name)
 		return NULL;
 	if (!strcmp(name, "echo"))
-		return text_result(json_string_value(json_object_get(args, "text")) ?
-			json_string_value(json_object_get(args, "text")) : "");
+		return text_result(json_string_value(json_object_get(args, "text"))
+					   ? json_string_value(json_object_get(args, "text"))
+					   : "");
 	if (!strcmp(name, "ask")) {
-		emit(json_pack("{s:s,s:s,s:s}", "jsonrpc", "2.0", "id", "srv-1", "method", "roots/list"));
+		emit(json_pack("{s:s,s:s,s:s}", "jsonrpc", "2.0", "id", "srv-1", "method",
+			       "roots/list"));
 		emit(json_pack("{s:s,s:s,s:{s:s,s:s}}", "jsonrpc", "2.0", "method",
-			"notifications/message", "params", "level", "info", "data", "hello"));
+			       "notifications/message", "params", "level", "info", "data",
+			       "hello"));
 		return text_result("asked");
 	}
 	if (!strcmp(name, "crash"))
@@ -94,13 +98,15 @@ static json_t *call(json_t *params)
 		long long n = json_integer_value(json_object_get(args, "count"));
 
 		for (long long k = 0; k < n; k++)
-			emit(json_pack("{s:s,s:s,s:{s:I}}", "jsonrpc", "2.0", "method", "notifications/progress",
-				"params", "progress", (json_int_t)k));
+			emit(json_pack("{s:s,s:s,s:{s:I}}", "jsonrpc", "2.0", "method",
+				       "notifications/progress", "params", "progress",
+				       (json_int_t)k));
 		return text_result("notified");
 	}
 	if (!strcmp(name, "env")) {
-		const char *v = getenv(json_string_value(json_object_get(args, "name")) ?
-			json_string_value(json_object_get(args, "name")) : "");
+		const char *v = getenv(json_string_value(json_object_get(args, "name"))
+					       ? json_string_value(json_object_get(args, "name"))
+					       : "");
 		return text_result(v ? v : "");
 	}
 	if (!strcmp(name, "cwd")) {
@@ -110,8 +116,8 @@ static json_t *call(json_t *params)
 	}
 	if (!strcmp(name, "stats"))
 		return json_pack("{s:i,s:i,s:i,s:O}", "initialize", n_initialize, "initialized",
-			n_initialized, "responses", n_responses, "last_response",
-			last_response ? last_response : json_null());
+				 n_initialized, "responses", n_responses, "last_response",
+				 last_response ? last_response : json_null());
 	return NULL;
 }
 
@@ -137,7 +143,8 @@ int main(int argc, char **argv)
 		}
 	}
 	while ((len = getline(&line, &cap, stdin)) > 0) {
-		json_t *m = json_loadb(line, (size_t)len, 0, NULL), *id, *result = NULL, *error = NULL;
+		json_t *m = json_loadb(line, (size_t)len, 0, NULL), *id, *result = NULL,
+		       *error = NULL;
 		const char *method;
 
 		if (!m || silent) {
@@ -162,11 +169,13 @@ int main(int argc, char **argv)
 		if (!strcmp(method, "initialize")) {
 			n_initialize++;
 			if (init_error)
-				error = json_pack("{s:i,s:s}", "code", -32099, "message", "init refused");
+				error = json_pack("{s:i,s:s}", "code", -32099, "message",
+						  "init refused");
 			else
 				result = json_pack("{s:s,s:{s:{}},s:{s:s,s:s}}", "protocolVersion",
-					"2025-06-18", "capabilities", "tools", "serverInfo", "name",
-					"mcp-testsrv", "version", "1");
+						   "2025-06-18", "capabilities", "tools",
+						   "serverInfo", "name", "mcp-testsrv", "version",
+						   "1");
 		} else if (!strcmp(method, "tools/list")) {
 			result = tools_list();
 		} else if (!strcmp(method, "tools/call")) {
@@ -178,12 +187,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(method, "ping")) {
 			result = json_object();
 		} else {
-			error = json_pack("{s:i,s:s}", "code", -32601, "message", "method not found");
+			error = json_pack("{s:i,s:s}", "code", -32601, "message",
+					  "method not found");
 		}
 		if (error)
-			emit(json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "error", error));
+			emit(json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "error",
+				       error));
 		else
-			emit(json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result", result));
+			emit(json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result",
+				       result));
 		json_decref(m);
 	}
 	free(line);

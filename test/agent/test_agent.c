@@ -17,7 +17,11 @@
 
 static struct agent ag;
 
-static void start(void) { agent_prepare(&ag); agent_start(&ag, NULL, NULL); }
+static void start(void)
+{
+	agent_prepare(&ag);
+	agent_start(&ag, NULL, NULL);
+}
 static void stop(void)
 {
 	agent_stop(&ag);
@@ -28,12 +32,14 @@ START_TEST(initialize_negotiates)
 {
 	struct conn *c = conn_open(&ag);
 	json_t *r = rpc(c, "initialize", json_pack("{s:s}", "protocolVersion", "2025-03-26"));
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "result"), "protocolVersion")),
-			 "2025-03-26");
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(r, "result"), "protocolVersion")),
+		"2025-03-26");
 	json_decref(r);
 	r = rpc(c, "initialize", json_pack("{s:s}", "protocolVersion", "1999-01-01"));
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "result"), "protocolVersion")),
-			 AGENT_MCP_VERSION_LATEST);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(r, "result"), "protocolVersion")),
+		AGENT_MCP_VERSION_LATEST);
 	json_decref(r);
 	r = rpc(c, "ping", NULL);
 	ck_assert(json_is_object(json_object_get(r, "result")));
@@ -62,7 +68,8 @@ START_TEST(tools_list_pages)
 		size_t i;
 		json_t *t;
 		ck_assert_ptr_nonnull(res);
-		json_array_foreach(json_object_get(res, "tools"), i, t) {
+		json_array_foreach(json_object_get(res, "tools"), i, t)
+		{
 			ck_assert(json_is_object(json_object_get(t, "inputSchema")));
 			if (strcmp(json_string_value(json_object_get(t, "name")), "exec") == 0)
 				seen_exec = true;
@@ -84,7 +91,8 @@ START_TEST(write_read_roundtrip_exact)
 {
 	struct conn *c = conn_open(&ag);
 	const char *text = "  leading and trailing spaces kept  \r\n\tline two\n\n";
-	json_t *r = tool_ok(c, "write", json_pack("{s:s,s:s}", "path", "a/b/c.txt", "content", text));
+	json_t *r = tool_ok(c, "write",
+			    json_pack("{s:s,s:s}", "path", "a/b/c.txt", "content", text));
 	json_decref(r);
 	r = tool_ok(c, "read", json_pack("{s:s}", "path", "a/b/c.txt"));
 	ck_assert_str_eq(json_string_value(json_object_get(r, "content")), text);
@@ -97,8 +105,9 @@ START_TEST(write_read_roundtrip_exact)
 	free(got);
 	free(p);
 	/* base64 binary */
-	r = tool_ok(c, "write", json_pack("{s:s,s:s,s:s}", "path", "bin", "content", "AAEC/w==", "encoding",
-					  "base64"));
+	r = tool_ok(c, "write",
+		    json_pack("{s:s,s:s,s:s}", "path", "bin", "content", "AAEC/w==", "encoding",
+			      "base64"));
 	json_decref(r);
 	r = tool_ok(c, "read_base64", json_pack("{s:s}", "path", "bin"));
 	ck_assert_str_eq(json_string_value(json_object_get(r, "data")), "AAEC/w==");
@@ -119,9 +128,11 @@ START_TEST(files_stat_mkdir_rename_delete)
 	json_decref(tool_ok(c, "mkdir", json_pack("{s:s}", "path", "d1/d2")));
 	json_decref(tool_ok(c, "write", json_pack("{s:s,s:s}", "path", "d1/f", "content", "x")));
 	json_decref(tool_ok(c, "write", json_pack("{s:s,s:s}", "path", "d1/g", "content", "y")));
-	char *e = tool_err(c, "rename", json_pack("{s:s,s:s}", "source", "d1/f", "destination", "d1/g"));
+	char *e = tool_err(c, "rename",
+			   json_pack("{s:s,s:s}", "source", "d1/f", "destination", "d1/g"));
 	free(e);
-	json_decref(tool_ok(c, "rename", json_pack("{s:s,s:s}", "source", "d1/f", "destination", "d1/h")));
+	json_decref(tool_ok(c, "rename",
+			    json_pack("{s:s,s:s}", "source", "d1/f", "destination", "d1/h")));
 	json_t *r = tool_ok(c, "stat", json_pack("{s:s}", "path", "d1/h"));
 	ck_assert_str_eq(json_string_value(json_object_get(r, "type")), "file");
 	json_decref(r);
@@ -146,7 +157,10 @@ static void put(const char *rel, const char *data, size_t len)
 	put_file(p, data, len);
 	free(p);
 }
-static void put_str(const char *rel, const char *text) { put(rel, text, strlen(text)); }
+static void put_str(const char *rel, const char *text)
+{
+	put(rel, text, strlen(text));
+}
 static void expect_file(const char *rel, const char *expected)
 {
 	char *p = data_path(&ag, rel);
@@ -168,14 +182,16 @@ static mode_t data_mode(const char *rel)
 }
 static json_t *edit(struct conn *c, const char *path, const char *old_text, const char *new_text)
 {
-	return tool_ok(c, "edit", json_pack("{s:s,s:s,s:s}", "path", path, "old_text", old_text,
-					    "new_text", new_text));
+	return tool_ok(c, "edit",
+		       json_pack("{s:s,s:s,s:s}", "path", path, "old_text", old_text, "new_text",
+				 new_text));
 }
 static void edit_fails(struct conn *c, const char *path, const char *old_text, const char *new_text,
 		       const char *why)
 {
-	char *e = tool_err(c, "edit", json_pack("{s:s,s:s,s:s}", "path", path, "old_text", old_text,
-					       "new_text", new_text));
+	char *e = tool_err(c, "edit",
+			   json_pack("{s:s,s:s,s:s}", "path", path, "old_text", old_text,
+				     "new_text", new_text));
 	ck_assert_msg(strstr(e, why) != NULL, "edit error '%s' lacks '%s'", e, why);
 	free(e);
 }
@@ -193,7 +209,8 @@ START_TEST(edit_exact_and_fuzzy)
 
 	/* trailing whitespace and smart quotes, dashes, a no-break space: a fuzzy match, which
 	 * rewrites the whole file normalised */
-	put_str("f.txt", "a = 1;   \nb = \xe2\x80\x9cq\xe2\x80\x9d;\t\nc \xe2\x80\x94 d\xc2\xa0" "e \xe2\x80\x98s\xe2\x80\x99\n");
+	put_str("f.txt", "a = 1;   \nb = \xe2\x80\x9cq\xe2\x80\x9d;\t\nc \xe2\x80\x94 d\xc2\xa0"
+			 "e \xe2\x80\x98s\xe2\x80\x99\n");
 	r = edit(c, "f.txt", "a = 1;\nb = \"q\";", "a = 2;\nb = \"q\";");
 	ck_assert(json_is_true(json_object_get(r, "fuzzy")));
 	json_decref(r);
@@ -213,7 +230,8 @@ START_TEST(edit_keeps_crlf_bom_and_mode)
 	expect_file("w.txt", "\xef\xbb\xbfone\r\n2\r\n3\r\n");
 	/* old_text written with CRLF matches too */
 	json_decref(edit(c, "w.txt", "one\r\n2", "1\r\ntwo"));
-	expect_file("w.txt", "\xef\xbb\xbf" "1\r\ntwo\r\n3\r\n");
+	expect_file("w.txt", "\xef\xbb\xbf"
+			     "1\r\ntwo\r\n3\r\n");
 	ck_assert_uint_eq(data_mode("w.txt"), 0600);
 	/* an LF file stays LF */
 	put_str("lf.txt", "x\ny\r\n");
@@ -289,7 +307,8 @@ END_TEST
 START_TEST(patch_creates_file)
 {
 	struct conn *c = conn_open(&ag);
-	json_t *r = patch(c, "sub/new.txt", "--- /dev/null\n+++ b/sub/new.txt\n@@ -0,0 +1,2 @@\n+a\n+b\n");
+	json_t *r = patch(c, "sub/new.txt",
+			  "--- /dev/null\n+++ b/sub/new.txt\n@@ -0,0 +1,2 @@\n+a\n+b\n");
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "hunks")), 1);
 	json_decref(r);
 	expect_file("sub/new.txt", "a\nb\n");
@@ -315,17 +334,23 @@ static json_t *grep(struct conn *c, json_t *args)
 }
 static const char *match_path(json_t *r, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(json_object_get(r, "matches"), i), "path"));
+	return json_string_value(
+		json_object_get(json_array_get(json_object_get(r, "matches"), i), "path"));
 }
 static json_int_t match_line(json_t *r, size_t i)
 {
-	return json_integer_value(json_object_get(json_array_get(json_object_get(r, "matches"), i), "line"));
+	return json_integer_value(
+		json_object_get(json_array_get(json_object_get(r, "matches"), i), "line"));
 }
 static const char *match_text(json_t *r, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(json_object_get(r, "matches"), i), "text"));
+	return json_string_value(
+		json_object_get(json_array_get(json_object_get(r, "matches"), i), "text"));
 }
-static size_t match_count(json_t *r) { return json_array_size(json_object_get(r, "matches")); }
+static size_t match_count(json_t *r)
+{
+	return json_array_size(json_object_get(r, "matches"));
+}
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -347,7 +372,8 @@ START_TEST(grep_finds_lines)
 	free(link);
 
 	/* fixed string, recursive by default: the binary file and the symlinked dir are skipped */
-	json_t *r = grep(c, json_pack("{s:s,s:s,s:b}", "pattern", "hello", "path", "g", "fixed_string", 1));
+	json_t *r = grep(
+		c, json_pack("{s:s,s:s,s:b}", "pattern", "hello", "path", "g", "fixed_string", 1));
 	ck_assert_uint_eq(match_count(r), 2);
 	ck_assert(ends_with(match_path(r, 0), "/g/a.txt"));
 	ck_assert_int_eq(match_line(r, 0), 3);
@@ -358,7 +384,8 @@ START_TEST(grep_finds_lines)
 	json_decref(r);
 
 	/* extended regex, ignore case; the CR of a CRLF line is not part of it */
-	r = grep(c, json_pack("{s:s,s:s,s:b}", "pattern", "^(h|f)[a-z]+ ?[a-z]+$", "path", "g", "ignore_case", 1));
+	r = grep(c, json_pack("{s:s,s:s,s:b}", "pattern", "^(h|f)[a-z]+ ?[a-z]+$", "path", "g",
+			      "ignore_case", 1));
 	ck_assert_uint_eq(match_count(r), 3);
 	ck_assert_str_eq(match_text(r, 0), "Hello World");
 	ck_assert_str_eq(match_text(r, 1), "foo bar");
@@ -366,15 +393,15 @@ START_TEST(grep_finds_lines)
 	json_decref(r);
 
 	/* ignore case for a fixed string; not recursive */
-	r = grep(c, json_pack("{s:s,s:s,s:b,s:b,s:b}", "pattern", "HELLO", "path", "g", "fixed_string", 1,
-			      "ignore_case", 1, "recursive", 0));
+	r = grep(c, json_pack("{s:s,s:s,s:b,s:b,s:b}", "pattern", "HELLO", "path", "g",
+			      "fixed_string", 1, "ignore_case", 1, "recursive", 0));
 	ck_assert_uint_eq(match_count(r), 2);
 	ck_assert(ends_with(match_path(r, 1), "/g/a.txt"));
 	json_decref(r);
 
 	/* max_matches */
-	r = grep(c, json_pack("{s:s,s:s,s:b,s:i}", "pattern", "hello", "path", "g", "ignore_case", 1,
-			      "max_matches", 2));
+	r = grep(c, json_pack("{s:s,s:s,s:b,s:i}", "pattern", "hello", "path", "g", "ignore_case",
+			      1, "max_matches", 2));
 	ck_assert_uint_eq(match_count(r), 2);
 	ck_assert(json_is_true(json_object_get(r, "truncated")));
 	json_decref(r);
@@ -425,20 +452,25 @@ END_TEST
 START_TEST(exec_status_timeout_flood)
 {
 	struct conn *c = conn_open(&ag);
-	json_t *r = tool_ok(c, "exec", json_pack("{s:s,s:s}", "command", "read x; echo out:$x; echo err >&2; exit 7",
-					       "stdin", "abc\n"));
+	json_t *r = tool_ok(c, "exec",
+			    json_pack("{s:s,s:s}", "command",
+				      "read x; echo out:$x; echo err >&2; exit 7", "stdin",
+				      "abc\n"));
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "exit_code")), 7);
 	ck_assert_str_eq(json_string_value(json_object_get(r, "stdout")), "out:abc\n");
 	ck_assert_str_eq(json_string_value(json_object_get(r, "stderr")), "err\n");
 	json_decref(r);
 	long long t0 = now_ms();
-	r = tool_ok(c, "exec", json_pack("{s:s,s:i}", "command", "sleep 30 & sleep 30", "timeout_s", 1));
+	r = tool_ok(c, "exec",
+		    json_pack("{s:s,s:i}", "command", "sleep 30 & sleep 30", "timeout_s", 1));
 	ck_assert(json_is_true(json_object_get(r, "timed_out")));
 	ck_assert_int_lt(now_ms() - t0, 5000);
 	json_decref(r);
-	r = tool_ok(c, "exec", json_pack("{s:s,s:i}", "command", "yes | head -c 5000000", "timeout_s", 20));
+	r = tool_ok(c, "exec",
+		    json_pack("{s:s,s:i}", "command", "yes | head -c 5000000", "timeout_s", 20));
 	ck_assert(json_is_true(json_object_get(r, "stdout_truncated")));
-	ck_assert_uint_le(strlen(json_string_value(json_object_get(r, "stdout"))), AGENT_EXEC_OUTPUT_MAX);
+	ck_assert_uint_le(strlen(json_string_value(json_object_get(r, "stdout"))),
+			  AGENT_EXEC_OUTPUT_MAX);
 	json_decref(r);
 	conn_close(c);
 }
@@ -447,8 +479,9 @@ END_TEST
 START_TEST(concurrent_connections)
 {
 	struct conn *slow = conn_open(&ag), *fast = conn_open(&ag);
-	char req[] = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"exec\","
-		     "\"arguments\":{\"command\":\"sleep 2\"}}}\n";
+	char req[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"exec\","
+		"\"arguments\":{\"command\":\"sleep 2\"}}}\n";
 	conn_send(slow, req, strlen(req));
 	long long t0 = now_ms();
 	json_t *r = rpc(fast, "ping", NULL);
@@ -538,7 +571,9 @@ static int zombie_children(pid_t parent)
 START_TEST(pid1_reaps_and_stops)
 {
 	struct agent p1;
-	const char *wrapper[] = { "unshare", "--pid", "--fork", "--kill-child", "--mount-proc", NULL };
+	const char *wrapper[] = {
+		"unshare", "--pid", "--fork", "--kill-child", "--mount-proc", NULL
+	};
 	if (access("/usr/bin/unshare", X_OK) != 0 || geteuid() != 0) {
 		printf("SKIP: pid1_reaps_and_stops: needs root and unshare\n");
 		return;
@@ -555,7 +590,9 @@ START_TEST(pid1_reaps_and_stops)
 	pid_t agent_pid = (pid_t)atoi(buf);
 	struct conn *c = conn_open(&p1);
 	/* orphans: each shell exits at once, its background child is re-parented to PID 1 */
-	json_t *r = tool_ok(c, "exec", json_pack("{s:s}", "command", "(sleep 0.2 &) ; (sleep 0.3 &) ; echo $$"));
+	json_t *r = tool_ok(
+		c, "exec",
+		json_pack("{s:s}", "command", "(sleep 0.2 &) ; (sleep 0.3 &) ; echo $$"));
 	json_decref(r);
 	/* watched from the host: the namespace has no /proc of its own, and a ps inside would
 	 * count every zombie on the machine */
@@ -585,28 +622,41 @@ START_TEST(any_rootfs_without_shell)
 {
 	struct agent r;
 	char root[160], script[1024], *msg;
-	const char *wrapper[] = { "unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+	const char *wrapper[] = {
+		"unshare",
+		"--mount",
+		"--propagation",
+		"private",
+		"--",
+		"sh",
+		"-c",
 		"R=$1; D=$2; shift 2; mkdir -p \"$R$D\" \"$R/dev\" && mount --bind \"$D\" \"$R$D\" && "
 		"touch \"$R/dev/null\" && mount --bind /dev/null \"$R/dev/null\" && exec chroot \"$R\" \"$@\"",
-		"sh", root, r.dir, NULL }; /* root and r.dir are filled below */
+		"sh",
+		root,
+		r.dir,
+		NULL
+	}; /* root and r.dir are filled below */
 	const char *old_bin = getenv("BERTH_AGENT_BIN");
 	json_t *out, *e;
 	size_t i;
 	bool saw_echo = false;
 
-	if (access("/usr/bin/unshare", X_OK) != 0 || access("/usr/sbin/chroot", X_OK) != 0 || geteuid() != 0 ||
-	    access("berth-agent", X_OK) != 0 || access("/usr/bin/ldd", X_OK) != 0) {
+	if (access("/usr/bin/unshare", X_OK) != 0 || access("/usr/sbin/chroot", X_OK) != 0 ||
+	    geteuid() != 0 || access("berth-agent", X_OK) != 0 ||
+	    access("/usr/bin/ldd", X_OK) != 0) {
 		printf("SKIP: any_rootfs_without_shell: needs root, unshare, chroot, ldd and ./berth-agent\n");
 		return;
 	}
 	agent_prepare(&r);
 	snprintf(root, sizeof root, "%s/root", r.dir);
-	snprintf(script, sizeof script,
-		 "set -e; R='%s'; mkdir -p \"$R/bin\" \"$R/tmp\"; cp berth-agent \"$R/berth-agent\"; "
-		 "for b in /usr/bin/echo /usr/bin/cat; do cp \"$b\" \"$R/bin/\"; "
-		 "for l in $(ldd \"$b\" | grep -o '/[^ ]*'); do mkdir -p \"$R$(dirname \"$l\")\"; "
-		 "cp -L \"$l\" \"$R$l\"; done; done; test ! -e \"$R/bin/sh\"",
-		 root);
+	snprintf(
+		script, sizeof script,
+		"set -e; R='%s'; mkdir -p \"$R/bin\" \"$R/tmp\"; cp berth-agent \"$R/berth-agent\"; "
+		"for b in /usr/bin/echo /usr/bin/cat; do cp \"$b\" \"$R/bin/\"; "
+		"for l in $(ldd \"$b\" | grep -o '/[^ ]*'); do mkdir -p \"$R$(dirname \"$l\")\"; "
+		"cp -L \"$l\" \"$R$l\"; done; done; test ! -e \"$R/bin/sh\"",
+		root);
 	ck_assert_msg(system(script) == 0, "building the rootfs failed");
 	ck_assert_int_eq(setenv("BERTH_AGENT_BIN", "/berth-agent", 1), 0);
 	agent_start(&r, wrapper, NULL);
@@ -620,17 +670,20 @@ START_TEST(any_rootfs_without_shell)
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "exit_code")), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(out, "stdout")), "no shell here\n");
 	json_decref(out);
-	out = tool_ok(c, "write", json_pack("{s:s, s:s}", "path", "sub/f.txt", "content", "in the rootfs\n"));
+	out = tool_ok(c, "write",
+		      json_pack("{s:s, s:s}", "path", "sub/f.txt", "content", "in the rootfs\n"));
 	json_decref(out);
 	out = tool_ok(c, "exec", json_pack("{s:[s,s]}", "argv", "/bin/cat", "sub/f.txt"));
 	ck_assert_str_eq(json_string_value(json_object_get(out, "stdout")), "in the rootfs\n");
 	json_decref(out);
 	/* The agent sees the rootfs, not the host: /bin holds echo and cat, no busybox. */
 	out = tool_ok(c, "list", json_pack("{s:s}", "path", "/bin"));
-	json_array_foreach(json_object_get(out, "entries"), i, e) {
+	json_array_foreach(json_object_get(out, "entries"), i, e)
+	{
 		const char *name = json_string_value(json_object_get(e, "name"));
 
-		ck_assert_msg(!strcmp(name, "echo") || !strcmp(name, "cat"), "unexpected /bin/%s", name);
+		ck_assert_msg(!strcmp(name, "echo") || !strcmp(name, "cat"), "unexpected /bin/%s",
+			      name);
 		saw_echo |= !strcmp(name, "echo");
 	}
 	ck_assert(saw_echo);

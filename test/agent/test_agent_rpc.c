@@ -40,23 +40,30 @@ static int error_code(json_t *resp)
 START_TEST(initialize_negotiates)
 {
 	static const char *const cases[][2] = { { "2025-11-25", "2025-11-25" },
-		{ "2025-06-18", "2025-06-18" }, { "2025-03-26", "2025-03-26" },
-		{ "2024-11-05", "2025-11-25" }, { "garbage", "2025-11-25" } };
+						{ "2025-06-18", "2025-06-18" },
+						{ "2025-03-26", "2025-03-26" },
+						{ "2024-11-05", "2025-11-25" },
+						{ "garbage", "2025-11-25" } };
 	struct conn *c = conn_open(&ag);
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		json_t *r = rpc(c, "initialize", json_pack("{s:s, s:{}, s:{s:s, s:s}}",
-			"protocolVersion", cases[i][0], "capabilities", "clientInfo", "name", "t",
-			"version", "1"));
+		json_t *r = rpc(c, "initialize",
+				json_pack("{s:s, s:{}, s:{s:s, s:s}}", "protocolVersion",
+					  cases[i][0], "capabilities", "clientInfo", "name", "t",
+					  "version", "1"));
 		json_t *res = json_object_get(r, "result");
 
-		ck_assert_str_eq(json_string_value(json_object_get(res, "protocolVersion")), cases[i][1]);
-		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "serverInfo"),
-			"name")), "berth-agent");
-		ck_assert(json_is_string(json_object_get(json_object_get(res, "serverInfo"), "version")));
-		ck_assert(json_is_false(json_object_get(json_object_get(json_object_get(res,
-			"capabilities"), "tools"), "listChanged")));
+		ck_assert_str_eq(json_string_value(json_object_get(res, "protocolVersion")),
+				 cases[i][1]);
+		ck_assert_str_eq(json_string_value(json_object_get(
+					 json_object_get(res, "serverInfo"), "name")),
+				 "berth-agent");
+		ck_assert(json_is_string(
+			json_object_get(json_object_get(res, "serverInfo"), "version")));
+		ck_assert(json_is_false(json_object_get(
+			json_object_get(json_object_get(res, "capabilities"), "tools"),
+			"listChanged")));
 		json_decref(r);
 	}
 	conn_close(c);
@@ -66,7 +73,8 @@ END_TEST
 START_TEST(ping_and_notifications)
 {
 	struct conn *c = conn_open(&ag);
-	const char *notes = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+	const char *notes =
+		"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
 		"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}\n"
 		"{\"jsonrpc\":\"2.0\",\"method\":\"no/such/notification\"}\n"
 		"{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}\n\n";
@@ -122,9 +130,11 @@ START_TEST(errors)
 	free(line);
 	/* JSON but not a request. */
 	{
-		static const char *const bad[] = { "[1,2]\n", "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}\n",
-			"{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}\n", "{\"jsonrpc\":\"2.0\",\"id\":1}\n",
-			"42\n" };
+		static const char *const bad[] = {
+			"[1,2]\n", "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}\n",
+			"{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}\n",
+			"{\"jsonrpc\":\"2.0\",\"id\":1}\n", "42\n"
+		};
 		size_t i;
 
 		for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -147,8 +157,10 @@ END_TEST
 START_TEST(tools_list_paginates)
 {
 	struct conn *c = conn_open(&ag);
-	const char *expected[] = { "apply_patch", "delete", "edit", "exec", "grep", "list", "mkdir",
-		"read", "read_base64", "rename", "stat", "write" };
+	const char *expected[] = {
+		"apply_patch", "delete", "edit",	"exec",	  "grep", "list",
+		"mkdir",       "read",	 "read_base64", "rename", "stat", "write"
+	};
 	json_t *cursor = NULL, *names = json_array();
 	regex_t re;
 	int pages = 0;
@@ -156,21 +168,26 @@ START_TEST(tools_list_paginates)
 
 	ck_assert_int_eq(regcomp(&re, AGENT_TOOL_NAME_PATTERN, REG_EXTENDED | REG_NOSUB), 0);
 	do {
-		json_t *r = rpc(c, "tools/list", cursor ? json_pack("{s:O}", "cursor", cursor) : NULL);
+		json_t *r = rpc(c, "tools/list",
+				cursor ? json_pack("{s:O}", "cursor", cursor) : NULL);
 		json_t *res = json_object_get(r, "result"), *t;
 		size_t k;
 
 		ck_assert_ptr_nonnull(res);
-		ck_assert_int_le(json_array_size(json_object_get(res, "tools")), AGENT_TOOLS_PAGE_SIZE);
-		json_array_foreach(json_object_get(res, "tools"), k, t) {
+		ck_assert_int_le(json_array_size(json_object_get(res, "tools")),
+				 AGENT_TOOLS_PAGE_SIZE);
+		json_array_foreach(json_object_get(res, "tools"), k, t)
+		{
 			const char *name = json_string_value(json_object_get(t, "name"));
 
 			ck_assert_int_eq(regexec(&re, name, 0, NULL, 0), 0);
 			ck_assert(json_is_string(json_object_get(t, "description")));
-			ck_assert_str_eq(json_string_value(json_object_get(json_object_get(t, "inputSchema"),
-				"type")), "object");
-			ck_assert_str_eq(json_string_value(json_object_get(json_object_get(t, "outputSchema"),
-				"type")), "object");
+			ck_assert_str_eq(json_string_value(json_object_get(
+						 json_object_get(t, "inputSchema"), "type")),
+					 "object");
+			ck_assert_str_eq(json_string_value(json_object_get(
+						 json_object_get(t, "outputSchema"), "type")),
+					 "object");
 			json_array_append_new(names, json_string(name));
 		}
 		json_decref(cursor);
@@ -250,7 +267,7 @@ START_TEST(concurrent_connections)
 	/* A long exec on one connection does not hold the others. */
 	struct conn *slow = conn_open(&ag);
 	const char *req = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"exec\",\"arguments\":{\"command\":\"sleep 3\"}}}\n";
+			  "{\"name\":\"exec\",\"arguments\":{\"command\":\"sleep 3\"}}}\n";
 	struct pinger p[16];
 	pthread_t t[16];
 	long long start = now_ms();
@@ -304,7 +321,6 @@ START_TEST(too_many_connections)
 	conn_close(c[0]);
 }
 END_TEST
-
 
 /* Processes whose command line is exactly argv0 arg1 (from /proc). */
 static int count_procs(const char *argv0, const char *arg1)
@@ -361,7 +377,8 @@ START_TEST(hostile_input)
 	put_file(p, "z", 1);
 	free(p);
 	r = tool_ok(c, "list", json_pack("{s:s}", "path", "."));
-	json_array_foreach(json_object_get(r, "entries"), i, e) {
+	json_array_foreach(json_object_get(r, "entries"), i, e)
+	{
 		if (!strcmp(json_string_value(json_object_get(e, "name")), "bad\xef\xbf\xbd")) {
 			found = true;
 			ck_assert(json_is_true(json_object_get(e, "invalid_utf8")));
@@ -370,18 +387,23 @@ START_TEST(hostile_input)
 	ck_assert(found);
 	json_decref(r);
 	/* A bounded fork bomb (2^6 shells, each leaving a sleep) dies with its group at the timeout. */
-	r = tool_ok(c, "exec", json_pack("{s:s, s:i}", "command",
-		"b(){ if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; exec sleep 97.25; }; b 5",
-		"timeout_s", 2));
+	r = tool_ok(
+		c, "exec",
+		json_pack(
+			"{s:s, s:i}", "command",
+			"b(){ if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; exec sleep 97.25; }; b 5",
+			"timeout_s", 2));
 	ck_assert(json_is_true(json_object_get(r, "timed_out")));
 	json_decref(r);
 	usleep(300000);
 	ck_assert_int_eq(count_procs("sleep", "97.25"), 0);
 	/* An output flood is cut at the bound and the agent answers the next request. */
-	r = tool_ok(c, "exec", json_pack("{s:s, s:i}", "command", "yes flood | head -c 50000000",
-		"timeout_s", 30));
+	r = tool_ok(c, "exec",
+		    json_pack("{s:s, s:i}", "command", "yes flood | head -c 50000000", "timeout_s",
+			      30));
 	ck_assert(json_is_true(json_object_get(r, "stdout_truncated")));
-	ck_assert_int_eq(strlen(json_string_value(json_object_get(r, "stdout"))), AGENT_EXEC_OUTPUT_MAX);
+	ck_assert_int_eq(strlen(json_string_value(json_object_get(r, "stdout"))),
+			 AGENT_EXEC_OUTPUT_MAX);
 	json_decref(r);
 	r = rpc(c, "ping", NULL);
 	ck_assert_ptr_nonnull(json_object_get(r, "result"));

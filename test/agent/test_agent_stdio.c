@@ -42,7 +42,8 @@ static void stop(void)
 /* stdio/start of the test server with extra args (NULL-terminated); returns the reply. */
 static json_t *start_srv(struct conn *c, const char *id, const char *const *args, json_t *more)
 {
-	json_t *p = json_pack("{s:s, s:s, s:s, s:[]}", "id", id, "name", "test", "command", srv, "args");
+	json_t *p = json_pack("{s:s, s:s, s:s, s:[]}", "id", id, "name", "test", "command", srv,
+			      "args");
 	for (size_t i = 0; args && args[i]; i++)
 		json_array_append_new(json_object_get(p, "args"), json_string(args[i]));
 	if (more)
@@ -89,8 +90,9 @@ static json_t *response(json_t *r)
 
 static json_t *tool_call(const char *name, json_t *id, json_t *args)
 {
-	return json_pack("{s:s, s:o, s:s, s:{s:s, s:o}}", "jsonrpc", "2.0", "id", id, "method", "tools/call",
-			 "params", "name", name, "arguments", args ? args : json_object());
+	return json_pack("{s:s, s:o, s:s, s:{s:s, s:o}}", "jsonrpc", "2.0", "id", id, "method",
+			 "tools/call", "params", "name", name, "arguments",
+			 args ? args : json_object());
 }
 
 static json_t *stats(struct conn *c, const char *id)
@@ -105,9 +107,9 @@ static json_t *session_info(struct conn *c, const char *id)
 {
 	json_t *r = rpc(c, "stdio/list", NULL), *s, *found = NULL;
 	size_t i;
-	json_array_foreach(json_object_get(json_object_get(r, "result"), "sessions"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "id")), id))
-			found = json_incref(s);
+	json_array_foreach(json_object_get(json_object_get(r, "result"), "sessions"), i,
+			   s) if (!strcmp(json_string_value(json_object_get(s, "id")), id))
+		found = json_incref(s);
 	json_decref(r);
 	return found;
 }
@@ -116,39 +118,56 @@ START_TEST(relay_initializes_and_matches_ids)
 {
 	struct conn *c = conn_open(&ag);
 	start_ok(c, "s1", NULL, NULL);
-	json_t *r = relay(c, "s1", json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 7, "method", "tools/list"), 0);
+	json_t *r = relay(
+		c, "s1",
+		json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 7, "method", "tools/list"), 0);
 	json_t *resp = response(r);
 	ck_assert_int_eq(json_integer_value(json_object_get(resp, "id")), 7);
-	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(resp, "result"), "tools")), 10);
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(resp, "result"), "tools")),
+			 10);
 	json_decref(r);
 	json_t *st = stats(c, "s1");
 	ck_assert_int_eq(json_integer_value(json_object_get(st, "initialize")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(st, "initialized")), 1);
 	json_decref(st);
 	/* ids of every JSON type come back as they were sent */
-	const char *ids[] = { "1", "\"1\"", "-3", "1.5", "null", "true", "{\"a\":[1,\"x\"]}", "[1,2]", "\"\"" };
+	const char *ids[] = { "1",     "\"1\"", "-3", "1.5", "null", "true", "{\"a\":[1,\"x\"]}",
+			      "[1,2]", "\"\"" };
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		json_t *id = json_loads(ids[i], JSON_DECODE_ANY, NULL);
 		ck_assert_ptr_nonnull(id);
-		r = relay(c, "s1", tool_call("echo", json_incref(id), json_pack("{s:s}", "text", ids[i])), 0);
+		r = relay(c, "s1",
+			  tool_call("echo", json_incref(id), json_pack("{s:s}", "text", ids[i])),
+			  0);
 		resp = response(r);
 		ck_assert_msg(json_equal(json_object_get(resp, "id"), id), "id %s", ids[i]);
-		ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(
-			json_object_get(resp, "result"), "content"), 0), "text")), ids[i]);
+		ck_assert_str_eq(
+			json_string_value(json_object_get(
+				json_array_get(
+					json_object_get(json_object_get(resp, "result"), "content"),
+					0),
+				"text")),
+			ids[i]);
 		json_decref(r);
 		json_decref(id);
 	}
 	/* a notification is accepted; a call without id is "missing request id" */
-	r = relay(c, "s1", json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "notifications/cancelled"), 0);
+	r = relay(c, "s1",
+		  json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "notifications/cancelled"),
+		  0);
 	ck_assert(json_is_true(json_object_get(json_object_get(r, "result"), "accepted")));
 	json_decref(r);
 	r = relay(c, "s1", json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "tools/list"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(response(r), "error"), "message")),
+	ck_assert_str_eq(json_string_value(
+				 json_object_get(json_object_get(response(r), "error"), "message")),
 			 "missing request id");
 	json_decref(r);
 	/* the child's error reply is normalised */
-	r = relay(c, "s1", json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 9, "method", "no/such"), 0);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(response(r), "error"), "code")), -32601);
+	r = relay(c, "s1",
+		  json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 9, "method", "no/such"), 0);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(response(r), "error"), "code")),
+		-32601);
 	json_decref(r);
 	json_t *info = session_info(c, "s1");
 	ck_assert_str_eq(json_string_value(json_object_get(info, "state")), "ready");
@@ -178,16 +197,29 @@ START_TEST(queue_bounded_and_counted)
 {
 	struct conn *c = conn_open(&ag);
 	start_ok(c, "q1", NULL, NULL);
-	json_t *r = relay(c, "q1", tool_call("notify", json_integer(1), json_pack("{s:i}", "count", AGENT_STDIO_QUEUE_MAX + 44)), 0);
+	json_t *r = relay(c, "q1",
+			  tool_call("notify", json_integer(1),
+				    json_pack("{s:i}", "count", AGENT_STDIO_QUEUE_MAX + 44)),
+			  0);
 	response(r);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "result"), "queued")), AGENT_STDIO_QUEUE_MAX);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(r, "result"), "queued")),
+		AGENT_STDIO_QUEUE_MAX);
 	json_decref(r);
 	r = rpc(c, "stdio/messages", json_pack("{s:s, s:i}", "id", "q1", "max", 10));
-	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "messages")), 10);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "result"), "dropped")), 44);
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "messages")),
+			 10);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(r, "result"), "dropped")), 44);
 	/* oldest first */
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(json_object_get(
-		json_object_get(r, "result"), "messages"), 0), "params"), "progress")), 0);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(
+			json_object_get(json_array_get(json_object_get(json_object_get(r, "result"),
+								       "messages"),
+						       0),
+					"params"),
+			"progress")),
+		0);
 	json_decref(r);
 	r = rpc(c, "stdio/messages", json_pack("{s:s}", "id", "q1"));
 	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "messages")),
@@ -204,9 +236,10 @@ START_TEST(concurrent_callers_one_handshake)
 	start_ok(c, "h1", NULL, NULL);
 	for (int i = 0; i < 8; i++) {
 		cs[i] = conn_open(&ag);
-		json_t *p = json_pack("{s:s, s:o}", "id", "h1", "message", tool_call("echo", json_integer(i), NULL));
-		json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1000 + i, "method", "stdio/call",
-					"params", p);
+		json_t *p = json_pack("{s:s, s:o}", "id", "h1", "message",
+				      tool_call("echo", json_integer(i), NULL));
+		json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1000 + i,
+					"method", "stdio/call", "params", p);
 		char *text = json_dumps(req, JSON_COMPACT);
 		conn_send(cs[i], text, strlen(text));
 		conn_send(cs[i], "\n", 1);
@@ -234,10 +267,15 @@ START_TEST(explicit_initialize_not_repeated)
 {
 	struct conn *c = conn_open(&ag);
 	start_ok(c, "s2", NULL, NULL);
-	json_t *r = relay(c, "s2", json_pack("{s:s, s:s, s:s, s:{}}", "jsonrpc", "2.0", "id", "i", "method", "initialize",
-					     "params"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(response(r), "result"),
-		"serverInfo"), "name")), "mcp-testsrv");
+	json_t *r = relay(c, "s2",
+			  json_pack("{s:s, s:s, s:s, s:{}}", "jsonrpc", "2.0", "id", "i", "method",
+				    "initialize", "params"),
+			  0);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(response(r), "result"), "serverInfo"),
+			"name")),
+		"mcp-testsrv");
 	json_decref(r);
 	json_t *info = session_info(c, "s2");
 	ck_assert_str_eq(json_string_value(json_object_get(info, "state")), "initialized");
@@ -280,21 +318,31 @@ START_TEST(server_requests_kept)
 	r = rpc(c, "stdio/messages", json_pack("{s:s}", "id", "s4"));
 	json_t *msgs = json_object_get(json_object_get(r, "result"), "messages");
 	ck_assert_int_eq(json_array_size(msgs), 2);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(msgs, 0), "method")), "roots/list");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(msgs, 0), "id")), "srv-1");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(msgs, 1), "method")), "notifications/message");
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "result"), "dropped")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(msgs, 0), "method")),
+			 "roots/list");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(msgs, 0), "id")),
+			 "srv-1");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(msgs, 1), "method")),
+			 "notifications/message");
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(r, "result"), "dropped")), 0);
 	json_decref(r);
 	r = rpc(c, "stdio/messages", json_pack("{s:s}", "id", "s4"));
-	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "messages")), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(r, "result"), "messages")),
+			 0);
 	json_decref(r);
 	/* the client's answer goes back to the server */
-	r = relay(c, "s4", json_pack("{s:s, s:s, s:{s:[]}}", "jsonrpc", "2.0", "id", "srv-1", "result", "roots"), 0);
+	r = relay(c, "s4",
+		  json_pack("{s:s, s:s, s:{s:[]}}", "jsonrpc", "2.0", "id", "srv-1", "result",
+			    "roots"),
+		  0);
 	ck_assert(json_is_true(json_object_get(json_object_get(r, "result"), "accepted")));
 	json_decref(r);
 	json_t *st = stats(c, "s4");
 	ck_assert_int_eq(json_integer_value(json_object_get(st, "responses")), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "last_response"), "id")), "srv-1");
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(st, "last_response"), "id")),
+		"srv-1");
 	json_decref(st);
 	conn_close(c);
 }
@@ -337,10 +385,11 @@ START_TEST(silent_times_out_without_blocking)
 	const char *args[] = { "--silent", NULL };
 	start_ok(c, "s9", args, NULL);
 	/* the relay waits on c while c2 is served */
-	json_t *p = json_pack("{s:s, s:o, s:i}", "id", "s9", "message", tool_call("echo", json_integer(1), NULL),
-			      "timeout_ms", 1500);
+	json_t *p = json_pack("{s:s, s:o, s:i}", "id", "s9", "message",
+			      tool_call("echo", json_integer(1), NULL), "timeout_ms", 1500);
 	char *text = NULL;
-	json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 99, "method", "stdio/call", "params", p);
+	json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 99, "method",
+				"stdio/call", "params", p);
 	text = json_dumps(req, JSON_COMPACT);
 	conn_send(c, text, strlen(text));
 	conn_send(c, "\n", 1);
@@ -375,7 +424,10 @@ START_TEST(invalid_json_and_huge_line_close)
 	ck_assert_msg(strstr(err_msg(r), "not JSON"), "%s", err_msg(r));
 	json_decref(r);
 	start_ok(c, "g2", NULL, NULL);
-	r = relay(c, "g2", tool_call("flood", json_integer(1), json_pack("{s:I}", "bytes", (json_int_t)100 << 20)), 20000);
+	r = relay(c, "g2",
+		  tool_call("flood", json_integer(1),
+			    json_pack("{s:I}", "bytes", (json_int_t)100 << 20)),
+		  20000);
 	ck_assert_int_eq(err_code(r), AGENT_RPC_STDIO_ENDED);
 	ck_assert_msg(strstr(err_msg(r), "longer than"), "%s", err_msg(r));
 	json_decref(r);
@@ -401,7 +453,8 @@ START_TEST(limits_and_idle)
 	usleep(2500000);
 	json_t *info = session_info(c, "l2");
 	ck_assert(json_is_false(json_object_get(info, "open")));
-	ck_assert_msg(strstr(json_string_value(json_object_get(info, "closed_reason")), "idle"), "reason");
+	ck_assert_msg(strstr(json_string_value(json_object_get(info, "closed_reason")), "idle"),
+		      "reason");
 	json_decref(info);
 	start_ok(c, "l3", NULL, json_pack("{s:i}", "max_sessions", 2)); /* room again */
 	conn_close(c);
@@ -411,8 +464,8 @@ END_TEST
 START_TEST(close_kills_after_grace)
 {
 	struct conn *c = conn_open(&ag);
-	json_t *p = json_pack("{s:s, s:s, s:[s, s]}", "id", "k1", "command", "/bin/sh", "args", "-c",
-			      "trap '' TERM; sleep 100 & sleep 100");
+	json_t *p = json_pack("{s:s, s:s, s:[s, s]}", "id", "k1", "command", "/bin/sh", "args",
+			      "-c", "trap '' TERM; sleep 100 & sleep 100");
 	json_t *r = rpc(c, "stdio/start", p);
 	pid_t pid = (pid_t)json_integer_value(json_object_get(json_object_get(r, "result"), "pid"));
 	json_decref(r);
@@ -431,14 +484,27 @@ START_TEST(env_cwd_and_stderr)
 {
 	struct conn *c = conn_open(&ag);
 	const char *args[] = { "--stderr", "3", NULL };
-	start_ok(c, "e1", args, json_pack("{s:{s:s, s:s}}", "env", "TESTSRV_X", "y", " ", "blank skipped"));
-	json_t *r = relay(c, "e1", tool_call("env", json_integer(1), json_pack("{s:s}", "name", "TESTSRV_X")), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(response(r),
-		"result"), "content"), 0), "text")), "y");
+	start_ok(c, "e1", args,
+		 json_pack("{s:{s:s, s:s}}", "env", "TESTSRV_X", "y", " ", "blank skipped"));
+	json_t *r = relay(
+		c, "e1", tool_call("env", json_integer(1), json_pack("{s:s}", "name", "TESTSRV_X")),
+		0);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_array_get(
+				json_object_get(json_object_get(response(r), "result"), "content"),
+				0),
+			"text")),
+		"y");
 	json_decref(r);
 	r = relay(c, "e1", tool_call("cwd", json_integer(2), NULL), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(response(r),
-		"result"), "content"), 0), "text")), ag.data);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_array_get(
+				json_object_get(json_object_get(response(r), "result"), "content"),
+				0),
+			"text")),
+		ag.data);
 	json_decref(r);
 	conn_close(c);
 	/* stderr is logged line by line */
@@ -455,19 +521,24 @@ START_TEST(agent_stdio_mode_serves_tools)
 	struct conn *c = conn_open(&ag);
 	char *bin = realpath(agent_bin(), NULL);
 	ck_assert_ptr_nonnull(bin);
-	json_t *p = json_pack("{s:s, s:s, s:[s, s, s]}", "id", "a1", "command", bin, "args", "stdio", "--data",
-			      ag.data);
+	json_t *p = json_pack("{s:s, s:s, s:[s, s, s]}", "id", "a1", "command", bin, "args",
+			      "stdio", "--data", ag.data);
 	free(bin);
 	json_t *r = rpc(c, "stdio/start", p);
 	ck_assert_ptr_nonnull(json_object_get(r, "result"));
 	json_decref(r);
-	r = relay(c, "a1", json_pack("{s:s, s:s, s:s}", "jsonrpc", "2.0", "id", "t", "method", "tools/list"), 0);
+	r = relay(c, "a1",
+		  json_pack("{s:s, s:s, s:s}", "jsonrpc", "2.0", "id", "t", "method", "tools/list"),
+		  0);
 	json_t *tools = json_object_get(json_object_get(response(r), "result"), "tools");
 	ck_assert_int_eq(json_array_size(tools), AGENT_TOOLS_PAGE_SIZE);
 	json_decref(r);
-	r = relay(c, "a1", tool_call("write", json_integer(5), json_pack("{s:s, s:s}", "path", "via-stdio.txt", "content",
-									   "hello")), 0);
-	ck_assert(json_is_false(json_object_get(json_object_get(response(r), "result"), "isError")));
+	r = relay(c, "a1",
+		  tool_call("write", json_integer(5),
+			    json_pack("{s:s, s:s}", "path", "via-stdio.txt", "content", "hello")),
+		  0);
+	ck_assert(
+		json_is_false(json_object_get(json_object_get(response(r), "result"), "isError")));
 	json_decref(r);
 	char *path = data_path(&ag, "via-stdio.txt");
 	size_t len;
@@ -476,9 +547,15 @@ START_TEST(agent_stdio_mode_serves_tools)
 	ck_assert_str_eq(got, "hello");
 	free(got);
 	free(path);
-	r = relay(c, "a1", tool_call("exec", json_integer(6), json_pack("{s:[s, s]}", "argv", "/bin/echo", "hi")), 0);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(response(r), "result"),
-		"structuredContent"), "exit_code")), 0);
+	r = relay(c, "a1",
+		  tool_call("exec", json_integer(6),
+			    json_pack("{s:[s, s]}", "argv", "/bin/echo", "hi")),
+		  0);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(response(r), "result"),
+						 "structuredContent"),
+				 "exit_code")),
+			 0);
 	json_decref(r);
 	conn_close(c);
 }

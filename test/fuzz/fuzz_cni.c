@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cni_result_parse((const char *)data, size, "net", "eth0", &r, &err) != 0)
 		return 0;
 	if (!memchr(r.ip, '\0', sizeof r.ip) || !memchr(r.cidr, '\0', sizeof r.cidr) ||
-	    !memchr(r.gateway, '\0', sizeof r.gateway) || !strchr(r.ip, '.') ||
-	    strchr(r.ip, '/') || strncmp(r.cidr, r.ip, strlen(r.ip)) != 0)
+	    !memchr(r.gateway, '\0', sizeof r.gateway) || !strchr(r.ip, '.') || strchr(r.ip, '/') ||
+	    strncmp(r.cidr, r.ip, strlen(r.ip)) != 0)
 		abort();
 	return 0;
 }

@@ -11,8 +11,8 @@
 #include "berth/image_json.h"
 #include "berth/oci_spec.h"
 
-#define ONE_DIFF_ID \
-	"{\"rootfs\":{\"diff_ids\":[\"sha256:" \
+#define ONE_DIFF_ID                                                                                \
+	"{\"rootfs\":{\"diff_ids\":[\"sha256:"                                                     \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}}"
 
 static void as_manifest(const json_t *doc)
@@ -29,7 +29,8 @@ static void as_manifest(const json_t *doc)
 			    !image_digest_valid(info.layers[i].diff_id) ||
 			    !image_digest_valid(info.layers[i].chain_id))
 				abort();
-		if (info.n_layers && strcmp(info.top_chain_id, info.layers[info.n_layers - 1].chain_id))
+		if (info.n_layers &&
+		    strcmp(info.top_chain_id, info.layers[info.n_layers - 1].chain_id))
 			abort();
 	}
 	image_info_free(&info);

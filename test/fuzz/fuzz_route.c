@@ -32,7 +32,8 @@ static void check_match(const struct http_path *path, const char *method)
 		if (m.route_index >= N_ROUTES || m.n_params > HTTP_ROUTE_MAX_PARAMS ||
 		    (strcmp(routes[m.route_index].method, method) != 0 &&
 		     /* HEAD is served by the GET route of the path */
-		     !(strcmp(method, "HEAD") == 0 && strcmp(routes[m.route_index].method, "GET") == 0)))
+		     !(strcmp(method, "HEAD") == 0 &&
+		       strcmp(routes[m.route_index].method, "GET") == 0)))
 			abort();
 		for (size_t i = 0; i < m.n_params; i++) {
 			char name[64];

@@ -71,8 +71,8 @@ static int run(char *const argv[], char *output, size_t size)
 static int in_netns(const char *cmd1, const char *cmd2, const char *cmd3, const char *cmd4,
 		    char *out, size_t size)
 {
-	char *argv[] = {"ip", "netns", "exec", netns_name, (char *)cmd1, (char *)cmd2,
-			(char *)cmd3, (char *)cmd4, NULL};
+	char *argv[] = { "ip",	       "netns",	     "exec",	   netns_name, (char *)cmd1,
+			 (char *)cmd2, (char *)cmd3, (char *)cmd4, NULL };
 	return run(argv, out, size);
 }
 
@@ -90,8 +90,8 @@ static void write_conf(const char *file, const char *plugin_json)
 	char path[256], text[2048];
 
 	/* one network config at a time: remove the others */
-	for (const char *const *n = (const char *const[]){"10-test.conflist", "20-test.conf",
-							     "05-bad.conflist", NULL};
+	for (const char *const *n = (const char *const[]){ "10-test.conflist", "20-test.conf",
+							   "05-bad.conflist", NULL };
 	     *n; n++) {
 		snprintf(path, sizeof path, "%s/%s", conf_dir, *n);
 		unlink(path);
@@ -123,8 +123,10 @@ static void write_bridge_conf(void)
 
 static struct cni_net_opts opts(int timeout_ms)
 {
-	return (struct cni_net_opts){.bin_dir = bin_dir, .conf_dir = conf_dir,
-				     .cache_dir = cache_dir, .timeout_ms = timeout_ms};
+	return (struct cni_net_opts){ .bin_dir = bin_dir,
+				      .conf_dir = conf_dir,
+				      .cache_dir = cache_dir,
+				      .timeout_ms = timeout_ms };
 }
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -135,7 +137,7 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 
 static void setup(void)
 {
-	const char *plugins[] = {"bridge", "host-local", "loopback"};
+	const char *plugins[] = { "bridge", "host-local", "loopback" };
 	char src[128], dst[160];
 
 	snprintf(base, sizeof base, "/tmp/berth-cni-XXXXXX");
@@ -155,11 +157,13 @@ static void setup(void)
 	snprintf(dst, sizeof dst, "%s/failer", bin_dir);
 	{
 		char script[512];
-		snprintf(script, sizeof script,
-			 "#!/bin/sh\necho \"$CNI_COMMAND\" >>%s/failer.log\n"
-			 "if [ \"$CNI_COMMAND\" = ADD ]; then\n"
-			 "  echo '{\"cniVersion\":\"1.0.0\",\"code\":999,\"msg\":\"planned failure\"}'\n"
-			 "  exit 1\nfi\nexit 0\n", base);
+		snprintf(
+			script, sizeof script,
+			"#!/bin/sh\necho \"$CNI_COMMAND\" >>%s/failer.log\n"
+			"if [ \"$CNI_COMMAND\" = ADD ]; then\n"
+			"  echo '{\"cniVersion\":\"1.0.0\",\"code\":999,\"msg\":\"planned failure\"}'\n"
+			"  exit 1\nfi\nexit 0\n",
+			base);
 		write_file(dst, script, 0755);
 	}
 	/* a plugin that never answers, and its child too (the process group is killed) */
@@ -169,7 +173,7 @@ static void setup(void)
 	snprintf(netns_name, sizeof netns_name, "berth-cni-test-%d", (int)getpid());
 	snprintf(netns_path, sizeof netns_path, "/run/netns/%s", netns_name);
 	{
-		char *argv[] = {"ip", "netns", "add", netns_name, NULL};
+		char *argv[] = { "ip", "netns", "add", netns_name, NULL };
 		ck_assert_int_eq(run(argv, NULL, 0), 0);
 	}
 }
@@ -177,8 +181,8 @@ static void setup(void)
 static void teardown(void)
 {
 	struct cni_net_opts o = opts(10000);
-	char *del_ns[] = {"ip", "netns", "del", netns_name, NULL};
-	char *del_br[] = {"ip", "link", "del", BRIDGE, NULL};
+	char *del_ns[] = { "ip", "netns", "del", netns_name, NULL };
+	char *del_br[] = { "ip", "link", "del", BRIDGE, NULL };
 
 	write_bridge_conf();
 	(void)cni_del(&o, CID, netns_path, "eth0", NULL);
@@ -229,7 +233,7 @@ START_TEST(test_add_check_ensure_del)
 	ck_assert_int_eq(in_netns("ip", "route", "show", NULL, out, sizeof out), 0);
 	ck_assert_msg(!strstr(out, "default"), "unexpected default route: %s", out);
 	{
-		char *ping[] = {"busybox", "ping", "-c", "1", "-W", "3", r.ip, NULL};
+		char *ping[] = { "busybox", "ping", "-c", "1", "-W", "3", r.ip, NULL };
 		ck_assert_int_eq(run(ping, out, sizeof out), 0);
 	}
 
@@ -263,7 +267,7 @@ START_TEST(test_add_check_ensure_del)
 	ck_assert(lease_exists(r.ip));
 	ck_assert(cache_exists());
 	{
-		char *ping[] = {"busybox", "ping", "-c", "1", "-W", "3", r.ip, NULL};
+		char *ping[] = { "busybox", "ping", "-c", "1", "-W", "3", r.ip, NULL };
 		ck_assert_int_eq(run(ping, out, sizeof out), 0);
 	}
 
@@ -280,13 +284,13 @@ START_TEST(test_add_check_ensure_del)
 	ck_assert_msg(cni_add(&o, CID, netns_path, "eth0", &r, &err) == 0, "%s", err.msg);
 	ck_assert(lease_exists(r.ip));
 	{
-		char *argv[] = {"ip", "netns", "del", netns_name, NULL};
+		char *argv[] = { "ip", "netns", "del", netns_name, NULL };
 		ck_assert_int_eq(run(argv, NULL, 0), 0);
 	}
 	ck_assert_msg(cni_del(&o, CID, "", "eth0", &err) == 0, "%s", err.msg);
 	ck_assert(!lease_exists(r.ip));
 	{
-		char *argv[] = {"ip", "netns", "add", netns_name, NULL};
+		char *argv[] = { "ip", "netns", "add", netns_name, NULL };
 		ck_assert_int_eq(run(argv, NULL, 0), 0);
 	}
 }
@@ -318,9 +322,9 @@ START_TEST(test_errors)
 	ck_assert_msg(strstr(err.msg, "cni plugin \"nonexistent\" not found in"), "%s", err.msg);
 
 	/* a plugin's error JSON */
-	write_conf("10-test.conflist",
-		   "{\"type\":\"bridge\",\"bridge\":\"" BRIDGE "\",\"ipam\":{\"type\":\"host-local\","
-		   "\"ranges\":[[{\"subnet\":\"not-a-subnet\"}]]}}");
+	write_conf("10-test.conflist", "{\"type\":\"bridge\",\"bridge\":\"" BRIDGE
+				       "\",\"ipam\":{\"type\":\"host-local\","
+				       "\"ranges\":[[{\"subnet\":\"not-a-subnet\"}]]}}");
 	ck_assert_int_eq(cni_add(&o, CID, netns_path, "eth0", NULL, &err), -1);
 	ck_assert_msg(strstr(err.msg, "cni " NETNAME "/bridge ADD: ") && strstr(err.msg, "(code "),
 		      "%s", err.msg);
@@ -368,7 +372,7 @@ START_TEST(test_errors)
 	ck_assert_msg(ms < 3000, "took %lld ms", ms);
 	{
 		char out[256], pat[200];
-		char *argv[] = {"pgrep", "-f", pat, NULL};
+		char *argv[] = { "pgrep", "-f", pat, NULL };
 		snprintf(pat, sizeof pat, "^/bin/sh %s/slow", bin_dir);
 		ck_assert_int_ne(run(argv, out, sizeof out), 0);
 	}
@@ -497,8 +501,10 @@ START_TEST(test_ensure_logs_check_failure)
 	close(fd);
 	text = slurp(log_path);
 	ck_assert_msg(strstr(text, "\"level\":\"warn\"") &&
-		      strstr(text, "cni " NETNAME ": CHECK of " CID "/eth0 failed, attaching again: "
-				   "cni " NETNAME "/bridge CHECK: "), "%s", text);
+			      strstr(text, "cni " NETNAME ": CHECK of " CID
+					   "/eth0 failed, attaching again: "
+					   "cni " NETNAME "/bridge CHECK: "),
+		      "%s", text);
 	ck_assert(netns_has_eth0());
 }
 END_TEST

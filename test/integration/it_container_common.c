@@ -55,8 +55,8 @@ void it_owned_bot_done(it_owned_bot *b)
 	memset(b, 0, sizeof *b);
 }
 
-long it_api(const char *method, const char *bot_id, const char *suffix, const char *body, bt_identity id,
-	    bt_response *resp)
+long it_api(const char *method, const char *bot_id, const char *suffix, const char *body,
+	    bt_identity id, bt_response *resp)
 {
 	char *path = it_fmt("/bots/%s/container%s", bot_id, suffix ? suffix : "");
 	long s = bt_request(method, path, body, body ? "application/json" : NULL, id, resp);
@@ -69,20 +69,20 @@ json_t *it_api_expect(const char *method, const char *bot_id, const char *suffix
 {
 	bt_response r;
 	long s = it_api(method, bot_id, suffix, body, id, &r);
-	ck_assert_msg(s == want, "%s /bots/%s/container%s %s: %ld (want %ld) %s %.500s", method, bot_id,
-		      suffix ? suffix : "", body ? body : "", s, want, r.error, r.body);
+	ck_assert_msg(s == want, "%s /bots/%s/container%s %s: %ld (want %ld) %s %.500s", method,
+		      bot_id, suffix ? suffix : "", body ? body : "", s, want, r.error, r.body);
 	json_t *j = r.body_len ? bt_json(&r) : NULL;
 	bt_response_free(&r);
 	return j;
 }
 
-void it_api_expect_error(const char *method, const char *bot_id, const char *suffix, const char *body,
-			 bt_identity id, long want)
+void it_api_expect_error(const char *method, const char *bot_id, const char *suffix,
+			 const char *body, bt_identity id, long want)
 {
 	bt_response r;
 	long s = it_api(method, bot_id, suffix, body, id, &r);
-	ck_assert_msg(s == want, "%s /bots/%s/container%s %.200s: %ld (want %ld) %s %.500s", method, bot_id,
-		      suffix ? suffix : "", body ? body : "", s, want, r.error, r.body);
+	ck_assert_msg(s == want, "%s /bots/%s/container%s %.200s: %ld (want %ld) %s %.500s", method,
+		      bot_id, suffix ? suffix : "", body ? body : "", s, want, r.error, r.body);
 	bt_expect_error(&r);
 	bt_response_free(&r);
 }
@@ -170,11 +170,13 @@ int it_exec(const char *ctr_id, const char *script, char **out)
 	int rc = -1;
 
 	ck_assert_ptr_nonnull(wrapped);
-	snprintf(wrapped, len, "(%s\n); rc=$?; printf '%s%%d\\n' \"$rc\"; exit $rc", script, EXEC_END);
+	snprintf(wrapped, len, "(%s\n); rc=$?; printf '%s%%d\\n' \"$rc\"; exit $rc", script,
+		 EXEC_END);
 	for (int attempt = 1; attempt <= EXEC_TRIES; attempt++) {
 		char *exec_id = bt_unique("it"), *got = NULL, *end;
 
-		rc = bt_ctr(&got, "task", "exec", "--exec-id", exec_id, (char *)ctr_id, "/bin/sh", "-c", wrapped, NULL);
+		rc = bt_ctr(&got, "task", "exec", "--exec-id", exec_id, (char *)ctr_id, "/bin/sh",
+			    "-c", wrapped, NULL);
 		free(exec_id);
 		end = got ? strstr(got, EXEC_END) : NULL;
 		if (end) {
@@ -190,7 +192,8 @@ int it_exec(const char *ctr_id, const char *script, char **out)
 				free(got);
 			break;
 		}
-		fprintf(stderr, "it_exec: ctr lost the output of '%s' in %s; running it again\n", script, ctr_id);
+		fprintf(stderr, "it_exec: ctr lost the output of '%s' in %s; running it again\n",
+			script, ctr_id);
 		free(got);
 	}
 	free(wrapped);
@@ -201,7 +204,8 @@ char *it_exec_ok(const char *ctr_id, const char *script)
 {
 	char *out = NULL;
 	int rc = it_exec(ctr_id, script, &out);
-	ck_assert_msg(rc == 0, "exec in %s of '%s' failed (%d): %s", ctr_id, script, rc, out ? out : "");
+	ck_assert_msg(rc == 0, "exec in %s of '%s' failed (%d): %s", ctr_id, script, rc,
+		      out ? out : "");
 	return out;
 }
 
@@ -277,7 +281,8 @@ char *it_ipam_dir(void)
 	const char *data_dir = NULL;
 	size_t i;
 	json_t *plugin;
-	json_array_foreach(json_object_get(conf, "plugins"), i, plugin) {
+	json_array_foreach(json_object_get(conf, "plugins"), i, plugin)
+	{
 		json_t *ipam = json_object_get(plugin, "ipam");
 		if (json_is_object(ipam) && json_is_string(json_object_get(ipam, "dataDir")))
 			data_dir = json_string_value(json_object_get(ipam, "dataDir"));
@@ -307,7 +312,8 @@ int it_ipam_leases(const char *ctr_id)
 		char *text = it_read_file(path);
 		free(path);
 		if (text && strncmp(text, ctr_id, strlen(ctr_id)) == 0 &&
-		    (text[strlen(ctr_id)] == '\n' || text[strlen(ctr_id)] == '\r' || text[strlen(ctr_id)] == '\0'))
+		    (text[strlen(ctr_id)] == '\n' || text[strlen(ctr_id)] == '\r' ||
+		     text[strlen(ctr_id)] == '\0'))
 			n++;
 		free(text);
 	}
@@ -337,7 +343,9 @@ static void sweep_after_failed_tests(void)
 	for (char *id = strtok(bots, "\n"); id; id = strtok(NULL, "\n")) {
 		bt_response r;
 		long s = it_api("DELETE", id, "?purge_snapshots=true", NULL, bt_admin(), &r);
-		fprintf(stderr, "sweep: DELETE the container of bot %s left by a failed test: %ld\n", id, s);
+		fprintf(stderr,
+			"sweep: DELETE the container of bot %s left by a failed test: %ld\n", id,
+			s);
 		bt_response_free(&r);
 	}
 	free(bots);
@@ -361,7 +369,8 @@ int it_run_suite(Suite *suite)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-void it_run_concurrently(const char *bot_id, bt_identity id, const struct it_op *ops, int n, long *statuses)
+void it_run_concurrently(const char *bot_id, bt_identity id, const struct it_op *ops, int n,
+			 long *statuses)
 {
 	int gate[2], results[2];
 	pid_t pids[IT_MAX_CHILDREN];
@@ -379,12 +388,13 @@ void it_run_concurrently(const char *bot_id, bt_identity id, const struct it_op 
 			if (read(gate[0], &c, 1) < 0)
 				_exit(2);
 			bt_response r;
-			long s = it_api(ops[i].method, bot_id, ops[i].suffix, ops[i].body[0] ? ops[i].body : NULL, id, &r);
+			long s = it_api(ops[i].method, bot_id, ops[i].suffix,
+					ops[i].body[0] ? ops[i].body : NULL, id, &r);
 			char line[64];
 			int len = snprintf(line, sizeof line, "%d %ld\n", i, s);
 			if (s != 200 && s != 204)
-				fprintf(stderr, "child %d: %s container%s: %ld %.300s\n", i, ops[i].method, ops[i].suffix, s,
-					r.body);
+				fprintf(stderr, "child %d: %s container%s: %ld %.300s\n", i,
+					ops[i].method, ops[i].suffix, s, r.body);
 			bt_response_free(&r);
 			/* Lines shorter than PIPE_BUF are written atomically. */
 			_exit(write(results[1], line, (size_t)len) == len ? 0 : 3);

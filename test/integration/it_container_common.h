@@ -27,16 +27,16 @@ it_owned_bot it_owned_bot_new(const char *type, int allow_guest);
 void it_owned_bot_done(it_owned_bot *b);
 
 /* method /bots/<bot>/container<suffix> with body (JSON, or NULL) as id. Fills *resp. */
-long it_api(const char *method, const char *bot_id, const char *suffix, const char *body, bt_identity id,
-	    bt_response *resp);
+long it_api(const char *method, const char *bot_id, const char *suffix, const char *body,
+	    bt_identity id, bt_response *resp);
 
 /* it_api that asserts the status; returns the parsed body (NULL for an empty body). */
 json_t *it_api_expect(const char *method, const char *bot_id, const char *suffix, const char *body,
 		      bt_identity id, long want);
 
 /* Asserts an error status with Berth's error body; returns nothing. */
-void it_api_expect_error(const char *method, const char *bot_id, const char *suffix, const char *body,
-			 bt_identity id, long want);
+void it_api_expect_error(const char *method, const char *bot_id, const char *suffix,
+			 const char *body, bt_identity id, long want);
 
 /* One request of it_run_concurrently: method /bots/<bot>/container<suffix> with body ("" = none). */
 #define IT_MAX_CHILDREN 32
@@ -48,7 +48,8 @@ struct it_op {
 /* Runs ops[i] in forked child i (the test process holds no gRPC state), all released at the same
  * moment through a pipe; statuses[i] gets each HTTP status (0 when the child failed before
  * answering). At most IT_MAX_CHILDREN. */
-void it_run_concurrently(const char *bot_id, bt_identity id, const struct it_op *ops, int n, long *statuses);
+void it_run_concurrently(const char *bot_id, bt_identity id, const struct it_op *ops, int n,
+			 long *statuses);
 
 /* POST /bots/<bot>/container as id, asserts 200 and started == true; returns the body. */
 json_t *it_create(const char *bot_id, bt_identity id);

@@ -22,8 +22,10 @@ static char *list_ids(bt_identity id)
 	char *ids = strdup(",");
 	size_t i;
 	json_t *e;
-	json_array_foreach(arr, i, e) {
-		ck_assert_str_eq(it_str(json_object_get(e, "labels"), "mcp.bot_id"), it_str(e, "bot_id"));
+	json_array_foreach(arr, i, e)
+	{
+		ck_assert_str_eq(it_str(json_object_get(e, "labels"), "mcp.bot_id"),
+				 it_str(e, "bot_id"));
 		char *n = it_fmt("%s%s,", ids, it_str(e, "id"));
 		free(ids);
 		ids = n;
@@ -104,7 +106,8 @@ START_TEST(snapshots_and_delete_per_container)
 
 	/* The owner: snapshot, list. */
 	bt_response r;
-	long s = bt_request("POST", "/container/snapshots", create, "application/json", a.owner.ident, &r);
+	long s = bt_request("POST", "/container/snapshots", create, "application/json",
+			    a.owner.ident, &r);
 	ck_assert_msg(s == 200, "compat snapshot: %ld %.300s", s, r.body);
 	json_t *j = bt_json(&r);
 	ck_assert_str_eq(it_str(j, "snapshot_name"), "compat-1");
@@ -113,29 +116,39 @@ START_TEST(snapshots_and_delete_per_container)
 	bt_response_free(&r);
 	ck_assert_int_eq(compat("POST", "/container/snapshots", create, a.owner.ident), 409);
 	s = bt_request("GET", list, NULL, NULL, a.owner.ident, &r);
-	ck_assert_msg(s == 200 && strstr(r.body, "\"compat-1\""), "compat list: %ld %.300s", s, r.body);
+	ck_assert_msg(s == 200 && strstr(r.body, "\"compat-1\""), "compat list: %ld %.300s", s,
+		      r.body);
 	bt_response_free(&r);
 	/* The admin too; and the bot route sees the same snapshot. */
 	s = bt_request("GET", list, NULL, NULL, bt_admin(), &r);
-	ck_assert_msg(s == 200 && strstr(r.body, "\"compat-1\""), "compat list as admin: %ld %.300s", s, r.body);
+	ck_assert_msg(s == 200 && strstr(r.body, "\"compat-1\""),
+		      "compat list as admin: %ld %.300s", s, r.body);
 	bt_response_free(&r);
-	json_decref(it_api_expect("POST", a.bot_id, "/snapshots/rollback", "{\"snapshot_name\":\"compat-1\"}",
-				  a.owner.ident, 200));
+	json_decref(it_api_expect("POST", a.bot_id, "/snapshots/rollback",
+				  "{\"snapshot_name\":\"compat-1\"}", a.owner.ident, 200));
 
 	/* Bad requests. */
-	ck_assert_int_eq(compat("POST", "/container/snapshots", "{\"snapshot_name\":\"x\"}", a.owner.ident), 400);
-	ck_assert_int_eq(compat("POST", "/container/snapshots", "{\"container_id\":\"\"}", a.owner.ident), 400);
-	ck_assert_int_eq(compat("POST", "/container/snapshots", "{\"container_id\":5}", a.owner.ident), 400);
+	ck_assert_int_eq(
+		compat("POST", "/container/snapshots", "{\"snapshot_name\":\"x\"}", a.owner.ident),
+		400);
+	ck_assert_int_eq(
+		compat("POST", "/container/snapshots", "{\"container_id\":\"\"}", a.owner.ident),
+		400);
+	ck_assert_int_eq(
+		compat("POST", "/container/snapshots", "{\"container_id\":5}", a.owner.ident), 400);
 	ck_assert_int_eq(compat("POST", "/container/snapshots", NULL, a.owner.ident), 400);
 	ck_assert_int_eq(compat("GET", "/container/snapshots", NULL, a.owner.ident), 400);
-	ck_assert_int_eq(compat("GET", "/container/snapshots?container_id=", NULL, a.owner.ident), 400);
-	ck_assert_int_eq(compat("GET", "/container/snapshots?container_id=mcp-nope", NULL, bt_admin()), 404);
+	ck_assert_int_eq(compat("GET", "/container/snapshots?container_id=", NULL, a.owner.ident),
+			 400);
+	ck_assert_int_eq(
+		compat("GET", "/container/snapshots?container_id=mcp-nope", NULL, bt_admin()), 404);
 	ck_assert_int_eq(compat("DELETE", "/container/mcp-nope", NULL, bt_admin()), 404);
 	{
 		char *bad = it_fmt("{\"container_id\":\"%s\",\"snapshot_name\":\"a/b\"}", a.ctr_id);
 		ck_assert_int_eq(compat("POST", "/container/snapshots", bad, a.owner.ident), 400);
 		free(bad);
-		s = bt_request("POST", "/container/snapshots", create, "text/plain", a.owner.ident, &r);
+		s = bt_request("POST", "/container/snapshots", create, "text/plain", a.owner.ident,
+			       &r);
 		ck_assert_msg(s == 415, "compat snapshot text/plain: %ld", s);
 		bt_response_free(&r);
 	}
@@ -171,14 +184,17 @@ START_TEST(foreign_containers_never_answer)
 	char *args_label = it_fmt("mcp.bot_id=%s", a.bot_id);
 	char *foreign = bt_unique("foreign");
 	const char *image = bt_env("BERTH_BOT_IMAGE");
-	ck_assert_int_eq(bt_ctr(NULL, "container", "create", "--label", "owner=someone-else", (char *)image, a.ctr_id,
-				"--", "/bin/sh", "-c", "sleep 600", NULL), 0);
+	ck_assert_int_eq(bt_ctr(NULL, "container", "create", "--label", "owner=someone-else",
+				(char *)image, a.ctr_id, "--", "/bin/sh", "-c", "sleep 600", NULL),
+			 0);
 	/* And one with a Berth-looking label but another name. */
-	ck_assert_int_eq(bt_ctr(NULL, "run", "-d", "--label", args_label, (char *)image, foreign, "/bin/sh", "-c",
-				"trap 'exit 0' TERM; sleep 600 & wait", NULL), 0);
+	ck_assert_int_eq(bt_ctr(NULL, "run", "-d", "--label", args_label, (char *)image, foreign,
+				"/bin/sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait", NULL),
+			 0);
 
 	char *ids = list_ids(bt_admin());
-	ck_assert_msg(!listed(ids, a.ctr_id) && !listed(ids, foreign), "foreign containers listed: %s", ids);
+	ck_assert_msg(!listed(ids, a.ctr_id) && !listed(ids, foreign),
+		      "foreign containers listed: %s", ids);
 	free(ids);
 	const char *who[] = { "admin", "owner" };
 	bt_identity idents[] = { bt_admin(), a.owner.ident };
@@ -188,10 +204,13 @@ START_TEST(foreign_containers_never_answer)
 			char *del = it_fmt("/container/%s", ctrs[k]);
 			char *list = it_fmt("/container/snapshots?container_id=%s", ctrs[k]);
 			char *snap = it_fmt("{\"container_id\":\"%s\"}", ctrs[k]);
-			ck_assert_msg(compat("DELETE", del, NULL, idents[i]) == 404, "%s DELETE %s", who[i], ctrs[k]);
-			ck_assert_msg(compat("GET", list, NULL, idents[i]) == 404, "%s GET snapshots %s", who[i], ctrs[k]);
-			ck_assert_msg(compat("POST", "/container/snapshots", snap, idents[i]) == 404, "%s POST snapshots %s",
+			ck_assert_msg(compat("DELETE", del, NULL, idents[i]) == 404, "%s DELETE %s",
 				      who[i], ctrs[k]);
+			ck_assert_msg(compat("GET", list, NULL, idents[i]) == 404,
+				      "%s GET snapshots %s", who[i], ctrs[k]);
+			ck_assert_msg(compat("POST", "/container/snapshots", snap, idents[i]) ==
+					      404,
+				      "%s POST snapshots %s", who[i], ctrs[k]);
 			free(del);
 			free(list);
 			free(snap);
@@ -204,14 +223,17 @@ START_TEST(foreign_containers_never_answer)
 	json_decref(l);
 	bt_response r;
 	long s = it_api("POST", a.bot_id, "", NULL, a.owner.ident, &r);
-	ck_assert_msg(s == 409, "POST create over a foreign container of the same id: %ld %.300s", s, r.body);
+	ck_assert_msg(s == 409, "POST create over a foreign container of the same id: %ld %.300s",
+		      s, r.body);
 	bt_response_free(&r);
 	s = it_api("DELETE", a.bot_id, "", NULL, a.owner.ident, &r);
-	ck_assert_msg(s == 409, "DELETE with a foreign container of the same id: %ld %.300s", s, r.body);
+	ck_assert_msg(s == 409, "DELETE with a foreign container of the same id: %ld %.300s", s,
+		      r.body);
 	bt_response_free(&r);
 	it_api_expect_error("POST", a.bot_id, "/start", NULL, a.owner.ident, 409);
 	it_api_expect_error("POST", a.bot_id, "/stop", NULL, a.owner.ident, 409);
-	it_api_expect_error("POST", a.bot_id, "/snapshots", "{\"snapshot_name\":\"x\"}", a.owner.ident, 404);
+	it_api_expect_error("POST", a.bot_id, "/snapshots", "{\"snapshot_name\":\"x\"}",
+			    a.owner.ident, 404);
 	ck_assert_msg(it_ctr_container_exists(a.ctr_id) && it_ctr_container_exists(foreign),
 		      "Berth touched a container it did not create");
 	char *st = it_ctr_task_status(foreign);

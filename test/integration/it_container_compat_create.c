@@ -12,11 +12,13 @@
 #include <string.h>
 
 /* method path body as id: asserts the status (and Berth's error shape); returns the body. */
-static json_t *call(const char *method, const char *path, const char *body, bt_identity id, long want)
+static json_t *call(const char *method, const char *path, const char *body, bt_identity id,
+		    long want)
 {
 	bt_response r;
 	long s = bt_request(method, path, body, body ? "application/json" : NULL, id, &r);
-	ck_assert_msg(s == want, "%s %s %s: %ld (want %ld) %.400s", method, path, body ? body : "", s, want, r.body);
+	ck_assert_msg(s == want, "%s %s %s: %ld (want %ld) %.400s", method, path, body ? body : "",
+		      s, want, r.body);
 	json_t *j = NULL;
 	if (s >= 400) {
 		const char *code = bt_expect_error(&r);
@@ -34,12 +36,14 @@ START_TEST(create_for_the_callers_bot)
 	const char *image = bt_env("BERTH_BOT_IMAGE");
 
 	/* Refused requests create nothing. */
-	json_t *e = call("POST", "/container", "{\"image\":\"docker.io/library/alpine:latest\"}", a.owner.ident, 403);
+	json_t *e = call("POST", "/container", "{\"image\":\"docker.io/library/alpine:latest\"}",
+			 a.owner.ident, 403);
 	ck_assert_str_eq(it_str(e, "code"), "image_not_allowed");
 	json_decref(e);
 	e = call("POST", "/container", "{\"container_id\":\"my-box\"}", a.owner.ident, 400);
 	json_decref(e);
-	e = call("POST", "/container", "{\"container_id\":\"mcp-00000000-0000-4000-8000-000000000000\"}", a.owner.ident,
+	e = call("POST", "/container",
+		 "{\"container_id\":\"mcp-00000000-0000-4000-8000-000000000000\"}", a.owner.ident,
 		 404);
 	json_decref(e);
 	e = call("POST", "/container", "{\"snapshotter\":\"../x\"}", a.owner.ident, 400);
@@ -104,7 +108,8 @@ START_TEST(create_for_the_callers_bot)
 	ck_assert_str_eq(it_str(c, "container_id"), want);
 	json_decref(c);
 	bt_response r;
-	ck_assert_int_eq(it_api("DELETE", bot2, "?purge_snapshots=true", NULL, bt_admin(), &r), 204);
+	ck_assert_int_eq(it_api("DELETE", bot2, "?purge_snapshots=true", NULL, bt_admin(), &r),
+			 204);
 	bt_response_free(&r);
 
 	free(want);
@@ -132,10 +137,11 @@ START_TEST(skills_per_container)
 	char *q = it_fmt("/container/skills?container_id=%s", a.ctr_id);
 
 	/* Upsert with metadata (ignored), then list: the older shape, without metadata. */
-	json_t *ok = call("POST", "/container/skills",
-			  "{\"skills\":[{\"name\":\"greet\",\"description\":\"Say hello\",\"content\":\"# Greet\\n\\nHi.\","
-			  "\"metadata\":{\"k\":\"v\"}},{\"name\":\"plain\",\"description\":\"Plain one\"}]}",
-			  o, 200);
+	json_t *ok = call(
+		"POST", "/container/skills",
+		"{\"skills\":[{\"name\":\"greet\",\"description\":\"Say hello\",\"content\":\"# Greet\\n\\nHi.\","
+		"\"metadata\":{\"k\":\"v\"}},{\"name\":\"plain\",\"description\":\"Plain one\"}]}",
+		o, 200);
 	ck_assert(json_is_true(json_object_get(ok, "ok")));
 	json_decref(ok);
 	json_t *l = call("GET", q, NULL, o, 200);
@@ -143,9 +149,11 @@ START_TEST(skills_per_container)
 	ck_assert_int_eq(json_array_size(skills), 2);
 	size_t i;
 	json_t *s;
-	json_array_foreach(skills, i, s) {
+	json_array_foreach(skills, i, s)
+	{
 		ck_assert_ptr_null(json_object_get(s, "metadata"));
-		ck_assert(json_is_string(json_object_get(s, "name")) && json_is_string(json_object_get(s, "description")) &&
+		ck_assert(json_is_string(json_object_get(s, "name")) &&
+			  json_is_string(json_object_get(s, "description")) &&
 			  json_is_string(json_object_get(s, "content")));
 	}
 	ck_assert_str_eq(it_str(json_array_get(skills, 0), "name"), "greet");
@@ -155,7 +163,8 @@ START_TEST(skills_per_container)
 	/* The same skills through the bot route (no metadata was written). */
 	l = it_api_expect("GET", a.bot_id, "/skills", NULL, o, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(l, "skills")), 2);
-	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(l, "skills"), 0), "metadata"));
+	ck_assert_ptr_null(
+		json_object_get(json_array_get(json_object_get(l, "skills"), 0), "metadata"));
 	json_decref(l);
 
 	/* Others: 404 whichever way they name it; a public-bot admin member too. */
@@ -174,7 +183,8 @@ START_TEST(skills_per_container)
 
 	/* Bad input: 400 and nothing changes. */
 	json_decref(call("POST", q, "{\"skills\":[]}", o, 400));
-	json_decref(call("POST", q, "{\"skills\":[{\"name\":\"ok\"},{\"name\":\"../x\"}]}", o, 400));
+	json_decref(
+		call("POST", q, "{\"skills\":[{\"name\":\"ok\"},{\"name\":\"../x\"}]}", o, 400));
 	json_decref(call("DELETE", q, "{\"names\":[\".\"]}", o, 400));
 	json_decref(call("DELETE", q, "{}", o, 400));
 	json_decref(call("POST", q, "{\"skills\":\"x\"}", o, 400));
@@ -195,7 +205,8 @@ START_TEST(skills_per_container)
 	json_decref(it_create(bot2, o));
 	json_decref(call("GET", "/container/skills", NULL, o, 400));
 	bt_response r;
-	ck_assert_int_eq(it_api("DELETE", bot2, "?purge_snapshots=true", NULL, bt_admin(), &r), 204);
+	ck_assert_int_eq(it_api("DELETE", bot2, "?purge_snapshots=true", NULL, bt_admin(), &r),
+			 204);
 	bt_response_free(&r);
 
 	free(bot2);

@@ -30,7 +30,8 @@ START_TEST(twenty_concurrent_creates_make_one_container)
 		ops[i] = (struct it_op){ "POST", "", "" };
 	long long t0 = bt_now_ms();
 	it_run_concurrently(b.bot_id, b.owner.ident, ops, 20, statuses);
-	fprintf(stderr, "it_container_concurrency: 20 concurrent creates answered in %lld ms\n", bt_now_ms() - t0);
+	fprintf(stderr, "it_container_concurrency: 20 concurrent creates answered in %lld ms\n",
+		bt_now_ms() - t0);
 	for (int i = 0; i < 20; i++)
 		ck_assert_msg(statuses[i] == 200, "create %d answered %ld", i, statuses[i]);
 
@@ -45,17 +46,21 @@ START_TEST(twenty_concurrent_creates_make_one_container)
 	ck_assert_str_eq(st, "RUNNING");
 	free(st);
 	ck_assert_int_eq(it_ipam_leases(b.ctr_id), 1);
-	char *sql = it_fmt("SELECT (SELECT count(*) FROM containers WHERE bot_id = '%s') || ' ' || "
-			   "(SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'create') || ' ' || "
-			   "(SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'error')",
-			   b.bot_id, b.bot_id, b.bot_id);
+	char *sql = it_fmt(
+		"SELECT (SELECT count(*) FROM containers WHERE bot_id = '%s') || ' ' || "
+		"(SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'create') || ' ' || "
+		"(SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'error')",
+		b.bot_id, b.bot_id, b.bot_id);
 	char *counts = bt_sql(sql);
-	ck_assert_msg(strcmp(counts, "1 1 0") == 0, "rows, create events, error events: %s (want 1 1 0)", counts);
+	ck_assert_msg(strcmp(counts, "1 1 0") == 0,
+		      "rows, create events, error events: %s (want 1 1 0)", counts);
 	free(counts);
 	free(sql);
 	json_t *g = it_api_expect("GET", b.bot_id, "", NULL, b.owner.ident, 200);
 	ck_assert_str_eq(it_str(g, "status"), "running");
-	char *eth0 = it_exec_ok(b.ctr_id, "ip -4 -o addr show dev eth0 | sed -n 's/.* inet \\([0-9.]*\\)\\/.*/\\1/p'");
+	char *eth0 = it_exec_ok(
+		b.ctr_id,
+		"ip -4 -o addr show dev eth0 | sed -n 's/.* inet \\([0-9.]*\\)\\/.*/\\1/p'");
 	ck_assert_str_eq(it_str(g, "ip"), eth0);
 	free(eth0);
 	json_decref(g);
@@ -82,16 +87,18 @@ START_TEST(concurrent_mixed_operations_stay_consistent)
 	}
 	it_run_concurrently(b.bot_id, b.owner.ident, ops, 16, statuses);
 	for (int i = 0; i < 16; i++)
-		ck_assert_msg(statuses[i] == 200, "op %d (%s container%s) answered %ld", i, ops[i].method, ops[i].suffix,
-			      statuses[i]);
+		ck_assert_msg(statuses[i] == 200, "op %d (%s container%s) answered %ld", i,
+			      ops[i].method, ops[i].suffix, statuses[i]);
 	/* Whatever order they ran in, the API, ctr and the leases agree. */
 	json_t *g = it_api_expect("GET", b.bot_id, "", NULL, b.owner.ident, 200);
 	bool running = json_is_true(json_object_get(g, "task_running"));
 	char *st = it_ctr_task_status(b.ctr_id);
-	ck_assert_msg((strcmp(st, "RUNNING") == 0) == running, "API task_running %d, ctr '%s'", running, st);
+	ck_assert_msg((strcmp(st, "RUNNING") == 0) == running, "API task_running %d, ctr '%s'",
+		      running, st);
 	ck_assert_str_eq(it_str(g, "status"), running ? "running" : "stopped");
 	ck_assert_int_eq(it_ipam_leases(b.ctr_id), running ? 1 : 0);
-	ck_assert_msg(json_is_null(json_object_get(g, "last_error")), "last_error: %s", it_str(g, "last_error"));
+	ck_assert_msg(json_is_null(json_object_get(g, "last_error")), "last_error: %s",
+		      it_str(g, "last_error"));
 	free(st);
 	json_decref(g);
 	json_t *l = it_api_expect("GET", b.bot_id, "/snapshots", NULL, b.owner.ident, 200);
@@ -99,7 +106,8 @@ START_TEST(concurrent_mixed_operations_stay_consistent)
 	json_decref(l);
 	/* And it still works. */
 	json_decref(it_api_expect("POST", b.bot_id, "/start", NULL, b.owner.ident, 200));
-	json_decref(it_api_expect("POST", b.bot_id, "/snapshots/rollback", "{\"snapshot_name\":\"c3\"}", b.owner.ident, 200));
+	json_decref(it_api_expect("POST", b.bot_id, "/snapshots/rollback",
+				  "{\"snapshot_name\":\"c3\"}", b.owner.ident, 200));
 	it_owned_bot_done(&b);
 	ck_assert_int_eq(it_ipam_leases(b.ctr_id), 0);
 }
@@ -111,10 +119,12 @@ START_TEST(concurrent_creates_and_deletes_leave_no_orphans)
 	struct it_op ops[12];
 	long statuses[12];
 	for (int i = 0; i < 12; i++)
-		ops[i] = (i % 2) ? (struct it_op){ "DELETE", "", "" } : (struct it_op){ "POST", "", "" };
+		ops[i] = (i % 2) ? (struct it_op){ "DELETE", "", "" }
+				 : (struct it_op){ "POST", "", "" };
 	it_run_concurrently(b.bot_id, b.owner.ident, ops, 12, statuses);
 	for (int i = 0; i < 12; i++)
-		ck_assert_msg(statuses[i] == (i % 2 ? 204 : 200), "op %d answered %ld", i, statuses[i]);
+		ck_assert_msg(statuses[i] == (i % 2 ? 204 : 200), "op %d answered %ld", i,
+			      statuses[i]);
 	/* Either there is one running container with its row and lease, or nothing at all. */
 	bool exists = it_ctr_container_exists(b.ctr_id);
 	char *sql = it_fmt("SELECT count(*) FROM containers WHERE bot_id = '%s'", b.bot_id);

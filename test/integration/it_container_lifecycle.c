@@ -41,7 +41,9 @@ static char *sql_scalar(const char *fmt, const char *arg)
 /* The inet address of eth0 inside the container (busybox ip). */
 static char *eth0_address(const char *ctr_id)
 {
-	char *out = it_exec_ok(ctr_id, "ip -4 -o addr show dev eth0 | sed -n 's/.* inet \\([0-9.]*\\)\\/.*/\\1/p'");
+	char *out = it_exec_ok(
+		ctr_id,
+		"ip -4 -o addr show dev eth0 | sed -n 's/.* inet \\([0-9.]*\\)\\/.*/\\1/p'");
 	size_t n = strlen(out);
 	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
 		out[--n] = '\0';
@@ -72,22 +74,26 @@ START_TEST(create_get_stop_start_delete)
 		bool data_ok = false, resolv_ok = false;
 		size_t i;
 		json_t *m;
-		json_array_foreach(json_object_get(json_object_get(info, "Spec"), "mounts"), i, m) {
+		json_array_foreach(json_object_get(json_object_get(info, "Spec"), "mounts"), i, m)
+		{
 			const char *dest = it_str(m, "destination"), *src = it_str(m, "source");
 			char *opts = json_dumps(json_object_get(m, "options"), JSON_COMPACT);
 			if (strcmp(dest, "/data") == 0) {
 				ck_assert_str_eq(src, data);
-				ck_assert_msg(strstr(opts, "\"rw\"") && !strstr(opts, "\"ro\""), "/data options %s", opts);
+				ck_assert_msg(strstr(opts, "\"rw\"") && !strstr(opts, "\"ro\""),
+					      "/data options %s", opts);
 				data_ok = true;
 			}
 			if (strcmp(dest, "/etc/resolv.conf") == 0) {
 				ck_assert_str_eq(src, resolv);
-				ck_assert_msg(strstr(opts, "\"ro\"") != NULL, "/etc/resolv.conf options %s", opts);
+				ck_assert_msg(strstr(opts, "\"ro\"") != NULL,
+					      "/etc/resolv.conf options %s", opts);
 				resolv_ok = true;
 			}
 			free(opts);
 		}
-		ck_assert_msg(data_ok && resolv_ok, "ctr info lacks the /data or /etc/resolv.conf mount");
+		ck_assert_msg(data_ok && resolv_ok,
+			      "ctr info lacks the /data or /etc/resolv.conf mount");
 		free(data);
 		free(state);
 		free(resolv);
@@ -100,9 +106,11 @@ START_TEST(create_get_stop_start_delete)
 	ck_assert_str_eq(it_str(g, "status"), "running");
 	ck_assert_str_eq(it_str(g, "namespace"), bt_env("BERTH_CONTAINERD_NAMESPACE"));
 	ck_assert_str_eq(it_str(g, "container_path"), "/data");
-	ck_assert_msg(json_is_true(json_object_get(g, "task_running")), "GET: task_running not true");
+	ck_assert_msg(json_is_true(json_object_get(g, "task_running")),
+		      "GET: task_running not true");
 	ck_assert_msg(json_is_null(json_object_get(g, "last_error")), "GET: last_error set");
-	ck_assert_msg(json_is_string(json_object_get(g, "created_at")) && json_is_string(json_object_get(g, "updated_at")),
+	ck_assert_msg(json_is_string(json_object_get(g, "created_at")) &&
+			      json_is_string(json_object_get(g, "updated_at")),
 		      "GET: timestamps missing");
 	{
 		char *data = it_data_dir(b.bot_id);
@@ -121,9 +129,11 @@ START_TEST(create_get_stop_start_delete)
 	}
 	g = it_api_expect("GET", b.bot_id, "", NULL, owner, 200);
 	ck_assert_str_eq(it_str(g, "status"), "stopped");
-	ck_assert_msg(json_is_false(json_object_get(g, "task_running")), "GET after stop: task_running not false");
+	ck_assert_msg(json_is_false(json_object_get(g, "task_running")),
+		      "GET after stop: task_running not false");
 	ck_assert_msg(json_is_null(json_object_get(g, "ip")), "GET after stop: ip not null");
-	ck_assert_msg(json_is_string(json_object_get(g, "last_stopped_at")), "GET after stop: no last_stopped_at");
+	ck_assert_msg(json_is_string(json_object_get(g, "last_stopped_at")),
+		      "GET after stop: no last_stopped_at");
 	json_decref(g);
 
 	/* Stopping a stopped bot is 200. */
@@ -138,19 +148,23 @@ START_TEST(create_get_stop_start_delete)
 	json_decref(g);
 
 	ck_assert_ptr_null(it_api_expect("DELETE", b.bot_id, "", NULL, owner, 204));
-	ck_assert_msg(!it_ctr_container_exists(b.ctr_id), "container still listed by ctr after DELETE");
+	ck_assert_msg(!it_ctr_container_exists(b.ctr_id),
+		      "container still listed by ctr after DELETE");
 	{
 		char *t = it_ctr_task_status(b.ctr_id);
 		ck_assert_str_eq(t, "");
 		free(t);
 		/* The rootfs snapshot went with the container. */
 		char *out = NULL;
-		ck_assert_int_eq(bt_ctr(&out, "snapshots", "--snapshotter", "overlayfs", "info", b.ctr_id, NULL) == 0, 0);
+		ck_assert_int_eq(bt_ctr(&out, "snapshots", "--snapshotter", "overlayfs", "info",
+					b.ctr_id, NULL) == 0,
+				 0);
 		free(out);
 		/* The host data dir is kept. */
 		char *data = it_data_dir(b.bot_id);
 		struct stat sb;
-		ck_assert_msg(stat(data, &sb) == 0 && S_ISDIR(sb.st_mode), "data dir %s gone after DELETE", data);
+		ck_assert_msg(stat(data, &sb) == 0 && S_ISDIR(sb.st_mode),
+			      "data dir %s gone after DELETE", data);
 		free(data);
 	}
 	it_api_expect_error("GET", b.bot_id, "", NULL, owner, 404);
@@ -158,10 +172,12 @@ START_TEST(create_get_stop_start_delete)
 	ck_assert_ptr_null(it_api_expect("DELETE", b.bot_id, "", NULL, owner, 204));
 
 	/* Every outcome left an event. */
-	char *events = sql_scalar("SELECT string_agg(event_type, ',' ORDER BY created_at) FROM lifecycle_events "
-				  "WHERE bot_id = '%s'", b.bot_id);
-	ck_assert_msg(strstr(events, "create") && strstr(events, "start") && strstr(events, "stop") &&
-			      strstr(events, "delete"),
+	char *events = sql_scalar(
+		"SELECT string_agg(event_type, ',' ORDER BY created_at) FROM lifecycle_events "
+		"WHERE bot_id = '%s'",
+		b.bot_id);
+	ck_assert_msg(strstr(events, "create") && strstr(events, "start") &&
+			      strstr(events, "stop") && strstr(events, "delete"),
 		      "lifecycle_events: %s", events);
 	free(events);
 	char *rows = sql_scalar("SELECT count(*) FROM containers WHERE bot_id = '%s'", b.bot_id);
@@ -214,7 +230,8 @@ START_TEST(data_survives_stop_start_and_delete_create)
 	char *data = it_data_dir(b.bot_id);
 	char *host = it_fmt("%s/marker.txt", data);
 	char *text = it_read_file(host);
-	ck_assert_msg(text && strcmp(text, "kept-across\n") == 0, "host file after DELETE: %s", text ? text : "(none)");
+	ck_assert_msg(text && strcmp(text, "kept-across\n") == 0, "host file after DELETE: %s",
+		      text ? text : "(none)");
 	free(text);
 	json_decref(it_create(b.bot_id, b.owner.ident));
 	m = it_exec_ok(b.ctr_id, "cat /data/marker.txt");
@@ -237,7 +254,8 @@ START_TEST(healthy_bot_stops_quickly)
 	ck_assert_msg(s == 200, "stop: %ld %.300s", s, r.body);
 	bt_response_free(&r);
 	fprintf(stderr, "it_container_lifecycle: stop of a healthy bot took %lld ms\n", took);
-	ck_assert_msg(took < 3000, "stop took %lld ms (want well under a second; asserting < 3 s)", took);
+	ck_assert_msg(took < 3000, "stop took %lld ms (want well under a second; asserting < 3 s)",
+		      took);
 	it_owned_bot_done(&b);
 }
 END_TEST
@@ -256,7 +274,8 @@ START_TEST(get_reports_this_containers_task)
 		ck_assert_str_eq(it_str(g, "container_id"), b[i].ctr_id);
 		ck_assert_msg(running == (i != 1), "bot %d: task_running %d", i, running);
 		char *st = it_ctr_task_status(b[i].ctr_id);
-		ck_assert_msg((strcmp(st, "RUNNING") == 0) == running, "bot %d: API says %d, ctr says '%s'", i, running, st);
+		ck_assert_msg((strcmp(st, "RUNNING") == 0) == running,
+			      "bot %d: API says %d, ctr says '%s'", i, running, st);
 		free(st);
 		json_decref(g);
 	}
@@ -271,14 +290,17 @@ START_TEST(get_reports_this_containers_task)
 		g = it_api_expect("GET", b[2].bot_id, "", NULL, b[2].owner.ident, 200);
 		if (json_is_false(json_object_get(g, "task_running")))
 			break;
-		ck_assert_msg(strcmp(it_str(g, "observed_by"), "reconciler") == 0 && bt_now_ms() < deadline,
-			      "killed task reported running (observed by %s)", it_str(g, "observed_by"));
+		ck_assert_msg(strcmp(it_str(g, "observed_by"), "reconciler") == 0 &&
+				      bt_now_ms() < deadline,
+			      "killed task reported running (observed by %s)",
+			      it_str(g, "observed_by"));
 		json_decref(g);
 		bt_sleep_ms(10);
 	}
 	json_decref(g);
 	g = it_api_expect("GET", b[0].bot_id, "", NULL, b[0].owner.ident, 200);
-	ck_assert_msg(json_is_true(json_object_get(g, "task_running")), "bot 0 reported not running");
+	ck_assert_msg(json_is_true(json_object_get(g, "task_running")),
+		      "bot 0 reported not running");
 	json_decref(g);
 	for (int i = 0; i < 3; i++)
 		it_owned_bot_done(&b[i]);
@@ -307,8 +329,11 @@ START_TEST(ip_is_eth0_and_lease_released_on_stop)
 	json_decref(g);
 
 	json_decref(it_api_expect("POST", b.bot_id, "/stop", NULL, b.owner.ident, 200));
-	ck_assert_msg(it_ipam_leases(b.ctr_id) == 0, "IPAM lease of %s still held after stop", b.ctr_id);
-	char *db_ip = sql_scalar("SELECT coalesce(host(ip_address), '') FROM containers WHERE bot_id = '%s'", b.bot_id);
+	ck_assert_msg(it_ipam_leases(b.ctr_id) == 0, "IPAM lease of %s still held after stop",
+		      b.ctr_id);
+	char *db_ip = sql_scalar(
+		"SELECT coalesce(host(ip_address), '') FROM containers WHERE bot_id = '%s'",
+		b.bot_id);
 	fprintf(stderr, "it_container_lifecycle: ip in the row after stop: '%s'\n", db_ip);
 	free(db_ip);
 
@@ -325,7 +350,8 @@ START_TEST(ip_is_eth0_and_lease_released_on_stop)
 	ck_assert_int_eq(it_ipam_leases(b.ctr_id), 1);
 
 	ck_assert_ptr_null(it_api_expect("DELETE", b.bot_id, "", NULL, b.owner.ident, 204));
-	ck_assert_msg(it_ipam_leases(b.ctr_id) == 0, "IPAM lease of %s still held after delete", b.ctr_id);
+	ck_assert_msg(it_ipam_leases(b.ctr_id) == 0, "IPAM lease of %s still held after delete",
+		      b.ctr_id);
 	free(ip);
 	it_owned_bot_done(&b);
 }
@@ -349,7 +375,8 @@ START_TEST(resolv_conf_has_no_loopback_and_is_read_only)
 	/* The source lives in the host-only state dir, not in the bot's data dir. */
 	char *data = it_data_dir(b.bot_id);
 	char *in_data = it_fmt("%s/resolv.conf", data);
-	ck_assert_msg(access(in_data, F_OK) != 0, "resolv.conf source inside the data dir: %s", in_data);
+	ck_assert_msg(access(in_data, F_OK) != 0, "resolv.conf source inside the data dir: %s",
+		      in_data);
 	free(in_data);
 	free(data);
 	it_owned_bot_done(&b);
@@ -367,13 +394,14 @@ START_TEST(resolv_conf_symlink_is_replaced_not_followed)
 
 	/* First with a state dir made before Berth ever saw the bot. */
 	char *mk = it_fmt("mkdir -p '%s'", state);
-	char *argv[] = {"/bin/sh", "-c", mk, NULL};
+	char *argv[] = { "/bin/sh", "-c", mk, NULL };
 	ck_assert_int_eq(bt_run(argv, NULL, NULL, 30), 0);
 	free(mk);
 	ck_assert_msg(symlink(outside, place) == 0, "symlink: %s", strerror(errno));
 	json_decref(it_create(b.bot_id, b.owner.ident));
 	struct stat sb;
-	ck_assert_msg(lstat(place, &sb) == 0 && S_ISREG(sb.st_mode), "%s is not a regular file after create", place);
+	ck_assert_msg(lstat(place, &sb) == 0 && S_ISREG(sb.st_mode),
+		      "%s is not a regular file after create", place);
 	char *text = it_read_file(outside);
 	ck_assert_str_eq(text, "sentinel: must not change\n");
 	free(text);
@@ -383,12 +411,14 @@ START_TEST(resolv_conf_symlink_is_replaced_not_followed)
 	ck_assert_int_eq(unlink(place), 0);
 	ck_assert_msg(symlink(outside, place) == 0, "symlink: %s", strerror(errno));
 	json_decref(it_create(b.bot_id, b.owner.ident));
-	ck_assert_msg(lstat(place, &sb) == 0 && S_ISREG(sb.st_mode), "%s is not a regular file after re-create", place);
+	ck_assert_msg(lstat(place, &sb) == 0 && S_ISREG(sb.st_mode),
+		      "%s is not a regular file after re-create", place);
 	text = it_read_file(outside);
 	ck_assert_str_eq(text, "sentinel: must not change\n");
 	free(text);
 	char *inside = it_exec_ok(b.ctr_id, "cat /etc/resolv.conf");
-	ck_assert_msg(strstr(inside, "sentinel") == NULL, "the container sees the symlink target: %s", inside);
+	ck_assert_msg(strstr(inside, "sentinel") == NULL,
+		      "the container sees the symlink target: %s", inside);
 	free(inside);
 	unlink(outside);
 	free(outside);
@@ -406,12 +436,14 @@ START_TEST(task_killed_behind_berths_back_is_replaced)
 	ck_assert_int_eq(bt_ctr(NULL, "task", "kill", "-s", "KILL", b.ctr_id, NULL), 0);
 	wait_task_status(b.ctr_id, "STOPPED", 10000);
 	json_t *s = it_api_expect("POST", b.bot_id, "/start", NULL, b.owner.ident, 200);
-	ck_assert_msg(json_is_true(json_object_get(s, "started")), "start after kill: started not true");
+	ck_assert_msg(json_is_true(json_object_get(s, "started")),
+		      "start after kill: started not true");
 	json_decref(s);
 	wait_task_status(b.ctr_id, "RUNNING", 1);
 	ck_assert_int_ne(it_ctr_task_pid(b.ctr_id), pid);
 	json_t *g = it_api_expect("GET", b.bot_id, "", NULL, b.owner.ident, 200);
-	ck_assert_msg(json_is_true(json_object_get(g, "task_running")), "GET after restart: not running");
+	ck_assert_msg(json_is_true(json_object_get(g, "task_running")),
+		      "GET after restart: not running");
 	char *eth0 = eth0_address(b.ctr_id);
 	ck_assert_str_eq(it_str(g, "ip"), eth0);
 	free(eth0);
@@ -433,7 +465,8 @@ START_TEST(container_deleted_behind_berths_back_is_rebuilt)
 	ck_assert(!it_ctr_container_exists(b.ctr_id));
 
 	json_t *s = it_api_expect("POST", b.bot_id, "/start", NULL, b.owner.ident, 200);
-	ck_assert_msg(json_is_true(json_object_get(s, "started")), "start after ctr rm: started not true");
+	ck_assert_msg(json_is_true(json_object_get(s, "started")),
+		      "start after ctr rm: started not true");
 	json_decref(s);
 	ck_assert(it_ctr_container_exists(b.ctr_id));
 	wait_task_status(b.ctr_id, "RUNNING", 1);
@@ -453,8 +486,10 @@ START_TEST(routes_without_a_container)
 	it_api_expect_error("GET", b.bot_id, "", NULL, b.owner.ident, 404);
 	it_api_expect_error("POST", b.bot_id, "/start", NULL, b.owner.ident, 404);
 	it_api_expect_error("POST", b.bot_id, "/stop", NULL, b.owner.ident, 404);
-	it_api_expect_error("POST", b.bot_id, "/snapshots", "{\"snapshot_name\":\"s1\"}", b.owner.ident, 404);
-	it_api_expect_error("POST", b.bot_id, "/snapshots/rollback", "{\"snapshot_name\":\"s1\"}", b.owner.ident, 404);
+	it_api_expect_error("POST", b.bot_id, "/snapshots", "{\"snapshot_name\":\"s1\"}",
+			    b.owner.ident, 404);
+	it_api_expect_error("POST", b.bot_id, "/snapshots/rollback", "{\"snapshot_name\":\"s1\"}",
+			    b.owner.ident, 404);
 	ck_assert_ptr_null(it_api_expect("DELETE", b.bot_id, "", NULL, b.owner.ident, 204));
 	/* Nothing was created by these. */
 	ck_assert(!it_ctr_container_exists(b.ctr_id));
@@ -508,7 +543,8 @@ START_TEST(lost_container_record_keeps_rootfs_and_delete_cleans_it)
 	ck_assert_int_eq(bt_ctr(NULL, "task", "rm", b.ctr_id, NULL), 0);
 	ck_assert_int_eq(bt_ctr(NULL, "container", "rm", "--keep-snapshot", b.ctr_id, NULL), 0);
 	ck_assert_ptr_null(it_api_expect("DELETE", b.bot_id, "", NULL, b.owner.ident, 204));
-	ck_assert_msg(bt_ctr(NULL, "snapshots", "--snapshotter", "overlayfs", "info", b.ctr_id, NULL) != 0,
+	ck_assert_msg(bt_ctr(NULL, "snapshots", "--snapshotter", "overlayfs", "info", b.ctr_id,
+			     NULL) != 0,
 		      "the rootfs snapshot %s outlived DELETE", b.ctr_id);
 	ck_assert_int_eq(it_ipam_leases(b.ctr_id), 0);
 	it_owned_bot_done(&b);
@@ -522,7 +558,8 @@ START_TEST(container_without_its_snapshot_is_replaced)
 	it_owned_bot b = it_owned_bot_new("personal", 0);
 	json_decref(it_create(b.bot_id, b.owner.ident));
 	json_decref(it_api_expect("POST", b.bot_id, "/stop", NULL, b.owner.ident, 200));
-	ck_assert_int_eq(bt_ctr(NULL, "snapshots", "--snapshotter", "overlayfs", "rm", b.ctr_id, NULL), 0);
+	ck_assert_int_eq(
+		bt_ctr(NULL, "snapshots", "--snapshotter", "overlayfs", "rm", b.ctr_id, NULL), 0);
 	json_t *started = it_api_expect("POST", b.bot_id, "/start", NULL, b.owner.ident, 200);
 	ck_assert(json_is_true(json_object_get(started, "started")));
 	json_decref(started);
@@ -545,7 +582,8 @@ START_TEST(containerd_outage_is_a_clear_503)
 	 * asks containerd, which is down. */
 	long long until = bt_now_ms() + 2000;
 	long s_get;
-	while ((s_get = it_api("GET", b.bot_id, "", NULL, b.owner.ident, &get)) == 200 && bt_now_ms() < until) {
+	while ((s_get = it_api("GET", b.bot_id, "", NULL, b.owner.ident, &get)) == 200 &&
+	       bt_now_ms() < until) {
 		bt_response_free(&get);
 		bt_sleep_ms(20);
 	}
@@ -555,7 +593,8 @@ START_TEST(containerd_outage_is_a_clear_503)
 	ck_assert_int_eq(restarted, 0);
 	ck_assert_msg(s_get == 503, "GET with containerd down: %ld %.300s", s_get, get.body);
 	ck_assert_msg(s_stop == 503, "stop with containerd down: %ld %.300s", s_stop, stop.body);
-	ck_assert_msg(s_create == 503, "create with containerd down: %ld %.300s", s_create, create.body);
+	ck_assert_msg(s_create == 503, "create with containerd down: %ld %.300s", s_create,
+		      create.body);
 	bt_expect_error(&get);
 	bt_expect_error(&stop);
 	bt_expect_error(&create);
@@ -575,10 +614,12 @@ START_TEST(containerd_outage_is_a_clear_503)
 			break;
 		}
 		bt_response_free(&r);
-		ck_assert_msg(bt_now_ms() < deadline, "GET still %ld 30 s after containerd came back", s);
+		ck_assert_msg(bt_now_ms() < deadline,
+			      "GET still %ld 30 s after containerd came back", s);
 		bt_sleep_ms(200);
 	}
-	ck_assert_msg(json_is_true(json_object_get(g, "task_running")), "task not running after the outage");
+	ck_assert_msg(json_is_true(json_object_get(g, "task_running")),
+		      "task not running after the outage");
 	ck_assert_str_eq(it_str(g, "status"), "running");
 	json_decref(g);
 	ck_assert_int_eq(it_ctr_task_pid(b.ctr_id), pid);

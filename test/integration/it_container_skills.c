@@ -39,11 +39,14 @@ static char *outside_dir(void)
 /* The outside dir is exactly as outside_dir left it. */
 static void assert_outside_untouched(const char *dir)
 {
-	const char *expect[][2] = { { "keep/SKILL.md", "sentinel" }, { "SKILL.md", "sentinel" }, { "file", "file" } };
+	const char *expect[][2] = { { "keep/SKILL.md", "sentinel" },
+				    { "SKILL.md", "sentinel" },
+				    { "file", "file" } };
 	for (size_t i = 0; i < 3; i++) {
 		char *p = it_fmt("%s/%s", dir, expect[i][0]);
 		char *t = it_read_file(p);
-		ck_assert_msg(t && strcmp(t, expect[i][1]) == 0, "%s changed: %s", p, t ? t : "(gone)");
+		ck_assert_msg(t && strcmp(t, expect[i][1]) == 0, "%s changed: %s", p,
+			      t ? t : "(gone)");
 		free(t);
 		free(p);
 	}
@@ -73,12 +76,13 @@ START_TEST(skills_round_trip)
 	ck_assert_msg(json_is_array(json_object_get(l, "skills")), "skills is not an array");
 	ck_assert_int_eq(json_array_size(json_object_get(l, "skills")), 0);
 	json_decref(l);
-	json_t *ok = it_api_expect("POST", b.bot_id, "/skills",
-				   "{\"skills\":[{\"name\":\"alpha\",\"description\":\"first\",\"content\":"
-				   "\"---\\nname: alpha\\ndescription: first one\\nmetadata:\\n  k: v\\n---\\nbody text\"},"
-				   "{\"name\":\"beta: \\\"quoted\\\"\",\"description\":\"needs: quoting # yes\"},"
-				   "{\"name\":\"gr\\u00fc\\u00df\",\"content\":\"plain\"}]}",
-				   b.owner.ident, 200);
+	json_t *ok = it_api_expect(
+		"POST", b.bot_id, "/skills",
+		"{\"skills\":[{\"name\":\"alpha\",\"description\":\"first\",\"content\":"
+		"\"---\\nname: alpha\\ndescription: first one\\nmetadata:\\n  k: v\\n---\\nbody text\"},"
+		"{\"name\":\"beta: \\\"quoted\\\"\",\"description\":\"needs: quoting # yes\"},"
+		"{\"name\":\"gr\\u00fc\\u00df\",\"content\":\"plain\"}]}",
+		b.owner.ident, 200);
 	ck_assert_msg(json_is_true(json_object_get(ok, "ok")), "upsert: ok not true");
 	json_decref(ok);
 	l = it_api_expect("GET", b.bot_id, "/skills", NULL, b.owner.ident, 200);
@@ -110,13 +114,14 @@ START_TEST(skills_round_trip)
 	free(inside);
 
 	/* Upsert replaces; delete removes; deleting a missing name is fine. */
-	json_decref(it_api_expect("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"alpha\",\"content\":\"v2\"}]}",
+	json_decref(it_api_expect("POST", b.bot_id, "/skills",
+				  "{\"skills\":[{\"name\":\"alpha\",\"content\":\"v2\"}]}",
 				  b.owner.ident, 200));
 	inside = it_exec_ok(b.ctr_id, "cat /data/.skills/alpha/SKILL.md");
 	ck_assert_str_eq(inside, "v2");
 	free(inside);
-	json_decref(it_api_expect("DELETE", b.bot_id, "/skills", "{\"names\":[\"alpha\",\"never-existed\"]}",
-				  b.owner.ident, 200));
+	json_decref(it_api_expect("DELETE", b.bot_id, "/skills",
+				  "{\"names\":[\"alpha\",\"never-existed\"]}", b.owner.ident, 200));
 	l = it_api_expect("GET", b.bot_id, "/skills", NULL, b.owner.ident, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(l, "skills")), 2);
 	json_decref(l);
@@ -126,11 +131,14 @@ START_TEST(skills_round_trip)
 	free(ls);
 
 	/* A skill the bot writes itself is listed. */
-	free(it_exec_ok(b.ctr_id, "mkdir -p /data/.skills/own && printf -- '---\\ndescription: mine\\n---\\nhi' > "
-				  "/data/.skills/own/SKILL.md"));
+	free(it_exec_ok(
+		b.ctr_id,
+		"mkdir -p /data/.skills/own && printf -- '---\\ndescription: mine\\n---\\nhi' > "
+		"/data/.skills/own/SKILL.md"));
 	l = it_api_expect("GET", b.bot_id, "/skills", NULL, b.owner.ident, 200);
 	char *dump = json_dumps(l, JSON_COMPACT);
-	ck_assert_msg(strstr(dump, "\"name\":\"own\"") && strstr(dump, "\"description\":\"mine\""), "list: %s", dump);
+	ck_assert_msg(strstr(dump, "\"name\":\"own\"") && strstr(dump, "\"description\":\"mine\""),
+		      "list: %s", dump);
 	free(dump);
 	json_decref(l);
 	free(data);
@@ -146,9 +154,11 @@ START_TEST(skills_errors)
 	name256[256] = '\0';
 	memset(name255, 'n', 255);
 	name255[255] = '\0';
-	const char *bad_names[] = { "\"\"", "\"   \"", "\".\"", "\"..\"", "\"a/b\"", "\"a\\\\b\"", "\"/abs\"",
-				    "\"..\\\\x\"", "\"a\\u0001b\"", "\"a\\nb\"", "\"a\\u007fb\"", "\"a\\tb\"", "5",
-				    "null", NULL };
+	const char *bad_names[] = { "\"\"",	 "\"   \"",	  "\".\"",
+				    "\"..\"",	 "\"a/b\"",	  "\"a\\\\b\"",
+				    "\"/abs\"",	 "\"..\\\\x\"",	  "\"a\\u0001b\"",
+				    "\"a\\nb\"", "\"a\\u007fb\"", "\"a\\tb\"",
+				    "5",	 "null",	  NULL };
 	for (size_t i = 0; bad_names[i]; i++) {
 		char *up = it_fmt("{\"skills\":[{\"name\":%s,\"content\":\"x\"}]}", bad_names[i]);
 		char *del = it_fmt("{\"names\":[%s]}", bad_names[i]);
@@ -169,20 +179,34 @@ START_TEST(skills_errors)
 		free(up);
 	}
 	/* A NUL inside a name: JSON with \u0000 (refused by the parser or by the name rule). */
-	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"a\\u0000b\"}]}", b.owner.ident, 400);
-	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"a\\u0000b\"]}", b.owner.ident, 400);
+	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"a\\u0000b\"}]}",
+			    b.owner.ident, 400);
+	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"a\\u0000b\"]}",
+			    b.owner.ident, 400);
 	/* One bad entry fails the whole request before anything is written. */
-	it_api_expect_error("POST", b.bot_id, "/skills",
-			    "{\"skills\":[{\"name\":\"good-one\",\"content\":\"x\"},{\"name\":\"..\"}]}", b.owner.ident, 400);
+	it_api_expect_error(
+		"POST", b.bot_id, "/skills",
+		"{\"skills\":[{\"name\":\"good-one\",\"content\":\"x\"},{\"name\":\"..\"}]}",
+		b.owner.ident, 400);
 	/* Missing or empty lists, wrong shapes. */
-	const char *bad_up[] = { "{}", "{\"skills\":[]}", "{\"skills\":null}", "{\"skills\":\"x\"}", "{\"skills\":[5]}",
+	const char *bad_up[] = { "{}",
+				 "{\"skills\":[]}",
+				 "{\"skills\":null}",
+				 "{\"skills\":\"x\"}",
+				 "{\"skills\":[5]}",
 				 "{\"skills\":[{\"name\":\"x\",\"content\":5}]}",
-				 "{\"skills\":[{\"name\":\"x\",\"metadata\":\"m\"}]}", "{\"names\":[\"x\"]}", NULL };
+				 "{\"skills\":[{\"name\":\"x\",\"metadata\":\"m\"}]}",
+				 "{\"names\":[\"x\"]}",
+				 NULL };
 	for (size_t i = 0; bad_up[i]; i++)
 		it_api_expect_error("POST", b.bot_id, "/skills", bad_up[i], b.owner.ident, 400);
 	it_api_expect_error("POST", b.bot_id, "/skills", NULL, b.owner.ident, 400);
-	const char *bad_del[] = { "{}", "{\"names\":[]}", "{\"names\":null}", "{\"names\":\"x\"}",
-				  "{\"skills\":[{\"name\":\"x\"}]}", NULL };
+	const char *bad_del[] = { "{}",
+				  "{\"names\":[]}",
+				  "{\"names\":null}",
+				  "{\"names\":\"x\"}",
+				  "{\"skills\":[{\"name\":\"x\"}]}",
+				  NULL };
 	for (size_t i = 0; bad_del[i]; i++)
 		it_api_expect_error("DELETE", b.bot_id, "/skills", bad_del[i], b.owner.ident, 400);
 	it_api_expect_error("DELETE", b.bot_id, "/skills", NULL, b.owner.ident, 400);
@@ -202,7 +226,9 @@ START_TEST(skills_limits_413)
 	char *body = malloc(cap);
 	len += (size_t)snprintf(body + len, cap - len, "{\"skills\":[");
 	for (int i = 0; i < 257; i++)
-		len += (size_t)snprintf(body + len, cap - len, "%s{\"name\":\"s%03d\",\"content\":\"x\"}", i ? "," : "", i);
+		len += (size_t)snprintf(body + len, cap - len,
+					"%s{\"name\":\"s%03d\",\"content\":\"x\"}", i ? "," : "",
+					i);
 	snprintf(body + len, cap - len, "]}");
 	it_api_expect_error("POST", b.bot_id, "/skills", body, b.owner.ident, 413);
 	free(body);
@@ -211,7 +237,9 @@ START_TEST(skills_limits_413)
 	body = malloc(cap);
 	len += (size_t)snprintf(body + len, cap - len, "{\"skills\":[");
 	for (int i = 0; i < 250; i++)
-		len += (size_t)snprintf(body + len, cap - len, "%s{\"name\":\"s%03d\",\"content\":\"x\"}", i ? "," : "", i);
+		len += (size_t)snprintf(body + len, cap - len,
+					"%s{\"name\":\"s%03d\",\"content\":\"x\"}", i ? "," : "",
+					i);
 	snprintf(body + len, cap - len, "]}");
 	json_decref(it_api_expect("POST", b.bot_id, "/skills", body, b.owner.ident, 200));
 	free(body);
@@ -219,7 +247,9 @@ START_TEST(skills_limits_413)
 	body = malloc(cap);
 	len += (size_t)snprintf(body + len, cap - len, "{\"skills\":[");
 	for (int i = 0; i < 10; i++)
-		len += (size_t)snprintf(body + len, cap - len, "%s{\"name\":\"t%03d\",\"content\":\"x\"}", i ? "," : "", i);
+		len += (size_t)snprintf(body + len, cap - len,
+					"%s{\"name\":\"t%03d\",\"content\":\"x\"}", i ? "," : "",
+					i);
 	snprintf(body + len, cap - len, "]}");
 	it_api_expect_error("POST", b.bot_id, "/skills", body, b.owner.ident, 413);
 	free(body);
@@ -241,8 +271,10 @@ START_TEST(skills_limits_413)
 	free(body);
 	/* One the bot wrote itself over the limit is skipped by the list, not served. */
 	char *data = it_data_dir(b.bot_id);
-	char *script = it_fmt("mkdir -p '%s/.skills/huge' && head -c 1100000 /dev/zero | tr '\\0' y > "
-			      "'%s/.skills/huge/SKILL.md'", data, data);
+	char *script = it_fmt(
+		"mkdir -p '%s/.skills/huge' && head -c 1100000 /dev/zero | tr '\\0' y > "
+		"'%s/.skills/huge/SKILL.md'",
+		data, data);
 	run_sh(script);
 	free(script);
 	l = it_api_expect("GET", b.bot_id, "/skills", NULL, b.owner.ident, 200);
@@ -268,20 +300,25 @@ START_TEST(skills_dir_symlink_fails_everything)
 	ck_assert_msg(symlink(outside, skills) == 0, "symlink: %s", strerror(errno));
 
 	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
-	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"keep\",\"content\":\"pwned\"}]}",
+	it_api_expect_error("POST", b.bot_id, "/skills",
+			    "{\"skills\":[{\"name\":\"keep\",\"content\":\"pwned\"}]}",
 			    b.owner.ident, 409);
-	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"new\",\"content\":\"pwned\"}]}",
+	it_api_expect_error("POST", b.bot_id, "/skills",
+			    "{\"skills\":[{\"name\":\"new\",\"content\":\"pwned\"}]}",
 			    b.owner.ident, 409);
-	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"keep\"]}", b.owner.ident, 409);
+	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"keep\"]}", b.owner.ident,
+			    409);
 	assert_outside_untouched(outside);
 	struct stat sb;
-	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode), "the planted link was replaced");
+	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode),
+		      "the planted link was replaced");
 
 	/* The bot's own .skills breaks its skills, never its container: the build leaves the link
 	 * as it is and follows it nowhere. */
 	json_decref(it_create(b.bot_id, b.owner.ident));
 	assert_outside_untouched(outside);
-	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode), "the build replaced the planted link");
+	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode),
+		      "the build replaced the planted link");
 	remove_tree(outside);
 	free(outside);
 	free(skills);
@@ -294,7 +331,8 @@ END_TEST
 START_TEST(links_inside_skills_fail_and_change_nothing)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
-	json_decref(it_api_expect("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"z\",\"content\":\"z\"}]}",
+	json_decref(it_api_expect("POST", b.bot_id, "/skills",
+				  "{\"skills\":[{\"name\":\"z\",\"content\":\"z\"}]}",
 				  b.owner.ident, 200));
 	char *outside = outside_dir();
 	char *data = it_data_dir(b.bot_id);
@@ -308,17 +346,22 @@ START_TEST(links_inside_skills_fail_and_change_nothing)
 	char *zin = it_fmt("%s/.skills/z/inner", data);
 	ck_assert_msg(symlink(outside, zin) == 0, "symlink: %s", strerror(errno));
 
-	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"x\"]}", b.owner.ident, 409);
-	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"z\"]}", b.owner.ident, 409);
-	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"x\",\"content\":\"pwned\"}]}",
-			    b.owner.ident, 409);
-	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"y\",\"content\":\"pwned\"}]}",
-			    b.owner.ident, 409);
+	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"x\"]}", b.owner.ident,
+			    409);
+	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"z\"]}", b.owner.ident,
+			    409);
+	it_api_expect_error("POST", b.bot_id, "/skills",
+			    "{\"skills\":[{\"name\":\"x\",\"content\":\"pwned\"}]}", b.owner.ident,
+			    409);
+	it_api_expect_error("POST", b.bot_id, "/skills",
+			    "{\"skills\":[{\"name\":\"y\",\"content\":\"pwned\"}]}", b.owner.ident,
+			    409);
 	/* The list fails too (issue #4 §5: a planted link makes the request fail), serving nothing. */
 	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
 	assert_outside_untouched(outside);
 	struct stat sb;
-	ck_assert_msg(lstat(x, &sb) == 0 && S_ISLNK(sb.st_mode), ".skills/x is no longer the planted link");
+	ck_assert_msg(lstat(x, &sb) == 0 && S_ISLNK(sb.st_mode),
+		      ".skills/x is no longer the planted link");
 
 	remove_tree(outside);
 	free(outside);
@@ -342,17 +385,23 @@ START_TEST(bot_planted_link_is_refused)
 	free(it_exec_ok(b.ctr_id, script));
 	free(script);
 	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
-	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"keep\",\"content\":\"pwned\"}]}",
+	it_api_expect_error("POST", b.bot_id, "/skills",
+			    "{\"skills\":[{\"name\":\"keep\",\"content\":\"pwned\"}]}",
 			    b.owner.ident, 409);
-	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"keep\"]}", b.owner.ident, 409);
+	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"keep\"]}", b.owner.ident,
+			    409);
 	assert_outside_untouched(outside);
 	/* A link to the host's root: nothing of the host is listed. */
-	free(it_exec_ok(b.ctr_id, "rm -f /data/.skills && mkdir /data/.skills && ln -s / /data/.skills/root && "
-				  "ln -s /etc /data/.skills/etc"));
+	free(it_exec_ok(
+		b.ctr_id,
+		"rm -f /data/.skills && mkdir /data/.skills && ln -s / /data/.skills/root && "
+		"ln -s /etc /data/.skills/etc"));
 	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
-	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"etc\"]}", b.owner.ident, 409);
-	it_api_expect_error("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"root\",\"content\":\"x\"}]}",
-			    b.owner.ident, 409);
+	it_api_expect_error("DELETE", b.bot_id, "/skills", "{\"names\":[\"etc\"]}", b.owner.ident,
+			    409);
+	it_api_expect_error("POST", b.bot_id, "/skills",
+			    "{\"skills\":[{\"name\":\"root\",\"content\":\"x\"}]}", b.owner.ident,
+			    409);
 	ck_assert_msg(access("/SKILL.md", F_OK) != 0, "a SKILL.md was written at the host's root");
 	/* The running bot is not disturbed by any of this, and the bot can repair its own dir. */
 	free(it_exec_ok(b.ctr_id, "rm -f /data/.skills/root /data/.skills/etc"));
@@ -412,11 +461,14 @@ static int count_skill_dirs(const char *data)
 START_TEST(concurrent_upserts_respect_the_count_limit)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
-	json_decref(it_api_expect("POST", b.bot_id, "/skills", "{\"skills\":[{\"name\":\"s0\",\"content\":\"x\"}]}",
+	json_decref(it_api_expect("POST", b.bot_id, "/skills",
+				  "{\"skills\":[{\"name\":\"s0\",\"content\":\"x\"}]}",
 				  b.owner.ident, 200));
 	char *data = it_data_dir(b.bot_id);
-	char *script = it_fmt("cd '%s/.skills' && i=1 && while [ $i -lt %d ]; do mkdir s$i && echo x > s$i/SKILL.md; "
-			      "i=$((i+1)); done", data, STACK_SKILLS_MAX - 1);
+	char *script = it_fmt(
+		"cd '%s/.skills' && i=1 && while [ $i -lt %d ]; do mkdir s$i && echo x > s$i/SKILL.md; "
+		"i=$((i+1)); done",
+		data, STACK_SKILLS_MAX - 1);
 	run_sh(script);
 	free(script);
 	ck_assert_int_eq(count_skill_dirs(data), STACK_SKILLS_MAX - 1);
@@ -427,7 +479,8 @@ START_TEST(concurrent_upserts_respect_the_count_limit)
 	for (int i = 0; i < RACERS; i++) {
 		size_t off = 0;
 		ops[i] = (struct it_op){ "POST", "/skills", "" };
-		off += (size_t)snprintf(ops[i].body + off, sizeof ops[i].body - off, "{\"skills\":[");
+		off += (size_t)snprintf(ops[i].body + off, sizeof ops[i].body - off,
+					"{\"skills\":[");
 		for (int k = 0; k < REWRITES; k++)
 			off += (size_t)snprintf(ops[i].body + off, sizeof ops[i].body - off,
 						"{\"name\":\"s%d\",\"content\":\"y\"},", k);
@@ -437,7 +490,8 @@ START_TEST(concurrent_upserts_respect_the_count_limit)
 	}
 	it_run_concurrently(b.bot_id, b.owner.ident, ops, RACERS, statuses);
 	for (int i = 0; i < RACERS; i++) {
-		ck_assert_msg(statuses[i] == 200 || statuses[i] == 413, "upsert %d: %ld", i, statuses[i]);
+		ck_assert_msg(statuses[i] == 200 || statuses[i] == 413, "upsert %d: %ld", i,
+			      statuses[i]);
 		ok += statuses[i] == 200;
 	}
 	ck_assert_int_eq(count_skill_dirs(data), STACK_SKILLS_MAX);
@@ -453,8 +507,8 @@ START_TEST(planted_link_never_blocks_the_container)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
 	json_decref(it_create(b.bot_id, b.owner.ident));
-	json_decref(it_api_expect("POST", b.bot_id, "/snapshots", "{\"snapshot_name\":\"before-link\"}", b.owner.ident,
-				  200));
+	json_decref(it_api_expect("POST", b.bot_id, "/snapshots",
+				  "{\"snapshot_name\":\"before-link\"}", b.owner.ident, 200));
 	char *outside = outside_dir();
 	char *script = it_fmt("rm -rf /data/.skills && ln -s '%s' /data/.skills", outside);
 	free(it_exec_ok(b.ctr_id, script));
@@ -469,11 +523,12 @@ START_TEST(planted_link_never_blocks_the_container)
 	char *status = it_ctr_task_status(b.ctr_id);
 	ck_assert_str_eq(status, "RUNNING");
 	free(status);
-	json_decref(it_api_expect("POST", b.bot_id, "/snapshots/rollback", "{\"snapshot_name\":\"before-link\"}",
-				  b.owner.ident, 200));
+	json_decref(it_api_expect("POST", b.bot_id, "/snapshots/rollback",
+				  "{\"snapshot_name\":\"before-link\"}", b.owner.ident, 200));
 	json_decref(it_api_expect("DELETE", b.bot_id, "", NULL, b.owner.ident, 204));
 	json_decref(it_create(b.bot_id, b.owner.ident));
-	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode), "the planted link was replaced");
+	ck_assert_msg(lstat(skills, &sb) == 0 && S_ISLNK(sb.st_mode),
+		      "the planted link was replaced");
 	assert_outside_untouched(outside);
 	it_api_expect_error("GET", b.bot_id, "/skills", NULL, b.owner.ident, 409);
 	remove_tree(outside);

@@ -85,7 +85,8 @@ static inline void image_chain(ctd_conn *c, char chain[72], char manifest[72])
 	snprintf(manifest, 72, "%s", img->target.digest);
 	ctd_image_free(img);
 	json_t *m = read_json_blob(c, manifest);
-	const char *cfg = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	const char *cfg = json_string_value(
+		json_object_get(json_object_get(m, "config"), "digest"));
 	ck_assert_ptr_nonnull(cfg);
 	json_t *config = read_json_blob(c, cfg);
 	json_t *diffs = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
@@ -93,7 +94,8 @@ static inline void image_chain(ctd_conn *c, char chain[72], char manifest[72])
 	snprintf(chain, 72, "%s", json_string_value(json_array_get(diffs, 0)));
 	for (size_t i = 1; i < json_array_size(diffs); i++) {
 		char buf[160];
-		snprintf(buf, sizeof(buf), "%s %s", chain, json_string_value(json_array_get(diffs, i)));
+		snprintf(buf, sizeof(buf), "%s %s", chain,
+			 json_string_value(json_array_get(diffs, i)));
 		sha256_digest(buf, strlen(buf), chain);
 	}
 	json_decref(config);
@@ -110,20 +112,18 @@ static inline char *test_spec_json(const char *id, const char *const *args)
 	snprintf(cgroup, sizeof(cgroup), "/%s/%s", env_or_die("BERTH_CONTAINERD_NAMESPACE"), id);
 	json_t *spec = json_pack(
 		"{s:s, s:{s:b, s:{s:i, s:i}, s:o, s:[s], s:s, s:b}, s:{s:s, s:b}, s:s,"
-		" s:[{s:s,s:s,s:s,s:[s,s,s]}, {s:s,s:s,s:s,s:[s,s,s,s]}, {s:s,s:s,s:s,s:[s,s,s,s]}]," 
+		" s:[{s:s,s:s,s:s,s:[s,s,s]}, {s:s,s:s,s:s,s:[s,s,s,s]}, {s:s,s:s,s:s,s:[s,s,s,s]}],"
 		" s:{s:[{s:s},{s:s},{s:s},{s:s},{s:s}], s:s}}",
-		"ociVersion", "1.0.2-dev",
-		"process", "terminal", 0, "user", "uid", 0, "gid", 0, "args", jargs, "env",
+		"ociVersion", "1.0.2-dev", "process", "terminal", 0, "user", "uid", 0, "gid", 0,
+		"args", jargs, "env",
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "cwd", "/",
-		"noNewPrivileges", 1,
-		"root", "path", "rootfs", "readonly", 0,
-		"hostname", "h-ctd",
-		"mounts",
-		"destination", "/proc", "type", "proc", "source", "proc", "options", "nosuid", "noexec", "nodev",
-		"destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options", "nosuid", "strictatime", "mode=755", "size=65536k",
-		"destination", "/sys", "type", "sysfs", "source", "sysfs", "options", "nosuid", "noexec", "nodev", "ro",
-		"linux", "namespaces", "type", "pid", "type", "ipc", "type", "uts", "type", "mount", "type", "network",
-		"cgroupsPath", cgroup);
+		"noNewPrivileges", 1, "root", "path", "rootfs", "readonly", 0, "hostname", "h-ctd",
+		"mounts", "destination", "/proc", "type", "proc", "source", "proc", "options",
+		"nosuid", "noexec", "nodev", "destination", "/dev", "type", "tmpfs", "source",
+		"tmpfs", "options", "nosuid", "strictatime", "mode=755", "size=65536k",
+		"destination", "/sys", "type", "sysfs", "source", "sysfs", "options", "nosuid",
+		"noexec", "nodev", "ro", "linux", "namespaces", "type", "pid", "type", "ipc",
+		"type", "uts", "type", "mount", "type", "network", "cgroupsPath", cgroup);
 	ck_assert_ptr_nonnull(spec);
 	char *s = json_dumps(spec, JSON_COMPACT);
 	json_decref(spec);
@@ -145,14 +145,18 @@ static inline char *test_process_json(const char *script)
 
 /* Container record + rootfs snapshot (key = id) on the image, in the safe order: record first. */
 static inline void test_container_up(ctd_conn *c, const char *id, const char *const *args,
-			      const ctd_label *labels, size_t n_labels, ctd_mounts *rootfs)
+				     const ctd_label *labels, size_t n_labels, ctd_mounts *rootfs)
 {
 	berth_err err;
 	char chain[72], manifest[72];
 	image_chain(c, chain, manifest);
 	char *spec = test_spec_json(id, args);
-	ctd_container_opts o = { .id = id, .image = env_or_die("BERTH_BOT_IMAGE"), .labels = labels,
-				 .n_labels = n_labels, .spec_json = spec, .snapshotter = SNAPSHOTTER,
+	ctd_container_opts o = { .id = id,
+				 .image = env_or_die("BERTH_BOT_IMAGE"),
+				 .labels = labels,
+				 .n_labels = n_labels,
+				 .spec_json = spec,
+				 .snapshotter = SNAPSHOTTER,
 				 .snapshot_key = id };
 	ck_assert_msg(ctd_container_create(c, &o, &err) == 0, "create: %s", err.msg);
 	free(spec);

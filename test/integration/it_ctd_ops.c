@@ -75,24 +75,21 @@ START_TEST(test_images)
 	ctd_image *img = NULL;
 	ck_assert_msg(ctd_image_get(c, env_or_die("BERTH_BOT_IMAGE"), &img, &err) == 0, "%s",
 		      err.msg);
-	ctd_descriptor target = { img->target.media_type, img->target.digest,
-				  img->target.size };
+	ctd_descriptor target = { img->target.media_type, img->target.digest, img->target.size };
 	char name[128], id[96];
 	test_id(id, sizeof(id), "alias");
 	snprintf(name, sizeof(name), "h-ctd.test/%s:1", id);
 	const ctd_label labels[] = { { "berth.test", "yes" }, { "other.tool", "keep" } };
 	ck_assert_msg(ctd_image_create(c, name, &target, labels, 2, &err) == 0, "%s", err.msg);
-	expect_kind(ctd_image_create(c, name, &target, NULL, 0, &err), &err,
-		    BERTH_E_ALREADY_EXISTS, "image twice");
+	expect_kind(ctd_image_create(c, name, &target, NULL, 0, &err), &err, BERTH_E_ALREADY_EXISTS,
+		    "image twice");
 	const ctd_label labels2[] = { { "berth.test", "updated" } };
 	ck_assert_msg(ctd_image_update(c, name, &target, labels2, 1, &err) == 0, "%s", err.msg);
 	ctd_image *alias = NULL;
 	ck_assert_msg(ctd_image_get(c, name, &alias, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(ctd_label_get(alias->labels, alias->n_labels,
-				     "berth.test"), "updated");
+	ck_assert_str_eq(ctd_label_get(alias->labels, alias->n_labels, "berth.test"), "updated");
 	/* The update's field mask leaves another tool's label alone. */
-	ck_assert_str_eq(ctd_label_get(alias->labels, alias->n_labels,
-				     "other.tool"), "keep");
+	ck_assert_str_eq(ctd_label_get(alias->labels, alias->n_labels, "other.tool"), "keep");
 	ck_assert_str_eq(alias->target.digest, target.digest);
 	ctd_image_free(alias);
 	/* A re-import's update: new target, no labels; a NULL value removes a label. */
@@ -109,8 +106,7 @@ START_TEST(test_images)
 	ck_assert_msg(ctd_image_get(c, name, &alias, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(alias->target.digest, target2.digest);
 	ck_assert_ptr_null(ctd_label_get(alias->labels, alias->n_labels, "berth.test"));
-	ck_assert_str_eq(ctd_label_get(alias->labels, alias->n_labels,
-				     "other.tool"), "keep");
+	ck_assert_str_eq(ctd_label_get(alias->labels, alias->n_labels, "other.tool"), "keep");
 	ctd_image_free(alias);
 	json_decref(m);
 
@@ -212,17 +208,14 @@ START_TEST(test_content)
 	ctd_blob_info *info = NULL;
 	ck_assert_msg(ctd_content_info(c, digest, &info, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(info->size, (int64_t)len);
-	ck_assert_str_eq(ctd_label_get(info->labels, info->n_labels,
-				     "berth.test"), "1");
+	ck_assert_str_eq(ctd_label_get(info->labels, info->n_labels, "berth.test"), "1");
 	ctd_blob_info_free(info);
 
 	const ctd_label upd[] = { { "berth.test", NULL }, { "berth.other", "x" } };
 	ck_assert_msg(ctd_content_update_labels(c, digest, upd, 2, &err) == 0, "%s", err.msg);
 	ck_assert_msg(ctd_content_info(c, digest, &info, &err) == 0, "%s", err.msg);
-	ck_assert_ptr_null(ctd_label_get(info->labels, info->n_labels,
-				       "berth.test"));
-	ck_assert_str_eq(ctd_label_get(info->labels, info->n_labels,
-				     "berth.other"), "x");
+	ck_assert_ptr_null(ctd_label_get(info->labels, info->n_labels, "berth.test"));
+	ck_assert_str_eq(ctd_label_get(info->labels, info->n_labels, "berth.other"), "x");
 	ctd_blob_info_free(info);
 
 	uint8_t *back = NULL;
@@ -235,7 +228,8 @@ START_TEST(test_content)
 	expect_kind(ctd_content_read_all(c, digest, len - 1, &back, &back_len, &err), &err,
 		    BERTH_E_TOO_LARGE, "read beyond max");
 	struct chunks ch = { 0, 0, 0 };
-	ck_assert_msg(ctd_content_read(c, digest, 0, 0, count_chunk, &ch, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ctd_content_read(c, digest, 0, 0, count_chunk, &ch, &err) == 0, "%s",
+		      err.msg);
 	ck_assert_uint_eq(ch.total, len);
 	struct chunks one = { 0, 0, 1 };
 	ck_assert_msg(ctd_content_read(c, digest, 0, 0, count_chunk, &one, &err) == 0, "%s",
@@ -335,8 +329,7 @@ START_TEST(test_snapshots)
 	ck_assert_msg(ctd_snapshot_stat(c, SNAPSHOTTER, key, &st, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(st->kind, CTD_SNAPSHOT_ACTIVE);
 	ck_assert_str_eq(st->parent, chain);
-	ck_assert_str_eq(ctd_label_get(st->labels, st->n_labels,
-				     "berth.test"), "snap");
+	ck_assert_str_eq(ctd_label_get(st->labels, st->n_labels, "berth.test"), "snap");
 	ctd_snapshot_info_free(st);
 
 	struct snap_seen seen = { key, 0 };
@@ -345,7 +338,8 @@ START_TEST(test_snapshots)
 	ck_assert(seen.found);
 	const char *filters[] = { "labels.\"berth.test\"==snap" };
 	struct snap_seen seen2 = { key, 0 };
-	ck_assert_msg(ctd_snapshot_list(c, SNAPSHOTTER, filters, 1, find_snapshot, &seen2, &err) == 0,
+	ck_assert_msg(ctd_snapshot_list(c, SNAPSHOTTER, filters, 1, find_snapshot, &seen2, &err) ==
+			      0,
 		      "%s", err.msg);
 	ck_assert(seen2.found);
 
@@ -407,16 +401,16 @@ START_TEST(test_lifecycle)
 
 	/* Records. */
 	char *spec = test_spec_json(id, args);
-	ctd_container_opts dup = { .id = id, .spec_json = spec, .snapshotter = SNAPSHOTTER,
-				   .snapshot_key = id };
+	ctd_container_opts dup = {
+		.id = id, .spec_json = spec, .snapshotter = SNAPSHOTTER, .snapshot_key = id
+	};
 	expect_kind(ctd_container_create(c, &dup, &err), &err, BERTH_E_ALREADY_EXISTS,
 		    "container twice");
 	free(spec);
 	ctd_container *g = NULL;
 	ck_assert_msg(ctd_container_get(c, id, &g, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(g->runtime, CTD_RUNTIME_RUNC_V2);
-	ck_assert_str_eq(ctd_label_get(g->labels, g->n_labels,
-				     "mcp.bot_id"), bot);
+	ck_assert_str_eq(ctd_label_get(g->labels, g->n_labels, "mcp.bot_id"), bot);
 	ctd_container_free(g);
 	ctd_containers *l = NULL;
 	ck_assert_msg(ctd_container_list_by_label(c, "mcp.bot_id", bot, &l, &err) == 0, "%s",
@@ -439,8 +433,9 @@ START_TEST(test_lifecycle)
 	ck_assert_str_eq(json_string_value(json_object_get(jl, "mcp.bot_id")), bot);
 	ck_assert_str_eq(json_string_value(json_object_get(jl, "berth.state")), "up");
 	ck_assert_ptr_null(json_object_get(jl, "berth.test"));
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ji, "Spec"), "hostname")),
-			 "h-ctd");
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(ji, "Spec"), "hostname")),
+		"h-ctd");
 	json_decref(ji);
 	free(info);
 
@@ -452,8 +447,8 @@ START_TEST(test_lifecycle)
 	ck_assert_uint_gt(pid, 0);
 	ck_assert_msg(ctd_task_get(c, id, NULL, &ti, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(ti.status, CTD_TASK_CREATED);
-	expect_kind(ctd_task_create(c, id, &rootfs, NULL, &pid, &err), &err,
-		    BERTH_E_ALREADY_EXISTS, "task twice");
+	expect_kind(ctd_task_create(c, id, &rootfs, NULL, &pid, &err), &err, BERTH_E_ALREADY_EXISTS,
+		    "task twice");
 	ck_assert_msg(ctd_task_start(c, id, NULL, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_msg(ctd_task_get(c, id, NULL, &ti, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(ti.status, CTD_TASK_RUNNING);
@@ -624,8 +619,9 @@ START_TEST(test_exec_output)
 	atomic_init(&w.stop, 0);
 	ck_assert_int_eq(pthread_create(&wt, NULL, watch_dir, &w), 0);
 	char *proc = test_process_json("yes | head -c 50000000; echo done >&2");
-	ctd_exec_opts eo = { .process_json = proc, .io_dir = iodir, .timeout_ms = 60000,
-			     .capture_max = 4096 };
+	ctd_exec_opts eo = {
+		.process_json = proc, .io_dir = iodir, .timeout_ms = 60000, .capture_max = 4096
+	};
 	ck_assert_msg(ctd_exec_wait(c, id, "big", &eo, &res, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(res.exit_status, 0);
 	ck_assert_uint_eq(res.out_len, 4096);
@@ -869,7 +865,8 @@ START_TEST(test_diff)
 	test_id(fresh, sizeof(fresh), "fresh");
 	image_chain(c, chain, manifest);
 	ck_assert_msg(ctd_lease_create(c, lease, 600, NULL, 0, &err) == 0, "%s", err.msg);
-	const char *args[] = { "/bin/sh", "-c", "echo payload > /made-in-container; sleep 1000", NULL };
+	const char *args[] = { "/bin/sh", "-c", "echo payload > /made-in-container; sleep 1000",
+			       NULL };
 	ctd_mounts rootfs = { 0 };
 	test_container_up(c, id, args, NULL, 0, &rootfs);
 	ck_assert_msg(ctd_task_create(c, id, &rootfs, NULL, NULL, &err) == 0, "%s", err.msg);
@@ -879,11 +876,12 @@ START_TEST(test_diff)
 	/* A running container's changes as a layer: diff(View(parent), its mounts). */
 	ctd_conn_set_lease(c, lease);
 	ctd_mounts low = { 0 }, up = { 0 };
-	ck_assert_msg(ctd_snapshot_view(c, SNAPSHOTTER, lower, chain, NULL, 0, &low, &err) == 0, "%s",
-		      err.msg);
+	ck_assert_msg(ctd_snapshot_view(c, SNAPSHOTTER, lower, chain, NULL, 0, &low, &err) == 0,
+		      "%s", err.msg);
 	ck_assert_msg(ctd_snapshot_mounts(c, SNAPSHOTTER, id, &up, &err) == 0, "%s", err.msg);
 	ctd_blob *d = NULL;
-	ck_assert_msg(ctd_diff_diff(c, &low, &up, NULL, NULL, NULL, 0, &d, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ctd_diff_diff(c, &low, &up, NULL, NULL, NULL, 0, &d, &err) == 0, "%s",
+		      err.msg);
 	ck_assert_str_eq(d->desc.media_type, "application/vnd.oci.image.layer.v1.tar");
 	struct tar_scan tar = { NULL, 0 };
 	ck_assert_msg(ctd_content_read(c, d->desc.digest, 0, 0, collect_tar, &tar, &err) == 0, "%s",
@@ -903,7 +901,10 @@ START_TEST(test_diff)
 	ck_assert_str_eq(applied, d->desc.digest); /* uncompressed: diff ID == blob digest */
 	char small[10];
 	ck_assert_int_eq(ctd_diff_apply(c, &layer, &fm, small, sizeof(small), &err), -1);
-	ctd_descriptor missing = { layer.media_type, "sha256:0000000000000000000000000000000000000000000000000000000000000000", 1 };
+	ctd_descriptor missing = {
+		layer.media_type,
+		"sha256:0000000000000000000000000000000000000000000000000000000000000000", 1
+	};
 	expect_kind(ctd_diff_apply(c, &missing, &fm, applied, sizeof(applied), &err), &err,
 		    BERTH_E_NOT_FOUND, "apply a missing blob");
 

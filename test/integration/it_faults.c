@@ -40,7 +40,8 @@ static void write_timeout_conf(const char *original, int timeout_ms)
 	const char *p = strstr(original, key);
 	ck_assert_msg(p && (p == original || p[-1] == '\n'), "no %s line in %s", key, path);
 	const char *eol = strchr(p, '\n');
-	char *text = it_fmt("%.*s%s = %d%s", (int)(p - original), original, key, timeout_ms, eol ? eol : "\n");
+	char *text = it_fmt("%.*s%s = %d%s", (int)(p - original), original, key, timeout_ms,
+			    eol ? eol : "\n");
 	it_write_file(path, text);
 	free(text);
 	free(path);
@@ -127,10 +128,20 @@ static void assert_same_workers(const workers *before)
 
 /* Text that must never reach a client: driver messages, sockets, host paths. */
 static const char *const leaks[] = {
-	"/tmp/", "/run/", "/usr/", "/var/", ".sock", "unix:", "PGSQL", "connection to server", "rpc error",
-	"Tasks.", "Containers.", "Snapshots.", "Images.", "Content.", "Diff.", "Leases.", "No such file",
-	"failed to connect", "host-local", "cni ", "cni-", "plugin", "user=", "dbname", "sha256:",
-	"context deadline", "libpq", "server closed",
+	"/tmp/",	"/run/",
+	"/usr/",	"/var/",
+	".sock",	"unix:",
+	"PGSQL",	"connection to server",
+	"rpc error",	"Tasks.",
+	"Containers.",	"Snapshots.",
+	"Images.",	"Content.",
+	"Diff.",	"Leases.",
+	"No such file", "failed to connect",
+	"host-local",	"cni ",
+	"cni-",		"plugin",
+	"user=",	"dbname",
+	"sha256:",	"context deadline",
+	"libpq",	"server closed",
 };
 
 /* An error body of Berth's shape with no leak; returns its code (BORROWED until the next call). */
@@ -138,8 +149,10 @@ static const char *assert_clean_error(const bt_response *resp)
 {
 	const char *code = bt_expect_error(resp);
 	for (size_t i = 0; i < sizeof leaks / sizeof leaks[0]; i++)
-		ck_assert_msg(!strstr(resp->body, leaks[i]), "body leaks \"%s\": %s", leaks[i], resp->body);
-	ck_assert_msg(!strstr(resp->body, bt_env("BERTH_STACK")), "body names the stack dir: %s", resp->body);
+		ck_assert_msg(!strstr(resp->body, leaks[i]), "body leaks \"%s\": %s", leaks[i],
+			      resp->body);
+	ck_assert_msg(!strstr(resp->body, bt_env("BERTH_STACK")), "body names the stack dir: %s",
+		      resp->body);
 	return code;
 }
 
@@ -147,9 +160,10 @@ static const char *assert_clean_error(const bt_response *resp)
 static void assert_deadline_answer(const bt_response *resp, long long elapsed_ms)
 {
 	ck_assert_msg(resp->status != 0, "no answer: %s", resp->error);
-	ck_assert_msg(elapsed_ms <= ANSWER_BOUND_MS, "answered after %lld ms (bound %d ms)", elapsed_ms,
-		      ANSWER_BOUND_MS);
-	ck_assert_msg(resp->status == 504 || resp->status == 503, "status %ld: %s", resp->status, resp->body);
+	ck_assert_msg(elapsed_ms <= ANSWER_BOUND_MS, "answered after %lld ms (bound %d ms)",
+		      elapsed_ms, ANSWER_BOUND_MS);
+	ck_assert_msg(resp->status == 504 || resp->status == 503, "status %ld: %s", resp->status,
+		      resp->body);
 	const char *code = assert_clean_error(resp);
 	if (resp->status == 504)
 		ck_assert_str_eq(code, "deadline_exceeded");
@@ -170,16 +184,18 @@ static char *row_status(const char *bot_id)
 
 static int deadline_events(const char *bot_id)
 {
-	char *n = sql1("SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'error' "
-		       "AND payload->>'error' LIKE '%%deadline%%'", bot_id);
+	char *n = sql1(
+		"SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'error' "
+		"AND payload->>'error' LIKE '%%deadline%%'",
+		bot_id);
 	int v = atoi(n);
 	free(n);
 	return v;
 }
 
 /* The request made with containerd stopped (SIGSTOP), thawed right after the answer. */
-static long frozen_ctd_request(const char *method, const char *bot_id, const char *suffix, const char *body,
-			       bt_identity id, bt_response *resp)
+static long frozen_ctd_request(const char *method, const char *bot_id, const char *suffix,
+			       const char *body, bt_identity id, bt_response *resp)
 {
 	int ctd = bt_stack_pid("containerd");
 	ck_assert_int_eq(kill(ctd, SIGSTOP), 0);
@@ -221,7 +237,8 @@ START_TEST(stop_while_containerd_frozen)
 
 	json_decref(it_create(b.bot_id, b.owner.ident));
 	workers before = workers_now();
-	ck_assert_int_eq(frozen_ctd_request("POST", b.bot_id, "/stop", NULL, b.owner.ident, &resp), 504);
+	ck_assert_int_eq(frozen_ctd_request("POST", b.bot_id, "/stop", NULL, b.owner.ident, &resp),
+			 504);
 	bt_response_free(&resp);
 	assert_same_workers(&before);
 	/* the row tells the truth: the stop did not finish, and says why */
@@ -230,7 +247,8 @@ START_TEST(stop_while_containerd_frozen)
 	ck_assert_str_eq(st, "error");
 	ck_assert_msg(strstr(last, "stop") && strstr(last, "deadline"), "last_error: %s", last);
 	for (size_t i = 0; i < sizeof leaks / sizeof leaks[0]; i++)
-		ck_assert_msg(!strstr(last, leaks[i]), "last_error leaks \"%s\": %s", leaks[i], last);
+		ck_assert_msg(!strstr(last, leaks[i]), "last_error leaks \"%s\": %s", leaks[i],
+			      last);
 	free(st);
 	free(last);
 	/* converges: get answers, the stop is done again, then the bot starts */
@@ -255,8 +273,9 @@ START_TEST(snapshot_while_containerd_frozen)
 
 	json_decref(it_create(b.bot_id, b.owner.ident));
 	workers before = workers_now();
-	ck_assert_int_eq(frozen_ctd_request("POST", b.bot_id, "/snapshots", "{\"snapshot_name\":\"frozen\"}",
-					    b.owner.ident, &resp), 504);
+	ck_assert_int_eq(frozen_ctd_request("POST", b.bot_id, "/snapshots",
+					    "{\"snapshot_name\":\"frozen\"}", b.owner.ident, &resp),
+			 504);
 	bt_response_free(&resp);
 	assert_same_workers(&before);
 	/* a snapshot leaves the container as it was: the row still says running; the event records it */
@@ -265,11 +284,14 @@ START_TEST(snapshot_while_containerd_frozen)
 	free(st);
 	ck_assert_int_ge(deadline_events(b.bot_id), 1);
 	/* a snapshot row exists only for a snapshot that was made */
-	char *rows = sql1("SELECT count(*) FROM snapshots WHERE bot_id = '%s' AND name = 'frozen'", b.bot_id);
-	ck_assert_msg(strcmp(rows, "0") == 0, "a snapshot the timed-out request did not finish is recorded");
+	char *rows = sql1("SELECT count(*) FROM snapshots WHERE bot_id = '%s' AND name = 'frozen'",
+			  b.bot_id);
+	ck_assert_msg(strcmp(rows, "0") == 0,
+		      "a snapshot the timed-out request did not finish is recorded");
 	free(rows);
 	/* converges: the next snapshot is taken and listed */
-	json_decref(it_api_expect("POST", b.bot_id, "/snapshots", "{\"snapshot_name\":\"after\"}", b.owner.ident, 200));
+	json_decref(it_api_expect("POST", b.bot_id, "/snapshots", "{\"snapshot_name\":\"after\"}",
+				  b.owner.ident, 200));
 	json_t *list = it_api_expect("GET", b.bot_id, "/snapshots", NULL, b.owner.ident, 200);
 	char *text = json_dumps(list, 0);
 	ck_assert_msg(strstr(text, "\"after\""), "snapshot missing from %s", text);
@@ -421,7 +443,8 @@ START_TEST(cni_failure_body)
 	char *last = sql1("SELECT last_error FROM containers WHERE bot_id = '%s'", b.bot_id);
 	ck_assert_msg(strstr(last, "network"), "last_error: %s", last);
 	for (size_t i = 0; i < sizeof leaks / sizeof leaks[0]; i++)
-		ck_assert_msg(!strstr(last, leaks[i]), "last_error leaks \"%s\": %s", leaks[i], last);
+		ck_assert_msg(!strstr(last, leaks[i]), "last_error leaks \"%s\": %s", leaks[i],
+			      last);
 	free(last);
 	/* converges once the network config is back */
 	json_decref(it_api_expect("POST", b.bot_id, "/start", NULL, b.owner.ident, 200));
@@ -440,8 +463,8 @@ START_TEST(unpack_failure_body)
 	bt_response resp;
 
 	/* A snapshotter containerd has no plugin for: unpacking the image onto it fails in containerd. */
-	long st = it_api("POST", b.bot_id, "", "{\"snapshotter\":\"berth-no-such-snapshotter\"}", b.owner.ident,
-			 &resp);
+	long st = it_api("POST", b.bot_id, "", "{\"snapshotter\":\"berth-no-such-snapshotter\"}",
+			 b.owner.ident, &resp);
 	ck_assert_msg(st >= 400 && st != 504, "create: %ld %s", st, resp.body);
 	ck_assert_str_eq(assert_clean_error(&resp), "image_error");
 	bt_response_free(&resp);

@@ -68,7 +68,8 @@ START_TEST(no_client_certificate_is_refused_by_nginx)
 {
 	bt_response r;
 	long s = bt_request("GET", "/me", NULL, NULL, BT_NO_IDENTITY, &r);
-	ck_assert_msg(s == 400, "GET /me without a client certificate: %ld %s (want nginx's 400)", s, r.error);
+	ck_assert_msg(s == 400, "GET /me without a client certificate: %ld %s (want nginx's 400)",
+		      s, r.error);
 	bt_response_free(&r);
 }
 END_TEST
@@ -82,16 +83,31 @@ START_TEST(certificate_of_another_ca_is_refused_by_nginx)
 	snprintf(key, sizeof key, "%s/pki/%s.key", stack, name);
 	snprintf(crt, sizeof crt, "%s/pki/%s.crt", stack, name);
 	/* Self-signed: same subject as the admin, but not signed by the stack CA. */
-	char *argv[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-			"ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
-			"/O=Berth development/OU=operators/CN=admin", "-keyout", key, "-out", crt, NULL};
+	char *argv[] = { "openssl",
+			 "req",
+			 "-x509",
+			 "-newkey",
+			 "ec",
+			 "-pkeyopt",
+			 "ec_paramgen_curve:prime256v1",
+			 "-nodes",
+			 "-days",
+			 "1",
+			 "-subj",
+			 "/O=Berth development/OU=operators/CN=admin",
+			 "-keyout",
+			 key,
+			 "-out",
+			 crt,
+			 NULL };
 	char *err = NULL;
 	int rc = bt_run(argv, NULL, &err, 60);
 	ck_assert_msg(rc == 0, "openssl failed: %s", err);
 	free(err);
 	bt_response r;
-	long s = bt_request("GET", "/me", NULL, NULL, (bt_identity){crt, key}, &r);
-	ck_assert_msg(s == 400 || s == 0, "certificate of a foreign CA: %ld (want 400 or a TLS failure)", s);
+	long s = bt_request("GET", "/me", NULL, NULL, (bt_identity){ crt, key }, &r);
+	ck_assert_msg(s == 400 || s == 0,
+		      "certificate of a foreign CA: %ld (want 400 or a TLS failure)", s);
 	bt_response_free(&r);
 	free(name);
 	free(dir);
@@ -127,8 +143,9 @@ START_TEST(head_answers_like_get_without_body)
 	char *len = bt_header(&h, "Content-Length");
 	char want[32];
 	snprintf(want, sizeof want, "%zu", g.body_len);
-	ck_assert_msg(len && strcmp(len, want) == 0, "HEAD /me Content-Length %s, GET's body has %s bytes",
-		      len ? len : "(none)", want);
+	ck_assert_msg(len && strcmp(len, want) == 0,
+		      "HEAD /me Content-Length %s, GET's body has %s bytes", len ? len : "(none)",
+		      want);
 	ck_assert_uint_eq(h.body_len, 0);
 	free(len);
 	bt_response_free(&g);
@@ -137,7 +154,8 @@ START_TEST(head_answers_like_get_without_body)
 	s = bt_request("POST", "/health", NULL, NULL, bt_admin(), &h);
 	ck_assert_int_eq(s, 405);
 	char *allow = bt_header(&h, "Allow");
-	ck_assert_msg(allow && strcmp(allow, "GET, HEAD") == 0, "Allow: %s", allow ? allow : "(none)");
+	ck_assert_msg(allow && strcmp(allow, "GET, HEAD") == 0, "Allow: %s",
+		      allow ? allow : "(none)");
 	free(allow);
 	bt_response_free(&h);
 }
@@ -152,7 +170,8 @@ START_TEST(unknown_identity_gets_401)
 	bt_user stranger = bt_cert_new("stranger", subject);
 	bt_response r;
 	long s = bt_request("GET", "/me", NULL, NULL, stranger.ident, &r);
-	ck_assert_msg(s == 401, "GET /me with a valid but unknown certificate: %ld %.300s", s, r.body);
+	ck_assert_msg(s == 401, "GET /me with a valid but unknown certificate: %ld %.300s", s,
+		      r.body);
 	bt_expect_error(&r);
 	bt_response_free(&r);
 	bt_user_free(&stranger);
@@ -164,8 +183,9 @@ START_TEST(forged_identity_headers_change_nothing)
 {
 	bt_user stranger = bt_cert_new("forger", "/O=Berth test/OU=strangers/CN=forger");
 	char *admin_dn = NULL;
-	char *argv[] = {"openssl", "x509", "-in", (char *)bt_env("BERTH_ADMIN_CERT"), "-noout",
-			"-subject", "-nameopt", "RFC2253", NULL};
+	char *argv[] = { "openssl", "x509",	"-in",	    (char *)bt_env("BERTH_ADMIN_CERT"),
+			 "-noout",  "-subject", "-nameopt", "RFC2253",
+			 NULL };
 	ck_assert_int_eq(bt_run(argv, &admin_dn, NULL, 30), 0);
 	admin_dn[strcspn(admin_dn, "\n")] = '\0';
 	const char *dn = strncmp(admin_dn, "subject=", 8) == 0 ? admin_dn + 8 : admin_dn;
@@ -175,12 +195,19 @@ START_TEST(forged_identity_headers_change_nothing)
 	snprintf(h2, sizeof h2, "SSL-Client-S-DN: %s", dn);
 	snprintf(h3, sizeof h3, "X-Client-DN: %s", dn);
 	snprintf(h4, sizeof h4, "Ssl-Client-Verify: SUCCESS");
-	const char *forged[] = {h1, h2, h3, h4, "X-User-Id: 00000000-0000-0000-0000-000000000001",
-				"X-Remote-User: admin", "Authorization: Bearer admin", NULL};
+	const char *forged[] = { h1,
+				 h2,
+				 h3,
+				 h4,
+				 "X-User-Id: 00000000-0000-0000-0000-000000000001",
+				 "X-Remote-User: admin",
+				 "Authorization: Bearer admin",
+				 NULL };
 
 	bt_response r;
 	long s = bt_request_ex("GET", "/me", NULL, 0, NULL, forged, stranger.ident, &r);
-	ck_assert_msg(s == 401, "unknown certificate + forged admin headers: %ld %.300s (want 401)", s, r.body);
+	ck_assert_msg(s == 401, "unknown certificate + forged admin headers: %ld %.300s (want 401)",
+		      s, r.body);
 	bt_expect_error(&r);
 	bt_response_free(&r);
 
@@ -212,12 +239,15 @@ START_TEST(subject_dn_longer_than_127_bytes_authenticates)
 		 "/CN=%s",
 		 u.name);
 	bt_user cert = bt_cert_new("longdn-cert", subject);
-	ck_assert_msg(strlen(cert.subject_dn) > 127, "subject DN is only %zu bytes", strlen(cert.subject_dn));
+	ck_assert_msg(strlen(cert.subject_dn) > 127, "subject DN is only %zu bytes",
+		      strlen(cert.subject_dn));
 	bt_identity_add(u.name, cert.subject_dn);
 	bt_response r;
 	long s = bt_request("GET", "/me", NULL, NULL, cert.ident, &r);
-	ck_assert_msg(s == 200, "GET /me with a %zu-byte subject DN: %ld %.300s", strlen(cert.subject_dn), s, r.body);
-	ck_assert_msg(strstr(r.body, u.name) != NULL, "GET /me does not name %s: %.300s", u.name, r.body);
+	ck_assert_msg(s == 200, "GET /me with a %zu-byte subject DN: %ld %.300s",
+		      strlen(cert.subject_dn), s, r.body);
+	ck_assert_msg(strstr(r.body, u.name) != NULL, "GET /me does not name %s: %.300s", u.name,
+		      r.body);
 	bt_response_free(&r);
 	bt_user_free(&cert);
 	bt_user_free(&u);
@@ -335,10 +365,11 @@ START_TEST(killed_worker_is_replaced_and_the_loop_goes_on)
 	wait_workers(master, workers, 10000);
 	ck_assert_msg(l.ok > 20, "only %d requests succeeded", l.ok);
 	/* At most the in-flight request of each killed worker fails, and nginx answers 502 for it. */
-	ck_assert_msg(l.failed <= kills, "%d requests failed (%d killed workers; last error %s)", l.failed,
-		      kills, l.fail_error);
+	ck_assert_msg(l.failed <= kills, "%d requests failed (%d killed workers; last error %s)",
+		      l.failed, kills, l.fail_error);
 	for (int i = 0; i < l.failed && i < 32; i++)
-		ck_assert_msg(l.fail_status[i] == 502, "a request failed with %ld (want 502)", l.fail_status[i]);
+		ck_assert_msg(l.fail_status[i] == 502, "a request failed with %ld (want 502)",
+			      l.fail_status[i]);
 	long s = wait_status("/health", bt_admin(), 200, 5000);
 	ck_assert_int_eq(s, 200);
 }
@@ -361,7 +392,8 @@ START_TEST(sighup_reload_fails_no_request)
 	bt_sleep_ms(2000);
 	loop_stop(&l, t);
 
-	ck_assert_msg(l.failed == 0, "%d of %d requests failed during reload (first status %ld, %s)", l.failed,
+	ck_assert_msg(l.failed == 0,
+		      "%d of %d requests failed during reload (first status %ld, %s)", l.failed,
 		      l.ok + l.failed, l.fail_status[0], l.fail_error);
 	ck_assert_msg(l.ok > 20, "only %d requests succeeded", l.ok);
 	ck_assert_msg(bt_stack_pid("fcgi") == master, "the master was replaced");
@@ -379,9 +411,12 @@ END_TEST
 
 /* ---- FastCGI spoken directly to berth-fcgi (what nginx does) ---- */
 
-static void fcgi_record(unsigned char *out, size_t *len, int type, const unsigned char *content, size_t clen)
+static void fcgi_record(unsigned char *out, size_t *len, int type, const unsigned char *content,
+			size_t clen)
 {
-	unsigned char h[8] = { 1, (unsigned char)type, 0, 1, (unsigned char)(clen >> 8), (unsigned char)clen, 0, 0 };
+	unsigned char h[8] = {
+		1, (unsigned char)type, 0, 1, (unsigned char)(clen >> 8), (unsigned char)clen, 0, 0
+	};
 
 	memcpy(out + *len, h, 8);
 	if (clen)
@@ -392,7 +427,9 @@ static void fcgi_record(unsigned char *out, size_t *len, int type, const unsigne
 /* One GET request for path (no client certificate params: /health needs none). */
 static size_t fcgi_get_request(const char *path, unsigned char *out)
 {
-	static const unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 }; /* responder, no keep-alive */
+	static const unsigned char begin[8] = {
+		0, 1, 0, 0, 0, 0, 0, 0
+	}; /* responder, no keep-alive */
 	const char *params[][2] = { { "REQUEST_METHOD", "GET" }, { "REQUEST_URI", path } };
 	unsigned char p[512];
 	size_t plen = 0, len = 0;
@@ -487,13 +524,15 @@ static char *tcp_config(const char *listen, const char *peers)
 	out = fopen(path, "we");
 	ck_assert(out != NULL);
 	while (fgets(line, sizeof line, in)) {
-		if (strncmp(line, "fcgi_listen", 11) == 0 || strncmp(line, "fcgi_allowed_peers", 18) == 0 ||
+		if (strncmp(line, "fcgi_listen", 11) == 0 ||
+		    strncmp(line, "fcgi_allowed_peers", 18) == 0 ||
 		    strncmp(line, "workers", 7) == 0 || strncmp(line, "pid_file", 8) == 0)
 			continue;
 		fputs(line, out);
 		if (strncmp(line, "[server]", 8) == 0)
-			fprintf(out, "fcgi_listen = %s\nfcgi_allowed_peers = %s\nworkers = 1\npid_file =\n", listen,
-				peers);
+			fprintf(out,
+				"fcgi_listen = %s\nfcgi_allowed_peers = %s\nworkers = 1\npid_file =\n",
+				listen, peers);
 	}
 	fclose(in);
 	ck_assert_int_eq(fclose(out), 0);
@@ -524,9 +563,10 @@ START_TEST(tcp_listener_off_loopback_needs_allowed_peers)
 		char *argv[] = { bin, "-c", conf, NULL };
 		int rc = bt_run(argv, NULL, &err, 30);
 
-		ck_assert_msg(rc == 1, "berth-fcgi with fcgi_listen %s, peers '%s': exit %d (%s)", refused[i].listen,
-			      refused[i].peers, rc, err);
-		ck_assert_msg(strstr(err, refused[i].says) != NULL, "no '%s' in: %s", refused[i].says, err);
+		ck_assert_msg(rc == 1, "berth-fcgi with fcgi_listen %s, peers '%s': exit %d (%s)",
+			      refused[i].listen, refused[i].peers, rc, err);
+		ck_assert_msg(strstr(err, refused[i].says) != NULL, "no '%s' in: %s",
+			      refused[i].says, err);
 		unlink(conf);
 		free(conf);
 		free(err);
@@ -574,11 +614,13 @@ START_TEST(tcp_listener_serves_allowed_peers_only)
 	ck_assert_int_ge(fd, 0);
 	status = fcgi_exchange(fd, "/health", 0);
 	close(fd);
-	ck_assert_msg(status == 200, "GET /health from the other allowed peer: %d (log %s)", status, log);
+	ck_assert_msg(status == 200, "GET /health from the other allowed peer: %d (log %s)", status,
+		      log);
 
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "berth-fcgi ended with status %d", status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "berth-fcgi ended with status %d", status);
 	unlink(conf);
 	unlink(log);
 	free(conf);
@@ -615,7 +657,8 @@ START_TEST(reload_while_a_connection_waits_for_its_request)
 		ck_assert_int_eq(kill(master, SIGHUP), 0);
 		int status = fcgi_exchange(fd, "/health", 300);
 		close(fd);
-		ck_assert_msg(status == 200, "round %d: the connection accepted before the reload got %d", round,
+		ck_assert_msg(status == 200,
+			      "round %d: the connection accepted before the reload got %d", round,
 			      status);
 		wait_workers(master, workers, 20000);
 	}
@@ -631,7 +674,8 @@ START_TEST(database_restart_gives_503_then_recovers)
 	long s = bt_request("GET", "/ready", NULL, NULL, bt_admin(), &r);
 	ck_assert_msg(s == 503, "GET /ready with the database down: %ld %.300s", s, r.body);
 	bt_expect_error(&r);
-	ck_assert_msg(strcasestr(r.body, "database") != NULL, "503 does not name the database: %.300s", r.body);
+	ck_assert_msg(strcasestr(r.body, "database") != NULL,
+		      "503 does not name the database: %.300s", r.body);
 	bt_response_free(&r);
 	s = bt_request("GET", "/me", NULL, NULL, bt_admin(), &r);
 	ck_assert_msg(s == 503, "GET /me with the database down: %ld %.300s", s, r.body);

@@ -33,9 +33,9 @@
 
 static ctd_conn *connect_ctd(void)
 {
-	berth_err err = {0};
-	ctd_conn *c = ctd_conn_new(bt_env("BERTH_CONTAINERD_SOCKET"), bt_env("BERTH_CONTAINERD_NAMESPACE"),
-				   60000, &err);
+	berth_err err = { 0 };
+	ctd_conn *c = ctd_conn_new(bt_env("BERTH_CONTAINERD_SOCKET"),
+				   bt_env("BERTH_CONTAINERD_NAMESPACE"), 60000, &err);
 
 	ck_assert_msg(c != NULL, "ctd_conn_new: %s", err.msg);
 	return c;
@@ -45,7 +45,7 @@ static ctd_conn *connect_ctd(void)
 static char *snapshotter(void)
 {
 	struct berth_config cfg;
-	berth_err err = {0};
+	berth_err err = { 0 };
 	char *s;
 
 	ck_assert_msg(berth_config_load(bt_env("BERTH_CONFIG"), &cfg, &err) == 0, "%s", err.msg);
@@ -76,7 +76,7 @@ static char *make_tmpdir(void)
 
 static void remove_tree(const char *dir)
 {
-	char *const argv[] = {"rm", "-rf", (char *)dir, NULL};
+	char *const argv[] = { "rm", "-rf", (char *)dir, NULL };
 
 	ck_assert_int_eq(bt_run(argv, NULL, NULL, 60), 0);
 }
@@ -113,7 +113,7 @@ static void make_two_layer_archive(const char *workdir, const char *out, const c
 	script = path_join(bt_env("BERTH_SRCDIR"), "scripts/mkimage.sh");
 	ck_assert_int_eq(setenv("MKIMAGE_EXTRA_LAYER", extra, 1), 0);
 	{
-		char *const argv[] = {"sh", script, (char *)out, (char *)name, NULL};
+		char *const argv[] = { "sh", script, (char *)out, (char *)name, NULL };
 		int rc = bt_run(argv, NULL, &errout, 120);
 
 		ck_assert_msg(rc == 0, "mkimage.sh failed (%d): %s", rc, errout ? errout : "");
@@ -146,11 +146,11 @@ START_TEST(bot_image_imports_and_runs_under_ctr)
 	char *snap = snapshotter();
 	char *u = bt_unique("bot");
 	char name[256], *tar = path_join(bt_env("BERTH_BUILDDIR"), "berth-bot.tar"), *out;
-	struct image_import_opts o = {.name = name, .snapshotter = snap};
+	struct image_import_opts o = { .name = name, .snapshotter = snap };
 	struct image_archive_list imported;
 	struct image_info info;
 	size_t applied = 99;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	snprintf(name, sizeof name, "berth.test/%s:1", u);
 	ck_assert_msg(image_import(c, tar, &o, &imported, &err) == 0, "%s", err.msg);
@@ -162,7 +162,8 @@ START_TEST(bot_image_imports_and_runs_under_ctr)
 	ck_assert_int_eq(info.n_layers, 1);
 	ck_assert_str_eq(info.top_chain_id, info.layers[0].diff_id);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(info.config, "config"),
-							   "WorkingDir")), "/data");
+							   "WorkingDir")),
+			 "/data");
 	ck_assert_msg(image_unpack(c, &info, snap, &applied, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(applied, 0); /* the import unpacked it already */
 	image_info_free(&info);
@@ -199,11 +200,11 @@ START_TEST(ctr_export_imports_in_berth)
 	char *u = bt_unique("two");
 	char *built = path_join(dir, "built.tar"), *exported = path_join(dir, "exported.tar");
 	char name[256], other[256], cmd[512], *out;
-	struct image_import_opts no_unpack = {0};
+	struct image_import_opts no_unpack = { 0 };
 	struct image_archive_list imported;
 	struct image_info info;
 	size_t applied = 0;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	snprintf(name, sizeof name, "berth.test/%s:1", u);
 	snprintf(other, sizeof other, "berth.test/%s:copy", u);
@@ -227,7 +228,9 @@ START_TEST(ctr_export_imports_in_berth)
 	ck_assert_msg(image_unpack(c, &info, snap, &applied, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(applied, 0);
 	/* ctr sees Berth's snapshot chain under the chain ID computed here */
-	ck_assert_int_eq(bt_ctr(&out, "snapshots", "--snapshotter", snap, "info", info.top_chain_id, NULL), 0);
+	ck_assert_int_eq(
+		bt_ctr(&out, "snapshots", "--snapshotter", snap, "info", info.top_chain_id, NULL),
+		0);
 	ck_assert_msg(strstr(out, info.layers[0].chain_id) != NULL, "parent missing: %s", out);
 	free(out);
 	image_info_free(&info);
@@ -265,21 +268,31 @@ START_TEST(container_spec_and_labels_in_ctr_info)
 	const char *ns = bt_env("BERTH_CONTAINERD_NAMESPACE");
 	char *id = bt_unique("it-image-spec");
 	char *hostdir = make_tmpdir(), *iodir = make_tmpdir();
-	const char *const args[] = {"/bin/sleep", "600", NULL};
-	const char *const env[] = {"BERTH_TEST=42", NULL};
-	struct oci_mount mounts[] = {{.destination = "/mnt/host", .source = hostdir, .readonly = 1}};
-	struct oci_annotation ann[] = {{"berth.test/annotation", "yes"}};
-	struct oci_spec_opts so = {.id = id, .ns = ns, .hostname = "botty", .args = args, .env = env,
-				   .mounts = mounts, .n_mounts = 1, .annotations = ann,
-				   .n_annotations = 1,
-				   .limits = {.memory_bytes = 64 << 20, .cpu_millicores = 500, .pids_max = 64}};
-	ctd_label labels[] = {{"mcp.bot_id", "it-image"}, {"berth.test", "spec"}};
+	const char *const args[] = { "/bin/sleep", "600", NULL };
+	const char *const env[] = { "BERTH_TEST=42", NULL };
+	struct oci_mount mounts[] = {
+		{ .destination = "/mnt/host", .source = hostdir, .readonly = 1 }
+	};
+	struct oci_annotation ann[] = { { "berth.test/annotation", "yes" } };
+	struct oci_spec_opts so = {
+		.id = id,
+		.ns = ns,
+		.hostname = "botty",
+		.args = args,
+		.env = env,
+		.mounts = mounts,
+		.n_mounts = 1,
+		.annotations = ann,
+		.n_annotations = 1,
+		.limits = { .memory_bytes = 64 << 20, .cpu_millicores = 500, .pids_max = 64 }
+	};
+	ctd_label labels[] = { { "mcp.bot_id", "it-image" }, { "berth.test", "spec" } };
 	struct image_info info;
-	berth_err err = {0};
+	berth_err err = { 0 };
 	json_t *spec, *infojson, *jspec, *jmounts, *m;
 	char *spec_text, *proc_text, *out = NULL, expect_cg[256];
-	ctd_mounts rootfs = {0};
-	ctd_exec_result res = {0};
+	ctd_mounts rootfs = { 0 };
+	ctd_exec_result res = { 0 };
 	size_t i;
 	int found_mount = 0;
 
@@ -289,40 +302,55 @@ START_TEST(container_spec_and_labels_in_ctr_info)
 	spec_text = json_dumps(spec, JSON_COMPACT);
 	ck_assert(spec_text != NULL);
 	{
-		ctd_container_opts co = {.id = id, .image = image, .labels = labels, .n_labels = 2,
-					 .spec_json = spec_text, .snapshotter = snap, .snapshot_key = id};
+		ctd_container_opts co = { .id = id,
+					  .image = image,
+					  .labels = labels,
+					  .n_labels = 2,
+					  .spec_json = spec_text,
+					  .snapshotter = snap,
+					  .snapshot_key = id };
 
 		ck_assert_msg(ctd_container_create(c, &co, &err) == 0, "%s", err.msg);
 	}
-	ck_assert_msg(ctd_snapshot_prepare(c, snap, id, info.top_chain_id, NULL, 0, &rootfs, &err) == 0,
-		      "%s", err.msg);
+	ck_assert_msg(
+		ctd_snapshot_prepare(c, snap, id, info.top_chain_id, NULL, 0, &rootfs, &err) == 0,
+		"%s", err.msg);
 
 	ck_assert_int_eq(bt_ctr(&out, "containers", "info", id, NULL), 0);
 	infojson = bt_json_parse(out);
 	free(out);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(infojson, "Labels"),
-							   "berth.test")), "spec");
+							   "berth.test")),
+			 "spec");
 	ck_assert_str_eq(json_string_value(json_object_get(infojson, "Image")), image);
 	ck_assert_str_eq(json_string_value(json_object_get(infojson, "Snapshotter")), snap);
 	ck_assert_str_eq(json_string_value(json_object_get(infojson, "SnapshotKey")), id);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(infojson, "Runtime"), "Name")),
-			 CTD_RUNTIME_RUNC_V2);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(infojson, "Runtime"), "Name")),
+		CTD_RUNTIME_RUNC_V2);
 	jspec = json_object_get(infojson, "Spec");
 	ck_assert_msg(json_is_object(jspec), "ctr c info shows no Spec");
 	ck_assert_str_eq(json_string_value(json_object_get(jspec, "hostname")), "botty");
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(json_object_get(jspec, "process"),
-									  "args"), 0)), "/bin/sleep");
+	ck_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(json_object_get(jspec, "process"), "args"), 0)),
+			 "/bin/sleep");
 	snprintf(expect_cg, sizeof expect_cg, "/%s/%s", ns, id);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(jspec, "linux"), "cgroupsPath")),
-			 expect_cg);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
-		json_object_get(jspec, "linux"), "resources"), "memory"), "limit")), 64 << 20);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_object_get(jspec, "linux"), "cgroupsPath")),
+		expect_cg);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(json_object_get(jspec, "linux"),
+								 "resources"),
+						 "memory"),
+				 "limit")),
+			 64 << 20);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(jspec, "annotations"),
-							   "berth.test/annotation")), "yes");
+							   "berth.test/annotation")),
+			 "yes");
 	jmounts = json_object_get(jspec, "mounts");
-	json_array_foreach(jmounts, i, m)
-		if (strcmp(json_string_value(json_object_get(m, "destination")), "/mnt/host") == 0)
-			found_mount = 1;
+	json_array_foreach(jmounts, i,
+			   m) if (strcmp(json_string_value(json_object_get(m, "destination")),
+					 "/mnt/host") == 0) found_mount = 1;
 	ck_assert(found_mount);
 	json_decref(infojson);
 
@@ -330,9 +358,11 @@ START_TEST(container_spec_and_labels_in_ctr_info)
 	ck_assert_msg(ctd_task_create(c, id, &rootfs, NULL, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_msg(ctd_task_start(c, id, NULL, NULL, &err) == 0, "%s", err.msg);
 	{
-		const char *const exec_args[] = {"/bin/sh", "-c", "echo $BERTH_TEST; hostname; pwd; "
-						 "touch /mnt/host/x 2>/dev/null || echo ro", NULL};
-		ctd_exec_opts eo = {.io_dir = iodir, .timeout_ms = 30000};
+		const char *const exec_args[] = { "/bin/sh", "-c",
+						  "echo $BERTH_TEST; hostname; pwd; "
+						  "touch /mnt/host/x 2>/dev/null || echo ro",
+						  NULL };
+		ctd_exec_opts eo = { .io_dir = iodir, .timeout_ms = 30000 };
 
 		proc_text = oci_spec_process_json(spec, exec_args, NULL, NULL, &err);
 		ck_assert_msg(proc_text != NULL, "%s", err.msg);
@@ -372,7 +402,7 @@ static void unpack_child(int start_fd, const char *name, char *snap)
 	ctd_conn *c;
 	struct image_info info;
 	size_t applied = 0;
-	berth_err err = {0};
+	berth_err err = { 0 };
 	int rc;
 
 	if (read(start_fd, &go, 1) < 0)
@@ -400,9 +430,9 @@ START_TEST(concurrent_unpack)
 	char *dir = make_tmpdir();
 	char *u = bt_unique("conc");
 	char *tar = path_join(dir, "image.tar"), name[256], *out;
-	struct image_import_opts no_unpack = {0};
+	struct image_import_opts no_unpack = { 0 };
 	struct image_info info;
-	berth_err err = {0};
+	berth_err err = { 0 };
 	size_t missing = 0;
 	int pipefd[2], status[2], total = 0;
 	pid_t pids[2];
@@ -443,7 +473,8 @@ START_TEST(concurrent_unpack)
 	ck_assert_msg(strstr(out, info.top_chain_id) != NULL, "top snapshot missing: %s", out);
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
 		for (size_t i = 0; i < info.n_layers; i++)
-			ck_assert_msg(!(strstr(line, "extract-") && strstr(line, info.layers[i].chain_id)),
+			ck_assert_msg(!(strstr(line, "extract-") &&
+					strstr(line, info.layers[i].chain_id)),
 				      "an extraction snapshot was left behind: %s", line);
 	free(out);
 	out = ctr_run(name, "cat /etc/berth-test.txt");
@@ -476,14 +507,15 @@ static void digest_of(const char *text, size_t len, char out[IMAGE_DIGEST_SIZE])
 static void put_blob(ctd_conn *c, const char *text, char digest[IMAGE_DIGEST_SIZE],
 		     ctd_descriptor *d, const char *media_type)
 {
-	berth_err err = {0};
+	berth_err err = { 0 };
 	char ref[IMAGE_DIGEST_SIZE + 16];
 	size_t len = strlen(text);
 
 	digest_of(text, len, digest);
 	snprintf(ref, sizeof ref, "it-image-%s", digest + 7);
 	ck_assert_msg(ctd_content_write_buf(c, ref, digest, text, len, NULL, 0, &err) == 0 ||
-		      err.kind == BERTH_E_ALREADY_EXISTS, "%s", err.msg);
+			      err.kind == BERTH_E_ALREADY_EXISTS,
+		      "%s", err.msg);
 	d->media_type = media_type;
 	d->digest = digest;
 	d->size = (int64_t)len;
@@ -495,7 +527,7 @@ static void expect_stored_fault(ctd_conn *c, const char *snap, const char *prefi
 {
 	char name[256];
 	struct image_info info;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	snprintf(name, sizeof name, "%s:%s", prefix, tag);
 	ck_assert_msg(ctd_image_create(c, name, target, NULL, 0, &err) == 0, "%s", err.msg);
@@ -509,8 +541,8 @@ static void expect_stored_fault(ctd_conn *c, const char *snap, const char *prefi
 		image_info_free(&info);
 	}
 	ck_assert_int_eq(image_ensure(c, name, snap, &info, &err), -1);
-	ck_assert_msg(err.kind == kind, "%s: ensure gave %s (%s)", tag, berth_errkind_code(err.kind),
-		      err.msg);
+	ck_assert_msg(err.kind == kind, "%s: ensure gave %s (%s)", tag,
+		      berth_errkind_code(err.kind), err.msg);
 	image_info_free(&info);
 	ck_assert_msg(ctd_image_delete(c, name, false, &err) == 0, "%s", err.msg);
 }
@@ -528,7 +560,7 @@ START_TEST(stored_image_faults_are_internal)
 	char fake_diff[IMAGE_DIGEST_SIZE];
 	struct image_info bot, info;
 	ctd_descriptor d;
-	berth_err err = {0};
+	berth_err err = { 0 };
 	json_t *cfg;
 	char *cfg_text;
 
@@ -542,28 +574,29 @@ START_TEST(stored_image_faults_are_internal)
 	put_blob(c, "this is not JSON", d_junk, &d, IMAGE_MT_OCI_MANIFEST);
 	expect_stored_fault(c, snap, prefix, "junk", &d, BERTH_E_INTERNAL, 0);
 	/* the target's media type is not an image's */
-	d = (ctd_descriptor){"application/x-not-an-image", bot.manifest_digest, 1};
+	d = (ctd_descriptor){ "application/x-not-an-image", bot.manifest_digest, 1 };
 	expect_stored_fault(c, snap, prefix, "mediatype", &d, BERTH_E_INTERNAL, 0);
 	/* the target blob is missing */
 	digest_of("never stored", 12, absent);
-	d = (ctd_descriptor){IMAGE_MT_OCI_MANIFEST, absent, 12};
+	d = (ctd_descriptor){ IMAGE_MT_OCI_MANIFEST, absent, 12 };
 	expect_stored_fault(c, snap, prefix, "noblob", &d, BERTH_E_INTERNAL, 0);
 	/* an index without linux/amd64 */
-	snprintf(text, sizeof text, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":"
+	snprintf(text, sizeof text,
+		 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":"
 		 "[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":10,\"platform\":"
-		 "{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}", IMAGE_MT_OCI_INDEX,
-		 IMAGE_MT_OCI_MANIFEST, bot.manifest_digest);
+		 "{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}",
+		 IMAGE_MT_OCI_INDEX, IMAGE_MT_OCI_MANIFEST, bot.manifest_digest);
 	put_blob(c, text, d_index, &d, IMAGE_MT_OCI_INDEX);
 	expect_stored_fault(c, snap, prefix, "arm", &d, BERTH_E_INTERNAL, 0);
 	/* two layers in the manifest, one diff ID in the config */
-	snprintf(text, sizeof text, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":"
+	snprintf(text, sizeof text,
+		 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":"
 		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld},\"layers\":["
 		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld},"
 		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld}]}",
 		 IMAGE_MT_OCI_MANIFEST, IMAGE_MT_OCI_CONFIG, bot.config_digest, 1LL,
-		 bot.layers[0].media_type,
-		 bot.layers[0].digest, (long long)bot.layers[0].size, bot.layers[0].media_type,
-		 bot.layers[0].digest, (long long)bot.layers[0].size);
+		 bot.layers[0].media_type, bot.layers[0].digest, (long long)bot.layers[0].size,
+		 bot.layers[0].media_type, bot.layers[0].digest, (long long)bot.layers[0].size);
 	put_blob(c, text, d_two, &d, IMAGE_MT_OCI_MANIFEST);
 	expect_stored_fault(c, snap, prefix, "count", &d, BERTH_E_INTERNAL, 0);
 	/* a config whose diff ID is not what the layer applies to: resolves, fails to unpack */
@@ -571,11 +604,13 @@ START_TEST(stored_image_faults_are_internal)
 	cfg = json_deep_copy(bot.config);
 	ck_assert(cfg != NULL);
 	ck_assert_int_eq(json_object_set_new(json_object_get(cfg, "rootfs"), "diff_ids",
-					     json_pack("[s]", fake_diff)), 0);
+					     json_pack("[s]", fake_diff)),
+			 0);
 	cfg_text = json_dumps(cfg, JSON_COMPACT);
 	ck_assert(cfg_text != NULL);
 	put_blob(c, cfg_text, d_cfg, &d, IMAGE_MT_OCI_CONFIG);
-	snprintf(text, sizeof text, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":"
+	snprintf(text, sizeof text,
+		 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":"
 		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld},\"layers\":["
 		 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld}]}",
 		 IMAGE_MT_OCI_MANIFEST, IMAGE_MT_OCI_CONFIG, d_cfg, (long long)strlen(cfg_text),
@@ -598,7 +633,8 @@ START_TEST(stored_image_faults_are_internal)
 	}
 	image_info_free(&info);
 	/* a snapshotter containerd does not have is the caller's choice: INVALID */
-	ck_assert_int_eq(image_ensure(c, bt_env("BERTH_BOT_IMAGE"), "nonexistent", &info, &err), -1);
+	ck_assert_int_eq(image_ensure(c, bt_env("BERTH_BOT_IMAGE"), "nonexistent", &info, &err),
+			 -1);
 	ck_assert_msg(err.kind == BERTH_E_INVALID, "%s: %s", berth_errkind_code(err.kind), err.msg);
 	image_info_free(&info);
 
@@ -630,10 +666,10 @@ START_TEST(large_layer_outlasts_the_call_deadline)
 	char *dir = make_tmpdir();
 	char *u = bt_unique("large");
 	char *tar = path_join(dir, "image.tar"), *extra = path_join(dir, "extra"), name[256];
-	struct image_import_opts no_unpack = {0};
+	struct image_import_opts no_unpack = { 0 };
 	struct image_info info;
 	size_t applied = 0;
-	berth_err err = {0};
+	berth_err err = { 0 };
 	long long t0;
 	char *big;
 
@@ -642,7 +678,7 @@ START_TEST(large_layer_outlasts_the_call_deadline)
 	big = path_join(extra, "big.bin");
 	{
 		char of[4200];
-		char *const argv[] = {"dd", "if=/dev/urandom", of, "bs=1M", "count=256", NULL};
+		char *const argv[] = { "dd", "if=/dev/urandom", of, "bs=1M", "count=256", NULL };
 
 		snprintf(of, sizeof of, "of=%s", big);
 		ck_assert_int_eq(bt_run(argv, NULL, NULL, 120), 0);
@@ -650,7 +686,7 @@ START_TEST(large_layer_outlasts_the_call_deadline)
 	ck_assert_int_eq(setenv("MKIMAGE_EXTRA_LAYER", extra, 1), 0);
 	{
 		char *script = path_join(bt_env("BERTH_SRCDIR"), "scripts/mkimage.sh");
-		char *const argv[] = {"sh", script, tar, name, NULL};
+		char *const argv[] = { "sh", script, tar, name, NULL };
 
 		ck_assert_int_eq(bt_run(argv, NULL, NULL, 300), 0);
 		free(script);
@@ -659,8 +695,8 @@ START_TEST(large_layer_outlasts_the_call_deadline)
 	ck_assert_msg(image_import(c, tar, &no_unpack, NULL, &err) == 0, "%s", err.msg);
 	ctd_conn_free(c);
 
-	c = ctd_conn_new(bt_env("BERTH_CONTAINERD_SOCKET"), bt_env("BERTH_CONTAINERD_NAMESPACE"), 250,
-			 &err);
+	c = ctd_conn_new(bt_env("BERTH_CONTAINERD_SOCKET"), bt_env("BERTH_CONTAINERD_NAMESPACE"),
+			 250, &err);
 	ck_assert(c != NULL);
 	ck_assert_msg(image_resolve(c, name, &info, &err) == 0, "%s", err.msg);
 	t0 = bt_now_ms();

@@ -12,7 +12,8 @@
 
 /* method path body as id; asserts the status (and Berth's error shape for errors); returns the
  * parsed body (NULL when empty). */
-static json_t *call(const char *method, const char *path, const char *body, bt_identity id, long want)
+static json_t *call(const char *method, const char *path, const char *body, bt_identity id,
+		    long want)
 {
 	bt_response r;
 	long s = bt_request(method, path, body, body ? "application/json" : NULL, id, &r);
@@ -27,7 +28,8 @@ static json_t *call(const char *method, const char *path, const char *body, bt_i
 }
 
 /* As call, returning the error's "code" (NEW) for an error status. */
-static char *call_code(const char *method, const char *path, const char *body, bt_identity id, long want)
+static char *call_code(const char *method, const char *path, const char *body, bt_identity id,
+		       long want)
 {
 	bt_response r;
 	long s = bt_request(method, path, body, body ? "application/json" : NULL, id, &r);
@@ -45,9 +47,10 @@ static char *mcp_path(const char *bot_id, const char *suffix)
 /* The bot's rows as psql prints them: "name|type|config|is_active" lines by name (NEW). */
 static char *rows_of(const char *bot_id)
 {
-	char *sql = it_fmt("SELECT coalesce(string_agg(name || '|' || type || '|' || config::text || '|' || is_active, "
-			   "E'\\n' ORDER BY name), '') FROM mcp_connections WHERE bot_id = '%s'",
-			   bot_id);
+	char *sql = it_fmt(
+		"SELECT coalesce(string_agg(name || '|' || type || '|' || config::text || '|' || is_active, "
+		"E'\\n' ORDER BY name), '') FROM mcp_connections WHERE bot_id = '%s'",
+		bot_id);
 	char *out = bt_sql(sql);
 	free(sql);
 	return out;
@@ -64,24 +67,29 @@ START_TEST(crud_and_shapes)
 	ck_assert_int_eq(json_array_size(json_object_get(l, "items")), 0);
 	json_decref(l);
 
-	json_t *fs = call("POST", list,
-			  "{\"name\":\"fs\",\"command\":\"/.berth/berth-agent\",\"args\":[\"stdio\"],"
-			  "\"env\":{\"TOKEN\":\"s3cr3t-env\"},\"cwd\":\"/data\"}",
-			  o, 201);
+	json_t *fs = call(
+		"POST", list,
+		"{\"name\":\"fs\",\"command\":\"/.berth/berth-agent\",\"args\":[\"stdio\"],"
+		"\"env\":{\"TOKEN\":\"s3cr3t-env\"},\"cwd\":\"/data\"}",
+		o, 201);
 	ck_assert_str_eq(it_str(fs, "name"), "fs");
 	ck_assert_str_eq(it_str(fs, "type"), "stdio");
 	ck_assert_str_eq(it_str(fs, "bot_id"), a.bot_id);
 	ck_assert(json_is_true(json_object_get(fs, "is_active")));
 	ck_assert_str_eq(it_str(json_object_get(fs, "config"), "command"), "/.berth/berth-agent");
-	ck_assert_str_eq(it_str(json_object_get(json_object_get(fs, "config"), "env"), "TOKEN"), "s3cr3t-env");
-	ck_assert(strlen(it_str(fs, "id")) == 36 && *it_str(fs, "created_at") && *it_str(fs, "updated_at"));
-	json_t *web = call("POST", list,
-			   "{\"name\":\"web\",\"url\":\"https://mcp.example/sse\",\"transport\":\"sse\","
-			   "\"headers\":{\"Authorization\":\"Bearer s3cr3t-header\"},\"is_active\":false}",
-			   o, 201);
+	ck_assert_str_eq(it_str(json_object_get(json_object_get(fs, "config"), "env"), "TOKEN"),
+			 "s3cr3t-env");
+	ck_assert(strlen(it_str(fs, "id")) == 36 && *it_str(fs, "created_at") &&
+		  *it_str(fs, "updated_at"));
+	json_t *web = call(
+		"POST", list,
+		"{\"name\":\"web\",\"url\":\"https://mcp.example/sse\",\"transport\":\"sse\","
+		"\"headers\":{\"Authorization\":\"Bearer s3cr3t-header\"},\"is_active\":false}",
+		o, 201);
 	ck_assert_str_eq(it_str(web, "type"), "sse");
 	ck_assert(json_is_false(json_object_get(web, "is_active")));
-	json_t *api = call("POST", list, "{\"name\":\"api\",\"url\":\"http://10.0.0.1:8080/mcp\"}", o, 201);
+	json_t *api = call("POST", list, "{\"name\":\"api\",\"url\":\"http://10.0.0.1:8080/mcp\"}",
+			   o, 201);
 	ck_assert_str_eq(it_str(api, "type"), "http");
 
 	/* List: every one, newest first. */
@@ -102,7 +110,9 @@ START_TEST(crud_and_shapes)
 	free(code);
 	code = call_code("PUT", fs_path, "{\"name\":\"web\",\"command\":\"x\"}", o, 409);
 	free(code);
-	json_t *u = call("PUT", fs_path, "{\"name\":\"files\",\"url\":\"https://h/mcp\",\"is_active\":false}", o, 200);
+	json_t *u = call("PUT", fs_path,
+			 "{\"name\":\"files\",\"url\":\"https://h/mcp\",\"is_active\":false}", o,
+			 200);
 	ck_assert_str_eq(it_str(u, "id"), it_str(fs, "id"));
 	ck_assert_str_eq(it_str(u, "name"), "files");
 	ck_assert_str_eq(it_str(u, "type"), "http");
@@ -129,7 +139,9 @@ START_TEST(crud_and_shapes)
 	json_decref(call("DELETE", fs_path, NULL, o, 404));
 	json_decref(call("GET", fs_path, NULL, o, 404));
 	char *rows = rows_of(a.bot_id);
-	ck_assert_msg(strstr(rows, "api|http|") && strstr(rows, "web|sse|") && !strstr(rows, "files"), "%s", rows);
+	ck_assert_msg(strstr(rows, "api|http|") && strstr(rows, "web|sse|") &&
+			      !strstr(rows, "files"),
+		      "%s", rows);
 	free(rows);
 
 	/* The secrets never reached the log. */
@@ -159,7 +171,8 @@ START_TEST(access)
 	char *list = mcp_path(a.bot_id, "");
 	json_t *c = call("POST", list, "{\"name\":\"c\",\"command\":\"x\"}", a.owner.ident, 201);
 	char *item = it_fmt("%s/%s", list, it_str(c, "id"));
-	char *imp = it_fmt("/bots/%s/mcp-ops/import", a.bot_id), *exp = it_fmt("/bots/%s/mcp-ops/export", a.bot_id);
+	char *imp = it_fmt("/bots/%s/mcp-ops/import", a.bot_id),
+	     *exp = it_fmt("/bots/%s/mcp-ops/export", a.bot_id);
 	char *bd = it_fmt("/bots/%s/mcp-ops/batch-delete", a.bot_id);
 	char *ids = it_fmt("{\"ids\":[\"%s\"]}", it_str(c, "id"));
 
@@ -167,25 +180,30 @@ START_TEST(access)
 	bt_identity others[] = { stranger.ident, member.ident, b.owner.ident };
 	for (int i = 0; i < 3; i++) {
 		json_decref(call("GET", list, NULL, others[i], 403));
-		json_decref(call("POST", list, "{\"name\":\"z\",\"command\":\"x\"}", others[i], 403));
+		json_decref(
+			call("POST", list, "{\"name\":\"z\",\"command\":\"x\"}", others[i], 403));
 		json_decref(call("GET", item, NULL, others[i], 403));
-		json_decref(call("PUT", item, "{\"name\":\"z\",\"command\":\"x\"}", others[i], 403));
+		json_decref(
+			call("PUT", item, "{\"name\":\"z\",\"command\":\"x\"}", others[i], 403));
 		json_decref(call("DELETE", item, NULL, others[i], 403));
-		json_decref(call("PUT", imp, "{\"mcpServers\":{\"z\":{\"command\":\"x\"}}}", others[i], 403));
+		json_decref(call("PUT", imp, "{\"mcpServers\":{\"z\":{\"command\":\"x\"}}}",
+				 others[i], 403));
 		json_decref(call("GET", exp, NULL, others[i], 403));
 		json_decref(call("POST", bd, ids, others[i], 403));
 	}
 	/* Unknown certificate: 401; unknown bot: 404; a bot id that is not canonical: 400. */
 	bt_user nobody = bt_cert_new("nobody", "/O=Berth test/OU=strangers/CN=mcp-nobody");
 	json_decref(call("GET", list, NULL, nobody.ident, 401));
-	json_decref(call("GET", "/bots/00000000-0000-4000-8000-000000000000/mcp", NULL, bt_admin(), 404));
+	json_decref(call("GET", "/bots/00000000-0000-4000-8000-000000000000/mcp", NULL, bt_admin(),
+			 404));
 	json_decref(call("GET", "/bots/not-a-bot/mcp", NULL, bt_admin(), 400));
 
 	/* Bot b's owner names a's connection through b: 404 on every route, a's row untouched. */
 	char *via_b = it_fmt("/bots/%s/mcp/%s", b.bot_id, it_str(c, "id"));
 	char *bd_b = it_fmt("/bots/%s/mcp-ops/batch-delete", b.bot_id);
 	json_decref(call("GET", via_b, NULL, b.owner.ident, 404));
-	json_decref(call("PUT", via_b, "{\"name\":\"stolen\",\"command\":\"x\"}", b.owner.ident, 404));
+	json_decref(
+		call("PUT", via_b, "{\"name\":\"stolen\",\"command\":\"x\"}", b.owner.ident, 404));
 	json_decref(call("DELETE", via_b, NULL, b.owner.ident, 404));
 	json_decref(call("POST", bd_b, ids, b.owner.ident, 404));
 	char *rows = rows_of(a.bot_id);
@@ -220,14 +238,17 @@ START_TEST(import_export_batch)
 {
 	it_owned_bot a = it_owned_bot_new("personal", 0);
 	bt_identity o = a.owner.ident;
-	char *imp = it_fmt("/bots/%s/mcp-ops/import", a.bot_id), *exp = it_fmt("/bots/%s/mcp-ops/export", a.bot_id);
-	char *bd = it_fmt("/bots/%s/mcp-ops/batch-delete", a.bot_id), *list = mcp_path(a.bot_id, "");
+	char *imp = it_fmt("/bots/%s/mcp-ops/import", a.bot_id),
+	     *exp = it_fmt("/bots/%s/mcp-ops/export", a.bot_id);
+	char *bd = it_fmt("/bots/%s/mcp-ops/batch-delete", a.bot_id),
+	     *list = mcp_path(a.bot_id, "");
 
-	json_t *r = call("PUT", imp,
-			 "{\"mcpServers\":{\"fs\":{\"command\":\"npx\",\"args\":[\"-y\",\"@mcp/fs\"],\"env\":{\"K\":\"v\"}},"
-			 "\"web\":{\"url\":\"https://h/sse\",\"transport\":\"sse\",\"headers\":{\"X-Key\":\"k\"}},"
-			 "\"api\":{\"url\":\"https://h/mcp\"}}}",
-			 o, 200);
+	json_t *r = call(
+		"PUT", imp,
+		"{\"mcpServers\":{\"fs\":{\"command\":\"npx\",\"args\":[\"-y\",\"@mcp/fs\"],\"env\":{\"K\":\"v\"}},"
+		"\"web\":{\"url\":\"https://h/sse\",\"transport\":\"sse\",\"headers\":{\"X-Key\":\"k\"}},"
+		"\"api\":{\"url\":\"https://h/mcp\"}}}",
+		o, 200);
 	json_t *items = json_object_get(r, "items");
 	ck_assert_int_eq(json_array_size(items), 3);
 	ck_assert_str_eq(it_str(json_array_get(items, 0), "name"), "api");
@@ -239,18 +260,21 @@ START_TEST(import_export_batch)
 	const char *fs_id = NULL;
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(r, "items"), i, e)
-		if (strcmp(it_str(e, "name"), "fs") == 0)
-			fs_id = it_str(e, "id");
+	json_array_foreach(json_object_get(r, "items"), i,
+			   e) if (strcmp(it_str(e, "name"), "fs") == 0) fs_id = it_str(e, "id");
 	ck_assert_ptr_nonnull(fs_id);
 	char *fs_path = it_fmt("%s/%s", list, fs_id);
-	json_decref(call("PUT", fs_path, "{\"name\":\"fs\",\"command\":\"npx\",\"is_active\":false}", o, 200));
-	json_t *r2 = call("PUT", imp, "{\"mcpServers\":{\"fs\":{\"url\":\"https://h/fs\"},\"new\":{\"command\":\"y\"}}}", o, 200);
+	json_decref(call("PUT", fs_path,
+			 "{\"name\":\"fs\",\"command\":\"npx\",\"is_active\":false}", o, 200));
+	json_t *r2 = call(
+		"PUT", imp,
+		"{\"mcpServers\":{\"fs\":{\"url\":\"https://h/fs\"},\"new\":{\"command\":\"y\"}}}",
+		o, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(r2, "items")), 2);
 	json_decref(r2);
 	char *rows = rows_of(a.bot_id);
-	ck_assert_msg(strstr(rows, "fs|http|{\"url\": \"https://h/fs\"}|false") && strstr(rows, "new|stdio|") &&
-			      strstr(rows, "api|http|"),
+	ck_assert_msg(strstr(rows, "fs|http|{\"url\": \"https://h/fs\"}|false") &&
+			      strstr(rows, "new|stdio|") && strstr(rows, "api|http|"),
 		      "%s", rows);
 	free(rows);
 	/* The same id: an import updates in place. */
@@ -263,7 +287,8 @@ START_TEST(import_export_batch)
 	json_t *servers = json_object_get(x, "mcpServers");
 	ck_assert_int_eq(json_object_size(servers), 4);
 	ck_assert_str_eq(it_str(json_object_get(servers, "web"), "transport"), "sse");
-	ck_assert_str_eq(it_str(json_object_get(json_object_get(servers, "web"), "headers"), "X-Key"), "k");
+	ck_assert_str_eq(
+		it_str(json_object_get(json_object_get(servers, "web"), "headers"), "X-Key"), "k");
 	ck_assert_str_eq(it_str(json_object_get(servers, "new"), "command"), "y");
 	/* What export gives, import takes back unchanged. */
 	char *again = json_dumps(x, JSON_COMPACT);
@@ -289,7 +314,8 @@ START_TEST(import_export_batch)
 	for (int n = 0; n < 126; n++) {
 		char name[16];
 		snprintf(name, sizeof name, "m%d", n);
-		json_object_set_new(json_object_get(many, "mcpServers"), name, json_pack("{s:s}", "command", "x"));
+		json_object_set_new(json_object_get(many, "mcpServers"), name,
+				    json_pack("{s:s}", "command", "x"));
 	}
 	char *many_text = json_dumps(many, JSON_COMPACT);
 	char *code = call_code("PUT", imp, many_text, o, 413); /* 4 + 126 > 128 */
@@ -303,12 +329,14 @@ START_TEST(import_export_batch)
 	/* Batch delete: all or nothing; a foreign or unknown id deletes nothing (404). */
 	it_owned_bot b = it_owned_bot_new("personal", 0);
 	char *their_list = mcp_path(b.bot_id, "");
-	json_t *theirs = call("POST", their_list, "{\"name\":\"t\",\"command\":\"x\"}", b.owner.ident, 201);
+	json_t *theirs = call("POST", their_list, "{\"name\":\"t\",\"command\":\"x\"}",
+			      b.owner.ident, 201);
 	free(their_list);
 	json_decref(r);
 	r = call("GET", list, NULL, o, 200);
 	char *all = strdup("{\"ids\":[");
-	json_array_foreach(json_object_get(r, "items"), i, e) {
+	json_array_foreach(json_object_get(r, "items"), i, e)
+	{
 		char *n = it_fmt("%s%s\"%s\"", all, i ? "," : "", it_str(e, "id"));
 		free(all);
 		all = n;
@@ -329,7 +357,8 @@ START_TEST(import_export_batch)
 	ck_assert_str_eq(rows2, "");
 	free(rows2);
 	char *their_rows = rows_of(b.bot_id);
-	ck_assert_msg(strstr(their_rows, "t|stdio|"), "the other bot's connection was touched: %s", their_rows);
+	ck_assert_msg(strstr(their_rows, "t|stdio|"), "the other bot's connection was touched: %s",
+		      their_rows);
 	free(their_rows);
 	/* An empty import is fine and changes nothing. */
 	r2 = call("PUT", imp, "{\"mcpServers\":{}}", o, 200);
@@ -358,7 +387,9 @@ START_TEST(bad_input_changes_nothing)
 	it_owned_bot a = it_owned_bot_new("personal", 0);
 	bt_identity o = a.owner.ident;
 	char *list = mcp_path(a.bot_id, "");
-	json_t *c = call("POST", list, "{\"name\":\"keep\",\"url\":\"https://h/mcp\",\"headers\":{\"A\":\"b\"}}", o, 201);
+	json_t *c = call("POST", list,
+			 "{\"name\":\"keep\",\"url\":\"https://h/mcp\",\"headers\":{\"A\":\"b\"}}",
+			 o, 201);
 	char *item = it_fmt("%s/%s", list, it_str(c, "id"));
 	char *before = rows_of(a.bot_id);
 
@@ -371,7 +402,8 @@ START_TEST(bad_input_changes_nothing)
 		{ "{\"name\":\"a\"}", "invalid_argument" },
 		{ "{\"name\":\"a\",\"command\":\"x\",\"url\":\"http://h\"}", "invalid_argument" },
 		{ "{\"name\":\"a\",\"url\":\"ftp://h\"}", "invalid_argument" },
-		{ "{\"name\":\"a\",\"url\":\"http://h\",\"headers\":{\"X\":\"a\\r\\nB: c\"}}", "invalid_argument" },
+		{ "{\"name\":\"a\",\"url\":\"http://h\",\"headers\":{\"X\":\"a\\r\\nB: c\"}}",
+		  "invalid_argument" },
 		{ "{\"name\":\"a\",\"command\":\"x\",\"env\":{\"1\":\"v\"}}", "invalid_argument" },
 		{ "{\"name\":\"a\",\"command\":\"x\",\"is_active\":1}", "invalid_argument" },
 		{ "{\"name\":\"a\",\"command\":\"x\",\"extra\":1}", "invalid_argument" },
@@ -380,7 +412,8 @@ START_TEST(bad_input_changes_nothing)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char *code = call_code("POST", list, bad[i].body, o, 400);
-		ck_assert_msg(strcmp(code, bad[i].code) == 0, "POST %s: code %s", bad[i].body, code);
+		ck_assert_msg(strcmp(code, bad[i].code) == 0, "POST %s: code %s", bad[i].body,
+			      code);
 		free(code);
 		code = call_code("PUT", item, bad[i].body, o, 400);
 		ck_assert_msg(strcmp(code, bad[i].code) == 0, "PUT %s: code %s", bad[i].body, code);
@@ -388,7 +421,9 @@ START_TEST(bad_input_changes_nothing)
 	}
 	/* Not JSON at all: 415. An empty body: 400. */
 	bt_response r;
-	ck_assert_int_eq(bt_request("POST", list, "name=a", "application/x-www-form-urlencoded", o, &r), 415);
+	ck_assert_int_eq(
+		bt_request("POST", list, "name=a", "application/x-www-form-urlencoded", o, &r),
+		415);
 	bt_response_free(&r);
 	json_decref(call("POST", list, NULL, o, 400));
 	json_decref(call("PUT", item, NULL, o, 400));

@@ -59,7 +59,8 @@ static struct scrape scrape_now(void)
 
 	ck_assert_int_eq(bt_request("GET", "/metrics", NULL, NULL, bt_admin(), &r), 200);
 	char *ct = bt_header(&r, "Content-Type");
-	ck_assert_msg(ct && strncmp(ct, "text/plain; version=0.0.4", 25) == 0, "Content-Type %s", ct ? ct : "(none)");
+	ck_assert_msg(ct && strncmp(ct, "text/plain; version=0.0.4", 25) == 0, "Content-Type %s",
+		      ct ? ct : "(none)");
 	free(ct);
 	char *path = write_temp(r.body);
 	bt_response_free(&r);
@@ -67,7 +68,8 @@ static struct scrape scrape_now(void)
 	ck_assert(asprintf(&cmd, "promtool check metrics < '%s'", path) > 0);
 	char *lint[] = { "sh", "-c", cmd, NULL };
 	int rc = bt_run(lint, &out, &err, 60);
-	ck_assert_msg(rc == 0, "promtool check metrics: exit %d: %s%s", rc, out ? out : "", err ? err : "");
+	ck_assert_msg(rc == 0, "promtool check metrics: exit %d: %s%s", rc, out ? out : "",
+		      err ? err : "");
 	free(out);
 	free(err);
 	free(cmd);
@@ -99,7 +101,8 @@ static double value(const struct scrape *s, const char *name, ...)
 	double found = 0;
 	int matches = 0;
 
-	json_array_foreach(s->samples, i, sample) {
+	json_array_foreach(s->samples, i, sample)
+	{
 		json_t *labels = json_array_get(sample, 1);
 		va_list ap;
 		const char *k;
@@ -128,17 +131,23 @@ static double sum(const struct scrape *s, const char *name, const char *k, const
 	json_t *sample;
 	double total = 0;
 
-	json_array_foreach(s->samples, i, sample) {
-		const char *have = k ? json_string_value(json_object_get(json_array_get(sample, 1), k)) : NULL;
-		if (strcmp(json_string_value(json_array_get(sample, 0)), name) == 0 && (!k || (have && !strcmp(have, v))))
+	json_array_foreach(s->samples, i, sample)
+	{
+		const char *have = k ? json_string_value(
+					       json_object_get(json_array_get(sample, 1), k))
+				     : NULL;
+		if (strcmp(json_string_value(json_array_get(sample, 0)), name) == 0 &&
+		    (!k || (have && !strcmp(have, v))))
 			total += json_number_value(json_array_get(sample, 2));
 	}
 	return total;
 }
 
-static double req_count(const struct scrape *s, const char *method, const char *route, const char *code)
+static double req_count(const struct scrape *s, const char *method, const char *route,
+			const char *code)
 {
-	return value(s, "berth_http_requests_total", "method", method, "route", route, "code", code, NULL);
+	return value(s, "berth_http_requests_total", "method", method, "route", route, "code", code,
+		     NULL);
 }
 
 /* ---- load from several threads ---- */
@@ -165,7 +174,8 @@ static void *load_main(void *arg)
 }
 
 /* threads x n requests of method path with id, each expected to answer want. */
-static void load_run(const char *method, const char *path, bt_identity id, int threads, int n, long want)
+static void load_run(const char *method, const char *path, bt_identity id, int threads, int n,
+		     long want)
 {
 	pthread_t t[16];
 	struct load l[16];
@@ -177,7 +187,8 @@ static void load_run(const char *method, const char *path, bt_identity id, int t
 	}
 	for (int i = 0; i < threads; i++) {
 		pthread_join(t[i], NULL);
-		ck_assert_msg(l[i].bad == 0, "%d of %s %s did not answer %ld", l[i].bad, method, path, want);
+		ck_assert_msg(l[i].bad == 0, "%d of %s %s did not answer %ld", l[i].bad, method,
+			      path, want);
 	}
 }
 
@@ -258,17 +269,18 @@ START_TEST(metrics_count_every_request_across_workers_kills_and_reloads)
 
 	wait_workers(master, workers);
 	missing_bot = bt_unique("x");
-	ck_assert(asprintf(&bot_path, "/bots/%s/container/events", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0") > 0);
+	ck_assert(asprintf(&bot_path, "/bots/%s/container/events",
+			   "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0") > 0);
 	free(missing_bot);
 
 	struct scrape s0 = scrape_now();
 	long from = log_size();
 
 	/* Phase 1: in parallel, so that several workers serve them. */
-	load_run("GET", "/me", bt_admin(), 4, 10, 200);      /* 40 x 200 */
-	load_run("GET", "/me", member.ident, 2, 5, 200);     /* 10 x 200 */
+	load_run("GET", "/me", bt_admin(), 4, 10, 200);	      /* 40 x 200 */
+	load_run("GET", "/me", member.ident, 2, 5, 200);      /* 10 x 200 */
 	load_run("GET", "/metrics", member.ident, 3, 1, 403); /* 3 x 403 */
-	load_run("GET", bot_path, bt_admin(), 2, 2, 404);    /* 4 x 404: no such bot */
+	load_run("GET", bot_path, bt_admin(), 2, 2, 404);     /* 4 x 404: no such bot */
 	load_run("GET", "/no/such/route", bt_admin(), 1, 2, 404);
 	load_run("POST", "/health", bt_admin(), 1, 1, 405);
 	ck_assert_msg(workers < 2 || workers_that_served(from, "/me") >= 2,
@@ -295,32 +307,46 @@ START_TEST(metrics_count_every_request_across_workers_kills_and_reloads)
 
 	ck_assert_msg(bt_stack_pid("fcgi") == master, "the master was replaced");
 	/* requests by route pattern and status (the first scrape's own request is counted in s1) */
-	ck_assert_double_eq(req_count(&s1, "GET", "/me", "200") - req_count(&s0, "GET", "/me", "200"), 60);
-	ck_assert_double_eq(req_count(&s1, "GET", "/metrics", "403") - req_count(&s0, "GET", "/metrics", "403"), 3);
-	ck_assert_double_eq(req_count(&s1, "GET", "/metrics", "200") - req_count(&s0, "GET", "/metrics", "200"), 1);
+	ck_assert_double_eq(
+		req_count(&s1, "GET", "/me", "200") - req_count(&s0, "GET", "/me", "200"), 60);
+	ck_assert_double_eq(req_count(&s1, "GET", "/metrics", "403") -
+				    req_count(&s0, "GET", "/metrics", "403"),
+			    3);
+	ck_assert_double_eq(req_count(&s1, "GET", "/metrics", "200") -
+				    req_count(&s0, "GET", "/metrics", "200"),
+			    1);
 	ck_assert_double_eq(req_count(&s1, "GET", "/bots/:bot_id/container/events", "404") -
 				    req_count(&s0, "GET", "/bots/:bot_id/container/events", "404"),
 			    4);
-	ck_assert_double_eq(req_count(&s1, "", "unmatched", "404") - req_count(&s0, "", "unmatched", "404"), 2);
-	ck_assert_double_eq(req_count(&s1, "", "unmatched", "405") - req_count(&s0, "", "unmatched", "405"), 1);
+	ck_assert_double_eq(
+		req_count(&s1, "", "unmatched", "404") - req_count(&s0, "", "unmatched", "404"), 2);
+	ck_assert_double_eq(
+		req_count(&s1, "", "unmatched", "405") - req_count(&s0, "", "unmatched", "405"), 1);
 	/* never a raw path as a label */
 	ck_assert_double_eq(sum(&s1, "berth_http_requests_total", "route", bot_path), 0);
 	ck_assert_double_eq(sum(&s1, "berth_http_requests_total", "route", "/no/such/route"), 0);
 	/* the histogram agrees with the counter */
-	ck_assert_double_eq(value(&s1, "berth_http_request_duration_seconds_count", "method", "GET", "route", "/me", NULL) -
-				    value(&s0, "berth_http_request_duration_seconds_count", "method", "GET", "route", "/me", NULL),
+	ck_assert_double_eq(value(&s1, "berth_http_request_duration_seconds_count", "method", "GET",
+				  "route", "/me", NULL) -
+				    value(&s0, "berth_http_request_duration_seconds_count",
+					  "method", "GET", "route", "/me", NULL),
 			    60);
-	ck_assert_double_eq(value(&s1, "berth_http_request_duration_seconds_bucket", "method", "GET", "route", "/me",
-				  "le", "+Inf", NULL),
-			    value(&s1, "berth_http_request_duration_seconds_count", "method", "GET", "route", "/me", NULL));
-	ck_assert(value(&s1, "berth_http_request_duration_seconds_sum", "method", "GET", "route", "/me", NULL) > 0);
+	ck_assert_double_eq(value(&s1, "berth_http_request_duration_seconds_bucket", "method",
+				  "GET", "route", "/me", "le", "+Inf", NULL),
+			    value(&s1, "berth_http_request_duration_seconds_count", "method", "GET",
+				  "route", "/me", NULL));
+	ck_assert(value(&s1, "berth_http_request_duration_seconds_sum", "method", "GET", "route",
+			"/me", NULL) > 0);
 	/* worker exits: the kills as crashes */
-	ck_assert_double_eq(value(&s1, "berth_worker_restarts_total", "cause", "crashed", NULL) -
-				    value(&s0, "berth_worker_restarts_total", "cause", "crashed", NULL),
-			    workers);
+	ck_assert_double_eq(
+		value(&s1, "berth_worker_restarts_total", "cause", "crashed", NULL) -
+			value(&s0, "berth_worker_restarts_total", "cause", "crashed", NULL),
+		workers);
 	/* every authenticated request looked its caller up in the database */
-	ck_assert(value(&s1, "berth_dependency_call_duration_seconds_count", "dependency", "database", NULL) -
-			  value(&s0, "berth_dependency_call_duration_seconds_count", "dependency", "database", NULL) >=
+	ck_assert(value(&s1, "berth_dependency_call_duration_seconds_count", "dependency",
+			"database", NULL) -
+			  value(&s0, "berth_dependency_call_duration_seconds_count", "dependency",
+				"database", NULL) >=
 		  60);
 	/* bots by container status, read at scrape time */
 	char *bots = bt_sql("SELECT count(*) FROM bots");
@@ -328,11 +354,15 @@ START_TEST(metrics_count_every_request_across_workers_kills_and_reloads)
 	free(bots);
 
 	/* The reload kept the counts and retired the old generation. */
-	ck_assert_double_eq(req_count(&s2, "GET", "/me", "200") - req_count(&s1, "GET", "/me", "200"), 5);
-	ck_assert_double_eq(req_count(&s2, "GET", "/metrics", "200") - req_count(&s1, "GET", "/metrics", "200"), 1);
-	ck_assert_double_eq(value(&s2, "berth_worker_restarts_total", "cause", "retired", NULL) -
-				    value(&s1, "berth_worker_restarts_total", "cause", "retired", NULL),
-			    workers);
+	ck_assert_double_eq(
+		req_count(&s2, "GET", "/me", "200") - req_count(&s1, "GET", "/me", "200"), 5);
+	ck_assert_double_eq(req_count(&s2, "GET", "/metrics", "200") -
+				    req_count(&s1, "GET", "/metrics", "200"),
+			    1);
+	ck_assert_double_eq(
+		value(&s2, "berth_worker_restarts_total", "cause", "retired", NULL) -
+			value(&s1, "berth_worker_restarts_total", "cause", "retired", NULL),
+		workers);
 
 	scrape_free(&s0);
 	scrape_free(&s1);
@@ -351,7 +381,8 @@ START_TEST(metrics_need_an_admin)
 	ck_assert_str_eq(bt_expect_error(&r), "admin_required");
 	ck_assert_ptr_null(strstr(r.body, "berth_http_requests_total"));
 	bt_response_free(&r);
-	ck_assert_int_eq(bt_request("GET", "/metrics", NULL, NULL, BT_NO_IDENTITY, &r), 400); /* nginx */
+	ck_assert_int_eq(bt_request("GET", "/metrics", NULL, NULL, BT_NO_IDENTITY, &r),
+			 400); /* nginx */
 	bt_response_free(&r);
 	bt_user_free(&member);
 }
@@ -363,10 +394,12 @@ static void add_event(const char *bot_id, const char *type, const char *created_
 {
 	char *sql;
 
-	ck_assert(asprintf(&sql,
-			   "INSERT INTO lifecycle_events (bot_id, container_id, event_type, payload, created_at) "
-			   "VALUES ('%s', 'mcp-%s', '%s', '{\"n\": %d}', '%s')",
-			   bot_id, bot_id, type, n, created_at) > 0);
+	ck_assert(
+		asprintf(
+			&sql,
+			"INSERT INTO lifecycle_events (bot_id, container_id, event_type, payload, created_at) "
+			"VALUES ('%s', 'mcp-%s', '%s', '{\"n\": %d}', '%s')",
+			bot_id, bot_id, type, n, created_at) > 0);
 	free(bt_sql(sql));
 	free(sql);
 }
@@ -376,8 +409,11 @@ static char *expected_ids(const char *bot_id)
 {
 	char *sql;
 
-	ck_assert(asprintf(&sql, "SELECT id FROM lifecycle_events WHERE bot_id = '%s' ORDER BY created_at, id",
-			   bot_id) > 0);
+	ck_assert(
+		asprintf(
+			&sql,
+			"SELECT id FROM lifecycle_events WHERE bot_id = '%s' ORDER BY created_at, id",
+			bot_id) > 0);
 	char *out = bt_sql(sql);
 	free(sql);
 	return out;
@@ -403,7 +439,8 @@ static const char *error_code(json_t *j)
 START_TEST(events_page_oldest_first_with_a_cursor)
 {
 	bt_user owner = bt_user_new("evo", 0), other = bt_user_new("evx", 0);
-	char *bot = bt_bot_new(owner.name, "personal", 0), *theirs = bt_bot_new(other.name, "personal", 0);
+	char *bot = bt_bot_new(owner.name, "personal", 0),
+	     *theirs = bt_bot_new(other.name, "personal", 0);
 	char *path, *ids, got[8192] = "";
 	const char *next = NULL;
 	json_t *j;
@@ -422,7 +459,8 @@ START_TEST(events_page_oldest_first_with_a_cursor)
 	/* pages of 3: 3 + 3 + 1, has_more until the last */
 	for (int page = 0; page < 3; page++) {
 		if (next)
-			ck_assert(asprintf(&path, "/bots/%s/container/events?limit=3&since=%s", bot, next) > 0);
+			ck_assert(asprintf(&path, "/bots/%s/container/events?limit=3&since=%s", bot,
+					   next) > 0);
 		else
 			ck_assert(asprintf(&path, "/bots/%s/container/events?limit=3", bot) > 0);
 		j = get_json(path, owner.ident, 200);
@@ -432,7 +470,8 @@ START_TEST(events_page_oldest_first_with_a_cursor)
 		ck_assert(json_is_true(json_object_get(j, "has_more")) == (page < 2));
 		size_t i;
 		json_t *e;
-		json_array_foreach(events, i, e) {
+		json_array_foreach(events, i, e)
+		{
 			ck_assert_str_eq(json_string_value(json_object_get(e, "bot_id")), bot);
 			ck_assert(json_is_object(json_object_get(e, "payload")));
 			ck_assert(json_is_string(json_object_get(e, "container_id")));
@@ -442,7 +481,8 @@ START_TEST(events_page_oldest_first_with_a_cursor)
 			strcat(got, json_string_value(json_object_get(e, "id")));
 		}
 		static char cursor[128];
-		snprintf(cursor, sizeof cursor, "%s", json_string_value(json_object_get(j, "next")));
+		snprintf(cursor, sizeof cursor, "%s",
+			 json_string_value(json_object_get(j, "next")));
 		next = cursor;
 		json_decref(j);
 	}
@@ -458,7 +498,8 @@ START_TEST(events_page_oldest_first_with_a_cursor)
 	add_event(bot, "start", "2026-01-01T00:00:07Z", 8);
 	j = get_json(path, owner.ident, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "events")), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "events"), 0), "event_type")),
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(j, "events"), 0), "event_type")),
 			 "start");
 	json_decref(j);
 	free(path);
@@ -477,7 +518,8 @@ START_TEST(events_page_oldest_first_with_a_cursor)
 	j = get_json(path, owner.ident, 403);
 	json_decref(j);
 	free(path);
-	j = get_json("/bots/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/container/events", bt_admin(), 404);
+	j = get_json("/bots/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/container/events", bt_admin(),
+		     404);
 	json_decref(j);
 	j = get_json("/bots/not-a-uuid/container/events", bt_admin(), 400);
 	json_decref(j);
@@ -496,21 +538,26 @@ START_TEST(events_limits_and_bad_cursors)
 	char *bot = bt_bot_new(owner.name, "personal", 0), *sql, *path;
 	json_t *j;
 	const char *bad_limits[] = { "0", "-1", "1001", "abc", "1.5", "01", "" };
-	const char *bad_cursors[] = { "abc", "e1", "e100064564a35d7e400f1e2d3c4b5a69788796a5b4c3d2e1fX",
-				      "E100064564A35D7E400F1E2D3C4B5A69788796A5B4C3D2E1F0", "%27%20OR%201%3D1" };
+	const char *bad_cursors[] = { "abc", "e1",
+				      "e100064564a35d7e400f1e2d3c4b5a69788796a5b4c3d2e1fX",
+				      "E100064564A35D7E400F1E2D3C4B5A69788796A5B4C3D2E1F0",
+				      "%27%20OR%201%3D1" };
 
 	/* 1005 events: the default page is 100, the largest 1000 */
-	ck_assert(asprintf(&sql,
-			   "INSERT INTO lifecycle_events (bot_id, event_type, created_at) SELECT '%s', 'tick', "
-			   "timestamptz '2026-02-01T00:00:00Z' + g * interval '1 millisecond' FROM generate_series(1, 1005) g",
-			   bot) > 0);
+	ck_assert(
+		asprintf(
+			&sql,
+			"INSERT INTO lifecycle_events (bot_id, event_type, created_at) SELECT '%s', 'tick', "
+			"timestamptz '2026-02-01T00:00:00Z' + g * interval '1 millisecond' FROM generate_series(1, 1005) g",
+			bot) > 0);
 	free(bt_sql(sql));
 	free(sql);
 	ck_assert(asprintf(&path, "/bots/%s/container/events", bot) > 0);
 	j = get_json(path, owner.ident, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "events")), 100);
 	ck_assert(json_is_true(json_object_get(j, "has_more")));
-	ck_assert(json_is_null(json_object_get(json_array_get(json_object_get(j, "events"), 0), "container_id")));
+	ck_assert(json_is_null(
+		json_object_get(json_array_get(json_object_get(j, "events"), 0), "container_id")));
 	json_decref(j);
 	free(path);
 	ck_assert(asprintf(&path, "/bots/%s/container/events?limit=1000", bot) > 0);
@@ -529,7 +576,8 @@ START_TEST(events_limits_and_bad_cursors)
 	free(last);
 
 	for (size_t i = 0; i < sizeof bad_limits / sizeof bad_limits[0]; i++) {
-		ck_assert(asprintf(&path, "/bots/%s/container/events?limit=%s", bot, bad_limits[i]) > 0);
+		ck_assert(asprintf(&path, "/bots/%s/container/events?limit=%s", bot,
+				   bad_limits[i]) > 0);
 		if (!bad_limits[i][0]) { /* an empty limit is the default */
 			j = get_json(path, owner.ident, 200);
 		} else {
@@ -540,7 +588,8 @@ START_TEST(events_limits_and_bad_cursors)
 		free(path);
 	}
 	for (size_t i = 0; i < sizeof bad_cursors / sizeof bad_cursors[0]; i++) {
-		ck_assert(asprintf(&path, "/bots/%s/container/events?since=%s", bot, bad_cursors[i]) > 0);
+		ck_assert(asprintf(&path, "/bots/%s/container/events?since=%s", bot,
+				   bad_cursors[i]) > 0);
 		j = get_json(path, owner.ident, 400);
 		ck_assert_str_eq(error_code(j), "invalid_cursor");
 		json_decref(j);
@@ -568,8 +617,11 @@ START_TEST(all_events_for_admins_only)
 	add_event(a, "create", "2030-05-01T00:00:01Z", 1);
 	add_event(b, "create", "2030-05-01T00:00:02Z", 2);
 	add_event(a, "start", "2030-05-01T00:00:03Z", 3);
-	ck_assert(asprintf(&sql,
-			   "SELECT id FROM lifecycle_events WHERE bot_id IN ('%s', '%s') ORDER BY created_at, id", a, b) > 0);
+	ck_assert(
+		asprintf(
+			&sql,
+			"SELECT id FROM lifecycle_events WHERE bot_id IN ('%s', '%s') ORDER BY created_at, id",
+			a, b) > 0);
 	want = bt_sql(sql);
 	free(sql);
 
@@ -588,7 +640,8 @@ START_TEST(all_events_for_admins_only)
 		free(path);
 		size_t i;
 		json_t *e;
-		json_array_foreach(json_object_get(j, "events"), i, e) {
+		json_array_foreach(json_object_get(j, "events"), i, e)
+		{
 			const char *bot = json_string_value(json_object_get(e, "bot_id"));
 			if (!strcmp(bot, a) || !strcmp(bot, b)) {
 				if (got[0])
@@ -598,7 +651,8 @@ START_TEST(all_events_for_admins_only)
 		}
 		more = json_is_true(json_object_get(j, "has_more"));
 		if (json_is_string(json_object_get(j, "next"))) {
-			snprintf(cursor, sizeof cursor, "%s", json_string_value(json_object_get(j, "next")));
+			snprintf(cursor, sizeof cursor, "%s",
+				 json_string_value(json_object_get(j, "next")));
 			next = cursor;
 		}
 		json_decref(j);

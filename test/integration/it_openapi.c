@@ -54,9 +54,11 @@ static bool documents_media(const char *method, const char *pattern, long status
 		m[i] = (char)(method[i] | 0x20);
 	m[i] = '\0';
 	snprintf(code, sizeof code, "%ld", status);
-	resp = json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(doc, "paths"), key), m),
-					       "responses"),
-			       code);
+	resp = json_object_get(
+		json_object_get(
+			json_object_get(json_object_get(json_object_get(doc, "paths"), key), m),
+			"responses"),
+		code);
 	return json_object_get(json_object_get(resp, "content"), ct) != NULL;
 }
 
@@ -68,17 +70,22 @@ static json_t *check(const char *method, const char *pattern, bt_response *r, lo
 	char why[1024], *ct;
 	json_t *body = NULL;
 
-	ck_assert_msg(r->status == want, "%s %s: %ld (want %ld) %.400s", method, pattern, r->status, want, r->body);
+	ck_assert_msg(r->status == want, "%s %s: %ld (want %ld) %.400s", method, pattern, r->status,
+		      want, r->body);
 	ct = bt_header(r, "Content-Type");
 	if (r->body_len > 0 && ct && strncmp(ct, "application/json", 16) == 0) {
 		body = bt_json(r);
-		ck_assert_msg(bt_schema_check_response(doc, method, pattern, want, body, why, sizeof why) == 0,
+		ck_assert_msg(bt_schema_check_response(doc, method, pattern, want, body, why,
+						       sizeof why) == 0,
 			      "%s\n  body: %.600s", why, r->body);
 	} else if (r->body_len > 0) {
-		ck_assert_msg(ct && documents_media(method, pattern, want, ct), "%s %s %ld: a %s body is not documented",
-			      method, pattern, want, ct ? ct : "(no type)");
+		ck_assert_msg(ct && documents_media(method, pattern, want, ct),
+			      "%s %s %ld: a %s body is not documented", method, pattern, want,
+			      ct ? ct : "(no type)");
 	} else {
-		ck_assert_msg(bt_schema_check_response(doc, method, pattern, want, NULL, why, sizeof why) == 0, "%s", why);
+		ck_assert_msg(bt_schema_check_response(doc, method, pattern, want, NULL, why,
+						       sizeof why) == 0,
+			      "%s", why);
 	}
 	free(ct);
 	bt_response_free(r);
@@ -86,7 +93,8 @@ static json_t *check(const char *method, const char *pattern, bt_response *r, lo
 }
 
 /* One request (JSON body or NULL) on a concrete path, checked against the route's pattern. */
-static json_t *call(const char *method, const char *pattern, const char *path, const char *body, bt_identity id, long want)
+static json_t *call(const char *method, const char *pattern, const char *path, const char *body,
+		    bt_identity id, long want)
 {
 	bt_response r;
 
@@ -95,10 +103,11 @@ static json_t *call(const char *method, const char *pattern, const char *path, c
 }
 
 /* call on /bots/<bot><suffix>, checked against the pattern "/bots/:bot_id<route>". */
-static json_t *bot_at(const char *method, const char *bot_id, const char *suffix, const char *route, const char *body,
-		      bt_identity id, long want)
+static json_t *bot_at(const char *method, const char *bot_id, const char *suffix, const char *route,
+		      const char *body, bt_identity id, long want)
 {
-	char *path = it_fmt("/bots/%s%s", bot_id, suffix), *pattern = it_fmt("/bots/:bot_id%s", route);
+	char *path = it_fmt("/bots/%s%s", bot_id, suffix),
+	     *pattern = it_fmt("/bots/:bot_id%s", route);
 	json_t *j = call(method, pattern, path, body, id, want);
 
 	free(path);
@@ -107,7 +116,8 @@ static json_t *bot_at(const char *method, const char *bot_id, const char *suffix
 }
 
 /* bot_at whose route is the suffix without its query (no :params after the bot's id). */
-static json_t *bot(const char *method, const char *bot_id, const char *suffix, const char *body, bt_identity id, long want)
+static json_t *bot(const char *method, const char *bot_id, const char *suffix, const char *body,
+		   bt_identity id, long want)
 {
 	char *route = it_fmt("%.*s", (int)strcspn(suffix, "?"), suffix);
 	json_t *j = bot_at(method, bot_id, suffix, route, body, id, want);
@@ -117,7 +127,8 @@ static json_t *bot(const char *method, const char *bot_id, const char *suffix, c
 }
 
 /* An MCP message to the tools gateway, checked. */
-static json_t *mcp(const char *bot_id, const char *body, const char *const *headers, bt_identity id, long want)
+static json_t *mcp(const char *bot_id, const char *body, const char *const *headers, bt_identity id,
+		   long want)
 {
 	bt_response r;
 
@@ -136,8 +147,9 @@ START_TEST(service_routes)
 	json_decref(call("GET", "/ready", "/ready", NULL, u.ident, 200));
 	json_decref(call("GET", "/me", "/me", NULL, u.ident, 200));
 	json_decref(call("GET", "/openapi.json", "/openapi.json", NULL, u.ident, 200));
-	json_decref(call("GET", "/openapi.json", "/openapi.json?x=%zz", NULL, u.ident, 400)); /* invalid_query */
-	json_decref(call("GET", "/me", "/me", NULL, stranger.ident, 401));                   /* unknown_identity */
+	json_decref(call("GET", "/openapi.json", "/openapi.json?x=%zz", NULL, u.ident,
+			 400));						   /* invalid_query */
+	json_decref(call("GET", "/me", "/me", NULL, stranger.ident, 401)); /* unknown_identity */
 	/* HEAD of the document: the GET's headers, no body. */
 	ck_assert_int_eq(bt_request("HEAD", "/openapi.json", NULL, NULL, u.ident, &r), 200);
 	ck_assert_uint_eq(r.body_len, 0);
@@ -158,8 +170,10 @@ START_TEST(container_snapshots_skills)
 	load_doc();
 	json_decref(bot("GET", b.bot_id, "/container", NULL, o, 404));
 	json_decref(bot("GET", b.bot_id, "/container", NULL, other.ident, 403));
-	json_decref(call("GET", "/bots/:bot_id/container", "/bots/not-a-uuid/container", NULL, o, 400));
-	json_decref(call("GET", "/bots/:bot_id/container", "/bots/00000000-0000-4000-8000-000000000000/container", NULL, o, 404));
+	json_decref(
+		call("GET", "/bots/:bot_id/container", "/bots/not-a-uuid/container", NULL, o, 400));
+	json_decref(call("GET", "/bots/:bot_id/container",
+			 "/bots/00000000-0000-4000-8000-000000000000/container", NULL, o, 404));
 	json_decref(bot("POST", b.bot_id, "/container", "{\"snapshotter\": 7}", o, 400));
 	json_decref(bot("POST", b.bot_id, "/container", "not json", o, 400));
 	json_decref(bot("POST", b.bot_id, "/container", NULL, o, 200));
@@ -169,25 +183,33 @@ START_TEST(container_snapshots_skills)
 	json_decref(bot("POST", b.bot_id, "/container/stop", NULL, o, 200));
 	json_decref(bot("GET", b.bot_id, "/container", NULL, o, 200));
 	json_decref(bot("POST", b.bot_id, "/container/start", NULL, o, 200));
-	json_decref(bot("POST", b.bot_id, "/container/snapshots", "{\"snapshot_name\":\"oa-one\"}", o, 200));
+	json_decref(bot("POST", b.bot_id, "/container/snapshots", "{\"snapshot_name\":\"oa-one\"}",
+			o, 200));
 	json_decref(bot("POST", b.bot_id, "/container/snapshots", NULL, o, 200));
-	json_decref(bot("POST", b.bot_id, "/container/snapshots", "{\"snapshot_name\":\"oa-one\"}", o, 409));
+	json_decref(bot("POST", b.bot_id, "/container/snapshots", "{\"snapshot_name\":\"oa-one\"}",
+			o, 409));
 	j = bot("GET", b.bot_id, "/container/snapshots", NULL, o, 200);
 	ck_assert_int_ge(json_array_size(json_object_get(j, "snapshots")), 2);
 	json_decref(j);
-	json_decref(bot("GET", b.bot_id, "/container/snapshots?snapshotter=bad%20name", NULL, o, 400));
-	json_decref(bot("POST", b.bot_id, "/container/snapshots/rollback", "{\"snapshot_name\":\"oa-one\"}", o, 200));
-	json_decref(bot("POST", b.bot_id, "/container/snapshots/rollback", "{\"snapshot_name\":\"oa-none\"}", o, 404));
+	json_decref(
+		bot("GET", b.bot_id, "/container/snapshots?snapshotter=bad%20name", NULL, o, 400));
+	json_decref(bot("POST", b.bot_id, "/container/snapshots/rollback",
+			"{\"snapshot_name\":\"oa-one\"}", o, 200));
+	json_decref(bot("POST", b.bot_id, "/container/snapshots/rollback",
+			"{\"snapshot_name\":\"oa-none\"}", o, 404));
 	json_decref(bot("POST", b.bot_id, "/container/snapshots/rollback", "{}", o, 400));
 
-	json_decref(bot("POST", b.bot_id, "/container/skills",
-			"{\"skills\":[{\"name\":\"oa-skill\",\"description\":\"d\",\"content\":\"---\\nname: oa-skill\\n---\\nbody\"}]}",
-			o, 200));
+	json_decref(bot(
+		"POST", b.bot_id, "/container/skills",
+		"{\"skills\":[{\"name\":\"oa-skill\",\"description\":\"d\",\"content\":\"---\\nname: oa-skill\\n---\\nbody\"}]}",
+		o, 200));
 	j = bot("GET", b.bot_id, "/container/skills", NULL, o, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "skills")), 1);
 	json_decref(j);
-	json_decref(bot("POST", b.bot_id, "/container/skills", "{\"skills\":[{\"name\":\"../x\"}]}", o, 400));
-	json_decref(bot("DELETE", b.bot_id, "/container/skills", "{\"names\":[\"oa-skill\"]}", o, 200));
+	json_decref(bot("POST", b.bot_id, "/container/skills", "{\"skills\":[{\"name\":\"../x\"}]}",
+			o, 400));
+	json_decref(
+		bot("DELETE", b.bot_id, "/container/skills", "{\"names\":[\"oa-skill\"]}", o, 200));
 
 	json_decref(bot("DELETE", b.bot_id, "/container?purge_snapshots=maybe", NULL, o, 400));
 	json_decref(bot("DELETE", b.bot_id, "/container?purge_snapshots=true", NULL, o, 204));
@@ -211,14 +233,19 @@ START_TEST(tools_exec_files_compat)
 
 	load_doc();
 	/* the MCP gateway */
-	json_decref(mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\"}}",
-			NULL, o, 200));
+	json_decref(mcp(
+		b.bot_id,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\"}}",
+		NULL, o, 200));
 	j = mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", NULL, o, 200);
 	ck_assert(json_is_array(json_object_get(json_object_get(j, "result"), "tools")));
 	json_decref(j);
-	json_decref(mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"no/such\"}", NULL, o, 200));
-	json_decref(mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", NULL, o, 202));
-	json_decref(mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\"}", bad_accept, o, 406));
+	json_decref(mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"no/such\"}", NULL, o,
+			200));
+	json_decref(mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+			NULL, o, 202));
+	json_decref(mcp(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\"}", bad_accept,
+			o, 406));
 	json_decref(mcp(b.bot_id, "[1,2]", NULL, o, 400));
 
 	/* exec and files */
@@ -233,11 +260,14 @@ START_TEST(tools_exec_files_compat)
 	ck_assert_str_eq(r.body, "hello");
 	json_decref(check("GET", "/bots/:bot_id/container/files", &r, 200));
 	free(p);
-	json_decref(bot("GET", b.bot_id, "/container/files/list?path=oa&recursive=true", NULL, o, 200));
-	json_decref(bot("GET", b.bot_id, "/container/files?path=oa", NULL, o, 400)); /* a directory */
+	json_decref(
+		bot("GET", b.bot_id, "/container/files/list?path=oa&recursive=true", NULL, o, 200));
+	json_decref(
+		bot("GET", b.bot_id, "/container/files?path=oa", NULL, o, 400)); /* a directory */
 	json_decref(bot("GET", b.bot_id, "/container/files", NULL, o, 400));
 	json_decref(bot("GET", b.bot_id, "/container/files?path=oa/none", NULL, o, 404));
-	json_decref(bot("DELETE", b.bot_id, "/container/files?path=oa&recursive=true", NULL, o, 204));
+	json_decref(
+		bot("DELETE", b.bot_id, "/container/files?path=oa&recursive=true", NULL, o, 204));
 
 	/* the older /container routes on the same bot */
 	j = call("GET", "/container/list", "/container/list", NULL, o, 200);
@@ -246,13 +276,16 @@ START_TEST(tools_exec_files_compat)
 	p = it_fmt("{\"container_id\":\"%s\"}", b.ctr_id);
 	json_decref(call("POST", "/container", "/container", p, o, 200));
 	free(p);
-	json_decref(call("POST", "/container", "/container", "{\"image\":\"docker.io/library/other:1\"}", o, 403));
+	json_decref(call("POST", "/container", "/container",
+			 "{\"image\":\"docker.io/library/other:1\"}", o, 403));
 	p = it_fmt("/container/skills?container_id=%s", b.ctr_id);
-	json_decref(call("POST", "/container/skills", p, "{\"skills\":[{\"name\":\"oa-old\",\"content\":\"x\"}]}", o, 200));
+	json_decref(call("POST", "/container/skills", p,
+			 "{\"skills\":[{\"name\":\"oa-old\",\"content\":\"x\"}]}", o, 200));
 	json_decref(call("GET", "/container/skills", p, NULL, o, 200));
 	json_decref(call("DELETE", "/container/skills", p, "{\"names\":[\"oa-old\"]}", o, 200));
 	free(p);
-	json_decref(call("GET", "/container/skills", "/container/skills?container_id=mcp-nope", NULL, o, 404));
+	json_decref(call("GET", "/container/skills", "/container/skills?container_id=mcp-nope",
+			 NULL, o, 404));
 	p = it_fmt("{\"container_id\":\"%s\",\"snapshot_name\":\"oa-old-snap\"}", b.ctr_id);
 	json_decref(call("POST", "/container/snapshots", "/container/snapshots", p, o, 200));
 	free(p);
@@ -260,10 +293,12 @@ START_TEST(tools_exec_files_compat)
 	json_decref(call("GET", "/container/snapshots", p, NULL, o, 200));
 	free(p);
 	p = it_fmt("/container/fs/%s", b.ctr_id);
-	j = call("POST", "/container/fs/:id", p, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", o, 200);
+	j = call("POST", "/container/fs/:id", p,
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", o, 200);
 	ck_assert_ptr_nonnull(json_object_get(j, "result"));
 	json_decref(j);
-	json_decref(call("POST", "/container/fs/:id", p, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"tools/list\"}", o, 200));
+	json_decref(call("POST", "/container/fs/:id", p,
+			 "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"tools/list\"}", o, 200));
 	free(p);
 	p = it_fmt("/container/%s", b.ctr_id);
 	json_decref(call("DELETE", "/container/:id", p, NULL, o, 204));
@@ -281,20 +316,29 @@ START_TEST(mcp_connections)
 	char *id, *one, *two, *ids;
 
 	load_doc();
-	j = bot("POST", b.bot_id, "/mcp", "{\"name\":\"oa-http\",\"url\":\"https://mcp.invalid/x\",\"headers\":{\"X-K\":\"v\"}}", o, 201);
+	j = bot("POST", b.bot_id, "/mcp",
+		"{\"name\":\"oa-http\",\"url\":\"https://mcp.invalid/x\",\"headers\":{\"X-K\":\"v\"}}",
+		o, 201);
 	id = strdup(it_str(j, "id"));
 	json_decref(j);
-	j = bot("POST", b.bot_id, "/mcp", "{\"name\":\"oa-stdio\",\"command\":\"srv\",\"args\":[\"-v\"]}", o, 201);
+	j = bot("POST", b.bot_id, "/mcp",
+		"{\"name\":\"oa-stdio\",\"command\":\"srv\",\"args\":[\"-v\"]}", o, 201);
 	two = it_fmt("/mcp/%s", it_str(j, "id"));
 	json_decref(j);
-	json_decref(bot("POST", b.bot_id, "/mcp", "{\"name\":\"oa-http\",\"url\":\"https://mcp.invalid/y\"}", o, 409));
-	json_decref(bot("POST", b.bot_id, "/mcp", "{\"name\":\"oa-bad\",\"url\":\"ftp://x\"}", o, 400));
+	json_decref(bot("POST", b.bot_id, "/mcp",
+			"{\"name\":\"oa-http\",\"url\":\"https://mcp.invalid/y\"}", o, 409));
+	json_decref(
+		bot("POST", b.bot_id, "/mcp", "{\"name\":\"oa-bad\",\"url\":\"ftp://x\"}", o, 400));
 	json_decref(bot("GET", b.bot_id, "/mcp", NULL, o, 200));
 	one = it_fmt("/mcp/%s", id);
 	json_decref(bot_at("GET", b.bot_id, one, "/mcp/:id", NULL, o, 200));
-	json_decref(bot_at("PUT", b.bot_id, one, "/mcp/:id", "{\"name\":\"oa-http\",\"url\":\"https://mcp.invalid/z\",\"transport\":\"sse\"}", o, 200));
+	json_decref(bot_at(
+		"PUT", b.bot_id, one, "/mcp/:id",
+		"{\"name\":\"oa-http\",\"url\":\"https://mcp.invalid/z\",\"transport\":\"sse\"}", o,
+		200));
 	json_decref(bot("GET", b.bot_id, "/mcp-ops/export", NULL, o, 200));
-	j = bot("PUT", b.bot_id, "/mcp-ops/import", "{\"mcpServers\":{\"oa-imp\":{\"command\":\"x\"}}}", o, 200);
+	j = bot("PUT", b.bot_id, "/mcp-ops/import",
+		"{\"mcpServers\":{\"oa-imp\":{\"command\":\"x\"}}}", o, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
 	json_decref(j);
 	ids = it_fmt("{\"ids\":[\"%s\"]}", id);

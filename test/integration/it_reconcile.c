@@ -54,7 +54,8 @@ static void suite_setup(void)
 	const char *p = strstr(conf_original, key);
 	ck_assert_msg(p, "no init_command line in %s", path);
 	const char *eol = strchr(p + 1, '\n');
-	char *text = it_fmt("%.*s\ninit_command = if [ -e /data/" CRASH_MARKER " ]; then kill -TERM 1; fi%s",
+	char *text = it_fmt("%.*s\ninit_command = if [ -e /data/" CRASH_MARKER
+			    " ]; then kill -TERM 1; fi%s",
 			    (int)(p - conf_original), conf_original, eol ? eol : "\n");
 	it_write_file(path, text);
 	free(text);
@@ -175,7 +176,8 @@ START_TEST(killed_task_restarted)
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	ms = wait_restarted(b.ctr_id, pid, 10000);
 	fprintf(stderr, "it_reconcile: kill -9 of the agent -> running again in %lld ms\n", ms);
-	ck_assert_msg(ms >= 0 && ms <= 2000, "not restarted within 2 s after the agent's death (%lld ms)", ms);
+	ck_assert_msg(ms >= 0 && ms <= 2000,
+		      "not restarted within 2 s after the agent's death (%lld ms)", ms);
 
 	/* the row and GET tell it: running, counted, the exit recorded */
 	bt_sleep_ms(300);
@@ -206,7 +208,8 @@ static json_t *wait_observed_by(const it_owned_bot *b, const char *want, int tim
 		json_t *g = get_container(b);
 		if (strcmp(it_str(g, "observed_by"), want) == 0)
 			return g;
-		ck_assert_msg(bt_now_ms() < deadline, "GET still observed by %s after %d ms (want %s)",
+		ck_assert_msg(bt_now_ms() < deadline,
+			      "GET still observed by %s after %d ms (want %s)",
 			      it_str(g, "observed_by"), timeout_ms, want);
 		json_decref(g);
 		bt_sleep_ms(50);
@@ -267,7 +270,8 @@ START_TEST(reads_trust_the_row)
 	g = get_container(&b);
 	ck_assert_str_eq(it_str(g, "observed_by"), "containerd");
 	char *st = it_ctr_task_status(b.ctr_id);
-	ck_assert_msg(json_is_true(json_object_get(g, "task_running")) == (strcmp(st, "RUNNING") == 0),
+	ck_assert_msg(json_is_true(json_object_get(g, "task_running")) ==
+			      (strcmp(st, "RUNNING") == 0),
 		      "GET task_running vs ctr '%s'", st);
 	free(st);
 	json_decref(g);
@@ -301,11 +305,15 @@ START_TEST(removed_container_rebuilt)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
 	json_decref(it_create(b.bot_id, b.owner.ident));
-	free(it_exec_ok(b.ctr_id, "echo rootfs-kept > /etc/it-rootfs-marker && echo data-kept > /data/it-data-marker"));
+	free(it_exec_ok(
+		b.ctr_id,
+		"echo rootfs-kept > /etc/it-rootfs-marker && echo data-kept > /data/it-data-marker"));
 
 	remove_behind_back(b.ctr_id, true);
 	long long ms = wait_restarted(b.ctr_id, 0, 15000);
-	fprintf(stderr, "it_reconcile: container removed (snapshot kept) -> rebuilt and running in %lld ms\n", ms);
+	fprintf(stderr,
+		"it_reconcile: container removed (snapshot kept) -> rebuilt and running in %lld ms\n",
+		ms);
 	ck_assert_msg(ms >= 0, "not rebuilt");
 	char *out = it_exec_ok(b.ctr_id, "cat /etc/it-rootfs-marker /data/it-data-marker");
 	ck_assert_str_eq(out, "rootfs-kept\ndata-kept");
@@ -314,9 +322,13 @@ START_TEST(removed_container_rebuilt)
 	/* the snapshot gone too (ctr's default): rebuilt from the image, /data intact */
 	remove_behind_back(b.ctr_id, false);
 	ms = wait_restarted(b.ctr_id, 0, 15000);
-	fprintf(stderr, "it_reconcile: container and snapshot removed -> rebuilt from the image in %lld ms\n", ms);
+	fprintf(stderr,
+		"it_reconcile: container and snapshot removed -> rebuilt from the image in %lld ms\n",
+		ms);
 	ck_assert_msg(ms >= 0, "not rebuilt from the image");
-	out = it_exec_ok(b.ctr_id, "cat /data/it-data-marker; test -e /etc/it-rootfs-marker && echo stale || true");
+	out = it_exec_ok(
+		b.ctr_id,
+		"cat /data/it-data-marker; test -e /etc/it-rootfs-marker && echo stale || true");
 	ck_assert_str_eq(out, "data-kept");
 	free(out);
 	it_owned_bot_done(&b);
@@ -337,7 +349,8 @@ START_TEST(backoff_grows_and_caps)
 	long long t0 = bt_now_ms();
 	while (!saw_backoff && bt_now_ms() - t0 < 10000) {
 		json_t *g = get_container(&b);
-		saw_backoff = strcmp(it_str(g, "status"), "backoff") == 0 && it_str(g, "next_attempt_at")[0];
+		saw_backoff = strcmp(it_str(g, "status"), "backoff") == 0 &&
+			      it_str(g, "next_attempt_at")[0];
 		json_decref(g);
 		bt_sleep_ms(50);
 	}
@@ -348,19 +361,22 @@ START_TEST(backoff_grows_and_caps)
 	t0 = bt_now_ms();
 	for (;;) {
 		free(delays);
-		delays = sql_for_bot("SELECT string_agg(payload->>'backoff_ms', ',' ORDER BY created_at) FROM lifecycle_events "
-				     "WHERE bot_id = '%s' AND payload ? 'backoff_ms'",
-				     b.bot_id);
+		delays = sql_for_bot(
+			"SELECT string_agg(payload->>'backoff_ms', ',' ORDER BY created_at) FROM lifecycle_events "
+			"WHERE bot_id = '%s' AND payload ? 'backoff_ms'",
+			b.bot_id);
 		if (strstr(delays, "4000,4000") || bt_now_ms() - t0 > 25000)
 			break;
 		bt_sleep_ms(500);
 	}
 	fprintf(stderr, "it_reconcile: backoff delays (ms): %s\n", delays);
-	ck_assert_msg(strstr(delays, "4000,4000"), "the backoff did not reach its cap twice: %s", delays);
+	ck_assert_msg(strstr(delays, "4000,4000"), "the backoff did not reach its cap twice: %s",
+		      delays);
 	long prev = 0;
 	for (char *p = delays; *p;) {
 		long d = strtol(p, &p, 10);
-		ck_assert_msg(d >= prev && d <= BACKOFF_MAX_MS, "delays not growing up to the cap: %s", delays);
+		ck_assert_msg(d >= prev && d <= BACKOFF_MAX_MS,
+			      "delays not growing up to the cap: %s", delays);
 		prev = d;
 		if (*p == ',')
 			p++;
@@ -380,9 +396,12 @@ END_TEST
 START_TEST(policy_never_and_bad_policy)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
-	it_api_expect_error("POST", b.bot_id, "", "{\"restart_policy\":\"sometimes\"}", b.owner.ident, 400);
-	it_api_expect_error("POST", b.bot_id, "", "{\"restart_policy\":\"on-failure:0\"}", b.owner.ident, 400);
-	json_decref(it_api_expect("POST", b.bot_id, "", "{\"restart_policy\":\"never\"}", b.owner.ident, 200));
+	it_api_expect_error("POST", b.bot_id, "", "{\"restart_policy\":\"sometimes\"}",
+			    b.owner.ident, 400);
+	it_api_expect_error("POST", b.bot_id, "", "{\"restart_policy\":\"on-failure:0\"}",
+			    b.owner.ident, 400);
+	json_decref(it_api_expect("POST", b.bot_id, "", "{\"restart_policy\":\"never\"}",
+				  b.owner.ident, 200));
 	json_t *g = get_container(&b);
 	ck_assert_str_eq(it_str(g, "restart_policy"), "never");
 	json_decref(g);
@@ -447,10 +466,12 @@ START_TEST(concurrent_starts_and_passes)
 	ck_assert_int_gt(running_pid(b.ctr_id), 0);
 	json_t *g = get_container(&b);
 	ck_assert_str_eq(it_str(g, "status"), "running");
-	ck_assert_msg(json_is_null(json_object_get(g, "last_error")), "last_error: %s", it_str(g, "last_error"));
+	ck_assert_msg(json_is_null(json_object_get(g, "last_error")), "last_error: %s",
+		      it_str(g, "last_error"));
 	json_decref(g);
-	char *errors = sql_for_bot("SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'error'",
-				   b.bot_id);
+	char *errors = sql_for_bot(
+		"SELECT count(*) FROM lifecycle_events WHERE bot_id = '%s' AND event_type = 'error'",
+		b.bot_id);
 	ck_assert_str_eq(errors, "0");
 	free(errors);
 	ck_assert_int_eq(it_ipam_leases(b.ctr_id), 1);
@@ -473,10 +494,12 @@ START_TEST(standby_takes_over)
 	kill_task(b.ctr_id);
 	long long ms = wait_restarted(b.ctr_id, pid, 15000);
 	long long takeover = ms >= 0 ? bt_now_ms() - t0 : -1;
-	fprintf(stderr, "it_reconcile: active reconciler killed -> the standby restarted a killed task %lld ms later\n",
+	fprintf(stderr,
+		"it_reconcile: active reconciler killed -> the standby restarted a killed task %lld ms later\n",
 		takeover);
 	/* takeover (< 5 s) + the first backoff (500 ms) + the restart itself */
-	ck_assert_msg(ms >= 0 && takeover <= 6500, "the standby did not take over in time (%lld ms)", takeover);
+	ck_assert_msg(ms >= 0 && takeover <= 6500,
+		      "the standby did not take over in time (%lld ms)", takeover);
 
 	/* none at all: /ready says so */
 	ck_assert_int_eq(bt_stack("stop-service", "reconcile2"), 0);
@@ -490,7 +513,8 @@ START_TEST(standby_takes_over)
 	ck_assert_int_eq(bt_stack("stop-service", "reconcile2"), 0);
 	pid = running_pid(b.ctr_id);
 	kill_task(b.ctr_id);
-	ck_assert_msg(wait_restarted(b.ctr_id, pid, 8000) >= 0, "the stack's reconciler did not take over again");
+	ck_assert_msg(wait_restarted(b.ctr_id, pid, 8000) >= 0,
+		      "the stack's reconciler did not take over again");
 	it_owned_bot_done(&b);
 }
 END_TEST
@@ -510,7 +534,8 @@ START_TEST(containerd_restart_keeps_tasks)
 	ck_assert_int_eq(running_pid(b.ctr_id), pb);
 	/* and the reconciler follows events again */
 	kill_task(a.ctr_id);
-	ck_assert_msg(wait_restarted(a.ctr_id, pa, 5000) >= 0, "no restart after containerd's restart");
+	ck_assert_msg(wait_restarted(a.ctr_id, pa, 5000) >= 0,
+		      "no restart after containerd's restart");
 	it_owned_bot_done(&a);
 	it_owned_bot_done(&b);
 }
@@ -538,8 +563,9 @@ START_TEST(postgres_restart_relock_relist)
 		long long ms = wait_restarted(bots[i].ctr_id, pids[i], 15000);
 		ck_assert_msg(ms >= 0, "bot %d: no restart after PostgreSQL's restart", i);
 	}
-	fprintf(stderr, "it_reconcile: PostgreSQL restarted -> %d killed tasks restarted within %lld ms\n", PG_BOTS,
-		bt_now_ms() - t0);
+	fprintf(stderr,
+		"it_reconcile: PostgreSQL restarted -> %d killed tasks restarted within %lld ms\n",
+		PG_BOTS, bt_now_ms() - t0);
 	bt_sleep_ms(500);
 	/* one restart for one exit: nothing done twice */
 	for (int i = 0; i < PG_BOTS; i++) {
@@ -579,9 +605,11 @@ static bool is_our_shim(const char *pid)
 	bool ns = false, addr = false;
 	for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
 		if (strcmp(buf + i, "-namespace") == 0 && i + strlen(buf + i) + 1 < n)
-			ns = strcmp(buf + i + strlen(buf + i) + 1, bt_env("BERTH_CONTAINERD_NAMESPACE")) == 0;
+			ns = strcmp(buf + i + strlen(buf + i) + 1,
+				    bt_env("BERTH_CONTAINERD_NAMESPACE")) == 0;
 		if (strcmp(buf + i, "-address") == 0 && i + strlen(buf + i) + 1 < n)
-			addr = strcmp(buf + i + strlen(buf + i) + 1, bt_env("BERTH_CONTAINERD_SOCKET")) == 0;
+			addr = strcmp(buf + i + strlen(buf + i) + 1,
+				      bt_env("BERTH_CONTAINERD_SOCKET")) == 0;
 	}
 	return ns && addr;
 }
@@ -613,7 +641,8 @@ START_TEST(host_reboot_twenty_bots)
 			shims++;
 		}
 	closedir(proc);
-	fprintf(stderr, "it_reconcile: reboot drill: killed %d tasks and %d shims\n", REBOOT_BOTS, shims);
+	fprintf(stderr, "it_reconcile: reboot drill: killed %d tasks and %d shims\n", REBOOT_BOTS,
+		shims);
 	long long t0 = bt_now_ms();
 	ck_assert_int_eq(bt_stack("restart", "containerd"), 0);
 
@@ -627,7 +656,8 @@ START_TEST(host_reboot_twenty_bots)
 		bt_sleep_ms(200);
 	}
 	long long ms = bt_now_ms() - t0;
-	fprintf(stderr, "it_reconcile: reboot drill: %d/%d bots running again %lld ms after containerd's restart\n",
+	fprintf(stderr,
+		"it_reconcile: reboot drill: %d/%d bots running again %lld ms after containerd's restart\n",
 		running, REBOOT_BOTS, ms);
 	ck_assert_int_eq(running, REBOOT_BOTS);
 	ck_assert_msg(ms <= 15000, "20 bots took %lld ms (> 15 s)", ms);
@@ -650,7 +680,8 @@ static char *bridge_name(void)
 {
 	char *dir = it_fmt("%s", bt_env("BERTH_CNI_CONF_DIR"));
 	char *out = NULL;
-	char *script = it_fmt("sed -n 's/.*\"bridge\": *\"\\([^\"]*\\)\".*/\\1/p' %s/*.conflist | head -n1", dir);
+	char *script = it_fmt(
+		"sed -n 's/.*\"bridge\": *\"\\([^\"]*\\)\".*/\\1/p' %s/*.conflist | head -n1", dir);
 	char *argv[] = { "/bin/sh", "-c", script, NULL };
 	ck_assert_int_eq(bt_run(argv, &out, NULL, 10), 0);
 	size_t n = strlen(out);
@@ -691,9 +722,12 @@ START_TEST(deleted_bridge_restored)
 			bt_sleep_ms(200);
 	}
 	long long ms = bt_now_ms() - t0;
-	fprintf(stderr, "it_reconcile: bridge %s deleted -> the bot reachable again (%s) after %lld ms\n", bridge, ip, ms);
+	fprintf(stderr,
+		"it_reconcile: bridge %s deleted -> the bot reachable again (%s) after %lld ms\n",
+		bridge, ip, ms);
 	ck_assert_msg(back, "the bot is not reachable again (%s)", ip);
-	ck_assert_msg(ms <= RELIST_PERIOD_MS + 2000, "took %lld ms, more than one relist period", ms);
+	ck_assert_msg(ms <= RELIST_PERIOD_MS + 2000, "took %lld ms, more than one relist period",
+		      ms);
 	free(bridge);
 	free(ip);
 	it_owned_bot_done(&b);

@@ -38,8 +38,8 @@ static void install_testsrv(const char *bot_id)
 	ck_assert_int_eq(chmod(dst, 0755), 0);
 }
 
-static long req(const char *method, const char *bot_id, const char *suffix, const char *body, bt_identity id,
-		bt_response *r)
+static long req(const char *method, const char *bot_id, const char *suffix, const char *body,
+		bt_identity id, bt_response *r)
 {
 	char path[512];
 	snprintf(path, sizeof path, "/bots/%s/mcp-stdio%s", bot_id, suffix ? suffix : "");
@@ -85,8 +85,9 @@ static long relay(const char *bot_id, const char *cid, json_t *msg, bt_identity 
 
 static json_t *tool_call(const char *name, json_t *id, json_t *args)
 {
-	return json_pack("{s:s, s:o, s:s, s:{s:s, s:o}}", "jsonrpc", "2.0", "id", id, "method", "tools/call",
-			 "params", "name", name, "arguments", args ? args : json_object());
+	return json_pack("{s:s, s:o, s:s, s:{s:s, s:o}}", "jsonrpc", "2.0", "id", id, "method",
+			 "tools/call", "params", "name", name, "arguments",
+			 args ? args : json_object());
 }
 
 /* Relays a call; asserts 200 and returns the reply (NEW). */
@@ -103,20 +104,24 @@ static json_t *call_ok(const char *bot_id, const char *cid, json_t *msg, bt_iden
 static const char *text_of(json_t *reply)
 {
 	const char *t = json_string_value(json_object_get(
-		json_array_get(json_object_get(json_object_get(reply, "result"), "content"), 0), "text"));
+		json_array_get(json_object_get(json_object_get(reply, "result"), "content"), 0),
+		"text"));
 	ck_assert_msg(t != NULL, "no text content in the reply");
 	return t;
 }
 
 static const char *error_message(json_t *reply)
 {
-	const char *m = json_string_value(json_object_get(json_object_get(reply, "error"), "message"));
+	const char *m = json_string_value(
+		json_object_get(json_object_get(reply, "error"), "message"));
 	return m ? m : "";
 }
 
 static void echo_ok(const char *bot_id, const char *cid, bt_identity id, const char *text)
 {
-	json_t *reply = call_ok(bot_id, cid, tool_call("echo", json_integer(1), json_pack("{s:s}", "text", text)), id);
+	json_t *reply = call_ok(
+		bot_id, cid, tool_call("echo", json_integer(1), json_pack("{s:s}", "text", text)),
+		id);
 	ck_assert_str_eq(text_of(reply), text);
 	json_decref(reply);
 }
@@ -143,7 +148,8 @@ static void expect(long st, bt_response *r, long want, const char *msg)
 	bt_response_free(r);
 }
 
-static void relay_expect(const char *bot_id, const char *cid, bt_identity id, long want, const char *msg)
+static void relay_expect(const char *bot_id, const char *cid, bt_identity id, long want,
+			 const char *msg)
 {
 	bt_response r;
 	long st = relay(bot_id, cid, tool_call("echo", json_integer(1), NULL), id, &r);
@@ -164,9 +170,9 @@ static json_t *listed(json_t *l, const char *cid)
 {
 	json_t *s;
 	size_t i;
-	json_array_foreach(json_object_get(l, "sessions"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "connection_id")), cid))
-			return s;
+	json_array_foreach(json_object_get(l, "sessions"), i,
+			   s) if (!strcmp(json_string_value(json_object_get(s, "connection_id")),
+					  cid)) return s;
 	return NULL;
 }
 
@@ -187,11 +193,14 @@ START_TEST(create_relay_list_delete)
 	install_testsrv(b.bot_id);
 
 	expect(req("POST", b.bot_id, NULL, "{}", me, &r), &r, 400, "command is required");
-	expect(req("POST", b.bot_id, NULL, "{\"command\":\"  \"}", me, &r), &r, 400, "command is required");
-	expect(req("POST", b.bot_id, NULL, "{\"command\":\"x\",\"args\":\"no\"}", me, &r), &r, 400, NULL);
+	expect(req("POST", b.bot_id, NULL, "{\"command\":\"  \"}", me, &r), &r, 400,
+	       "command is required");
+	expect(req("POST", b.bot_id, NULL, "{\"command\":\"x\",\"args\":\"no\"}", me, &r), &r, 400,
+	       NULL);
 
-	json_t *out = create(b.bot_id, me, json_pack("{s:s, s:s, s:{s:s}}", "name", "t", "command", SRV_IN_CTR, "env",
-						      "TESTSRV_X", "from-env"));
+	json_t *out = create(b.bot_id, me,
+			     json_pack("{s:s, s:s, s:{s:s}}", "name", "t", "command", SRV_IN_CTR,
+				       "env", "TESTSRV_X", "from-env"));
 	const char *cid = json_string_value(json_object_get(out, "connection_id"));
 	char url[256];
 	snprintf(url, sizeof url, "/bots/%s/mcp-stdio/%s", b.bot_id, cid);
@@ -205,15 +214,17 @@ START_TEST(create_relay_list_delete)
 	const char *ids[] = { "1", "\"1\"", "-7", "2.5", "null", "\"\"", "true", "{\"k\":[1]}" };
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		json_t *id = bt_json_parse(ids[i]);
-		json_t *reply = call_ok(b.bot_id, cid, tool_call("echo", json_incref(id), json_pack("{s:s}", "text", ids[i])),
-					me);
+		json_t *reply = call_ok(
+			b.bot_id, cid,
+			tool_call("echo", json_incref(id), json_pack("{s:s}", "text", ids[i])), me);
 		ck_assert_msg(json_equal(json_object_get(reply, "id"), id), "id %s", ids[i]);
 		ck_assert_str_eq(text_of(reply), ids[i]);
 		json_decref(reply);
 		json_decref(id);
 	}
-	json_t *reply = call_ok(b.bot_id, cid, tool_call("env", json_integer(2), json_pack("{s:s}", "name", "TESTSRV_X")),
-				me);
+	json_t *reply = call_ok(
+		b.bot_id, cid,
+		tool_call("env", json_integer(2), json_pack("{s:s}", "name", "TESTSRV_X")), me);
 	ck_assert_str_eq(text_of(reply), "from-env");
 	json_decref(reply);
 	reply = call_ok(b.bot_id, cid, tool_call("cwd", json_integer(3), NULL), me);
@@ -221,22 +232,37 @@ START_TEST(create_relay_list_delete)
 	json_decref(reply);
 
 	/* the original's relay rules */
-	long st = relay(b.bot_id, cid, json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "notifications/cancelled"), me,
-			&r);
+	long st = relay(
+		b.bot_id, cid,
+		json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "notifications/cancelled"), me,
+		&r);
 	ck_assert_msg(st == 202 && r.body_len == 0, "notification: %ld %s", st, r.body);
 	bt_response_free(&r);
-	reply = call_ok(b.bot_id, cid, json_pack("{s:s, s:i, s:s}", "jsonrpc", "1.0", "id", 4, "method", "tools/list"), me);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(reply, "error"), "code")), -32600);
+	reply = call_ok(
+		b.bot_id, cid,
+		json_pack("{s:s, s:i, s:s}", "jsonrpc", "1.0", "id", 4, "method", "tools/list"),
+		me);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(reply, "error"), "code")),
+		-32600);
 	ck_assert_str_eq(error_message(reply), "invalid jsonrpc version");
 	json_decref(reply);
-	reply = call_ok(b.bot_id, cid, json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 5, "method", " "), me);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(reply, "error"), "code")), -32601);
+	reply = call_ok(b.bot_id, cid,
+			json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 5, "method", " "), me);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(reply, "error"), "code")),
+		-32601);
 	json_decref(reply);
-	reply = call_ok(b.bot_id, cid, json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "tools/list"), me);
+	reply = call_ok(b.bot_id, cid,
+			json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", "tools/list"), me);
 	ck_assert_str_eq(error_message(reply), "missing request id");
 	json_decref(reply);
-	reply = call_ok(b.bot_id, cid, json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 6, "method", "no/such"), me);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(reply, "error"), "code")), -32601);
+	reply = call_ok(
+		b.bot_id, cid,
+		json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 6, "method", "no/such"), me);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(reply, "error"), "code")),
+		-32601);
 	json_decref(reply);
 
 	/* server-to-client messages are kept for the client */
@@ -253,15 +279,22 @@ START_TEST(create_relay_list_delete)
 	json_t *msgs = bt_json(&r);
 	bt_response_free(&r);
 	ck_assert_int_eq(json_array_size(json_object_get(msgs, "messages")), 2);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(msgs, "messages"), 0), "method")),
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(msgs, "messages"), 0), "method")),
 			 "roots/list");
 	json_decref(msgs);
-	st = relay(b.bot_id, cid, json_pack("{s:s, s:s, s:{s:[]}}", "jsonrpc", "2.0", "id", "srv-1", "result", "roots"), me,
-		   &r);
+	st = relay(b.bot_id, cid,
+		   json_pack("{s:s, s:s, s:{s:[]}}", "jsonrpc", "2.0", "id", "srv-1", "result",
+			     "roots"),
+		   me, &r);
 	expect(st, &r, 202, NULL);
 	reply = call_ok(b.bot_id, cid, tool_call("stats", json_integer(7), NULL), me);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(reply, "result"), "responses")), 1);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(reply, "result"), "initialize")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(reply, "result"), "responses")),
+		1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(reply, "result"), "initialize")),
+		1);
 	json_decref(reply);
 
 	/* list */
@@ -275,19 +308,25 @@ START_TEST(create_relay_list_delete)
 
 	/* others see nothing; unknown ids are "not found" */
 	bt_user other = bt_user_new("stdio-other", 0);
-	ck_assert_int_eq(relay(b.bot_id, cid, tool_call("echo", json_integer(1), NULL), other.ident, &r), 403);
+	ck_assert_int_eq(
+		relay(b.bot_id, cid, tool_call("echo", json_integer(1), NULL), other.ident, &r),
+		403);
 	bt_response_free(&r);
 	bt_user_free(&other);
-	relay_expect(b.bot_id, "00000000-0000-4000-8000-000000000000", me, 404, "mcp connection not found");
+	relay_expect(b.bot_id, "00000000-0000-4000-8000-000000000000", me, 404,
+		     "mcp connection not found");
 	relay_expect(b.bot_id, "not-a-uuid", me, 404, "mcp connection not found");
 
 	/* the agent's own stdio mode serves the file tools */
-	json_t *agent = create(b.bot_id, me, json_pack("{s:s, s:s, s:[s]}", "name", "files", "command",
-							"/.berth/berth-agent", "args", "stdio"));
+	json_t *agent = create(b.bot_id, me,
+			       json_pack("{s:s, s:s, s:[s]}", "name", "files", "command",
+					 "/.berth/berth-agent", "args", "stdio"));
 	ck_assert_int_gt(json_array_size(json_object_get(agent, "tools")), 0);
 	const char *acid = json_string_value(json_object_get(agent, "connection_id"));
-	reply = call_ok(b.bot_id, acid, tool_call("write", json_integer(1), json_pack("{s:s, s:s}", "path", "via.txt",
-										       "content", "hi")), me);
+	reply = call_ok(b.bot_id, acid,
+			tool_call("write", json_integer(1),
+				  json_pack("{s:s, s:s}", "path", "via.txt", "content", "hi")),
+			me);
 	ck_assert(json_is_false(json_object_get(json_object_get(reply, "result"), "isError")));
 	json_decref(reply);
 	char *got = it_exec_ok(b.ctr_id, "cat /data/via.txt");
@@ -295,13 +334,15 @@ START_TEST(create_relay_list_delete)
 	free(got);
 
 	/* DELETE ends the process */
-	char *pid_before = it_exec_ok(b.ctr_id, "grep -l 'mcp-tests[r]v' /proc/[0-9]*/cmdline 2>/dev/null | wc -l");
+	char *pid_before = it_exec_ok(
+		b.ctr_id, "grep -l 'mcp-tests[r]v' /proc/[0-9]*/cmdline 2>/dev/null | wc -l");
 	ck_assert_str_eq(pid_before, "1");
 	free(pid_before);
 	delete_ok(b.bot_id, cid, me);
 	delete_ok(b.bot_id, cid, me); /* again: already closed */
 	relay_expect(b.bot_id, cid, me, 404, "mcp connection closed");
-	char *left = it_exec_ok(b.ctr_id, "grep -l 'mcp-tests[r]v' /proc/[0-9]*/cmdline 2>/dev/null | wc -l");
+	char *left = it_exec_ok(b.ctr_id,
+				"grep -l 'mcp-tests[r]v' /proc/[0-9]*/cmdline 2>/dev/null | wc -l");
 	ck_assert_str_eq(left, "0");
 	free(left);
 	l = list(b.bot_id, me);
@@ -332,14 +373,18 @@ START_TEST(hostile_servers)
 	json_t *body = json_pack("{s:s, s:[s, s]}", "command", SRV_IN_CTR, "args", "--exit", "0");
 	json_t *out = create(b.bot_id, me, body);
 	ck_assert_ptr_null(json_object_get(out, "tools"));
-	relay_expect(b.bot_id, json_string_value(json_object_get(out, "connection_id")), me, 404, "mcp connection closed");
+	relay_expect(b.bot_id, json_string_value(json_object_get(out, "connection_id")), me, 404,
+		     "mcp connection closed");
 	json_decref(out);
 
 	/* crash during a call: the call fails with the reason, then the session is closed */
 	char *cid = create_srv(b.bot_id, me, NULL);
 	json_t *reply = call_ok(b.bot_id, cid, tool_call("crash", json_integer(1), NULL), me);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(reply, "error"), "code")), -32603);
-	ck_assert_msg(strstr(error_message(reply), "exited with status 3"), "%s", error_message(reply));
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(reply, "error"), "code")),
+		-32603);
+	ck_assert_msg(strstr(error_message(reply), "exited with status 3"), "%s",
+		      error_message(reply));
 	json_decref(reply);
 	relay_expect(b.bot_id, cid, me, 404, "mcp connection closed");
 	free(cid);
@@ -351,11 +396,14 @@ START_TEST(hostile_servers)
 	json_decref(reply);
 	relay_expect(b.bot_id, cid, me, 404, "mcp connection closed");
 	l = list(b.bot_id, me);
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(listed(l, cid), "closed_reason")), "not JSON"));
+	ck_assert_ptr_nonnull(strstr(
+		json_string_value(json_object_get(listed(l, cid), "closed_reason")), "not JSON"));
 	json_decref(l);
 	free(cid);
 	cid = create_srv(b.bot_id, me, NULL);
-	reply = call_ok(b.bot_id, cid, tool_call("flood", json_integer(1), json_pack("{s:I}", "bytes", (json_int_t)100 << 20)),
+	reply = call_ok(b.bot_id, cid,
+			tool_call("flood", json_integer(1),
+				  json_pack("{s:I}", "bytes", (json_int_t)100 << 20)),
 			me);
 	ck_assert_msg(strstr(error_message(reply), "longer than"), "%s", error_message(reply));
 	json_decref(reply);
@@ -364,7 +412,8 @@ START_TEST(hostile_servers)
 
 	/* never answers: the probe gives up within 8 s, a call times out, the session stays */
 	long long t0 = bt_now_ms();
-	out = create(b.bot_id, me, json_pack("{s:s, s:[s]}", "command", SRV_IN_CTR, "args", "--silent"));
+	out = create(b.bot_id, me,
+		     json_pack("{s:s, s:[s]}", "command", SRV_IN_CTR, "args", "--silent"));
 	ck_assert_int_lt(bt_now_ms() - t0, 12000);
 	ck_assert_ptr_null(json_object_get(out, "tools"));
 	cid = strdup(json_string_value(json_object_get(out, "connection_id")));
@@ -450,7 +499,9 @@ START_TEST(survives_workers_reload_restart)
 	ck_assert_int_ne(bt_stack_pid("fcgi"), master);
 	echo_ok(b.bot_id, cid, me, "after restart");
 	json_t *reply = call_ok(b.bot_id, cid, tool_call("stats", json_integer(9), NULL), me);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(reply, "result"), "initialize")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(reply, "result"), "initialize")),
+		1);
 	json_decref(reply);
 
 	/* ends with the container */
@@ -482,9 +533,8 @@ static json_t *tool_named(json_t *tools, const char *name)
 {
 	json_t *t;
 	size_t i;
-	json_array_foreach(tools, i, t)
-		if (!strcmp(json_string_value(json_object_get(t, "name")), name))
-			return t;
+	json_array_foreach(tools, i, t) if (!strcmp(json_string_value(json_object_get(t, "name")),
+						    name)) return t;
 	return NULL;
 }
 
@@ -497,38 +547,48 @@ START_TEST(connections_federated_into_tools)
 	install_testsrv(b.bot_id);
 	const char *names[] = { "Test Srv!", "test_srv." }; /* both sanitize to test_srv */
 	for (int i = 0; i < 2; i++) {
-		snprintf(sql, sizeof sql,
-			 "INSERT INTO mcp_connections (bot_id, name, type, config) VALUES ('%s', '%s', 'stdio', "
-			 "'{\"command\":\"" SRV_IN_CTR "\",\"env\":{\"TESTSRV_X\":\"conn%d\"}}')",
-			 b.bot_id, names[i], i);
+		snprintf(
+			sql, sizeof sql,
+			"INSERT INTO mcp_connections (bot_id, name, type, config) VALUES ('%s', '%s', 'stdio', "
+			"'{\"command\":\"" SRV_IN_CTR "\",\"env\":{\"TESTSRV_X\":\"conn%d\"}}')",
+			b.bot_id, names[i], i);
 		free(bt_sql(sql));
 	}
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO mcp_connections (bot_id, name, type, config, is_active) VALUES ('%s', 'off', 'stdio', "
-		 "'{\"command\":\"" SRV_IN_CTR "\"}', false)", b.bot_id);
+	snprintf(
+		sql, sizeof sql,
+		"INSERT INTO mcp_connections (bot_id, name, type, config, is_active) VALUES ('%s', 'off', 'stdio', "
+		"'{\"command\":\"" SRV_IN_CTR "\"}', false)",
+		b.bot_id);
 	free(bt_sql(sql));
 
 	json_t *tools = gateway_tools(b.bot_id, me);
-	json_t *first = tool_named(tools, "test_srv.echo"), *second = tool_named(tools, "test_srv_echo_2");
+	json_t *first = tool_named(tools, "test_srv.echo"),
+	       *second = tool_named(tools, "test_srv_echo_2");
 	ck_assert_ptr_nonnull(first);
 	ck_assert_ptr_nonnull(second);
 	ck_assert_ptr_nonnull(tool_named(tools, "read")); /* the agent's own are still there */
 	ck_assert_ptr_null(tool_named(tools, "off.echo"));
 	const char *d1 = json_string_value(json_object_get(first, "description"));
 	const char *d2 = json_string_value(json_object_get(second, "description"));
-	ck_assert_msg((!strcmp(d1, "[Test Srv!] test tool") && !strcmp(d2, "[test_srv.] test tool")) ||
-			      (!strcmp(d2, "[Test Srv!] test tool") && !strcmp(d1, "[test_srv.] test tool")),
-		      "%s / %s", d1, d2);
+	ck_assert_msg(
+		(!strcmp(d1, "[Test Srv!] test tool") && !strcmp(d2, "[test_srv.] test tool")) ||
+			(!strcmp(d2, "[Test Srv!] test tool") &&
+			 !strcmp(d1, "[test_srv.] test tool")),
+		"%s / %s", d1, d2);
 	json_decref(tools);
 
 	/* calls reach the connection's own session, the same one each time */
 	json_t *res = it_mcp_request(b.bot_id, me, "tools/call",
-				     json_pack("{s:s,s:{s:s}}", "name", "test_srv.env", "arguments", "name", "TESTSRV_X"));
-	const char *env = json_string_value(json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
+				     json_pack("{s:s,s:{s:s}}", "name", "test_srv.env", "arguments",
+					       "name", "TESTSRV_X"));
+	const char *env = json_string_value(
+		json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
 	ck_assert_msg(!strcmp(env, "conn0") || !strcmp(env, "conn1"), "%s", env);
 	json_decref(res);
 	for (int i = 0; i < 2; i++) {
-		res = it_mcp_request(b.bot_id, me, "tools/call", json_pack("{s:s,s:{}}", "name", "test_srv.stats", "arguments"));
+		res = it_mcp_request(
+			b.bot_id, me, "tools/call",
+			json_pack("{s:s,s:{}}", "name", "test_srv.stats", "arguments"));
 		ck_assert_int_eq(json_integer_value(json_object_get(res, "initialize")), 1);
 		json_decref(res);
 	}
@@ -536,9 +596,11 @@ START_TEST(connections_federated_into_tools)
 	json_decref(it_api_expect("POST", b.bot_id, "/stop", NULL, me, 200));
 	json_decref(it_api_expect("POST", b.bot_id, "/start", NULL, me, 200));
 	bt_sleep_ms(5200); /* the gateway's cache */
-	res = it_mcp_request(b.bot_id, me, "tools/call",
-			     json_pack("{s:s,s:{s:s}}", "name", "test_srv_echo_2", "arguments", "text", "back"));
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(res, "content"), 0), "text")),
+	res = it_mcp_request(
+		b.bot_id, me, "tools/call",
+		json_pack("{s:s,s:{s:s}}", "name", "test_srv_echo_2", "arguments", "text", "back"));
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(res, "content"), 0), "text")),
 			 "back");
 	json_decref(res);
 	it_owned_bot_done(&b);
@@ -555,11 +617,13 @@ START_TEST(sdk_client_talks_to_session)
 	if (!sdk || !sdk[0])
 		bt_skip("BERTH_MCP_SDK_DIR is not set (a directory whose node_modules has @modelcontextprotocol/sdk "
 			"and undici)");
-	snprintf(probe, sizeof probe, "%s/node_modules/@modelcontextprotocol/sdk/package.json", sdk);
+	snprintf(probe, sizeof probe, "%s/node_modules/@modelcontextprotocol/sdk/package.json",
+		 sdk);
 	if (access(probe, R_OK) != 0)
 		bt_skip("no @modelcontextprotocol/sdk under %s/node_modules", sdk);
 	snprintf(modules, sizeof modules, "%s/node_modules", sdk);
-	snprintf(script, sizeof script, "%s/test/integration/mcp_sdk_stdio.cjs", bt_env("BERTH_SRCDIR"));
+	snprintf(script, sizeof script, "%s/test/integration/mcp_sdk_stdio.cjs",
+		 bt_env("BERTH_SRCDIR"));
 	ck_assert_int_eq(setenv("NODE_PATH", modules, 1), 0);
 
 	it_owned_bot b = it_running_bot("personal", 0);
@@ -567,7 +631,13 @@ START_TEST(sdk_client_talks_to_session)
 	char *cid = create_srv(b.bot_id, b.owner.ident, NULL);
 	snprintf(url, sizeof url, "%s/bots/%s/mcp-stdio/%s", bt_env("BERTH_URL"), b.bot_id, cid);
 	const char *node = getenv("BERTH_NODE22");
-	char *argv[] = { (char *)(node && node[0] ? node : "node"), script, url, (char *)bt_env("BERTH_CA"), b.owner.cert_path, b.owner.key_path, NULL };
+	char *argv[] = { (char *)(node && node[0] ? node : "node"),
+			 script,
+			 url,
+			 (char *)bt_env("BERTH_CA"),
+			 b.owner.cert_path,
+			 b.owner.key_path,
+			 NULL };
 	char *out = NULL, *err = NULL;
 	int rc = bt_run(argv, &out, &err, 120);
 	ck_assert_msg(rc == 0, "sdk client: %d %s %s", rc, out ? out : "", err ? err : "");

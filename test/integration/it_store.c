@@ -29,20 +29,20 @@ static berth_store *open_store(void)
 	return s;
 }
 
-#define OK(call)                                                                        \
-	do {                                                                            \
-		berth_err e_ = { 0 };                                                   \
-		berth_err *err = &e_;                                                   \
-		ck_assert_msg((call) == 0, "%s failed: %s", #call, e_.msg);             \
+#define OK(call)                                                                                   \
+	do {                                                                                       \
+		berth_err e_ = { 0 };                                                              \
+		berth_err *err = &e_;                                                              \
+		ck_assert_msg((call) == 0, "%s failed: %s", #call, e_.msg);                        \
 	} while (0)
 
-#define FAILS(want, call)                                                               \
-	do {                                                                            \
-		berth_err e_ = { 0 };                                                   \
-		berth_err *err = &e_;                                                   \
-		ck_assert_msg((call) == -1, "%s succeeded", #call);                    \
-		ck_assert_msg(e_.kind == (want), "%s: kind %s (%s), expected %s", #call, \
-			      berth_errkind_code(e_.kind), e_.msg, berth_errkind_code(want)); \
+#define FAILS(want, call)                                                                          \
+	do {                                                                                       \
+		berth_err e_ = { 0 };                                                              \
+		berth_err *err = &e_;                                                              \
+		ck_assert_msg((call) == -1, "%s succeeded", #call);                                \
+		ck_assert_msg(e_.kind == (want), "%s: kind %s (%s), expected %s", #call,           \
+			      berth_errkind_code(e_.kind), e_.msg, berth_errkind_code(want));      \
 	} while (0)
 
 static struct store_user new_user(berth_store *s, bool admin)
@@ -94,8 +94,10 @@ START_TEST(users_and_identities)
 	OK(store_user_by_name(s, v.username, &got, err));
 	ck_assert_str_eq(got.id, v.id);
 	FAILS(BERTH_E_NOT_FOUND, store_user_by_name(s, "it-store-nobody", &got, err));
-	FAILS(BERTH_E_NOT_FOUND, store_user_get(s, "00000000-0000-4000-8000-000000000000", &got, err));
-	FAILS(BERTH_E_INVALID, store_user_get(s, "00000000-0000-4000-8000-00000000000A", &got, err));
+	FAILS(BERTH_E_NOT_FOUND,
+	      store_user_get(s, "00000000-0000-4000-8000-000000000000", &got, err));
+	FAILS(BERTH_E_INVALID,
+	      store_user_get(s, "00000000-0000-4000-8000-00000000000A", &got, err));
 	FAILS(BERTH_E_INVALID, store_user_get(s, "nope", &got, err));
 
 	OK(store_user_list(s, &list, err));
@@ -113,7 +115,8 @@ START_TEST(users_and_identities)
 	FAILS(BERTH_E_ALREADY_EXISTS, store_identity_add(s, v.id, "x509", subject, err));
 	FAILS(BERTH_E_NOT_FOUND, store_user_by_identity(s, "x509", "CN=unknown", &got, err));
 	FAILS(BERTH_E_NOT_FOUND, store_user_by_identity(s, "other", subject, &got, err));
-	FAILS(BERTH_E_NOT_FOUND, store_identity_add(s, "00000000-0000-4000-8000-000000000000", "x509", "CN=z", err));
+	FAILS(BERTH_E_NOT_FOUND,
+	      store_identity_add(s, "00000000-0000-4000-8000-000000000000", "x509", "CN=z", err));
 	store_close(s);
 }
 END_TEST
@@ -123,7 +126,9 @@ START_TEST(bots_and_members)
 	berth_store *s = open_store();
 	struct store_user owner = new_user(s, false), other = new_user(s, false);
 	char id[BERTH_UUID_LEN + 1];
-	struct store_bot_new in = { .owner_user_id = owner.id, .display_name = "pub", .is_public = true,
+	struct store_bot_new in = { .owner_user_id = owner.id,
+				    .display_name = "pub",
+				    .is_public = true,
 				    .allow_guest = true };
 	struct store_bot b, got;
 	struct store_bot_list list;
@@ -149,8 +154,10 @@ START_TEST(bots_and_members)
 	ck_assert(!personal.is_public && !personal.allow_guest);
 	OK(store_bot_get(s, id, &got, err));
 	ck_assert_str_eq(got.display_name, "pub");
-	FAILS(BERTH_E_NOT_FOUND, store_bot_get(s, "00000000-0000-4000-8000-000000000000", &got, err));
-	FAILS(BERTH_E_INVALID, store_bot_get(s, "{00000000-0000-4000-8000-000000000000}", &got, err));
+	FAILS(BERTH_E_NOT_FOUND,
+	      store_bot_get(s, "00000000-0000-4000-8000-000000000000", &got, err));
+	FAILS(BERTH_E_INVALID,
+	      store_bot_get(s, "{00000000-0000-4000-8000-000000000000}", &got, err));
 
 	OK(store_bot_list(s, owner.id, &list, err));
 	ck_assert_uint_eq(list.count, 2);
@@ -171,7 +178,8 @@ START_TEST(bots_and_members)
 	FAILS(BERTH_E_ALREADY_EXISTS, store_member_add(s, id, other.id, "admin", err));
 	FAILS(BERTH_E_INVALID, store_member_add(s, personal.id, other.id, "guest", err));
 	OK(store_member_add(s, personal.id, other.id, "owner", err));
-	FAILS(BERTH_E_NOT_FOUND, store_member_add(s, "00000000-0000-4000-8000-000000000000", other.id, NULL, err));
+	FAILS(BERTH_E_NOT_FOUND,
+	      store_member_add(s, "00000000-0000-4000-8000-000000000000", other.id, NULL, err));
 	store_close(s);
 }
 END_TEST
@@ -179,9 +187,14 @@ END_TEST
 static struct store_container_new container_in(const char *bot_id, char *cid, size_t cap)
 {
 	snprintf(cid, cap, "mcp-%s", bot_id);
-	return (struct store_container_new){ .bot_id = bot_id, .container_id = cid, .image = "docker.io/library/x:1",
-					     .snapshotter = "overlayfs", .namespace_ = "it-store", .node = "local",
-					     .host_path = "/var/lib/berth/data/bots/x", .container_path = "/data" };
+	return (struct store_container_new){ .bot_id = bot_id,
+					     .container_id = cid,
+					     .image = "docker.io/library/x:1",
+					     .snapshotter = "overlayfs",
+					     .namespace_ = "it-store",
+					     .node = "local",
+					     .host_path = "/var/lib/berth/data/bots/x",
+					     .container_path = "/data" };
 }
 
 START_TEST(containers)
@@ -190,7 +203,8 @@ START_TEST(containers)
 	struct store_user owner = new_user(s, false), stranger = new_user(s, false);
 	struct store_bot b = new_bot(s, owner.id), b2 = new_bot(s, stranger.id);
 	char cid[64], cid2[64], long_msg[2100];
-	struct store_container_new in = container_in(b.id, cid, sizeof cid), in2 = container_in(b2.id, cid2, sizeof cid2);
+	struct store_container_new in = container_in(b.id, cid, sizeof cid),
+				   in2 = container_in(b2.id, cid2, sizeof cid2);
 	struct store_container c;
 	struct store_container_list list;
 	bool deleted = false, seen = false;
@@ -288,8 +302,11 @@ START_TEST(snapshots)
 	struct store_user owner = new_user(s, false);
 	struct store_bot b = new_bot(s, owner.id), b2 = new_bot(s, owner.id);
 	char rt1[80], rt2[80];
-	struct store_snapshot_new in = { .bot_id = b.id, .name = "v1", .container_id = "mcp-x",
-					 .snapshotter = "overlayfs", .runtime_snapshot_name = rt1 };
+	struct store_snapshot_new in = { .bot_id = b.id,
+					 .name = "v1",
+					 .container_id = "mcp-x",
+					 .snapshotter = "overlayfs",
+					 .runtime_snapshot_name = rt1 };
 	struct store_snapshot snap;
 	struct store_snapshot_list list;
 	bool deleted = false;
@@ -363,7 +380,8 @@ START_TEST(events)
 	OK(store_event_add(s, b.id, "mcp-x", "create", "{\"ok\": true}", err));
 	OK(store_event_add(s, b.id, NULL, "delete", NULL, err));
 	FAILS(BERTH_E_INVALID, store_event_add(s, b.id, NULL, "bad", "{not json", err));
-	FAILS(BERTH_E_NOT_FOUND, store_event_add(s, "00000000-0000-4000-8000-000000000000", NULL, "x", NULL, err));
+	FAILS(BERTH_E_NOT_FOUND,
+	      store_event_add(s, "00000000-0000-4000-8000-000000000000", NULL, "x", NULL, err));
 	OK(store_event_list(s, b.id, 0, &list, err));
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_str_eq(list.items[0].event_type, "delete"); /* newest first */
@@ -560,9 +578,10 @@ static void postgres(const char *verb)
 	}
 	ck_assert_msg(pgdata != NULL, "set BERTH_STACK or BERTH_IT_PGDIR");
 	/* the private cluster of the store brief: socket in the data dir's parent, no TCP */
-	snprintf(cmd, sizeof cmd,
-		 "/usr/lib/postgresql/15/bin/pg_ctl -D %s/data -m fast -w -l %s/log -o \"-k %s -c listen_addresses=''\" %s",
-		 pgdata, pgdata, pgdata, verb);
+	snprintf(
+		cmd, sizeof cmd,
+		"/usr/lib/postgresql/15/bin/pg_ctl -D %s/data -m fast -w -l %s/log -o \"-k %s -c listen_addresses=''\" %s",
+		pgdata, pgdata, pgdata, verb);
 	{
 		char *argv[] = { "su", "postgres", "-c", cmd, NULL };
 		ck_assert_int_eq(bt_run(argv, NULL, NULL, 60), 0);
@@ -585,7 +604,8 @@ START_TEST(reconnect_after_restart)
 	start = bt_now_ms();
 	ck_assert_int_eq(store_ping(s, &down), -1);
 	ck_assert_int_eq(down.kind, BERTH_E_UNAVAILABLE);
-	ck_assert_msg(strncmp(down.msg, "database unavailable: ", 22) == 0, "message: %s", down.msg);
+	ck_assert_msg(strncmp(down.msg, "database unavailable: ", 22) == 0, "message: %s",
+		      down.msg);
 	ck_assert_int_eq(store_user_get(s, u.id, &got, &down), -1);
 	ck_assert_int_eq(down.kind, BERTH_E_UNAVAILABLE);
 	ck_assert_int_lt(bt_now_ms() - start, 3000); /* fails fast */
@@ -606,15 +626,19 @@ static void terminate_lock_holder(const char *match)
 	char *sql, *pid, *left;
 	long long deadline = bt_now_ms() + 10000;
 
-	ck_assert_int_ge(asprintf(&sql, "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND %s",
-				  match), 0);
+	ck_assert_int_ge(
+		asprintf(&sql,
+			 "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND %s",
+			 match),
+		0);
 	pid = bt_sql(sql);
 	free(sql);
 	ck_assert_msg(pid[0] != '\0' && strchr(pid, '\n') == NULL, "lock holders: '%s'", pid);
 	ck_assert_int_ge(asprintf(&sql, "SELECT pg_terminate_backend(%s)", pid), 0);
 	free(bt_sql(sql));
 	free(sql);
-	ck_assert_int_ge(asprintf(&sql, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pid), 0);
+	ck_assert_int_ge(
+		asprintf(&sql, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pid), 0);
 	while (strcmp(left = bt_sql(sql), "0") != 0 && bt_now_ms() < deadline) {
 		free(left);
 		bt_sleep_ms(50);
@@ -708,9 +732,11 @@ START_TEST(only_reads_are_retried_after_a_lost_connection)
 	bool acquired = false;
 
 	berth_uuid_generate(bot);
-	ck_assert_int_ge(asprintf(&match, "classid = 1112691784 AND objsubid = 2 AND objid = hashtext('%s')::oid",
-				  node),
-			 0);
+	ck_assert_int_ge(
+		asprintf(&match,
+			 "classid = 1112691784 AND objsubid = 2 AND objid = hashtext('%s')::oid",
+			 node),
+		0);
 	OK(store_node_try_lock(s, node, &acquired, err));
 	ck_assert(acquired);
 	terminate_lock_holder(match);

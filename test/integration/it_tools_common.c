@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-long it_mcp_post(const char *bot_id, const char *body, const char *content_type, const char *const *headers,
-		 bt_identity id, bt_response *r)
+long it_mcp_post(const char *bot_id, const char *body, const char *content_type,
+		 const char *const *headers, bt_identity id, bt_response *r)
 {
 	static const char *const usual[] = { IT_MCP_ACCEPT, NULL };
 	char *path = it_fmt("/bots/%s/tools", bot_id);
-	long s = bt_request_ex("POST", path, body, body ? strlen(body) : 0, content_type, headers ? headers : usual, id, r);
+	long s = bt_request_ex("POST", path, body, body ? strlen(body) : 0, content_type,
+			       headers ? headers : usual, id, r);
 
 	free(path);
 	return s;
@@ -42,17 +43,20 @@ json_t *it_mcp_request(const char *bot_id, bt_identity id, const char *method, j
 
 json_t *it_tool(const char *bot_id, bt_identity id, const char *name, json_t *args, bool *is_error)
 {
-	json_t *result = it_mcp_request(bot_id, id, "tools/call", json_pack("{s:s,s:o}", "name", name, "arguments",
-									      args ? args : json_object()));
+	json_t *result = it_mcp_request(
+		bot_id, id, "tools/call",
+		json_pack("{s:s,s:o}", "name", name, "arguments", args ? args : json_object()));
 	json_t *sc = json_incref(json_object_get(result, "structuredContent"));
 
 	*is_error = json_is_true(json_object_get(result, "isError"));
 	/* The JSON text block says the same as structuredContent. */
-	const char *text = json_string_value(json_object_get(json_array_get(json_object_get(result, "content"), 0), "text"));
+	const char *text = json_string_value(
+		json_object_get(json_array_get(json_object_get(result, "content"), 0), "text"));
 	ck_assert_msg(text != NULL, "%s: no text content", name);
 	if (!*is_error) {
 		json_t *parsed = json_loads(text, JSON_ALLOW_NUL, NULL);
-		ck_assert_msg(parsed && json_equal(parsed, sc), "%s: text block differs from structuredContent", name);
+		ck_assert_msg(parsed && json_equal(parsed, sc),
+			      "%s: text block differs from structuredContent", name);
 		json_decref(parsed);
 	}
 	if (!sc)

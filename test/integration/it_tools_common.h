@@ -13,8 +13,8 @@
 
 /* POST body to /bots/<bot>/tools as id. headers: NULL for the usual MCP client headers
  * (Accept as above), else the complete list of extra header lines; content_type NULL: none. */
-long it_mcp_post(const char *bot_id, const char *body, const char *content_type, const char *const *headers,
-		 bt_identity id, bt_response *r);
+long it_mcp_post(const char *bot_id, const char *body, const char *content_type,
+		 const char *const *headers, bt_identity id, bt_response *r);
 
 /* One JSON-RPC request (method, params: a NEW json or NULL, stolen); asserts HTTP 200 and a
  * JSON-RPC reply with "result"; returns the result (NEW). */

@@ -16,11 +16,13 @@ static const char PING[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}";
 /* A JSON-RPC error reply with that HTTP status and error code; id null. */
 static void expect_rpc_error(const bt_response *r, long status, int code, const char *what)
 {
-	ck_assert_msg(r->status == status, "%s: %ld (want %ld) %.300s", what, r->status, status, r->body);
+	ck_assert_msg(r->status == status, "%s: %ld (want %ld) %.300s", what, r->status, status,
+		      r->body);
 	json_t *j = bt_json(r);
 	ck_assert_msg(strcmp(it_str(j, "jsonrpc"), "2.0") == 0, "%s: jsonrpc", what);
 	json_t *e = json_object_get(j, "error");
-	ck_assert_msg(json_integer_value(json_object_get(e, "code")) == code, "%s: code %s", what, r->body);
+	ck_assert_msg(json_integer_value(json_object_get(e, "code")) == code, "%s: code %s", what,
+		      r->body);
 	ck_assert_msg(json_string_length(json_object_get(e, "message")) > 0, "%s: message", what);
 	json_decref(j);
 }
@@ -42,10 +44,12 @@ START_TEST(transport_rules)
 	expect_rpc_error(&r, 400, -32000, "bad MCP-Protocol-Version");
 	bt_response_free(&r);
 	for (int i = 0; i < 3; i++) {
-		static const char *const v[] = { "MCP-Protocol-Version: 2025-11-25", "MCP-Protocol-Version: 2025-06-18",
+		static const char *const v[] = { "MCP-Protocol-Version: 2025-11-25",
+						 "MCP-Protocol-Version: 2025-06-18",
 						 "MCP-Protocol-Version: 2025-03-26" };
 		const char *h[] = { IT_MCP_ACCEPT, v[i], NULL };
-		ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json", h, b.owner.ident, &r), 200);
+		ck_assert_int_eq(
+			it_mcp_post(b.bot_id, PING, "application/json", h, b.owner.ident, &r), 200);
 		bt_response_free(&r);
 	}
 
@@ -62,13 +66,16 @@ START_TEST(transport_rules)
 	expect_rpc_error(&r, 406, -32000, "Accept text/html");
 	bt_response_free(&r);
 	const char *any[] = { "Accept: */*", NULL };
-	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json", any, b.owner.ident, &r), 200);
+	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json", any, b.owner.ident, &r),
+			 200);
 	bt_response_free(&r);
 
 	it_mcp_post(b.bot_id, PING, "text/plain", NULL, b.owner.ident, &r);
 	expect_rpc_error(&r, 415, -32000, "Content-Type text/plain");
 	bt_response_free(&r);
-	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json; charset=utf-8", NULL, b.owner.ident, &r), 200);
+	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json; charset=utf-8", NULL,
+				     b.owner.ident, &r),
+			 200);
 	bt_response_free(&r);
 
 	/* Browsers: only the configured origins (the stack allows https://allowed.example). */
@@ -77,43 +84,49 @@ START_TEST(transport_rules)
 	expect_rpc_error(&r, 403, -32000, "Origin not allowed");
 	bt_response_free(&r);
 	const char *good[] = { IT_MCP_ACCEPT, "Origin: https://allowed.example", NULL };
-	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json", good, b.owner.ident, &r), 200);
+	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json", good, b.owner.ident, &r),
+			 200);
 	bt_response_free(&r);
 
 	it_mcp_post(b.bot_id, "{\"jsonrpc\":\"2.0\",", "application/json", NULL, b.owner.ident, &r);
 	expect_rpc_error(&r, 400, -32700, "malformed JSON");
 	bt_response_free(&r);
-	it_mcp_post(b.bot_id, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", "application/json", NULL,
-		    b.owner.ident, &r);
+	it_mcp_post(b.bot_id, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]",
+		    "application/json", NULL, b.owner.ident, &r);
 	expect_rpc_error(&r, 400, -32600, "batch");
 	bt_response_free(&r);
-	it_mcp_post(b.bot_id, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", "application/json", NULL,
-		    b.owner.ident, &r);
+	it_mcp_post(b.bot_id, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}",
+		    "application/json", NULL, b.owner.ident, &r);
 	ck_assert_int_eq(r.status, 400);
 	bt_response_free(&r);
 
 	/* Notifications and responses: 202, no body. */
-	ck_assert_int_eq(it_mcp_post(b.bot_id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
-				     "application/json", NULL, b.owner.ident, &r), 202);
+	ck_assert_int_eq(
+		it_mcp_post(b.bot_id,
+			    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+			    "application/json", NULL, b.owner.ident, &r),
+		202);
 	ck_assert_int_eq(r.body_len, 0);
 	bt_response_free(&r);
-	ck_assert_int_eq(it_mcp_post(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}", "application/json", NULL,
-				     b.owner.ident, &r), 202);
+	ck_assert_int_eq(it_mcp_post(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}",
+				     "application/json", NULL, b.owner.ident, &r),
+			 202);
 	bt_response_free(&r);
 
 	/* Unknown method: 200 with -32601. */
-	it_mcp_post(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":\"u\",\"method\":\"resources/list\"}", "application/json",
-		    NULL, b.owner.ident, &r);
+	it_mcp_post(b.bot_id, "{\"jsonrpc\":\"2.0\",\"id\":\"u\",\"method\":\"resources/list\"}",
+		    "application/json", NULL, b.owner.ident, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "-32601"));
 	ck_assert_ptr_nonnull(strstr(r.body, "\"id\":\"u\""));
 	bt_response_free(&r);
 
 	/* initialize: a supported version is echoed, another gets the newest; no session id. */
-	it_mcp_post(b.bot_id,
-		    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-03-26\","
-		    "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}",
-		    "application/json", NULL, b.owner.ident, &r);
+	it_mcp_post(
+		b.bot_id,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-03-26\","
+		"\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}",
+		"application/json", NULL, b.owner.ident, &r);
 	ck_assert_int_eq(r.status, 200);
 	char *ct = bt_header(&r, "Content-Type");
 	ck_assert_msg(ct && strncmp(ct, "application/json", 16) == 0, "content type %s", ct);
@@ -121,19 +134,23 @@ START_TEST(transport_rules)
 	ck_assert_ptr_null(bt_header(&r, "Mcp-Session-Id"));
 	json_t *j = bt_json(&r);
 	ck_assert_str_eq(it_str(json_object_get(j, "result"), "protocolVersion"), "2025-03-26");
-	ck_assert(json_is_false(json_object_get(json_object_get(json_object_get(json_object_get(j, "result"), "capabilities"),
-								  "tools"), "listChanged")));
+	ck_assert(json_is_false(json_object_get(
+		json_object_get(json_object_get(json_object_get(j, "result"), "capabilities"),
+				"tools"),
+		"listChanged")));
 	json_decref(j);
 	bt_response_free(&r);
 	json_t *init = it_mcp_request(b.bot_id, b.owner.ident, "initialize",
-				      json_pack("{s:s,s:{},s:{s:s,s:s}}", "protocolVersion", "2099-01-01", "capabilities",
-						"clientInfo", "name", "t", "version", "1"));
+				      json_pack("{s:s,s:{},s:{s:s,s:s}}", "protocolVersion",
+						"2099-01-01", "capabilities", "clientInfo", "name",
+						"t", "version", "1"));
 	ck_assert_str_eq(it_str(init, "protocolVersion"), "2025-11-25");
 	json_decref(init);
 
 	/* tools/list with cursor pagination covers every tool once. */
-	static const char *const expected[] = { "read", "write", "list", "edit", "exec", "stat", "delete",
-						"mkdir", "rename", "read_base64", "apply_patch", "grep" };
+	static const char *const expected[] = { "read",	  "write",	 "list",	"edit",
+						"exec",	  "stat",	 "delete",	"mkdir",
+						"rename", "read_base64", "apply_patch", "grep" };
 	json_t *seen = json_object(), *cursor = NULL;
 	int pages = 0;
 	do {
@@ -142,10 +159,12 @@ START_TEST(transport_rules)
 		json_decref(cursor);
 		json_t *tools = json_object_get(page, "tools"), *t;
 		size_t i;
-		json_array_foreach(tools, i, t) {
+		json_array_foreach(tools, i, t)
+		{
 			const char *name = it_str(t, "name");
 			ck_assert_msg(!json_object_get(seen, name), "tool %s listed twice", name);
-			ck_assert_msg(json_is_object(json_object_get(t, "inputSchema")), "tool %s has no inputSchema", name);
+			ck_assert_msg(json_is_object(json_object_get(t, "inputSchema")),
+				      "tool %s has no inputSchema", name);
 			json_object_set_new(seen, name, json_true());
 		}
 		cursor = json_incref(json_object_get(page, "nextCursor"));
@@ -153,7 +172,8 @@ START_TEST(transport_rules)
 		pages++;
 	} while (cursor && pages < 20);
 	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
-		ck_assert_msg(json_object_get(seen, expected[i]), "tool %s is not listed", expected[i]);
+		ck_assert_msg(json_object_get(seen, expected[i]), "tool %s is not listed",
+			      expected[i]);
 	json_decref(seen);
 	free(path);
 	it_owned_bot_done(&b);
@@ -179,26 +199,33 @@ START_TEST(authorization_matrix)
 		{ pub.bot_id, bt_admin(), 200, "admin" },
 		{ pub.bot_id, member.ident, 200, "public-bot member" },
 		{ pub.bot_id, stranger.ident, 403, "stranger on a public bot without guests" },
-		{ guest_bot.bot_id, stranger.ident, 200, "guest on a public bot that allows guests" },
+		{ guest_bot.bot_id, stranger.ident, 200,
+		  "guest on a public bot that allows guests" },
 		{ priv.bot_id, member.ident, 403, "member of a personal bot" },
-		{ priv.bot_id, stranger.ident, 403, "stranger on a personal bot (allow_guest set)" },
+		{ priv.bot_id, stranger.ident, 403,
+		  "stranger on a personal bot (allow_guest set)" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const char *call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"stat\","
-				   "\"arguments\":{\"path\":\"/data\"}}}";
+		const char *call =
+			"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"stat\","
+			"\"arguments\":{\"path\":\"/data\"}}}";
 		long s = it_mcp_post(cases[i].bot, call, "application/json", NULL, cases[i].id, &r);
-		ck_assert_msg(s == cases[i].want, "%s: %ld (want %ld) %.300s", cases[i].who, s, cases[i].want, r.body);
+		ck_assert_msg(s == cases[i].want, "%s: %ld (want %ld) %.300s", cases[i].who, s,
+			      cases[i].want, r.body);
 		if (s == 403)
 			ck_assert_str_eq(bt_expect_error(&r), "bot_access_denied");
 		bt_response_free(&r);
 	}
 	/* No certificate: nginx refuses; an unknown bot: 404; a malformed id: 400. */
-	ck_assert_int_eq(it_mcp_post(pub.bot_id, PING, "application/json", NULL, BT_NO_IDENTITY, &r), 400);
+	ck_assert_int_eq(
+		it_mcp_post(pub.bot_id, PING, "application/json", NULL, BT_NO_IDENTITY, &r), 400);
 	bt_response_free(&r);
-	ck_assert_int_eq(it_mcp_post("00000000-0000-4000-8000-000000000000", PING, "application/json", NULL, bt_admin(), &r),
+	ck_assert_int_eq(it_mcp_post("00000000-0000-4000-8000-000000000000", PING,
+				     "application/json", NULL, bt_admin(), &r),
 			 404);
 	bt_response_free(&r);
-	ck_assert_int_eq(it_mcp_post("not-a-uuid", PING, "application/json", NULL, bt_admin(), &r), 400);
+	ck_assert_int_eq(it_mcp_post("not-a-uuid", PING, "application/json", NULL, bt_admin(), &r),
+			 400);
 	bt_response_free(&r);
 
 	/* The plain routes are the container's: owner and admin only. */
@@ -209,7 +236,9 @@ START_TEST(authorization_matrix)
 	bt_response_free(&r);
 	free(p);
 	p = it_fmt("/bots/%s/container/exec", guest_bot.bot_id);
-	ck_assert_int_eq(bt_request("POST", p, "{\"command\":\"true\"}", "application/json", stranger.ident, &r), 403);
+	ck_assert_int_eq(bt_request("POST", p, "{\"command\":\"true\"}", "application/json",
+				    stranger.ident, &r),
+			 403);
 	bt_response_free(&r);
 	free(p);
 
@@ -225,12 +254,14 @@ START_TEST(stopped_and_missing)
 {
 	it_owned_bot b = it_owned_bot_new("personal", 0);
 	bt_response r;
-	const char *call = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"read\","
-			   "\"arguments\":{\"path\":\"x\"}}}";
+	const char *call =
+		"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"read\","
+		"\"arguments\":{\"path\":\"x\"}}}";
 
 	/* No container: the original's 404 message. */
 	it_mcp_post(b.bot_id, call, "application/json", NULL, b.owner.ident, &r);
-	ck_assert_msg(r.status == 404 && strstr(r.body, "container not found for bot"), "%ld %s", r.status, r.body);
+	ck_assert_msg(r.status == 404 && strstr(r.body, "container not found for bot"), "%ld %s",
+		      r.status, r.body);
 	bt_response_free(&r);
 
 	json_decref(it_create(b.bot_id, b.owner.ident));
@@ -247,32 +278,38 @@ START_TEST(stopped_and_missing)
 	json_decref(j);
 	bt_response_free(&r);
 	/* initialize and ping need no container. */
-	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json", NULL, b.owner.ident, &r), 200);
+	ck_assert_int_eq(it_mcp_post(b.bot_id, PING, "application/json", NULL, b.owner.ident, &r),
+			 200);
 	bt_response_free(&r);
 
 	/* The older proxy starts a stopped container (its ensureTaskRunning) and maps fs.* names. */
 	char *fs = it_fmt("/container/fs/%s", b.ctr_id);
-	bt_request("POST", fs,
-		   "{\"jsonrpc\":\"2.0\",\"id\":\"c1\",\"method\":\"tools/call\",\"params\":{\"name\":\"fs.write\","
-		   "\"arguments\":{\"path\":\"compat.txt\",\"content\":\"old API\"}}}",
-		   "application/json", b.owner.ident, &r);
-	ck_assert_msg(r.status == 200 && strstr(r.body, "\"id\":\"c1\"") && strstr(r.body, "\"result\""), "%ld %s",
-		      r.status, r.body);
+	bt_request(
+		"POST", fs,
+		"{\"jsonrpc\":\"2.0\",\"id\":\"c1\",\"method\":\"tools/call\",\"params\":{\"name\":\"fs.write\","
+		"\"arguments\":{\"path\":\"compat.txt\",\"content\":\"old API\"}}}",
+		"application/json", b.owner.ident, &r);
+	ck_assert_msg(r.status == 200 && strstr(r.body, "\"id\":\"c1\"") &&
+			      strstr(r.body, "\"result\""),
+		      "%ld %s", r.status, r.body);
 	bt_response_free(&r);
 	char *seen = it_exec_ok(b.ctr_id, "cat /data/compat.txt");
 	ck_assert_str_eq(seen, "old API");
 	free(seen);
 	/* Its order of checks: the JSON-RPC version before the container. */
 	char *fs_missing = it_fmt("/container/fs/mcp-%s", "00000000-0000-4000-8000-000000000000");
-	bt_request("POST", fs_missing, "{\"jsonrpc\":\"1.0\",\"id\":3,\"method\":\"tools/list\"}", "application/json",
-		   b.owner.ident, &r);
-	ck_assert_msg(r.status == 200 && strstr(r.body, "-32600") && strstr(r.body, "invalid jsonrpc version"), "%s", r.body);
+	bt_request("POST", fs_missing, "{\"jsonrpc\":\"1.0\",\"id\":3,\"method\":\"tools/list\"}",
+		   "application/json", b.owner.ident, &r);
+	ck_assert_msg(r.status == 200 && strstr(r.body, "-32600") &&
+			      strstr(r.body, "invalid jsonrpc version"),
+		      "%s", r.body);
 	bt_response_free(&r);
-	bt_request("POST", fs_missing, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}", "application/json",
-		   b.owner.ident, &r);
+	bt_request("POST", fs_missing, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}",
+		   "application/json", b.owner.ident, &r);
 	ck_assert_int_eq(r.status, 404);
 	bt_response_free(&r);
-	bt_request("POST", fs, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", "application/json", b.owner.ident, &r);
+	bt_request("POST", fs, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}",
+		   "application/json", b.owner.ident, &r);
 	ck_assert_msg(r.status == 200 && strstr(r.body, "-32601"), "%s", r.body);
 	bt_response_free(&r);
 	bt_request("POST", fs, "{not json", "application/json", b.owner.ident, &r);
@@ -280,8 +317,8 @@ START_TEST(stopped_and_missing)
 	bt_response_free(&r);
 	/* Another user's container is not found. */
 	bt_user stranger = bt_user_new("stranger", 0);
-	bt_request("POST", fs, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}", "application/json",
-		   stranger.ident, &r);
+	bt_request("POST", fs, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}",
+		   "application/json", stranger.ident, &r);
 	ck_assert_int_eq(r.status, 404);
 	bt_response_free(&r);
 	bt_user_free(&stranger);

@@ -85,7 +85,7 @@ long long bt_now_ms(void)
 
 void bt_sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
@@ -119,7 +119,7 @@ char *bt_unique(const char *prefix)
 
 bt_identity bt_admin(void)
 {
-	return (bt_identity){bt_env("BERTH_ADMIN_CERT"), bt_env("BERTH_ADMIN_KEY")};
+	return (bt_identity){ bt_env("BERTH_ADMIN_CERT"), bt_env("BERTH_ADMIN_KEY") };
 }
 
 struct buf {
@@ -162,16 +162,17 @@ static void curl_global(void)
 {
 	static int done;
 	if (!done) {
-		ck_assert_msg(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK, "curl_global_init failed");
+		ck_assert_msg(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK,
+			      "curl_global_init failed");
 		done = 1;
 	}
 }
 
 /* A libcurl call that must succeed: a failure would change what the test is testing. */
-#define BT_CURL_OK(call)                                                                       \
-	do {                                                                                   \
-		CURLcode rc_ = (call);                                                         \
-		ck_assert_msg(rc_ == CURLE_OK, "%s: %s", #call, curl_easy_strerror(rc_));      \
+#define BT_CURL_OK(call)                                                                           \
+	do {                                                                                       \
+		CURLcode rc_ = (call);                                                             \
+		ck_assert_msg(rc_ == CURLE_OK, "%s: %s", #call, curl_easy_strerror(rc_));          \
 	} while (0)
 #define BT_CURL_SET(c, option, value) BT_CURL_OK(curl_easy_setopt((c), option, (value)))
 
@@ -187,7 +188,7 @@ long bt_request_ex(const char *method, const char *path, const char *body, size_
 		   const char *content_type, const char *const *extra_headers, bt_identity id,
 		   bt_response *resp)
 {
-	struct buf b = {NULL, 0, 0}, h = {NULL, 0, 0};
+	struct buf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
 	struct curl_slist *hdrs = NULL;
 	char *url = xasprintf("%s%s", bt_env("BERTH_URL"), path);
 	char *ct = NULL;
@@ -214,7 +215,8 @@ long bt_request_ex(const char *method, const char *path, const char *body, size_
 		BT_CURL_SET(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		BT_CURL_SET(c, CURLOPT_POSTFIELDS, body);
 		/* No curl default Content-Type (form-urlencoded) and no 100-continue round trip. */
-		ct = content_type ? xasprintf("Content-Type: %s", content_type) : xstrdup("Content-Type:");
+		ct = content_type ? xasprintf("Content-Type: %s", content_type)
+				  : xstrdup("Content-Type:");
 		hdrs = header_add(hdrs, ct);
 		hdrs = header_add(hdrs, "Expect:");
 	} else if (content_type != NULL) {
@@ -253,7 +255,8 @@ long bt_request_ex(const char *method, const char *path, const char *body, size_
 long bt_request(const char *method, const char *path, const char *body, const char *content_type,
 		bt_identity id, bt_response *resp)
 {
-	return bt_request_ex(method, path, body, body ? strlen(body) : 0, content_type, NULL, id, resp);
+	return bt_request_ex(method, path, body, body ? strlen(body) : 0, content_type, NULL, id,
+			     resp);
 }
 
 void bt_response_free(bt_response *resp)
@@ -305,9 +308,10 @@ const char *bt_expect_error(const bt_response *resp)
 	last = bt_json(resp);
 	const char *msg = json_string_value(json_object_get(last, "message"));
 	const char *code = json_string_value(json_object_get(last, "code"));
-	ck_assert_msg(msg && *msg && code && *code,
-		      "status %ld: error body is not {\"message\": \"...\", \"code\": \"...\"}: %.500s",
-		      resp->status, resp->body);
+	ck_assert_msg(
+		msg && *msg && code && *code,
+		"status %ld: error body is not {\"message\": \"...\", \"code\": \"...\"}: %.500s",
+		resp->status, resp->body);
 	return code;
 }
 
@@ -329,7 +333,7 @@ static int drain(int fd, struct buf *b)
 int bt_run(char *const argv[], char **out, char **err, int timeout_s)
 {
 	int po[2], pe[2], status = 0;
-	struct buf bo = {NULL, 0, 0}, be = {NULL, 0, 0};
+	struct buf bo = { NULL, 0, 0 }, be = { NULL, 0, 0 };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 
@@ -363,7 +367,8 @@ int bt_run(char *const argv[], char **out, char **err, int timeout_s)
 	long long deadline = bt_now_ms() + (long long)timeout_s * 1000;
 	int open_o = 1, open_e = 1, killed = 0;
 	while (open_o || open_e) {
-		struct pollfd p[2] = {{open_o ? po[0] : -1, POLLIN, 0}, {open_e ? pe[0] : -1, POLLIN, 0}};
+		struct pollfd p[2] = { { open_o ? po[0] : -1, POLLIN, 0 },
+				       { open_e ? pe[0] : -1, POLLIN, 0 } };
 		long long left = deadline - bt_now_ms();
 		if (left <= 0) {
 			kill(pid, SIGKILL);
@@ -439,7 +444,7 @@ static char *stack_script(void)
 int bt_stack(const char *verb, const char *arg)
 {
 	char *script = stack_script();
-	char *argv[] = {script, (char *)verb, (char *)bt_env("BERTH_STACK"), (char *)arg, NULL};
+	char *argv[] = { script, (char *)verb, (char *)bt_env("BERTH_STACK"), (char *)arg, NULL };
 	int rc = run_passthrough(argv, NULL);
 	free(script);
 	return rc;
@@ -448,10 +453,11 @@ int bt_stack(const char *verb, const char *arg)
 int bt_stack_pid(const char *service)
 {
 	char *script = stack_script(), *out = NULL;
-	char *argv[] = {script, "pid", (char *)bt_env("BERTH_STACK"), (char *)service, NULL};
+	char *argv[] = { script, "pid", (char *)bt_env("BERTH_STACK"), (char *)service, NULL };
 	int rc = run_passthrough(argv, &out);
 	int pid = rc == 0 ? atoi(out) : 0;
-	ck_assert_msg(pid > 0, "stack service %s is not running (stack.sh pid: %d, '%s')", service, rc, out);
+	ck_assert_msg(pid > 0, "stack service %s is not running (stack.sh pid: %d, '%s')", service,
+		      rc, out);
 	free(out);
 	free(script);
 	return pid;
@@ -478,7 +484,8 @@ int bt_children(int pid, int *pids, int max)
 		char *rp = strrchr(stat, ')');
 		char state;
 		int ppid;
-		if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == pid && state != 'Z')
+		if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == pid &&
+		    state != 'Z')
 			pids[n++] = atoi(de->d_name);
 	}
 	closedir(d);
@@ -508,7 +515,7 @@ int bt_berthctl(char **out, ...)
 		free(bin);
 		bin = xasprintf("%s/app/berthctl", bt_env("BERTH_BUILDDIR"));
 	}
-	char *prefix[] = {bin, "-c", (char *)bt_env("BERTH_CONFIG")};
+	char *prefix[] = { bin, "-c", (char *)bt_env("BERTH_CONFIG") };
 	va_list ap;
 	va_start(ap, out);
 	int rc = run_with(out, prefix, 3, ap);
@@ -519,8 +526,8 @@ int bt_berthctl(char **out, ...)
 
 int bt_ctr(char **out, ...)
 {
-	char *prefix[] = {"ctr", "--address", (char *)bt_env("BERTH_CONTAINERD_SOCKET"), "-n",
-			  (char *)bt_env("BERTH_CONTAINERD_NAMESPACE")};
+	char *prefix[] = { "ctr", "--address", (char *)bt_env("BERTH_CONTAINERD_SOCKET"), "-n",
+			   (char *)bt_env("BERTH_CONTAINERD_NAMESPACE") };
 	va_list ap;
 	va_start(ap, out);
 	int rc = run_with(out, prefix, 5, ap);
@@ -530,8 +537,15 @@ int bt_ctr(char **out, ...)
 
 int bt_psql(char **out, ...)
 {
-	char *prefix[] = {"psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d",
-			  (char *)bt_env("BERTH_DATABASE")};
+	char *prefix[] = { "psql",
+			   "-X",
+			   "-A",
+			   "-t",
+			   "-q",
+			   "-v",
+			   "ON_ERROR_STOP=1",
+			   "-d",
+			   (char *)bt_env("BERTH_DATABASE") };
 	va_list ap;
 	va_start(ap, out);
 	int rc = run_with(out, prefix, 9, ap);
@@ -552,7 +566,7 @@ char *bt_sql(const char *sql)
 /* The first canonical UUID (8-4-4-4-12 hex) in text, NEW, or NULL. */
 static char *find_uuid(const char *text)
 {
-	static const int groups[] = {8, 4, 4, 4, 12};
+	static const int groups[] = { 8, 4, 4, 4, 12 };
 	for (const char *p = text; *p; p++) {
 		const char *q = p;
 		int ok = 1;
@@ -562,7 +576,8 @@ static char *find_uuid(const char *text)
 			if (ok && g < 4)
 				ok = *q++ == '-';
 		}
-		if (ok && !isxdigit((unsigned char)*q) && (p == text || !isxdigit((unsigned char)p[-1]))) {
+		if (ok && !isxdigit((unsigned char)*q) &&
+		    (p == text || !isxdigit((unsigned char)p[-1]))) {
 			char *id = strndup(p, 36);
 			ck_assert_msg(id != NULL, "out of memory");
 			for (char *c = id; *c; c++)
@@ -576,19 +591,21 @@ static char *find_uuid(const char *text)
 static void issue_cert(bt_user *u, const char *subject)
 {
 	char *script = stack_script(), *out = NULL;
-	char *argv[] = {script, "issue-cert", (char *)bt_env("BERTH_STACK"), u->name, (char *)subject, NULL};
+	char *argv[] = { script,  "issue-cert",	   (char *)bt_env("BERTH_STACK"),
+			 u->name, (char *)subject, NULL };
 	int rc = run_passthrough(argv, &out);
-	ck_assert_msg(rc == 0 && out[0] != '\0', "stack.sh issue-cert %s '%s' failed (%d)", u->name, subject, rc);
+	ck_assert_msg(rc == 0 && out[0] != '\0', "stack.sh issue-cert %s '%s' failed (%d)", u->name,
+		      subject, rc);
 	u->subject_dn = out;
 	u->cert_path = xasprintf("%s/pki/%s.crt", bt_env("BERTH_STACK"), u->name);
 	u->key_path = xasprintf("%s/pki/%s.key", bt_env("BERTH_STACK"), u->name);
-	u->ident = (bt_identity){u->cert_path, u->key_path};
+	u->ident = (bt_identity){ u->cert_path, u->key_path };
 	free(script);
 }
 
 bt_user bt_cert_new(const char *prefix, const char *subject)
 {
-	bt_user u = {0};
+	bt_user u = { 0 };
 	u.name = bt_unique(prefix);
 	issue_cert(&u, subject);
 	return u;
@@ -597,12 +614,13 @@ bt_user bt_cert_new(const char *prefix, const char *subject)
 void bt_identity_add(const char *username, const char *subject_dn)
 {
 	int rc = bt_berthctl(NULL, "identity", "add", username, "x509", subject_dn, NULL);
-	ck_assert_msg(rc == 0, "berthctl identity add %s x509 '%s' failed (%d)", username, subject_dn, rc);
+	ck_assert_msg(rc == 0, "berthctl identity add %s x509 '%s' failed (%d)", username,
+		      subject_dn, rc);
 }
 
 bt_user bt_user_new(const char *prefix, int admin)
 {
-	bt_user u = {0};
+	bt_user u = { 0 };
 	char *out = NULL;
 	u.name = bt_unique(prefix);
 	int rc = admin ? bt_berthctl(&out, "user", "create", u.name, "--admin", NULL)
@@ -631,10 +649,10 @@ void bt_user_free(bt_user *u)
 char *bt_bot_new(const char *owner_username, const char *type, int allow_guest)
 {
 	char *out = NULL, *name = bt_unique("bot");
-	int rc = allow_guest
-		? bt_berthctl(&out, "bot", "create", name, "--owner", owner_username, "--type", type,
-			      "--allow-guest", NULL)
-		: bt_berthctl(&out, "bot", "create", name, "--owner", owner_username, "--type", type, NULL);
+	int rc = allow_guest ? bt_berthctl(&out, "bot", "create", name, "--owner", owner_username,
+					   "--type", type, "--allow-guest", NULL)
+			     : bt_berthctl(&out, "bot", "create", name, "--owner", owner_username,
+					   "--type", type, NULL);
 	ck_assert_msg(rc == 0, "berthctl bot create %s failed (%d): %s", name, rc, out);
 	char *id = find_uuid(out);
 	ck_assert_msg(id != NULL, "berthctl bot create printed no bot id: %s", out);
@@ -646,5 +664,6 @@ char *bt_bot_new(const char *owner_username, const char *type, int allow_guest)
 void bt_member_add(const char *bot_id, const char *username, const char *role)
 {
 	int rc = bt_berthctl(NULL, "member", "add", bot_id, username, "--role", role, NULL);
-	ck_assert_msg(rc == 0, "berthctl member add %s %s --role %s failed (%d)", bot_id, username, role, rc);
+	ck_assert_msg(rc == 0, "berthctl member add %s %s --role %s failed (%d)", bot_id, username,
+		      role, rc);
 }

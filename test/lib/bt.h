@@ -33,10 +33,10 @@
  * Use it in a test body (START_TEST) before anything that could fail. A whole program that cannot
  * run exits with BT_EXIT_SKIP (automake's SKIP). */
 #define BT_EXIT_SKIP 77
-#define bt_skip(...)                                  \
-	do {                                          \
-		bt_skip_note(__func__, __VA_ARGS__);  \
-		return;                               \
+#define bt_skip(...)                                                                               \
+	do {                                                                                       \
+		bt_skip_note(__func__, __VA_ARGS__);                                               \
+		return;                                                                            \
 	} while (0)
 /* Prints the SKIP line (test_fn: the test's function name, "<test>_fn" as START_TEST names it). */
 void bt_skip_note(const char *test_fn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -59,18 +59,18 @@ typedef struct bt_identity {
 } bt_identity;
 
 /* No client certificate (nginx refuses the request with 400). */
-#define BT_NO_IDENTITY ((bt_identity){NULL, NULL})
+#define BT_NO_IDENTITY ((bt_identity){ NULL, NULL })
 
 /* The admin user created when the stack started (BERTH_ADMIN_CERT / BERTH_ADMIN_KEY). */
 bt_identity bt_admin(void);
 
 typedef struct bt_response {
-	long status;         /* HTTP status; 0 when no response arrived (see error) */
-	char *body;          /* NUL-terminated response body ("" if none); owned */
+	long status; /* HTTP status; 0 when no response arrived (see error) */
+	char *body;  /* NUL-terminated response body ("" if none); owned */
 	size_t body_len;
-	char *headers;       /* raw header block of the final response ("Name: value\r\n..."); owned */
-	char error[256];     /* libcurl's message when status == 0, else "" */
-	double total_s;      /* time the request took */
+	char *headers;	 /* raw header block of the final response ("Name: value\r\n..."); owned */
+	char error[256]; /* libcurl's message when status == 0, else "" */
+	double total_s;	 /* time the request took */
 } bt_response;
 
 /* One request to BERTH_URL + path (path starts with '/').
@@ -142,12 +142,12 @@ char *bt_sql(const char *sql);
 /* ---- users, bots, members (through berthctl) ---- */
 
 typedef struct bt_user {
-	char *name;          /* username, unique per call */
-	char *id;            /* users.id (canonical UUID) */
-	char *subject_dn;    /* the certificate's subject DN as nginx passes it (RFC 2253) */
-	char *cert_path;     /* BERTH_STACK/pki/<name>.crt */
-	char *key_path;      /* BERTH_STACK/pki/<name>.key */
-	bt_identity ident;   /* borrows cert_path/key_path */
+	char *name;	   /* username, unique per call */
+	char *id;	   /* users.id (canonical UUID) */
+	char *subject_dn;  /* the certificate's subject DN as nginx passes it (RFC 2253) */
+	char *cert_path;   /* BERTH_STACK/pki/<name>.crt */
+	char *key_path;	   /* BERTH_STACK/pki/<name>.key */
+	bt_identity ident; /* borrows cert_path/key_path */
 } bt_user;
 
 /* Creates a user (admin or not) whose name starts with prefix, issues a client certificate with a

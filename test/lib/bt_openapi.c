@@ -24,7 +24,8 @@ static const json_t *the_doc(void)
 		if (src && *src && !(onoff && strcmp(onoff, "0") == 0)) {
 			snprintf(path, sizeof path, "%s/openapi/berth.openapi.json", src);
 			doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-			ck_assert_msg(doc != NULL, "bt_openapi: %s: %s (line %d)", path, jerr.text, jerr.line);
+			ck_assert_msg(doc != NULL, "bt_openapi: %s: %s (line %d)", path, jerr.text,
+				      jerr.line);
 			state = 1;
 		}
 	}
@@ -55,8 +56,8 @@ void bt_openapi_check(const char *method, const char *path, const bt_response *r
 	}
 	if (r->body_len > 0 && ct && strncmp(ct, "application/json", 16) == 0) {
 		body = json_loadb(r->body, r->body_len, 0, &jerr);
-		ck_assert_msg(body != NULL, "openapi: %s %s %ld: the body is not JSON (%s): %.300s", method, path, r->status,
-			      jerr.text, r->body);
+		ck_assert_msg(body != NULL, "openapi: %s %s %ld: the body is not JSON (%s): %.300s",
+			      method, path, r->status, jerr.text, r->body);
 		rc = bt_schema_check_response(d, method, key, r->status, body, why, sizeof why);
 		json_decref(body);
 	} else if (r->body_len > 0) {
@@ -68,15 +69,20 @@ void bt_openapi_check(const char *method, const char *path, const bt_response *r
 		for (i = 0; method[i] && i + 1 < sizeof lower; i++)
 			lower[i] = (char)(method[i] | 0x20);
 		lower[i] = '\0';
-		resp = json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(d, "paths"), key),
-									   lower), "responses"), code);
+		resp = json_object_get(
+			json_object_get(
+				json_object_get(json_object_get(json_object_get(d, "paths"), key),
+						lower),
+				"responses"),
+			code);
 		rc = resp && ct && json_object_get(json_object_get(resp, "content"), ct) ? 0 : -1;
-		snprintf(why, sizeof why, "%s %s %ld: a %s body is not documented", method, key, r->status,
-			 ct ? ct : "(untyped)");
+		snprintf(why, sizeof why, "%s %s %ld: a %s body is not documented", method, key,
+			 r->status, ct ? ct : "(untyped)");
 	} else {
 		rc = bt_schema_check_response(d, method, key, r->status, NULL, why, sizeof why);
 	}
 	free(ct);
-	ck_assert_msg(rc == 0, "openapi: the response breaks the document: %s\n  %s %s -> %ld %.500s", why, method, path,
-		      r->status, r->body);
+	ck_assert_msg(rc == 0,
+		      "openapi: the response breaks the document: %s\n  %s %s -> %ld %.500s", why,
+		      method, path, r->status, r->body);
 }

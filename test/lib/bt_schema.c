@@ -17,7 +17,8 @@ struct ctx {
 	int depth;
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const char *at, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const char *at,
+						      const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -69,7 +70,9 @@ static bool is_type(const json_t *v, const char *type)
 	if (strcmp(type, "string") == 0)
 		return json_is_string(v);
 	if (strcmp(type, "integer") == 0)
-		return json_is_integer(v) || (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v));
+		return json_is_integer(v) ||
+		       (json_is_real(v) &&
+			json_real_value(v) == (double)(long long)json_real_value(v));
 	if (strcmp(type, "number") == 0)
 		return json_is_number(v);
 	if (strcmp(type, "boolean") == 0)
@@ -81,22 +84,42 @@ static bool is_type(const json_t *v, const char *type)
 
 static int validate(struct ctx *c, const json_t *schema, const json_t *v, const char *at);
 
-static const char *const known[] = { "$ref", "type", "enum", "const", "properties", "required",
-				     "additionalProperties", "items", "anyOf", "oneOf", "allOf", "minLength",
-				     "minimum", "minItems", "maxItems", "pattern", "description", "default",
-				     "format", "title", "contentMediaType", "examples" };
+static const char *const known[] = { "$ref",
+				     "type",
+				     "enum",
+				     "const",
+				     "properties",
+				     "required",
+				     "additionalProperties",
+				     "items",
+				     "anyOf",
+				     "oneOf",
+				     "allOf",
+				     "minLength",
+				     "minimum",
+				     "minItems",
+				     "maxItems",
+				     "pattern",
+				     "description",
+				     "default",
+				     "format",
+				     "title",
+				     "contentMediaType",
+				     "examples" };
 
 static int check_keywords(struct ctx *c, const json_t *schema, const char *at)
 {
 	const char *key;
 	const json_t *val;
 
-	json_object_foreach((json_t *)schema, key, val) {
+	json_object_foreach((json_t *)schema, key, val)
+	{
 		bool ok = false;
 		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 			ok = ok || strcmp(key, known[i]) == 0;
 		if (!ok)
-			return fail(c, at, "the schema uses %s, which bt_schema does not check", key);
+			return fail(c, at, "the schema uses %s, which bt_schema does not check",
+				    key);
 	}
 	return 0;
 }
@@ -109,16 +132,18 @@ static int check_type(struct ctx *c, const json_t *type, const json_t *v, const 
 	if (!type)
 		return 0;
 	if (json_is_string(type))
-		return is_type(v, json_string_value(type)) ? 0 : fail(c, at, "not of type %s", json_string_value(type));
-	json_array_foreach(type, i, t)
-		if (json_is_string(t) && is_type(v, json_string_value(t)))
-			return 0;
+		return is_type(v, json_string_value(type))
+			       ? 0
+			       : fail(c, at, "not of type %s", json_string_value(type));
+	json_array_foreach(type, i,
+			   t) if (json_is_string(t) && is_type(v, json_string_value(t))) return 0;
 	return fail(c, at, "not of any listed type");
 }
 
 static int check_object(struct ctx *c, const json_t *schema, const json_t *v, const char *at)
 {
-	const json_t *props = json_object_get(schema, "properties"), *req = json_object_get(schema, "required");
+	const json_t *props = json_object_get(schema, "properties"),
+		     *req = json_object_get(schema, "required");
 	const json_t *addl = json_object_get(schema, "additionalProperties"), *item;
 	const char *key;
 	char sub[512];
@@ -126,10 +151,13 @@ static int check_object(struct ctx *c, const json_t *schema, const json_t *v, co
 
 	if (!json_is_object(v))
 		return 0;
-	json_array_foreach(req, i, item)
-		if (!json_object_get(v, json_string_value(item)))
-			return fail(c, at, "required member %s is missing", json_string_value(item));
-	json_object_foreach((json_t *)v, key, item) {
+	json_array_foreach(req, i, item) if (
+		!json_object_get(
+			v, json_string_value(item))) return fail(c, at,
+								 "required member %s is missing",
+								 json_string_value(item));
+	json_object_foreach((json_t *)v, key, item)
+	{
 		const json_t *ps = json_object_get(props, key);
 		snprintf(sub, sizeof sub, "%s.%s", at, key);
 		if (ps) {
@@ -146,7 +174,8 @@ static int check_object(struct ctx *c, const json_t *schema, const json_t *v, co
 
 static int check_array(struct ctx *c, const json_t *schema, const json_t *v, const char *at)
 {
-	const json_t *items = json_object_get(schema, "items"), *min = json_object_get(schema, "minItems"),
+	const json_t *items = json_object_get(schema, "items"),
+		     *min = json_object_get(schema, "minItems"),
 		     *max = json_object_get(schema, "maxItems"), *item;
 	char sub[512];
 	size_t i;
@@ -159,7 +188,8 @@ static int check_array(struct ctx *c, const json_t *schema, const json_t *v, con
 		return fail(c, at, "more than %lld items", (long long)json_integer_value(max));
 	if (!items)
 		return 0;
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		snprintf(sub, sizeof sub, "%s[%zu]", at, i);
 		if (validate(c, items, item, sub) < 0)
 			return -1;
@@ -169,7 +199,8 @@ static int check_array(struct ctx *c, const json_t *schema, const json_t *v, con
 
 static int check_string(struct ctx *c, const json_t *schema, const json_t *v, const char *at)
 {
-	const json_t *min = json_object_get(schema, "minLength"), *pat = json_object_get(schema, "pattern");
+	const json_t *min = json_object_get(schema, "minLength"),
+		     *pat = json_object_get(schema, "pattern");
 	regex_t re;
 	int rc;
 
@@ -185,11 +216,13 @@ static int check_string(struct ctx *c, const json_t *schema, const json_t *v, co
 	}
 	if (pat) {
 		if (regcomp(&re, json_string_value(pat), REG_EXTENDED | REG_NOSUB) != 0)
-			return fail(c, at, "the schema's pattern %s does not compile", json_string_value(pat));
+			return fail(c, at, "the schema's pattern %s does not compile",
+				    json_string_value(pat));
 		rc = regexec(&re, json_string_value(v), 0, NULL, 0);
 		regfree(&re);
 		if (rc != 0)
-			return fail(c, at, "\"%s\" does not match %s", json_string_value(v), json_string_value(pat));
+			return fail(c, at, "\"%s\" does not match %s", json_string_value(v),
+				    json_string_value(pat));
 	}
 	return 0;
 }
@@ -201,9 +234,8 @@ static int check_combinators(struct ctx *c, const json_t *schema, const json_t *
 	char inner[1024];
 	struct ctx quiet = { c->doc, inner, sizeof inner, c->depth };
 
-	json_array_foreach(json_object_get(schema, "allOf"), i, sub)
-		if (validate(c, sub, v, at) < 0)
-			return -1;
+	json_array_foreach(json_object_get(schema, "allOf"), i,
+			   sub) if (validate(c, sub, v, at) < 0) return -1;
 	if (json_object_get(schema, "anyOf")) {
 		matched = 0;
 		json_array_foreach(json_object_get(schema, "anyOf"), i, sub)
@@ -241,8 +273,10 @@ static int validate(struct ctx *c, const json_t *schema, const json_t *v, const 
 	ref = json_object_get(schema, "$ref");
 	rc = 0;
 	if (ref) {
-		const json_t *target = json_is_string(ref) ? resolve(c->doc, json_string_value(ref)) : NULL;
-		rc = target ? validate(c, target, v, at) : fail(c, at, "unresolvable $ref %s", json_string_value(ref));
+		const json_t *target = json_is_string(ref) ? resolve(c->doc, json_string_value(ref))
+							   : NULL;
+		rc = target ? validate(c, target, v, at)
+			    : fail(c, at, "unresolvable $ref %s", json_string_value(ref));
 	}
 	if (rc == 0)
 		rc = check_type(c, json_object_get(schema, "type"), v, at);
@@ -251,10 +285,10 @@ static int validate(struct ctx *c, const json_t *schema, const json_t *v, const 
 	if (rc == 0 && (e = json_object_get(schema, "enum"))) {
 		const json_t *x;
 		bool found = false;
-		json_array_foreach(e, i, x)
-			found = found || json_equal(x, v);
+		json_array_foreach(e, i, x) found = found || json_equal(x, v);
 		if (!found)
-			rc = json_is_string(v) ? fail(c, at, "\"%s\" is not in the enum", json_string_value(v))
+			rc = json_is_string(v) ? fail(c, at, "\"%s\" is not in the enum",
+						      json_string_value(v))
 					       : fail(c, at, "not in the enum");
 	}
 	if (rc == 0 && (min = json_object_get(schema, "minimum")) && json_is_number(v) &&
@@ -272,7 +306,8 @@ static int validate(struct ctx *c, const json_t *schema, const json_t *v, const 
 	return rc;
 }
 
-int bt_schema_validate(const json_t *doc, const json_t *schema, const json_t *instance, char *why, size_t why_len)
+int bt_schema_validate(const json_t *doc, const json_t *schema, const json_t *instance, char *why,
+		       size_t why_len)
 {
 	struct ctx c = { doc, why, why_len, 0 };
 
@@ -294,7 +329,8 @@ static int keywords_rec(struct ctx *c, const json_t *schema, const char *at)
 	if (check_keywords(c, schema, at) < 0)
 		return -1;
 	c->depth++;
-	json_object_foreach(json_object_get(schema, "properties"), key, sub) {
+	json_object_foreach(json_object_get(schema, "properties"), key, sub)
+	{
 		snprintf(inner, sizeof inner, "%s.properties.%s", at, key);
 		if (keywords_rec(c, sub, inner) < 0)
 			return -1;
@@ -306,7 +342,8 @@ static int keywords_rec(struct ctx *c, const json_t *schema, const char *at)
 	if (keywords_rec(c, json_object_get(schema, "items"), inner) < 0)
 		return -1;
 	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
-		json_array_foreach(json_object_get(schema, lists[l]), i, sub) {
+		json_array_foreach(json_object_get(schema, lists[l]), i, sub)
+		{
 			snprintf(inner, sizeof inner, "%s.%s[%zu]", at, lists[l], i);
 			if (keywords_rec(c, sub, inner) < 0)
 				return -1;
@@ -382,8 +419,10 @@ const char *bt_schema_route_of(const json_t *doc, const char *method, const char
 	for (i = 0; method[i] && i + 1 < sizeof m; i++)
 		m[i] = (char)tolower((unsigned char)method[i]);
 	m[i] = '\0';
-	json_object_foreach(json_object_get(doc, "paths"), key, item) {
-		if (json_object_get(item, m) && key_matches(key, path, &literals) && literals > best_literals) {
+	json_object_foreach(json_object_get(doc, "paths"), key, item)
+	{
+		if (json_object_get(item, m) && key_matches(key, path, &literals) &&
+		    literals > best_literals) {
 			best = key;
 			best_literals = literals;
 		}
@@ -391,8 +430,8 @@ const char *bt_schema_route_of(const json_t *doc, const char *method, const char
 	return best;
 }
 
-int bt_schema_check_response(const json_t *doc, const char *method, const char *pattern, long status,
-			     const json_t *body, char *why, size_t why_len)
+int bt_schema_check_response(const json_t *doc, const char *method, const char *pattern,
+			     long status, const json_t *body, char *why, size_t why_len)
 {
 	struct ctx c = { doc, why, why_len, 0 };
 	char key[512], lower[16], code[16], at[600];
@@ -415,16 +454,20 @@ int bt_schema_check_response(const json_t *doc, const char *method, const char *
 	if (!resp)
 		return fail(&c, at, "the status is not documented for this operation");
 	if (json_object_get(resp, "$ref")) {
-		const json_t *target = resolve(doc, json_string_value(json_object_get(resp, "$ref")));
+		const json_t *target = resolve(doc,
+					       json_string_value(json_object_get(resp, "$ref")));
 		if (!target)
 			return fail(&c, at, "unresolvable response $ref");
 		resp = target;
 	}
 	content = json_object_get(resp, "content");
 	if (!body)
-		return content ? fail(&c, at, "no body, but the document gives this response content") : 0;
+		return content ? fail(&c, at,
+				      "no body, but the document gives this response content")
+			       : 0;
 	schema = json_object_get(json_object_get(content, "application/json"), "schema");
 	if (!schema)
-		return fail(&c, at, "a JSON body, but the document gives no application/json schema");
+		return fail(&c, at,
+			    "a JSON body, but the document gives no application/json schema");
 	return validate(&c, schema, body, at);
 }

@@ -18,7 +18,8 @@
 
 /* 0 when instance is valid against schema (resolving $ref in doc), else -1 and why says where
  * ("$.containers[0].id: ...") and what. */
-int bt_schema_validate(const json_t *doc, const json_t *schema, const json_t *instance, char *why, size_t why_len);
+int bt_schema_validate(const json_t *doc, const json_t *schema, const json_t *instance, char *why,
+		       size_t why_len);
 
 /* Every keyword of schema and of its subschemas (properties, additionalProperties, items, anyOf,
  * oneOf, allOf) is one this check knows: 0, else -1 and why names the first other one. */
@@ -38,7 +39,7 @@ const char *bt_schema_route_of(const json_t *doc, const char *method, const char
  * document's form) for status, checked against the document: the operation and the status must
  * be documented; a body (body non-NULL) must be documented as application/json and valid against
  * its schema; no body (body NULL) is valid only when the response documents no content. */
-int bt_schema_check_response(const json_t *doc, const char *method, const char *pattern, long status,
-			     const json_t *body, char *why, size_t why_len);
+int bt_schema_check_response(const json_t *doc, const char *method, const char *pattern,
+			     long status, const json_t *body, char *why, size_t why_len);
 
 #endif

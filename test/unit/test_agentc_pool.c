@@ -19,7 +19,11 @@
 
 /* ---- a fake agent ---- */
 
-enum fake_mode { FAKE_ANSWER, FAKE_DROP /* read the line, close without a reply */, FAKE_TWO_LINES };
+enum fake_mode {
+	FAKE_ANSWER,
+	FAKE_DROP /* read the line, close without a reply */,
+	FAKE_TWO_LINES
+};
 
 struct fake {
 	char dir[48], sock[96];
@@ -46,7 +50,8 @@ static void *fake_main(void *arg)
 
 			if (read(f->stop_pipe[0], &c, 1) != 1 || c != 'r')
 				break;
-			p[0].fd = f->listen_fd; /* a new listener: the kept connections stay served */
+			p[0].fd =
+				f->listen_fd; /* a new listener: the kept connections stay served */
 			continue;
 		}
 		if (p[0].revents & POLLIN) {
@@ -77,7 +82,8 @@ static void *fake_main(void *arg)
 			len[i] += (size_t)r;
 			while ((nl = memchr(buf[i], '\n', len[i])) != NULL) {
 				char reply[128];
-				int k = atomic_fetch_add(&f->lines, 1) + 1, m = atomic_load(&f->mode);
+				int k = atomic_fetch_add(&f->lines, 1) + 1,
+				    m = atomic_load(&f->mode);
 
 				memmove(buf[i], nl + 1, len[i] - (size_t)(nl - buf[i]) - 1);
 				len[i] -= (size_t)(nl - buf[i]) + 1;
@@ -86,9 +92,11 @@ static void *fake_main(void *arg)
 					shutdown(p[i].fd, SHUT_RDWR);
 					break;
 				}
-				snprintf(reply, sizeof reply, "{\"line\":%d,\"accepts\":%d}\n%s", k, atomic_load(&f->accepts),
+				snprintf(reply, sizeof reply, "{\"line\":%d,\"accepts\":%d}\n%s", k,
+					 atomic_load(&f->accepts),
 					 m == FAKE_TWO_LINES ? "{\"extra\":1}\n" : "");
-				ck_assert_int_eq(send(p[i].fd, reply, strlen(reply), MSG_NOSIGNAL), (ssize_t)strlen(reply));
+				ck_assert_int_eq(send(p[i].fd, reply, strlen(reply), MSG_NOSIGNAL),
+						 (ssize_t)strlen(reply));
 				if (atomic_load(&f->close_idle))
 					shutdown(p[i].fd, SHUT_RDWR);
 			}
@@ -138,8 +146,8 @@ static char *call(agentc_pool *pool, struct fake *f, berth_err *err)
 	char *reply = NULL;
 	size_t len = 0;
 
-	if (agentc_pool_call(pool, f->dir, "agent.sock", "{\"q\":1}", 7, berth_now_ms() + 5000, 5000, 0, &reply, &len,
-			     err) < 0)
+	if (agentc_pool_call(pool, f->dir, "agent.sock", "{\"q\":1}", 7, berth_now_ms() + 5000,
+			     5000, 0, &reply, &len, err) < 0)
 		return NULL;
 	ck_assert_uint_eq(strlen(reply), len);
 	return reply;
@@ -311,8 +319,11 @@ static int scan(const char *s)
 START_TEST(test_jsonscan_accepts)
 {
 	ck_assert_int_eq(scan("{}"), 0);
-	ck_assert_int_eq(scan(" \n{ \"a\" : [1, -2.5e+3, 0, true, false, null, \"x\", {}, []] }\r\n"), 0);
-	ck_assert_int_eq(scan("{\"s\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0000 \\u00e9 \\ud83d\\ude00\"}"), 0);
+	ck_assert_int_eq(
+		scan(" \n{ \"a\" : [1, -2.5e+3, 0, true, false, null, \"x\", {}, []] }\r\n"), 0);
+	ck_assert_int_eq(
+		scan("{\"s\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0000 \\u00e9 \\ud83d\\ude00\"}"),
+		0);
 	ck_assert_int_eq(scan("{\"u\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}"), 0);
 }
 END_TEST
@@ -320,11 +331,34 @@ END_TEST
 START_TEST(test_jsonscan_refuses)
 {
 	static const char *const bad[] = {
-		"", "[]", "\"x\"", "1", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1}{}", "{\"a\":1} x",
-		"{a:1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}", "{\"a\":tru}",
-		"{\"a\":\"\x01\"}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}",
-		"{\"a\":\"\xff\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"unterminated}",
-		"{\"a\":[1,2}", "{\"a\":NaN}",
+		"",
+		"[]",
+		"\"x\"",
+		"1",
+		"{",
+		"{\"a\"}",
+		"{\"a\":}",
+		"{\"a\":1,}",
+		"{\"a\":1}{}",
+		"{\"a\":1} x",
+		"{a:1}",
+		"{\"a\":01}",
+		"{\"a\":1.}",
+		"{\"a\":.5}",
+		"{\"a\":-}",
+		"{\"a\":1e}",
+		"{\"a\":tru}",
+		"{\"a\":\"\x01\"}",
+		"{\"a\":\"\\x\"}",
+		"{\"a\":\"\\u12\"}",
+		"{\"a\":\"\\ud800\"}",
+		"{\"a\":\"\\udc00\"}",
+		"{\"a\":\"\xff\"}",
+		"{\"a\":\"\xc0\xaf\"}",
+		"{\"a\":\"\xed\xa0\x80\"}",
+		"{\"a\":\"unterminated}",
+		"{\"a\":[1,2}",
+		"{\"a\":NaN}",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -17,17 +17,17 @@ struct row {
 
 static const struct row table[] = {
 	/* who              admin  owner  public guest  member  owner/admin routes   tools gateway */
-	{ "admin",          true,  false, false, false, false, AUTHZ_ALLOW_ADMIN, AUTHZ_ALLOW_ADMIN },
-	{ "admin+owner",    true,  true,  false, false, false, AUTHZ_ALLOW_ADMIN, AUTHZ_ALLOW_ADMIN },
-	{ "owner",          false, true,  false, false, false, AUTHZ_ALLOW_OWNER, AUTHZ_ALLOW_OWNER },
-	{ "owner public",   false, true,  true,  true,  false, AUTHZ_ALLOW_OWNER, AUTHZ_ALLOW_OWNER },
-	{ "stranger",       false, false, false, false, false, AUTHZ_DENY, AUTHZ_DENY },
-	{ "stranger public",false, false, true,  false, false, AUTHZ_DENY, AUTHZ_DENY },
-	{ "member personal",false, false, false, false, true,  AUTHZ_DENY, AUTHZ_DENY },
-	{ "member public",  false, false, true,  false, true,  AUTHZ_DENY, AUTHZ_ALLOW_MEMBER },
-	{ "guest personal", false, false, false, true,  false, AUTHZ_DENY, AUTHZ_DENY },
-	{ "guest public",   false, false, true,  true,  false, AUTHZ_DENY, AUTHZ_ALLOW_GUEST },
-	{ "member+guest",   false, false, true,  true,  true,  AUTHZ_DENY, AUTHZ_ALLOW_MEMBER },
+	{ "admin", true, false, false, false, false, AUTHZ_ALLOW_ADMIN, AUTHZ_ALLOW_ADMIN },
+	{ "admin+owner", true, true, false, false, false, AUTHZ_ALLOW_ADMIN, AUTHZ_ALLOW_ADMIN },
+	{ "owner", false, true, false, false, false, AUTHZ_ALLOW_OWNER, AUTHZ_ALLOW_OWNER },
+	{ "owner public", false, true, true, true, false, AUTHZ_ALLOW_OWNER, AUTHZ_ALLOW_OWNER },
+	{ "stranger", false, false, false, false, false, AUTHZ_DENY, AUTHZ_DENY },
+	{ "stranger public", false, false, true, false, false, AUTHZ_DENY, AUTHZ_DENY },
+	{ "member personal", false, false, false, false, true, AUTHZ_DENY, AUTHZ_DENY },
+	{ "member public", false, false, true, false, true, AUTHZ_DENY, AUTHZ_ALLOW_MEMBER },
+	{ "guest personal", false, false, false, true, false, AUTHZ_DENY, AUTHZ_DENY },
+	{ "guest public", false, false, true, true, false, AUTHZ_DENY, AUTHZ_ALLOW_GUEST },
+	{ "member+guest", false, false, true, true, true, AUTHZ_DENY, AUTHZ_ALLOW_MEMBER },
 };
 
 START_TEST(decision_table)
@@ -55,7 +55,8 @@ START_TEST(missing_facts_deny)
 	/* owner ids compare as canonical strings: another case is another user */
 	{
 		struct authz_caller upper = { "11111111-1111-4111-8111-11111111111A", false };
-		struct authz_bot b = { "11111111-1111-4111-8111-11111111111a", false, false, false };
+		struct authz_bot b = { "11111111-1111-4111-8111-11111111111a", false, false,
+				       false };
 		ck_assert_int_eq(authz_decide(&upper, &b, &AUTHZ_OWNER_OR_ADMIN), AUTHZ_DENY);
 	}
 }

@@ -26,8 +26,12 @@ static void write_config(const char *text)
 
 static void clear_env(void)
 {
-	const char *vars[] = { "BERTH_CONFIG", "BERTH_DATABASE", "BERTH_CONTAINERD_SOCKET",
-			       "BERTH_CONTAINERD_NAMESPACE", "BERTH_FCGI_SOCKET", "BERTH_WORKERS",
+	const char *vars[] = { "BERTH_CONFIG",
+			       "BERTH_DATABASE",
+			       "BERTH_CONTAINERD_SOCKET",
+			       "BERTH_CONTAINERD_NAMESPACE",
+			       "BERTH_FCGI_SOCKET",
+			       "BERTH_WORKERS",
 			       "BERTH_LOG_LEVEL" };
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
 		unsetenv(vars[i]);
@@ -56,9 +60,10 @@ START_TEST(file_values_and_comments)
 	berth_err err;
 
 	clear_env();
-	write_config("; a comment\n[server]\nworkers = 7\nfcgi_socket_mode = 0640\nmax_body_bytes = 123\n"
-		     "[database]\nconninfo = host=/tmp dbname=x\n[bots]\ndata_root = /srv/data\n"
-		     "[cni]\nconf_dir = /etc/x\n");
+	write_config(
+		"; a comment\n[server]\nworkers = 7\nfcgi_socket_mode = 0640\nmax_body_bytes = 123\n"
+		"[database]\nconninfo = host=/tmp dbname=x\n[bots]\ndata_root = /srv/data\n"
+		"[cni]\nconf_dir = /etc/x\n");
 	ck_assert_msg(berth_config_load(path, &c, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(c.workers, 7);
 	ck_assert_int_eq(c.fcgi_socket_mode, 0640);
@@ -96,7 +101,8 @@ START_TEST(environment_overrides_the_file)
 	setenv("BERTH_WORKERS", "3", 1);
 	setenv("BERTH_DATABASE", "dbname=env", 1);
 	setenv("BERTH_CONFIG", path, 1);
-	ck_assert_msg(berth_config_load(NULL, &c, &err) == 0, "%s", err.msg); /* path from BERTH_CONFIG */
+	ck_assert_msg(berth_config_load(NULL, &c, &err) == 0, "%s",
+		      err.msg); /* path from BERTH_CONFIG */
 	ck_assert_int_eq(c.workers, 3);
 	ck_assert_str_eq(c.db_conninfo, "dbname=env");
 	berth_config_free(&c);
@@ -124,7 +130,8 @@ START_TEST(errors_name_file_line_and_key)
 		{ "[server]\nmax_body_bytes = 0\n", "max_body_bytes" },
 		{ "[server]\nmax_body_bytes = 2147483648\n", "max_body_bytes" },
 		{ "[server]\nrequest_timeout_ms = 3600001\n", "request_timeout_ms" },
-		{ "[server]\nfcgi_allowed_peers = 10.0.0.1, example.org\n", "'example.org' is not an IPv4 address" },
+		{ "[server]\nfcgi_allowed_peers = 10.0.0.1, example.org\n",
+		  "'example.org' is not an IPv4 address" },
 		{ "[server]\nfcgi_allowed_peers = ::1\n", "fcgi_allowed_peers" },
 	};
 
@@ -133,7 +140,8 @@ START_TEST(errors_name_file_line_and_key)
 		write_config(bad[i].text);
 		ck_assert_int_eq(berth_config_load(path, &c, &err), -1);
 		ck_assert_int_eq(err.kind, BERTH_E_INVALID);
-		ck_assert_msg(strstr(err.msg, bad[i].says) && strstr(err.msg, path), "case %zu: %s", i, err.msg);
+		ck_assert_msg(strstr(err.msg, bad[i].says) && strstr(err.msg, path), "case %zu: %s",
+			      i, err.msg);
 		unlink(path);
 	}
 	ck_assert_int_eq(berth_config_load("/nonexistent/berth.conf", &c, &err), -1);

@@ -50,8 +50,11 @@ START_TEST(test_map_build_get)
 	const ctd_label labels[] = { { "a", "1" }, { "gone", NULL }, { "mcp.bot_id", "x-y" } };
 	ProtobufCMessage **entries = NULL;
 	size_t n = 0;
-	ck_assert_int_eq(ctd_map_build(&containerd__services__containers__v1__container__labels_entry__descriptor,
-				       labels, 3, &entries, &n), 0);
+	ck_assert_int_eq(
+		ctd_map_build(
+			&containerd__services__containers__v1__container__labels_entry__descriptor,
+			labels, 3, &entries, &n),
+		0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(ctd_map_get(n, entries, "a"), "1");
 	ck_assert_str_eq(ctd_map_get(n, entries, "mcp.bot_id"), "x-y");
@@ -81,10 +84,14 @@ START_TEST(test_map_build_get)
 	ctd_map_free(entries, n);
 
 	/* A descriptor that is not a string map entry is refused. */
-	ck_assert_int_eq(ctd_map_build(&containerd__services__images__v1__delete_image_request__descriptor,
-				       labels, 1, &entries, &n), 0 - 1);
-	ck_assert_int_eq(ctd_map_build(&containerd__services__images__v1__image__labels_entry__descriptor,
-				       NULL, 0, &entries, &n), 0);
+	ck_assert_int_eq(
+		ctd_map_build(&containerd__services__images__v1__delete_image_request__descriptor,
+			      labels, 1, &entries, &n),
+		0 - 1);
+	ck_assert_int_eq(
+		ctd_map_build(&containerd__services__images__v1__image__labels_entry__descriptor,
+			      NULL, 0, &entries, &n),
+		0);
 	ck_assert_ptr_null(entries);
 }
 END_TEST
@@ -106,10 +113,14 @@ END_TEST
 
 START_TEST(test_task_status)
 {
-	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__RUNNING), CTD_TASK_RUNNING);
-	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__CREATED), CTD_TASK_CREATED);
-	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__STOPPED), CTD_TASK_STOPPED);
-	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__PAUSING), CTD_TASK_PAUSED);
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__RUNNING),
+			 CTD_TASK_RUNNING);
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__CREATED),
+			 CTD_TASK_CREATED);
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__STOPPED),
+			 CTD_TASK_STOPPED);
+	ck_assert_int_eq(ctd_task_status_from_proto(CONTAINERD__V1__TYPES__STATUS__PAUSING),
+			 CTD_TASK_PAUSED);
 	ck_assert_int_eq(ctd_task_status_from_proto(99), CTD_TASK_UNKNOWN);
 	ck_assert_str_eq(ctd_task_status_name(CTD_TASK_STOPPED), "stopped");
 	ck_assert_str_eq(ctd_task_status_name(CTD_TASK_UNKNOWN), "unknown");
@@ -148,10 +159,14 @@ START_TEST(test_cgroup_stats_decode)
 	Io__Containerd__Cgroups__V1__CPUUsage usage = IO__CONTAINERD__CGROUPS__V1__CPUUSAGE__INIT;
 	Io__Containerd__Cgroups__V1__Throttle thr = IO__CONTAINERD__CGROUPS__V1__THROTTLE__INIT;
 	Io__Containerd__Cgroups__V1__CPUStat cpu = IO__CONTAINERD__CGROUPS__V1__CPUSTAT__INIT;
-	Io__Containerd__Cgroups__V1__MemoryEntry mu = IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
-	Io__Containerd__Cgroups__V1__MemoryEntry sw = IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
-	Io__Containerd__Cgroups__V1__MemoryStat mem = IO__CONTAINERD__CGROUPS__V1__MEMORY_STAT__INIT;
-	Io__Containerd__Cgroups__V1__MemoryOomControl oom = IO__CONTAINERD__CGROUPS__V1__MEMORY_OOM_CONTROL__INIT;
+	Io__Containerd__Cgroups__V1__MemoryEntry mu =
+		IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
+	Io__Containerd__Cgroups__V1__MemoryEntry sw =
+		IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
+	Io__Containerd__Cgroups__V1__MemoryStat mem =
+		IO__CONTAINERD__CGROUPS__V1__MEMORY_STAT__INIT;
+	Io__Containerd__Cgroups__V1__MemoryOomControl oom =
+		IO__CONTAINERD__CGROUPS__V1__MEMORY_OOM_CONTROL__INIT;
 	Io__Containerd__Cgroups__V1__PidsStat pids = IO__CONTAINERD__CGROUPS__V1__PIDS_STAT__INIT;
 	Io__Containerd__Cgroups__V1__Metrics m1 = IO__CONTAINERD__CGROUPS__V1__METRICS__INIT;
 	usage.total = 2500000;
@@ -179,7 +194,9 @@ START_TEST(test_cgroup_stats_decode)
 	size_t len = io__containerd__cgroups__v1__metrics__get_packed_size(&m1);
 	ck_assert_uint_le(len, sizeof buf);
 	io__containerd__cgroups__v1__metrics__pack(&m1, buf);
-	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v1.Metrics", buf, len, &st, &err), 0);
+	ck_assert_int_eq(
+		ctd_cgroup_stats_decode("io.containerd.cgroups.v1.Metrics", buf, len, &st, &err),
+		0);
 	ck_assert_int_eq(st.cgroup_version, 1);
 	ck_assert_uint_eq(st.cpu_usage_usec, 2500);
 	ck_assert_uint_eq(st.cpu_user_usec, 2000);
@@ -197,12 +214,16 @@ START_TEST(test_cgroup_stats_decode)
 	ck_assert_uint_eq(st.pids_current, 5);
 	ck_assert(st.pids_limit == CTD_UNLIMITED);
 	/* a type_url with a host prefix names the same type */
-	ck_assert_int_eq(ctd_cgroup_stats_decode("types.example/io.containerd.cgroups.v1.Metrics", buf, len, &st, &err), 0);
+	ck_assert_int_eq(ctd_cgroup_stats_decode("types.example/io.containerd.cgroups.v1.Metrics",
+						 buf, len, &st, &err),
+			 0);
 
 	/* v2: microseconds as they are, "max" is UINT64_MAX, memory.events. */
 	Io__Containerd__Cgroups__V2__CPUStat c2 = IO__CONTAINERD__CGROUPS__V2__CPUSTAT__INIT;
-	Io__Containerd__Cgroups__V2__MemoryStat m2s = IO__CONTAINERD__CGROUPS__V2__MEMORY_STAT__INIT;
-	Io__Containerd__Cgroups__V2__MemoryEvents ev = IO__CONTAINERD__CGROUPS__V2__MEMORY_EVENTS__INIT;
+	Io__Containerd__Cgroups__V2__MemoryStat m2s =
+		IO__CONTAINERD__CGROUPS__V2__MEMORY_STAT__INIT;
+	Io__Containerd__Cgroups__V2__MemoryEvents ev =
+		IO__CONTAINERD__CGROUPS__V2__MEMORY_EVENTS__INIT;
 	Io__Containerd__Cgroups__V2__PidsStat p2 = IO__CONTAINERD__CGROUPS__V2__PIDS_STAT__INIT;
 	Io__Containerd__Cgroups__V2__Metrics m2 = IO__CONTAINERD__CGROUPS__V2__METRICS__INIT;
 	c2.usage_usec = 1234;
@@ -221,7 +242,9 @@ START_TEST(test_cgroup_stats_decode)
 	len = io__containerd__cgroups__v2__metrics__get_packed_size(&m2);
 	ck_assert_uint_le(len, sizeof buf);
 	io__containerd__cgroups__v2__metrics__pack(&m2, buf);
-	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v2.Metrics", buf, len, &st, &err), 0);
+	ck_assert_int_eq(
+		ctd_cgroup_stats_decode("io.containerd.cgroups.v2.Metrics", buf, len, &st, &err),
+		0);
 	ck_assert_int_eq(st.cgroup_version, 2);
 	ck_assert_uint_eq(st.cpu_usage_usec, 1234);
 	ck_assert_uint_eq(st.cpu_nr_throttled, 9);
@@ -233,11 +256,15 @@ START_TEST(test_cgroup_stats_decode)
 	ck_assert_uint_eq(st.pids_limit, 32);
 
 	/* Unknown types and undecodable bytes fail. */
-	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v3.Metrics", buf, len, &st, &err), -1);
+	ck_assert_int_eq(
+		ctd_cgroup_stats_decode("io.containerd.cgroups.v3.Metrics", buf, len, &st, &err),
+		-1);
 	ck_assert_int_eq(err.kind, BERTH_E_UNSUPPORTED);
 	ck_assert_int_eq(ctd_cgroup_stats_decode(NULL, buf, len, &st, &err), -1);
 	const uint8_t junk[] = { 0x0a, 0xff, 0xff, 0xff };
-	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v2.Metrics", junk, sizeof junk, &st, &err), -1);
+	ck_assert_int_eq(ctd_cgroup_stats_decode("io.containerd.cgroups.v2.Metrics", junk,
+						 sizeof junk, &st, &err),
+			 -1);
 	ck_assert_int_eq(err.kind, BERTH_E_INTERNAL);
 }
 END_TEST
@@ -264,10 +291,16 @@ static void scan_proto(const char *path)
 	char line[512], pkg[128] = "", stack[8][64];
 	int depth = 0, kinds[8]; /* 1 = message, 0 = other block */
 	regex_t field_re, msg_re, pkg_re;
-	ck_assert_int_eq(regcomp(&field_re,
-				 "^[[:space:]]*(repeated[[:space:]]+)?(map<[^>]*>|[A-Za-z0-9_.]+)[[:space:]]+([A-Za-z0-9_]+)[[:space:]]*=[[:space:]]*([0-9]+)",
-				 REG_EXTENDED), 0);
-	ck_assert_int_eq(regcomp(&msg_re, "^[[:space:]]*(message|enum|service|oneof)[[:space:]]+([A-Za-z0-9_]+)", REG_EXTENDED), 0);
+	ck_assert_int_eq(
+		regcomp(&field_re,
+			"^[[:space:]]*(repeated[[:space:]]+)?(map<[^>]*>|[A-Za-z0-9_.]+)[[:space:]]+([A-Za-z0-9_]+)[[:space:]]*=[[:space:]]*([0-9]+)",
+			REG_EXTENDED),
+		0);
+	ck_assert_int_eq(
+		regcomp(&msg_re,
+			"^[[:space:]]*(message|enum|service|oneof)[[:space:]]+([A-Za-z0-9_]+)",
+			REG_EXTENDED),
+		0);
 	ck_assert_int_eq(regcomp(&pkg_re, "^package[[:space:]]+([A-Za-z0-9_.]+)", REG_EXTENDED), 0);
 	while (fgets(line, sizeof(line), f)) {
 		regmatch_t m[5];
@@ -275,7 +308,8 @@ static void scan_proto(const char *path)
 		if (comment)
 			*comment = '\0';
 		if (regexec(&pkg_re, line, 2, m, 0) == 0) {
-			snprintf(pkg, sizeof(pkg), "%.*s", (int)(m[1].rm_eo - m[1].rm_so), line + m[1].rm_so);
+			snprintf(pkg, sizeof(pkg), "%.*s", (int)(m[1].rm_eo - m[1].rm_so),
+				 line + m[1].rm_so);
 		} else if (regexec(&msg_re, line, 3, m, 0) == 0 && strchr(line, '{')) {
 			if (depth < 8) {
 				snprintf(stack[depth], sizeof(stack[0]), "%.*s",
@@ -296,8 +330,10 @@ static void scan_proto(const char *path)
 			struct upfield *u = &up[n_up++];
 			size_t pos = (size_t)snprintf(u->msg, sizeof(u->msg), "%s", pkg);
 			for (int i = 0; i < depth && pos < sizeof(u->msg); i++)
-				pos += (size_t)snprintf(u->msg + pos, sizeof(u->msg) - pos, ".%s", stack[i]);
-			snprintf(u->name, sizeof(u->name), "%.*s", (int)(m[3].rm_eo - m[3].rm_so), line + m[3].rm_so);
+				pos += (size_t)snprintf(u->msg + pos, sizeof(u->msg) - pos, ".%s",
+							stack[i]);
+			snprintf(u->name, sizeof(u->name), "%.*s", (int)(m[3].rm_eo - m[3].rm_so),
+				 line + m[3].rm_so);
 			u->number = atoi(line + m[4].rm_so);
 		}
 		for (char *p = line; *p; p++)
@@ -342,8 +378,9 @@ static void check_message(const ProtobufCMessageDescriptor *d, int depth)
 		int found = 0;
 		for (size_t j = 0; j < n_up; j++)
 			if (strcmp(up[j].msg, d->name) == 0 && strcmp(up[j].name, f->name) == 0) {
-				ck_assert_msg(up[j].number == (int)f->id, "%s.%s is %u here, %d upstream",
-					      d->name, f->name, f->id, up[j].number);
+				ck_assert_msg(up[j].number == (int)f->id,
+					      "%s.%s is %u here, %d upstream", d->name, f->name,
+					      f->id, up[j].number);
 				found = 1;
 			}
 		ck_assert_msg(found, "%s.%s not found upstream", d->name, f->name);

@@ -15,7 +15,9 @@ START_TEST(test_setc_and_is)
 
 	berth_err_clear(&err);
 	ck_assert(!berth_err_is(&err, BERTH_EC_NONE)); /* a cleared error is no error */
-	ck_assert_int_eq(berth_err_setc(&err, BERTH_E_NOT_FOUND, BERTH_EC_PARENT_MISSING, "parent %s", "x"), -1);
+	ck_assert_int_eq(
+		berth_err_setc(&err, BERTH_E_NOT_FOUND, BERTH_EC_PARENT_MISSING, "parent %s", "x"),
+		-1);
 	ck_assert(berth_err_is(&err, BERTH_EC_PARENT_MISSING));
 	ck_assert(!berth_err_is(&err, BERTH_EC_SYMLINK));
 	ck_assert(!err.detail_only);
@@ -34,8 +36,9 @@ START_TEST(test_driver_text_stays_detail)
 {
 	berth_err err;
 
-	berth_err_driver(&err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE,
-			 "database unavailable: connection to server on socket \"/run/postgresql/.s.PGSQL.5432\" failed");
+	berth_err_driver(
+		&err, BERTH_E_UNAVAILABLE, BERTH_EC_DATABASE,
+		"database unavailable: connection to server on socket \"/run/postgresql/.s.PGSQL.5432\" failed");
 	berth_err_prefix(&err, "lock bot");
 	ck_assert(err.detail_only); /* the prefix keeps it */
 	ck_assert_ptr_nonnull(strstr(err.msg, "lock bot: database unavailable"));
@@ -47,7 +50,8 @@ START_TEST(test_driver_text_stays_detail)
 	ck_assert_str_eq(berth_err_code_str(&err), "deadline_exceeded");
 	ck_assert_ptr_null(strstr(berth_err_public_msg(&err), "/run/"));
 	/* detail without a code: the kind's sentence */
-	berth_err_driver(&err, BERTH_E_ALREADY_EXISTS, BERTH_EC_NONE, "duplicate key value violates \"x_pkey\"");
+	berth_err_driver(&err, BERTH_E_ALREADY_EXISTS, BERTH_EC_NONE,
+			 "duplicate key value violates \"x_pkey\"");
 	ck_assert_str_eq(berth_err_public_msg(&err), "already exists");
 	ck_assert_str_eq(berth_err_code_str(&err), "already_exists");
 	/* a message Berth wrote is the client's */
@@ -135,7 +139,8 @@ START_TEST(test_budget)
 	ck_assert(berth_err_is(&err, BERTH_EC_DEADLINE_EXCEEDED));
 	ck_assert_str_eq(err.msg, "Tasks.Get: deadline exceeded");
 	ck_assert(err.detail_only);
-	ck_assert_str_eq(berth_err_public_msg(&err), "the operation did not finish before the request's deadline");
+	ck_assert_str_eq(berth_err_public_msg(&err),
+			 "the operation did not finish before the request's deadline");
 	ck_assert(berth_deadline_passed(d));
 	ck_assert(!berth_deadline_passed(0));
 	ck_assert_int_eq(berth_deadline_left_ms(d), 0);

@@ -18,7 +18,8 @@ START_TEST(test_round_trip)
 		ck_assert_int_eq(http_events_cursor_encode(&in, buf, sizeof buf, &err), 0);
 		ck_assert_uint_eq(strlen(buf), HTTP_EVENTS_CURSOR_LEN);
 		ck_assert(buf[0] == 'e' && buf[1] == '1');
-		ck_assert_uint_eq(strspn(buf, "0123456789abcdef"), HTTP_EVENTS_CURSOR_LEN); /* URL-safe */
+		ck_assert_uint_eq(strspn(buf, "0123456789abcdef"),
+				  HTTP_EVENTS_CURSOR_LEN); /* URL-safe */
 		ck_assert_int_eq(http_events_cursor_decode(buf, &out, &err), 0);
 		ck_assert(out.created_us == in.created_us);
 		ck_assert_str_eq(out.id, in.id);
@@ -35,9 +36,11 @@ START_TEST(test_encode_refuses)
 	char buf[HTTP_EVENTS_CURSOR_LEN + 1];
 	berth_err err;
 
-	ck_assert_int_eq(http_events_cursor_encode(&in, buf, sizeof buf, &err), -1); /* not canonical */
+	ck_assert_int_eq(http_events_cursor_encode(&in, buf, sizeof buf, &err),
+			 -1); /* not canonical */
 	strcpy(in.id, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
-	ck_assert_int_eq(http_events_cursor_encode(&in, buf, sizeof buf - 1, &err), -1); /* too small */
+	ck_assert_int_eq(http_events_cursor_encode(&in, buf, sizeof buf - 1, &err),
+			 -1); /* too small */
 	ck_assert_int_eq(err.kind, BERTH_E_INVALID);
 }
 END_TEST
@@ -47,14 +50,14 @@ START_TEST(test_decode_refuses)
 	const char *bad[] = {
 		"",
 		"e1",
-		"x10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f0", /* prefix */
-		"e20006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f0", /* version */
-		"e10006458A5B6E6A400f1e2d3c4b5a69788796a5b4c3d2e1f0", /* upper case */
-		"e10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f",  /* short */
+		"x10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f0",  /* prefix */
+		"e20006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f0",  /* version */
+		"e10006458A5B6E6A400f1e2d3c4b5a69788796a5b4c3d2e1f0",  /* upper case */
+		"e10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f",   /* short */
 		"e10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f00", /* long */
-		"e10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1g0", /* alphabet */
-		"e10006458a5b6e6a40-f1e2d3c4b5a69788796a5b4c3d2e1f0", /* a dash */
-		"e1 006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f0", /* a blank */
+		"e10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1g0",  /* alphabet */
+		"e10006458a5b6e6a40-f1e2d3c4b5a69788796a5b4c3d2e1f0",  /* a dash */
+		"e1 006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f0",  /* a blank */
 		"e10006458a5b6e6a400f1e2d3c4b5a69788796a5b4c3d2e1f\n",
 		"' OR 1=1 --",
 	};
@@ -62,7 +65,8 @@ START_TEST(test_decode_refuses)
 	berth_err err;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(http_events_cursor_decode(bad[i], &out, &err) == -1, "accepted '%s'", bad[i]);
+		ck_assert_msg(http_events_cursor_decode(bad[i], &out, &err) == -1, "accepted '%s'",
+			      bad[i]);
 		ck_assert_int_eq(err.kind, BERTH_E_INVALID);
 		ck_assert_str_eq(err.msg, "invalid cursor");
 	}
@@ -72,7 +76,8 @@ END_TEST
 
 START_TEST(test_limit)
 {
-	const char *bad[] = { "0", "-1", "+5", "1001", "01", " 5", "5 ", "1e3", "abc", "99999999999", "5x" };
+	const char *bad[] = { "0",  "-1",  "+5",  "1001",	 "01", " 5",
+			      "5 ", "1e3", "abc", "99999999999", "5x" };
 	berth_err err;
 	int v = -1;
 
@@ -85,7 +90,8 @@ START_TEST(test_limit)
 	ck_assert_int_eq(http_events_limit("1000", 100, 1000, &v, &err), 0);
 	ck_assert_int_eq(v, 1000);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(http_events_limit(bad[i], 100, 1000, &v, &err) == -1, "accepted '%s'", bad[i]);
+		ck_assert_msg(http_events_limit(bad[i], 100, 1000, &v, &err) == -1, "accepted '%s'",
+			      bad[i]);
 		ck_assert_str_eq(err.msg, "limit must be 1..1000");
 	}
 }

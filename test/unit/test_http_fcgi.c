@@ -57,7 +57,9 @@ static void put_len(struct buf *b, size_t n)
 
 static void record(struct buf *out, int type, const void *content, size_t len)
 {
-	unsigned char h[8] = { 1, (unsigned char)type, 0, 1, (unsigned char)(len >> 8), (unsigned char)len, 0, 0 };
+	unsigned char h[8] = {
+		1, (unsigned char)type, 0, 1, (unsigned char)(len >> 8), (unsigned char)len, 0, 0
+	};
 
 	buf_put(out, h, 8);
 	if (len)
@@ -123,11 +125,12 @@ static int h_echo(struct http_req *req, struct http_resp *resp)
 	handler_calls++;
 	if (http_req_json(req, &body, resp) < 0)
 		return -1;
-	return http_resp_json(resp, 200,
-			      json_pack("{s:s, s:s, s:s, s:O*, s:s?, s:s, s:b}", "user", req->caller.username,
-					"route", req->route, "request_id", req->request_id, "body", body,
-					"q", http_req_query(req, "q"), "dn", http_req_fcgi(req, "SSL_CLIENT_S_DN"),
-					"deadline_set", req->deadline_ms > req->start_ms));
+	return http_resp_json(
+		resp, 200,
+		json_pack("{s:s, s:s, s:s, s:O*, s:s?, s:s, s:b}", "user", req->caller.username,
+			  "route", req->route, "request_id", req->request_id, "body", body, "q",
+			  http_req_query(req, "q"), "dn", http_req_fcgi(req, "SSL_CLIENT_S_DN"),
+			  "deadline_set", req->deadline_ms > req->start_ms));
 }
 
 static int h_item(struct http_req *req, struct http_resp *resp)
@@ -264,9 +267,14 @@ static char *long_dn(void)
 START_TEST(test_long_params_reach_the_handler)
 {
 	char dn_param[1300];
-	char *params[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo?q=a%20b", "CONTENT_TYPE=application/json",
-			   "CONTENT_LENGTH=7", "SSL_CLIENT_VERIFY=SUCCESS", dn_param,
-			   "REQUEST_ID=0123456789abcdef0123456789abcdef", NULL };
+	char *params[] = { "REQUEST_METHOD=POST",
+			   "REQUEST_URI=/echo?q=a%20b",
+			   "CONTENT_TYPE=application/json",
+			   "CONTENT_LENGTH=7",
+			   "SSL_CLIENT_VERIFY=SUCCESS",
+			   dn_param,
+			   "REQUEST_ID=0123456789abcdef0123456789abcdef",
+			   NULL };
 	struct reply rep;
 
 	snprintf(dn_param, sizeof dn_param, "SSL_CLIENT_S_DN=%s", long_dn());
@@ -278,9 +286,11 @@ START_TEST(test_long_params_reach_the_handler)
 	ck_assert_str_eq(json_string_value(json_object_get(rep.json, "route")), "/echo");
 	ck_assert_str_eq(json_string_value(json_object_get(rep.json, "request_id")),
 			 "0123456789abcdef0123456789abcdef");
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(rep.json, "body"), "x")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(rep.json, "body"), "x")), 1);
 	ck_assert(json_is_true(json_object_get(rep.json, "deadline_set")));
-	ck_assert_ptr_nonnull(strstr(rep.head, "X-Request-Id: 0123456789abcdef0123456789abcdef\r\n"));
+	ck_assert_ptr_nonnull(
+		strstr(rep.head, "X-Request-Id: 0123456789abcdef0123456789abcdef\r\n"));
 	ck_assert_ptr_nonnull(strstr(rep.head, "Content-Type: application/json\r\n"));
 	json_decref(rep.json);
 }
@@ -288,10 +298,18 @@ END_TEST
 
 START_TEST(test_forged_headers_do_not_authenticate)
 {
-	char *params[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "HTTP_SSL_CLIENT_VERIFY=SUCCESS",
-			   "HTTP_SSL_CLIENT_S_DN=CN=alice,O=x", "HTTP_X_CLIENT_DN=CN=alice,O=x", NULL };
-	char *unknown[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "SSL_CLIENT_VERIFY=SUCCESS",
-			    "SSL_CLIENT_S_DN=CN=mallory,O=x", "HTTP_SSL_CLIENT_S_DN=CN=alice,O=x", NULL };
+	char *params[] = { "REQUEST_METHOD=POST",
+			   "REQUEST_URI=/echo",
+			   "HTTP_SSL_CLIENT_VERIFY=SUCCESS",
+			   "HTTP_SSL_CLIENT_S_DN=CN=alice,O=x",
+			   "HTTP_X_CLIENT_DN=CN=alice,O=x",
+			   NULL };
+	char *unknown[] = { "REQUEST_METHOD=POST",
+			    "REQUEST_URI=/echo",
+			    "SSL_CLIENT_VERIFY=SUCCESS",
+			    "SSL_CLIENT_S_DN=CN=mallory,O=x",
+			    "HTTP_SSL_CLIENT_S_DN=CN=alice,O=x",
+			    NULL };
 	char *down[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "SSL_CLIENT_VERIFY=SUCCESS",
 			 "SSL_CLIENT_S_DN=CN=down", NULL };
 	struct reply rep;
@@ -405,35 +423,62 @@ END_TEST
 START_TEST(test_invalid_utf8_in_echoed_params)
 {
 	char *method[] = { "REQUEST_METHOD=G\xffT", "REQUEST_URI=/items/7", NULL };
-	char *media_type[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "CONTENT_TYPE=text/\xff",
-			       "CONTENT_LENGTH=2", "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=x", NULL };
+	char *media_type[] = { "REQUEST_METHOD=POST",
+			       "REQUEST_URI=/echo",
+			       "CONTENT_TYPE=text/\xff",
+			       "CONTENT_LENGTH=2",
+			       "SSL_CLIENT_VERIFY=SUCCESS",
+			       "SSL_CLIENT_S_DN=CN=alice,O=x",
+			       NULL };
 	struct reply rep;
 
 	roundtrip(method, "", 0, &rep);
 	ck_assert_int_eq(rep.status, 405);
 	ck_assert_str_eq(code_of(&rep), "method_not_allowed");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(rep.json, "message")), "method G\xef\xbf\xbdT "));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(rep.json, "message")),
+				     "method G\xef\xbf\xbdT "));
 	json_decref(rep.json);
 
 	roundtrip(media_type, "{}", 2, &rep);
 	ck_assert_int_eq(rep.status, 415);
 	ck_assert_str_eq(code_of(&rep), "unsupported_media_type");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(rep.json, "message")), "'text/\xef\xbf\xbd'"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(rep.json, "message")),
+				     "'text/\xef\xbf\xbd'"));
 	json_decref(rep.json);
 }
 END_TEST
 
 START_TEST(test_body_rules_end_to_end)
 {
-	char *too_large[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "CONTENT_TYPE=application/json",
-			      "CONTENT_LENGTH=5000", "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=x", NULL };
-	char *not_json[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "CONTENT_TYPE=text/plain",
-			     "CONTENT_LENGTH=2", "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=x", NULL };
-	char *malformed[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "CONTENT_TYPE=application/json",
-			      "CONTENT_LENGTH=5", "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=x", NULL };
-	char *empty[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo", "CONTENT_LENGTH=0",
-			  "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=x", NULL };
-	char *too_large_anywhere[] = { "REQUEST_METHOD=PUT", "REQUEST_URI=/nowhere", "CONTENT_LENGTH=999999", NULL };
+	char *too_large[] = { "REQUEST_METHOD=POST",
+			      "REQUEST_URI=/echo",
+			      "CONTENT_TYPE=application/json",
+			      "CONTENT_LENGTH=5000",
+			      "SSL_CLIENT_VERIFY=SUCCESS",
+			      "SSL_CLIENT_S_DN=CN=alice,O=x",
+			      NULL };
+	char *not_json[] = { "REQUEST_METHOD=POST",
+			     "REQUEST_URI=/echo",
+			     "CONTENT_TYPE=text/plain",
+			     "CONTENT_LENGTH=2",
+			     "SSL_CLIENT_VERIFY=SUCCESS",
+			     "SSL_CLIENT_S_DN=CN=alice,O=x",
+			     NULL };
+	char *malformed[] = { "REQUEST_METHOD=POST",
+			      "REQUEST_URI=/echo",
+			      "CONTENT_TYPE=application/json",
+			      "CONTENT_LENGTH=5",
+			      "SSL_CLIENT_VERIFY=SUCCESS",
+			      "SSL_CLIENT_S_DN=CN=alice,O=x",
+			      NULL };
+	char *empty[] = { "REQUEST_METHOD=POST",
+			  "REQUEST_URI=/echo",
+			  "CONTENT_LENGTH=0",
+			  "SSL_CLIENT_VERIFY=SUCCESS",
+			  "SSL_CLIENT_S_DN=CN=alice,O=x",
+			  NULL };
+	char *too_large_anywhere[] = { "REQUEST_METHOD=PUT", "REQUEST_URI=/nowhere",
+				       "CONTENT_LENGTH=999999", NULL };
 	char big[5000];
 	struct reply rep;
 
@@ -463,16 +508,20 @@ START_TEST(test_body_rules_end_to_end)
 
 	roundtrip(empty, "", 0, &rep);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert(json_is_null(json_object_get(rep.json, "body")) || !json_object_get(rep.json, "body"));
+	ck_assert(json_is_null(json_object_get(rep.json, "body")) ||
+		  !json_object_get(rep.json, "body"));
 	json_decref(rep.json);
 }
 END_TEST
 
 START_TEST(test_bot_id_must_be_canonical)
 {
-	static const char *ids[] = { "not-a-uuid", "0F8FAD5B-D9CB-469F-A165-70867728950E",
-				     "{0f8fad5b-d9cb-469f-a165-70867728950e}", "0f8fad5bd9cb469fa16570867728950e",
-				     "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", "%20" };
+	static const char *ids[] = { "not-a-uuid",
+				     "0F8FAD5B-D9CB-469F-A165-70867728950E",
+				     "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+				     "0f8fad5bd9cb469fa16570867728950e",
+				     "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+				     "%20" };
 	char uri[200];
 	char *params[] = { "REQUEST_METHOD=GET", uri, "SSL_CLIENT_VERIFY=SUCCESS",
 			   "SSL_CLIENT_S_DN=CN=alice,O=x", NULL };

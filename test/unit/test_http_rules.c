@@ -113,8 +113,9 @@ START_TEST(test_error_messages_are_made_valid_utf8)
 	/* input echoed into a message (a Content-Type, a method) keeps its status and code */
 	ck_assert_int_eq(http_json_parse_body("text/\xff", "{}", 2, &j, &resp), -1);
 	assert_error(&resp, 415, "unsupported_media_type");
-	ck_assert_str_eq(message_of(&resp, &j),
-			 "unsupported media type 'text/\xef\xbf\xbd': the body must be application/json");
+	ck_assert_str_eq(
+		message_of(&resp, &j),
+		"unsupported media type 'text/\xef\xbf\xbd': the body must be application/json");
 	json_decref(j);
 
 	http_resp_error(&resp, 405, "method_not_allowed", "method %s is not allowed", "G\xffT");
@@ -127,7 +128,12 @@ START_TEST(test_error_messages_are_made_valid_utf8)
 	http_resp_error(&resp, 400, "x", "%s", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	ck_assert_str_eq(message_of(&resp, &j), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	json_decref(j);
-	http_resp_error(&resp, 400, "x", "%s", "a\x80" "b\xc0\xaf" "c\xed\xa0\x80" "d\xf4\x90\x80\x80" "e\xfe");
+	http_resp_error(&resp, 400, "x", "%s",
+			"a\x80"
+			"b\xc0\xaf"
+			"c\xed\xa0\x80"
+			"d\xf4\x90\x80\x80"
+			"e\xfe");
 	ck_assert_str_eq(message_of(&resp, &j), "a" R "b" R R "c" R R R "d" R R R R "e" R);
 	json_decref(j);
 
@@ -140,8 +146,10 @@ START_TEST(test_error_messages_are_made_valid_utf8)
 
 		memset(name, 'n', sizeof name);
 		name[sizeof name - 1] = '\0';
-		memcpy(name + BERTH_ERR_MSG_MAX - 1 - 17, "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 15);
-		berth_err_set(&err, BERTH_E_NOT_FOUND, "bot %s", name); /* cut in the middle of a euro sign */
+		memcpy(name + BERTH_ERR_MSG_MAX - 1 - 17,
+		       "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 15);
+		berth_err_set(&err, BERTH_E_NOT_FOUND, "bot %s",
+			      name); /* cut in the middle of a euro sign */
 		ck_assert_int_eq(http_resp_err(&resp, &err), -1);
 		assert_error(&resp, 404, "not_found");
 		msg = message_of(&resp, &j);
@@ -249,10 +257,13 @@ START_TEST(test_json_body_rules)
 	http_resp_init(&resp);
 	ck_assert_int_eq(http_json_parse_body(NULL, "", 0, &v, &resp), 0);
 	ck_assert_ptr_null(v);
-	ck_assert_int_eq(http_json_parse_body("text/plain", "", 0, &v, &resp), 0); /* empty: any type */
+	ck_assert_int_eq(http_json_parse_body("text/plain", "", 0, &v, &resp),
+			 0); /* empty: any type */
 	ck_assert_ptr_null(v);
 
-	ck_assert_int_eq(http_json_parse_body("application/json; charset=utf-8", "{\"a\":[1]}", 9, &v, &resp), 0);
+	ck_assert_int_eq(http_json_parse_body("application/json; charset=utf-8", "{\"a\":[1]}", 9,
+					      &v, &resp),
+			 0);
 	ck_assert(json_is_array(json_object_get(v, "a")));
 	json_decref(v);
 
@@ -261,7 +272,8 @@ START_TEST(test_json_body_rules)
 	ck_assert_int_eq(http_json_parse_body(NULL, "{}", 2, &v, &resp), -1);
 	assert_error(&resp, 415, "unsupported_media_type");
 
-	ck_assert_int_eq(http_json_parse_body("application/json", "{\"a\":\n tru}", 11, &v, &resp), -1);
+	ck_assert_int_eq(http_json_parse_body("application/json", "{\"a\":\n tru}", 11, &v, &resp),
+			 -1);
 	assert_error(&resp, 400, "invalid_json");
 	{
 		json_t *j = body_json(&resp);
@@ -270,7 +282,8 @@ START_TEST(test_json_body_rules)
 		ck_assert_ptr_nonnull(strstr(msg, "line 2"));
 		json_decref(j);
 	}
-	ck_assert_int_eq(http_json_parse_body("application/json", "{\"a\":1,\"a\":2}", 13, &v, &resp), -1);
+	ck_assert_int_eq(
+		http_json_parse_body("application/json", "{\"a\":1,\"a\":2}", 13, &v, &resp), -1);
 	assert_error(&resp, 400, "invalid_json");
 	http_resp_free(&resp);
 }
@@ -281,13 +294,16 @@ START_TEST(test_auth_subject)
 	const char *subject;
 	berth_err err;
 	char *ok[] = { "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=Berth", NULL };
-	char *failed[] = { "SSL_CLIENT_VERIFY=FAILED:certificate has expired", "SSL_CLIENT_S_DN=CN=alice", NULL };
+	char *failed[] = { "SSL_CLIENT_VERIFY=FAILED:certificate has expired",
+			   "SSL_CLIENT_S_DN=CN=alice", NULL };
 	char *none[] = { "SSL_CLIENT_VERIFY=NONE", NULL };
 	char *forged[] = { "HTTP_SSL_CLIENT_VERIFY=SUCCESS", "HTTP_SSL_CLIENT_S_DN=CN=admin",
 			   "HTTP_X_CLIENT_DN=CN=admin", NULL };
 	char *forged_with_cert[] = { "HTTP_SSL_CLIENT_S_DN=CN=admin", "SSL_CLIENT_VERIFY=SUCCESS",
-				     "SSL_CLIENT_S_DN=CN=alice", "HTTP_X_SSL_CLIENT_S_DN=CN=admin", NULL };
-	char *doubled[] = { "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=a", NULL };
+				     "SSL_CLIENT_S_DN=CN=alice", "HTTP_X_SSL_CLIENT_S_DN=CN=admin",
+				     NULL };
+	char *doubled[] = { "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_VERIFY=SUCCESS",
+			    "SSL_CLIENT_S_DN=CN=a", NULL };
 	char *no_dn[] = { "SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=", NULL };
 	char *lower[] = { "SSL_CLIENT_VERIFY=success", "SSL_CLIENT_S_DN=CN=a", NULL };
 
@@ -331,12 +347,16 @@ START_TEST(test_resp_err_hides_detail)
 	berth_err err;
 
 	http_resp_init(&resp);
-	berth_err_driver(&err, BERTH_E_UNAVAILABLE, BERTH_EC_CONTAINERD,
-			 "Tasks.Get: failed to connect to all addresses; last error: unix:/run/containerd/containerd.sock");
+	berth_err_driver(
+		&err, BERTH_E_UNAVAILABLE, BERTH_EC_CONTAINERD,
+		"Tasks.Get: failed to connect to all addresses; last error: unix:/run/containerd/containerd.sock");
 	http_resp_err(&resp, &err);
 	ck_assert_int_eq(resp.status, 503);
-	ck_assert_str_eq(resp.body, "{\"message\":\"the container runtime failed\",\"code\":\"containerd_error\"}");
-	berth_err_setc(&err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED, "Tasks.Get: deadline exceeded");
+	ck_assert_str_eq(
+		resp.body,
+		"{\"message\":\"the container runtime failed\",\"code\":\"containerd_error\"}");
+	berth_err_setc(&err, BERTH_E_TIMEOUT, BERTH_EC_DEADLINE_EXCEEDED,
+		       "Tasks.Get: deadline exceeded");
 	err.detail_only = true;
 	http_resp_err(&resp, &err);
 	ck_assert_int_eq(resp.status, 504);

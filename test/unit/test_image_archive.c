@@ -16,7 +16,8 @@
 #define LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define INDEX                                                                                      \
 	"{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" IMAGE_MT_OCI_MANIFEST "\","        \
-	"\"digest\":\"" DA "\",\"size\":4,\"annotations\":{\"io.containerd.image.name\":\"x/y:z\"}}]}"
+	"\"digest\":\"" DA                                                                         \
+	"\",\"size\":4,\"annotations\":{\"io.containerd.image.name\":\"x/y:z\"}}]}"
 
 struct file {
 	const char *name;
@@ -72,7 +73,7 @@ START_TEST(bot_image_archive)
 	char path[4096];
 	struct image_archive_list l;
 	size_t n_blobs = 0;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	snprintf(path, sizeof path, "%s/berth-bot.tar", dir ? dir : ".");
 	ck_assert_msg(access(path, R_OK) == 0, "%s missing: run make first", path);
@@ -89,12 +90,13 @@ END_TEST
 START_TEST(dot_slash_names_and_gzip)
 {
 	const struct file files[] = {
-		{"./oci-layout", LAYOUT}, {"./index.json", INDEX}, {"./blobs/sha256/" HEX_A, "abcd"},
-		{"./blobs/sha256/not-a-digest", "x"}, {"./extra.txt", "ignored"},
+		{ "./oci-layout", LAYOUT },	     { "./index.json", INDEX },
+		{ "./blobs/sha256/" HEX_A, "abcd" }, { "./blobs/sha256/not-a-digest", "x" },
+		{ "./extra.txt", "ignored" },
 	};
 	struct image_archive_list l;
 	size_t n_blobs = 0;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	write_archive(tmp_path, files, 5, 1);
 	ck_assert_msg(image_archive_inspect(tmp_path, &l, &n_blobs, &err) == 0, "%s", err.msg);
@@ -107,8 +109,8 @@ END_TEST
 
 static void expect_inspect_fail(const struct file *files, size_t n, berth_errkind kind)
 {
-	struct image_archive_list l = {0};
-	berth_err err = {0};
+	struct image_archive_list l = { 0 };
+	berth_err err = { 0 };
 
 	write_archive(tmp_path, files, n, 0);
 	ck_assert_int_eq(image_archive_inspect(tmp_path, &l, NULL, &err), -1);
@@ -119,7 +121,7 @@ static void expect_inspect_fail(const struct file *files, size_t n, berth_errkin
 
 START_TEST(docker_archive_refused)
 {
-	const struct file files[] = {{"manifest.json", "[]"}, {"abc/layer.tar", "x"}};
+	const struct file files[] = { { "manifest.json", "[]" }, { "abc/layer.tar", "x" } };
 
 	expect_inspect_fail(files, 2, BERTH_E_UNSUPPORTED);
 }
@@ -127,13 +129,14 @@ END_TEST
 
 START_TEST(malformed_archives)
 {
-	const struct file no_layout[] = {{"index.json", INDEX}};
-	const struct file bad_version[] = {{"oci-layout", "{\"imageLayoutVersion\":\"9\"}"},
-					   {"index.json", INDEX}};
-	const struct file no_index[] = {{"oci-layout", LAYOUT}};
-	const struct file bad_index[] = {{"oci-layout", LAYOUT}, {"index.json", "{\"manifests\":1}"}};
+	const struct file no_layout[] = { { "index.json", INDEX } };
+	const struct file bad_version[] = { { "oci-layout", "{\"imageLayoutVersion\":\"9\"}" },
+					    { "index.json", INDEX } };
+	const struct file no_index[] = { { "oci-layout", LAYOUT } };
+	const struct file bad_index[] = { { "oci-layout", LAYOUT },
+					  { "index.json", "{\"manifests\":1}" } };
 	struct image_archive_list l;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	expect_inspect_fail(no_layout, 1, BERTH_E_INVALID);
 	expect_inspect_fail(bad_version, 2, BERTH_E_UNSUPPORTED);
@@ -159,19 +162,21 @@ END_TEST
 START_TEST(blob_names_exact)
 {
 	const struct file files[] = {
-		{"oci-layout", LAYOUT},
-		{"index.json", INDEX},
-		{"blobs/sha256/" HEX_A, "blob"},
-		{"blobs/sha256/" HEX_A ".partial", "half"},
-		{"blobs/sha256/" HEX_A "/x", "nested"},
-		{"blobs/sha256/" HEX_A "0", "65 hex"},
-		{"blobs/sha256/" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "upper"},
-		{"blobs/sha256/aaaa", "short"},
-		{"blobs/sha512/" HEX_A HEX_A, "other algorithm"},
+		{ "oci-layout", LAYOUT },
+		{ "index.json", INDEX },
+		{ "blobs/sha256/" HEX_A, "blob" },
+		{ "blobs/sha256/" HEX_A ".partial", "half" },
+		{ "blobs/sha256/" HEX_A "/x", "nested" },
+		{ "blobs/sha256/" HEX_A "0", "65 hex" },
+		{ "blobs/sha256/"
+		  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		  "upper" },
+		{ "blobs/sha256/aaaa", "short" },
+		{ "blobs/sha512/" HEX_A HEX_A, "other algorithm" },
 	};
 	struct image_archive_list l;
 	size_t n_blobs = 99;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	write_archive(tmp_path, files, sizeof files / sizeof files[0], 0);
 	ck_assert_msg(image_archive_inspect(tmp_path, &l, &n_blobs, &err) == 0, "%s", err.msg);

@@ -16,25 +16,30 @@ START_TEST(digest_validation)
 	ck_assert(image_digest_valid(DA));
 	ck_assert(!image_digest_valid(NULL));
 	ck_assert(!image_digest_valid("sha256:abc"));
-	ck_assert(!image_digest_valid("sha512:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	ck_assert(!image_digest_valid("sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+	ck_assert(!image_digest_valid(
+		"sha512:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	ck_assert(!image_digest_valid(
+		"sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
 	ck_assert(!image_digest_valid(DA "0"));
-	ck_assert(!image_digest_valid("sha256:../../../../etc/passwdaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	ck_assert(!image_digest_valid(
+		"sha256:../../../../etc/passwdaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 END_TEST
 
 START_TEST(chain_ids)
 {
-	const char *const diffs[] = {DA, DB, DC};
+	const char *const diffs[] = { DA, DB, DC };
 	char out[3][IMAGE_DIGEST_SIZE];
-	const char *const bad[] = {DA, "sha256:nothex"};
-	berth_err err = {0};
+	const char *const bad[] = { DA, "sha256:nothex" };
+	berth_err err = { 0 };
 
 	ck_assert_int_eq(image_chain_ids(diffs, 3, out, &err), 0);
 	/* chain[0] = diff[0]; chain[i] = sha256(chain[i-1] + " " + diff[i]) (computed independently) */
 	ck_assert_str_eq(out[0], DA);
-	ck_assert_str_eq(out[1], "sha256:ccd722928bd92476ba1745586fed6e45a102504185ad88cd89e01ff116fd146c");
-	ck_assert_str_eq(out[2], "sha256:c1377126441fb2f5ec2c21ae2a60255331d639e830f0ee1b40a36e52d4c40588");
+	ck_assert_str_eq(out[1],
+			 "sha256:ccd722928bd92476ba1745586fed6e45a102504185ad88cd89e01ff116fd146c");
+	ck_assert_str_eq(out[2],
+			 "sha256:c1377126441fb2f5ec2c21ae2a60255331d639e830f0ee1b40a36e52d4c40588");
 	ck_assert_int_eq(image_chain_ids(bad, 2, out, &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_INVALID);
 	ck_assert_int_eq(image_chain_ids(diffs, 0, out, &err), 0);
@@ -54,21 +59,19 @@ END_TEST
 
 START_TEST(index_selection)
 {
-	berth_err err = {0};
+	berth_err err = { 0 };
 	json_t *index = json_pack(
 		"{s:[{s:s,s:s,s:i,s:{s:s,s:s,s:s}},{s:s,s:s,s:i,s:{s:s,s:s}},{s:s,s:s,s:i,s:{s:s,s:s}}]}",
-		"manifests",
-		"mediaType", IMAGE_MT_OCI_MANIFEST, "digest", DA, "size", 10,
-		"platform", "os", "linux", "architecture", "arm64", "variant", "v8",
-		"mediaType", IMAGE_MT_OCI_MANIFEST, "digest", DB, "size", 11,
-		"platform", "os", "windows", "architecture", "amd64",
-		"mediaType", IMAGE_MT_OCI_MANIFEST, "digest", DC, "size", 12,
-		"platform", "os", "linux", "architecture", "amd64");
+		"manifests", "mediaType", IMAGE_MT_OCI_MANIFEST, "digest", DA, "size", 10,
+		"platform", "os", "linux", "architecture", "arm64", "variant", "v8", "mediaType",
+		IMAGE_MT_OCI_MANIFEST, "digest", DB, "size", 11, "platform", "os", "windows",
+		"architecture", "amd64", "mediaType", IMAGE_MT_OCI_MANIFEST, "digest", DC, "size",
+		12, "platform", "os", "linux", "architecture", "amd64");
 	json_t *single = json_pack("{s:[{s:s,s:s,s:i}]}", "manifests", "mediaType",
 				   IMAGE_MT_OCI_MANIFEST, "digest", DA, "size", 1);
-	json_t *two_bare = json_pack("{s:[{s:s,s:s,s:i},{s:s,s:s,s:i}]}", "manifests",
-				     "mediaType", IMAGE_MT_OCI_MANIFEST, "digest", DA, "size", 1,
-				     "mediaType", IMAGE_MT_OCI_MANIFEST, "digest", DB, "size", 1);
+	json_t *two_bare = json_pack("{s:[{s:s,s:s,s:i},{s:s,s:s,s:i}]}", "manifests", "mediaType",
+				     IMAGE_MT_OCI_MANIFEST, "digest", DA, "size", 1, "mediaType",
+				     IMAGE_MT_OCI_MANIFEST, "digest", DB, "size", 1);
 	const json_t *d;
 	ctd_descriptor desc;
 
@@ -84,7 +87,8 @@ START_TEST(index_selection)
 	d = image_index_select(single, "linux", "amd64", &err);
 	ck_assert(d != NULL);
 	ck_assert(image_index_select(two_bare, "linux", "amd64", &err) == NULL);
-	ck_assert(image_index_select(json_object_get(index, "manifests"), "linux", "amd64", &err) == NULL);
+	ck_assert(image_index_select(json_object_get(index, "manifests"), "linux", "amd64", &err) ==
+		  NULL);
 	ck_assert_int_eq(err.kind, BERTH_E_INVALID);
 	json_decref(index);
 	json_decref(single);
@@ -94,12 +98,13 @@ END_TEST
 
 START_TEST(descriptors)
 {
-	berth_err err = {0};
+	berth_err err = { 0 };
 	ctd_descriptor d;
 	json_t *ok = json_pack("{s:s,s:s,s:I}", "mediaType", IMAGE_MT_OCI_LAYER_GZIP, "digest", DB,
 			       "size", (json_int_t)5000000000LL);
 	json_t *no_mt = json_pack("{s:s,s:i}", "digest", DB, "size", 1);
-	json_t *bad_digest = json_pack("{s:s,s:s,s:i}", "mediaType", "x", "digest", "md5:00", "size", 1);
+	json_t *bad_digest = json_pack("{s:s,s:s,s:i}", "mediaType", "x", "digest", "md5:00",
+				       "size", 1);
 	json_t *neg = json_pack("{s:s,s:s,s:i}", "mediaType", "x", "digest", DB, "size", -1);
 
 	ck_assert_int_eq(image_descriptor_parse(ok, &d, &err), 0);
@@ -127,7 +132,7 @@ START_TEST(index_json_names)
 		"{\"mediaType\":\"" IMAGE_MT_OCI_MANIFEST "\",\"digest\":\"" DC "\",\"size\":3,"
 		" \"annotations\":{\"org.opencontainers.image.ref.name\":\"latest\"}}]}";
 	struct image_archive_list l;
-	berth_err err = {0};
+	berth_err err = { 0 };
 
 	ck_assert_msg(image_archive_parse_index(text, strlen(text), &l, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(l.n, 3);
@@ -142,7 +147,9 @@ START_TEST(index_json_names)
 	ck_assert_int_eq(image_archive_parse_index("{", 1, &l, &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_INVALID);
 	ck_assert_int_eq(image_archive_parse_index("{}", 2, &l, &err), -1);
-	ck_assert_int_eq(image_archive_parse_index("{\"manifests\":[{\"digest\":\"x\"}]}", 31, &l, &err), -1);
+	ck_assert_int_eq(
+		image_archive_parse_index("{\"manifests\":[{\"digest\":\"x\"}]}", 31, &l, &err),
+		-1);
 	ck_assert_int_eq(l.n, 0);
 }
 END_TEST

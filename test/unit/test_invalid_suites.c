@@ -87,7 +87,8 @@ static char *kv(const char *text, const char *key)
 	size_t klen = strlen(key);
 
 	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, key, klen) == 0 && (p[klen] == ' ' || p[klen] == '\n' || p[klen] == '\0')) {
+		if (strncmp(p, key, klen) == 0 &&
+		    (p[klen] == ' ' || p[klen] == '\n' || p[klen] == '\0')) {
 			const char *v = p + klen + (p[klen] == ' ');
 			return strndup(v, strcspn(v, "\n"));
 		}
@@ -109,8 +110,8 @@ static void expect_str(const struct kase *k, const char *key, const char *got)
 	char *want = kv(k->expected, key);
 	if (!want)
 		return;
-	ck_assert_msg(got && strcmp(want, got) == 0, "%s: %s is \"%s\", expected \"%s\"", k->name, key,
-		      got ? got : "(none)", want);
+	ck_assert_msg(got && strcmp(want, got) == 0, "%s: %s is \"%s\", expected \"%s\"", k->name,
+		      key, got ? got : "(none)", want);
 	free(want);
 }
 
@@ -119,8 +120,8 @@ static void expect_sub(const struct kase *k, const char *key, const char *got)
 	char *want = kv(k->expected, key);
 	if (!want)
 		return;
-	ck_assert_msg(got && strstr(got, want), "%s: %s \"%s\" does not contain \"%s\"", k->name, key,
-		      got ? got : "(none)", want);
+	ck_assert_msg(got && strstr(got, want), "%s: %s \"%s\" does not contain \"%s\"", k->name,
+		      key, got ? got : "(none)", want);
 	free(want);
 }
 
@@ -154,7 +155,8 @@ static void run_body(const struct kase *k)
 	if (rc == 0 && (strcmp(route, "container") == 0 || strcmp(route, "snapshot") == 0 ||
 			strcmp(route, "rollback") == 0)) {
 		const char *v;
-		rc = body_string(body, strcmp(route, "container") == 0 ? "snapshotter" : "snapshot_name",
+		rc = body_string(body,
+				 strcmp(route, "container") == 0 ? "snapshotter" : "snapshot_name",
 				 &v, &resp);
 	} else if (rc == 0 && strncmp(route, "skills_", 7) == 0) {
 		char tmpl[] = "/tmp/berth-suites-XXXXXX";
@@ -177,8 +179,10 @@ static void run_body(const struct kase *k)
 		struct botctr_limits_patch patch;
 		berth_err err = { 0 };
 		if (!json_is_object(body))
-			rc = http_resp_error(&resp, 400, "invalid_body", "request body must be a JSON object");
-		else if ((rc = botctr_limits_parse(json_object_get(body, "limits"), &bounds, &patch, &err)) < 0)
+			rc = http_resp_error(&resp, 400, "invalid_body",
+					     "request body must be a JSON object");
+		else if ((rc = botctr_limits_parse(json_object_get(body, "limits"), &bounds, &patch,
+						   &err)) < 0)
 			http_resp_err(&resp, &err);
 	} else if (rc == 0 && strncmp(route, "mcp_", 4) == 0) {
 		berth_err err = { 0 };
@@ -192,7 +196,8 @@ static void run_body(const struct kase *k)
 		} else if (strcmp(route, "mcp_import") == 0) {
 			rc = mcpconn_parse_import(body, &parsed, &n, &err);
 		} else {
-			ck_assert_msg(strcmp(route, "mcp_batch_delete") == 0, "%s: unknown route %s", k->name, route);
+			ck_assert_msg(strcmp(route, "mcp_batch_delete") == 0,
+				      "%s: unknown route %s", k->name, route);
 			rc = mcpconn_parse_ids(body, &parsed, &err);
 		}
 		json_decref(parsed);
@@ -207,7 +212,8 @@ static void run_body(const struct kase *k)
 	snprintf(got, sizeof got, "%d", resp.status);
 	expect_str(k, "status", got);
 	json_t *j = json_loadb(resp.body, resp.body_len, 0, NULL);
-	ck_assert_msg(j, "%s: the error body is not JSON: %.*s", k->name, (int)resp.body_len, resp.body);
+	ck_assert_msg(j, "%s: the error body is not JSON: %.*s", k->name, (int)resp.body_len,
+		      resp.body);
 	expect_str(k, "code", json_string_value(json_object_get(j, "code")));
 	expect_sub(k, "message", json_string_value(json_object_get(j, "message")));
 	json_decref(j);
@@ -242,8 +248,9 @@ static void run_route(const struct kase *k)
 			ck_assert_ptr_nonnull(eq);
 			*eq = '\0';
 			const char *v = http_match_param(&m, param);
-			ck_assert_msg(v && strcmp(v, eq + 1) == 0, "%s: param %s is %s, expected %s", k->name,
-				      param, v ? v : "(none)", eq + 1);
+			ck_assert_msg(v && strcmp(v, eq + 1) == 0,
+				      "%s: param %s is %s, expected %s", k->name, param,
+				      v ? v : "(none)", eq + 1);
 			free(param);
 		}
 		rc = http_query_parse(q, &query, &err);
@@ -280,7 +287,8 @@ static void run_cni(const struct kase *k)
 	char *ifname = kv(k->args, "ifname");
 	struct cni_result r;
 	berth_err err = { 0 };
-	int rc = cni_result_parse(k->input, k->input_len, "net", ifname ? ifname : "eth0", &r, &err);
+	int rc = cni_result_parse(k->input, k->input_len, "net", ifname ? ifname : "eth0", &r,
+				  &err);
 	char *ip = kv(k->expected, "ip");
 
 	if (ip) {
@@ -294,8 +302,8 @@ static void run_cni(const struct kase *k)
 	free(ifname);
 }
 
-#define ONE_DIFF_ID \
-	"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" \
+#define ONE_DIFF_ID                                                                                \
+	"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"                                 \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}}"
 
 static void run_image(const struct kase *k)
@@ -411,7 +419,8 @@ static void collect(void)
 		int n = scandir(dir, &list, not_dot, by_name);
 		for (int i = 0; i < n; i++) {
 			if (n_cases < MAX_CASES &&
-			    asprintf(&cases[n_cases], "%s/%s", areas[a]->d_name, list[i]->d_name) != -1)
+			    asprintf(&cases[n_cases], "%s/%s", areas[a]->d_name, list[i]->d_name) !=
+				    -1)
 				n_cases++;
 			free(list[i]);
 		}

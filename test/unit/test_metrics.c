@@ -81,9 +81,9 @@ START_TEST(test_buckets)
 	berth_err err;
 
 	ck_assert_int_eq(metrics_table_create(1, &err), 0);
-	metrics_observe_request(0, 200, 0);       /* le 0.001 */
-	metrics_observe_request(0, 200, 1000);    /* le 0.001: bounds are inclusive */
-	metrics_observe_request(0, 200, 1001);    /* le 0.0025 */
+	metrics_observe_request(0, 200, 0);	   /* le 0.001 */
+	metrics_observe_request(0, 200, 1000);	   /* le 0.001: bounds are inclusive */
+	metrics_observe_request(0, 200, 1001);	   /* le 0.0025 */
 	metrics_observe_request(0, 200, 99000000); /* +Inf */
 	metrics_read_request_hist(0, &h);
 	ck_assert_uint_eq(h.bucket[0], 2);
@@ -108,7 +108,8 @@ START_TEST(test_shared_across_fork)
 		if (pid[i] == 0) {
 			for (int n = 0; n < 1000; n++) {
 				metrics_observe_request(1, 201, 30000);
-				metrics_observe_dep(METRICS_DEP_DATABASE, 100, n % 10 ? BERTH_OK : BERTH_E_UNAVAILABLE);
+				metrics_observe_dep(METRICS_DEP_DATABASE, 100,
+						    n % 10 ? BERTH_OK : BERTH_E_UNAVAILABLE);
 			}
 			_exit(0);
 		}
@@ -143,8 +144,9 @@ START_TEST(test_sample_and_family)
 	metrics_text_sample(&b, "m_total", labels, 18446744073709551615u);
 	metrics_text_sample(&b, "g", NULL, 0);
 	ck_assert(b.ok);
-	ck_assert_str_eq(b.s, "# HELP m_total Things.\n# TYPE m_total counter\n"
-			      "m_total{route=\"/x\\\"y\",code=\"200\"} 18446744073709551615\ng 0\n");
+	ck_assert_str_eq(b.s,
+			 "# HELP m_total Things.\n# TYPE m_total counter\n"
+			 "m_total{route=\"/x\\\"y\",code=\"200\"} 18446744073709551615\ng 0\n");
 	free(b.s);
 }
 END_TEST
@@ -161,11 +163,16 @@ START_TEST(test_histogram_text)
 	h.sum_us = 12003500;
 	metrics_text_hist(&b, "d_seconds", labels, &h);
 	ck_assert(b.ok);
-	ck_assert_ptr_nonnull(strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"0.001\"} 2\n"));
-	ck_assert_ptr_nonnull(strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"0.0025\"} 2\n"));
-	ck_assert_ptr_nonnull(strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"0.005\"} 3\n"));
-	ck_assert_ptr_nonnull(strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"10\"} 3\n"));
-	ck_assert_ptr_nonnull(strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"+Inf\"} 4\n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"0.001\"} 2\n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"0.0025\"} 2\n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"0.005\"} 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"10\"} 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.s, "d_seconds_bucket{dependency=\"database\",le=\"+Inf\"} 4\n"));
 	ck_assert_ptr_nonnull(strstr(b.s, "d_seconds_sum{dependency=\"database\"} 12.0035\n"));
 	ck_assert_ptr_nonnull(strstr(b.s, "d_seconds_count{dependency=\"database\"} 4\n"));
 	free(b.s);
@@ -186,21 +193,28 @@ START_TEST(test_table_text)
 	metrics_count_exit(METRICS_EXIT_CRASHED);
 	text = write_all();
 	ck_assert_ptr_nonnull(strstr(text, "# TYPE berth_http_requests_total counter\n"));
-	ck_assert_ptr_nonnull(strstr(text, "berth_http_requests_total{method=\"GET\",route=\"/me\",code=\"200\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(
-		text, "berth_http_requests_total{method=\"GET\",route=\"/bots/:bot_id/container\",code=\"404\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "berth_http_requests_total{method=\"\",route=\"unmatched\",code=\"405\"} 1\n"));
+		text, "berth_http_requests_total{method=\"GET\",route=\"/me\",code=\"200\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text,
+		"berth_http_requests_total{method=\"GET\",route=\"/bots/:bot_id/container\",code=\"404\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text,
+		"berth_http_requests_total{method=\"\",route=\"unmatched\",code=\"405\"} 1\n"));
 	ck_assert_ptr_null(strstr(text, "code=\"201\"")); /* zero counts are left out */
 	ck_assert_ptr_nonnull(strstr(
-		text, "berth_http_request_duration_seconds_count{method=\"GET\",route=\"/me\"} 2\n"));
+		text,
+		"berth_http_request_duration_seconds_count{method=\"GET\",route=\"/me\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "berth_worker_restarts_total{cause=\"crashed\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "berth_worker_restarts_total{cause=\"recycled\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(
-		text, "berth_dependency_call_duration_seconds_count{dependency=\"containerd\"} 1\n"));
+		text,
+		"berth_dependency_call_duration_seconds_count{dependency=\"containerd\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(
 		text, "berth_dependency_call_duration_seconds_count{dependency=\"database\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(
-		text, "berth_dependency_errors_total{dependency=\"containerd\",kind=\"not_found\"} 1\n"));
+		text,
+		"berth_dependency_errors_total{dependency=\"containerd\",kind=\"not_found\"} 1\n"));
 	ck_assert(text[strlen(text) - 1] == '\n');
 	free(text);
 	metrics_table_destroy();

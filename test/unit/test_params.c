@@ -71,7 +71,10 @@ START_TEST(test_query)
 	struct http_query q;
 	berth_err err;
 
-	ck_assert_int_eq(http_query_parse("snapshotter=overlayfs&name=my+snap%21&flag&empty=&&x=1&x=2", &q, &err), 0);
+	ck_assert_int_eq(
+		http_query_parse("snapshotter=overlayfs&name=my+snap%21&flag&empty=&&x=1&x=2", &q,
+				 &err),
+		0);
 	ck_assert_str_eq(http_query_get(&q, "snapshotter"), "overlayfs");
 	ck_assert_str_eq(http_query_get(&q, "name"), "my snap!");
 	ck_assert_str_eq(http_query_get(&q, "flag"), "");

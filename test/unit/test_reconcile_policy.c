@@ -9,18 +9,30 @@
 
 START_TEST(valid_policies)
 {
-	const char *ok[] = { NULL, "always", "never", "on-failure", "on-failure:1", "on-failure:9999", "on-failure:10" };
+	const char *ok[] = { NULL,	     "always",		"never",	"on-failure",
+			     "on-failure:1", "on-failure:9999", "on-failure:10" };
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		berth_err err = { 0 };
-		ck_assert_msg(reconcile_policy_check(ok[i], &err) == 0, "refused '%s'", ok[i] ? ok[i] : "(null)");
+		ck_assert_msg(reconcile_policy_check(ok[i], &err) == 0, "refused '%s'",
+			      ok[i] ? ok[i] : "(null)");
 	}
 }
 END_TEST
 
 START_TEST(invalid_policies)
 {
-	const char *bad[] = { "", "Always", "sometimes", "on-failure:", "on-failure:0", "on-failure:01",
-			      "on-failure:10000", "on-failure:1x", "on-failure:-1", "on-failure 3", "always ", "unless-stopped" };
+	const char *bad[] = { "",
+			      "Always",
+			      "sometimes",
+			      "on-failure:",
+			      "on-failure:0",
+			      "on-failure:01",
+			      "on-failure:10000",
+			      "on-failure:1x",
+			      "on-failure:-1",
+			      "on-failure 3",
+			      "always ",
+			      "unless-stopped" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		berth_err err = { 0 };
 		ck_assert_msg(reconcile_policy_check(bad[i], &err) == -1, "accepted '%s'", bad[i]);

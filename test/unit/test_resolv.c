@@ -183,8 +183,9 @@ START_TEST(test_prepare_from_host_file)
 	ck_assert_ptr_null(strstr(slurp(path), "127.0.0.53"));
 	free(path);
 	/* a missing host file: the fallback */
-	ck_assert_int_eq(resolv_prepare_for_bot("/nonexistent/resolv.conf", "192.0.2.9", dir, &path,
-						&err), 0);
+	ck_assert_int_eq(
+		resolv_prepare_for_bot("/nonexistent/resolv.conf", "192.0.2.9", dir, &path, &err),
+		0);
 	ck_assert_ptr_nonnull(strstr(slurp(path), "\nnameserver 192.0.2.9\n"));
 	free(path);
 }
@@ -315,8 +316,9 @@ START_TEST(test_botdir_refuses_links_and_bad_ids)
 	ck_assert_int_eq(botdir_open_data(data_root, UUID, &fd, &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
 
-	ck_assert_int_eq(botdir_prepare(data_root, state_root, "0B7F4D2C-9A51-4E0F-8C3E-2F6A1D9B7E40",
-					&d, &err), -1);
+	ck_assert_int_eq(botdir_prepare(data_root, state_root,
+					"0B7F4D2C-9A51-4E0F-8C3E-2F6A1D9B7E40", &d, &err),
+			 -1);
 	ck_assert_int_eq(err.kind, BERTH_E_INVALID);
 	ck_assert_int_eq(botdir_prepare(data_root, state_root, "../../etc", &d, &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_INVALID);

@@ -42,7 +42,8 @@ START_TEST(test_literal_and_params)
 	ck_assert_uint_eq(m.n_params, 0);
 	http_path_free(&p);
 
-	match("POST", "/bots/0f8fad5b-d9cb-469f-a165-70867728950e/container/snapshots/rollback", &m, &p);
+	match("POST", "/bots/0f8fad5b-d9cb-469f-a165-70867728950e/container/snapshots/rollback", &m,
+	      &p);
 	ck_assert_int_eq(m.kind, HTTP_MATCH_FOUND);
 	ck_assert_int_eq(routes[m.route_index].id, 5);
 	ck_assert_str_eq(http_match_param(&m, "bot_id"), "0f8fad5b-d9cb-469f-a165-70867728950e");
@@ -93,8 +94,14 @@ END_TEST
 START_TEST(test_not_found)
 {
 	static const char *paths[] = {
-		"/nope", "/health/extra", "/bots", "/bots/x", "/bots/x/container/unknown",
-		"/HEALTH", "/bots//container", "/bots/x/mcp-stdio",
+		"/nope",
+		"/health/extra",
+		"/bots",
+		"/bots/x",
+		"/bots/x/container/unknown",
+		"/HEALTH",
+		"/bots//container",
+		"/bots/x/mcp-stdio",
 	};
 	struct http_match m;
 	struct http_path p;
@@ -128,7 +135,8 @@ START_TEST(test_method_not_allowed)
 
 	match("PUT", "/bots/x/container", &m, &p);
 	ck_assert_int_eq(m.kind, HTTP_MATCH_METHOD_NOT_ALLOWED);
-	ck_assert_str_eq(m.allow, "GET, HEAD, POST, DELETE"); /* no duplicate GET from the shadowed route */
+	ck_assert_str_eq(m.allow,
+			 "GET, HEAD, POST, DELETE"); /* no duplicate GET from the shadowed route */
 	http_path_free(&p);
 
 	match("POST", "/health", &m, &p);

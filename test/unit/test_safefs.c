@@ -44,7 +44,7 @@ static char *path_in(const char *dir, const char *rel)
 /* The sentinel outside the root is intact and nothing new appeared next to it. */
 static void assert_outside_intact(void)
 {
-	char buf[64] = {0};
+	char buf[64] = { 0 };
 	FILE *f = fopen(path_in(out_path, "sentinel"), "r");
 	struct stat st;
 
@@ -102,8 +102,9 @@ END_TEST
 
 START_TEST(test_read_through_links_refused)
 {
-	const char *paths[] = {"filelink", "dirlink/sentinel", "a/b/up/sentinel",
-			       "../outside/sentinel", "/etc/hostname", "a/../../outside/sentinel"};
+	const char *paths[] = { "filelink",	   "dirlink/sentinel",
+				"a/b/up/sentinel", "../outside/sentinel",
+				"/etc/hostname",   "a/../../outside/sentinel" };
 	berth_err err;
 	size_t len;
 	char *data;
@@ -306,7 +307,7 @@ END_TEST
  * reports every real open, an O_PATH open is not one. */
 START_TEST(test_read_never_opens_special_files)
 {
-	const char *names[] = {"fifo", "null"};
+	const char *names[] = { "fifo", "null" };
 	char evbuf[4096];
 	berth_err err;
 	size_t len;

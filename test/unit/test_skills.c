@@ -13,7 +13,7 @@
 #include "berth/safefs.h"
 #include "berth/skills.h"
 
-static const struct skills_limits lim = {.max_count = 5, .max_bytes = 4096};
+static const struct skills_limits lim = { .max_count = 5, .max_bytes = 4096 };
 
 /* ---- parsing ---- */
 
@@ -45,19 +45,18 @@ END_TEST
 
 START_TEST(test_parse_front_matter)
 {
-	json_t *j = parse("dir",
-			  "---  \r\n"
-			  "name: search\n"
-			  "description: '  Finds: things  '\n"
-			  "metadata:\n"
-			  "  version: 2\n"
-			  "  ratio: 0.5\n"
-			  "  beta: true\n"
-			  "  none: ~\n"
-			  "  quoted: \"123\"\n"
-			  "  tags: [a, b]\n"
-			  "  nested: {k: v}\n"
-			  "---\r\n\n# Body\ntext");
+	json_t *j = parse("dir", "---  \r\n"
+				 "name: search\n"
+				 "description: '  Finds: things  '\n"
+				 "metadata:\n"
+				 "  version: 2\n"
+				 "  ratio: 0.5\n"
+				 "  beta: true\n"
+				 "  none: ~\n"
+				 "  quoted: \"123\"\n"
+				 "  tags: [a, b]\n"
+				 "  nested: {k: v}\n"
+				 "---\r\n\n# Body\ntext");
 	json_t *m = json_object_get(j, "metadata");
 
 	ck_assert_str_eq(sget(j, "name"), "search");
@@ -80,8 +79,9 @@ END_TEST
  * other fields: it stays the text it was. */
 START_TEST(test_parse_out_of_range_number)
 {
-	json_t *j = parse("dir", "---\nname: calc\ndescription: d\n"
-				 "metadata: {ratio: 1e999, low: -1e999, tiny: 1e-999, k: v}\n---\nbody");
+	json_t *j = parse("dir",
+			  "---\nname: calc\ndescription: d\n"
+			  "metadata: {ratio: 1e999, low: -1e999, tiny: 1e-999, k: v}\n---\nbody");
 	json_t *m = json_object_get(j, "metadata");
 
 	ck_assert_str_eq(sget(j, "name"), "calc");
@@ -291,7 +291,8 @@ START_TEST(test_upsert_list_delete)
 	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\" zeta \",\"content\":\"# Z\"},"
 				"{\"name\":\"alpha\",\"description\":\"first: \\\"one\\\"\\nline\","
 				"\"metadata\":{\"k\":[1,\"two\",{\"x\":null}],\"q\":\"a'b\"}}]}",
-				&err), 0);
+				&err),
+			 0);
 	ck_assert_str_eq(slurp(P(data, ".skills/zeta/SKILL.md")), "# Z");
 	ck_assert_int_eq(stat(P(data, ".skills/alpha/SKILL.md"), &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0644);
@@ -331,8 +332,8 @@ END_TEST
 
 START_TEST(test_generated_quoting_hostile_name)
 {
-	const char *names[] = {"a: b", "#x", "- item", "\"quoted\"", "key: [1", "yes", "123",
-			       "tab\there"};
+	const char *names[] = { "a: b",	   "#x",  "- item", "\"quoted\"",
+				"key: [1", "yes", "123",    "tab\there" };
 	berth_err err;
 
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
@@ -359,7 +360,10 @@ END_TEST
 START_TEST(test_validation_changes_nothing)
 {
 	const char *bad[] = {
-		"{}", "{\"skills\":[]}", "{\"skills\":{}}", "[]",
+		"{}",
+		"{\"skills\":[]}",
+		"{\"skills\":{}}",
+		"[]",
 		"{\"skills\":[{\"name\":\"ok\"},{\"name\":\"\"}]}",
 		"{\"skills\":[{\"name\":\"ok\"},{\"name\":\"  \"}]}",
 		"{\"skills\":[{\"name\":\"ok\"},{\"name\":\".\"}]}",
@@ -412,16 +416,23 @@ START_TEST(test_limits)
 	ck_assert_int_eq(err.kind, BERTH_E_TOO_LARGE);
 	ck_assert(!exists(P(data, ".skills/ok")));
 
-	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"s1\"},{\"name\":\"s2\"},{\"name\":\"s3\"},"
-				"{\"name\":\"s4\"}]}", &err), 0);
+	ck_assert_int_eq(
+		upsert("{\"skills\":[{\"name\":\"s1\"},{\"name\":\"s2\"},{\"name\":\"s3\"},"
+		       "{\"name\":\"s4\"}]}",
+		       &err),
+		0);
 	/* 4 existing + 2 new (one repeated) > 5 */
-	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"s5\"},{\"name\":\"s6\"},{\"name\":\"s6\"}]}",
-				&err), -1);
+	ck_assert_int_eq(
+		upsert("{\"skills\":[{\"name\":\"s5\"},{\"name\":\"s6\"},{\"name\":\"s6\"}]}",
+		       &err),
+		-1);
 	ck_assert_int_eq(err.kind, BERTH_E_TOO_LARGE);
 	ck_assert(!exists(P(data, ".skills/s5")));
 	/* existing names do not count twice */
-	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"s1\"},{\"name\":\"s5\"},{\"name\":\"s5\"}]}",
-				&err), 0);
+	ck_assert_int_eq(
+		upsert("{\"skills\":[{\"name\":\"s1\"},{\"name\":\"s5\"},{\"name\":\"s5\"}]}",
+		       &err),
+		0);
 
 	/* an oversized SKILL.md planted by the bot is skipped; the list is capped at max_count */
 	ck_assert_int_eq(mkdir(P(data, ".skills/s0"), 0755), 0);
@@ -451,7 +462,8 @@ START_TEST(test_symlink_skills_dir)
 	ck_assert_str_eq(err.msg, ".skills is a symbolic link");
 	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"evil\"}]}", &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
-	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"victim\",\"content\":\"x\"}]}", &err), -1);
+	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"victim\",\"content\":\"x\"}]}", &err),
+			 -1);
 	ck_assert_int_eq(del("{\"names\":[\"victim\"]}", &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
 	outside_intact();
@@ -467,7 +479,8 @@ START_TEST(test_symlink_skill_entry)
 	ck_assert_int_eq(symlink(P(outside, "victim"), P(data, ".skills/victim")), 0);
 	ck_assert_int_eq(skills_list(data_fd, &lim, &out, &err), -1);
 	ck_assert_str_eq(err.msg, ".skills/victim is a symbolic link");
-	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"victim\",\"content\":\"x\"}]}", &err), -1);
+	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"victim\",\"content\":\"x\"}]}", &err),
+			 -1);
 	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
 	ck_assert_int_eq(del("{\"names\":[\"victim\"]}", &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
@@ -481,7 +494,8 @@ START_TEST(test_symlink_inside_skill)
 	berth_err err;
 	json_t *out = NULL;
 
-	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"good\"},{\"name\":\"other\"}]}", &err), 0);
+	ck_assert_int_eq(upsert("{\"skills\":[{\"name\":\"good\"},{\"name\":\"other\"}]}", &err),
+			 0);
 	/* a link deep inside a skill dir: delete fails and removes nothing */
 	ck_assert_int_eq(mkdir(P(data, ".skills/good/assets"), 0755), 0);
 	ck_assert_int_eq(symlink(outside, P(data, ".skills/good/assets/up")), 0);
@@ -539,11 +553,13 @@ START_TEST(test_messages_utf8)
 	/* directory names the bot made are any bytes */
 	ck_assert_int_eq(mkdir(P(data, ".skills"), 0755), 0);
 	ck_assert_int_eq(mkdir(P(data, ".skills/bad\xff\xfe"), 0755), 0);
-	ck_assert_int_eq(symlink(P(outside, "sentinel"), P(data, ".skills/bad\xff\xfe/SKILL.md")), 0);
+	ck_assert_int_eq(symlink(P(outside, "sentinel"), P(data, ".skills/bad\xff\xfe/SKILL.md")),
+			 0);
 	ck_assert_int_eq(skills_list(data_fd, &lim, &out, &err), -1);
 	ck_assert_int_eq(err.kind, BERTH_E_PRECONDITION);
 	assert_msg_utf8(&err);
-	ck_assert_str_eq(err.msg, ".skills/bad\xef\xbf\xbd\xef\xbf\xbd/SKILL.md is a symbolic link");
+	ck_assert_str_eq(err.msg,
+			 ".skills/bad\xef\xbf\xbd\xef\xbf\xbd/SKILL.md is a symbolic link");
 	ck_assert_int_eq(unlink(P(data, ".skills/bad\xff\xfe/SKILL.md")), 0);
 	ck_assert_int_eq(symlink(outside, P(data, ".skills/link\xc3")), 0);
 	ck_assert_int_eq(skills_list(data_fd, &lim, &out, &err), -1);

@@ -16,8 +16,8 @@ struct bot_args {
 static int parse_bot(int argc, char **argv, struct bot_args *a, berth_err *err)
 {
 	const struct berthctl_opt opts[] = {
-		{ "owner", &a->owner, NULL },	    { "id", &a->id, NULL },
-		{ "name", &a->name, NULL },	    { "type", &a->type, NULL },
+		{ "owner", &a->owner, NULL },	   { "id", &a->id, NULL },
+		{ "name", &a->name, NULL },	   { "type", &a->type, NULL },
 		{ "public", NULL, &a->is_public }, { "allow-guest", NULL, &a->allow_guest },
 	};
 
@@ -27,7 +27,9 @@ static int parse_bot(int argc, char **argv, struct bot_args *a, berth_err *err)
 
 START_TEST(options_and_positional)
 {
-	char *argv[] = { "mybot", "--owner", "alice", "--type=public", "--allow-guest", "--id", "x" };
+	char *argv[] = {
+		"mybot", "--owner", "alice", "--type=public", "--allow-guest", "--id", "x"
+	};
 	struct bot_args a;
 	berth_err err = { 0 };
 

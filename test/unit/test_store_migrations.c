@@ -77,17 +77,21 @@ START_TEST(embedded_matches_db_dir)
 		if (len < 4 || strcmp(e->d_name + len - 4, ".sql") != 0)
 			continue;
 		files++;
-		ck_assert_msg(store_migration_version(e->d_name) > 0, "db/%s is not named NNNN_name.sql", e->d_name);
+		ck_assert_msg(store_migration_version(e->d_name) > 0,
+			      "db/%s is not named NNNN_name.sql", e->d_name);
 		snprintf(path, sizeof path, "%s/%s", BERTH_DB_DIR, e->d_name);
 		text = read_file(path);
 		for (size_t i = 0; i < count; i++) {
 			if (strcmp(m[i].name, e->d_name) == 0) {
 				found = true;
-				ck_assert_msg(strcmp(m[i].sql, text) == 0, "embedded %s differs from the file", e->d_name);
+				ck_assert_msg(strcmp(m[i].sql, text) == 0,
+					      "embedded %s differs from the file", e->d_name);
 			}
 		}
-		ck_assert_msg(found, "db/%s is not embedded: list it in STORE_MIGRATIONS (app/store/local.mk)",
-			      e->d_name);
+		ck_assert_msg(
+			found,
+			"db/%s is not embedded: list it in STORE_MIGRATIONS (app/store/local.mk)",
+			e->d_name);
 		free(text);
 	}
 	closedir(dir);
