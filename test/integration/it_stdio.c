@@ -607,13 +607,46 @@ START_TEST(connections_federated_into_tools)
 }
 END_TEST
 
-/* The official TypeScript SDK client (Streamable HTTP) through the relay URL: needs a directory
- * BERTH_MCP_SDK_DIR whose node_modules holds @modelcontextprotocol/sdk and undici, and node 22
- * (BERTH_NODE22, else node on PATH); test/run-integration installs both (test/mcp-sdk/). */
+/* Runs the official TypeScript SDK client (test/integration/mcp_sdk_stdio.cjs) against url as the
+ * bot's owner: it lists the tools and calls tool with {text: "through the sdk"}; asserts the echo
+ * and that the listing has tool. */
+static void sdk_lists_and_calls(const char *script, const it_owned_bot *b, const char *url,
+				const char *tool)
+{
+	const char *node = getenv("BERTH_NODE22");
+	char *argv[] = { (char *)(node && node[0] ? node : "node"),
+			 (char *)script,
+			 (char *)url,
+			 (char *)bt_env("BERTH_CA"),
+			 b->owner.cert_path,
+			 b->owner.key_path,
+			 (char *)tool,
+			 NULL };
+	char *out = NULL, *err = NULL;
+	int rc = bt_run(argv, &out, &err, 120);
+	ck_assert_msg(rc == 0, "sdk client on %s: %d %s %s", url, rc, out ? out : "",
+		      err ? err : "");
+	json_t *got = bt_json_parse(out);
+	ck_assert_str_eq(json_string_value(json_object_get(got, "echo")), "through the sdk");
+	json_t *t;
+	size_t i;
+	bool listed = false;
+	json_array_foreach(json_object_get(got, "tools"), i, t)
+		listed |= !strcmp(json_string_value(t), tool);
+	ck_assert_msg(listed, "%s is not in the sdk's listing of %s", tool, url);
+	json_decref(got);
+	free(out);
+	free(err);
+}
+
+/* The official TypeScript SDK client (Streamable HTTP) through the relay URL, and through the
+ * bot's tools gateway to a federated stdio connection: needs a directory BERTH_MCP_SDK_DIR whose
+ * node_modules holds @modelcontextprotocol/sdk and undici, and node 22 (BERTH_NODE22, else node
+ * on PATH); test/run-integration installs both (test/mcp-sdk/). */
 START_TEST(sdk_client_talks_to_session)
 {
 	const char *sdk = getenv("BERTH_MCP_SDK_DIR");
-	char probe[4096], modules[4096], script[4096], url[1024];
+	char probe[4096], modules[4096], script[4096], url[1024], sql[1024];
 	if (!sdk || !sdk[0])
 		bt_skip("BERTH_MCP_SDK_DIR is not set (a directory whose node_modules has @modelcontextprotocol/sdk "
 			"and undici)");
@@ -630,28 +663,17 @@ START_TEST(sdk_client_talks_to_session)
 	install_testsrv(b.bot_id);
 	char *cid = create_srv(b.bot_id, b.owner.ident, NULL);
 	snprintf(url, sizeof url, "%s/bots/%s/mcp-stdio/%s", bt_env("BERTH_URL"), b.bot_id, cid);
-	const char *node = getenv("BERTH_NODE22");
-	char *argv[] = { (char *)(node && node[0] ? node : "node"),
-			 script,
-			 url,
-			 (char *)bt_env("BERTH_CA"),
-			 b.owner.cert_path,
-			 b.owner.key_path,
-			 NULL };
-	char *out = NULL, *err = NULL;
-	int rc = bt_run(argv, &out, &err, 120);
-	ck_assert_msg(rc == 0, "sdk client: %d %s %s", rc, out ? out : "", err ? err : "");
-	json_t *got = bt_json_parse(out);
-	ck_assert_str_eq(json_string_value(json_object_get(got, "echo")), "through the sdk");
-	json_t *t;
-	size_t i;
-	bool echo = false;
-	json_array_foreach(json_object_get(got, "tools"), i, t)
-		echo |= !strcmp(json_string_value(t), "echo");
-	ck_assert(echo);
-	json_decref(got);
-	free(out);
-	free(err);
+	sdk_lists_and_calls(script, &b, url, "echo");
+
+	/* the same server as an mcp connection, federated into the tools gateway */
+	snprintf(
+		sql, sizeof sql,
+		"INSERT INTO mcp_connections (bot_id, name, type, config) VALUES ('%s', 'sdkfed', 'stdio', "
+		"'{\"command\":\"" SRV_IN_CTR "\"}')",
+		b.bot_id);
+	free(bt_sql(sql));
+	snprintf(url, sizeof url, "%s/bots/%s/tools", bt_env("BERTH_URL"), b.bot_id);
+	sdk_lists_and_calls(script, &b, url, "sdkfed.echo");
 	free(cid);
 	it_owned_bot_done(&b);
 }
