@@ -91,6 +91,13 @@ int agent_children_alive(void);
 /* Blocks the signals the main loop handles (call before any thread); the mask children get is
  * reset by agent_child_spawn. */
 void agent_signals_block(void);
+/* Frees a NULL-terminated array of strings and the strings (NULL: nothing). */
+void agent_strv_free(char **v);
+/* Appends at envp[*n] a copy of each of the first base entries of the agent's environment whose
+ * name none of envp[0..*n) sets, and advances *n. envp (calloc'ed, so NULL-terminated) must have
+ * room for base more entries and the NULL. -1 when out of memory: what was appended stays in envp
+ * for the caller to free with agent_strv_free(). */
+int agent_env_inherit(char **envp, size_t *n, size_t base);
 
 /* ---- bootstrap.c ---- */
 /* Copies every entry of template_dir absent from data_dir (cp -a). A missing template directory
