@@ -114,6 +114,10 @@ void agent_server_accept(int listen_fd);
 void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *reply_len);
 /* A JSON-RPC error response line. NEW. */
 char *agent_rpc_error_line(json_t *id, int code, const char *message, size_t *len);
+/* Makes room to read more of a message line into *buf (len bytes held, *cap allocated plus a
+ * byte for a terminator): when fewer than chunk / 2 bytes are free, doubles *cap (the first time
+ * to chunk), never past AGENT_MAX_LINE. -1 when out of memory (*buf and *cap unchanged). */
+int agent_rpc_line_reserve(char **buf, size_t *cap, size_t len, size_t chunk);
 
 /* ---- stdio.c: stdio MCP sessions (agent_wire.h); JSON-RPC methods like rpc.c's: params
  * BORROWED, result NEW, or NULL and *error NEW ({code, message}). ---- */
