@@ -91,6 +91,13 @@ int agent_children_alive(void);
 /* Blocks the signals the main loop handles (call before any thread); the mask children get is
  * reset by agent_child_spawn. */
 void agent_signals_block(void);
+/* Frees a NULL-terminated array of strings and the strings (NULL: nothing). */
+void agent_strv_free(char **v);
+/* Appends at envp[*n] a copy of each of the first base entries of the agent's environment whose
+ * name none of envp[0..*n) sets, and advances *n. envp (calloc'ed, so NULL-terminated) must have
+ * room for base more entries and the NULL. -1 when out of memory: what was appended stays in envp
+ * for the caller to free with agent_strv_free(). */
+int agent_env_inherit(char **envp, size_t *n, size_t base);
 
 /* ---- bootstrap.c ---- */
 /* Copies every entry of template_dir absent from data_dir (cp -a). A missing template directory
@@ -107,6 +114,10 @@ void agent_server_accept(int listen_fd);
 void agent_rpc_handle_line(const char *line, size_t len, char **reply, size_t *reply_len);
 /* A JSON-RPC error response line. NEW. */
 char *agent_rpc_error_line(json_t *id, int code, const char *message, size_t *len);
+/* Makes room to read more of a message line into *buf (len bytes held, *cap allocated plus a
+ * byte for a terminator): when fewer than chunk / 2 bytes are free, doubles *cap (the first time
+ * to chunk), never past AGENT_MAX_LINE. -1 when out of memory (*buf and *cap unchanged). */
+int agent_rpc_line_reserve(char **buf, size_t *cap, size_t len, size_t chunk);
 
 /* ---- stdio.c: stdio MCP sessions (agent_wire.h); JSON-RPC methods like rpc.c's: params
  * BORROWED, result NEW, or NULL and *error NEW ({code, message}). ---- */

@@ -199,3 +199,36 @@ int agent_children_alive(void)
 {
 	return agent_children_signal_all(0);
 }
+
+void agent_strv_free(char **v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int agent_env_inherit(char **envp, size_t *n, size_t base)
+{
+	size_t extra = *n, i, j;
+
+	for (i = 0; i < base; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+		bool overridden = false;
+
+		for (j = 0; j < extra; j++)
+			if (!strncmp(envp[j], environ[i], klen) && envp[j][klen] == '=')
+				overridden = true;
+		if (overridden)
+			continue;
+		envp[*n] = strdup(environ[i]);
+		if (!envp[*n])
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}

@@ -26,6 +26,24 @@ char *agent_rpc_error_line(json_t *id, int code, const char *message, size_t *le
 	return text;
 }
 
+int agent_rpc_line_reserve(char **buf, size_t *cap, size_t len, size_t chunk)
+{
+	size_t ncap;
+	char *nbuf;
+
+	if (*cap - len >= chunk / 2)
+		return 0;
+	ncap = *cap ? *cap * 2 : chunk;
+	if (ncap > AGENT_MAX_LINE)
+		ncap = AGENT_MAX_LINE;
+	nbuf = realloc(*buf, ncap + 1);
+	if (!nbuf)
+		return -1;
+	*buf = nbuf;
+	*cap = ncap;
+	return 0;
+}
+
 static json_t *rpc_error(int code, const char *message)
 {
 	return json_pack("{s:i, s:s}", "code", code, "message", message);

@@ -128,19 +128,9 @@ static void *conn_main(void *arg)
 			}
 			break;
 		}
-		if (cap - len < CONN_READ_CHUNK / 2) {
-			size_t ncap = cap ? cap * 2 : CONN_READ_CHUNK;
-			char *nbuf;
-
-			if (ncap > AGENT_MAX_LINE)
-				ncap = AGENT_MAX_LINE;
-			nbuf = realloc(buf, ncap + 1);
-			if (!nbuf) {
-				agent_log("error", "connection: out of memory");
-				break;
-			}
-			buf = nbuf;
-			cap = ncap;
+		if (agent_rpc_line_reserve(&buf, &cap, len, CONN_READ_CHUNK) < 0) {
+			agent_log("error", "connection: out of memory");
+			break;
 		}
 		n = recv(fd, buf + len, cap - len, 0);
 		if (n < 0 && errno == EINTR)

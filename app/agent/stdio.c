@@ -125,17 +125,6 @@ static void wake(void)
 		agent_log("error", "stdio: wake: %s", strerror(errno));
 }
 
-static void free_strv(char **v)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 static void *io_main(void *arg);
 
 static void init_once(void)
@@ -746,7 +735,7 @@ static int cmp_str(const void *a, const void *b)
 /* env (K:V, blank keys skipped, sorted by key) over the agent's environment. NEW. */
 static char **merged_env(json_t *env, json_t **error)
 {
-	size_t base = 0, n = 0, extra, i, j;
+	size_t base = 0, n = 0, extra;
 	const char *key;
 	json_t *val;
 	char **envp;
@@ -770,7 +759,7 @@ static char **merged_env(json_t *env, json_t **error)
 			continue;
 		if (memchr(k, '=', klen) || !json_is_string(val) ||
 		    memchr(json_string_value(val), '\0', json_string_length(val))) {
-			free_strv(envp);
+			agent_strv_free(envp);
 			*error = rpc_err(
 				AGENT_RPC_INVALID_PARAMS,
 				"env: names must not contain '=', values must be strings without NUL");
@@ -783,25 +772,11 @@ static char **merged_env(json_t *env, json_t **error)
 		n++;
 	}
 	qsort(envp, n, sizeof *envp, cmp_str);
-	extra = n;
-	for (i = 0; i < base; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		bool overridden = false;
-
-		for (j = 0; j < extra; j++)
-			if (!strncmp(envp[j], environ[i], klen) && envp[j][klen] == '=')
-				overridden = true;
-		if (overridden)
-			continue;
-		envp[n] = strdup(environ[i]);
-		if (!envp[n])
-			goto oom;
-		n++;
-	}
+	if (agent_env_inherit(envp, &n, base) < 0)
+		goto oom;
 	return envp;
 oom:
-	free_strv(envp);
+	agent_strv_free(envp);
 	*error = rpc_err(AGENT_RPC_INTERNAL_ERROR, "out of memory");
 	return NULL;
 }
@@ -827,7 +802,7 @@ static char **build_argv(const char *command, json_t *args, json_t **error)
 
 		if (!json_is_string(a) ||
 		    memchr(json_string_value(a), '\0', json_string_length(a))) {
-			free_strv(argv);
+			agent_strv_free(argv);
 			*error = rpc_err(AGENT_RPC_INVALID_PARAMS,
 					 "args[%zu] must be a string without NUL", i);
 			return NULL;
@@ -838,7 +813,7 @@ static char **build_argv(const char *command, json_t *args, json_t **error)
 	}
 	return argv;
 oom:
-	free_strv(argv);
+	agent_strv_free(argv);
 	*error = rpc_err(AGENT_RPC_INTERNAL_ERROR, "out of memory");
 	return NULL;
 }
@@ -1026,8 +1001,8 @@ json_t *agent_stdio_start(json_t *params, json_t **error)
 	pthread_mutex_unlock(&lock);
 	agent_log("info", "stdio session %s (%s): started %s (pid %d)", s->id, s->name, command,
 		  (int)s->pid);
-	free_strv(argv);
-	free_strv(envp);
+	agent_strv_free(argv);
+	agent_strv_free(envp);
 	if (!result)
 		*error = rpc_err(AGENT_RPC_INTERNAL_ERROR, "out of memory");
 	return result;
@@ -1040,8 +1015,8 @@ fail:
 	close_fd(&errp[1]);
 	if (s)
 		session_free(s);
-	free_strv(argv);
-	free_strv(envp);
+	agent_strv_free(argv);
+	agent_strv_free(envp);
 	if (counted) {
 		pthread_mutex_lock(&lock);
 		release_id(slot);

@@ -63,19 +63,9 @@ void agent_stdio_mode_serve(int in_fd, int out_fd)
 				(void)reply_line(out_fd, reply, reply_len);
 			break;
 		}
-		if (cap - len < STDIO_MODE_CHUNK / 2) {
-			size_t ncap = cap ? cap * 2 : STDIO_MODE_CHUNK;
-			char *nbuf;
-
-			if (ncap > AGENT_MAX_LINE)
-				ncap = AGENT_MAX_LINE;
-			nbuf = realloc(buf, ncap + 1);
-			if (!nbuf) {
-				agent_log("error", "stdio mode: out of memory");
-				break;
-			}
-			buf = nbuf;
-			cap = ncap;
+		if (agent_rpc_line_reserve(&buf, &cap, len, STDIO_MODE_CHUNK) < 0) {
+			agent_log("error", "stdio mode: out of memory");
+			break;
 		}
 		n = read(in_fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)

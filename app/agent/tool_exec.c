@@ -107,17 +107,6 @@ fail:
 	return NULL;
 }
 
-static void free_strv(char **v)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 static char **argv_from_args(json_t *args, berth_err *err)
 {
 	json_t *jargv = json_object_get(args, "argv");
@@ -143,7 +132,7 @@ static char **argv_from_args(json_t *args, berth_err *err)
 		argv = calloc(4, sizeof *argv);
 		if (!argv || !(argv[0] = strdup("/bin/sh")) || !(argv[1] = strdup("-c")) ||
 		    !(argv[2] = strdup(command))) {
-			free_strv(argv);
+			agent_strv_free(argv);
 			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 			return NULL;
 		}
@@ -166,19 +155,19 @@ static char **argv_from_args(json_t *args, berth_err *err)
 		    memchr(json_string_value(a), '\0', json_string_length(a))) {
 			berth_err_set(err, BERTH_E_INVALID,
 				      "argv[%zu] must be a string without NUL", i);
-			free_strv(argv);
+			agent_strv_free(argv);
 			return NULL;
 		}
 		argv[i] = strdup(json_string_value(a));
 		if (!argv[i]) {
 			berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-			free_strv(argv);
+			agent_strv_free(argv);
 			return NULL;
 		}
 	}
 	if (!argv[0][0]) {
 		berth_err_set(err, BERTH_E_INVALID, "argv[0] is empty");
-		free_strv(argv);
+		agent_strv_free(argv);
 		return NULL;
 	}
 	return argv;
@@ -188,7 +177,7 @@ static char **argv_from_args(json_t *args, berth_err *err)
 static char **envp_from_args(json_t *args, berth_err *err)
 {
 	json_t *env = json_object_get(args, "env"), *val;
-	size_t base = 0, extra, n = 0, i;
+	size_t base = 0, extra, n = 0;
 	const char *key;
 	char **envp;
 
@@ -211,7 +200,7 @@ static char **envp_from_args(json_t *args, berth_err *err)
 			berth_err_set(
 				err, BERTH_E_INVALID,
 				"env: each name must be non-empty without '=', each value a string without NUL");
-			free_strv(envp);
+			agent_strv_free(envp);
 			return NULL;
 		}
 		if (asprintf(&envp[n], "%s=%s", key, json_string_value(val)) < 0) {
@@ -220,26 +209,11 @@ static char **envp_from_args(json_t *args, berth_err *err)
 		}
 		n++;
 	}
-	for (i = 0; i < base; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		bool overridden = false;
-		size_t j;
-
-		for (j = 0; j < extra; j++) {
-			if (!strncmp(envp[j], environ[i], klen) && envp[j][klen] == '=')
-				overridden = true;
-		}
-		if (overridden)
-			continue;
-		envp[n] = strdup(environ[i]);
-		if (!envp[n])
-			goto oom;
-		n++;
-	}
+	if (agent_env_inherit(envp, &n, base) < 0)
+		goto oom;
 	return envp;
 oom:
-	free_strv(envp);
+	agent_strv_free(envp);
 	berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	return NULL;
 }
@@ -431,8 +405,8 @@ done:
 	}
 	free(bo.data);
 	free(be.data);
-	free_strv(argv);
-	free_strv(envp);
+	agent_strv_free(argv);
+	agent_strv_free(envp);
 	free(work_dir);
 	return rc;
 }

@@ -26,6 +26,10 @@ struct botctr_op {
 	bool recorded; /* a failure was recorded (botctr_record_error) */
 };
 
+/* Fills op for bot_id (env and bot_id borrowed) without taking the lock: for a read, or as
+ * the first step of botctr_op_begin_wait. */
+void botctr_op_init(struct botctr_op *op, const struct botctr_env *env, const char *bot_id);
+
 /* Takes the bot's lock, waiting at most half of the time left before the env's deadline (and at
  * most a minute): the operation keeps the other half. */
 int botctr_op_begin(struct botctr_op *op, const struct botctr_env *env, const char *bot_id,

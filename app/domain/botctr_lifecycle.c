@@ -187,10 +187,7 @@ int botctr_get(const struct botctr_env *env, const char *bot_id, json_t **out, b
 	json_t *body;
 
 	/* A read: no lock. */
-	memset(&op, 0, sizeof op);
-	op.env = env;
-	op.bot_id = bot_id;
-	botctr_container_id(bot_id, op.ctr_id);
+	botctr_op_init(&op, env, bot_id);
 	if (store_container_observe(env->store, bot_id, &obs, err) < 0)
 		return err->kind == BERTH_E_NOT_FOUND ? get_without_row(&op, out, err) : -1;
 	if (obs.trusted) {

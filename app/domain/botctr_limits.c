@@ -51,6 +51,22 @@ static int int_member(const json_t *limits, const char *name, int64_t min, int64
 	return 0;
 }
 
+/* cpu_period_us given without cpus or cpu_quota_us to apply it to. */
+static int period_alone(berth_err *err)
+{
+	return invalid(err, "limits.%s needs limits.cpus or limits.cpu_quota_us%s", "cpu_period_us",
+		       "");
+}
+
+/* cpus or cpu_quota_us is null: the CPU limit is reset, which takes no cpu_period_us. */
+static int cpu_reset(bool period_set, struct botctr_limits_patch *out, berth_err *err)
+{
+	if (period_set)
+		return period_alone(err);
+	out->cpu = BOTCTR_LIMIT_RESET;
+	return 0;
+}
+
 static int parse_cpu(const json_t *limits, const struct botctr_limit_bounds *b,
 		     struct botctr_limits_patch *out, berth_err *err)
 {
@@ -71,14 +87,8 @@ static int parse_cpu(const json_t *limits, const struct botctr_limit_bounds *b,
 			       "cpus", "");
 	if (cpus) {
 		double v;
-		if (json_is_null(cpus)) {
-			if (period_set)
-				return invalid(
-					err, "limits.%s needs limits.cpus or limits.cpu_quota_us%s",
-					"cpu_period_us", "");
-			out->cpu = BOTCTR_LIMIT_RESET;
-			return 0;
-		}
+		if (json_is_null(cpus))
+			return cpu_reset(period_set, out, err);
 		if (!json_is_number(cpus))
 			return invalid(err, "limits.%s must be a number%s", "cpus", "");
 		v = json_number_value(cpus);
@@ -97,21 +107,10 @@ static int parse_cpu(const json_t *limits, const struct botctr_limit_bounds *b,
 			       (int64_t)b->max_cpus * period, &quota, &quota_set, &quota_reset,
 			       err) < 0)
 			return -1;
-		if (quota_reset) {
-			if (period_set)
-				return invalid(
-					err, "limits.%s needs limits.cpus or limits.cpu_quota_us%s",
-					"cpu_period_us", "");
-			out->cpu = BOTCTR_LIMIT_RESET;
-			return 0;
-		}
-		if (!quota_set) {
-			if (period_set)
-				return invalid(
-					err, "limits.%s needs limits.cpus or limits.cpu_quota_us%s",
-					"cpu_period_us", "");
-			return 0;
-		}
+		if (quota_reset)
+			return cpu_reset(period_set, out, err);
+		if (!quota_set)
+			return period_set ? period_alone(err) : 0;
 	}
 	out->cpu = BOTCTR_LIMIT_SET;
 	out->cpu_quota_us = quota;

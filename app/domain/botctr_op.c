@@ -42,13 +42,18 @@ void botctr_container_id(const char *bot_id, char out[BOTCTR_ID_MAX])
 	snprintf(out, BOTCTR_ID_MAX, "mcp-%s", bot_id);
 }
 
-int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id,
-			 int wait_ms, berth_err *err)
+void botctr_op_init(struct botctr_op *op, const struct botctr_env *env, const char *bot_id)
 {
 	memset(op, 0, sizeof *op);
 	op->env = env;
 	op->bot_id = bot_id;
 	botctr_container_id(bot_id, op->ctr_id);
+}
+
+int botctr_op_begin_wait(struct botctr_op *op, const struct botctr_env *env, const char *bot_id,
+			 int wait_ms, berth_err *err)
+{
+	botctr_op_init(op, env, bot_id);
 	if (store_bot_lock(env->store, bot_id, wait_ms, err) < 0) {
 		if (berth_err_is(err, BERTH_EC_BUSY))
 			berth_err_setc(err, BERTH_E_TIMEOUT, BERTH_EC_BUSY,

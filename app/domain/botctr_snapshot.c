@@ -331,10 +331,7 @@ int botctr_snapshot_list(const struct botctr_env *env, const char *bot_id,
 
 	if (botctr_snapshotter_check(snapshotter_in, err) < 0)
 		return -1;
-	memset(&op, 0, sizeof op);
-	op.env = env;
-	op.bot_id = bot_id;
-	botctr_container_id(bot_id, op.ctr_id);
+	botctr_op_init(&op, env, bot_id);
 	if (store_container_get(env->store, bot_id, &row, err) < 0) {
 		if (err->kind != BERTH_E_NOT_FOUND)
 			return -1;

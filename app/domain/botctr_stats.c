@@ -175,10 +175,7 @@ int botctr_stats(const struct botctr_env *env, const char *bot_id, json_t **out,
 
 	*out = NULL;
 	/* A read: no lock. */
-	memset(&op, 0, sizeof op);
-	op.env = env;
-	op.bot_id = bot_id;
-	botctr_container_id(bot_id, op.ctr_id);
+	botctr_op_init(&op, env, bot_id);
 	if (store_container_get(env->store, bot_id, &row, err) < 0) {
 		if (err->kind != BERTH_E_NOT_FOUND)
 			return -1;

@@ -48,14 +48,9 @@ int botstdio_agent_method(const struct botctr_env *env, const char *bot_id, cons
 		rc = 0;
 		goto done;
 	}
-	r->result = json_incref(json_object_get(reply, "result"));
-	if (!json_is_object(r->result)) {
-		json_decref(r->result);
-		r->result = NULL;
-		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
-			       "the bot's agent sent a reply without a result");
+	r->result = bottools_reply_result(reply, err);
+	if (!r->result)
 		goto done;
-	}
 	rc = 0;
 done:
 	json_decref(reply);

@@ -294,17 +294,24 @@ int bottools_call_tool(const struct botctr_env *env, const char *bot_id, const c
 			      "%s", msg ? msg : "the bot's agent returned an error");
 		goto done;
 	}
-	*result = json_incref(json_object_get(reply, "result"));
-	if (!json_is_object(*result)) {
-		json_decref(*result);
-		*result = NULL;
-		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
-			       "the bot's agent sent a reply without a result");
+	*result = bottools_reply_result(reply, err);
+	if (!*result)
 		goto done;
-	}
 	rc = 0;
 done:
 	json_decref(reply);
 	json_decref(request);
 	return rc;
+}
+
+json_t *bottools_reply_result(const json_t *reply, berth_err *err)
+{
+	json_t *result = json_object_get(reply, "result");
+
+	if (!json_is_object(result)) {
+		berth_err_setc(err, BERTH_E_INTERNAL, BERTH_EC_AGENT,
+			       "the bot's agent sent a reply without a result");
+		return NULL;
+	}
+	return json_incref(result);
 }

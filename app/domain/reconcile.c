@@ -366,10 +366,7 @@ int reconcile_record_oom(const struct botctr_env *env, const char *bot_id, berth
 
 	if (store_reconcile_mark_oom(env->store, bot_id, err) < 0)
 		return err->kind == BERTH_E_NOT_FOUND ? 0 : -1;
-	memset(&op, 0, sizeof op);
-	op.env = env;
-	op.bot_id = bot_id;
-	botctr_container_id(bot_id, op.ctr_id);
+	botctr_op_init(&op, env, bot_id);
 	blog(BLOG_WARN, "bot %s: OOM kill in its container", bot_id);
 	botctr_event(&op, "oom", NULL);
 	return 0;

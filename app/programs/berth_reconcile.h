@@ -51,6 +51,8 @@ void rc_sched_destroy(struct rc_sched *s);
 void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool oom);
 void rc_sched_set_active(struct rc_sched *s, bool active);
 void rc_sched_stop(struct rc_sched *s);
+/* Whether rc_sched_stop has been called (read under s->mu). */
+bool rc_sched_stopping(struct rc_sched *s);
 /* Asks the main thread for a full relist at due_ms (the earliest asked wins). */
 void rc_sched_request_relist(struct rc_sched *s, int64_t due_ms);
 /* Takes the relist request if one is due: true once per request. */

@@ -63,16 +63,6 @@ static int on_event(const ctd_envelope *env, void *ud, berth_err *err)
 	return 0;
 }
 
-static bool stopping(struct rc_sched *s)
-{
-	bool stop;
-
-	pthread_mutex_lock(&s->mu);
-	stop = s->stopping;
-	pthread_mutex_unlock(&s->mu);
-	return stop;
-}
-
 static void pause_ms(int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -85,7 +75,7 @@ void *rc_events_main(void *arg)
 	struct rc_events *ev = arg;
 	bool lost_logged = false;
 
-	while (!stopping(ev->sched)) {
+	while (!rc_sched_stopping(ev->sched)) {
 		berth_err err = { 0 };
 		char version[64];
 
@@ -105,7 +95,7 @@ void *rc_events_main(void *arg)
 			     err.msg);
 		lost_logged = true;
 		pause_ms(RESUBSCRIBE_MS);
-		if (!stopping(ev->sched) &&
+		if (!rc_sched_stopping(ev->sched) &&
 		    ctd_version(ev->conn, version, sizeof version, &err) == 0) {
 			blog(BLOG_INFO, "containerd is back: event stream subscribed again");
 			lost_logged = false;

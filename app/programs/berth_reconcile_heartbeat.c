@@ -20,16 +20,6 @@
 /* Bound on one heartbeat statement. */
 #define STATEMENT_MS 1000
 
-static bool stopping(struct rc_sched *s)
-{
-	bool stop;
-
-	pthread_mutex_lock(&s->mu);
-	stop = s->stopping;
-	pthread_mutex_unlock(&s->mu);
-	return stop;
-}
-
 /* Waits up to ms, or until the schedule changes (activity, event stream, stop: all broadcast on
  * s->wake), so that a reconciler that stops vouching says so at once. */
 static void pause_ms(struct rc_sched *s, bool vouched, int ms)
@@ -80,7 +70,7 @@ void *rc_heartbeat_main(void *arg)
 	int relist_ms = 0;
 
 	for (;;) {
-		bool stop = stopping(s), vouch = !stop && rc_sched_vouches(s);
+		bool stop = rc_sched_stopping(s), vouch = !stop && rc_sched_vouches(s);
 		berth_err err = { 0 };
 
 		if (prepare(s, &store, node, &relist_ms, &err) < 0) {

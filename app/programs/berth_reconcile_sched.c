@@ -111,6 +111,16 @@ void rc_sched_stop(struct rc_sched *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+bool rc_sched_stopping(struct rc_sched *s)
+{
+	bool stop;
+
+	pthread_mutex_lock(&s->mu);
+	stop = s->stopping;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
 void rc_sched_request_relist(struct rc_sched *s, int64_t due_ms)
 {
 	pthread_mutex_lock(&s->mu);

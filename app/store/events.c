@@ -25,7 +25,7 @@ static const struct store_stmt S_LIST = {
 	true,
 };
 
-static int fill_event(const PGresult *res, int row, void *item, berth_err *err)
+int store_event_fill(const PGresult *res, int row, void *item, berth_err *err)
 {
 	struct store_event *e = item;
 
@@ -91,7 +91,7 @@ int store_event_list(berth_store *store, const char *bot_id, int limit,
 		return berth_err_set(err, BERTH_E_INTERNAL, "list events: out of memory");
 	}
 	for (int i = 0; i < n; i++) {
-		if (fill_event(res, i, &out->items[i], err) != 0) {
+		if (store_event_fill(res, i, &out->items[i], err) != 0) {
 			PQclear(res);
 			store_event_list_free(out);
 			return berth_err_prefix(err, "list events");

@@ -52,19 +52,16 @@ static int fill_row(const PGresult *res, int row, struct store_event_row *r, ber
 	const char *us = PQgetvalue(res, row, 6);
 	char *end;
 
-	if (store_copy(e->id, sizeof e->id, res, row, 0, err) != 0 ||
-	    store_copy(e->bot_id, sizeof e->bot_id, res, row, 1, err) != 0 ||
-	    store_copy(e->container_id, sizeof e->container_id, res, row, 2, err) != 0 ||
-	    store_copy(e->event_type, sizeof e->event_type, res, row, 3, err) != 0 ||
-	    store_copy(e->created_at, sizeof e->created_at, res, row, 5, err) != 0)
+	if (store_event_fill(res, row, e, err) != 0)
 		return -1;
 	errno = 0;
 	r->pos.created_us = (int64_t)strtoll(us, &end, 10);
-	if (errno || end == us || *end)
+	if (errno || end == us || *end) {
+		free(e->payload); /* the caller frees only the rows that were filled */
+		e->payload = NULL;
 		return berth_err_set(err, BERTH_E_INTERNAL, "event %s: bad time '%s'", e->id, us);
+	}
 	memcpy(r->pos.id, e->id, sizeof r->pos.id);
-	if (!(e->payload = strdup(PQgetvalue(res, row, 4))))
-		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
 	return 0;
 }
 

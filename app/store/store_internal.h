@@ -191,6 +191,10 @@ int store_container_fill(const PGresult *res, int row, int col0, struct store_co
 			 berth_err *err);
 int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_reconcile_row *out,
 			 berth_err *err);
+/* A lifecycle_events row as events.c and events_page.c select it (id, bot_id, container_id,
+ * event_type, payload, created_at in columns 0 to 5) into item, a struct store_event: payload NEW
+ * (free() it; NULL on failure). A store_row_fn. */
+int store_event_fill(const PGresult *res, int row, void *item, berth_err *err);
 
 /* SQL that formats a timestamptz column as RFC 3339 UTC with microseconds, "" for NULL. */
 #define STORE_TIME(col)                                                                            \

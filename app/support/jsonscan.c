@@ -134,10 +134,30 @@ static int scan_word(struct scan *s, const char *word, size_t n)
 
 static int scan_value(struct scan *s, int depth);
 
+/* After an object's member or an array's element: 0 past the closing bracket close, 1 past a ','
+ * and the white space after it (another one follows), -1 on anything else. */
+static int scan_next(struct scan *s, unsigned char close)
+{
+	skip_ws(s);
+	if (s->p >= s->end)
+		return -1;
+	if (*s->p == close) {
+		s->p++;
+		return 0;
+	}
+	if (*s->p != ',')
+		return -1;
+	s->p++;
+	skip_ws(s);
+	return 1;
+}
+
 /* An object, *s->p being its '{'; at depth 0 its members are recorded. */
 static int scan_object(struct scan *s, int depth, struct jsonscan_member *members, size_t max,
 		       size_t *count)
 {
+	int rc;
+
 	s->p++;
 	skip_ws(s);
 	if (s->p < s->end && *s->p == '}') {
@@ -170,22 +190,15 @@ static int scan_object(struct scan *s, int depth, struct jsonscan_member *member
 			}
 			(*count)++;
 		}
-		skip_ws(s);
-		if (s->p >= s->end)
-			return -1;
-		if (*s->p == '}') {
-			s->p++;
-			return 0;
-		}
-		if (*s->p != ',')
-			return -1;
-		s->p++;
-		skip_ws(s);
+		if ((rc = scan_next(s, '}')) <= 0)
+			return rc;
 	}
 }
 
 static int scan_array(struct scan *s, int depth)
 {
+	int rc;
+
 	s->p++;
 	skip_ws(s);
 	if (s->p < s->end && *s->p == ']') {
@@ -195,17 +208,8 @@ static int scan_array(struct scan *s, int depth)
 	for (;;) {
 		if (scan_value(s, depth + 1) < 0)
 			return -1;
-		skip_ws(s);
-		if (s->p >= s->end)
-			return -1;
-		if (*s->p == ']') {
-			s->p++;
-			return 0;
-		}
-		if (*s->p != ',')
-			return -1;
-		s->p++;
-		skip_ws(s);
+		if ((rc = scan_next(s, ']')) <= 0)
+			return rc;
 	}
 }
 

@@ -55,4 +55,8 @@ int bottools_call_capped(const struct botctr_env *env, const char *bot_id, const
 int bottools_call_tool(const struct botctr_env *env, const char *bot_id, const char *tool,
 		       const json_t *arguments, json_t **result, berth_err *err);
 
+/* The "result" of a JSON-RPC reply of the agent (reply borrowed): NEW, or NULL with
+ * BERTH_E_INTERNAL (code BERTH_EC_AGENT) when the reply has none or it is not an object. */
+json_t *bottools_reply_result(const json_t *reply, berth_err *err);
+
 #endif
