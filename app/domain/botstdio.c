@@ -80,13 +80,14 @@ static int closed_err(berth_err *err)
 	return berth_err_setc(err, BERTH_E_NOT_FOUND, BERTH_EC_MCP_CLOSED, "mcp connection closed");
 }
 
-/* The active record of id, or NOT_FOUND "mcp connection not found" / MCP_CLOSED. */
-static int active_record(const struct botctr_env *env, const char *bot_id, const char *id,
+/* The active record of id, or NOT_FOUND "mcp connection not found" / MCP_CLOSED. use: also
+ * record that it is used now (the relay), in the same statement. */
+static int active_record(const struct botctr_env *env, const char *bot_id, const char *id, bool use,
 			 struct store_stdio_session *rec, berth_err *err)
 {
 	if (!berth_uuid_is_canonical(id))
 		return berth_err_set(err, BERTH_E_NOT_FOUND, "mcp connection not found");
-	if (store_stdio_get(env->store, bot_id, id, rec, err) < 0) {
+	if ((use ? store_stdio_use : store_stdio_get)(env->store, bot_id, id, rec, err) < 0) {
 		if (err->kind == BERTH_E_NOT_FOUND)
 			berth_err_set(err, BERTH_E_NOT_FOUND, "mcp connection not found");
 		return -1;
@@ -325,13 +326,12 @@ int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char 
 	bool is_call = json_is_string(json_object_get(message, "method")) && id;
 	int64_t timeout_ms = env->cfg->agent_call_timeout_ms, left;
 	json_t *params;
-	berth_err e;
 	int rc = -1;
 
 	*response = NULL;
 	if (queued)
 		*queued = 0;
-	if (active_record(env, bot_id, connection_id, &rec, err) < 0)
+	if (active_record(env, bot_id, connection_id, true, &rec, err) < 0)
 		return -1;
 	if (env->deadline_ms) {
 		left = berth_deadline_left_ms(env->deadline_ms) - AGENT_SLACK_MS;
@@ -350,9 +350,6 @@ int botstdio_relay(const struct botctr_env *env, const char *bot_id, const char 
 		}
 		return -1;
 	}
-	if (store_stdio_touch(env->store, bot_id, connection_id, &e) < 0)
-		blog(BLOG_WARN, "bot %s: stdio session %s: last used: %s", bot_id, connection_id,
-		     e.msg);
 	switch (r.code) {
 	case 0: break;
 	case AGENT_RPC_STDIO_UNKNOWN:
@@ -394,7 +391,7 @@ int botstdio_messages(const struct botctr_env *env, const char *bot_id, const ch
 	struct botstdio_agent_reply r;
 
 	*out = NULL;
-	if (active_record(env, bot_id, connection_id, &rec, err) < 0)
+	if (active_record(env, bot_id, connection_id, false, &rec, err) < 0)
 		return -1;
 	if (botstdio_agent_method(env, bot_id, "stdio/messages",
 				  json_pack("{s:s}", "id", connection_id), LIST_CAP_MS, &r,
@@ -512,7 +509,7 @@ int botstdio_delete(const struct botctr_env *env, const char *bot_id, const char
 	struct store_stdio_session rec;
 	struct botstdio_agent_reply r = { 0 };
 
-	if (active_record(env, bot_id, connection_id, &rec, err) < 0)
+	if (active_record(env, bot_id, connection_id, false, &rec, err) < 0)
 		return berth_err_is(err, BERTH_EC_MCP_CLOSED) ? 0 : -1;
 	if (botstdio_agent_method(env, bot_id, "stdio/close",
 				  json_pack("{s:s}", "id", connection_id), CLOSE_CAP_MS, &r,

@@ -45,10 +45,11 @@ static const struct store_stmt S_LIST = {
 	1,
 	true,
 };
-static const struct store_stmt S_TOUCH = {
-	STMT_STDIO_TOUCH,
-	"stdio_touch",
-	"UPDATE mcp_stdio_sessions SET last_used_at = now() WHERE bot_id = $1::uuid AND id = $2::uuid",
+static const struct store_stmt S_USE = {
+	STMT_STDIO_USE,
+	"stdio_use",
+	"UPDATE mcp_stdio_sessions SET last_used_at = CASE WHEN state = 'active' THEN now() ELSE "
+	"last_used_at END WHERE bot_id = $1::uuid AND id = $2::uuid RETURNING " STDIO_COLUMNS,
 	2,
 	false,
 };
@@ -170,13 +171,15 @@ void store_stdio_list_free(struct store_stdio_list *list)
 	list->count = 0;
 }
 
-int store_stdio_touch(berth_store *store, const char *bot_id, const char *id, berth_err *err)
+int store_stdio_use(berth_store *store, const char *bot_id, const char *id,
+		    struct store_stdio_session *out, berth_err *err)
 {
 	const char *values[2] = { bot_id, id };
 
-	if (check_ids(bot_id, id, "touch stdio session", err) != 0)
+	if (check_ids(bot_id, id, "use stdio session", err) != 0)
 		return -1;
-	return store_run(store, &S_TOUCH, values, NULL, "touch stdio session", err);
+	return store_fetch_one(store, &S_USE, values, out, fill_session, "use stdio session",
+			       "stdio session", err);
 }
 
 int store_stdio_close(berth_store *store, const char *bot_id, const char *id, const char *reason,
