@@ -39,4 +39,5 @@ EXTRA_DIST += test/suites
 # routes' paging, cursors, limits and authorization.
 check_PROGRAMS += test/integration/it_metrics
 INTEGRATION_TESTS += test/integration/it_metrics
-test_integration_it_metrics_LDADD = test/lib/libberth_test.a $(JANSSON_LIBS) $(CURL_LIBS) $(CHECK_LIBS) -lpthread
+# libit_container: the reconciler's counts are checked with a bot whose task is killed.
+test_integration_it_metrics_LDADD = $(IT_CONTAINER_LDADD) -lpthread

@@ -127,7 +127,7 @@ static int observe_idle(struct botctr_op *op, berth_err *err)
 
 /* desired stopped: no task, no network, row stopped. */
 static int converge_stopped(struct botctr_op *op, const struct store_reconcile_row *row,
-			    berth_err *err)
+			    enum reconcile_action *acted, berth_err *err)
 {
 	uint32_t pid = 0;
 	ctd_task_info info;
@@ -141,6 +141,7 @@ static int converge_stopped(struct botctr_op *op, const struct store_reconcile_r
 	if (!has_task && strcmp(row->status, "stopped") == 0)
 		return store_reconcile_observed(op->env->store, op->bot_id, "absent", err);
 	botctr_net_release(op, pid);
+	*acted = RECONCILE_ACTED_STOP;
 	if (botctr_task_stop(op, op->env->cfg->stop_timeout_s, err) < 0) {
 		botctr_record_error(op, "stop", err);
 		return -1;
@@ -156,7 +157,7 @@ static int converge_stopped(struct botctr_op *op, const struct store_reconcile_r
 /* desired running and the task runs: adopt it; re-apply the network when lost. *exited: the task
  * ended meanwhile (its network is gone with it): nothing recorded, the caller handles the exit. */
 static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, uint32_t pid,
-		 bool *exited, berth_err *err)
+		 bool *exited, enum reconcile_action *acted, berth_err *err)
 {
 	char ip[64] = "";
 	uint32_t still = 0;
@@ -174,6 +175,7 @@ static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, ui
 	if (strcmp(row->status, "running") != 0 || strcmp(row->ip_address, ip) != 0) {
 		if (store_container_mark_running(op->env->store, op->bot_id, ip, err) < 0)
 			return -1;
+		*acted = RECONCILE_ACTED_ADOPT;
 		blog(BLOG_INFO, "bot %s: task %u adopted (row said %s, ip %s)", op->bot_id, pid,
 		     row->status, ip);
 		botctr_event(
@@ -189,7 +191,7 @@ static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, ui
 
 /* A restart attempt, as botctr_start does it (desired state untouched). */
 static int restart(struct botctr_op *op, const struct store_reconcile_row *row,
-		   long long *retry_in_ms, berth_err *err)
+		   long long *retry_in_ms, enum reconcile_action *acted, berth_err *err)
 {
 	bool started = false;
 	berth_err db;
@@ -198,6 +200,7 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row,
 		return -1;
 	if (botctr_bring_up(op, false, &started, err) == 0) {
 		if (started) {
+			*acted = RECONCILE_ACTED_RESTART;
 			blog(BLOG_INFO, "bot %s: restarted (restart %d)", op->bot_id,
 			     row->restart_count + 1);
 			botctr_event(op, "restart",
@@ -222,7 +225,7 @@ static int restart(struct botctr_op *op, const struct store_reconcile_row *row,
 
 /* desired running, no running task. */
 static int converge_exited(struct botctr_op *op, const struct store_reconcile_row *row,
-			   long long *retry_in_ms, berth_err *err)
+			   long long *retry_in_ms, enum reconcile_action *acted, berth_err *err)
 {
 	struct store_exit exit = { .exit_code = -1, .task_status = NULL };
 	ctd_task_info info;
@@ -237,7 +240,7 @@ static int converge_exited(struct botctr_op *op, const struct store_reconcile_ro
 			*retry_in_ms = row->next_attempt_in_ms;
 			return observe_idle(op, err);
 		}
-		return restart(op, row, retry_in_ms, err);
+		return restart(op, row, retry_in_ms, acted, err);
 	}
 	/* running, created or error: the task ended since the last look (or an operation failed). */
 	if (ctd_task_get(op->env->ctd, op->ctr_id, NULL, &info, err) == 0) {
@@ -281,7 +284,7 @@ static int converge_exited(struct botctr_op *op, const struct store_reconcile_ro
 
 /* No row: a container of ours is an orphan. Reported once (the label below records when), removed
  * once the configured grace has passed since then. */
-static int converge_orphan(struct botctr_op *op, berth_err *err)
+static int converge_orphan(struct botctr_op *op, enum reconcile_action *acted, berth_err *err)
 {
 	ctd_container *ctr = NULL;
 	const char *reported;
@@ -302,6 +305,7 @@ static int converge_orphan(struct botctr_op *op, berth_err *err)
 		snprintf(value, sizeof value, "%lld", now);
 		if (ctd_container_update_labels(op->env->ctd, op->ctr_id, &label, 1, err) < 0)
 			return botctr_fault(err), berth_err_prefix(err, "label orphan");
+		*acted = RECONCILE_ACTED_ORPHAN;
 		blog(BLOG_WARN, "container %s: orphan (Berth's label, no database row)%s",
 		     op->ctr_id,
 		     remove_after_s > 0 ? ""
@@ -316,13 +320,14 @@ static int converge_orphan(struct botctr_op *op, berth_err *err)
 	/* Nested under this pass's lock: the same session takes it again. */
 	if (botctr_delete(op->env, op->bot_id, false, &existed, err) < 0)
 		return berth_err_prefix(err, "remove orphan");
+	*acted = RECONCILE_ACTED_ORPHAN;
 	blog(BLOG_WARN, "container %s: orphan removed, %lld s after it was first reported",
 	     op->ctr_id, now - since);
 	return 0;
 }
 
 int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *retry_in_ms,
-		  berth_err *err)
+		  enum reconcile_action *acted, berth_err *err)
 {
 	struct botctr_op op;
 	struct store_reconcile_row row;
@@ -330,6 +335,7 @@ int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *r
 	int rc = -1;
 
 	*retry_in_ms = -1;
+	*acted = RECONCILE_ACTED_NONE;
 	if (botctr_op_begin_wait(&op, env, bot_id, RECONCILE_LOCK_WAIT_MS, err) < 0) {
 		if (!berth_err_is(err, BERTH_EC_BUSY))
 			return -1;
@@ -338,11 +344,11 @@ int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *r
 	}
 	if (store_reconcile_get(env->store, bot_id, &row, err) < 0) {
 		if (err->kind == BERTH_E_NOT_FOUND)
-			rc = converge_orphan(&op, err);
+			rc = converge_orphan(&op, acted, err);
 		goto done;
 	}
 	if (strcmp(row.desired_state, "running") != 0) {
-		rc = converge_stopped(&op, &row, err);
+		rc = converge_stopped(&op, &row, acted, err);
 		goto done;
 	}
 	if (botctr_task_running_pid(&op, &pid, err) < 0)
@@ -350,11 +356,11 @@ int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *r
 	if (pid) {
 		bool exited = false;
 
-		rc = adopt(&op, &row, pid, &exited, err);
+		rc = adopt(&op, &row, pid, &exited, acted, err);
 		if (rc < 0 || !exited)
 			goto done;
 	}
-	rc = converge_exited(&op, &row, retry_in_ms, err);
+	rc = converge_exited(&op, &row, retry_in_ms, acted, err);
 done:
 	botctr_op_end(&op);
 	return rc;

@@ -134,7 +134,7 @@ static void relist(struct reconciler *r)
 {
 	struct botctr_env env = { .cfg = &r->cfg };
 	berth_err err = { 0 };
-	int64_t started = berth_now_ms();
+	int64_t started = berth_now_ms(), ended;
 
 	if (!r->list_ctd && !(r->list_ctd = ctd_conn_new(r->cfg.ctd_socket, r->cfg.ctd_namespace,
 							 r->cfg.ctd_timeout_ms, &err)))
@@ -143,8 +143,9 @@ static void relist(struct reconciler *r)
 	env.ctd = r->list_ctd;
 	if (reconcile_relist(&env, schedule_now, r, &err) < 0)
 		goto fail;
-	blog(BLOG_DEBUG, "relist done in %lld ms", (long long)(berth_now_ms() - started));
-	rc_sched_relisted(&r->sched, started);
+	ended = berth_now_ms();
+	blog(BLOG_DEBUG, "relist done in %lld ms", (long long)(ended - started));
+	rc_sched_relisted(&r->sched, started, ended);
 	r->next_relist_ms = started + (int64_t)r->cfg.reconcile_interval_s * 1000;
 	return;
 fail:

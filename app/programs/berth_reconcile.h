@@ -19,7 +19,9 @@
 
 #include "berth/config.h"
 #include "berth/ctd_conn.h"
+#include "berth/reconcile.h"
 #include "berth/store_conn.h"
+#include "berth/store_reconcile.h"
 
 /* One bot waiting for a pass (or in one). */
 struct rc_item {
@@ -41,6 +43,9 @@ struct rc_sched {
 	int64_t active_ms;     /* since when active (0: not) */
 	int64_t stream_up_ms; /* since when containerd's event stream is subscribed (0: it is not) */
 	int64_t relisted_ms;  /* when the last relist that succeeded began (0: none yet) */
+	/* What this process did since the heartbeat last wrote it into the node's row (relists,
+	 * passes, actions; last_relist_ms -1: no relist since). */
+	struct store_reconcile_counts counts;
 	pthread_rwlock_t cfg_lock;	/* guards *cfg */
 	const struct berth_config *cfg; /* borrowed from the main thread */
 };
@@ -60,8 +65,14 @@ bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms);
 
 /* The events thread subscribed (up) or lost the event stream. */
 void rc_sched_set_stream(struct rc_sched *s, bool up);
-/* A relist that began at started_ms succeeded. */
-void rc_sched_relisted(struct rc_sched *s, int64_t started_ms);
+/* A relist that began at started_ms succeeded at ended_ms (counted). */
+void rc_sched_relisted(struct rc_sched *s, int64_t started_ms, int64_t ended_ms);
+/* A bot pass ran and did what acted says (counted). */
+void rc_sched_count_pass(struct rc_sched *s, enum reconcile_action acted);
+/* Takes the counts gathered so far (s->counts starts over); _return gives back those that could
+ * not be written (added to what was gathered meanwhile). */
+void rc_sched_take_counts(struct rc_sched *s, struct store_reconcile_counts *out);
+void rc_sched_return_counts(struct rc_sched *s, const struct store_reconcile_counts *in);
 /* Whether the rows of the node can be vouched for: active, not stopping, the event stream up and
  * a relist begun since it came up and since this process became active (so nothing that happened
  * meanwhile is missed). Under s->mu: rc_sched_vouches_locked. */

@@ -5,7 +5,10 @@
  * it clears what it wrote, so that reads fall back to containerd at once; a reconciler killed
  * outright stops vouching within HEARTBEAT_TTL_MS. Its own connection: a relist or a pass blocked
  * on a frozen containerd does not stop it (the event stream stays subscribed then, and the rows
- * keep their observed_at, which readers also check). */
+ * keep their observed_at, which readers also check).
+ * Each of these statements also adds the counts the process gathered since the last one
+ * (rc_sched_take_counts: relists, passes, actions) to the node's counters (GET /metrics): one
+ * statement per heartbeat, none per action; counts not written are given back for the next. */
 #include "berth_reconcile.h"
 
 #include <string.h>
@@ -68,6 +71,7 @@ void *rc_heartbeat_main(void *arg)
 	bool written = false, refused_logged = false;
 	char node[STORE_NAME_SIZE];
 	int relist_ms = 0;
+	struct store_reconcile_counts counts;
 
 	for (;;) {
 		bool stop = rc_sched_stopping(s), vouch = !stop && rc_sched_vouches(s);
@@ -84,11 +88,15 @@ void *rc_heartbeat_main(void *arg)
 		if (vouch) {
 			bool held = false;
 
+			rc_sched_take_counts(s, &counts);
 			if (store_reconcile_heartbeat(store, node, HEARTBEAT_TTL_MS, relist_ms,
-						      &held, &err) < 0) {
+						      &counts, &held, &err) < 0) {
 				blog(BLOG_WARN, "heartbeat: %s", err.msg);
+				rc_sched_return_counts(s, &counts);
 			} else {
 				written = written || held;
+				if (!held)
+					rc_sched_return_counts(s, &counts);
 				if (!held && !refused_logged)
 					blog(BLOG_WARN,
 					     "heartbeat: the node lock of %s is not held: not vouching",
@@ -96,11 +104,14 @@ void *rc_heartbeat_main(void *arg)
 				refused_logged = !held;
 			}
 		} else if (written) {
-			if (store_reconcile_heartbeat_clear(store, node, &err) < 0)
+			rc_sched_take_counts(s, &counts);
+			if (store_reconcile_heartbeat_clear(store, node, &counts, &err) < 0) {
 				blog(BLOG_WARN, "heartbeat: clearing: %s (it expires within %d ms)",
 				     err.msg, HEARTBEAT_TTL_MS);
-			else
+				rc_sched_return_counts(s, &counts);
+			} else {
 				written = false;
+			}
 		}
 		store_set_deadline(store, 0);
 		if (stop)

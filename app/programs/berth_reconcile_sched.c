@@ -23,6 +23,7 @@ int rc_sched_init(struct rc_sched *s, const struct berth_config *cfg)
 
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
+	s->counts.last_relist_ms = -1;
 	if (pthread_mutex_init(&s->mu, NULL) != 0)
 		return -1;
 	if (pthread_condattr_init(&attr) != 0 ||
@@ -149,11 +150,50 @@ void rc_sched_set_stream(struct rc_sched *s, bool up)
 	pthread_mutex_unlock(&s->mu);
 }
 
-void rc_sched_relisted(struct rc_sched *s, int64_t started_ms)
+void rc_sched_relisted(struct rc_sched *s, int64_t started_ms, int64_t ended_ms)
 {
 	pthread_mutex_lock(&s->mu);
 	s->relisted_ms = started_ms;
+	s->counts.relists++;
+	s->counts.last_relist_ms = ended_ms > started_ms ? ended_ms - started_ms : 0;
 	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rc_sched_count_pass(struct rc_sched *s, enum reconcile_action acted)
+{
+	pthread_mutex_lock(&s->mu);
+	s->counts.passes++;
+	switch (acted) {
+	case RECONCILE_ACTED_ADOPT: s->counts.adopts++; break;
+	case RECONCILE_ACTED_RESTART: s->counts.restarts++; break;
+	case RECONCILE_ACTED_STOP: s->counts.stops++; break;
+	case RECONCILE_ACTED_ORPHAN: s->counts.orphans++; break;
+	case RECONCILE_ACTED_NONE: break;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rc_sched_take_counts(struct rc_sched *s, struct store_reconcile_counts *out)
+{
+	pthread_mutex_lock(&s->mu);
+	*out = s->counts;
+	memset(&s->counts, 0, sizeof s->counts);
+	s->counts.last_relist_ms = -1;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rc_sched_return_counts(struct rc_sched *s, const struct store_reconcile_counts *in)
+{
+	pthread_mutex_lock(&s->mu);
+	s->counts.relists += in->relists;
+	s->counts.passes += in->passes;
+	s->counts.adopts += in->adopts;
+	s->counts.restarts += in->restarts;
+	s->counts.stops += in->stops;
+	s->counts.orphans += in->orphans;
+	if (s->counts.last_relist_ms < 0)
+		s->counts.last_relist_ms = in->last_relist_ms; /* a newer one wins */
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -257,6 +297,8 @@ static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const 
 	long long retry_in_ms = -1;
 	berth_err err = { 0 };
 	struct botctr_env env;
+	enum reconcile_action acted = RECONCILE_ACTED_NONE;
+	int rc;
 
 	pthread_rwlock_rdlock(&s->cfg_lock);
 	memset(&env, 0, sizeof env);
@@ -274,7 +316,9 @@ static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const 
 	blog_ctx_set_bot(bot_id);
 	if (oom && reconcile_record_oom(&env, bot_id, &err) < 0)
 		blog(BLOG_ERROR, "bot %s: recording an OOM kill: %s", bot_id, err.msg);
-	if (reconcile_bot(&env, bot_id, &retry_in_ms, &err) < 0) {
+	rc = reconcile_bot(&env, bot_id, &retry_in_ms, &acted, &err);
+	rc_sched_count_pass(s, acted);
+	if (rc < 0) {
 		blog(BLOG_ERROR, "bot %s: reconcile pass failed: %s", bot_id, err.msg);
 		/* Failed passes are hints lost: the bot is looked at again after the initial backoff. */
 		if (retry_in_ms < 0)

@@ -40,7 +40,8 @@ STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0002_reconcile.sql \
 	$(top_srcdir)/db/0003_mcp_stdio.sql \
 	$(top_srcdir)/db/0004_observed.sql \
-	$(top_srcdir)/db/0005_limits.sql
+	$(top_srcdir)/db/0005_limits.sql \
+	$(top_srcdir)/db/0006_reconcile_counts.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
 # Installed for reference only (berthctl migrate applies the embedded copies).
 migrationsdir = $(pkgdatadir)/migrations

@@ -2,6 +2,7 @@
  * backoff, observation time. See include/berth/store_reconcile.h. */
 #include "store_internal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,23 +138,70 @@ int store_reconcile_fill(const PGresult *res, int row, int col0, struct store_re
 static const struct store_stmt S_HEARTBEAT = {
 	STMT_RECONCILE_HEARTBEAT,
 	"reconcile_heartbeat",
-	"INSERT INTO nodes (name, reconciler_alive_until, reconciler_relist_ms) "
-	"SELECT $1, clock_timestamp() + $2::integer * interval '1 millisecond', $3::integer "
+	"INSERT INTO nodes (name, reconciler_alive_until, reconciler_relist_ms, reconcile_relists, "
+	"reconcile_passes, reconcile_adopts, reconcile_restarts, reconcile_stops, reconcile_orphans, "
+	"reconcile_last_relist_ms) "
+	"SELECT $1, clock_timestamp() + $2::integer * interval '1 millisecond', $3::integer, "
+	"$4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::integer "
 	"WHERE EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
 	"AND classid = " NODE_LOCK_CLASS
 	"::bigint::oid AND objid = (hashtext($1)::bigint & 4294967295)::oid) "
 	"ON CONFLICT (name) DO UPDATE SET reconciler_alive_until = EXCLUDED.reconciler_alive_until, "
-	"reconciler_relist_ms = EXCLUDED.reconciler_relist_ms",
-	3,
+	"reconciler_relist_ms = EXCLUDED.reconciler_relist_ms, "
+	"reconcile_relists = nodes.reconcile_relists + EXCLUDED.reconcile_relists, "
+	"reconcile_passes = nodes.reconcile_passes + EXCLUDED.reconcile_passes, "
+	"reconcile_adopts = nodes.reconcile_adopts + EXCLUDED.reconcile_adopts, "
+	"reconcile_restarts = nodes.reconcile_restarts + EXCLUDED.reconcile_restarts, "
+	"reconcile_stops = nodes.reconcile_stops + EXCLUDED.reconcile_stops, "
+	"reconcile_orphans = nodes.reconcile_orphans + EXCLUDED.reconcile_orphans, "
+	"reconcile_last_relist_ms = coalesce(EXCLUDED.reconcile_last_relist_ms, "
+	"nodes.reconcile_last_relist_ms)",
+	10,
 	false,
 };
 static const struct store_stmt S_HEARTBEAT_CLEAR = {
 	STMT_RECONCILE_HEARTBEAT_CLEAR,
 	"reconcile_heartbeat_clear",
-	"UPDATE nodes SET reconciler_alive_until = NULL WHERE name = $1",
-	1,
+	"UPDATE nodes SET reconciler_alive_until = NULL, "
+	"reconcile_relists = reconcile_relists + $2::bigint, "
+	"reconcile_passes = reconcile_passes + $3::bigint, "
+	"reconcile_adopts = reconcile_adopts + $4::bigint, "
+	"reconcile_restarts = reconcile_restarts + $5::bigint, "
+	"reconcile_stops = reconcile_stops + $6::bigint, "
+	"reconcile_orphans = reconcile_orphans + $7::bigint, "
+	"reconcile_last_relist_ms = coalesce($8::integer, reconcile_last_relist_ms) WHERE name = $1",
+	8,
 	false,
 };
+
+/* The counts as statement parameters: values[0..6) the deltas (negative ones as 0), values[6] the
+ * last relist duration or NULL. */
+struct counts_text {
+	char num[7][24];
+};
+
+static void counts_values(const struct store_reconcile_counts *c, struct counts_text *t,
+			  const char *values[7])
+{
+	static const struct store_reconcile_counts none = { 0, 0, 0, 0, 0, 0, -1 };
+	int64_t v[7];
+
+	if (!c)
+		c = &none;
+	v[0] = c->relists;
+	v[1] = c->passes;
+	v[2] = c->adopts;
+	v[3] = c->restarts;
+	v[4] = c->stops;
+	v[5] = c->orphans;
+	v[6] = c->last_relist_ms > INT32_MAX ? INT32_MAX : c->last_relist_ms;
+	for (int i = 0; i < 7; i++) {
+		snprintf(t->num[i], sizeof t->num[i], "%" PRId64, v[i] < 0 ? 0 : v[i]);
+		values[i] = t->num[i];
+	}
+	if (c->last_relist_ms < 0)
+		values[6] = NULL;
+}
 
 static int fill_row(const PGresult *res, int row, void *item, berth_err *err)
 {
@@ -304,10 +352,12 @@ int store_reconcile_observed(berth_store *store, const char *bot_id, const char 
 }
 
 int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms,
-			      bool *held, berth_err *err)
+			      const struct store_reconcile_counts *counts, bool *held,
+			      berth_err *err)
 {
 	char ttl[16], relist[16];
-	const char *values[3] = { node, ttl, relist };
+	struct counts_text text;
+	const char *values[10] = { node, ttl, relist };
 	long rows = 0;
 
 	*held = false;
@@ -315,18 +365,22 @@ int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, 
 		return berth_err_prefix(err, "reconciler heartbeat");
 	snprintf(ttl, sizeof ttl, "%d", ttl_ms > 0 ? ttl_ms : 1);
 	snprintf(relist, sizeof relist, "%d", relist_ms > 0 ? relist_ms : 1);
+	counts_values(counts, &text, values + 3);
 	if (store_run(store, &S_HEARTBEAT, values, &rows, "reconciler heartbeat", err) != 0)
 		return -1;
 	*held = rows > 0;
 	return 0;
 }
 
-int store_reconcile_heartbeat_clear(berth_store *store, const char *node, berth_err *err)
+int store_reconcile_heartbeat_clear(berth_store *store, const char *node,
+				    const struct store_reconcile_counts *counts, berth_err *err)
 {
-	const char *values[1] = { node };
+	struct counts_text text;
+	const char *values[8] = { node };
 
 	if (store_check_text(node, "node", err) != 0)
 		return berth_err_prefix(err, "clear reconciler heartbeat");
+	counts_values(counts, &text, values + 1);
 	return store_run(store, &S_HEARTBEAT_CLEAR, values, NULL, "clear reconciler heartbeat",
 			 err);
 }

@@ -64,17 +64,6 @@ static void value_line(struct strbuf *out, const char *text)
 	strbuf_str(out, "\n");
 }
 
-void metrics_text_sample(struct strbuf *out, const char *name, const char *const *labels,
-			 uint64_t value)
-{
-	char num[24];
-
-	snprintf(num, sizeof num, "%" PRIu64, value);
-	strbuf_str(out, name);
-	labels_text(out, labels, NULL);
-	value_line(out, num);
-}
-
 /* Microseconds as seconds, exactly ("0.0025", "12"). */
 static void seconds_text(char *buf, size_t size, uint64_t us)
 {
@@ -89,6 +78,28 @@ static void seconds_text(char *buf, size_t size, uint64_t us)
 		while (end[-1] == '0')
 			*--end = '\0';
 	}
+}
+
+void metrics_text_sample(struct strbuf *out, const char *name, const char *const *labels,
+			 uint64_t value)
+{
+	char num[24];
+
+	snprintf(num, sizeof num, "%" PRIu64, value);
+	strbuf_str(out, name);
+	labels_text(out, labels, NULL);
+	value_line(out, num);
+}
+
+void metrics_text_sample_seconds(struct strbuf *out, const char *name, const char *const *labels,
+				 uint64_t us)
+{
+	char num[32];
+
+	seconds_text(num, sizeof num, us);
+	strbuf_str(out, name);
+	labels_text(out, labels, NULL);
+	value_line(out, num);
 }
 
 void metrics_text_hist(struct strbuf *out, const char *name, const char *const *labels,

@@ -34,6 +34,10 @@ void metrics_text_family(struct strbuf *out, const char *name, const char *type,
 /* One sample: labels is NULL or a NULL-terminated list of name, value pairs. */
 void metrics_text_sample(struct strbuf *out, const char *name, const char *const *labels,
 			 uint64_t value);
+/* One sample whose value is us microseconds written as seconds ("0.0025", "12"). */
+void metrics_text_sample_seconds(struct strbuf *out, const char *name, const char *const *labels,
+				 uint64_t us);
+
 /* A label value with \\, \" and \n escaped (nothing else changes). */
 void metrics_text_escape(struct strbuf *out, const char *value);
 /* One histogram's samples (<name>_bucket, _sum, _count) with the given labels (as above). */

@@ -37,11 +37,23 @@
  * else INVALID / BERTH_EC_INVALID_RESTART_POLICY. */
 int reconcile_policy_check(const char *policy, berth_err *err);
 
+/* What a pass did, for the counters of GET /metrics (db/0006_reconcile_counts.sql): nothing to
+ * change, a running task adopted (its row corrected), a task restarted, a task stopped (desired
+ * stopped), an orphan container reported or removed. */
+enum reconcile_action {
+	RECONCILE_ACTED_NONE,
+	RECONCILE_ACTED_ADOPT,
+	RECONCILE_ACTED_RESTART,
+	RECONCILE_ACTED_STOP,
+	RECONCILE_ACTED_ORPHAN,
+};
+
 /* One pass over the bot (a canonical UUID). *retry_in_ms: -1 when nothing is pending, else how
- * long until the bot needs another pass (its backoff ends, or it was busy). Failures are recorded
- * on the row where the bot is concerned and returned for the caller to log. */
+ * long until the bot needs another pass (its backoff ends, or it was busy); *acted: what it did
+ * (set even when it fails after acting). Failures are recorded on the row where the bot is
+ * concerned and returned for the caller to log. */
 int reconcile_bot(const struct botctr_env *env, const char *bot_id, long long *retry_in_ms,
-		  berth_err *err);
+		  enum reconcile_action *acted, berth_err *err);
 
 /* containerd reported an OOM kill in the bot's container: recorded (an "oom" event; the exit that
  * follows is recorded as an OOM kill: GET shows oom_killed). No row: nothing to record. */

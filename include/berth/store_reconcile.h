@@ -11,6 +11,7 @@
 #define BERTH_STORE_RECONCILE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "berth/err.h"
@@ -86,12 +87,23 @@ int store_reconcile_node_held(berth_store *store, const char *node, bool *held, 
 int store_reconcile_observed(berth_store *store, const char *bot_id, const char *task_status,
 			     berth_err *err);
 
+/* What a reconciler did since it last wrote (db/0006_reconcile_counts.sql): deltas added to the
+ * node's counters; last_relist_ms < 0: no relist since (the row keeps its value). */
+struct store_reconcile_counts {
+	int64_t relists, passes, adopts, restarts, stops, orphans;
+	int64_t last_relist_ms;
+};
+
 /* The reconciler's heartbeat (db/0004_observed.sql): while some session holds the node lock,
  * nodes.reconciler_alive_until = now + ttl_ms and reconciler_relist_ms = relist_ms (the row is
- * made when missing); *held false: nobody holds the lock, nothing was written. _clear: the node's
- * rows are no longer vouched for (the reconciler stops, or lost its event stream). */
+ * made when missing), and the counts (NULL: none) are added to the node's counters in the same
+ * statement; *held false: nobody holds the lock, nothing was written (the counts neither). _clear:
+ * the node's rows are no longer vouched for (the reconciler stops, or lost its event stream); the
+ * counts (NULL: none) are added too. */
 int store_reconcile_heartbeat(berth_store *store, const char *node, int ttl_ms, int relist_ms,
-			      bool *held, berth_err *err);
-int store_reconcile_heartbeat_clear(berth_store *store, const char *node, berth_err *err);
+			      const struct store_reconcile_counts *counts, bool *held,
+			      berth_err *err);
+int store_reconcile_heartbeat_clear(berth_store *store, const char *node,
+				    const struct store_reconcile_counts *counts, berth_err *err);
 
 #endif

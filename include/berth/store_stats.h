@@ -3,6 +3,7 @@
 #ifndef BERTH_STORE_STATS_H
 #define BERTH_STORE_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,22 @@ struct store_status_count {
 int store_bot_status_counts(berth_store *store,
 			    struct store_status_count out[STORE_STATUS_COUNT_MAX], size_t *n,
 			    berth_err *err);
+
+/* What each node's reconcilers did (db/0006_reconcile_counts.sql), ordered by node name. Counters
+ * only grow; active: the node's reconciler_alive_until lies ahead (a reconciler vouches for its
+ * rows now); last_relist_ms -1 before any relist. */
+struct store_node_reconcile {
+	char node[STORE_NAME_SIZE];
+	bool active;
+	int64_t relists, passes, adopts, restarts, stops, orphans;
+	int64_t last_relist_ms;
+};
+
+#define STORE_NODE_RECONCILE_MAX 16
+
+/* One query. Fills out[0 .. *n) (at most STORE_NODE_RECONCILE_MAX nodes). */
+int store_node_reconcile_counts(berth_store *store,
+				struct store_node_reconcile out[STORE_NODE_RECONCILE_MAX],
+				size_t *n, berth_err *err);
 
 #endif

@@ -8,9 +8,11 @@
  * same stack does not matter. Requests come from several threads at once (nginx spreads them over
  * the workers; the test checks in berth-fcgi's log that more than one worker served them), and
  * every worker is killed and a SIGHUP reload made between two scrapes: nothing is lost.
+ * The reconciler's counts (berth_reconcile_*, written into the nodes row by berth-reconcile's
+ * heartbeat) grow over time, and a task killed behind Berth's back counts as a restart.
  */
 #define _GNU_SOURCE /* asprintf */
-#include "bt.h"
+#include "it_container_common.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -372,6 +374,127 @@ START_TEST(metrics_count_every_request_across_workers_kills_and_reloads)
 }
 END_TEST
 
+/* ---- the reconciler's counts ---- */
+
+#define NODE "local"
+
+/* Whether the scrape has a sample called name for the node. */
+static bool has_node_sample(const struct scrape *s, const char *name)
+{
+	size_t i;
+	json_t *sample;
+
+	json_array_foreach(s->samples, i, sample)
+	{
+		const char *node = json_string_value(
+			json_object_get(json_array_get(sample, 1), "node"));
+		if (strcmp(json_string_value(json_array_get(sample, 0)), name) == 0 && node &&
+		    strcmp(node, NODE) == 0)
+			return true;
+	}
+	return false;
+}
+
+static double relists(const struct scrape *s)
+{
+	return value(s, "berth_reconcile_passes_total", "node", NODE, "kind", "relist", NULL);
+}
+
+static double restarts(const struct scrape *s)
+{
+	return value(s, "berth_reconcile_actions_total", "node", NODE, "action", "restart", NULL);
+}
+
+START_TEST(metrics_count_reconcile_passes_and_actions)
+{
+	struct scrape before = scrape_now();
+	const char *actions[] = { "adopt", "restart", "stop", "orphan" };
+
+	ck_assert_msg(has_node_sample(&before, "berth_reconcile_active"),
+		      "no berth_reconcile_active");
+	ck_assert_double_eq(value(&before, "berth_reconcile_active", "node", NODE, NULL), 1);
+	ck_assert(has_node_sample(&before, "berth_reconcile_passes_total"));
+	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+		ck_assert_double_ge(value(&before, "berth_reconcile_actions_total", "node", NODE,
+					  "action", actions[i], NULL),
+				    0);
+	ck_assert_msg(has_node_sample(&before, "berth_reconcile_last_relist_seconds"),
+		      "no berth_reconcile_last_relist_seconds (the reconciler relists at once)");
+	ck_assert_double_ge(
+		value(&before, "berth_reconcile_last_relist_seconds", "node", NODE, NULL), 0);
+
+	/* a task killed behind Berth's back: restarted, and counted once the heartbeat wrote it */
+	it_owned_bot b = it_owned_bot_new("personal", 0);
+	json_decref(it_create(b.bot_id, b.owner.ident));
+	int pid = it_ctr_task_pid(b.ctr_id);
+	ck_assert_int_gt(pid, 0);
+	char *out = NULL;
+	int rc = bt_ctr(&out, "task", "kill", "-s", "KILL", b.ctr_id, NULL);
+	ck_assert_msg(rc == 0, "ctr task kill %s: %d %s", b.ctr_id, rc, out ? out : "");
+	free(out);
+
+	/* passes grow over time: the next periodic relist ([reconcile] interval_s) and the bot's */
+	long long t0 = bt_now_ms();
+	struct scrape after = scrape_now();
+	while ((relists(&after) <= relists(&before) || restarts(&after) <= restarts(&before)) &&
+	       bt_now_ms() - t0 < 60000) {
+		scrape_free(&after);
+		bt_sleep_ms(500);
+		after = scrape_now();
+	}
+	fprintf(stderr,
+		"it_metrics: reconciler relists %.0f -> %.0f, bot passes %.0f -> %.0f, restarts "
+		"%.0f -> %.0f in %lld ms\n",
+		relists(&before), relists(&after),
+		value(&before, "berth_reconcile_passes_total", "node", NODE, "kind", "bot", NULL),
+		value(&after, "berth_reconcile_passes_total", "node", NODE, "kind", "bot", NULL),
+		restarts(&before), restarts(&after), bt_now_ms() - t0);
+	ck_assert_double_gt(relists(&after), relists(&before));
+	ck_assert_double_gt(restarts(&after), restarts(&before));
+	ck_assert_double_gt(
+		value(&after, "berth_reconcile_passes_total", "node", NODE, "kind", "bot", NULL),
+		value(&before, "berth_reconcile_passes_total", "node", NODE, "kind", "bot", NULL));
+	ck_assert_double_eq(value(&after, "berth_reconcile_active", "node", NODE, NULL), 1);
+	/* counters never go down */
+	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+		ck_assert_double_ge(value(&after, "berth_reconcile_actions_total", "node", NODE,
+					  "action", actions[i], NULL),
+				    value(&before, "berth_reconcile_actions_total", "node", NODE,
+					  "action", actions[i], NULL));
+	scrape_free(&before);
+	scrape_free(&after);
+	it_owned_bot_done(&b);
+}
+END_TEST
+
+/* A restart of berth-reconcile resets nothing: the counts live in the nodes row. */
+START_TEST(metrics_reconcile_counts_survive_a_restart)
+{
+	struct scrape before = scrape_now();
+	double bot_passes = value(&before, "berth_reconcile_passes_total", "node", NODE, "kind",
+				  "bot", NULL);
+
+	ck_assert_int_eq(bt_stack("restart", "reconcile"), 0);
+	long long t0 = bt_now_ms();
+	struct scrape after = scrape_now();
+	while ((value(&after, "berth_reconcile_active", "node", NODE, NULL) != 1 ||
+		relists(&after) <= relists(&before)) &&
+	       bt_now_ms() - t0 < 30000) {
+		scrape_free(&after);
+		bt_sleep_ms(250);
+		after = scrape_now();
+	}
+	ck_assert_double_eq(value(&after, "berth_reconcile_active", "node", NODE, NULL), 1);
+	ck_assert_double_gt(relists(&after), relists(&before));
+	ck_assert_double_ge(
+		value(&after, "berth_reconcile_passes_total", "node", NODE, "kind", "bot", NULL),
+		bot_passes);
+	ck_assert_double_ge(restarts(&after), restarts(&before));
+	scrape_free(&before);
+	scrape_free(&after);
+}
+END_TEST
+
 START_TEST(metrics_need_an_admin)
 {
 	bt_user member = bt_user_new("metn", 0);
@@ -680,6 +803,8 @@ int main(void)
 	tcase_set_timeout(m, 300);
 	tcase_add_test(m, metrics_need_an_admin);
 	tcase_add_test(m, metrics_count_every_request_across_workers_kills_and_reloads);
+	tcase_add_test(m, metrics_count_reconcile_passes_and_actions);
+	tcase_add_test(m, metrics_reconcile_counts_survive_a_restart);
 	suite_add_tcase(s, m);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -151,6 +151,21 @@ START_TEST(test_sample_and_family)
 }
 END_TEST
 
+START_TEST(test_sample_seconds)
+{
+	struct strbuf b = STRBUF_INIT;
+	const char *labels[] = { "node", "local", NULL };
+
+	metrics_text_sample_seconds(&b, "s", labels, 2500);
+	metrics_text_sample_seconds(&b, "s", NULL, 12000000);
+	metrics_text_sample_seconds(&b, "s", NULL, 0);
+	metrics_text_sample_seconds(&b, "s", NULL, 1000001);
+	ck_assert(b.ok);
+	ck_assert_str_eq(b.s, "s{node=\"local\"} 0.0025\ns 12\ns 0\ns 1.000001\n");
+	free(b.s);
+}
+END_TEST
+
 START_TEST(test_histogram_text)
 {
 	struct metrics_hist h = { { 0 }, 0 };
@@ -227,6 +242,7 @@ int main(void)
 	TCase *tc = tcase_create("pure");
 	tcase_add_test(tc, test_no_table_records_nothing);
 	tcase_add_test(tc, test_code_slots);
+	tcase_add_test(tc, test_sample_seconds);
 	tcase_add_test(tc, test_table_limits);
 	tcase_add_test(tc, test_buckets);
 	tcase_add_test(tc, test_shared_across_fork);
