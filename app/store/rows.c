@@ -93,6 +93,19 @@ int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const ch
 	return 0;
 }
 
+int store_fetch_bot_list(berth_store *store, const struct store_stmt *stmt, const char *bot_id,
+			 size_t item_size, store_row_fn fill, void **items, size_t *count,
+			 const char *what, berth_err *err)
+{
+	const char *values[1] = { bot_id };
+
+	*items = NULL;
+	*count = 0;
+	if (store_check_uuid(bot_id, "bot id", err) != 0)
+		return berth_err_prefix(err, "%s", what);
+	return store_fetch_list(store, stmt, values, item_size, fill, items, count, what, err);
+}
+
 int store_run(berth_store *store, const struct store_stmt *stmt, const char *const *values,
 	      long *rows, const char *what, berth_err *err)
 {

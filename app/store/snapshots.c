@@ -116,18 +116,12 @@ int store_snapshot_insert(berth_store *store, const struct store_snapshot_new *i
 int store_snapshot_list(berth_store *store, const char *bot_id, struct store_snapshot_list *out,
 			berth_err *err)
 {
-	const char *values[1] = { bot_id };
 	void *items;
+	int rc = store_fetch_bot_list(store, &S_LIST, bot_id, sizeof *out->items, fill_snapshot,
+				      &items, &out->count, "list snapshots", err);
 
-	out->items = NULL;
-	out->count = 0;
-	if (store_check_uuid(bot_id, "bot id", err) != 0)
-		return berth_err_prefix(err, "list snapshots");
-	if (store_fetch_list(store, &S_LIST, values, sizeof *out->items, fill_snapshot, &items,
-			     &out->count, "list snapshots", err) != 0)
-		return -1;
-	out->items = items;
-	return 0;
+	out->items = items; /* NULL on failure */
+	return rc;
 }
 
 void store_snapshot_list_free(struct store_snapshot_list *list)

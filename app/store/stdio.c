@@ -148,18 +148,12 @@ int store_stdio_get(berth_store *store, const char *bot_id, const char *id,
 int store_stdio_list(berth_store *store, const char *bot_id, struct store_stdio_list *out,
 		     berth_err *err)
 {
-	const char *values[1] = { bot_id };
 	void *items;
+	int rc = store_fetch_bot_list(store, &S_LIST, bot_id, sizeof *out->items, fill_session,
+				      &items, &out->count, "list stdio sessions", err);
 
-	out->items = NULL;
-	out->count = 0;
-	if (store_check_uuid(bot_id, "bot id", err) != 0)
-		return berth_err_prefix(err, "list stdio sessions");
-	if (store_fetch_list(store, &S_LIST, values, sizeof *out->items, fill_session, &items,
-			     &out->count, "list stdio sessions", err) != 0)
-		return -1;
-	out->items = items;
-	return 0;
+	out->items = items; /* NULL on failure */
+	return rc;
 }
 
 void store_stdio_list_free(struct store_stdio_list *list)
@@ -215,18 +209,13 @@ static int fill_connection(const PGresult *res, int row, void *item, berth_err *
 int store_stdio_connections(berth_store *store, const char *bot_id,
 			    struct store_stdio_connection_list *out, berth_err *err)
 {
-	const char *values[1] = { bot_id };
 	void *items;
+	int rc = store_fetch_bot_list(store, &S_CONNECTIONS, bot_id, sizeof *out->items,
+				      fill_connection, &items, &out->count,
+				      "list stdio connections", err);
 
-	out->items = NULL;
-	out->count = 0;
-	if (store_check_uuid(bot_id, "bot id", err) != 0)
-		return berth_err_prefix(err, "list stdio connections");
-	if (store_fetch_list(store, &S_CONNECTIONS, values, sizeof *out->items, fill_connection,
-			     &items, &out->count, "list stdio connections", err) != 0)
-		return -1;
-	out->items = items;
-	return 0;
+	out->items = items; /* NULL on failure */
+	return rc;
 }
 
 void store_stdio_connection_list_free(struct store_stdio_connection_list *list)

@@ -173,6 +173,11 @@ int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const cha
 int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const char *const *values,
 		     size_t item_size, store_row_fn fill, void **items, size_t *count,
 		     const char *what, berth_err *err);
+/* store_fetch_list of a statement whose one parameter is bot_id, checked to be a UUID first
+ * (INVALID, prefixed with what). */
+int store_fetch_bot_list(berth_store *store, const struct store_stmt *stmt, const char *bot_id,
+			 size_t item_size, store_row_fn fill, void **items, size_t *count,
+			 const char *what, berth_err *err);
 /* Runs a statement whose result is not needed; *rows (may be NULL) = rows affected. */
 int store_run(berth_store *store, const struct store_stmt *stmt, const char *const *values,
 	      long *rows, const char *what, berth_err *err);
