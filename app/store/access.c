@@ -62,6 +62,6 @@ int store_access_get(berth_store *store, const char *channel_type, const char *s
 	    store_check_text(subject, "subject", err) != 0 ||
 	    store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "caller and bot");
-	return store_fetch_one(store, &S_ACCESS_GET, values, out, fill_access, "caller and bot",
-			       "identity", err);
+	return store_fetch_one_cached(store, &S_ACCESS_GET, values, out, sizeof *out, fill_access,
+				      "caller and bot", "identity", err);
 }
