@@ -2,8 +2,8 @@
  *
  * What is cached: the caller's identity (store_user_by_identity), the caller with a bot
  * (store_access_get), a bot's observed container row (store_container_observe) and its limits
- * (store_limits_get), each for at most ttl_ms; a NOT_FOUND answer never is (what is added is
- * seen at once). Entries are plain copies of the result structs.
+ * (store_limits_get), each for at most ttl_ms; a NOT_FOUND answer, or a bot that does not exist,
+ * never is (what is added is seen at once). Entries are plain copies of the result structs.
  *
  * When an entry stops being used:
  *   - a write through any store of the process family that shares the write epoch (the workers of
