@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/http.sh: in one run, measures with wrk (loopback only) Berth's authenticated routes that
 # read the database (GET /me, and GET /bots/<id>/container of a running bot, answered from its row
-# while berth-reconcile vouches for it) against a hello-world FastCGI responder (bench/hello-fcgi,
+# while berth-reconcile vouches for it; both through the workers' read cache, and without it) against a hello-world FastCGI responder (bench/hello-fcgi,
 # same number of workers, fixed JSON) behind the SAME nginx, and prints requests/s, p99 and the
 # ratios (goal: Berth / hello >= 0.6 for both). The bot it makes is deleted at the end.
 #
@@ -10,7 +10,8 @@
 # STACK_DIR: a running stack to reuse (e.g. /var/lib/berth-dev); without it a test-profile stack
 # is started in a temporary directory and stopped afterwards. Build directory: $BERTH_BUILDDIR,
 # else <checkout>/_build. Knobs: BENCH_DURATION (s, default 8), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (1), BENCH_METRICS_OFF (1: also measure GET /me with [metrics] record = 0, the
+# BENCH_THREADS (1), BENCH_CACHE_OFF (1: also measure both routes with [database] read_cache_ms = 0,
+# every read a query; 0: skip), BENCH_METRICS_OFF (1: also measure GET /me with [metrics] record = 0, the
 # workers recording nothing, against record = 1, in BENCH_ROUNDS (3) alternating rounds, to show
 # what recording each request costs; 0: skip those runs).
 #
@@ -49,12 +50,12 @@ fcgi_reload() {
 	sleep 2 # new workers start, the old ones drain
 }
 
-metrics_restore() {
+config_restore() {
 	if [ -n "$CONFIG_SAVED" ]; then
 		cp "$CONFIG_SAVED" "$BERTH_CONFIG" && rm -f "$CONFIG_SAVED"
 		CONFIG_SAVED=
 		fcgi_reload
-		say "[metrics] record restored"
+		say "configuration restored"
 	fi
 }
 
@@ -65,7 +66,7 @@ api() { # METHOD PATH -> HTTP status
 
 cleanup() {
 	set +e
-	metrics_restore
+	config_restore
 	[ -n "$BOT" ] && api DELETE "/bots/$BOT/container?purge_snapshots=true" >/dev/null
 	bench_listener_remove
 	if [ -n "$HELLO_PID" ]; then
@@ -136,6 +137,21 @@ say "measuring GET /hello (hello-fcgi) for ${DURATION}s"
 read -r hello_rps hello_p99 < <(measure /hello)
 [ -n "${me_rps:-}" ] && [ -n "${ctr_rps:-}" ] && [ -n "${hello_rps:-}" ] || die "measuring failed"
 
+# The same reads with the workers' read cache off: a query per read on every request (what the
+# cache saves; berth/store_cache.h).
+nocache_me= nocache_ctr=
+if [ "${BENCH_CACHE_OFF:-1}" = 1 ]; then
+	CONFIG_SAVED=$(mktemp "$STACK/berth.conf.bench.XXXXXX")
+	cp "$BERTH_CONFIG" "$CONFIG_SAVED"
+	{ cat "$CONFIG_SAVED"; printf '\n[database]\nread_cache_ms = 0\n'; } >"$BERTH_CONFIG"
+	fcgi_reload
+	say "measuring GET /me with [database] read_cache_ms = 0 for ${DURATION}s"
+	read -r nocache_me nocache_me_p99 < <(measure /me)
+	say "measuring GET $CTR_PATH with [database] read_cache_ms = 0 for ${DURATION}s"
+	read -r nocache_ctr nocache_ctr_p99 < <(measure "$CTR_PATH")
+	config_restore
+fi
+
 # Recording on against off, in alternating rounds (the machine's other load drifts; a median of
 # alternating runs is fairer than one run of each).
 off_rps= on_med=
@@ -161,7 +177,7 @@ if [ "${BENCH_METRICS_OFF:-1}" = 1 ]; then
 			on_list+=("$rps")
 		fi
 	done
-	metrics_restore
+	config_restore
 	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 	off_rps=$(median "${off_list[@]}")
 	off_p99=$(median "${off_p99s[@]}")
@@ -176,6 +192,8 @@ ctr_verdict=$(awk -v r="$ctr_ratio" 'BEGIN { print (r >= 0.6) ? "meets" : "BELOW
 printf '\n%-28s %12s %10s\n' "route ($WORKERS workers, -c$CONNS)" "requests/s" "p99 ms"
 printf '%-28s %12s %10s\n' "berth GET /me" "$me_rps" "$me_p99"
 printf '%-28s %12s %10s\n' "berth GET container" "$ctr_rps" "$ctr_p99"
+[ -n "$nocache_me" ] && printf '%-28s %12s %10s\n' "berth GET /me, no cache" "$nocache_me" "$nocache_me_p99"
+[ -n "$nocache_ctr" ] && printf '%-28s %12s %10s\n' "berth GET container, no cache" "$nocache_ctr" "$nocache_ctr_p99"
 [ -n "$off_rps" ] && printf '%-28s %12s %10s\n' "berth GET /me, no metrics" "$off_rps" "$off_p99" # median
 printf '%-28s %12s %10s\n' "hello-fcgi" "$hello_rps" "$hello_p99"
 printf 'ratio berth/hello: %s (%s the goal 0.6)\n' "$ratio" "$verdict"

@@ -6,6 +6,7 @@
 #include "berth/agentc_pool.h"
 #include "berth/ctd_conn.h"
 #include "berth/log.h"
+#include "berth/store_cache.h"
 #include "berth/store_conn.h"
 
 /* The time kept back from a request's work for recording its outcome: a tenth of the request
@@ -85,6 +86,10 @@ berth_store *worker_store(struct worker_ctx *ctx, berth_err *err)
 			return NULL;
 		}
 		store_set_deadline(ctx->store, ctx->deadline);
+		berth_err cache_err = { 0 };
+		if (ctx->cfg->db_read_cache_ms > 0 &&
+		    store_cache_enable(ctx->store, ctx->cfg->db_read_cache_ms, &cache_err) < 0)
+			blog(BLOG_WARN, "worker: no read cache: %s", cache_err.msg);
 	}
 	return ctx->store;
 }

@@ -4,6 +4,7 @@
  *
  * Runs in the foreground and logs JSON lines to standard error. See berth_fcgi_master.h.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "berth/http_routes.h"
 #include "berth/log.h"
 #include "berth/metrics.h"
+#include "berth/store_cache.h"
 #include "berth_fcgi_listen.h"
 #include "berth_fcgi_master.h"
 
@@ -64,6 +66,14 @@ int main(int argc, char **argv)
 	 * keeps them across reloads. */
 	if (metrics_table_create(http_routes_count, &err) < 0) {
 		blog(BLOG_ERROR, "%s", err.msg);
+		server_listener_close(&listener, true);
+		berth_config_free(&cfg);
+		return 1;
+	}
+	/* The write epoch of the workers' read caches, shared the same way (berth/store_cache.h). */
+	if (store_cache_share() < 0) {
+		blog(BLOG_ERROR, "read cache: shared epoch: %s", strerror(errno));
+		metrics_table_destroy();
 		server_listener_close(&listener, true);
 		berth_config_free(&cfg);
 		return 1;

@@ -1,29 +1,28 @@
 /* berth_fcgi_worker.c: one pre-forked worker (see worker_loop in berth_fcgi_worker.h).
  *
- * The listening socket is non-blocking and shared by all workers. A worker waits in poll() on it
- * and on a self-pipe its signal handler writes to, so a worker idle in "accept" still stops at
- * once on SIGTERM; when another worker wins the race for a connection, FCGX_Accept_r fails with
- * EAGAIN and the worker simply waits again.
+ * The listening socket is non-blocking and shared by all workers. A worker waits for a connection
+ * in epoll_pwait() with EPOLLEXCLUSIVE, so that one connection wakes one worker rather than all of
+ * them (the thundering herd cost every idle worker a wake-up and a failed accept per request);
+ * when another worker still wins the race, FCGX_Accept_r fails with EAGAIN and the worker simply
+ * waits again.
  *
- * A request in progress always finishes: the stop signals are blocked from FCGX_Accept_r to
- * FCGX_Finish_r and the stop flag is checked only between requests. Blocking matters, not just
- * SA_RESTART: some calls are never restarted, and one of them is libfcgi's own: after accept() on
- * a unix socket it poll()s for the request's first bytes and, when that poll fails with EINTR,
- * closes the accepted connection unanswered (nginx: 502).
+ * A request in progress always finishes: the stop signals stay blocked in every thread of the
+ * worker, except inside the wait for the next request (epoll_pwait/ppoll unblock them atomically,
+ * so a stop signal ends the wait with EINTR and none is lost between a check and the wait), and
+ * the stop flag is checked only between requests. Blocking matters, not just SA_RESTART: some
+ * calls are never restarted, and one of them is libfcgi's own: after accept() on a unix socket it
+ * poll()s for the request's first bytes and, when that poll fails with EINTR, closes the accepted
+ * connection unanswered (nginx: 502). Keeping them blocked also costs no system call per request.
  *
  * Every call a request makes is bounded by the request's deadline (berth/deadline.h), so a slow
  * dependency ends in a 504, not in a dead worker. Behind that, every request, from accept to
- * finish, runs under a backstop timer (ITIMER_REAL, twice request_timeout_ms plus a margin): the
- * last resort against a peer that connects and never sends its params or a call that ignores its
- * deadline. When it fires, the worker logs what it interrupted (request id, route, bot) and dies
- * by SIGALRM; the master replaces it (and logs why).
+ * finish, runs under the backstop (berth_fcgi_backstop.h: twice request_timeout_ms plus a margin).
  */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* ppoll */
 #include "berth_fcgi_worker.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,8 +30,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "berth/http_auth.h"
@@ -42,6 +41,7 @@
 #include "berth/http_routes.h"
 #include "berth/log.h"
 #include "berth/metrics.h"
+#include "berth_fcgi_backstop.h"
 
 /* libfcgi 2.4 has no prototype for this in its headers. */
 void OS_LibShutdown(void);
@@ -49,42 +49,33 @@ void OS_LibShutdown(void);
 #define BACKSTOP_MARGIN_MS 5000
 
 static volatile sig_atomic_t stop_requested;
-static int wake_pipe[2] = { -1, -1 };
-static sigset_t stop_signals;
-
-static void on_backstop(int signo)
-{
-	blog_signal_line("worker backstop: the request in progress ran far past its deadline; "
-			 "the worker ends and the master replaces it");
-	/* Die of the signal itself, so that the master logs the cause: it is delivered again when
-	 * this handler returns. */
-	signal(signo, SIG_DFL);
-	raise(signo);
-}
+/* The signal mask while waiting for a request: the stop signals unblocked. */
+static sigset_t wait_mask;
 
 static void on_stop_signal(int signo)
 {
-	int saved = errno;
-	char b = (char)signo;
-
+	(void)signo;
 	stop_requested = 1;
-	if (write(wake_pipe[1], &b, 1) < 0) {
-		/* the pipe is full: a wake-up is pending anyway */
-	}
-	errno = saved;
 }
 
+/* Blocks the stop signals for good (threads made later inherit the mask, so the signals wait for
+ * this thread's next wait) and installs their handler. */
 static int setup_signals(void)
 {
 	struct sigaction sa;
+	sigset_t stop_signals;
 
-	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -1;
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGHUP);
 	sigaddset(&stop_signals, SIGQUIT);
+	if (pthread_sigmask(SIG_BLOCK, &stop_signals, &wait_mask) != 0)
+		return -1;
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGHUP);
+	sigdelset(&wait_mask, SIGQUIT);
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_stop_signal;
@@ -99,32 +90,7 @@ static int setup_signals(void)
 	sa.sa_handler = SIG_DFL;
 	if (sigaction(SIGCHLD, &sa, NULL) < 0)
 		return -1;
-	sa.sa_handler = on_backstop;
-	if (sigaction(SIGALRM, &sa, NULL) < 0)
-		return -1;
 	return 0;
-}
-
-/* ms == 0 disarms. */
-static void arm_backstop(int64_t ms)
-{
-	struct itimerval it = { .it_interval = { 0, 0 },
-				.it_value = { .tv_sec = (time_t)(ms / 1000),
-					      .tv_usec = (suseconds_t)(ms % 1000) * 1000 } };
-
-	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
-		blog(BLOG_ERROR, "worker: setitimer: %s (request backstop %s)", strerror(errno),
-		     ms ? "not armed" : "still armed");
-}
-
-/* While a request is in progress the stop signals stay pending (see the top of this file).
- * Threads the request creates (gRPC's) inherit the mask, so the signal waits for this thread. */
-static void block_stop_signals(bool block)
-{
-	int rc = pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &stop_signals, NULL);
-
-	if (rc != 0)
-		blog(BLOG_ERROR, "worker: pthread_sigmask: %s", strerror(rc));
 }
 
 /* FastCGI peers libfcgi accepts: FCGX_Init reads FCGI_WEB_SERVER_ADDRS, the configured list is
@@ -136,29 +102,44 @@ static int set_allowed_peers(const struct berth_config *cfg)
 	return unsetenv("FCGI_WEB_SERVER_ADDRS");
 }
 
-/* Waits until fd is readable (1) or a stop was requested (0). -1 on a poll error. */
-static int wait_readable(int fd)
+/* Waits until the next request can be read: on kept_fd, the connection nginx kept
+ * (fastcgi_keep_conn on), when >= 0, else a new connection on the listening socket (epfd).
+ * Returns 1 when ready, 0 when a stop was requested, -1 on an error (errno set). */
+static int wait_for_request(int epfd, int kept_fd)
 {
-	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
-				 { .fd = wake_pipe[0], .events = POLLIN } };
-
 	while (!stop_requested) {
-		int n = poll(pfd, 2, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+		int n;
+
+		if (kept_fd >= 0) {
+			struct pollfd pfd = { .fd = kept_fd, .events = POLLIN };
+			n = ppoll(&pfd, 1, NULL, &wait_mask);
+		} else {
+			struct epoll_event ev;
+			n = epoll_pwait(epfd, &ev, 1, -1, &wait_mask);
 		}
-		if (pfd[1].revents) {
-			char drain[16];
-			while (read(wake_pipe[0], drain, sizeof drain) > 0)
-				;
-			continue;
-		}
-		if (pfd[0].revents)
+		if (n > 0)
 			return 1;
+		if (n < 0 && errno != EINTR)
+			return -1;
 	}
 	return 0;
+}
+
+/* An epoll set with the listening socket, waking one waiting worker per connection. */
+static int listen_epoll(int listen_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd };
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+
+	if (epfd < 0)
+		return -1;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0) {
+		int saved = errno;
+		close(epfd);
+		errno = saved;
+		return -1;
+	}
+	return epfd;
 }
 
 int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
@@ -173,7 +154,7 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 	};
 	FCGX_Request req;
 	long served = 0;
-	int rc = 1;
+	int rc = 1, epfd = -1;
 	const char *why = "stop requested";
 
 	if (setup_signals() < 0) {
@@ -189,12 +170,24 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		blog(BLOG_ERROR, "worker: FCGI_WEB_SERVER_ADDRS: %s", strerror(errno));
 		return 1;
 	}
+	epfd = listen_epoll(listen_fd);
+	if (epfd < 0) {
+		blog(BLOG_ERROR, "worker: epoll on the listening socket: %s", strerror(errno));
+		return 1;
+	}
+	if (backstop_start((int64_t)cfg->request_timeout_ms * 2 + BACKSTOP_MARGIN_MS) < 0) {
+		blog(BLOG_ERROR, "worker: backstop watchdog: %s", strerror(errno));
+		close(epfd);
+		return 1;
+	}
 	metrics_set_recording(cfg->metrics_record != 0);
 	srv.ctx = worker_ctx_new(cfg);
 	srv.identify_arg = srv.ctx;
 	if (!srv.ctx || FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, 0) != 0) {
 		blog(BLOG_ERROR, "worker: initialisation failed");
 		worker_ctx_free(srv.ctx);
+		backstop_stop();
+		close(epfd);
 		return 1;
 	}
 
@@ -206,20 +199,18 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 			break;
 		}
 		/* nginx's fastcgi_keep_conn on keeps the connection: the next request comes on it. */
-		ready = wait_readable(req.ipcFd >= 0 ? req.ipcFd : listen_fd);
+		ready = wait_for_request(epfd, req.ipcFd);
 		if (ready < 0) {
-			blog(BLOG_ERROR, "worker: poll: %s", strerror(errno));
+			blog(BLOG_ERROR, "worker: waiting for a request: %s", strerror(errno));
 			goto out;
 		}
 		if (ready == 0)
 			break;
 		/* From here to the finish the request runs to its end (see the top of this file). */
-		block_stop_signals(true);
-		arm_backstop((int64_t)cfg->request_timeout_ms * 2 + BACKSTOP_MARGIN_MS);
+		backstop_request_begin();
 		accepted = FCGX_Accept_r(&req);
 		if (accepted < 0) {
-			arm_backstop(0);
-			block_stop_signals(false);
+			backstop_request_end();
 			if (accepted == -EAGAIN || accepted == -EWOULDBLOCK || accepted == -EINTR)
 				continue; /* another worker took the connection */
 			/* EMFILE, ENOMEM, ...: exit and let the master replace us (with backoff) */
@@ -228,8 +219,7 @@ int worker_loop(const struct berth_config *cfg, int listen_fd, pid_t master_pid)
 		}
 		http_serve_fcgi(&srv, &req);
 		FCGX_Finish_r(&req);
-		arm_backstop(0);
-		block_stop_signals(false);
+		backstop_request_end();
 		served++;
 	}
 	rc = 0;
@@ -239,7 +229,7 @@ out:
 	FCGX_Free(&req, req.ipcFd >= 0);
 	OS_LibShutdown();
 	worker_ctx_free(srv.ctx);
-	close(wake_pipe[0]);
-	close(wake_pipe[1]);
+	backstop_stop();
+	close(epfd);
 	return rc;
 }

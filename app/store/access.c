@@ -1,6 +1,7 @@
 /* access.c: the caller and the bot of a request in one query (see include/berth/store_access.h). */
 #include "berth/store_access.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "store_internal.h"
@@ -57,11 +58,19 @@ int store_access_get(berth_store *store, const char *channel_type, const char *s
 		     const char *bot_id, struct store_access *out, berth_err *err)
 {
 	const char *values[3] = { channel_type, subject, bot_id };
+	uint64_t tag;
 
 	if (store_check_text(channel_type, "channel type", err) != 0 ||
 	    store_check_text(subject, "subject", err) != 0 ||
 	    store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "caller and bot");
-	return store_fetch_one(store, &S_ACCESS_GET, values, out, fill_access, "caller and bot",
-			       "identity", err);
+	if (store_cache_get(store, S_ACCESS_GET.id, values, 3, out, sizeof *out, &tag))
+		return 0;
+	if (store_fetch_one(store, &S_ACCESS_GET, values, out, fill_access, "caller and bot",
+			    "identity", err) != 0)
+		return -1;
+	/* Like a NOT_FOUND, a bot that does not exist (yet) is never kept. */
+	if (out->bot_found)
+		store_cache_put(store, S_ACCESS_GET.id, values, 3, out, sizeof *out, tag);
+	return 0;
 }

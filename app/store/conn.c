@@ -180,6 +180,7 @@ static PGresult *run_prepared(berth_store *store, const struct store_stmt *stmt,
 void store_set_deadline(berth_store *store, berth_deadline deadline)
 {
 	store->deadline = deadline;
+	store_cache_request_begins(store);
 }
 
 /* True when the failure means the connection is gone (the next call must reconnect). */
@@ -323,6 +324,7 @@ int store_connect(berth_store *store, berth_err *err)
 		return -1;
 	}
 	PQsetNoticeReceiver(store->conn, log_notice, NULL);
+	store_cache_note_connect(store);
 	if (set_statement_timeout(store, err) != 0 || relisten(store, err) != 0) {
 		store_disconnect(store);
 		return -1;
@@ -376,6 +378,9 @@ PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const ch
 	berth_err *e = err ? err : &local;
 	PGresult *res = exec_prepared(store, stmt, values, e);
 
+	/* After the statement, committed or not: a write's effect is visible from now on. */
+	if (!stmt->retry_safe)
+		store_cache_note_write(store);
 	if (t0)
 		metrics_observe_dep(METRICS_DEP_DATABASE, metrics_now_us() - t0,
 				    res ? BERTH_OK : e->kind);
@@ -390,6 +395,7 @@ PGresult *store_exec_simple(berth_store *store, const char *sql, berth_err *err)
 	if (store_connect(store, err) != 0)
 		return NULL;
 	res = exec_simple(store, sql, &timed_out, err);
+	store_cache_note_write(store); /* migrations, COMMIT: anything may have changed */
 	if (result_ok(res))
 		return res;
 	if (!res && timed_out)
@@ -427,6 +433,7 @@ void store_close(berth_store *store)
 		return;
 	if (store->conn)
 		PQfinish(store->conn);
+	store_cache_free(store->cache);
 	free(store->conninfo);
 	free(store);
 }

@@ -37,11 +37,15 @@ int store_limits_get(berth_store *store, const char *bot_id, struct store_limits
 {
 	const char *values[1] = { bot_id };
 	PGresult *res;
+	uint64_t tag;
 
 	*out = (struct store_limits){ STORE_LIMIT_DEFAULT, STORE_LIMIT_DEFAULT, STORE_LIMIT_DEFAULT,
 				      STORE_LIMIT_DEFAULT };
 	if (store_check_uuid(bot_id, "bot id", err) < 0)
 		return -1;
+	/* No row is an answer too (the defaults): cached like a row. */
+	if (store_cache_get(store, S_GET.id, values, 1, out, sizeof *out, &tag))
+		return 0;
 	if (!(res = store_exec(store, &S_GET, values, err)))
 		return berth_err_prefix(err, "limits");
 	if (PQntuples(res) == 1) {
@@ -51,6 +55,7 @@ int store_limits_get(berth_store *store, const char *bot_id, struct store_limits
 		out->pids = column(res, 3);
 	}
 	PQclear(res);
+	store_cache_put(store, S_GET.id, values, 1, out, sizeof *out, tag);
 	return 0;
 }
 

@@ -13,8 +13,10 @@ app_store_libberth_store_a_SOURCES = \
 	include/berth/store_access.h \
 	include/berth/store_stdio.h \
 	include/berth/store_observed.h \
+	include/berth/store_cache.h \
 	app/store/store_internal.h \
 	app/store/conn.c \
+	app/store/cache.c \
 	app/store/rows.c \
 	app/store/users.c \
 	app/store/bots.c \
@@ -41,7 +43,8 @@ STORE_MIGRATIONS = \
 	$(top_srcdir)/db/0003_mcp_stdio.sql \
 	$(top_srcdir)/db/0004_observed.sql \
 	$(top_srcdir)/db/0005_limits.sql \
-	$(top_srcdir)/db/0006_reconcile_counts.sql
+	$(top_srcdir)/db/0006_reconcile_counts.sql \
+	$(top_srcdir)/db/0007_cache_notify.sql
 EXTRA_DIST += db app/store/embed-migrations.sh
 # Installed for reference only (berthctl migrate applies the embedded copies).
 migrationsdir = $(pkgdatadir)/migrations

@@ -46,6 +46,6 @@ int store_container_observe(berth_store *store, const char *bot_id, struct store
 
 	if (store_check_uuid(bot_id, "bot id", err) != 0)
 		return berth_err_prefix(err, "observe container");
-	return store_fetch_one(store, &S_OBSERVE, values, out, fill, "observe container",
-			       "container", err);
+	return store_fetch_one_cached(store, &S_OBSERVE, values, out, sizeof *out, fill,
+				      "observe container", "container", err);
 }

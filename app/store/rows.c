@@ -63,6 +63,20 @@ int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const cha
 	return rc;
 }
 
+int store_fetch_one_cached(berth_store *store, const struct store_stmt *stmt,
+			   const char *const *values, void *item, size_t item_size,
+			   store_row_fn fill, const char *what, const char *missing, berth_err *err)
+{
+	uint64_t tag;
+
+	if (store_cache_get(store, stmt->id, values, stmt->nparams, item, item_size, &tag))
+		return 0;
+	if (store_fetch_one(store, stmt, values, item, fill, what, missing, err) != 0)
+		return -1;
+	store_cache_put(store, stmt->id, values, stmt->nparams, item, item_size, tag);
+	return 0;
+}
+
 int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const char *const *values,
 		     size_t item_size, store_row_fn fill, void **items, size_t *count,
 		     const char *what, berth_err *err)

@@ -129,7 +129,25 @@ struct berth_store {
 	int lost_bot_locks;
 	char listen[STORE_MAX_LISTEN][64];
 	size_t listen_count;
+	struct store_cache *cache; /* NULL: reads are not cached (berth/store_cache.h) */
 };
+
+/* cache.c: the read cache's entries and generations (berth/store_cache.h). */
+struct store_cache;
+void store_cache_free(struct store_cache *cache);
+/* A statement that may have written ran (or may have: its reply was lost). */
+void store_cache_note_write(berth_store *store);
+/* A new connection: notifications may have been missed. */
+void store_cache_note_connect(berth_store *store);
+/* A request begins: the next lookup reads the socket for notifications. */
+void store_cache_request_begins(berth_store *store);
+/* Copies a live entry for stmt with these values into out (size bytes): true on a hit. Sets *tag
+ * to the generation a result fetched now must be stored with. false when the cache is off. */
+bool store_cache_get(berth_store *store, enum store_stmt_id stmt, const char *const *values, int n,
+		     void *out, size_t size, uint64_t *tag);
+/* Keeps a copy of item (a flat struct of size bytes) unless the generation moved past tag. */
+void store_cache_put(berth_store *store, enum store_stmt_id stmt, const char *const *values, int n,
+		     const void *item, size_t size, uint64_t tag);
 
 /* Connects when there is no usable connection. UNAVAILABLE on failure. */
 int store_connect(berth_store *store, berth_err *err);
@@ -168,6 +186,12 @@ typedef int (*store_row_fn)(const PGresult *res, int row, void *item, berth_err 
 int store_fetch_one(berth_store *store, const struct store_stmt *stmt, const char *const *values,
 		    void *item, store_row_fn fill, const char *what, const char *missing,
 		    berth_err *err);
+/* store_fetch_one through the read cache: a hit runs nothing; a found row is kept (item is a
+ * flat struct of item_size bytes), a NOT_FOUND never is. */
+int store_fetch_one_cached(berth_store *store, const struct store_stmt *stmt,
+			   const char *const *values, void *item, size_t item_size,
+			   store_row_fn fill, const char *what, const char *missing,
+			   berth_err *err);
 /* Runs stmt and fills a new calloc'ed array of item_size items, one per row (*items NULL when
  * none). On failure nothing is left to free. */
 int store_fetch_list(berth_store *store, const struct store_stmt *stmt, const char *const *values,

@@ -106,8 +106,8 @@ int store_user_by_identity(berth_store *store, const char *channel_type, const c
 	if (store_check_text(channel_type, "channel type", err) != 0 ||
 	    store_check_text(subject, "subject", err) != 0)
 		return berth_err_prefix(err, "user by identity");
-	return store_fetch_one(store, &S_USER_BY_IDENTITY, values, out, fill_user,
-			       "user by identity", "identity", err);
+	return store_fetch_one_cached(store, &S_USER_BY_IDENTITY, values, out, sizeof *out,
+				      fill_user, "user by identity", "identity", err);
 }
 
 int store_user_list(berth_store *store, struct store_user_list *out, berth_err *err)

@@ -45,6 +45,7 @@ static const struct key_spec keys[] = {
 	K("server", "pid_file", KEY_STRING, pid_file, ""),
 	K("database", "conninfo", KEY_STRING, db_conninfo, "dbname=berth"),
 	K("database", "statement_timeout_ms", KEY_INT, db_statement_timeout_ms, "10000"),
+	K("database", "read_cache_ms", KEY_INT, db_read_cache_ms, "1000"),
 	K("containerd", "socket", KEY_STRING, ctd_socket, "/run/containerd/containerd.sock"),
 	K("containerd", "namespace", KEY_STRING, ctd_namespace, "default"),
 	K("containerd", "timeout_ms", KEY_INT, ctd_timeout_ms, "15000"),
@@ -307,6 +308,9 @@ static int validate(const struct berth_config *cfg, berth_err *err)
 		return berth_err_set(err, BERTH_E_INVALID,
 				     "[server] request_timeout_ms must be 100..%d",
 				     CONFIG_REQUEST_TIMEOUT_MAX_MS);
+	if (cfg->db_read_cache_ms < 0 || cfg->db_read_cache_ms > CONFIG_READ_CACHE_MAX_MS)
+		return berth_err_set(err, BERTH_E_INVALID, "[database] read_cache_ms must be 0..%d",
+				     CONFIG_READ_CACHE_MAX_MS);
 	if (cfg->max_body_bytes < 1 || cfg->max_body_bytes > CONFIG_MAX_BODY_BYTES_MAX)
 		return berth_err_set(err, BERTH_E_INVALID, "[server] max_body_bytes must be 1..%ld",
 				     CONFIG_MAX_BODY_BYTES_MAX);

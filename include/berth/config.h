@@ -13,6 +13,7 @@
 #define BERTH_CONFIG_DEFAULT_PATH "/etc/berth/berth.conf"
 
 #define CONFIG_REQUEST_TIMEOUT_MAX_MS 3600000 /* one hour */
+#define CONFIG_READ_CACHE_MAX_MS 60000	      /* [database] read_cache_ms */
 #define CONFIG_MAX_BODY_BYTES_MAX (1L << 30)  /* 1 GiB */
 
 struct berth_config {
@@ -32,6 +33,10 @@ struct berth_config {
 	/* [database] */
 	char *db_conninfo; /* libpq connection string */
 	int db_statement_timeout_ms;
+	/* How long a worker may answer identity, bot access and container reads from its own
+	 * cache (0: never); changes made through any worker of the same berth-fcgi are seen at
+	 * once, others on the database's notification (berth/store_cache.h). */
+	int db_read_cache_ms;
 	/* [containerd] */
 	char *ctd_socket;
 	char *ctd_namespace;

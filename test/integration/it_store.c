@@ -1,15 +1,20 @@
 /* Integration: the store against a real, migrated PostgreSQL (BERTH_DATABASE): every function,
  * the mapping of constraint violations, the per-bot advisory lock across two connections,
  * LISTEN/NOTIFY, migrate idempotence (also concurrent, on a fresh database), and reconnecting
- * after PostgreSQL stops and restarts (through scripts/stack.sh when BERTH_STACK is set). */
+ * after PostgreSQL stops and restarts (through scripts/stack.sh when BERTH_STACK is set), and the
+ * workers' read cache: hits, what empties it (a write sharing the epoch, the database's
+ * notification of another process's commit, the ttl) and what it never keeps (NOT_FOUND). */
 #define _GNU_SOURCE /* asprintf */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "berth/store_access.h"
 #include "berth/store_bots.h"
+#include "berth/store_cache.h"
 #include "berth/store_conn.h"
 #include "berth/store_containers.h"
 #include "berth/store_events.h"
@@ -118,6 +123,84 @@ START_TEST(users_and_identities)
 	FAILS(BERTH_E_NOT_FOUND,
 	      store_identity_add(s, "00000000-0000-4000-8000-000000000000", "x509", "CN=z", err));
 	store_close(s);
+}
+END_TEST
+
+static struct store_user identity_of(berth_store *s, const char *subject)
+{
+	struct store_user got;
+
+	OK(store_user_by_identity(s, "x509", subject, &got, err));
+	return got;
+}
+
+/* Another process (psql) deactivates or reactivates the user. */
+static void set_active_elsewhere(const char *user_id, bool active)
+{
+	char *sql, *out;
+
+	ck_assert(asprintf(&sql, "UPDATE users SET is_active = %s WHERE id = '%s'",
+			   active ? "true" : "false", user_id) > 0);
+	out = bt_sql(sql);
+	free(out);
+	free(sql);
+}
+
+START_TEST(read_cache)
+{
+	berth_store *writer = open_store(), *cached = open_store(), *short_lived = open_store();
+	struct store_user u = new_user(writer, false), owner = new_user(writer, false), got;
+	struct store_bot b = new_bot(writer, owner.id);
+	struct store_access acc;
+	char *subject = bt_unique("CN=it-store-cache");
+	bool seen = false;
+
+	OK(store_cache_enable(cached, 60000, err));
+	/* Never a NOT_FOUND: an identity added after a miss is found at once. */
+	FAILS(BERTH_E_NOT_FOUND, store_user_by_identity(cached, "x509", subject, &got, err));
+	OK(store_identity_add(writer, u.id, "x509", subject, err));
+	ck_assert(identity_of(cached, subject).is_active);
+	/* The notifications of the writes above arrive within milliseconds; a request that begins
+	 * after them drains them and caches the identity afresh. */
+	usleep(300 * 1000);
+	store_set_deadline(cached, 0);
+	ck_assert(identity_of(cached, subject).is_active);
+
+	/* A hit runs no query: within one request, another process's commit is not seen ... */
+	set_active_elsewhere(u.id, false);
+	ck_assert(identity_of(cached, subject).is_active);
+	/* ... and the next request drains its notification (delivered right after the commit). */
+	for (int i = 0; i < 100 && !seen; i++) {
+		store_set_deadline(cached, 0);
+		seen = !identity_of(cached, subject).is_active;
+		if (!seen)
+			usleep(50 * 1000);
+	}
+	ck_assert_msg(seen, "the notification of another process's commit never emptied the cache");
+	set_active_elsewhere(u.id, true);
+
+	/* The ttl bounds an entry even when no request begins. */
+	OK(store_cache_enable(short_lived, 100, err));
+	ck_assert(identity_of(short_lived, subject).is_active);
+	set_active_elsewhere(u.id, false);
+	usleep(300 * 1000);
+	ck_assert(!identity_of(short_lived, subject).is_active);
+	set_active_elsewhere(u.id, true);
+
+	/* A write through any store sharing the epoch (the workers of one berth-fcgi) is seen by the
+	 * next lookup, without waiting for a notification. */
+	ck_assert_int_eq(store_cache_share(), 0);
+	store_set_deadline(cached, 0);
+	OK(store_access_get(cached, "x509", subject, b.id, &acc, err));
+	ck_assert(acc.bot_found && !acc.caller_is_member);
+	OK(store_member_add(writer, b.id, u.id, "member", err));
+	OK(store_access_get(cached, "x509", subject, b.id, &acc, err));
+	ck_assert(acc.caller_is_member);
+
+	free(subject);
+	store_close(short_lived);
+	store_close(cached);
+	store_close(writer);
 }
 END_TEST
 
@@ -764,6 +847,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, users_and_identities);
 	tcase_add_test(tc, bots_and_members);
+	tcase_add_test(tc, read_cache);
 	tcase_add_test(tc, containers);
 	tcase_add_test(tc, snapshots);
 	tcase_add_test(tc, events);
