@@ -6,8 +6,9 @@
  *   frees the oldest tombstones (closed sessions nobody waits on); a start that reuses the id of
  *   a closed session frees its tombstone too (the I/O thread keeps no pointer to a reaped one);
  * - the connection threads (stdio/start, call, messages, list, close) only touch buffers, flags
- *   and pending calls under `lock`, wake the I/O thread through an eventfd and wait on `cond`
- *   (CLOCK_MONOTONIC) with a deadline.
+ *   and pending calls under `lock` (and write a message to a session's stdin themselves when
+ *   nothing is queued before it: no handoff for a call), wake the I/O thread through an eventfd
+ *   and wait on `cond` (CLOCK_MONOTONIC) with a deadline.
  * Lock order: lock, then children.c's registry lock (agent_child_exited). */
 #include "agent.h"
 
@@ -188,6 +189,8 @@ static int count_open(void)
 	return n;
 }
 
+static void write_stdin(struct session *s);
+
 /* Appends line and '\n' to the session's input. Under lock. */
 static int queue_write(struct session *s, const char *line, size_t len, json_t **error)
 {
@@ -212,7 +215,13 @@ static int queue_write(struct session *s, const char *line, size_t len, json_t *
 	memcpy(s->wbuf + s->wlen, line, len);
 	s->wbuf[s->wlen + len] = '\n';
 	s->wlen += len + 1;
-	wake();
+	/* Nothing was waiting to be written: written here (the pipe is non-blocking), so that the
+	 * I/O thread is woken only for what the pipe does not take at once (or a failed write's
+	 * close, which wakes it). */
+	if (s->wlen == len + 1)
+		write_stdin(s);
+	if (s->wlen > 0)
+		wake();
 	return 0;
 }
 
