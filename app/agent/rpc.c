@@ -238,24 +238,51 @@ static void lb_add(struct line_buf *b, const char *data, size_t n)
 
 #define LB_LIT(b, lit) lb_add((b), (lit), sizeof(lit) - 1)
 
-/* text (JSON that jansson wrote: UTF-8, no raw control characters) as a JSON string's content. */
-static void lb_add_escaped(struct line_buf *b, const char *text)
+/* Room for n more bytes (and the terminator), so that a long line is not grown step by step. */
+static void lb_reserve(struct line_buf *b, size_t n)
 {
-	const char *run = text, *p;
+	char *ns;
 
-	for (p = text; *p; p++) {
+	if (!b->ok || b->len + n + 1 <= b->cap)
+		return;
+	ns = realloc(b->s, b->len + n + 1);
+	if (!ns) {
+		b->ok = false;
+		return;
+	}
+	b->s = ns;
+	b->cap = b->len + n + 1;
+}
+
+/* s[0, n) (valid UTF-8, as every jansson string) as the content of a JSON string, escaped as
+ * jansson escapes it: '"' and '\\' with a backslash, \b \f \n \r \t, other bytes below 0x20 as
+ * \u00XX (upper-case hex); everything else as it is. */
+static void lb_add_escaped(struct line_buf *b, const char *s, size_t n)
+{
+	const char *run = s, *p, *end = s + n;
+
+	for (p = s; p < end; p++) {
 		unsigned char c = (unsigned char)*p;
 		char esc[8];
 
 		if (c != '"' && c != '\\' && c >= 0x20)
 			continue;
 		lb_add(b, run, (size_t)(p - run));
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
+		esc[0] = '\\';
+		switch (c) {
+		case '"':
+		case '\\': esc[1] = (char)c; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default: esc[1] = 0; break;
+		}
+		if (esc[1])
 			lb_add(b, esc, 2);
-		} else {
-			snprintf(esc, sizeof esc, "\\u%04x", c);
+		else {
+			snprintf(esc, sizeof esc, "\\u%04X", c);
 			lb_add(b, esc, 6);
 		}
 		run = p + 1;
@@ -263,24 +290,93 @@ static void lb_add_escaped(struct line_buf *b, const char *text)
 	lb_add(b, run, (size_t)(p - run));
 }
 
+#define LB_JSON_MAX_DEPTH 64
+
+/* v in jansson's JSON_COMPACT encoding (members in the order jansson writes them), without
+ * jansson's character-by-character UTF-8 decoding of every string. false for what it leaves to
+ * jansson (a real, whose formatting is jansson's; a deep value): the caller then uses json_dumps. */
+static bool lb_add_json(struct line_buf *b, json_t *v, int depth)
+{
+	char num[32];
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (depth > LB_JSON_MAX_DEPTH)
+		return false;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		LB_LIT(b, "{");
+		i = 0;
+		json_object_foreach(v, key, item)
+		{
+			if (i++ > 0)
+				LB_LIT(b, ",");
+			LB_LIT(b, "\"");
+			lb_add_escaped(b, key, strlen(key));
+			LB_LIT(b, "\":");
+			if (!lb_add_json(b, item, depth + 1))
+				return false;
+		}
+		LB_LIT(b, "}");
+		return true;
+	case JSON_ARRAY:
+		LB_LIT(b, "[");
+		json_array_foreach(v, i, item)
+		{
+			if (i > 0)
+				LB_LIT(b, ",");
+			if (!lb_add_json(b, item, depth + 1))
+				return false;
+		}
+		LB_LIT(b, "]");
+		return true;
+	case JSON_STRING:
+		lb_reserve(b, json_string_length(v) + 2);
+		LB_LIT(b, "\"");
+		lb_add_escaped(b, json_string_value(v), json_string_length(v));
+		LB_LIT(b, "\"");
+		return true;
+	case JSON_INTEGER:
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		lb_add(b, num, strlen(num));
+		return true;
+	case JSON_TRUE: LB_LIT(b, "true"); return true;
+	case JSON_FALSE: LB_LIT(b, "false"); return true;
+	case JSON_NULL: LB_LIT(b, "null"); return true;
+	default: return false;
+	}
+}
+
 /* The reply line to a successful tools/call, written directly: the same object the generic path
  * builds ({"content":[{"type":"text","text":<structuredContent as JSON>}],"structuredContent":...,
  * "isError":false}) with structuredContent encoded once instead of three times (a read's
- * content is most of the line). out is STOLEN. NULL when out of memory. */
+ * content is most of the line), by lb_add_json (jansson's json_dumps for what it leaves). out is
+ * STOLEN. NULL when out of memory. */
 static char *success_line(json_t *id, json_t *out, size_t *len)
 {
-	struct line_buf b = { NULL, 0, 0, true };
-	char *text = json_dumps(out, JSON_COMPACT);
-	char *id_text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+	struct line_buf b = { NULL, 0, 0, true }, t = { NULL, 0, 0, true };
+	char *text = NULL, *id_text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t text_len = 0;
 
+	if (lb_add_json(&t, out, 0) && t.ok) {
+		text = t.s;
+		text_len = t.len;
+	} else {
+		free(t.s);
+		text = json_dumps(out, JSON_COMPACT);
+		text_len = text ? strlen(text) : 0;
+	}
 	json_decref(out);
 	if (text && id_text) {
+		/* The text twice, once escaped: room for both at once. */
+		lb_reserve(&b, 2 * text_len + strlen(id_text) + 128);
 		LB_LIT(&b, "{\"jsonrpc\":\"2.0\",\"id\":");
 		lb_add(&b, id_text, strlen(id_text));
 		LB_LIT(&b, ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"");
-		lb_add_escaped(&b, text);
+		lb_add_escaped(&b, text, text_len);
 		LB_LIT(&b, "\"}],\"structuredContent\":");
-		lb_add(&b, text, strlen(text));
+		lb_add(&b, text, text_len);
 		LB_LIT(&b, ",\"isError\":false}}");
 	} else {
 		b.ok = false;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -53,26 +54,31 @@ int agent_server_listen(const char *socket_path, berth_err *err)
 	return fd;
 }
 
-static int send_all(int fd, const char *data, size_t len)
+/* Sends reply (without '\n') and its newline in one sendmsg (one wakeup of the reader, which
+ * waits for the newline), continuing after a partial send. */
+static int send_line(int fd, char *reply, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+	char nl = '\n';
+	struct iovec iov[2] = { { reply, len }, { &nl, 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	while (msg.msg_iovlen > 0) {
+		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		data += n;
-		len -= (size_t)n;
+		while (msg.msg_iovlen > 0 && (size_t)n >= msg.msg_iov[0].iov_len) {
+			n -= (ssize_t)msg.msg_iov[0].iov_len;
+			msg.msg_iov++;
+			msg.msg_iovlen--;
+		}
+		if (msg.msg_iovlen > 0) {
+			msg.msg_iov[0].iov_base = (char *)msg.msg_iov[0].iov_base + n;
+			msg.msg_iov[0].iov_len -= (size_t)n;
+		}
 	}
-	return 0;
-}
-
-/* Sends reply (without '\n') and its newline. */
-static int send_line(int fd, char *reply, size_t len)
-{
-	if (send_all(fd, reply, len) < 0 || send_all(fd, "\n", 1) < 0)
-		return -1;
 	return 0;
 }
 

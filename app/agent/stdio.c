@@ -1,13 +1,17 @@
 /* stdio.c: stdio MCP sessions held by the agent (the contract is in agent_wire.h, "stdio MCP
  * sessions"). Threads and ownership:
  * - one I/O thread (started with the first session) owns every session's fds and process: it
- *   polls stdout, stderr, stdin (when there is something to write) and the child's exit eventfd,
- *   parses stdout lines, logs stderr lines, closes idle sessions, kills and reaps closing ones, and
- *   frees the oldest tombstones (closed sessions nobody waits on); a start that reuses the id of
- *   a closed session frees its tombstone too (the I/O thread keeps no pointer to a reaped one);
+ *   watches (epoll) stdout, stderr, stdin (when there is something to write) and the child's exit
+ *   eventfd, parses stdout lines, logs stderr lines, closes idle sessions, kills and reaps closing
+ *   ones, and frees the oldest tombstones (closed sessions nobody waits on); a start that reuses
+ *   the id of a closed session frees its tombstone too (the I/O thread keeps no pointer to a
+ *   reaped one);
  * - the connection threads (stdio/start, call, messages, list, close) only touch buffers, flags
- *   and pending calls under `lock`, wake the I/O thread through an eventfd and wait on `cond`
- *   (CLOCK_MONOTONIC) with a deadline.
+ *   and pending calls under `lock`, wake the I/O thread through an eventfd (or change its epoll
+ *   set) and wait on `cond` (CLOCK_MONOTONIC) with a deadline; for a call, a connection thread
+ *   writes the message to the session's stdin itself when nothing is queued before it, and reads
+ *   the session's stdout itself until its reply comes (drive(): stdout is out of the I/O thread's
+ *   epoll set meanwhile), so that a relayed call costs no handoff between threads.
  * Lock order: lock, then children.c's registry lock (agent_child_exited). */
 #include "agent.h"
 
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,6 +42,16 @@ extern char **environ;
 #define STDIO_REASON_MAX 256
 /* After stdout's EOF, how long the exit gets to arrive, so that the reason says how it ended. */
 #define STDIO_EOF_WAIT_MS 500
+/* A call that reads its session's stdout itself looks at the session's state at least this often
+ * (a close by another thread wakes only the threads waiting on cond). */
+#define STDIO_DRIVE_SLICE_MS 25
+#define STDIO_EPOLL_EVENTS 64
+/* Retry of a session whose fds could not be added to the epoll set (out of memory). */
+#define STDIO_REGISTER_RETRY_MS 100
+
+/* What an epoll event is about: the session pointer with this in its low bits (0: wake_fd). */
+enum src_kind { SRC_EXIT = 1, SRC_OUT = 2, SRC_ERR = 3, SRC_IN = 4 };
+#define SRC_MASK 7u
 
 enum mcp_state { ST_NONE, ST_INITIALIZING, ST_INITIALIZED, ST_READY };
 static const char *const state_names[] = { "none", "initializing", "initialized", "ready" };
@@ -81,8 +96,12 @@ struct session {
 	bool reaped; /* the process is gone and the fds closed: a tombstone */
 	int64_t kill_at;
 	bool killed;
-	int64_t eof_at; /* stdout ended while the process runs: closed STDIO_EOF_WAIT_MS later */
-	int waiters;	/* connection threads holding a pointer to it */
+	int64_t eof_at;	  /* stdout ended while the process runs: closed STDIO_EOF_WAIT_MS later */
+	int waiters;	  /* connection threads holding a pointer to it */
+	bool registered;  /* its exit and stderr fds are in the I/O thread's epoll set */
+	bool driven;	  /* a call reads its stdout itself: stdout is out of the set */
+	bool out_watched; /* stdout in the set (registered and not driven) */
+	bool in_watched;  /* stdin in the set (EPOLLOUT, while wbuf holds bytes) */
 	char reason[STDIO_REASON_MAX];
 };
 
@@ -90,6 +109,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond;
 static int wake_fd = -1;
+static int epfd = -1; /* the I/O thread's epoll set: wake_fd and every live session's fds */
 static bool io_running;
 static struct session *sessions; /* newest first */
 static int reserved;		 /* starts in progress (counted against the limit) */
@@ -142,6 +162,12 @@ static void init_once(void)
 		agent_log("error", "stdio: eventfd: %s", strerror(errno));
 		return;
 	}
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd,
+				  &(struct epoll_event){ .events = EPOLLIN, .data.u64 = 0 }) < 0) {
+		agent_log("error", "stdio: epoll: %s", strerror(errno));
+		return;
+	}
 	rc = pthread_create(&thread, NULL, io_main, NULL);
 	if (rc != 0) {
 		agent_log("error", "stdio: pthread_create: %s", strerror(rc));
@@ -188,6 +214,82 @@ static int count_open(void)
 	return n;
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ---- the epoll set (under lock; epoll_ctl takes effect for an epoll_wait in progress) ---- */
+
+static int ep_ctl(int op, int fd, struct session *s, enum src_kind kind, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = (uint64_t)(uintptr_t)s | kind };
+
+	return epoll_ctl(epfd, op, fd, &ev);
+}
+
+/* Closes one of a session's fds, out of the epoll set first (not in it: ENOENT, ignored). */
+static void close_src(struct session *s, int *fd)
+{
+	if (*fd >= 0 && s->registered)
+		(void)epoll_ctl(epfd, EPOLL_CTL_DEL, *fd, NULL);
+	if (fd == &s->in_fd)
+		s->in_watched = false;
+	else if (fd == &s->out_fd)
+		s->out_watched = false;
+	close_fd(fd);
+}
+
+/* Puts fd in the epoll set (for events) or takes it out, as want says; *in_set tracks it. A pipe
+ * end out of the set reports nothing (an fd in it would report its hangup whatever it asks). */
+static void watch(struct session *s, int fd, enum src_kind kind, uint32_t events, bool want,
+		  bool *in_set)
+{
+	if (!s->registered || fd < 0 || want == *in_set)
+		return;
+	if (ep_ctl(want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, s, kind, events) == 0)
+		*in_set = want;
+	else
+		agent_log("error", "stdio session %s: epoll: %s", s->id, strerror(errno));
+}
+
+/* stdin is watched for room only while bytes wait to be written. */
+static void update_in_events(struct session *s)
+{
+	watch(s, s->in_fd, SRC_IN, EPOLLOUT, s->wlen > 0, &s->in_watched);
+}
+
+/* stdout is watched by the I/O thread unless a call reads it itself. */
+static void update_out_events(struct session *s)
+{
+	watch(s, s->out_fd, SRC_OUT, EPOLLIN, !s->driven, &s->out_watched);
+}
+
+/* Adds a new session's fds to the epoll set (I/O thread). -1 when out of memory (retried). */
+static int register_session(struct session *s)
+{
+	int fds[2] = { agent_child_exit_fd(s->child), s->err_fd };
+	enum src_kind kinds[2] = { SRC_EXIT, SRC_ERR };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (fds[i] >= 0 && ep_ctl(EPOLL_CTL_ADD, fds[i], s, kinds[i], EPOLLIN) < 0) {
+			agent_log("error", "stdio session %s: epoll: %s", s->id, strerror(errno));
+			if (i > 0 && fds[0] >= 0)
+				(void)epoll_ctl(epfd, EPOLL_CTL_DEL, fds[0], NULL);
+			return -1;
+		}
+	}
+	s->registered = true;
+	update_out_events(s);
+	update_in_events(s);
+	return 0;
+}
+
+static void write_stdin(struct session *s);
+
 /* Appends line and '\n' to the session's input. Under lock. */
 static int queue_write(struct session *s, const char *line, size_t len, json_t **error)
 {
@@ -212,7 +314,12 @@ static int queue_write(struct session *s, const char *line, size_t len, json_t *
 	memcpy(s->wbuf + s->wlen, line, len);
 	s->wbuf[s->wlen + len] = '\n';
 	s->wlen += len + 1;
-	wake();
+	/* Nothing was waiting to be written: written here (the pipe is non-blocking), so that the
+	 * I/O thread is woken only for what the pipe does not take at once (EPOLLOUT on stdin while
+	 * bytes wait) or a failed write's close. */
+	if (s->wlen == len + 1)
+		write_stdin(s);
+	update_in_events(s);
 	return 0;
 }
 
@@ -274,18 +381,11 @@ static void queue_free(struct session *s)
 	s->qbytes = 0;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 static void session_free(struct session *s)
 {
-	close_fd(&s->in_fd);
-	close_fd(&s->out_fd);
-	close_fd(&s->err_fd);
+	close_src(s, &s->in_fd);
+	close_src(s, &s->out_fd);
+	close_src(s, &s->err_fd);
 	queue_free(s);
 	free(s->wbuf);
 	free(s->rbuf);
@@ -416,8 +516,9 @@ static void read_stdout(struct session *s)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			close_fd(&s->out_fd);
+			close_src(s, &s->out_fd);
 			s->eof_at = berth_now_ms();
+			wake(); /* its timer */
 			return;
 		}
 		budget -= (size_t)n > budget ? budget : (size_t)n;
@@ -439,7 +540,7 @@ static void read_stdout(struct session *s)
 				 "the server wrote a line longer than %u bytes",
 				 AGENT_STDIO_MAX_LINE);
 			s->rlen = s->rscanned = 0;
-			close_fd(&s->out_fd);
+			close_src(s, &s->out_fd);
 			begin_close(s, reason);
 			return;
 		}
@@ -490,7 +591,7 @@ static void read_stderr(struct session *s)
 		if (n <= 0) {
 			if (s->elen)
 				log_stderr_line(s);
-			close_fd(&s->err_fd);
+			close_src(s, &s->err_fd);
 			return;
 		}
 		budget -= (size_t)n > budget ? budget : (size_t)n;
@@ -526,6 +627,7 @@ static void write_stdin(struct session *s)
 		memmove(s->wbuf, s->wbuf + n, s->wlen - (size_t)n);
 		s->wlen -= (size_t)n;
 	}
+	update_in_events(s);
 }
 
 /* The process has exited: reads what stdout still holds, kills what is left of its group, frees
@@ -545,11 +647,13 @@ static void finish(struct session *s, int status)
 		begin_close(s, reason);
 	}
 	agent_child_kill_group(s->child);
+	if (s->registered)
+		(void)epoll_ctl(epfd, EPOLL_CTL_DEL, agent_child_exit_fd(s->child), NULL);
 	agent_child_release(s->child);
 	s->child = NULL;
-	close_fd(&s->in_fd);
-	close_fd(&s->out_fd);
-	close_fd(&s->err_fd);
+	close_src(s, &s->in_fd);
+	close_src(s, &s->out_fd);
+	close_src(s, &s->err_fd);
 	if (s->elen)
 		log_stderr_line(s);
 	if (s->err_dropped)
@@ -583,56 +687,29 @@ static void evict_tombstones(void)
 
 static void *io_main(void *arg)
 {
-	struct pollfd *pfds = NULL;
-	struct session **owners = NULL;
-	size_t cap = 0;
+	struct epoll_event events[STDIO_EPOLL_EVENTS];
 
 	(void)arg;
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		int64_t now = berth_now_ms(), next = -1;
 		struct session *s;
-		size_t n = 1, i;
-		int rc, timeout;
+		int rc, timeout, i;
 
-		for (s = sessions; s; s = s->next)
-			if (!s->reaped)
-				n += 4;
-		if (n > cap) {
-			struct pollfd *np = realloc(pfds, n * sizeof *np);
-			struct session **no = np ? realloc(owners, n * sizeof *no) : NULL;
-
-			if (np)
-				pfds = np;
-			if (!no) {
-				agent_log("error", "stdio: out of memory");
-				pthread_mutex_unlock(&lock);
-				usleep(100000);
-				pthread_mutex_lock(&lock);
-				continue;
-			}
-			owners = no;
-			cap = n;
-		}
-		pfds[0] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
-		owners[0] = NULL;
-		n = 1;
 		for (s = sessions; s; s = s->next) {
 			int64_t at = -1;
 
 			if (s->reaped)
 				continue;
-			pfds[n] = (struct pollfd){ .fd = agent_child_exit_fd(s->child),
-						   .events = POLLIN };
-			owners[n++] = s;
-			pfds[n] = (struct pollfd){ .fd = s->out_fd, .events = POLLIN };
-			owners[n++] = s;
-			pfds[n] = (struct pollfd){ .fd = s->err_fd, .events = POLLIN };
-			owners[n++] = s;
-			pfds[n] = (struct pollfd){ .fd = s->wlen ? s->in_fd : -1,
-						   .events = POLLOUT };
-			owners[n++] = s;
-			if (s->open && s->idle_ms > 0)
+			if (s->registered) { /* retried after a failed epoll_ctl */
+				update_out_events(s);
+				update_in_events(s);
+			}
+			if ((!s->registered && register_session(s) < 0) ||
+			    (s->out_fd >= 0 && !s->driven && !s->out_watched) ||
+			    (s->in_fd >= 0 && s->wlen > 0 && !s->in_watched))
+				at = now + STDIO_REGISTER_RETRY_MS;
+			else if (s->open && s->idle_ms > 0)
 				at = s->last_used + s->idle_ms;
 			else if (!s->open && !s->killed)
 				at = s->kill_at;
@@ -646,29 +723,34 @@ static void *io_main(void *arg)
 			  : next - now > 60000 ? 60000
 					       : (int)(next - now);
 		pthread_mutex_unlock(&lock);
-		rc = poll(pfds, n, timeout);
+		rc = epoll_wait(epfd, events, STDIO_EPOLL_EVENTS, timeout);
 		pthread_mutex_lock(&lock);
 		if (rc < 0 && errno != EINTR) {
-			agent_log("error", "stdio: poll: %s", strerror(errno));
+			agent_log("error", "stdio: epoll_wait: %s", strerror(errno));
 			continue;
 		}
-		if (pfds[0].revents) {
+		/* Sessions are only reaped and freed by this thread (a tombstone, whose fds are out of
+		 * the set, by a start too), so every session an event names is still there. */
+		for (i = 0; i < rc; i++) {
 			uint64_t v;
 
-			if (read(wake_fd, &v, sizeof v) < 0 && errno != EAGAIN)
-				agent_log("error", "stdio: wake read: %s", strerror(errno));
-		}
-		/* Sessions are only freed by this thread, so every owner is still there. */
-		for (i = 1; rc > 0 && i < n; i += 4) {
-			s = owners[i];
+			if (events[i].data.u64 == 0) {
+				if (read(wake_fd, &v, sizeof v) < 0 && errno != EAGAIN)
+					agent_log("error", "stdio: wake read: %s", strerror(errno));
+				continue;
+			}
+			s = (struct session *)(uintptr_t)(events[i].data.u64 & ~(uint64_t)SRC_MASK);
 			if (s->reaped)
 				continue;
-			if (pfds[i + 3].revents && s->in_fd == pfds[i + 3].fd)
-				write_stdin(s);
-			if (pfds[i + 1].revents && s->out_fd == pfds[i + 1].fd)
-				read_stdout(s);
-			if (pfds[i + 2].revents && s->err_fd == pfds[i + 2].fd)
-				read_stderr(s);
+			switch (events[i].data.u64 & SRC_MASK) {
+			case SRC_IN: write_stdin(s); break;
+			case SRC_OUT:
+				if (!s->driven)
+					read_stdout(s);
+				break;
+			case SRC_ERR: read_stderr(s); break;
+			default: break; /* SRC_EXIT: below */
+			}
 		}
 		now = berth_now_ms();
 		for (s = sessions; s; s = s->next) {
@@ -677,7 +759,7 @@ static void *io_main(void *arg)
 			if (s->reaped)
 				continue;
 			if (!s->open && s->in_fd >= 0)
-				close_fd(&s->in_fd);
+				close_src(s, &s->in_fd);
 			if (s->open && s->wlen)
 				write_stdin(s);
 			if (agent_child_exited(s->child, &status)) {
@@ -1044,6 +1126,50 @@ static struct session *pin_open(const char *id, json_t **error)
 	return s;
 }
 
+/* Reads the session's stdout in this thread until p is answered, the session closes, its stdout
+ * ends or the deadline passes, instead of waiting for the I/O thread to read it and hand the
+ * reply over (one thread wakeup less per call). Only one call at a time does this per session:
+ * stdout is out of the I/O thread's set meanwhile; other calls wait on cond as before, answered
+ * by whoever reads. Under lock (released while polling). */
+static void drive_begin(struct session *s)
+{
+	s->driven = true;
+	update_out_events(s);
+}
+
+static void drive_end(struct session *s)
+{
+	s->driven = false;
+	update_out_events(s);
+}
+
+/* The caller has called drive_begin before writing the call (so that the I/O thread is not woken
+ * by its reply); drive ends with drive_end. */
+static void drive(struct session *s, struct pending *p, int64_t deadline)
+{
+	while (!p->done && s->open && s->out_fd >= 0) {
+		int fd = s->out_fd, ms = STDIO_DRIVE_SLICE_MS;
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		if (deadline) {
+			int64_t left = deadline - berth_now_ms();
+
+			if (left <= 0)
+				break;
+			if (left < ms)
+				ms = (int)left;
+		}
+		pthread_mutex_unlock(&lock);
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+			agent_log("error", "stdio session %s: poll: %s", s->id, strerror(errno));
+		pthread_mutex_lock(&lock);
+		/* The fd is the session's until it is closed (then out_fd is -1, never reused). */
+		if (pfd.revents && s->out_fd == fd && !s->reaped)
+			read_stdout(s);
+	}
+	drive_end(s);
+}
+
 /* Sends msg (a call with id) and waits for the reply whose id encodes the same. *reply NEW.
  * Under lock (released while waiting). */
 static int do_call(struct session *s, json_t *msg, json_t *id, int64_t deadline, json_t **reply,
@@ -1051,6 +1177,7 @@ static int do_call(struct session *s, json_t *msg, json_t *id, int64_t deadline,
 {
 	struct pending *p, **pp;
 	char *key = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+	bool driving = !s->driven;
 	int rc = -1;
 
 	*reply = NULL;
@@ -1073,13 +1200,19 @@ static int do_call(struct session *s, json_t *msg, json_t *id, int64_t deadline,
 		return -1;
 	}
 	p->key = key;
+	if (driving)
+		drive_begin(s);
 	if (queue_write_json(s, msg, error) < 0) {
+		if (driving)
+			drive_end(s);
 		free(key);
 		free(p);
 		return -1;
 	}
 	p->next = s->pending;
 	s->pending = p;
+	if (driving)
+		drive(s, p, deadline);
 	while (!p->done && s->open)
 		if (!wait_until(deadline))
 			break;

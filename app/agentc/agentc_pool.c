@@ -2,11 +2,13 @@
 #include "berth/agentc_pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agentc_internal.h"
@@ -101,6 +103,15 @@ static struct pool_conn *pool_find(agentc_pool *pool, const char *key, const str
 	return found;
 }
 
+/* Whether a connection for key is kept (maybe idle too long: pool_find says). */
+static bool pool_has(const agentc_pool *pool, const char *key)
+{
+	for (size_t i = 0; i < pool->max_conns; i++)
+		if (pool->conns[i].sock >= 0 && strcmp(pool->conns[i].key, key) == 0)
+			return true;
+	return false;
+}
+
 /* A free slot, or the least recently used one (closed). */
 static struct pool_conn *pool_slot(agentc_pool *pool)
 {
@@ -154,9 +165,18 @@ int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket
 	line = agentc_request_line(request, len);
 	if (!line)
 		return berth_err_set(err, BERTH_E_INTERNAL, "out of memory");
-	if (agentc_open_socket(dir_path, socket_name, &path_fd, &st, err) < 0)
-		goto done;
-	c = pool_find(pool, key, &st, berth_now_ms());
+	/* With a kept connection, the name is only looked at (one lstat-like call, no fd): when it
+	 * is the socket inode the connection was made to, the connection is used. Otherwise (none
+	 * kept, or the name changed) the socket is opened and checked as for a new connection. */
+	c = NULL;
+	if (pool_has(pool, key) && fstatat(AT_FDCWD, key, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode))
+		c = pool_find(pool, key, &st, berth_now_ms());
+	if (!c) {
+		if (agentc_open_socket(dir_path, socket_name, &path_fd, &st, err) < 0)
+			goto done;
+		c = pool_find(pool, key, &st, berth_now_ms());
+	}
 	if (c) {
 		/* Taken out of the pool while in use: kept again only when the exchange ends well. */
 		sock = c->sock;
@@ -176,6 +196,10 @@ int agentc_pool_call(agentc_pool *pool, const char *dir_path, const char *socket
 		if (sent != 0 || got != 0 || berth_deadline_passed(end))
 			goto done;
 	}
+	/* The kept connection failed before the socket took a byte: a new one, to the socket checked
+	 * now (opened here when only looked at above). */
+	if (path_fd < 0 && agentc_open_socket(dir_path, socket_name, &path_fd, &st, err) < 0)
+		goto done;
 	if (agentc_connect(path_fd, end, dir_path, &sock, err) < 0)
 		goto done;
 	if (exchange(sock, line, len + 1, end, max_reply, reply, reply_len, &sent, &got, err) < 0)

@@ -80,14 +80,15 @@ static int closed_err(berth_err *err)
 	return berth_err_setc(err, BERTH_E_NOT_FOUND, BERTH_EC_MCP_CLOSED, "mcp connection closed");
 }
 
-/* The active record of id, or NOT_FOUND "mcp connection not found" / MCP_CLOSED. use: also
- * record that it is used now (the relay), in the same statement. */
+/* The active record of id (its state only with use), or NOT_FOUND "mcp connection not found" /
+ * MCP_CLOSED. use: also record that it is used now (the relay), in the same statement. */
 static int active_record(const struct botctr_env *env, const char *bot_id, const char *id, bool use,
 			 struct store_stdio_session *rec, berth_err *err)
 {
 	if (!berth_uuid_is_canonical(id))
 		return berth_err_set(err, BERTH_E_NOT_FOUND, "mcp connection not found");
-	if ((use ? store_stdio_use : store_stdio_get)(env->store, bot_id, id, rec, err) < 0) {
+	if ((use ? store_stdio_use(env->store, bot_id, id, rec->state, err)
+		 : store_stdio_get(env->store, bot_id, id, rec, err)) < 0) {
 		if (err->kind == BERTH_E_NOT_FOUND)
 			berth_err_set(err, BERTH_E_NOT_FOUND, "mcp connection not found");
 		return -1;

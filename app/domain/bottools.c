@@ -203,12 +203,16 @@ done:
 }
 
 int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const json_t *request,
-		      bool start_if_stopped, char **reply, size_t *reply_len, berth_err *err)
+		      bool start_if_stopped, char **reply, size_t *reply_len,
+		      struct jsonscan_member *members, size_t max_members, size_t *n_members,
+		      berth_err *err)
 {
+	*n_members = 0;
 	if (relay(env, bot_id, request, start_if_stopped, 0, reply, reply_len, err) < 0)
 		return -1;
-	if (jsonscan_object(*reply, *reply_len, NULL, 0, NULL) == 0)
+	if (jsonscan_object(*reply, *reply_len, members, max_members, n_members) == 0)
 		return 0;
+	*n_members = 0;
 	/* Not known to be one JSON object: the parser has the last word. */
 	json_t *parsed;
 	json_error_t jerr;

@@ -183,19 +183,21 @@ static int relay_failure(struct http_resp *resp, const json_t *id, const berth_e
 	}
 }
 
-/* Whether the agent's reply text (one JSON object, bottools_call_raw) already is the answer to
- * the request id: "jsonrpc":"2.0" and the id as the request has it, each once at the top, so that
- * it can go out as it came (no decoding and encoding of what may be megabytes). */
-static bool reply_is_answer(const char *line, size_t len, const json_t *id)
+/* Whether the agent's reply text (one JSON object, bottools_call_raw, whose n top-level members
+ * are m) already is the answer to the request id: "jsonrpc":"2.0" and the id as the request has
+ * it, each once at the top, so that it can go out as it came (no decoding and encoding of what
+ * may be megabytes). */
+static bool reply_is_answer(const struct jsonscan_member *m, size_t n, const json_t *id)
 {
-	struct jsonscan_member m[REPLY_MEMBERS_MAX];
-	size_t n = 0, n_version = 0, n_id = 0;
+	size_t n_version = 0, n_id = 0;
 	bool ok = false;
-	char *want_id = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *want_id;
 
-	if (!want_id || jsonscan_object(line, len, m, REPLY_MEMBERS_MAX, &n) < 0 ||
-	    n > REPLY_MEMBERS_MAX)
-		goto done;
+	if (n == 0 || n > REPLY_MEMBERS_MAX)
+		return false;
+	want_id = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!want_id)
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].key_len == 7 && memcmp(m[i].key, "jsonrpc", 7) == 0) {
 			if (m[i].value_len != 5 || memcmp(m[i].value, "\"2.0\"", 5) != 0)
@@ -219,8 +221,9 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 	const struct berth_config *cfg = worker_config(req->ctx);
 	const char *version = http_req_fcgi(req, "HTTP_MCP_PROTOCOL_VERSION");
 	json_t *msg = NULL, *reply = NULL, *result = NULL;
+	struct jsonscan_member members[REPLY_MEMBERS_MAX];
 	char *line = NULL;
-	size_t line_len = 0;
+	size_t line_len = 0, n_members = 0;
 	const json_t *id, *method_v;
 	const char *method;
 	struct botctr_env env;
@@ -295,14 +298,15 @@ int http_tools_post(struct http_req *req, struct http_resp *resp)
 		goto done;
 	}
 	if (!reply) {
-		if (bottools_call_raw(&env, req->bot->id, msg, false, &line, &line_len, &err) < 0) {
+		if (bottools_call_raw(&env, req->bot->id, msg, false, &line, &line_len, members,
+				      REPLY_MEMBERS_MAX, &n_members, &err) < 0) {
 			rc = relay_failure(resp, id, &err);
 			goto done;
 		}
 		/* A tools/call reply answers this request whatever the agent wrote as its id: as it is
 		 * when the agent echoed the id and the version (it does), else rewritten. A tools/list
 		 * reply may get the federated tools appended. */
-		if (strcmp(method, "tools/call") == 0 && reply_is_answer(line, line_len, id)) {
+		if (strcmp(method, "tools/call") == 0 && reply_is_answer(members, n_members, id)) {
 			rc = http_resp_bytes(resp, 200, "application/json", line, line_len);
 			line = NULL;
 			goto done;

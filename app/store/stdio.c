@@ -49,7 +49,7 @@ static const struct store_stmt S_USE = {
 	STMT_STDIO_USE,
 	"stdio_use",
 	"UPDATE mcp_stdio_sessions SET last_used_at = CASE WHEN state = 'active' THEN now() ELSE "
-	"last_used_at END WHERE bot_id = $1::uuid AND id = $2::uuid RETURNING " STDIO_COLUMNS,
+	"last_used_at END WHERE bot_id = $1::uuid AND id = $2::uuid RETURNING state",
 	2,
 	false,
 };
@@ -165,14 +165,19 @@ void store_stdio_list_free(struct store_stdio_list *list)
 	list->count = 0;
 }
 
+static int fill_state(const PGresult *res, int row, void *item, berth_err *err)
+{
+	return store_copy(item, STORE_STATE_SIZE, res, row, 0, err);
+}
+
 int store_stdio_use(berth_store *store, const char *bot_id, const char *id,
-		    struct store_stdio_session *out, berth_err *err)
+		    char state[STORE_STATE_SIZE], berth_err *err)
 {
 	const char *values[2] = { bot_id, id };
 
 	if (check_ids(bot_id, id, "use stdio session", err) != 0)
 		return -1;
-	return store_fetch_one(store, &S_USE, values, out, fill_session, "use stdio session",
+	return store_fetch_one(store, &S_USE, values, state, fill_state, "use stdio session",
 			       "stdio session", err);
 }
 

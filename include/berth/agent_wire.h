@@ -109,8 +109,10 @@
  * with the container). A session is a child process started by the agent (no shell) whose stdin
  * and stdout carry newline-delimited JSON-RPC; its stderr is logged as lines of at most
  * AGENT_STDIO_STDERR_LINE bytes (at most AGENT_STDIO_STDERR_PER_MIN lines a minute per session,
- * the rest counted). Sessions are served by one event-driven I/O thread (poll), so a child that
- * never reads or never answers delays nobody but its own callers.
+ * the rest counted). Sessions are served by one event-driven I/O thread (epoll), and a call by
+ * its connection's thread (it writes the message and reads the session's stdout until the reply,
+ * no handoff between threads), so a child that never reads or never answers delays nobody but
+ * its own callers.
  *   stdio/start {id (1..64 of [A-Za-z0-9_-], chosen by the host), name?, command, args?[],
  *        env?{K:V} (merged over the agent's environment, blank keys skipped), cwd?=--data,
  *        idle_timeout_s?=AGENT_STDIO_IDLE_DEFAULT_S (0: never), max_sessions?=AGENT_STDIO_MAX}

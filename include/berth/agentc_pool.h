@@ -2,11 +2,13 @@
  * thread). The wire, the socket checks and the errors are agentc.h's; the pool only keeps the
  * connection of a call that ended well, for the next call to the same socket.
  *
- * The socket directory is the bot's to change, so every call still opens the socket name
- * O_PATH|O_NOFOLLOW and fstats it (no connect, no agent thread): a kept connection is used only
- * while the socket at the name is the very inode it was connected to (st_dev, st_ino) and the
- * connection has nothing to read (a closed or babbling agent); otherwise it is closed and a new
- * one made. A kept connection that fails is closed, never kept. A call is sent again on a fresh
+ * The socket directory is the bot's to change, so every call still looks at the socket name
+ * (no connect, no agent thread): with a kept connection for it, one fstatat(AT_SYMLINK_NOFOLLOW)
+ * of <dir_path>/<socket_name> (no fd; a link at the name is not followed and never matches); a
+ * kept connection is used only while the socket at the name is the very inode it was connected
+ * to (st_dev, st_ino; that inode was checked as agentc.h says when the connection was made) and
+ * the connection has nothing to read (a closed or babbling agent); otherwise it is closed and a
+ * new one made to the socket opened and checked as agentc.h says. A kept connection that fails is closed, never kept. A call is sent again on a fresh
  * connection only when the kept one refused it before the socket took any byte of it (the agent
  * cannot have seen it), so a write or an exec never runs twice.
  *

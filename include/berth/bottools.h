@@ -30,6 +30,7 @@
 
 #include "berth/botctr_op.h"
 #include "berth/err.h"
+#include "berth/jsonscan.h"
 
 /* Forwards request to the bot's agent and returns its reply. With start_if_stopped, a bot whose
  * container is not running is started first (botctr_start: the older version's fs proxy did), and
@@ -39,9 +40,13 @@ int bottools_call(const struct botctr_env *env, const char *bot_id, const json_t
 
 /* bottools_call with the agent's reply as its text: *reply (NEW, free(); *reply_len bytes, NUL-
  * terminated) is checked to be one JSON object (berth/jsonscan.h, then the JSON parser for what
- * that refuses), for a caller that relays it without decoding it. */
+ * that refuses), for a caller that relays it without decoding it. The check's scan is not done
+ * twice: the first max_members top-level members it found go to members (spans into *reply) and
+ * their count to *n_members; 0 when only the parser accepted the reply (members NULL: max 0). */
 int bottools_call_raw(const struct botctr_env *env, const char *bot_id, const json_t *request,
-		      bool start_if_stopped, char **reply, size_t *reply_len, berth_err *err);
+		      bool start_if_stopped, char **reply, size_t *reply_len,
+		      struct jsonscan_member *members, size_t max_members, size_t *n_members,
+		      berth_err *err);
 
 /* As bottools_call (never starting the container), with the call's cap set to cap_ms instead of
  * [agent] call_timeout_ms: for a request that waits on purpose (a stdio session's relay). */

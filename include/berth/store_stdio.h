@@ -53,10 +53,11 @@ int store_stdio_get(berth_store *store, const char *bot_id, const char *id,
 int store_stdio_list(berth_store *store, const char *bot_id, struct store_stdio_list *out,
 		     berth_err *err);
 void store_stdio_list_free(struct store_stdio_list *list);
-/* store_stdio_get that also sets an active record's last_used_at to now(), in one statement (the
- * relay's one round trip before its call). */
+/* The state ("active" | "closed") of the record id of bot_id, whose last_used_at is set to now()
+ * when it is active, in one statement (the relay's one round trip before its call; only the state
+ * comes back, the rest of the record is not read); NOT_FOUND as store_stdio_get. */
 int store_stdio_use(berth_store *store, const char *bot_id, const char *id,
-		    struct store_stdio_session *out, berth_err *err);
+		    char state[STORE_STATE_SIZE], berth_err *err);
 /* Marks an active record closed with reason (cut to fit); a closed or missing one is left as is. */
 int store_stdio_close(berth_store *store, const char *bot_id, const char *id, const char *reason,
 		      berth_err *err);

@@ -1,6 +1,7 @@
 /* test_agent_rpc.c: berth-agent's JSON-RPC/MCP protocol over its socket: initialize and version
  * negotiation, ping, notifications, errors (-32700 with resync, -32600, -32601, -32602),
- * tools/list pagination and schemas, over-long lines, concurrent connections. */
+ * tools/list pagination and schemas, the encoding of a tools/call reply, over-long lines,
+ * concurrent connections. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <dirent.h>
@@ -150,6 +151,60 @@ START_TEST(errors)
 	r = rpc(c, "ping", NULL);
 	ck_assert_ptr_nonnull(json_object_get(r, "result"));
 	json_decref(r);
+	conn_close(c);
+}
+END_TEST
+
+/* A tools/call reply line is written by the agent's own encoder: byte for byte jansson's compact
+ * encoding of the same reply (escapes of quotes, backslashes, control characters and NUL, UTF-8
+ * as it is), with its text content the encoding of its structuredContent. */
+START_TEST(call_reply_encoding)
+{
+	static const char tricky[] = "q\"b\\s/ \x01\x1f\x7f \t\n\r\b\f \xc3\xa9 \xe2\x98\x83 "
+				     "\xf0\x9d\x84\x9e \0 end";
+	struct conn *c = conn_open(&ag);
+	char *path = data_path(&ag, "tricky.txt");
+	const char *const calls[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"read\","
+		"\"arguments\":{\"path\":\"tricky.txt\"}}}\n",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"x\\\"y\",\"method\":\"tools/call\",\"params\":{\"name\":"
+		"\"stat\",\"arguments\":{\"path\":\"tricky.txt\"}}}\n",
+		"{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"tools/call\",\"params\":{\"name\":\"list\","
+		"\"arguments\":{\"path\":\".\"}}}\n",
+	};
+
+	put_file(path, tricky, sizeof tricky - 1);
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		char *line, *again, *text;
+		json_t *r, *result;
+
+		conn_send(c, calls[i], strlen(calls[i]));
+		line = conn_line(c, 5000);
+		ck_assert_ptr_nonnull(line);
+		r = json_loads(line, JSON_ALLOW_NUL, NULL);
+		ck_assert_ptr_nonnull(r);
+		again = json_dumps(r, JSON_COMPACT);
+		ck_assert_str_eq(line, again);
+		result = json_object_get(r, "result");
+		ck_assert(json_is_false(json_object_get(result, "isError")));
+		text = json_dumps(json_object_get(result, "structuredContent"), JSON_COMPACT);
+		ck_assert_str_eq(
+			json_string_value(json_object_get(
+				json_array_get(json_object_get(result, "content"), 0), "text")),
+			text);
+		if (i == 0) {
+			json_t *content = json_object_get(
+				json_object_get(result, "structuredContent"), "content");
+
+			ck_assert_uint_eq(json_string_length(content), sizeof tricky - 1);
+			ck_assert_mem_eq(json_string_value(content), tricky, sizeof tricky - 1);
+		}
+		free(text);
+		free(again);
+		free(line);
+		json_decref(r);
+	}
+	free(path);
 	conn_close(c);
 }
 END_TEST
@@ -424,6 +479,7 @@ int main(void)
 	tcase_add_test(tc, initialize_negotiates);
 	tcase_add_test(tc, ping_and_notifications);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, call_reply_encoding);
 	tcase_add_test(tc, tools_list_paginates);
 	tcase_add_test(tc, over_long_line_closes);
 	tcase_add_test(tc, concurrent_connections);
