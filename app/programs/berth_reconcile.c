@@ -127,7 +127,7 @@ static void schedule_now(const char *bot_id, void *ud)
 {
 	struct reconciler *r = ud;
 
-	rc_sched_add(&r->sched, bot_id, berth_now_ms(), false);
+	rc_sched_add(&r->sched, bot_id, berth_now_ms(), RC_HINT_SWEEP);
 }
 
 static void relist(struct reconciler *r)
@@ -210,7 +210,7 @@ static void serve(struct reconciler *r)
 	}
 	if (got) {
 		if (berth_uuid_is_canonical(n.payload))
-			rc_sched_add(&r->sched, n.payload, berth_now_ms(), false);
+			rc_sched_add(&r->sched, n.payload, berth_now_ms(), RC_HINT_URGENT);
 		else
 			blog(BLOG_WARN, "NOTIFY %s: payload is not a bot id; ignored", n.channel);
 	}
