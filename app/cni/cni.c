@@ -809,7 +809,10 @@ int cni_del(const struct cni_net_opts *opts, const char *container_id, const cha
 	init_call(&c, opts, "DEL", container_id, netns_path, ifname);
 	rc = del_network(&c, &nc, err);
 	berth_err_clear(&lerr);
-	if (loopback(opts, "DEL", container_id, netns_path, &lerr) != 0 && rc == 0) {
+	/* The loopback plugin holds nothing outside the namespace: without one (the task is gone)
+	 * its DEL has nothing to do, and is not run. */
+	if (netns_path && *netns_path &&
+	    loopback(opts, "DEL", container_id, netns_path, &lerr) != 0 && rc == 0) {
 		*err = lerr;
 		rc = -1;
 	}

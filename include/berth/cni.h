@@ -61,7 +61,8 @@ int cni_add(const struct cni_net_opts *opts, const char *container_id, const cha
 int cni_check(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
 	      const char *ifname, struct cni_result *out, berth_err *err);
 
-/* DEL of the network (reverse plugin order, cached prevResult when present) and of loopback;
+/* DEL of the network (reverse plugin order, cached prevResult when present) and of loopback (only
+ * with a namespace: loopback holds nothing outside it);
  * removes the cache entry. DEL of what is absent is success; netns_path may be NULL or "" when
  * the namespace is gone (the plugins then only release IPAM). A cache entry that cannot be read
  * (not a regular file, too large, ...) is logged and the DEL runs without prevResult. */
