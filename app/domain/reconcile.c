@@ -164,7 +164,7 @@ static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, ui
 	berth_err again;
 
 	*exited = false;
-	if (botctr_net_apply(op, pid, ip, sizeof ip, err) < 0) {
+	if (botctr_net_verify(op, pid, RECONCILE_NET_FULL_CHECK_S, ip, sizeof ip, err) < 0) {
 		if (botctr_task_running_pid(op, &still, &again) == 0 && still != pid) {
 			*exited = true;
 			return 0;
