@@ -74,7 +74,6 @@ static void pause_ms(int ms)
 void *rc_events_main(void *arg)
 {
 	struct rc_events *ev = arg;
-	bool lost_logged = false;
 
 	while (!rc_sched_stopping(ev->sched)) {
 		berth_err err = { 0 };
@@ -90,18 +89,19 @@ void *rc_events_main(void *arg)
 		rc_sched_set_stream(ev->sched, false);
 		if (rc == 0)
 			continue; /* cancelled: the loop condition says whether to stop */
-		if (!lost_logged)
-			blog(BLOG_WARN,
-			     "containerd event stream lost: %s (subscribing again, then relisting)",
-			     err.msg);
-		lost_logged = true;
-		pause_ms(RESUBSCRIBE_MS);
-		if (!rc_sched_stopping(ev->sched) &&
-		    ctd_version(ev->conn, version, sizeof version, &err) == 0) {
-			blog(BLOG_INFO, "containerd is back: event stream subscribed again");
-			lost_logged = false;
-			rc_sched_containerd_back(ev->sched);
-		}
+		blog(BLOG_WARN,
+		     "containerd event stream lost: %s (subscribing again, then relisting)",
+		     err.msg);
+		/* Subscribed again once containerd answers (each subscription asks for a relist, which
+		 * would only fail before). */
+		do
+			pause_ms(RESUBSCRIBE_MS);
+		while (!rc_sched_stopping(ev->sched) &&
+		       ctd_version(ev->conn, version, sizeof version, &err) < 0);
+		if (rc_sched_stopping(ev->sched))
+			break;
+		blog(BLOG_INFO, "containerd is back: subscribing to its events again");
+		rc_sched_containerd_back(ev->sched);
 	}
 	return NULL;
 }
