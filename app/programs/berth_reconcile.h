@@ -50,6 +50,7 @@ struct rc_sched {
 	int64_t active_ms;     /* since when active (0: not) */
 	int64_t stream_up_ms; /* since when containerd's event stream is subscribed (0: it is not) */
 	int64_t relisted_ms;  /* when the last relist that succeeded began (0: none yet) */
+	bool ctd_away;	      /* the event stream was lost and containerd has not answered since */
 	/* What this process did since the heartbeat last wrote it into the node's row (relists,
 	 * passes, actions; last_relist_ms -1: no relist since). */
 	struct store_reconcile_counts counts;
@@ -73,6 +74,9 @@ bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms);
 
 /* The events thread subscribed (up) or lost the event stream. */
 void rc_sched_set_stream(struct rc_sched *s, bool up);
+/* The event stream was lost: until rc_sched_containerd_back, a pass that cannot reach containerd
+ * is retried after 5 s at the latest instead of its usual retry. */
+void rc_sched_containerd_lost(struct rc_sched *s);
 /* containerd answers again after the event stream was lost: the bots whose last pass could not
  * reach it are due at once (rather than at their retry time). */
 void rc_sched_containerd_back(struct rc_sched *s);

@@ -92,6 +92,7 @@ void *rc_events_main(void *arg)
 		blog(BLOG_WARN,
 		     "containerd event stream lost: %s (subscribing again, then relisting)",
 		     err.msg);
+		rc_sched_containerd_lost(ev->sched);
 		/* Subscribed again once containerd answers (each subscription asks for a relist, which
 		 * would only fail before). */
 		do

@@ -16,6 +16,9 @@
 #define PASS_TIMEOUT_MS 120000
 /* An idle worker looks again at least this often. */
 #define IDLE_WAIT_MS 1000
+/* A pass that could not reach containerd while it is away is tried again after this at the latest
+ * (at once when containerd is back). */
+#define UNREACHABLE_RETRY_MS 5000
 
 int rc_sched_init(struct rc_sched *s, const struct berth_config *cfg)
 {
@@ -153,11 +156,19 @@ void rc_sched_set_stream(struct rc_sched *s, bool up)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void rc_sched_containerd_lost(struct rc_sched *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->ctd_away = true;
+	pthread_mutex_unlock(&s->mu);
+}
+
 void rc_sched_containerd_back(struct rc_sched *s)
 {
 	int64_t now = berth_now_ms();
 
 	pthread_mutex_lock(&s->mu);
+	s->ctd_away = false;
 	for (size_t i = 0; i < s->count; i++) {
 		struct rc_item *it = &s->items[i];
 		if (it->unreachable && !it->busy && it->due_ms > now)
@@ -288,6 +299,10 @@ static void finish(struct rc_sched *s, const char *bot_id, long long retry_in_ms
 		it->again = false;
 		it->due_ms = berth_now_ms();
 	} else if (retry_in_ms >= 0) {
+		/* containerd is away (its event stream was lost): the bot waits for its return
+		 * (rc_sched_containerd_back) rather than failing again at every retry. */
+		if (unreachable && s->ctd_away && retry_in_ms < UNREACHABLE_RETRY_MS)
+			retry_in_ms = UNREACHABLE_RETRY_MS;
 		it->due_ms = berth_now_ms() + retry_in_ms;
 	} else {
 		*it = s->items[--s->count];
