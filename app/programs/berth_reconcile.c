@@ -34,8 +34,9 @@
 /* A standby (or a reconciler that lost its lock) tries the node lock this often: a takeover
  * comes well within 5 s of the active one's end. */
 #define STANDBY_POLL_MS 500
-/* Longest wait for a NOTIFY before the main loop looks at signals and timers again. */
-#define NOTIFY_WAIT_MS 200
+/* Longest wait for a NOTIFY before the main loop looks at signals, timers and relist requests
+ * again (a relist asked for when containerd is back starts within this). */
+#define NOTIFY_WAIT_MS 50
 /* After a failed relist, the next try. */
 #define RELIST_RETRY_MS 1000
 

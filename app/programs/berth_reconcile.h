@@ -47,6 +47,8 @@ struct rc_sched {
 	bool active; /* this process holds the node lock: passes may run */
 	bool stopping;
 	int64_t relist_due_ms; /* the events thread asks the main thread for a relist (0: none) */
+	bool relist_early;     /* containerd is back: a relist at once, besides the one after the
+				* new subscription (relist_due_ms), which vouching waits for */
 	int64_t active_ms;     /* since when active (0: not) */
 	int64_t stream_up_ms; /* since when containerd's event stream is subscribed (0: it is not) */
 	int64_t relisted_ms;  /* when the last relist that succeeded began (0: none yet) */
@@ -69,7 +71,8 @@ void rc_sched_stop(struct rc_sched *s);
 bool rc_sched_stopping(struct rc_sched *s);
 /* Asks the main thread for a full relist at due_ms (the earliest asked wins). */
 void rc_sched_request_relist(struct rc_sched *s, int64_t due_ms);
-/* Takes the relist request if one is due: true once per request. */
+/* Takes the relist requests due (and the early one of rc_sched_containerd_back): true when a
+ * relist is to begin now, which answers every request due. */
 bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms);
 
 /* The events thread subscribed (up) or lost the event stream. */
@@ -78,7 +81,9 @@ void rc_sched_set_stream(struct rc_sched *s, bool up);
  * is retried after 5 s at the latest instead of its usual retry. */
 void rc_sched_containerd_lost(struct rc_sched *s);
 /* containerd answers again after the event stream was lost: the bots whose last pass could not
- * reach it are due at once (rather than at their retry time). */
+ * reach it are due at once (rather than at their retry time), and a relist is asked for at once
+ * (the bots lost meanwhile get their passes without waiting for the relist that follows the new
+ * subscription). */
 void rc_sched_containerd_back(struct rc_sched *s);
 /* A relist that began at started_ms succeeded at ended_ms (counted). */
 void rc_sched_relisted(struct rc_sched *s, int64_t started_ms, int64_t ended_ms);

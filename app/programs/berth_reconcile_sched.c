@@ -138,14 +138,17 @@ void rc_sched_request_relist(struct rc_sched *s, int64_t due_ms)
 
 bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms)
 {
-	bool due;
+	bool due, early;
 
 	pthread_mutex_lock(&s->mu);
+	/* A relist that begins now also does what one asked for up to now was for. */
 	due = s->relist_due_ms != 0 && s->relist_due_ms <= now_ms;
+	early = s->relist_early;
 	if (due)
 		s->relist_due_ms = 0;
+	s->relist_early = false;
 	pthread_mutex_unlock(&s->mu);
-	return due;
+	return due || early;
 }
 
 void rc_sched_set_stream(struct rc_sched *s, bool up)
@@ -169,6 +172,7 @@ void rc_sched_containerd_back(struct rc_sched *s)
 
 	pthread_mutex_lock(&s->mu);
 	s->ctd_away = false;
+	s->relist_early = true;
 	for (size_t i = 0; i < s->count; i++) {
 		struct rc_item *it = &s->items[i];
 		if (it->unreachable && !it->busy && it->due_ms > now)
