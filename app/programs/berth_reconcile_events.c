@@ -16,8 +16,8 @@
 
 #define TOPIC_TASK_EXIT "/tasks/exit"
 #define TOPIC_TASK_OOM "/tasks/oom"
-/* Between two subscription attempts while containerd is away (an attempt is one connect that
- * fails at once: cheap; the bots wait for containerd's return, so it is looked for often). */
+/* Between two looks for containerd while it is away (a Version call that fails at once: cheap;
+ * the bots wait for its return, so it is looked for often). */
 #define RESUBSCRIBE_MS 100
 /* The stream is set up without an acknowledgement: the relist after a (re)subscription waits this
  * long so that it sees what happened before the stream was up. */
