@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth/log.h"
@@ -464,6 +466,106 @@ static int cache_remove(const struct call *c, const char *net, berth_err *err)
 	return rc == 0 ? 0 : berth_err_prefix(err, "cni cache");
 }
 
+/* The entry's age starts over: a CHECK just passed. Best effort (a failure only means an earlier
+ * full CHECK next time). */
+static void cache_touch(const struct call *c, const char *net)
+{
+	char name[512];
+	berth_err rerr;
+	int dfd;
+
+	if (!c->opts->cache_dir || !*c->opts->cache_dir ||
+	    cache_name(net, c, name, sizeof name) != 0)
+		return;
+	berth_err_clear(&rerr);
+	if (safefs_open_root(c->opts->cache_dir, &dfd, &rerr) != 0)
+		return;
+	(void)utimensat(dfd, name, NULL, AT_SYMLINK_NOFOLLOW);
+	close(dfd);
+}
+
+/* Whether the host interface name still exists with the MAC address mac (any when mac is NULL):
+ * read from sysfs, no plugin. */
+static int host_link_ok(const char *name, const char *mac)
+{
+	char path[96], addr[64];
+	FILE *f;
+	size_t n;
+
+	if (!valid_ifname(name) || strchr(name, '/'))
+		return 0;
+	snprintf(path, sizeof path, "/sys/class/net/%s/address", name);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	n = fread(addr, 1, sizeof addr - 1, f);
+	fclose(f);
+	addr[n] = '\0';
+	addr[strcspn(addr, "\n")] = '\0';
+	return !mac || strcasecmp(addr, mac) == 0;
+}
+
+/* The quick verification of cni_ensure (cni.h): the entry of this container was made or CHECKed
+ * less than max_age_s ago for netns_path, and every interface of its result outside a sandbox is
+ * still there with its MAC address; its result into *result_out (NEW). 0 when any of that fails. */
+static int cache_quick(const struct call *c, const char *net, int max_age_s, json_t **result_out)
+{
+	char name[512];
+	char *text = NULL;
+	size_t len, i;
+	berth_err rerr;
+	struct stat st;
+	json_t *j = NULL, *res, *ifaces, *intf;
+	const char *netns;
+	int dfd, ok = 0, sandboxed = 0;
+
+	*result_out = NULL;
+	if (max_age_s <= 0 || !c->opts->cache_dir || !*c->opts->cache_dir ||
+	    cache_name(net, c, name, sizeof name) != 0)
+		return 0;
+	berth_err_clear(&rerr);
+	if (safefs_open_root(c->opts->cache_dir, &dfd, &rerr) != 0)
+		return 0;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+	    (long long)time(NULL) - (long long)st.st_mtime >= max_age_s ||
+	    (long long)time(NULL) < (long long)st.st_mtime ||
+	    safefs_read(dfd, name, CNI_CONF_MAX_BYTES, &text, &len, &rerr) != 0) {
+		close(dfd);
+		return 0;
+	}
+	close(dfd);
+	j = json_loadb(text, len, 0, NULL);
+	free(text);
+	netns = json_string_value(json_object_get(j, "netns"));
+	res = json_object_get(j, "result");
+	ifaces = json_object_get(res, "interfaces");
+	if (!netns || !c->netns || strcmp(netns, c->netns) != 0 || !json_is_array(ifaces) ||
+	    json_array_size(ifaces) == 0)
+		goto out;
+	json_array_foreach(ifaces, i, intf)
+	{
+		const char *ifname = json_string_value(json_object_get(intf, "name"));
+		const char *sandbox = json_string_value(json_object_get(intf, "sandbox"));
+
+		if (!ifname)
+			goto out;
+		if (sandbox && *sandbox) {
+			if (strcmp(sandbox, c->netns) != 0)
+				goto out;
+			sandboxed = 1;
+			continue;
+		}
+		if (!host_link_ok(ifname, json_string_value(json_object_get(intf, "mac"))))
+			goto out;
+	}
+	if (sandboxed) {
+		*result_out = json_incref(res);
+		ok = 1;
+	}
+out:
+	json_decref(j);
+	return ok;
+}
+
 /* ---- results ------------------------------------------------------------------------------ */
 
 static int copy_field(char *dst, size_t size, const char *src)
@@ -809,7 +911,10 @@ int cni_del(const struct cni_net_opts *opts, const char *container_id, const cha
 	init_call(&c, opts, "DEL", container_id, netns_path, ifname);
 	rc = del_network(&c, &nc, err);
 	berth_err_clear(&lerr);
-	if (loopback(opts, "DEL", container_id, netns_path, &lerr) != 0 && rc == 0) {
+	/* The loopback plugin holds nothing outside the namespace: without one (the task is gone)
+	 * its DEL has nothing to do, and is not run. */
+	if (netns_path && *netns_path &&
+	    loopback(opts, "DEL", container_id, netns_path, &lerr) != 0 && rc == 0) {
 		*err = lerr;
 		rc = -1;
 	}
@@ -842,11 +947,20 @@ int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const 
 		return berth_err_set(err, BERTH_E_INVALID, "cni: no network namespace");
 	if (load_netconf(opts->conf_dir, &nc, err) != 0)
 		return -1;
-	if (loopback(opts, "ADD", container_id, netns_path, err) != 0)
-		goto fail;
 
+	/* An attachment that CHECKs fine was made by an ADD of this namespace, loopback included
+	 * (cni_add and the ADD below bring lo up first, and only a full ADD writes the cache); a bot
+	 * has no CAP_NET_ADMIN to take lo down: loopback is run again only with a new ADD. */
 	init_call(&c, opts, "CHECK", container_id, netns_path, ifname);
 	berth_err_clear(&cerr);
+	if (cache_quick(&c, nc.name, opts->quick_check_s, &res) &&
+	    fill_result(res, nc.name, ifname, out, &cerr) == 0) {
+		json_decref(res);
+		netconf_free(&nc);
+		return 0;
+	}
+	json_decref(res);
+	res = NULL;
 	if (cache_load(&c, nc.name, &res, err) != 0)
 		goto fail;
 	if (res) {
@@ -854,6 +968,7 @@ int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const 
 		res = NULL;
 		if (check_network(&c, &nc, &res, &cerr) == 0 &&
 		    fill_result(res, nc.name, ifname, out, &cerr) == 0) {
+			cache_touch(&c, nc.name);
 			json_decref(res);
 			netconf_free(&nc);
 			return 0;
@@ -864,6 +979,8 @@ int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const 
 		     container_id, ifname, cerr.msg);
 		reset = 1; /* attached once, broken now: start over */
 	}
+	if (loopback(opts, "ADD", container_id, netns_path, err) != 0)
+		goto fail;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (reset) {

@@ -77,6 +77,11 @@ int botctr_task_stop(struct botctr_op *op, int timeout_s, berth_err *err);
 
 /* CNI: (re)applies the network to the task with this pid; fills ip (cap >= 64). */
 int botctr_net_apply(struct botctr_op *op, uint32_t pid, char *ip, size_t ip_cap, berth_err *err);
+/* The same for a task whose network was applied before (the reconciler's adopt): an attachment
+ * fully CHECKed (or added) less than quick_check_s seconds ago is verified in-process, without a
+ * plugin, when its host side is intact (cni_ensure, berth/cni.h); 0: always the full CHECK. */
+int botctr_net_verify(struct botctr_op *op, uint32_t pid, int quick_check_s, char *ip,
+		      size_t ip_cap, berth_err *err);
 /* CNI DEL (pid 0: the namespace is gone; only IPAM is released) and the recorded IP cleared.
  * Failures are logged, not returned: releasing must never block stopping or deleting. */
 void botctr_net_release(struct botctr_op *op, uint32_t pid);

@@ -557,15 +557,23 @@ static void net_opts(const struct botctr_env *env, struct cni_net_opts *o, char 
 	o->cache_dir = cache;
 	o->timeout_ms = env->cfg->cni_timeout_ms;
 	o->deadline = env->deadline_ms;
+	o->quick_check_s = 0;
 }
 
 int botctr_net_apply(struct botctr_op *op, uint32_t pid, char *ip, size_t ip_cap, berth_err *err)
+{
+	return botctr_net_verify(op, pid, 0, ip, ip_cap, err);
+}
+
+int botctr_net_verify(struct botctr_op *op, uint32_t pid, int quick_check_s, char *ip,
+		      size_t ip_cap, berth_err *err)
 {
 	struct cni_net_opts o;
 	struct cni_result res;
 	char cache[PATH_MAX], netns[64];
 
 	net_opts(op->env, &o, cache, sizeof cache);
+	o.quick_check_s = quick_check_s;
 	snprintf(netns, sizeof netns, "/proc/%u/ns/net", pid);
 	if (cni_ensure(&o, op->ctr_id, netns, BOTCTR_IFNAME, &res, err) < 0)
 		return botctr_fault(err), berth_err_prefix(err, "network");

@@ -164,7 +164,7 @@ static int adopt(struct botctr_op *op, const struct store_reconcile_row *row, ui
 	berth_err again;
 
 	*exited = false;
-	if (botctr_net_apply(op, pid, ip, sizeof ip, err) < 0) {
+	if (botctr_net_verify(op, pid, RECONCILE_NET_FULL_CHECK_S, ip, sizeof ip, err) < 0) {
 		if (botctr_task_running_pid(op, &still, &again) == 0 && still != pid) {
 			*exited = true;
 			return 0;
@@ -378,32 +378,49 @@ int reconcile_record_oom(const struct botctr_env *env, const char *bot_id, berth
 	return 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int reconcile_relist(const struct botctr_env *env, reconcile_bot_fn fn, void *ud, berth_err *err)
 {
 	struct store_reconcile_list rows = { NULL, 0 };
 	ctd_containers *ctrs = NULL;
 	const char *filters[] = { FILTER_OURS };
+	const char **ids = NULL;
+	int rc = -1;
 
 	if (store_reconcile_list(env->store, env->cfg->node, &rows, err) < 0)
 		return berth_err_prefix(err, "relist");
 	if (ctd_container_list(env->ctd, filters, 1, &ctrs, err) < 0) {
-		store_reconcile_list_free(&rows);
-		return berth_err_prefix(err, "relist");
+		berth_err_prefix(err, "relist");
+		goto done;
 	}
-	for (size_t i = 0; i < rows.count; i++)
+	/* The rows' ids sorted: each container is matched in O(log n), the relist stays linear. */
+	if (rows.count > 0 && !(ids = malloc(rows.count * sizeof *ids))) {
+		berth_err_set(err, BERTH_E_INTERNAL, "relist: out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < rows.count; i++) {
+		ids[i] = rows.items[i].bot_id;
 		fn(rows.items[i].bot_id, ud);
+	}
+	if (rows.count > 0)
+		qsort(ids, rows.count, sizeof *ids, cmp_id);
 	for (size_t i = 0; i < ctrs->n; i++) {
 		char bot_id[STORE_ID_SIZE];
-		bool has_row = false;
+		const char *key = bot_id;
 
 		if (!reconcile_bot_of_container(ctrs->items[i].id, bot_id))
 			continue;
-		for (size_t j = 0; j < rows.count && !has_row; j++)
-			has_row = strcmp(rows.items[j].bot_id, bot_id) == 0;
-		if (!has_row)
+		if (rows.count == 0 || !bsearch(&key, ids, rows.count, sizeof *ids, cmp_id))
 			fn(bot_id, ud);
 	}
+	rc = 0;
+done:
+	free(ids);
 	ctd_containers_free(ctrs);
 	store_reconcile_list_free(&rows);
-	return 0;
+	return rc;
 }

@@ -34,8 +34,9 @@
 /* A standby (or a reconciler that lost its lock) tries the node lock this often: a takeover
  * comes well within 5 s of the active one's end. */
 #define STANDBY_POLL_MS 500
-/* Longest wait for a NOTIFY before the main loop looks at signals and timers again. */
-#define NOTIFY_WAIT_MS 200
+/* Longest wait for a NOTIFY before the main loop looks at signals, timers and relist requests
+ * again (a relist asked for when containerd is back starts within this). */
+#define NOTIFY_WAIT_MS 50
 /* After a failed relist, the next try. */
 #define RELIST_RETRY_MS 1000
 
@@ -127,7 +128,7 @@ static void schedule_now(const char *bot_id, void *ud)
 {
 	struct reconciler *r = ud;
 
-	rc_sched_add(&r->sched, bot_id, berth_now_ms(), false);
+	rc_sched_add(&r->sched, bot_id, berth_now_ms(), RC_HINT_SWEEP);
 }
 
 static void relist(struct reconciler *r)
@@ -210,7 +211,7 @@ static void serve(struct reconciler *r)
 	}
 	if (got) {
 		if (berth_uuid_is_canonical(n.payload))
-			rc_sched_add(&r->sched, n.payload, berth_now_ms(), false);
+			rc_sched_add(&r->sched, n.payload, berth_now_ms(), RC_HINT_URGENT);
 		else
 			blog(BLOG_WARN, "NOTIFY %s: payload is not a bot id; ignored", n.channel);
 	}

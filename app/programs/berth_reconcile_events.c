@@ -16,8 +16,9 @@
 
 #define TOPIC_TASK_EXIT "/tasks/exit"
 #define TOPIC_TASK_OOM "/tasks/oom"
-/* Between two subscription attempts while containerd is away. */
-#define RESUBSCRIBE_MS 500
+/* Between two looks for containerd while it is away (a Version call that fails at once: cheap;
+ * the bots wait for its return, so it is looked for often). */
+#define RESUBSCRIBE_MS 100
 /* The stream is set up without an acknowledgement: the relist after a (re)subscription waits this
  * long so that it sees what happened before the stream was up. */
 #define RELIST_AFTER_SUBSCRIBE_MS 300
@@ -40,7 +41,7 @@ static int on_event(const ctd_envelope *env, void *ud, berth_err *err)
 		if (ctd_event_task_oom(env, ctr_id, sizeof ctr_id, err) < 0)
 			blog(BLOG_WARN, "containerd event %s: %s", env->topic, err->msg);
 		else if (reconcile_bot_of_container(ctr_id, bot_id))
-			rc_sched_add(ev->sched, bot_id, berth_now_ms(), true);
+			rc_sched_add(ev->sched, bot_id, berth_now_ms(), RC_HINT_OOM);
 		return 0;
 	}
 	if (strcmp(env->topic, TOPIC_TASK_EXIT) != 0) {
@@ -57,7 +58,7 @@ static int on_event(const ctd_envelope *env, void *ud, berth_err *err)
 	if (strcmp(exit->id, exit->container_id) == 0 &&
 	    reconcile_bot_of_container(exit->container_id, bot_id)) {
 		blog(BLOG_DEBUG, "bot %s: task exit (status %u)", bot_id, exit->exit_status);
-		rc_sched_add(ev->sched, bot_id, berth_now_ms(), false);
+		rc_sched_add(ev->sched, bot_id, berth_now_ms(), RC_HINT_URGENT);
 	}
 	ctd_task_exit_event_free(exit);
 	return 0;
@@ -73,7 +74,6 @@ static void pause_ms(int ms)
 void *rc_events_main(void *arg)
 {
 	struct rc_events *ev = arg;
-	bool lost_logged = false;
 
 	while (!rc_sched_stopping(ev->sched)) {
 		berth_err err = { 0 };
@@ -89,17 +89,20 @@ void *rc_events_main(void *arg)
 		rc_sched_set_stream(ev->sched, false);
 		if (rc == 0)
 			continue; /* cancelled: the loop condition says whether to stop */
-		if (!lost_logged)
-			blog(BLOG_WARN,
-			     "containerd event stream lost: %s (subscribing again, then relisting)",
-			     err.msg);
-		lost_logged = true;
-		pause_ms(RESUBSCRIBE_MS);
-		if (!rc_sched_stopping(ev->sched) &&
-		    ctd_version(ev->conn, version, sizeof version, &err) == 0) {
-			blog(BLOG_INFO, "containerd is back: event stream subscribed again");
-			lost_logged = false;
-		}
+		blog(BLOG_WARN,
+		     "containerd event stream lost: %s (subscribing again, then relisting)",
+		     err.msg);
+		rc_sched_containerd_lost(ev->sched);
+		/* Subscribed again once containerd answers (each subscription asks for a relist, which
+		 * would only fail before). */
+		do
+			pause_ms(RESUBSCRIBE_MS);
+		while (!rc_sched_stopping(ev->sched) &&
+		       ctd_version(ev->conn, version, sizeof version, &err) < 0);
+		if (rc_sched_stopping(ev->sched))
+			break;
+		blog(BLOG_INFO, "containerd is back: subscribing to its events again");
+		rc_sched_containerd_back(ev->sched);
 	}
 	return NULL;
 }

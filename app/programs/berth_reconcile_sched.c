@@ -16,6 +16,9 @@
 #define PASS_TIMEOUT_MS 120000
 /* An idle worker looks again at least this often. */
 #define IDLE_WAIT_MS 1000
+/* A pass that could not reach containerd while it is away is tried again after this at the latest
+ * (at once when containerd is back). */
+#define UNREACHABLE_RETRY_MS 5000
 
 int rc_sched_init(struct rc_sched *s, const struct berth_config *cfg)
 {
@@ -58,9 +61,10 @@ static struct rc_item *find(struct rc_sched *s, const char *bot_id)
 	return NULL;
 }
 
-void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool oom)
+void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, enum rc_hint hint)
 {
 	struct rc_item *it;
+	bool oom = hint == RC_HINT_OOM, urgent = hint != RC_HINT_SWEEP;
 
 	pthread_mutex_lock(&s->mu);
 	it = find(s, bot_id);
@@ -70,6 +74,7 @@ void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool o
 		if (due_ms < it->due_ms)
 			it->due_ms = due_ms;
 		it->oom = it->oom || oom;
+		it->urgent = it->urgent || urgent;
 	} else {
 		if (s->count == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 64;
@@ -90,6 +95,7 @@ void rc_sched_add(struct rc_sched *s, const char *bot_id, int64_t due_ms, bool o
 		it->bot_id[sizeof it->bot_id - 1] = '\0';
 		it->due_ms = due_ms;
 		it->oom = oom;
+		it->urgent = urgent;
 	}
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->mu);
@@ -132,20 +138,47 @@ void rc_sched_request_relist(struct rc_sched *s, int64_t due_ms)
 
 bool rc_sched_take_relist(struct rc_sched *s, int64_t now_ms)
 {
-	bool due;
+	bool due, early;
 
 	pthread_mutex_lock(&s->mu);
+	/* A relist that begins now also does what one asked for up to now was for. */
 	due = s->relist_due_ms != 0 && s->relist_due_ms <= now_ms;
+	early = s->relist_early;
 	if (due)
 		s->relist_due_ms = 0;
+	s->relist_early = false;
 	pthread_mutex_unlock(&s->mu);
-	return due;
+	return due || early;
 }
 
 void rc_sched_set_stream(struct rc_sched *s, bool up)
 {
 	pthread_mutex_lock(&s->mu);
 	s->stream_up_ms = up ? berth_now_ms() : 0;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rc_sched_containerd_lost(struct rc_sched *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->ctd_away = true;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rc_sched_containerd_back(struct rc_sched *s)
+{
+	int64_t now = berth_now_ms();
+
+	pthread_mutex_lock(&s->mu);
+	s->ctd_away = false;
+	s->relist_early = true;
+	for (size_t i = 0; i < s->count; i++) {
+		struct rc_item *it = &s->items[i];
+		if (it->unreachable && !it->busy && it->due_ms > now)
+			it->due_ms = now;
+		it->unreachable = false;
+	}
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -213,11 +246,22 @@ bool rc_sched_vouches(struct rc_sched *s)
 	return v;
 }
 
+/* Whether a is to run before b, both due: a hint before the sweep, then the longest due. */
+static bool runs_before(const struct rc_item *a, const struct rc_item *b)
+{
+	if (a->urgent != b->urgent)
+		return a->urgent;
+	return a->due_ms < b->due_ms;
+}
+
 /* Under s->mu: the next item that may run (marked busy, copied into bot_id, its OOM flag taken
- * into *oom), else how long to wait for one (*wait_ms). */
+ * into *oom), else how long to wait for one (*wait_ms). One scan of the schedule: urgent items
+ * first, then the one due the longest, so that a hint is not queued behind a relist's sweep and
+ * no bot waits behind others that became due after it. */
 static bool take_due(struct rc_sched *s, char bot_id[STORE_ID_SIZE], bool *oom, int64_t *wait_ms)
 {
 	int64_t now = berth_now_ms(), next = now + IDLE_WAIT_MS;
+	struct rc_item *best = NULL;
 
 	*wait_ms = IDLE_WAIT_MS;
 	if (!s->active)
@@ -227,31 +271,42 @@ static bool take_due(struct rc_sched *s, char bot_id[STORE_ID_SIZE], bool *oom, 
 		if (it->busy)
 			continue;
 		if (it->due_ms <= now) {
-			it->busy = true;
-			memcpy(bot_id, it->bot_id, STORE_ID_SIZE);
-			*oom = it->oom;
-			it->oom = false;
-			return true;
-		}
-		if (it->due_ms < next)
+			if (!best || runs_before(it, best))
+				best = it;
+		} else if (it->due_ms < next) {
 			next = it->due_ms;
+		}
+	}
+	if (best) {
+		best->busy = true;
+		best->urgent = false;
+		memcpy(bot_id, best->bot_id, STORE_ID_SIZE);
+		*oom = best->oom;
+		best->oom = false;
+		return true;
 	}
 	*wait_ms = next - now;
 	return false;
 }
 
-/* Under s->mu: the pass of bot_id ended; retry_in_ms as reconcile_bot gives it. */
-static void finish(struct rc_sched *s, const char *bot_id, long long retry_in_ms)
+/* Under s->mu: the pass of bot_id ended; retry_in_ms as reconcile_bot gives it; unreachable: it
+ * failed because containerd could not be reached. */
+static void finish(struct rc_sched *s, const char *bot_id, long long retry_in_ms, bool unreachable)
 {
 	struct rc_item *it = find(s, bot_id);
 
 	if (!it)
 		return;
 	it->busy = false;
+	it->unreachable = unreachable;
 	if (it->again) {
 		it->again = false;
 		it->due_ms = berth_now_ms();
 	} else if (retry_in_ms >= 0) {
+		/* containerd is away (its event stream was lost): the bot waits for its return
+		 * (rc_sched_containerd_back) rather than failing again at every retry. */
+		if (unreachable && s->ctd_away && retry_in_ms < UNREACHABLE_RETRY_MS)
+			retry_in_ms = UNREACHABLE_RETRY_MS;
 		it->due_ms = berth_now_ms() + retry_in_ms;
 	} else {
 		*it = s->items[--s->count];
@@ -291,8 +346,9 @@ static int conns_ensure(struct worker_conns *c, const struct berth_config *cfg, 
 	return 0;
 }
 
+/* *unreachable: the pass failed because containerd could not be reached. */
 static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const char *bot_id,
-			  bool oom)
+			  bool oom, bool *unreachable)
 {
 	long long retry_in_ms = -1;
 	berth_err err = { 0 };
@@ -320,6 +376,7 @@ static long long run_pass(struct rc_sched *s, struct worker_conns *conns, const 
 	rc_sched_count_pass(s, acted);
 	if (rc < 0) {
 		blog(BLOG_ERROR, "bot %s: reconcile pass failed: %s", bot_id, err.msg);
+		*unreachable = err.kind == BERTH_E_UNAVAILABLE;
 		/* Failed passes are hints lost: the bot is looked at again after the initial backoff. */
 		if (retry_in_ms < 0)
 			retry_in_ms = s->cfg->reconcile_backoff_initial_ms;
@@ -342,16 +399,16 @@ void *rc_worker_main(void *arg)
 	while (!s->stopping) {
 		int64_t wait_ms;
 		long long retry_in_ms;
-		bool oom = false;
+		bool oom = false, unreachable = false;
 
 		if (!take_due(s, bot_id, &oom, &wait_ms)) {
 			wait_for(s, wait_ms);
 			continue;
 		}
 		pthread_mutex_unlock(&s->mu);
-		retry_in_ms = run_pass(s, &conns, bot_id, oom);
+		retry_in_ms = run_pass(s, &conns, bot_id, oom, &unreachable);
 		pthread_mutex_lock(&s->mu);
-		finish(s, bot_id, retry_in_ms);
+		finish(s, bot_id, retry_in_ms, unreachable);
 	}
 	pthread_mutex_unlock(&s->mu);
 	ctd_conn_free(conns.ctd);

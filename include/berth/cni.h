@@ -34,6 +34,9 @@ struct cni_net_opts {
 	const char *cache_dir;	 /* result cache (host-only state), created if missing */
 	int timeout_ms;		 /* per plugin invocation; <= 0 means 10000 */
 	berth_deadline deadline; /* bounds every invocation too (berth/deadline.h; 0: none) */
+	/* cni_ensure only: > 0 lets an attachment whose last full CHECK (or ADD) is younger than this
+	 * many seconds be verified without running a plugin (see cni_ensure); 0: always CHECK. */
+	int quick_check_s;
 };
 
 struct cni_result {
@@ -61,15 +64,21 @@ int cni_add(const struct cni_net_opts *opts, const char *container_id, const cha
 int cni_check(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
 	      const char *ifname, struct cni_result *out, berth_err *err);
 
-/* DEL of the network (reverse plugin order, cached prevResult when present) and of loopback;
+/* DEL of the network (reverse plugin order, cached prevResult when present) and of loopback (only
+ * with a namespace: loopback holds nothing outside it);
  * removes the cache entry. DEL of what is absent is success; netns_path may be NULL or "" when
  * the namespace is gone (the plugins then only release IPAM). A cache entry that cannot be read
  * (not a regular file, too large, ...) is logged and the DEL runs without prevResult. */
 int cni_del(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,
 	    const char *ifname, berth_err *err);
 
-/* Re-apply: loopback ADD; if a cached result exists and CHECK passes, that result; otherwise
- * ADD, and when CHECK failed (its reason logged as a warning) or a plugin reported an error on ADD
+/* Re-apply. With opts->quick_check_s > 0, a cached result of this netns_path whose last ADD or
+ * passed CHECK is younger than that is verified in-process, as far as the host sees it: every
+ * interface of the result outside the namespace (the bridge, the host end of the veth) still
+ * exists with the recorded MAC address (what the plugins' CHECK also requires); if so, that
+ * result, no plugin run. Otherwise (or when that fails):
+ * if a cached result exists and CHECK passes (the entry's age starts over), that result (loopback was brought up by
+ * the ADD that made it); otherwise loopback ADD and ADD, and when CHECK failed (its reason logged as a warning) or a plugin reported an error on ADD
  * (e.g. host-local's "duplicate allocation", which carries only the generic CNI code 999): DEL
  * (its error ignored) then ADD once more. A timeout is not retried. Fills *out (may be NULL). */
 int cni_ensure(const struct cni_net_opts *opts, const char *container_id, const char *netns_path,

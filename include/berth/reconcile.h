@@ -5,7 +5,8 @@
  * RECONCILE_LOCK_WAIT_MS and asks to be retried when the bot stays busy), reads the row and
  * containerd, and converges:
  *   desired running, task running: adopted as it is (never restarted); the network is checked
- *       (CNI CHECK, re-ADD when lost, which recreates a deleted bridge) and the row corrected.
+ *       (CNI CHECK at least every RECONCILE_NET_FULL_CHECK_S, its host side in-process between
+ *       two; re-ADD when lost, which recreates a deleted bridge) and the row corrected.
  *   desired running, task gone or exited: the exit is recorded (code, time) and, as the restart
  *       policy says, the bot waits in status "backoff" (initial delay doubling up to the maximum,
  *       back to the initial one after a run of [reconcile] backoff_reset_s) and is then restarted
@@ -30,6 +31,12 @@
 #include "berth/store_conn.h"
 
 #define RECONCILE_LOCK_WAIT_MS 1000
+/* A running task's network gets the full CNI CHECK (plugins run, the namespace and IPAM looked
+ * at) at least this often; between two, a pass verifies its host side in-process (the bridge and
+ * the veth still there with their addresses: a deleted bridge is seen at the next pass), so that
+ * a relist costs the same per bot whatever the number of bots (host-local's CHECK reads every
+ * lease of the network). */
+#define RECONCILE_NET_FULL_CHECK_S 60
 /* When the bot was busy (an API call holds its lock): try again this much later. */
 #define RECONCILE_BUSY_RETRY_MS 500
 
