@@ -104,6 +104,34 @@ int store_cache_enable(berth_store *store, int ttl_ms, berth_err *err)
 	return 0;
 }
 
+/* Statements that write only what the cache does not read (locks, notifications, events,
+ * snapshots, stdio session records): they leave it as it is. Without them, every relayed stdio
+ * message (its use statement) would empty every worker's cache. Any other statement that is not a
+ * read empties it. */
+static bool leaves_cache(enum store_stmt_id stmt)
+{
+	switch (stmt) {
+	case STMT_BOT_UNLOCK:
+	case STMT_NODE_UNLOCK:
+	case STMT_NOTIFY:
+	case STMT_EVENT_ADD:
+	case STMT_SNAPSHOT_INSERT:
+	case STMT_SNAPSHOT_DELETE:
+	case STMT_STDIO_INSERT:
+	case STMT_STDIO_PRUNE:
+	case STMT_STDIO_USE:
+	case STMT_STDIO_CLOSE:
+	case STMT_STDIO_DELETE: return true;
+	default: return false;
+	}
+}
+
+void store_cache_note_statement(berth_store *store, const struct store_stmt *stmt)
+{
+	if (!stmt->retry_safe && !leaves_cache(stmt->id))
+		store_cache_note_write(store);
+}
+
 void store_cache_note_write(berth_store *store)
 {
 	if (shared_epoch)

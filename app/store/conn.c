@@ -379,8 +379,7 @@ PGresult *store_exec(berth_store *store, const struct store_stmt *stmt, const ch
 	PGresult *res = exec_prepared(store, stmt, values, e);
 
 	/* After the statement, committed or not: a write's effect is visible from now on. */
-	if (!stmt->retry_safe)
-		store_cache_note_write(store);
+	store_cache_note_statement(store, stmt);
 	if (t0)
 		metrics_observe_dep(METRICS_DEP_DATABASE, metrics_now_us() - t0,
 				    res ? BERTH_OK : e->kind);

@@ -137,6 +137,9 @@ struct store_cache;
 void store_cache_free(struct store_cache *cache);
 /* A statement that may have written ran (or may have: its reply was lost). */
 void store_cache_note_write(berth_store *store);
+/* stmt ran (or may have): store_cache_note_write unless it is a read or writes only what the
+ * cache does not read. */
+void store_cache_note_statement(berth_store *store, const struct store_stmt *stmt);
 /* A new connection: notifications may have been missed. */
 void store_cache_note_connect(berth_store *store);
 /* A request begins: the next lookup reads the socket for notifications. */

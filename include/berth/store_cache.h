@@ -8,9 +8,10 @@
  * When an entry stops being used:
  *   - a write through any store of the process family that shares the write epoch (the workers of
  *     one berth-fcgi: store_cache_share before they fork), or through this store, empties every
- *     such cache before the next lookup: a statement that is not a read bumps the shared epoch
- *     once it has run, so whatever a worker's API call changed, the next request sees, whichever
- *     worker serves it;
+ *     such cache before the next lookup: a statement that may change what the cache reads bumps
+ *     the shared epoch once it has run (not a read, nor one that writes only locks,
+ *     notifications, events, snapshots or stdio session records), so whatever a worker's API
+ *     call changed, the next request sees, whichever worker serves it;
  *   - a change committed by another process (berth-reconcile, berthctl, another host) is
  *     announced by the database itself (db/0007_cache_notify.sql: NOTIFY berth_cache from the
  *     tables these reads use); the store LISTENs and drains the notifications at the start of each
